@@ -1,0 +1,9 @@
+-- The platform: API keys (stored only as SHA-256 hashes) and idempotency records.
+CREATE TABLE api_keys (
+    id          INTEGER PRIMARY KEY,
+    name        TEXT    NOT NULL,
+    role        TEXT    NOT NULL CHECK (role IN ('admin', 'sales', 'support', 'marketing', 'viewer')),
+    secret_hash BLOB    NOT NULL UNIQUE,
+    created_at  TEXT    NOT NULL,
+    revoked_at  TEXT
+);

@@ -1,0 +1,5 @@
+import XCTest
+
+final class PlaceholderHTTPTests: XCTestCase {
+    func testNothing() {}
+}

@@ -1,0 +1,5 @@
+import XCTest
+
+final class PlaceholderSQLiteTests: XCTestCase {
+    func testNothing() {}
+}
