@@ -16,25 +16,32 @@ let package = Package(
             pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"])]
         ),
+        // epoll and eventfd, which Swift's Glibc module leaves out: headers only, no C code.
+        .systemLibrary(name: "CLinux"),
         .target(name: "SQLite", dependencies: ["CSQLite"], swiftSettings: strict),
-        .target(name: "HTTP", swiftSettings: strict),
+        .target(name: "HTTP", dependencies: ["CLinux"], swiftSettings: strict),
         .target(
             name: "CRM",
             dependencies: ["SQLite"],
             swiftSettings: strict,
-            plugins: ["EmbedMigrations"]
+            plugins: ["EmbedResources"]
         ),
-        .target(name: "API", dependencies: ["HTTP", "CRM", "SQLite"], swiftSettings: strict),
+        .target(
+            name: "API",
+            dependencies: ["HTTP", "CRM", "SQLite"],
+            swiftSettings: strict,
+            plugins: ["EmbedResources"]
+        ),
         .executableTarget(name: "crm-server", dependencies: ["API"], swiftSettings: strict),
 
-        // Build-time only: turns Migrations/*.sql into Swift source so the binary
-        // carries its schema and finds it from any working directory.
-        .executableTarget(name: "migration-embedder", path: "Sources/MigrationEmbedder", swiftSettings: strict),
+        // Build-time only: turns Migrations/*.sql and docs/openapi.yaml into Swift source so
+        // the binary carries them and finds them from any working directory.
+        .executableTarget(name: "resource-embedder", path: "Sources/ResourceEmbedder", swiftSettings: strict),
         .plugin(
-            name: "EmbedMigrations",
+            name: "EmbedResources",
             capability: .buildTool(),
-            dependencies: ["migration-embedder"],
-            path: "Sources/EmbedMigrationsPlugin"
+            dependencies: ["resource-embedder"],
+            path: "Sources/EmbedResourcesPlugin"
         ),
 
         .testTarget(name: "SQLiteTests", dependencies: ["SQLite"], swiftSettings: strict),

@@ -7,3 +7,9 @@ CREATE TABLE api_keys (
     created_at  TEXT    NOT NULL,
     revoked_at  TEXT
 );
+
+-- Server-wide secrets and settings, e.g. the key that signs list cursors (so cursors survive restarts).
+CREATE TABLE server_settings (
+    name  TEXT PRIMARY KEY,
+    value BLOB NOT NULL
+) WITHOUT ROWID;

@@ -1,1 +1,71 @@
-print("crm-server")
+import API
+import CRM
+import Dispatch
+import Foundation
+
+// crm-server: command line, configuration, wiring, signals (DESIGN.md).
+
+setvbuf(stdout, nil, _IOLBF, 0)
+
+func fail(_ message: String, code: Int32 = 1) -> Never {
+    FileHandle.standardError.write(Data("crm-server: \(message)\n".utf8))
+    exit(code)
+}
+
+let command: Command
+let configuration: Configuration
+do {
+    (command, configuration) = try CommandLineParser.parse(
+        arguments: Array(CommandLine.arguments.dropFirst()), environment: ProcessInfo.processInfo.environment)
+} catch {
+    fail("\(error)\nRun 'crm-server --help' for usage.", code: 2)
+}
+
+switch command {
+case .help(let text):
+    print(text)
+
+case .serve:
+    Serve.run(configuration)
+
+case .migrate:
+    do {
+        let database = try Database.open(path: configuration.db, synchronous: configuration.sync == .normal ? .normal : .full)
+        database.close()
+        print("database \(configuration.db) is migrated")
+    } catch {
+        fail("migrate: \(error)")
+    }
+
+case .keysCreate(let roleName, let name):
+    guard let role = Role(rawValue: roleName) else { fail("unknown role \(roleName)", code: 2) }
+    KeyCommands.withDatabase(configuration) { database in
+        let issued = try database.writeAndWait { try APIKeyService().create($0, name: name, role: role) }
+        print(issued.secret)
+    }
+
+case .keysList:
+    KeyCommands.withDatabase(configuration) { database in
+        let keys = try database.read { try APIKeyService().list($0, includeRevoked: true, limit: Int.max) }
+        print("id\trole\tcreated_at\trevoked_at\tname")
+        for key in keys {
+            print("\(key.id)\t\(key.role.rawValue)\t\(key.createdAt.rfc3339)\t\(key.revokedAt?.rfc3339 ?? "-")\t\(key.name)")
+        }
+    }
+
+case .keysRevoke(let id):
+    KeyCommands.withDatabase(configuration) { database in
+        let revoked = try database.writeAndWait { try APIKeyService().revoke($0, id: Int64(id)) }
+        guard revoked else { fail("no live key with id \(id)") }
+        print("revoked key \(id)")
+    }
+
+case .backup(let path):
+    KeyCommands.withDatabase(configuration) { database in
+        try database.backup(to: path)
+        print("backed up \(configuration.db) to \(path)")
+    }
+
+case .seed:
+    fail("seed: there is no customer data to generate yet (the customers resource is not built)", code: 2)
+}

@@ -1,0 +1,94 @@
+import CRM
+import HTTP
+import SQLite
+
+/// The whole server built from one ``Configuration``: database, routes, HTTP listeners.
+/// `main.swift` and the end-to-end tests both build it here, so the tests run the real wiring.
+///
+///     let app = try Application(configuration: configuration)
+///     app.start()
+///     // … SIGTERM …
+///     app.shutdown()
+public final class Application: Sendable {
+    public let configuration: Configuration
+    public let database: Database
+    public let clock: CRMClock
+    /// The admin key created because the database held none; printed once by `serve`.
+    public let bootstrapKey: IssuedAPIKey?
+    private let server: Server
+    private let metricsServer: Server?
+
+    /// The port the API listens on (useful with port 0).
+    public var port: Int { server.port }
+    public var metricsPort: Int? { metricsServer?.port }
+
+    public init(configuration: Configuration, clock: CRMClock = .system, accessLog: Bool = true) throws {
+        self.configuration = configuration
+        self.clock = clock
+        let database = try Database.open(
+            path: configuration.db, synchronous: configuration.sync == .normal ? .normal : .full,
+            maximumReaders: max(4, configuration.workers * 2 + 2))
+        self.database = database
+        do {
+            let keys = APIKeyService()
+            bootstrapKey = try database.writeAndWait { connection -> IssuedAPIKey? in
+                try keys.count(connection) == 0 ? try keys.create(connection, name: "bootstrap admin", role: .admin, now: clock.now()) : nil
+            }
+            let cursorKey = try database.writeAndWait { try ServerSettings.cursorKey($0) }
+
+            let metrics = ServerMetrics()
+            let writer = database.writer
+            metrics.addGauge("crm_db_writer_queue_depth", help: "Writes waiting for the database writer.") { Double(writer.queueDepth) }
+            let readers = database.readers
+            metrics.addGauge("crm_db_readers_open", help: "Read-only database connections open.") { Double(readers.openCount) }
+            metrics.addGauge("crm_db_readers_busy", help: "Read-only database connections in use.") { Double(readers.busyCount) }
+
+            let endpoints = EndpointBuilder(
+                authenticator: Authenticator(database: database),
+                rateLimiter: configuration.rateLimit.map { RateLimiter(capacity: $0.requests, window: $0.window) },
+                cors: CORSPolicy(allowedOrigins: Set(configuration.corsOrigins)),
+                log: Logger(enabled: accessLog))
+            var router = Router()
+            OperationsRoutes.install(
+                on: &router, endpoints: endpoints, database: database, metrics: metrics,
+                serveMetrics: configuration.metricsAddress == nil)
+            APIKeyRoutes.install(
+                on: &router, endpoints: endpoints, database: database, cursors: CursorCodec(key: cursorKey), clock: clock)
+            router.fallback = Fallback.make(cors: endpoints.cors)
+
+            let limits = ParserLimits(
+                maxRequestLine: configuration.maxRequestLine, maxHeaderBytes: configuration.maxHeaderBytes,
+                maxBodyBytes: configuration.maxBodyBytes)
+            server = try Server(
+                configuration: ServerConfiguration(
+                    host: configuration.host, port: configuration.port, eventLoops: configuration.workers, limits: limits,
+                    headerTimeout: configuration.headerTimeout, idleTimeout: configuration.idleTimeout,
+                    shutdownTimeout: configuration.shutdownTimeout, accessLog: accessLog, metrics: metrics),
+                router: router, errorRenderer: ProblemRenderer.forServer)
+            if let address = configuration.metricsAddress {
+                var metricsRouter = Router()
+                OperationsRoutes.install(metrics: metrics, on: &metricsRouter)
+                metricsServer = try Server(
+                    configuration: ServerConfiguration(host: address.host, port: address.port, eventLoops: 1, accessLog: false),
+                    router: metricsRouter, errorRenderer: ProblemRenderer.forServer)
+            } else {
+                metricsServer = nil
+            }
+        } catch {
+            database.close()
+            throw error
+        }
+    }
+
+    public func start() {
+        server.start()
+        metricsServer?.start()
+    }
+
+    /// Graceful: stop accepting, finish in-flight requests, flush the writer, close the database.
+    public func shutdown() {
+        server.shutdown()
+        metricsServer?.shutdown()
+        database.close()
+    }
+}

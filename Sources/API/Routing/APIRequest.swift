@@ -1,0 +1,78 @@
+import CRM
+import HTTP
+
+/// A request that passed authentication and authorization, as route handlers see it.
+struct APIRequest: Sendable {
+    let http: Request
+    let context: RequestContext
+    /// The caller's key; `nil` only on public routes.
+    let key: APIKey?
+
+    var requestID: String { context.requestID }
+
+    /// A path parameter the route template guarantees.
+    func parameter(_ name: String) -> String {
+        guard let value = context.parameters[name] else { preconditionFailure("route has no {\(name)}") }
+        return value
+    }
+
+    /// A path parameter that must be a positive integer id; anything else cannot name a record.
+    func idParameter(_ name: String = "id") throws -> Int64 {
+        guard let id = Int64(parameter(name)), id > 0 else { throw APIError.notFound() }
+        return id
+    }
+
+    /// The body as a JSON object: `415` unless it is declared `application/json`, `400` unless it parses.
+    func jsonObject() throws -> JSONObject {
+        try MediaType.requireJSON(http)
+        let value: JSONValue
+        do {
+            value = try JSONParser.parse(http.body)
+        } catch {
+            throw APIError.badRequest("the body is not valid JSON: \(error)")
+        }
+        guard case .object(let object) = value else { throw APIError.badRequest("the body must be a JSON object") }
+        return object
+    }
+}
+
+/// Content-Type checks (API.md §1: request bodies are `application/json` unless stated).
+enum MediaType {
+    static func requireJSON(_ request: Request) throws {
+        guard let type = request.headers["Content-Type"] else {
+            throw APIError.unsupportedMediaType("send the body as application/json")
+        }
+        let essence = type.split(separator: ";", maxSplits: 1)[0].trimmingSpacesLowercased()
+        guard essence == "application/json" else {
+            throw APIError.unsupportedMediaType("'\(type)' is not accepted here; send application/json")
+        }
+        if let charset = parameter("charset", of: type), charset.lowercased() != "utf-8" {
+            throw APIError.unsupportedMediaType("only UTF-8 JSON is accepted")
+        }
+    }
+
+    static func parameter(_ name: String, of type: String) -> String? {
+        for part in type.split(separator: ";").dropFirst() {
+            let pair = part.split(separator: "=", maxSplits: 1)
+            if pair.count == 2, pair[0].trimmingSpacesLowercased() == name {
+                return String(pair[1]).trimmingSpaces().trimmingCharacters(in: "\"")
+            }
+        }
+        return nil
+    }
+}
+
+extension StringProtocol {
+    func trimmingSpacesLowercased() -> String {
+        String(self).trimmingSpaces().lowercased()
+    }
+}
+
+extension String {
+    fileprivate func trimmingCharacters(in set: Character) -> String {
+        var text = Substring(self)
+        while text.first == set { text = text.dropFirst() }
+        while text.last == set { text = text.dropLast() }
+        return String(text)
+    }
+}

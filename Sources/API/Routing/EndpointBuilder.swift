@@ -1,0 +1,92 @@
+import CRM
+import Dispatch
+import HTTP
+
+/// Wraps route handlers in the conventions every endpoint shares, in one place: authentication,
+/// role checks, rate limits, CORS, `Vary: Origin`, problem+json errors and where the work runs.
+///
+///     router.add(.get, "/v1/api-keys", endpoints.sync(.read(.apiKeys)) { request in … })
+struct EndpointBuilder: Sendable {
+    /// Delivers a handler's outcome; may be called from any thread, once.
+    typealias Reply = @Sendable (Result<Response, any Error>) -> Void
+
+    let authenticator: Authenticator
+    let rateLimiter: RateLimiter?
+    let cors: CORSPolicy
+    let log: Logger
+    private static let workers = DispatchQueue(label: "api-workers", attributes: .concurrent)
+
+    /// A handler that computes its response synchronously.
+    func sync(
+        _ access: Access, _ placement: Placement = .inline, _ body: @escaping @Sendable (APIRequest) throws -> Response
+    ) -> Router.Handler {
+        async(access, placement) { request, reply in
+            reply(Result { try body(request) })
+        }
+    }
+
+    /// A handler that replies later, e.g. from the database writer after its commit.
+    func async(
+        _ access: Access, _ placement: Placement = .inline, _ body: @escaping @Sendable (APIRequest, @escaping Reply) throws -> Void
+    ) -> Router.Handler {
+        let builder = self
+        return { request, context, responder in
+            var extra = builder.cors.responseHeaders(for: request)
+            if context.route?.hasPrefix("/v1") ?? true { extra.append(("Vary", "Origin")) }
+            let finish: Reply = { result in
+                responder.respond(builder.render(result, extra: extra, context: context))
+            }
+            let apiRequest: APIRequest
+            do {
+                var key: APIKey?
+                if case .open = access {
+                    key = nil
+                } else {
+                    let authenticated = try builder.authenticator.authenticate(request)
+                    if let limiter = builder.rateLimiter {
+                        let decision = limiter.take(authenticated.id)
+                        extra += decision.headers
+                        if !decision.allowed {
+                            throw APIError.tooManyRequests(retryAfter: decision.retryAfter, headers: [])
+                        }
+                    }
+                    guard access.permits(authenticated.role) else {
+                        throw APIError.forbidden("a \(authenticated.role.rawValue) key may not do this")
+                    }
+                    key = authenticated
+                }
+                apiRequest = APIRequest(http: request, context: context, key: key)
+            } catch {
+                finish(.failure(error))
+                return
+            }
+            let run: @Sendable () -> Void = {
+                do {
+                    try body(apiRequest, finish)
+                } catch {
+                    finish(.failure(error))
+                }
+            }
+            switch placement {
+            case .inline: run()
+            case .worker: Self.workers.async(execute: run)
+            }
+        }
+    }
+
+    /// Adds the shared headers, or renders the error as problem+json.
+    func render(_ result: Result<Response, any Error>, extra: [(name: String, value: String)], context: RequestContext) -> Response {
+        var response: Response
+        switch result {
+        case .success(let success):
+            response = success
+        case .failure(let error as APIError):
+            response = ProblemRenderer.response(error, requestID: context.requestID)
+        case .failure(let error):
+            log.error("unhandled error", ["request_id": context.requestID, "route": context.route ?? "", "error": "\(error)"])
+            response = ProblemRenderer.response(.internalError(), requestID: context.requestID)
+        }
+        response.headers += extra
+        return response
+    }
+}

@@ -1,0 +1,7 @@
+#ifndef CRM_CLINUX_SHIM_H
+#define CRM_CLINUX_SHIM_H
+// Linux headers that Swift's Glibc module does not export: the event loop's epoll and eventfd.
+// Headers only: no C code is compiled here.
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#endif

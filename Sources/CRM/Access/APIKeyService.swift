@@ -1,0 +1,39 @@
+import SQLite
+
+/// Issues, lists, revokes and verifies API keys (API.md §1 "Auth", DESIGN.md "keys").
+///
+/// Verification reads the database on every request, so a key revoked by `crm-server keys
+/// revoke` in another process is refused on the very next request: there is no cache to outlive it.
+public struct APIKeyService: Sendable {
+    public init() {}
+
+    /// Creates a key and returns it with its secret, which is stored only as a SHA-256 hash.
+    public func create(_ connection: Connection, name: String, role: Role, now: Timestamp = .now()) throws -> IssuedAPIKey {
+        let randomPart = APIKeySecret.makeRandomPart()
+        let id = try APIKeyStore.insert(connection, name: name, role: role, secretHash: APIKeySecret.hash(randomPart), at: now)
+        let key = APIKey(id: id, name: name, role: role, createdAt: now, revokedAt: nil)
+        return IssuedAPIKey(key: key, secret: APIKeySecret.compose(id: id, randomPart: randomPart))
+    }
+
+    public func list(_ connection: Connection, includeRevoked: Bool = false, afterID: Int64 = 0, limit: Int = 1000) throws -> [APIKey] {
+        try APIKeyStore.list(connection, includeRevoked: includeRevoked, afterID: afterID, limit: limit)
+    }
+
+    public func count(_ connection: Connection) throws -> Int {
+        try APIKeyStore.count(connection)
+    }
+
+    /// Revokes a live key; `false` when there is none with that id.
+    public func revoke(_ connection: Connection, id: Int64, now: Timestamp = .now()) throws -> Bool {
+        try APIKeyStore.revoke(connection, id: id, at: now)
+    }
+
+    /// The live key a presented secret belongs to, or `nil`. Hashes are compared in constant time.
+    public func verify(_ connection: Connection, secret: String) throws -> APIKey? {
+        guard let (id, randomPart) = APIKeySecret.parse(secret), let found = try APIKeyStore.find(connection, id: id) else {
+            return nil
+        }
+        guard constantTimeEquals(found.secretHash, APIKeySecret.hash(randomPart)), found.key.revokedAt == nil else { return nil }
+        return found.key
+    }
+}

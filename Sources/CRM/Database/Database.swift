@@ -1,0 +1,73 @@
+import Foundation
+import SQLite
+
+/// The one SQLite file: a single group-committing writer and a pool of read-only connections.
+///
+///     let database = try Database.open(path: "crm.sqlite")
+///     let count = try database.read { try APIKeyService().count($0) }
+///     database.write({ try APIKeyService().revoke($0, id: 3) }) { result in … }
+///
+/// Reads see only committed data (WAL); a write's completion runs after its COMMIT.
+public final class Database: Sendable {
+    public let path: String
+    public let writer: Writer
+    public let readers: ReaderPool
+
+    private init(path: String, writer: Writer, readers: ReaderPool) {
+        self.path = path
+        self.writer = writer
+        self.readers = readers
+    }
+
+    /// Opens (creating if needed) and migrates the database at `path`.
+    public static func open(
+        path: String,
+        synchronous: ConnectionConfiguration.Synchronous = .full,
+        maximumReaders: Int = 8
+    ) throws -> Database {
+        let configuration = ConnectionConfiguration(synchronous: synchronous)
+        let writer = try Writer(path: path, configuration: configuration)
+        do {
+            let migrator = try Schema.migrator()
+            _ = try writer.exclusive { try migrator.migrate($0) }
+            let readers = try ReaderPool(path: path, maximumCount: maximumReaders, configuration: configuration)
+            return Database(path: path, writer: writer, readers: readers)
+        } catch {
+            writer.close()
+            throw error
+        }
+    }
+
+    public func read<T>(_ body: (Connection) throws -> T) throws -> T {
+        try readers.read(body)
+    }
+
+    /// Queues `job` for the writer; `completion` gets its result after the batch commits.
+    public func write<T: Sendable>(
+        _ job: @escaping @Sendable (Connection) throws -> T,
+        completion: @escaping @Sendable (Result<T, any Error>) -> Void
+    ) {
+        writer.submit(job, completion: completion)
+    }
+
+    /// Runs `job` on the writer and waits for its commit (command line, tests).
+    public func writeAndWait<T: Sendable>(_ job: @escaping @Sendable (Connection) throws -> T) throws -> T {
+        try writer.perform(job)
+    }
+
+    /// Whether every shipped migration has been applied (for `/readyz`).
+    public func isMigrated() -> Bool {
+        (try? read { connection in try Schema.migrator().pendingVersions(connection).isEmpty }) ?? false
+    }
+
+    /// A consistent online copy of the whole database at `path`.
+    public func backup(to destination: String) throws {
+        try read { try $0.backup(to: destination) }
+    }
+
+    /// Finishes queued writes, then closes every connection.
+    public func close() {
+        writer.close()
+        readers.close()
+    }
+}

@@ -1,0 +1,217 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+import Foundation
+import Synchronization
+import CLinux
+
+/// Something registered with an ``EventLoop`` that reacts to readiness of its descriptor.
+///
+/// Only ever called on the loop's own thread.
+protocol EventSource: AnyObject {
+    func handleEvents(_ events: UInt32)
+    /// Called every sweep with the current monotonic time, to enforce timeouts.
+    func checkTimeouts(now: Int64)
+    /// Called once when the server begins its graceful shutdown.
+    func beginDraining()
+}
+
+/// One thread multiplexing many connections with epoll (level-triggered).
+///
+/// Why epoll and not Dispatch sources: a Dispatch read source per connection costs a block
+/// allocation and a queue hop per readiness event; one `epoll_wait` returns a batch of ready
+/// descriptors on a thread that then does all the work inline (see docs/architecture.md).
+///
+/// Everything mutable here is confined to the loop thread except the task queue, which is
+/// behind a mutex and paired with an eventfd that wakes `epoll_wait`.
+final class EventLoop: @unchecked Sendable {
+    // @unchecked Sendable: `sources`, `readBuffer`, `logBuffer`, `stopping` and the timers are
+    // touched only on `thread`; other threads only call `execute`, which locks `tasks`.
+    let index: Int
+    private let epoll: Int32
+    private let wakeDescriptor: Int32
+    private let tasks = Mutex<[@Sendable () -> Void]>([])
+    private var sources: [EventSource?] = []
+    private(set) var sourceCount = 0
+    /// The loop thread's `pthread_t`, 0 until it starts; atomic because other threads compare against it.
+    private let threadID = Atomic<UInt>(0)
+    private let sweepIntervalMilliseconds: Int64
+    private var nextSweep: Int64 = 0
+    private var running = true
+    /// Scratch space for socket reads, shared by every connection of this loop.
+    let readBuffer: UnsafeMutableRawBufferPointer
+    /// Access-log lines written by this loop's connections, flushed once per iteration.
+    var logBuffer: [UInt8] = []
+    let logToStandardError: Bool
+    let dateCache = HTTPDateCache()
+    var requestIDs: RequestIDGenerator
+    private(set) var isDraining = false
+    let stopped = DispatchSemaphore(value: 0)
+
+    init(index: Int, sweepIntervalMilliseconds: Int64, logToStandardError: Bool) throws {
+        self.index = index
+        self.sweepIntervalMilliseconds = max(5, sweepIntervalMilliseconds)
+        self.logToStandardError = logToStandardError
+        self.requestIDs = RequestIDGenerator(loopIndex: index)
+        epoll = epoll_create1(Int32(EPOLL_CLOEXEC))
+        guard epoll >= 0 else { throw SocketError("epoll_create1", errno: errno) }
+        wakeDescriptor = eventfd(0, Int32(EFD_NONBLOCK) | Int32(EFD_CLOEXEC))
+        guard wakeDescriptor >= 0 else { throw SocketError("eventfd", errno: errno) }
+        readBuffer = .allocate(byteCount: 64 * 1024, alignment: 16)
+        var event = epoll_event()
+        event.events = EPOLLIN.rawValue
+        event.data.fd = wakeDescriptor
+        guard epoll_ctl(epoll, EPOLL_CTL_ADD, wakeDescriptor, &event) == 0 else {
+            throw SocketError("epoll_ctl(eventfd)", errno: errno)
+        }
+    }
+
+    deinit {
+        readBuffer.deallocate()
+        close(wakeDescriptor)
+        close(epoll)
+    }
+
+    var inEventLoop: Bool {
+        threadID.load(ordering: .acquiring) == UInt(pthread_self())
+    }
+
+    /// Runs `task` on the loop thread soon. Safe from any thread.
+    func execute(_ task: @escaping @Sendable () -> Void) {
+        let wasEmpty = tasks.withLock { queue in
+            queue.append(task)
+            return queue.count == 1
+        }
+        // One wake-up per batch of tasks is enough: the loop drains the whole queue.
+        if wasEmpty {
+            var one: UInt64 = 1
+            _ = withUnsafeBytes(of: &one) { Glibc.write(wakeDescriptor, $0.baseAddress, 8) }
+        }
+    }
+
+    // MARK: Registration (loop thread only)
+
+    func register(_ descriptor: Int32, events: UInt32, source: EventSource, exclusive: Bool = false) throws {
+        var event = epoll_event()
+        event.events = events | (exclusive ? EPOLLEXCLUSIVE.rawValue : 0)
+        event.data.fd = descriptor
+        guard epoll_ctl(epoll, EPOLL_CTL_ADD, descriptor, &event) == 0 else {
+            throw SocketError("epoll_ctl(ADD)", errno: errno)
+        }
+        let slot = Int(descriptor)
+        if slot >= sources.count { sources.append(contentsOf: repeatElement(nil, count: slot - sources.count + 64)) }
+        if sources[slot] == nil { sourceCount += 1 }
+        sources[slot] = source
+    }
+
+    func modify(_ descriptor: Int32, events: UInt32) {
+        var event = epoll_event()
+        event.events = events
+        event.data.fd = descriptor
+        _ = epoll_ctl(epoll, EPOLL_CTL_MOD, descriptor, &event)
+    }
+
+    func deregister(_ descriptor: Int32) {
+        _ = epoll_ctl(epoll, EPOLL_CTL_DEL, descriptor, nil)
+        let slot = Int(descriptor)
+        if slot < sources.count, sources[slot] != nil {
+            sources[slot] = nil
+            sourceCount -= 1
+        }
+    }
+
+    // MARK: Running
+
+    /// Starts the loop on a new thread.
+    func start() {
+        let thread = Thread { [self] in
+            self.threadID.store(UInt(pthread_self()), ordering: .releasing)
+            self.run()
+            self.stopped.signal()
+        }
+        thread.name = "http-loop-\(index)"
+        thread.stackSize = 1 << 20
+        thread.start()
+    }
+
+    /// Asks every source to drain; the loop stops by itself once no source is left.
+    func beginDraining() {
+        execute { [self] in
+            isDraining = true
+            for source in sources { source?.beginDraining() }
+        }
+    }
+
+    /// Stops the loop at once, closing nothing; used after the drain deadline.
+    func stop() {
+        execute { [self] in running = false }
+    }
+
+    private func run() {
+        let capacity = 256
+        let events = UnsafeMutablePointer<epoll_event>.allocate(capacity: capacity)
+        defer { events.deallocate() }
+        nextSweep = MonotonicClock.milliseconds() + sweepIntervalMilliseconds
+        while running {
+            let timeout = Int32(clamping: max(0, nextSweep - MonotonicClock.milliseconds()))
+            let count = epoll_wait(epoll, events, Int32(capacity), timeout)
+            if count < 0 && errno != EINTR { break }
+            for i in 0..<max(0, Int(count)) {
+                let event = events[i]
+                let descriptor = event.data.fd
+                if descriptor == wakeDescriptor {
+                    var value: UInt64 = 0
+                    _ = withUnsafeMutableBytes(of: &value) { Glibc.read(wakeDescriptor, $0.baseAddress, 8) }
+                    continue
+                }
+                let slot = Int(descriptor)
+                if slot < sources.count, let source = sources[slot] {
+                    source.handleEvents(event.events)
+                }
+            }
+            runTasks()
+            let now = MonotonicClock.milliseconds()
+            if now >= nextSweep {
+                for source in sources { source?.checkTimeouts(now: now) }
+                nextSweep = now + sweepIntervalMilliseconds
+            }
+            flushLog()
+            if isDraining && sourceCount == 0 { running = false }
+        }
+        runTasks()
+        flushLog()
+    }
+
+    private func runTasks() {
+        // Tasks may enqueue more tasks; those run on the next pass, after the eventfd fires.
+        let pending = tasks.withLock { queue -> [@Sendable () -> Void] in
+            let taken = queue
+            queue.removeAll(keepingCapacity: true)
+            return taken
+        }
+        for task in pending { task() }
+    }
+
+    private func flushLog() {
+        guard !logBuffer.isEmpty else { return }
+        if logToStandardError {
+            logBuffer.withUnsafeBytes { bytes in
+                var offset = 0
+                while offset < bytes.count {
+                    let written = Glibc.write(2, bytes.baseAddress! + offset, bytes.count - offset)
+                    if written <= 0 { if errno == EINTR { continue } else { break } }
+                    offset += written
+                }
+            }
+        }
+        logBuffer.removeAll(keepingCapacity: true)
+    }
+}
+
+/// Holds a loop-confined value so that a `@Sendable` closure can carry it back to its loop.
+///
+/// `@unchecked Sendable`: the wrapped value is only dereferenced inside `EventLoop.execute`
+/// tasks of the loop that owns it, or on that loop's thread directly, never elsewhere.
+struct LoopBound<Value: AnyObject>: @unchecked Sendable {
+    let value: Value
+}

@@ -1,0 +1,47 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+import CLinux
+
+/// The listening socket's presence on one loop. Every loop registers the same socket with
+/// `EPOLLEXCLUSIVE`, so the kernel wakes one loop per arriving connection and the accepted
+/// connection stays on that loop for its whole life.
+final class Listener: EventSource {
+    private let socket: Socket
+    private let loop: EventLoop
+    private let core: ServerCore
+    private var registered = false
+
+    init(socket: Socket, loop: EventLoop, core: ServerCore) {
+        self.socket = socket
+        self.loop = loop
+        self.core = core
+    }
+
+    func start() throws {
+        try loop.register(socket.descriptor, events: EPOLLIN.rawValue, source: self, exclusive: true)
+        registered = true
+    }
+
+    func handleEvents(_ events: UInt32) {
+        // Bounded so a connection storm cannot starve the connections already on this loop.
+        for _ in 0..<64 {
+            guard registered, let client = try? socket.accept() else { return }
+            let connection = HTTPConnection(socket: client, loop: loop, core: core)
+            do {
+                try connection.start()
+            } catch {
+                client.close()
+            }
+        }
+    }
+
+    func checkTimeouts(now: Int64) {}
+
+    /// Shutdown step one: stop accepting on this loop.
+    func beginDraining() {
+        guard registered else { return }
+        registered = false
+        loop.deregister(socket.descriptor)
+    }
+}

@@ -1,0 +1,38 @@
+import API
+import Dispatch
+import Foundation
+
+/// `crm-server serve`: start, print the bootstrap key if one was made, and shut down gracefully on
+/// SIGTERM or SIGINT (exit 0 once in-flight work is done or `--shutdown-timeout` passed).
+enum Serve {
+    static func run(_ configuration: Configuration) -> Never {
+        let application: Application
+        do {
+            application = try Application(configuration: configuration)
+        } catch {
+            fail("cannot start: \(error)")
+        }
+        if let key = application.bootstrapKey {
+            print("No API key existed, so an admin key was created. It is shown only this once:")
+            print(key.secret)
+        }
+        application.start()
+        let address = "\(configuration.host):\(application.port)"
+        FileHandle.standardError.write(Data("{\"level\":\"info\",\"message\":\"listening\",\"address\":\"\(address)\"}\n".utf8))
+
+        let stop = DispatchSemaphore(value: 0)
+        var sources: [DispatchSourceSignal] = []
+        for signalNumber in [SIGTERM, SIGINT] {
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+            source.setEventHandler { stop.signal() }
+            source.resume()
+            sources.append(source)
+        }
+        stop.wait()
+        FileHandle.standardError.write(Data("{\"level\":\"info\",\"message\":\"shutting down\"}\n".utf8))
+        application.shutdown()
+        withExtendedLifetime(sources) {}
+        exit(0)
+    }
+}
