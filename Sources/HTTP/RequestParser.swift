@@ -18,7 +18,8 @@ public enum ParseEvent: Sendable, Equatable {
 public enum ParseState: Sendable, Hashable {
     /// No byte of a next request is buffered.
     case idle
-    /// Some bytes of a head are buffered, the head is incomplete.
+    /// Some bytes of a head are buffered, the head is incomplete (a lone empty line left
+    /// after a request counts: it is the start of the next one).
     case head
     /// The head is complete, the body is not.
     case body
@@ -62,8 +63,12 @@ public enum ParseState: Sendable, Hashable {
 ///   (RFC 3986 §3.2.2) and at most 5 port digits; an empty value is refused too.
 /// - Framing (RFC 9112 §6): see ``framing(of:version:)``. `Content-Length` above
 ///   ``ParserLimits/maxBodyBytes`` is `413` right after the head.
-/// - `Expect: 100-continue` (RFC 9110 §10.1.1) yields ``ParseEvent/continueExpected``; any
-///   other expectation is ignored (RFC 9110 permits 417, ignoring is simpler and harmless).
+/// - `Expect: 100-continue` (RFC 9110 §10.1.1; value case-insensitive, as an element of the
+///   `Expect` list) yields ``ParseEvent/continueExpected`` for HTTP/1.1 requests with a body;
+///   any other expectation is ignored (RFC 9110 §10.1.1 permits 417; ignoring is simpler and
+///   harmless, since the request is then simply processed).
+/// - Chunked bodies: see `ChunkedDecoder`. Trailers are kept apart in ``Request/trailers`` and
+///   never merged into the header section, so they cannot change framing (RFC 9110 §6.5.1).
 ///
 /// Memory: the parser never holds more than ``ParserLimits/maxHeaderBytes`` of an incomplete
 /// head or one chunk-size line or trailer section, plus whatever the last `feed`
@@ -342,7 +347,9 @@ extension RequestParser {
     }
 
     /// `HTTP-version = "HTTP" "/" DIGIT "." DIGIT` (RFC 9112 §2.3), case-sensitive.
-    static func parseVersion(_ buf: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) throws(HTTPParseError) -> HTTPVersion {
+    static func parseVersion(
+        _ buf: UnsafeBufferPointer<UInt8>, _ range: Range<Int>
+    ) throws(HTTPParseError) -> HTTPVersion {
         let prefix: StaticString = "HTTP/"
         let prefixBytes = UnsafeBufferPointer(start: prefix.utf8Start, count: prefix.utf8CodeUnitCount)
         let s = range.lowerBound
@@ -389,13 +396,15 @@ extension RequestParser {
         }
         guard hasPercent else { return }
         // Well-formed by the loop above, so decoding cannot fail.
-        let path = PercentDecoding.decodeBytes(UnsafeBufferPointer(rebasing: target[..<queryStart]), plusAsSpace: false) ?? []
+        let pathBytes = UnsafeBufferPointer(rebasing: target[..<queryStart])
+        let path = PercentDecoding.decodeBytes(pathBytes, plusAsSpace: false) ?? []
         guard PercentDecoding.isValidUTF8(path) else { throw .badRequest("path does not decode to UTF-8") }
         for byte in path where byte < 0x20 || byte == 0x7F {
             throw .badRequest("control character in decoded path")
         }
         if queryStart < target.count {
-            let query = PercentDecoding.decodeBytes(UnsafeBufferPointer(rebasing: target[(queryStart + 1)...]), plusAsSpace: false) ?? []
+            let queryBytes = UnsafeBufferPointer(rebasing: target[(queryStart + 1)...])
+            let query = PercentDecoding.decodeBytes(queryBytes, plusAsSpace: false) ?? []
             guard PercentDecoding.isValidUTF8(query) else { throw .badRequest("query does not decode to UTF-8") }
         }
     }
@@ -425,7 +434,9 @@ extension RequestParser {
             i = 1
             while i < value.count, value[i] != UInt8(ascii: "]") {
                 let byte = value[i]
-                guard byte.hexValue != nil || byte == UInt8(ascii: ":") || byte == UInt8(ascii: ".") else { return false }
+                guard byte.hexValue != nil || byte == UInt8(ascii: ":") || byte == UInt8(ascii: ".") else {
+                    return false
+                }
                 i += 1
             }
             guard i < value.count, i > 1 else { return false }

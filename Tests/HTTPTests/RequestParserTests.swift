@@ -194,6 +194,9 @@ final class RequestParserTests: XCTestCase {
     func testFeedFromRawBufferPointer() {
         var parser = RequestParser()
         let bytes = Array("GET / HTTP/1.1\r\nHost: a\r\n\r\n".utf8)
+        parser.feed(UnsafeRawBufferPointer(start: nil, count: 0))
+        parser.feed([])
+        XCTAssertEqual(parser.state, .idle)
         bytes.withUnsafeBytes { parser.feed($0) }
         guard case .request = parser.next() else { return XCTFail() }
     }
