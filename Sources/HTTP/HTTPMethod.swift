@@ -1,0 +1,53 @@
+/// The request methods this server implements.
+///
+/// Methods are case-sensitive tokens (RFC 9110 §9.1): `get` is a valid token but not `GET`.
+/// A request whose method is a valid token outside this set (`TRACE`, `CONNECT`, `PROPFIND`, …)
+/// is answered `501 Not Implemented` by ``RequestParser`` (RFC 9110 §9.1, §15.6.2).
+public enum HTTPMethod: Sendable, Hashable, CustomStringConvertible {
+    case get, head, post, put, patch, delete, options
+
+    /// The method token as it appears on the request line, e.g. `"GET"`.
+    public var name: String {
+        switch self {
+        case .get: "GET"
+        case .head: "HEAD"
+        case .post: "POST"
+        case .put: "PUT"
+        case .patch: "PATCH"
+        case .delete: "DELETE"
+        case .options: "OPTIONS"
+        }
+    }
+
+    public var description: String { name }
+
+    /// The method named exactly `name` (case-sensitive), or `nil` when it is not one of ours.
+    public init?(name: String) {
+        var name = name
+        guard let method = name.withUTF8({ HTTPMethod(token: $0) }) else { return nil }
+        self = method
+    }
+
+    /// Matches the raw method token of a request line without creating a `String`.
+    init?(token: UnsafeBufferPointer<UInt8>) {
+        func matches(_ literal: StaticString) -> Bool {
+            guard literal.utf8CodeUnitCount == token.count else { return false }
+            let bytes = UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount)
+            return bytes.elementsEqual(token)
+        }
+        switch token.count {
+        case 3:
+            if matches("GET") { self = .get } else if matches("PUT") { self = .put } else { return nil }
+        case 4:
+            if matches("POST") { self = .post } else if matches("HEAD") { self = .head } else { return nil }
+        case 5:
+            if matches("PATCH") { self = .patch } else { return nil }
+        case 6:
+            if matches("DELETE") { self = .delete } else { return nil }
+        case 7:
+            if matches("OPTIONS") { self = .options } else { return nil }
+        default:
+            return nil
+        }
+    }
+}

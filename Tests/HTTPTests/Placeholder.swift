@@ -1,5 +1,0 @@
-import XCTest
-
-final class PlaceholderHTTPTests: XCTestCase {
-    func testNothing() {}
-}
