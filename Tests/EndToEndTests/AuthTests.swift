@@ -1,0 +1,139 @@
+import API
+import CRM
+import XCTest
+
+/// API keys and roles over a real socket (API.md §1 "Auth", "Roles").
+final class AuthTests: XCTestCase {
+    var server: TestServer!
+
+    override func setUpWithError() throws { server = try TestServer() }
+    override func tearDown() { server.stop() }
+
+    private func bearer(_ key: String) -> [(String, String)] { [("Authorization", "Bearer \(key)")] }
+
+    func testMissingKeyIs401WithChallenge() throws {
+        let reply = try server.client().request("GET", "/v1/api-keys")
+        XCTAssertEqual(reply.status, 401)
+        XCTAssertEqual(reply.header("WWW-Authenticate"), "Bearer")
+        XCTAssertEqual(try reply.json()["type"] as? String, "https://crm.example/problems/unauthorized")
+    }
+
+    func testUnknownOrMalformedKeyIs401() throws {
+        let client = try server.client()
+        for value in ["Bearer crm_1_notthesecret", "Bearer nonsense", "Basic abc", "Bearer "] {
+            let reply = try client.request("GET", "/v1/api-keys", headers: [("Authorization", value)])
+            XCTAssertEqual(reply.status, 401, value)
+        }
+    }
+
+    func testAdminCreatesKeyAndTheNewKeyWorks() throws {
+        let client = try server.client()
+        let created = try client.request(
+            "POST", "/v1/api-keys", headers: bearer(server.adminKey), body: "{\"name\":\"sales bot\",\"role\":\"sales\"}")
+        XCTAssertEqual(created.status, 201)
+        let body = try created.json()
+        XCTAssertEqual(body["role"] as? String, "sales")
+        let secret = try XCTUnwrap(body["secret"] as? String)
+        XCTAssertGreaterThanOrEqual(secret.utf8.count, 32)
+        // A sales key may not read keys: it is known (not 401) but forbidden.
+        let forbidden = try client.request("GET", "/v1/api-keys", headers: bearer(secret))
+        XCTAssertEqual(forbidden.status, 403)
+        XCTAssertNotNil(forbidden.header("RateLimit-Limit"))
+        // The secret is never shown again.
+        let list = try client.request("GET", "/v1/api-keys", headers: bearer(server.adminKey))
+        XCTAssertEqual(list.status, 200)
+        XCTAssertFalse(list.text.contains(secret))
+        XCTAssertFalse(list.text.contains("\"secret\""))
+        let data = try XCTUnwrap(try list.json()["data"] as? [[String: Any]])
+        XCTAssertEqual(data.count, 2)
+    }
+
+    func testEveryNonAdminRoleIsForbiddenFromKeys() throws {
+        for role in ["sales", "support", "marketing", "viewer"] {
+            let key = try server.key(role: role)
+            let client = try server.client()
+            XCTAssertEqual(try client.request("GET", "/v1/api-keys", headers: bearer(key)).status, 403, role)
+            XCTAssertEqual(
+                try client.request("POST", "/v1/api-keys", headers: bearer(key), body: "{\"name\":\"x\",\"role\":\"admin\"}").status, 403, role)
+            XCTAssertEqual(try client.request("DELETE", "/v1/api-keys/1", headers: bearer(key)).status, 403, role)
+        }
+    }
+
+    func testRevokedKeyIsRefusedOnItsNextRequest() throws {
+        let client = try server.client()
+        let created = try client.request(
+            "POST", "/v1/api-keys", headers: bearer(server.adminKey), body: "{\"name\":\"temp\",\"role\":\"admin\"}")
+        let body = try created.json()
+        let secret = try XCTUnwrap(body["secret"] as? String)
+        let id = try XCTUnwrap(body["id"] as? Int)
+        XCTAssertEqual(try client.request("GET", "/v1/api-keys", headers: bearer(secret)).status, 200)
+        XCTAssertEqual(try client.request("DELETE", "/v1/api-keys/\(id)", headers: bearer(server.adminKey)).status, 204)
+        XCTAssertEqual(try client.request("GET", "/v1/api-keys", headers: bearer(secret)).status, 401)
+        XCTAssertEqual(try client.request("DELETE", "/v1/api-keys/\(id)", headers: bearer(server.adminKey)).status, 404)
+    }
+
+    func testKeyCreatedOutsideTheServerIsHonouredAtOnce() throws {
+        // What `crm-server keys create` does: another connection writes the key into the same file.
+        let other = try Database.open(path: server.application.configuration.db, maximumReaders: 1)
+        let issued = try other.writeAndWait { try APIKeyService().create($0, name: "cli", role: .viewer) }
+        other.close()
+        let client = try server.client()
+        XCTAssertEqual(try client.request("GET", "/v1/api-keys", headers: bearer(issued.secret)).status, 403)
+        XCTAssertEqual(try client.request("GET", "/v1/openapi.yaml", headers: bearer(issued.secret)).status, 200)
+    }
+
+    func testCreateKeyValidation() throws {
+        let client = try server.client()
+        let invalid = try client.request(
+            "POST", "/v1/api-keys", headers: bearer(server.adminKey), body: "{\"name\":\" \",\"role\":\"owner\",\"id\":3}")
+        XCTAssertEqual(invalid.status, 422)
+        let fields = try XCTUnwrap(try invalid.json()["errors"] as? [[String: Any]]).compactMap { $0["field"] as? String }
+        XCTAssertEqual(Set(fields), ["name", "role", "id"])
+        let notJSON = try client.request(
+            "POST", "/v1/api-keys", headers: bearer(server.adminKey) + [("Content-Type", "text/plain")], body: "name=x")
+        XCTAssertEqual(notJSON.status, 415)
+        let broken = try client.request("POST", "/v1/api-keys", headers: bearer(server.adminKey), body: "{\"name\":")
+        XCTAssertEqual(broken.status, 400)
+    }
+
+    func testRateLimitAnswers429WithRetryAfterAndChangesNothing() throws {
+        let limited = try TestServer { $0.rateLimit = .init(requests: 3, window: .seconds(60)) }
+        defer { limited.stop() }
+        let client = try limited.client()
+        var last: RawClient.Reply?
+        for expected in [2, 1, 0] {
+            let reply = try client.request("GET", "/v1/api-keys", headers: bearer(limited.adminKey))
+            XCTAssertEqual(reply.status, 200)
+            XCTAssertEqual(reply.header("RateLimit-Remaining"), String(expected))
+            XCTAssertEqual(reply.header("RateLimit-Limit"), "3")
+            last = reply
+        }
+        XCTAssertNotNil(last?.header("RateLimit-Reset"))
+        let refused = try client.request(
+            "POST", "/v1/api-keys", headers: bearer(limited.adminKey), body: "{\"name\":\"x\",\"role\":\"viewer\"}")
+        XCTAssertEqual(refused.status, 429)
+        XCTAssertGreaterThanOrEqual(Int(refused.header("Retry-After") ?? "") ?? 0, 1)
+        let count = try limited.application.database.read { try APIKeyService().count($0) }
+        XCTAssertEqual(count, 1)
+    }
+
+    func testCORSPreflightAndActualResponses() throws {
+        let cors = try TestServer { $0.corsOrigins = ["https://app.example"] }
+        defer { cors.stop() }
+        let client = try cors.client()
+        let preflight = try client.request(
+            "OPTIONS", "/v1/api-keys",
+            headers: [("Origin", "https://app.example"), ("Access-Control-Request-Method", "POST")])
+        XCTAssertEqual(preflight.status, 204)
+        XCTAssertEqual(preflight.header("Access-Control-Allow-Origin"), "https://app.example")
+        XCTAssertEqual(preflight.header("Access-Control-Allow-Methods"), "GET, HEAD, POST, OPTIONS")
+        XCTAssertTrue(preflight.header("Access-Control-Allow-Headers")?.contains("Idempotency-Key") ?? false)
+        let actual = try client.request("GET", "/v1/api-keys", headers: bearer(cors.adminKey) + [("Origin", "https://app.example")])
+        XCTAssertEqual(actual.header("Access-Control-Allow-Origin"), "https://app.example")
+        XCTAssertTrue(actual.header("Access-Control-Expose-Headers")?.contains("ETag") ?? false)
+        XCTAssertEqual(actual.header("Vary"), "Origin")
+        let stranger = try client.request("GET", "/v1/api-keys", headers: bearer(cors.adminKey) + [("Origin", "https://evil.example")])
+        XCTAssertFalse(stranger.headers.contains { $0.0.lowercased().hasPrefix("access-control-") })
+        XCTAssertEqual(stranger.header("Vary"), "Origin")
+    }
+}

@@ -1,0 +1,189 @@
+import XCTest
+
+/// HTTP/1.1 behaviour over a real socket: keep-alive, pipelining, limits, timeouts, routing.
+final class ConnectionTests: XCTestCase {
+    var server: TestServer!
+
+    override func setUpWithError() throws {
+        server = try TestServer { configuration in
+            configuration.headerTimeout = .milliseconds(300)
+            configuration.idleTimeout = .milliseconds(600)
+            configuration.maxRequestLine = 256
+            configuration.maxHeaderBytes = 1024
+            configuration.maxBodyBytes = 2048
+        }
+    }
+
+    override func tearDown() {
+        server.stop()
+    }
+
+    func testKeepAliveReusesOneConnectionForManyRequests() throws {
+        let client = try server.client()
+        for _ in 0..<20 {
+            let reply = try client.request("GET", "/healthz")
+            XCTAssertEqual(reply.status, 200)
+            XCTAssertEqual(reply.text, "{\"status\":\"ok\"}")
+            XCTAssertNil(reply.header("Connection"))
+        }
+    }
+
+    func testPipelinedRequestsAreAnsweredInOrder() throws {
+        let client = try server.client()
+        let auth = [("Authorization", "Bearer \(server.adminKey)")]
+        let batch =
+            RawClient.format("GET", "/healthz", headers: [("X-Request-Id", "first")])
+            + RawClient.format("GET", "/v1/api-keys", headers: auth + [("X-Request-Id", "second")])
+            + RawClient.format("GET", "/nope", headers: [("X-Request-Id", "third")])
+            + RawClient.format("GET", "/readyz", headers: [("X-Request-Id", "fourth")])
+        try client.send(batch)
+        let replies = try (0..<4).map { _ in try client.readResponse() }
+        XCTAssertEqual(replies.map(\.status), [200, 200, 404, 200])
+        XCTAssertEqual(replies.map { $0.header("X-Request-Id") }, ["first", "second", "third", "fourth"])
+    }
+
+    func testRequestSplitAcrossManyWritesIsServed() throws {
+        let client = try server.client()
+        for byte in Array(RawClient.format("GET", "/healthz").utf8) {
+            try client.send([byte])
+        }
+        XCTAssertEqual(try client.readResponse().status, 200)
+    }
+
+    func testEveryResponseCarriesDateServerAndRequestID() throws {
+        let reply = try server.client().request("GET", "/healthz")
+        XCTAssertNotNil(reply.header("Date"))
+        XCTAssertEqual(reply.header("Server"), "crm-server")
+        XCTAssertFalse(reply.header("X-Request-Id")?.isEmpty ?? true)
+        XCTAssertEqual(reply.header("Content-Length"), "15")
+    }
+
+    func testInsaneRequestIDIsReplaced() throws {
+        let reply = try server.client().request("GET", "/healthz", headers: [("X-Request-Id", "bad id with spaces")])
+        XCTAssertNotEqual(reply.header("X-Request-Id"), "bad id with spaces")
+    }
+
+    func testUnknownPathIs404ProblemAndKeepsConnection() throws {
+        let client = try server.client()
+        let reply = try client.request("GET", "/v1/nothing-here")
+        XCTAssertEqual(reply.status, 404)
+        XCTAssertEqual(reply.header("Content-Type"), "application/problem+json")
+        XCTAssertEqual(try reply.json()["status"] as? Int, 404)
+        XCTAssertEqual(try client.request("GET", "/healthz").status, 200)
+    }
+
+    func testWrongMethodIs405WithAllow() throws {
+        let client = try server.client()
+        let reply = try client.request("DELETE", "/healthz")
+        XCTAssertEqual(reply.status, 405)
+        XCTAssertEqual(reply.header("Allow"), "GET, HEAD")
+        XCTAssertEqual(try client.request("GET", "/healthz").status, 200)
+    }
+
+    func testHeadAnswersGetHeadersWithoutBody() throws {
+        let client = try server.client()
+        let reply = try client.request("HEAD", "/healthz")
+        XCTAssertEqual(reply.status, 200)
+        XCTAssertEqual(reply.header("Content-Length"), "15")
+        XCTAssertTrue(reply.body.isEmpty)
+        XCTAssertEqual(try client.request("GET", "/healthz").text, "{\"status\":\"ok\"}")
+    }
+
+    func testConnectionCloseIsHonoured() throws {
+        let client = try server.client()
+        let reply = try client.request("GET", "/healthz", headers: [("Connection", "close")])
+        XCTAssertEqual(reply.header("Connection"), "close")
+        XCTAssertTrue(client.isClosedByPeer())
+    }
+
+    func testHTTP10ClosesUnlessKeepAliveAsked() throws {
+        let client = try server.client()
+        try client.send("GET /healthz HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+        let kept = try client.readResponse()
+        XCTAssertEqual(kept.header("Connection"), "keep-alive")
+        try client.send("GET /healthz HTTP/1.0\r\n\r\n")
+        let closed = try client.readResponse()
+        XCTAssertEqual(closed.header("Connection"), "close")
+        XCTAssertTrue(client.isClosedByPeer())
+    }
+
+    func testOverlongRequestLineIs414AndCloses() throws {
+        try assertRejected("GET /\(String(repeating: "a", count: 400)) HTTP/1.1\r\nHost: x\r\n\r\n", status: 414)
+    }
+
+    func testOversizedHeadersAre431AndClose() throws {
+        try assertRejected("GET / HTTP/1.1\r\nHost: x\r\nX-Big: \(String(repeating: "b", count: 2000))\r\n\r\n", status: 431)
+    }
+
+    func testOversizedBodyIs413BeforeTheBodyIsSent() throws {
+        try assertRejected("POST /v1/api-keys HTTP/1.1\r\nHost: x\r\nContent-Length: 4096\r\n\r\n", status: 413)
+    }
+
+    func testAmbiguousFramingIs400AndCloses() throws {
+        try assertRejected(
+            "POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", status: 400)
+    }
+
+    func testMissingHostIs400() throws {
+        try assertRejected("GET /healthz HTTP/1.1\r\n\r\n", status: 400)
+    }
+
+    func testUnknownMethodIs501AndUnsupportedVersionIs505() throws {
+        try assertRejected("BREW /healthz HTTP/1.1\r\nHost: x\r\n\r\n", status: 501)
+        try assertRejected("GET /healthz HTTP/2.0\r\nHost: x\r\n\r\n", status: 505)
+    }
+
+    func testHeaderTimeoutAnswers408AndCloses() throws {
+        let client = try server.client()
+        try client.send("GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        let reply = try client.readResponse()
+        XCTAssertEqual(reply.status, 408)
+        XCTAssertEqual(reply.header("Connection"), "close")
+        XCTAssertTrue(client.isClosedByPeer())
+    }
+
+    func testIdleKeepAliveConnectionIsClosed() throws {
+        let client = try server.client()
+        XCTAssertEqual(try client.request("GET", "/healthz").status, 200)
+        let started = Date()
+        XCTAssertTrue(client.isClosedByPeer())
+        XCTAssertLessThan(Date().timeIntervalSince(started), 3)
+    }
+
+    func testExpectContinueGetsInterimResponseThenAnswer() throws {
+        let client = try server.client()
+        let body = "{\"name\":\"ci\",\"role\":\"viewer\"}"
+        try client.send(
+            "POST /v1/api-keys HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(server.adminKey)\r\n"
+                + "Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\nExpect: 100-continue\r\n\r\n")
+        var interim = [UInt8](repeating: 0, count: 25)
+        let count = interim.withUnsafeMutableBytes { recv(client.descriptor, $0.baseAddress, 25, 0) }
+        XCTAssertEqual(String(decoding: interim[0..<max(0, count)], as: UTF8.self), "HTTP/1.1 100 Continue\r\n\r\n")
+        try client.send(body)
+        XCTAssertEqual(try client.readResponse().status, 201)
+    }
+
+    func testChunkedRequestBodyIsAccepted() throws {
+        let client = try server.client()
+        let body = "{\"name\":\"chunky\",\"role\":\"viewer\"}"
+        let first = String(body.prefix(10))
+        let rest = String(body.dropFirst(10))
+        try client.send(
+            "POST /v1/api-keys HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(server.adminKey)\r\n"
+                + "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + "\(String(first.utf8.count, radix: 16));ext=1\r\n\(first)\r\n\(String(rest.utf8.count, radix: 16))\r\n\(rest)\r\n0\r\nX-Trailer: t\r\n\r\n")
+        let reply = try client.readResponse()
+        XCTAssertEqual(reply.status, 201)
+        XCTAssertEqual(try reply.json()["name"] as? String, "chunky")
+    }
+
+    private func assertRejected(_ raw: String, status: Int, file: StaticString = #filePath, line: UInt = #line) throws {
+        let client = try server.client()
+        try client.send(raw)
+        let reply = try client.readResponse()
+        XCTAssertEqual(reply.status, status, file: file, line: line)
+        XCTAssertEqual(reply.header("Connection"), "close", file: file, line: line)
+        XCTAssertEqual(reply.header("Content-Type"), "application/problem+json", file: file, line: line)
+        XCTAssertTrue(client.isClosedByPeer(), "connection should close", file: file, line: line)
+    }
+}
