@@ -272,7 +272,8 @@ final class ConfigurationTests: XCTestCase {
             ("header-timeout", "CRM_HEADER_TIMEOUT"), ("idle-timeout", "CRM_IDLE_TIMEOUT"),
             ("webhook-backoff", "CRM_WEBHOOK_BACKOFF"),
         ] {
-            assertRejects(flag, variable, invalid + ["0s", "0ms"], reason: "is not a positive duration (\(durationReason))")
+            assertRejects(
+                flag, variable, invalid + ["0s", "0ms"], reason: "is not a positive duration (\(durationReason))")
         }
         assertRejects(
             "shutdown-timeout", "CRM_SHUTDOWN_TIMEOUT", invalid, reason: "is not a duration (\(durationReason))")
@@ -371,7 +372,8 @@ final class ConfigurationTests: XCTestCase {
             [("1", { $0.atRiskDays == 1 }), ("36500", { $0.atRiskDays == 36500 })])
         assertAccepts("churn-days", "CRM_CHURN_DAYS", [("365", { $0.churnDays == 365 })])
         for (flag, variable) in [("at-risk-days", "CRM_AT_RISK_DAYS"), ("churn-days", "CRM_CHURN_DAYS")] {
-            assertRejects(flag, variable, ["0", "-1", "36501", "ninety", "1d", ""], reason: "is not a number of days (1-36500)")
+            assertRejects(
+                flag, variable, ["0", "-1", "36501", "ninety", "1d", ""], reason: "is not a number of days (1-36500)")
         }
     }
 
@@ -421,7 +423,8 @@ final class ConfigurationTests: XCTestCase {
             XCTAssertEqual(
                 error([], environment: ["CRM_ALLOW_PRIVATE_WEBHOOKS": text]),
                 .invalidValue(
-                    option: "CRM_ALLOW_PRIVATE_WEBHOOKS", value: text, reason: "is not a boolean (true, false, 1 or 0)"))
+                    option: "CRM_ALLOW_PRIVATE_WEBHOOKS", value: text, reason: "is not a boolean (true, false, 1 or 0)")
+            )
         }
         // A boolean flag takes no value: `--allow-private-webhooks=true` is an error,
         // and `--allow-private-webhooks true` leaves "true" as a stray argument.
@@ -559,8 +562,10 @@ final class ConfigurationTests: XCTestCase {
         XCTAssertEqual(configuration.db, "shared.sqlite")
         XCTAssertEqual(configuration.sync, .normal)
         XCTAssertEqual(configuration.port, 8080)
-        XCTAssertEqual(error([], environment: environment), .invalidValue(
-            option: "CRM_PORT", value: "abc", reason: "is not a port number (0-65535)"))
+        XCTAssertEqual(
+            error([], environment: environment),
+            .invalidValue(
+                option: "CRM_PORT", value: "abc", reason: "is not a port number (0-65535)"))
     }
 
     // MARK: Help
@@ -572,7 +577,8 @@ final class ConfigurationTests: XCTestCase {
         ("--max-request-line", "CRM_MAX_REQUEST_LINE", "8KiB"),
         ("--max-header-bytes", "CRM_MAX_HEADER_BYTES", "16KiB"),
         ("--max-body-bytes", "CRM_MAX_BODY_BYTES", "10MiB"), ("--rate-limit", "CRM_RATE_LIMIT", "6000/60s"),
-        ("--cors-origins", "CRM_CORS_ORIGINS", "none"), ("--metrics-address", "CRM_METRICS_ADDRESS", "the main address"),
+        ("--cors-origins", "CRM_CORS_ORIGINS", "none"),
+        ("--metrics-address", "CRM_METRICS_ADDRESS", "the main address"),
         ("--allow-private-webhooks", "CRM_ALLOW_PRIVATE_WEBHOOKS", "off"),
         ("--webhook-backoff", "CRM_WEBHOOK_BACKOFF", "10s"), ("--daily-at", "CRM_DAILY_AT", "02:00"),
         ("--sync", "CRM_SYNC", "full"), ("--base-currency", "CRM_BASE_CURRENCY", "CNY"),
@@ -585,7 +591,8 @@ final class ConfigurationTests: XCTestCase {
             let text = help(arguments)
             for (flag, variable, defaultText) in serverOptions {
                 XCTAssertTrue(text.contains(flag), "\(arguments) help lacks \(flag)")
-                XCTAssertTrue(text.contains("env \(variable), default \(defaultText)"), "\(arguments) help lacks \(variable)")
+                XCTAssertTrue(
+                    text.contains("env \(variable), default \(defaultText)"), "\(arguments) help lacks \(variable)")
             }
         }
     }
@@ -607,7 +614,10 @@ final class ConfigurationTests: XCTestCase {
     func testEachSubcommandHelpListsItsOwnOptionsOnly() {
         let cases: [([String], [String])] = [
             (["migrate", "--help"], []),
-            (["keys", "create", "--help"], ["--role ROLE", "--name NAME", "admin, sales, support, marketing, viewer"]),
+            (
+                ["keys", "create", "--help"],
+                ["--role ROLE", "--name NAME", "admin, sales, support, marketing, viewer"]
+            ),
             (["keys", "list", "-h"], []),
             (["keys", "revoke", "--help"], ["ID"]),
             (["seed", "--help"], ["--customers N"]),
@@ -615,7 +625,9 @@ final class ConfigurationTests: XCTestCase {
         ]
         for (arguments, specific) in cases {
             let text = help(arguments)
-            for expected in specific + ["--db PATH", "env CRM_DB, default ./crm.sqlite", "--sync MODE", "env CRM_SYNC, default full", "--help"] {
+            for expected in specific + [
+                "--db PATH", "env CRM_DB, default ./crm.sqlite", "--sync MODE", "env CRM_SYNC, default full", "--help",
+            ] {
                 XCTAssertTrue(text.contains(expected), "\(arguments) help lacks \(expected)")
             }
             XCTAssertFalse(text.contains("--port"), "\(arguments) help lists --port")

@@ -23,7 +23,8 @@ public enum Base64URL {
                     var out = 0
                     var index = 0
                     for _ in 0..<fullGroups {
-                        let group = UInt32(input[index]) << 16 | UInt32(input[index + 1]) << 8 | UInt32(input[index + 2])
+                        let group =
+                            UInt32(input[index]) << 16 | UInt32(input[index + 1]) << 8 | UInt32(input[index + 2])
                         output[out] = alphabet[Int(group >> 18 & 0x3f)]
                         output[out + 1] = alphabet[Int(group >> 12 & 0x3f)]
                         output[out + 2] = alphabet[Int(group >> 6 & 0x3f)]

@@ -154,7 +154,14 @@ public struct SHA256 {
             }
 
             // Steps 2–3: the 64 rounds.
-            var a = h0, b = h1, c = h2, d = h3, e = h4, f = h5, g = h6, h = h7
+            var a = h0
+            var b = h1
+            var c = h2
+            var d = h3
+            var e = h4
+            var f = h5
+            var g = h6
+            var h = h7
             sha256RoundConstants.withUnsafeBufferPointer { k in
                 for t in 0..<64 {
                     let bigSigma1 = e.rotatedRight(6) ^ e.rotatedRight(11) ^ e.rotatedRight(25)
