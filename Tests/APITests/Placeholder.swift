@@ -1,5 +1,0 @@
-import XCTest
-
-final class PlaceholderAPITests: XCTestCase {
-    func testNothing() {}
-}

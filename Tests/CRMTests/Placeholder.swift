@@ -1,5 +1,0 @@
-import XCTest
-
-final class PlaceholderCRMTests: XCTestCase {
-    func testNothing() {}
-}
