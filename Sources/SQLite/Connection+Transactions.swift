@@ -12,6 +12,7 @@ extension Connection {
     /// Called while a transaction is already open (for instance inside a `Writer` job,
     /// which runs inside the batch's transaction), it nests as a savepoint instead, and
     /// `kind` is moot: the body stays all-or-nothing either way.
+    @discardableResult
     public func transaction<T>(_ kind: TransactionKind = .immediate, _ body: () throws -> T) throws -> T {
         if isInTransaction {
             return try savepoint("crm_nested_transaction", body)
@@ -32,6 +33,7 @@ extension Connection {
     /// released) when it throws. Savepoints nest, and work inside or outside a
     /// transaction (outside, the outermost one is the transaction).
     /// https://sqlite.org/lang_savepoint.html
+    @discardableResult
     public func savepoint<T>(_ name: String, _ body: () throws -> T) throws -> T {
         let identifier = Connection.quoteIdentifier(name)
         try run("SAVEPOINT \(identifier)")

@@ -47,7 +47,8 @@ public final class Connection {
         sqlite3_extended_result_codes(pointer, 1)
         sqlite3_busy_timeout(pointer, configuration.busyTimeoutMilliseconds)
         if !readOnly {
-            let mode = try queryOne("PRAGMA journal_mode=WAL")?.string(0)?.lowercased()
+            // Uncached: it runs once per connection.
+            let mode = try prepare("PRAGMA journal_mode=WAL").step()?.string(0)?.lowercased()
             // An in-memory database reports "memory" and cannot use WAL; anything else
             // means the file cannot give readers their snapshots, which we rely on.
             guard mode == "wal" || mode == "memory" else {

@@ -43,6 +43,7 @@ public final class ReaderPool: Sendable {
 
     /// Runs `body` with a connection borrowed for its duration; blocks while all
     /// `maximumCount` connections are busy. A transaction `body` leaves open is rolled back.
+    @discardableResult
     public func read<T>(_ body: (Connection) throws -> T) throws -> T {
         let connection = try borrow()
         defer { giveBack(connection) }

@@ -96,6 +96,7 @@ public final class Writer: Sendable {
 
     /// Submits `job` and blocks until its batch committed; for the CLI and tests. Not for
     /// event-loop threads, which must never block on a commit.
+    @discardableResult
     public func perform<T: Sendable>(_ job: @escaping @Sendable (Connection) throws -> T) throws -> T {
         precondition(!isOnWriterThread, "perform from the writer thread would wait for itself")
         let result = GuardedState<Result<T, any Error>?>(nil)
@@ -106,6 +107,7 @@ public final class Writer: Sendable {
     /// Runs `body` on the writer thread between batches, with the connection outside any
     /// transaction: for migrations, `VACUUM INTO`, backups. Blocks until it is done. A
     /// transaction `body` leaves open is rolled back.
+    @discardableResult
     public func exclusive<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) throws -> T {
         precondition(!isOnWriterThread, "exclusive from the writer thread would wait for itself")
         let result = GuardedState<Result<T, any Error>?>(nil)
