@@ -20,7 +20,9 @@ extension Connection {
     public func backup(to path: String) throws {
         let source = try database.open(for: nil)
         let partialPath = path + ".partial"
-        unlink(partialPath)
+        // A crashed earlier attempt may have left a partial copy and its journals; a
+        // stale journal beside a fresh file would be replayed into it.
+        for suffix in ["", "-journal", "-wal", "-shm"] { unlink(partialPath + suffix) }
 
         var destination: OpaquePointer?
         let openCode = sqlite3_open_v2(

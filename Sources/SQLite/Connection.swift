@@ -98,7 +98,9 @@ public final class Connection {
 
     /// The cached statement for `sql`, compiled on first use, returned reset and with its
     /// bindings cleared. If that statement is being iterated by `forEachRow` (a nested
-    /// query with the same SQL), a fresh uncached one is returned instead.
+    /// query with the same SQL), a fresh uncached one is returned instead. A caller
+    /// stepping a cached statement itself must finish (or `reset()`) it before the same
+    /// SQL is used again on this connection, which would reset it.
     public func cachedStatement(_ sql: String) throws -> Statement {
         if let statement = statementCache[sql] {
             if statement.isLeased { return try prepare(sql) }

@@ -46,7 +46,9 @@ public struct Migrator: Sendable {
         for migration in migrations {
             let didApply = try connection.transaction(.immediate) { () throws -> Bool in
                 let version = SQLValue.integer(Int64(migration.version))
-                if try connection.queryOne("SELECT 1 FROM schema_migrations WHERE version = ?", [version]) != nil {
+                let recorded = try connection.queryOne(
+                    "SELECT 1 FROM schema_migrations WHERE version = ?", [version])
+                if recorded != nil {
                     return false
                 }
                 do {
@@ -54,7 +56,8 @@ public struct Migrator: Sendable {
                 } catch let error as SQLiteError {
                     throw SQLiteError(
                         code: error.code,
-                        message: "migration \(migration.version) (\(migration.name)) failed: \(error.message)",
+                        message:
+                            "migration \(migration.version) (\(migration.name)) failed: \(error.message)",
                         sql: error.sql)
                 }
                 try connection.run(
