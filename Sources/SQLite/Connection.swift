@@ -1,0 +1,188 @@
+import CSQLite
+
+/// One SQLite connection, configured for this project's rules on open.
+///
+/// A connection is used by one owner at a time (the writer thread, or a reader borrowed
+/// from a `ReaderPool`), so it is not `Sendable` and takes no locks: it is opened with
+/// `SQLITE_OPEN_NOMUTEX`. Statements run through `run` / `query` are compiled once and
+/// cached per connection, keyed by their SQL text — so SQL must never embed values;
+/// bind them:
+///
+///     let connection = try Connection(path: "crm.sqlite")
+///     try connection.run("INSERT INTO notes(body) VALUES (?)", ["你好"])
+///     let rows = try connection.query("SELECT id, body FROM notes WHERE id > ?", [0])
+public final class Connection {
+    let database: DatabaseHandle
+    public let path: String
+    public let isReadOnly: Bool
+    private var statementCache: [String: Statement] = [:]
+
+    /// The cache is keyed by SQL text written in code, so it stays small; the cap only
+    /// guards against a caller that builds SQL dynamically.
+    private static let statementCacheLimit = 512
+
+    /// Opens (creating if needed, unless `readOnly`) the database at `path` and applies,
+    /// in this order: extended result codes, `busy_timeout`, `journal_mode=WAL`
+    /// (writers only: it is a property of the file), `foreign_keys=ON`, `synchronous`,
+    /// and for readers `query_only=ON`, so a read path cannot write even by mistake.
+    public init(
+        path: String, readOnly: Bool = false, configuration: ConnectionConfiguration = .init()
+    ) throws {
+        let flags =
+            (readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
+            | SQLITE_OPEN_NOMUTEX
+        var pointer: OpaquePointer?
+        let code = sqlite3_open_v2(path, &pointer, flags, nil)
+        guard code == SQLITE_OK, let pointer else {
+            let error =
+                pointer.map { SQLiteError.fromConnection($0, sql: nil) }
+                ?? SQLiteError(code: code, message: "cannot open \(path)")
+            sqlite3_close_v2(pointer)
+            throw SQLiteError(code: error.code, message: "\(error.message) (opening \(path))")
+        }
+        self.database = DatabaseHandle(pointer: pointer)
+        self.path = path
+        self.isReadOnly = readOnly
+
+        sqlite3_extended_result_codes(pointer, 1)
+        sqlite3_busy_timeout(pointer, configuration.busyTimeoutMilliseconds)
+        if !readOnly {
+            // Uncached: it runs once per connection.
+            let mode = try prepare("PRAGMA journal_mode=WAL").step()?.string(0)?.lowercased()
+            // An in-memory database reports "memory" and cannot use WAL; anything else
+            // means the file cannot give readers their snapshots, which we rely on.
+            guard mode == "wal" || mode == "memory" else {
+                throw SQLiteError(
+                    code: SQLITE_ERROR, message: "cannot enable WAL; journal_mode is \(mode ?? "unknown")",
+                    sql: "PRAGMA journal_mode=WAL")
+            }
+        }
+        try execute("PRAGMA foreign_keys=ON")
+        try execute("PRAGMA synchronous=\(configuration.synchronous.rawValue)")
+        if readOnly {
+            try execute("PRAGMA query_only=ON")
+        }
+    }
+
+    deinit { close() }
+
+    /// Finalizes the cached statements and closes the connection. Idempotent; later use
+    /// throws `SQLITE_MISUSE`. Statements still held elsewhere keep SQLite's side of the
+    /// connection alive until they are released (`sqlite3_close_v2`).
+    public func close() {
+        statementCache.removeAll()
+        database.close()
+    }
+
+    // MARK: - Running SQL
+
+    /// Runs one or more statements that take no bindings (DDL, PRAGMAs, scripts), through
+    /// `sqlite3_exec`; nothing is cached.
+    public func execute(_ sql: String) throws {
+        let db = try database.open(for: sql)
+        var message: UnsafeMutablePointer<CChar>?
+        let code = sqlite3_exec(db, sql, nil, nil, &message)
+        defer { sqlite3_free(message) }
+        guard code == SQLITE_OK else {
+            throw SQLiteError(
+                code: sqlite3_extended_errcode(db),
+                message: message.map { String(cString: $0) } ?? String(cString: sqlite3_errmsg(db)),
+                sql: sql)
+        }
+    }
+
+    /// Compiles a fresh statement that the caller owns; not cached.
+    public func prepare(_ sql: String) throws -> Statement {
+        try Statement(database: database, sql: sql, persistent: false)
+    }
+
+    /// The cached statement for `sql`, compiled on first use, returned reset and with its
+    /// bindings cleared. If that statement is being iterated by `forEachRow` (a nested
+    /// query with the same SQL), a fresh uncached one is returned instead. A caller
+    /// stepping a cached statement itself must finish (or `reset()`) it before the same
+    /// SQL is used again on this connection, which would reset it.
+    public func cachedStatement(_ sql: String) throws -> Statement {
+        if let statement = statementCache[sql] {
+            if statement.isLeased { return try prepare(sql) }
+            statement.reset()
+            statement.clearBindings()
+            return statement
+        }
+        let statement = try Statement(database: database, sql: sql, persistent: true)
+        if statementCache.count >= Connection.statementCacheLimit {
+            statementCache.removeAll()
+        }
+        statementCache[sql] = statement
+        return statement
+    }
+
+    /// The number of statements in the cache (for tests and diagnostics).
+    public var cachedStatementCount: Int { statementCache.count }
+
+    /// Runs a statement to completion and returns how many rows it changed.
+    @discardableResult
+    public func run(_ sql: String, _ bindings: [SQLValue] = []) throws -> Int {
+        try withCachedStatement(sql, bindings) { statement in
+            try statement.run()
+            return changes
+        }
+    }
+
+    /// All rows of a query. For results too large to hold, use `forEachRow`.
+    public func query(_ sql: String, _ bindings: [SQLValue] = []) throws -> [Row] {
+        try withCachedStatement(sql, bindings) { try $0.allRows() }
+    }
+
+    /// The first row, or nil; the rest are not computed.
+    public func queryOne(_ sql: String, _ bindings: [SQLValue] = []) throws -> Row? {
+        try withCachedStatement(sql, bindings) { try $0.step() }
+    }
+
+    /// Streams rows to `body` one at a time; `body` returns false to stop early. Memory
+    /// stays constant however large the result (exports).
+    public func forEachRow(
+        _ sql: String, _ bindings: [SQLValue] = [], _ body: (Row) throws -> Bool
+    ) throws {
+        try withCachedStatement(sql, bindings) { statement in
+            while let row = try statement.step() {
+                guard try body(row) else { return }
+            }
+        }
+    }
+
+    /// Borrows the cached statement for the duration of `body` and always resets it
+    /// afterwards, so no finished query keeps a read snapshot open (which would pin old
+    /// WAL frames and stop checkpoints).
+    private func withCachedStatement<T>(
+        _ sql: String, _ bindings: [SQLValue], _ body: (Statement) throws -> T
+    ) throws -> T {
+        let statement = try cachedStatement(sql)
+        try statement.bind(bindings)
+        statement.isLeased = true
+        defer {
+            statement.isLeased = false
+            statement.reset()
+        }
+        return try body(statement)
+    }
+
+    // MARK: - State
+
+    /// The rowid of the most recent successful INSERT on this connection.
+    public var lastInsertRowID: Int64 {
+        database.pointer.map { sqlite3_last_insert_rowid($0) } ?? 0
+    }
+
+    /// Rows changed by the most recent INSERT, UPDATE or DELETE on this connection.
+    public var changes: Int {
+        database.pointer.map { Int(sqlite3_changes($0)) } ?? 0
+    }
+
+    /// True between BEGIN and COMMIT/ROLLBACK (SQLite's autocommit mode is off).
+    public var isInTransaction: Bool {
+        database.pointer.map { sqlite3_get_autocommit($0) == 0 } ?? false
+    }
+}
+
+@available(*, unavailable)
+extension Connection: Sendable {}

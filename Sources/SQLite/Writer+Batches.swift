@@ -1,0 +1,127 @@
+import CSQLite
+import Foundation
+
+/// The writer thread's side: the loop that takes work from the queue and runs batches.
+/// Everything here runs on the writer thread only, which alone touches `connection`.
+extension Writer {
+    /// The writer thread's body: open, serve until closed and drained, close.
+    static func serve(
+        path: String, configuration: ConnectionConfiguration, state: GuardedState<WriterState>,
+        maximumBatchSize: Int
+    ) {
+        let connection: Connection
+        do {
+            connection = try Connection(path: path, configuration: configuration)
+        } catch {
+            state.withLock(broadcast: true) {
+                $0.openError = error
+                $0.phase = .finished
+            }
+            return
+        }
+        let current = ObjectIdentifier(Thread.current)
+        state.withLock(broadcast: true) {
+            $0.writerThread = current
+            $0.phase = .open
+        }
+
+        while let work = state.withLock(
+            waitingUntil: { !$0.queue.isEmpty || $0.phase != .open },
+            { takeWork(&$0, limit: maximumBatchSize) })
+        {
+            switch work {
+            case .exclusive(let body):
+                body(connection)
+                connection.rollbackIfNeeded()
+            case .batch(let jobs):
+                runBatch(jobs, on: connection, state: state, maximumBatchSize: maximumBatchSize)
+            }
+        }
+        connection.close()
+        state.withLock(broadcast: true) {
+            $0.writerThread = nil
+            $0.phase = .finished
+        }
+    }
+
+    private enum Work {
+        case exclusive(@Sendable (Connection) -> Void)
+        case batch([WriterJob])
+    }
+
+    /// The next exclusive item alone, or the jobs at the head of the queue up to `limit`;
+    /// nil when the queue is empty (only possible once closing: the loop then ends).
+    private static func takeWork(_ state: inout WriterState, limit: Int) -> Work? {
+        guard let first = state.queue.first else { return nil }
+        if case .exclusive(let body) = first {
+            state.queue.removeFirst()
+            return .exclusive(body)
+        }
+        return .batch(takeJobs(&state, limit: limit))
+    }
+
+    /// Removes and returns the consecutive jobs at the head of the queue, at most `limit`;
+    /// stops at an exclusive item so it runs between batches, in order.
+    private static func takeJobs(_ state: inout WriterState, limit: Int) -> [WriterJob] {
+        var jobs: [WriterJob] = []
+        for item in state.queue.prefix(limit) {
+            guard case .job(let job) = item else { break }
+            jobs.append(job)
+        }
+        state.queue.removeFirst(jobs.count)
+        return jobs
+    }
+
+    /// One group commit: BEGIN IMMEDIATE; each job in SAVEPOINT writer_job; jobs that
+    /// arrived meanwhile join until the batch is full; one COMMIT; then the completions.
+    ///
+    /// Invariant: every job taken from the queue has its completion called exactly once —
+    /// through `deliver` after the COMMIT, or `fail`/`reject` when the batch fails.
+    private static func runBatch(
+        _ firstJobs: [WriterJob], on connection: Connection, state: GuardedState<WriterState>,
+        maximumBatchSize: Int
+    ) {
+        var outcomes: [WriterJob.Outcome] = []
+        outcomes.reserveCapacity(firstJobs.count)
+        var pending = firstJobs[...]
+        do {
+            try connection.run("BEGIN IMMEDIATE")
+            while true {
+                while let job = pending.popFirst() {
+                    try connection.run("SAVEPOINT writer_job")
+                    let outcome = job.execute(connection)
+                    outcomes.append(outcome)
+                    // A job's error can make SQLite roll the whole transaction back
+                    // (SQLITE_FULL, SQLITE_IOERR, ...); its batch-mates' work is then gone too.
+                    guard connection.isInTransaction else {
+                        throw SQLiteError(
+                            code: SQLITE_ABORT,
+                            message: "the batch transaction was rolled back by SQLite while a job ran")
+                    }
+                    if !outcome.succeeded {
+                        try connection.run("ROLLBACK TO writer_job")
+                    }
+                    try connection.run("RELEASE writer_job")
+                }
+                // Group commit: whatever was queued while this batch ran shares its COMMIT.
+                let room = maximumBatchSize - outcomes.count
+                guard room > 0 else { break }
+                let more = state.withLock { takeJobs(&$0, limit: room) }
+                guard !more.isEmpty else { break }
+                pending = more[...]
+            }
+            try connection.run("COMMIT")
+        } catch {
+            connection.rollbackIfNeeded()
+            state.withLock { $0.statistics.failedTransactions += 1 }
+            for outcome in outcomes { outcome.fail(error) }
+            for job in pending { job.reject(error) }
+            return
+        }
+        state.withLock {
+            $0.statistics.committedTransactions += 1
+            $0.statistics.committedJobs += outcomes.count
+        }
+        for outcome in outcomes { outcome.deliver() }
+    }
+}

@@ -1,0 +1,202 @@
+import Foundation
+
+/// The single writer: one thread that owns the only write connection, and commits
+/// whatever jobs are queued in one transaction (group commit).
+///
+/// With `synchronous=FULL` every COMMIT costs an fsync; committing a batch of N jobs
+/// with one fsync is what makes durable writes fast under load (DESIGN.md, Server
+/// model). Each job still behaves as if it had its own transaction: it runs in its own
+/// SAVEPOINT, a job that throws is rolled back to it and gets its error while its
+/// batch-mates go on, and every completion is called only after the COMMIT succeeded.
+///
+///     writer.submit({ connection in
+///         try connection.run("INSERT INTO customers(name) VALUES (?)", ["王芳"])
+///         return connection.lastInsertRowID
+///     }, completion: { result in respond(result) })
+///
+/// Completions run on the writer thread, after the commit, in submission order: keep
+/// them short (hand the result to another thread). Never call `perform`, `exclusive` or
+/// `close` from a job or completion: they wait for the writer thread itself.
+public final class Writer: Sendable {
+    /// The batch cap: a job waits behind at most this many others before its commit.
+    public static let defaultMaximumBatchSize = 256
+
+    /// The error every job submitted after `close()` gets.
+    public static let closedError = SQLiteError.misuse("the writer is closed")
+
+    /// Counters since start, for /metrics and for tests that check batching.
+    public struct Statistics: Sendable, Hashable {
+        /// Batch transactions committed.
+        public var committedTransactions = 0
+        /// Jobs whose batch committed (including jobs that threw and were rolled back
+        /// to their savepoint).
+        public var committedJobs = 0
+        /// Batches whose BEGIN, savepoint handling or COMMIT failed; all their jobs failed.
+        public var failedTransactions = 0
+    }
+
+    public let label: String
+    public let maximumBatchSize: Int
+    let state: GuardedState<WriterState>
+
+    /// Starts the writer thread, which opens the write connection (creating the file and
+    /// switching it to WAL); throws if that open fails.
+    public init(
+        path: String,
+        configuration: ConnectionConfiguration = .init(),
+        label: String = "sqlite-writer",
+        maximumBatchSize: Int = Writer.defaultMaximumBatchSize
+    ) throws {
+        precondition(maximumBatchSize > 0, "a batch holds at least one job")
+        let state = GuardedState(WriterState())
+        // The connection is opened on the writer thread and never leaves it: that
+        // confinement is what lets a non-Sendable Connection serve a Sendable Writer.
+        let thread = Thread {
+            Writer.serve(
+                path: path, configuration: configuration, state: state, maximumBatchSize: maximumBatchSize)
+        }
+        thread.name = label
+        thread.start()
+        let openError = state.withLock(waitingUntil: { $0.phase != .opening }) { $0.openError }
+        if let openError { throw openError }
+        self.label = label
+        self.maximumBatchSize = maximumBatchSize
+        self.state = state
+    }
+
+    deinit { close() }
+
+    /// Queues `job` for the next batch. `completion` is called exactly once, on the
+    /// writer thread, after the batch's COMMIT (or with the error that prevented it).
+    public func submit<T: Sendable>(
+        _ job: @escaping @Sendable (Connection) throws -> T,
+        completion: @escaping @Sendable (Result<T, any Error>) -> Void
+    ) {
+        let item = WriterJob(
+            execute: { connection in
+                do {
+                    let value = try job(connection)
+                    return WriterJob.Outcome(
+                        succeeded: true,
+                        deliver: { completion(.success(value)) },
+                        fail: { completion(.failure($0)) })
+                } catch {
+                    return WriterJob.Outcome(
+                        succeeded: false,
+                        deliver: { completion(.failure(error)) },
+                        fail: { completion(.failure($0)) })
+                }
+            },
+            reject: { completion(.failure($0)) })
+        guard enqueue(.job(item)) else {
+            completion(.failure(Writer.closedError))
+            return
+        }
+    }
+
+    /// Submits `job` and blocks until its batch committed; for the CLI and tests. Not for
+    /// event-loop threads, which must never block on a commit.
+    @discardableResult
+    public func perform<T: Sendable>(_ job: @escaping @Sendable (Connection) throws -> T) throws -> T {
+        precondition(!isOnWriterThread, "perform from the writer thread would wait for itself")
+        let result = GuardedState<Result<T, any Error>?>(nil)
+        submit(job) { outcome in result.withLock(broadcast: true) { $0 = outcome } }
+        return try result.withLock(waitingUntil: { $0 != nil }) { $0! }.get()
+    }
+
+    /// Runs `body` on the writer thread between batches, with the connection outside any
+    /// transaction: for migrations, `VACUUM INTO`, backups. Blocks until it is done. A
+    /// transaction `body` leaves open is rolled back.
+    @discardableResult
+    public func exclusive<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) throws -> T {
+        precondition(!isOnWriterThread, "exclusive from the writer thread would wait for itself")
+        let result = GuardedState<Result<T, any Error>?>(nil)
+        let accepted = enqueue(
+            .exclusive { connection in
+                let outcome = Result { try body(connection) }
+                result.withLock(broadcast: true) { $0 = outcome }
+            })
+        guard accepted else { throw Writer.closedError }
+        return try result.withLock(waitingUntil: { $0 != nil }) { $0! }.get()
+    }
+
+    /// Jobs waiting for a batch (not counting the batch being run).
+    public var queueDepth: Int { state.withLock { $0.queue.count } }
+
+    public var statistics: Statistics { state.withLock { $0.statistics } }
+
+    /// Stops accepting jobs, runs every job already queued, closes the connection, and
+    /// returns when the writer thread has finished. Idempotent.
+    public func close() {
+        state.withLock(broadcast: true) {
+            if $0.phase == .open { $0.phase = .closing }
+        }
+        // From the writer thread itself (a completion dropping the last reference),
+        // waiting would deadlock; the thread finishes on its own once the queue drains.
+        guard !isOnWriterThread else { return }
+        state.withLock(waitingUntil: { $0.phase == .finished }) { _ in }
+    }
+
+    /// `Thread` is not Sendable, so the writer thread is recognised by the identity of its
+    /// `Thread` object, recorded while it runs (when no other live object can share it)
+    /// and cleared before it exits.
+    private var isOnWriterThread: Bool {
+        let current = ObjectIdentifier(Thread.current)
+        return state.withLock { $0.writerThread == current }
+    }
+
+    /// Appends unless closed; wakes the writer thread.
+    private func enqueue(_ item: WriterItem) -> Bool {
+        state.withLock(broadcast: true) {
+            guard $0.phase == .open else { return false }
+            $0.queue.append(item)
+            return true
+        }
+    }
+}
+
+/// What the writer thread and its clients share, guarded by `Writer.state`.
+struct WriterState {
+    enum Phase {
+        /// The thread is opening the connection; `init` waits.
+        case opening
+        case open
+        /// `close()` was called: no new jobs; the queue drains.
+        case closing
+        /// The thread has exited and the connection is closed.
+        case finished
+    }
+
+    var phase = Phase.opening
+    var openError: (any Error)?
+    /// Identity of the writer thread's `Thread` object; nil unless it is running.
+    var writerThread: ObjectIdentifier?
+    /// FIFO. Invariant: empty once `phase == .finished`.
+    var queue: [WriterItem] = []
+    var statistics = Writer.Statistics()
+}
+
+/// One unit of work for the writer thread.
+enum WriterItem: Sendable {
+    /// Joins a batch transaction.
+    case job(WriterJob)
+    /// Runs alone, outside any transaction.
+    case exclusive(@Sendable (Connection) -> Void)
+}
+
+/// A submitted job with its result type erased, so jobs of any `T` share one queue.
+struct WriterJob: Sendable {
+    /// What running a job produced: whether it succeeded (its savepoint is kept), and how
+    /// to tell its submitter once the batch's fate is known.
+    struct Outcome: Sendable {
+        let succeeded: Bool
+        /// Called after COMMIT: the job's own result.
+        let deliver: @Sendable () -> Void
+        /// Called instead when the batch did not commit.
+        let fail: @Sendable (any Error) -> Void
+    }
+
+    let execute: @Sendable (Connection) -> Outcome
+    /// Fails a job that never ran because its batch had already failed.
+    let reject: @Sendable (any Error) -> Void
+}

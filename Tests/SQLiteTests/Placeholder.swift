@@ -1,5 +1,0 @@
-import XCTest
-
-final class PlaceholderSQLiteTests: XCTestCase {
-    func testNothing() {}
-}
