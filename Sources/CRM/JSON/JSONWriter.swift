@@ -1,0 +1,237 @@
+/// Writes compact JSON (RFC 8259) straight into a byte buffer.
+///
+/// Commas are managed for you: the writer remembers, for each open array or
+/// object, whether it already holds an element. Strings are escaped as
+/// RFC 8259 §7 requires — `"`, `\` and the control characters U+0000–U+001F
+/// (as `\n`, `\r`, `\t`, `\b`, `\f` or `\u00XX`) — and everything else,
+/// including non-ASCII text, is written as UTF-8 unchanged; `/` is not escaped.
+///
+/// ```swift
+/// var writer = JSONWriter()
+/// writer.beginObject()
+/// writer.key("id"); writer.int(42)
+/// writer.key("tags"); writer.beginArray(); writer.string("vip"); writer.endArray()
+/// writer.endObject()
+/// // writer.bytes == Array(#"{"id":42,"tags":["vip"]}"#.utf8)
+/// ```
+///
+/// Misuse (a key outside an object, unbalanced `end` calls) is a programming
+/// error and is caught by assertions in debug builds.
+public struct JSONWriter: Sendable {
+    /// The JSON written so far.
+    public var bytes: [UInt8]
+
+    /// One entry per open container: `true` once it holds an element, so the
+    /// next element needs a comma first.
+    private var hasElements: [Bool] = []
+    /// Whether the last thing written was a key, so the next value takes no comma.
+    private var afterKey = false
+    /// Whether each open container is an object (for the debug checks).
+    private var isObject: [Bool] = []
+
+    /// Creates a writer with room for `capacity` bytes before it reallocates.
+    public init(capacity: Int = 256) {
+        bytes = []
+        bytes.reserveCapacity(capacity)
+    }
+
+    // MARK: Containers
+
+    public mutating func beginObject() {
+        beforeValue()
+        bytes.append(UInt8(ascii: "{"))
+        hasElements.append(false)
+        isObject.append(true)
+    }
+
+    public mutating func endObject() {
+        assert(isObject.last == true && !afterKey, "endObject() without a matching beginObject() or after a key")
+        hasElements.removeLast()
+        isObject.removeLast()
+        bytes.append(UInt8(ascii: "}"))
+    }
+
+    public mutating func beginArray() {
+        beforeValue()
+        bytes.append(UInt8(ascii: "["))
+        hasElements.append(false)
+        isObject.append(false)
+    }
+
+    public mutating func endArray() {
+        assert(isObject.last == false, "endArray() without a matching beginArray()")
+        hasElements.removeLast()
+        isObject.removeLast()
+        bytes.append(UInt8(ascii: "]"))
+    }
+
+    /// Writes an object member's name and the `:`; the next call writes its value.
+    public mutating func key(_ key: String) {
+        assert(isObject.last == true && !afterKey, "key(_:) outside an object or twice in a row")
+        beforeValue()
+        appendEscaped(key)
+        bytes.append(UInt8(ascii: ":"))
+        afterKey = true
+    }
+
+    // MARK: Scalars
+
+    public mutating func string(_ value: String) {
+        beforeValue()
+        appendEscaped(value)
+    }
+
+    public mutating func int(_ value: Int64) {
+        beforeValue()
+        appendDecimal(value)
+    }
+
+    /// Writes Swift's shortest round-trip form (`0.1`, `12.0`, `1e-07`), which
+    /// is valid RFC 8259 number syntax; infinities and NaN, which JSON cannot
+    /// express (§6), are written as `null`.
+    public mutating func double(_ value: Double) {
+        beforeValue()
+        if value.isFinite {
+            bytes.append(contentsOf: value.description.utf8)
+        } else {
+            appendASCII("null")
+        }
+    }
+
+    public mutating func bool(_ value: Bool) {
+        beforeValue()
+        appendASCII(value ? "true" : "false")
+    }
+
+    public mutating func null() {
+        beforeValue()
+        appendASCII("null")
+    }
+
+    /// Writes already-serialised JSON as one value, e.g. a stored document.
+    /// The bytes are not checked.
+    public mutating func rawJSON(_ json: some Sequence<UInt8>) {
+        beforeValue()
+        bytes.append(contentsOf: json)
+    }
+
+    /// Writes a whole value.
+    public mutating func value(_ value: JSONValue) {
+        switch value {
+        case .null:
+            null()
+        case .bool(let flag):
+            bool(flag)
+        case .int(let number):
+            int(number)
+        case .double(let number):
+            double(number)
+        case .string(let text):
+            string(text)
+        case .array(let elements):
+            beginArray()
+            for element in elements {
+                self.value(element)
+            }
+            endArray()
+        case .object(let object):
+            beginObject()
+            for (name, member) in object {
+                key(name)
+                self.value(member)
+            }
+            endObject()
+        }
+    }
+
+    // MARK: Encoding
+
+    private mutating func beforeValue() {
+        if afterKey {
+            afterKey = false
+        } else if let last = hasElements.indices.last {
+            assert(!isObject[last], "a value inside an object needs key(_:) first")
+            if hasElements[last] {
+                bytes.append(UInt8(ascii: ","))
+            } else {
+                hasElements[last] = true
+            }
+        }
+    }
+
+    private mutating func appendASCII(_ text: StaticString) {
+        bytes.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+    }
+
+    private mutating func appendDecimal(_ value: Int64) {
+        if value < 0 {
+            bytes.append(UInt8(ascii: "-"))
+        }
+        var magnitude = value.magnitude
+        // Int64.min has 19 digits.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+            var start = digits.count
+            repeat {
+                start -= 1
+                digits[start] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+            } while magnitude > 0
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: digits[start...]))
+        }
+    }
+
+    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+
+    /// Appends `text` as a quoted JSON string (RFC 8259 §7), copying runs of
+    /// bytes that need no escape in one go.
+    private mutating func appendEscaped(_ text: String) {
+        bytes.append(UInt8(ascii: "\""))
+        var text = text
+        text.withUTF8 { utf8 in
+            var runStart = 0
+            for index in utf8.indices {
+                let byte = utf8[index]
+                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else {
+                    continue
+                }
+                if runStart < index {
+                    bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<index]))
+                }
+                runStart = index + 1
+                bytes.append(UInt8(ascii: "\\"))
+                switch byte {
+                case UInt8(ascii: "\""): bytes.append(UInt8(ascii: "\""))
+                case UInt8(ascii: "\\"): bytes.append(UInt8(ascii: "\\"))
+                case 0x0A: bytes.append(UInt8(ascii: "n"))
+                case 0x0D: bytes.append(UInt8(ascii: "r"))
+                case 0x09: bytes.append(UInt8(ascii: "t"))
+                case 0x08: bytes.append(UInt8(ascii: "b"))
+                case 0x0C: bytes.append(UInt8(ascii: "f"))
+                default:
+                    bytes.append(contentsOf: [
+                        UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
+                        Self.hexDigits[Int(byte >> 4)], Self.hexDigits[Int(byte & 0x0F)],
+                    ])
+                }
+            }
+            if runStart < utf8.count {
+                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart...]))
+            }
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+}
+
+extension JSONValue {
+    /// The value as compact UTF-8 JSON.
+    public func serialized() -> [UInt8] {
+        var writer = JSONWriter()
+        writer.value(self)
+        return writer.bytes
+    }
+
+    /// The value as a compact JSON string.
+    public var jsonString: String {
+        String(decoding: serialized(), as: UTF8.self)
+    }
+}
