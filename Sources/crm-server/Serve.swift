@@ -13,8 +13,9 @@ enum Serve {
             fail("cannot start: \(error)")
         }
         if let key = application.bootstrapKey {
-            print("No API key existed, so an admin key was created. It is shown only this once:")
-            print(key.secret)
+            // Written unbuffered: `serve` never returns, so buffered stdout would never reach a pipe.
+            FileHandle.standardOutput.write(
+                Data("No API key existed, so an admin key was created. It is shown only this once:\n\(key.secret)\n".utf8))
         }
         application.start()
         let address = "\(configuration.host):\(application.port)"

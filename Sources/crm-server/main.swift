@@ -5,7 +5,7 @@ import Foundation
 
 // crm-server: command line, configuration, wiring, signals (DESIGN.md).
 
-setvbuf(stdout, nil, _IOLBF, 0)
+
 
 func fail(_ message: String, code: Int32 = 1) -> Never {
     FileHandle.standardError.write(Data("crm-server: \(message)\n".utf8))

@@ -31,12 +31,10 @@ struct EndpointBuilder: Sendable {
     ) -> Router.Handler {
         let builder = self
         return { request, context, responder in
-            var extra = builder.cors.responseHeaders(for: request)
-            if context.route?.hasPrefix("/v1") ?? true { extra.append(("Vary", "Origin")) }
-            let finish: Reply = { result in
-                responder.respond(builder.render(result, extra: extra, context: context))
-            }
+            var shared = builder.cors.responseHeaders(for: request)
+            if context.route?.hasPrefix("/v1") ?? true { shared.append(("Vary", "Origin")) }
             let apiRequest: APIRequest
+            let finish: Reply
             do {
                 var key: APIKey?
                 if case .open = access {
@@ -45,7 +43,7 @@ struct EndpointBuilder: Sendable {
                     let authenticated = try builder.authenticator.authenticate(request)
                     if let limiter = builder.rateLimiter {
                         let decision = limiter.take(authenticated.id)
-                        extra += decision.headers
+                        shared += decision.headers
                         if !decision.allowed {
                             throw APIError.tooManyRequests(retryAfter: decision.retryAfter, headers: [])
                         }
@@ -56,8 +54,10 @@ struct EndpointBuilder: Sendable {
                     key = authenticated
                 }
                 apiRequest = APIRequest(http: request, context: context, key: key)
+                let extra = shared
+                finish = { result in responder.respond(builder.render(result, extra: extra, context: context)) }
             } catch {
-                finish(.failure(error))
+                responder.respond(builder.render(.failure(error), extra: shared, context: context))
                 return
             }
             let run: @Sendable () -> Void = {

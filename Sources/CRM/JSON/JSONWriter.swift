@@ -68,7 +68,9 @@ public struct JSONWriter: Sendable {
     /// Writes an object member's name and the `:`; the next call writes its value.
     public mutating func key(_ key: String) {
         assert(isObject.last == true && !afterKey, "key(_:) outside an object or twice in a row")
-        beforeValue()
+        if let last = hasElements.indices.last {
+            if hasElements[last] { bytes.append(UInt8(ascii: ",")) } else { hasElements[last] = true }
+        }
         appendEscaped(key)
         bytes.append(UInt8(ascii: ":"))
         afterKey = true

@@ -50,7 +50,7 @@ final class RawClient {
             close(descriptor)
             throw ClientError("connect failed: errno \(errno)")
         }
-        var timeout = timeval(tv_sec: Int(receiveTimeout), tv_usec: Int32((receiveTimeout - floor(receiveTimeout)) * 1_000_000))
+        var timeout = timeval(tv_sec: Int(receiveTimeout), tv_usec: Int((receiveTimeout - floor(receiveTimeout)) * 1_000_000))
         setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var one: Int32 = 1
         setsockopt(descriptor, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))

@@ -3,7 +3,7 @@ import CRM
 import Foundation
 
 /// A real server on an ephemeral 127.0.0.1 port over its own temporary database.
-final class TestServer {
+final class TestServer: Sendable {
     let application: Application
     let directory: URL
     let adminKey: String
