@@ -68,7 +68,9 @@ public struct JSONWriter: Sendable {
     /// Writes an object member's name and the `:`; the next call writes its value.
     public mutating func key(_ key: String) {
         assert(isObject.last == true && !afterKey, "key(_:) outside an object or twice in a row")
-        writeSeparator()
+        if let last = hasElements.indices.last {
+            if hasElements[last] { bytes.append(UInt8(ascii: ",")) } else { hasElements[last] = true }
+        }
         appendEscaped(key)
         bytes.append(UInt8(ascii: ":"))
         afterKey = true
@@ -146,20 +148,11 @@ public struct JSONWriter: Sendable {
 
     // MARK: Encoding
 
-    /// Called before every value: consumes a preceding key, or writes the
-    /// comma between array elements.
     private mutating func beforeValue() {
         if afterKey {
             afterKey = false
-        } else {
-            assert(isObject.last != true, "a value inside an object needs key(_:) first")
-            writeSeparator()
-        }
-    }
-
-    /// Writes a comma unless this is the open container's first element.
-    private mutating func writeSeparator() {
-        if let last = hasElements.indices.last {
+        } else if let last = hasElements.indices.last {
+            assert(!isObject[last], "a value inside an object needs key(_:) first")
             if hasElements[last] {
                 bytes.append(UInt8(ascii: ","))
             } else {
