@@ -54,6 +54,10 @@ public final class Application: Sendable {
                 serveMetrics: configuration.metricsAddress == nil)
             APIKeyRoutes.install(
                 on: &router, endpoints: endpoints, database: database, cursors: CursorCodec(key: cursorKey), clock: clock)
+            CustomerRoutes(
+                endpoints: endpoints, database: database, cursors: CursorCodec(key: cursorKey), clock: clock,
+                service: CustomerService(baseCurrency: configuration.baseCurrency)
+            ).install(on: &router)
             router.fallback = Fallback.make(cors: endpoints.cors)
 
             let limits = ParserLimits(

@@ -1,6 +1,7 @@
 import CRM
 import Dispatch
 import HTTP
+import SQLite
 
 /// Wraps route handlers in the conventions every endpoint shares, in one place: authentication,
 /// role checks, rate limits, CORS, `Vary: Origin`, problem+json errors and where the work runs.
@@ -74,6 +75,26 @@ struct EndpointBuilder: Sendable {
         }
     }
 
+    /// A write: `prepare` parses and validates on the calling thread and returns the job; the job
+    /// runs on the database writer (inside `Idempotency-Key` handling for POSTs) and the
+    /// response goes out after COMMIT.
+    func write(
+        _ access: Access, database: Database, clock: CRMClock,
+        _ prepare: @escaping @Sendable (APIRequest) throws -> @Sendable (Connection, Timestamp) throws -> Response
+    ) -> Router.Handler {
+        async(access) { request, reply in
+            let job = try prepare(request)
+            let idempotency = try IdempotencyStore.from(request)
+            database.write({ connection in
+                let now = clock.now()
+                if let idempotency {
+                    return try idempotency.perform(connection, now: now) { try job(connection, now) }
+                }
+                return try job(connection, now)
+            }, completion: reply)
+        }
+    }
+
     /// Adds the shared headers, or renders the error as problem+json.
     func render(_ result: Result<Response, any Error>, extra: [(name: String, value: String)], context: RequestContext) -> Response {
         var response: Response
@@ -82,6 +103,10 @@ struct EndpointBuilder: Sendable {
             response = success
         case .failure(let error as APIError):
             response = ProblemRenderer.response(error, requestID: context.requestID)
+        case .failure(let error as CRMError):
+            response = ProblemRenderer.response(APIError(error), requestID: context.requestID)
+        case .failure(let error as SQLiteError) where error.isBusy || error == Writer.closedError:
+            response = ProblemRenderer.response(.unavailable("the database is busy or closing; retry"), requestID: context.requestID)
         case .failure(let error):
             log.error("unhandled error", ["request_id": context.requestID, "route": context.route ?? "", "error": "\(error)"])
             response = ProblemRenderer.response(.internalError(), requestID: context.requestID)

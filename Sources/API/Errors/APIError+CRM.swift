@@ -1,0 +1,23 @@
+import CRM
+
+extension APIError {
+    /// The status a domain error answers with (API.md §1, "Errors").
+    init(_ error: CRMError) {
+        switch error {
+        case .validation(let issues):
+            self = .validation(issues.map(FieldError.init))
+        case .notFound(let detail):
+            self = .notFound(detail)
+        case .conflict(let detail, let issues):
+            self = .conflict(detail, errors: issues.map(FieldError.init))
+        case .versionMismatch(let current):
+            self = .preconditionFailed("If-Match does not name the current version (\(current))")
+        }
+    }
+}
+
+extension FieldError {
+    init(_ issue: FieldIssue) {
+        self.init(issue.field, issue.code, issue.message, holderID: issue.holderID)
+    }
+}

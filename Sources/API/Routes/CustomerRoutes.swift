@@ -1,0 +1,114 @@
+import CRM
+import HTTP
+import SQLite
+
+/// `/v1/customers…` (API.md §2 "customers"): thin — parse, call ``CustomerService``, render.
+struct CustomerRoutes {
+    let endpoints: EndpointBuilder
+    let database: Database
+    let cursors: CursorCodec
+    let clock: CRMClock
+    let service: CustomerService
+
+    static let maximumBatch = 1000
+
+    func install(on router: inout Router) {
+        let service = self.service
+        let database = self.database
+        let cursors = self.cursors
+
+        router.add(
+            .get, "/v1/customers",
+            endpoints.sync(.read(.customers), .inline) { request in
+                let list = try ListParameters(
+                    request.http, resource: "customers", fields: CustomerSchema.listFields, searchable: true, cursors: cursors)
+                let page = try database.read { try service.list($0, list.request) }
+                return JSONResponse.list(page.items, nextCursor: list.nextCursor(page, cursors: cursors)) { writer, row in
+                    service.renderer.write(row, into: &writer)
+                }
+            })
+
+        router.add(
+            .post, "/v1/customers",
+            endpoints.write(.write(.customers), database: database, clock: clock) { request in
+                let changes = try RecordInput.parse(try request.jsonObject(), schema: CustomerSchema.schema, mode: .create)
+                let actor = request.key?.id
+                return { connection, now in
+                    let row = try service.create(connection, changes, actor: actor, now: now)
+                    return render(row, status: 201, location: true)
+                }
+            })
+
+        router.add(
+            .get, "/v1/customers/{id}",
+            endpoints.sync(.read(.customers)) { request in
+                let id = try request.idParameter()
+                guard let row = try database.read({ try service.get($0, id: id) }) else { throw APIError.notFound("no customer \(id)") }
+                let version = row.int64("version") ?? 1
+                if EntityTag.noneMatchHits(request.http, version: version) {
+                    return Response(status: 304, headers: [EntityTag.header(version)])
+                }
+                return render(row)
+            })
+
+        router.add(
+            .patch, "/v1/customers/{id}",
+            endpoints.write(.write(.customers), database: database, clock: clock) { request in
+                let id = try request.idParameter()
+                let changes = try RecordInput.parse(try request.jsonObject(), schema: CustomerSchema.schema, mode: .patch)
+                let ifMatch = EntityTag.requiredVersion(request.http)
+                let actor = request.key?.id
+                return { connection, now in
+                    render(try service.update(connection, id: id, changes, ifMatch: ifMatch, actor: actor, now: now))
+                }
+            })
+
+        router.add(
+            .delete, "/v1/customers/{id}",
+            endpoints.write(.write(.customers), database: database, clock: clock) { request in
+                let id = try request.idParameter()
+                let ifMatch = EntityTag.requiredVersion(request.http)
+                let actor = request.key?.id
+                return { connection, now in
+                    try service.delete(connection, id: id, ifMatch: ifMatch, actor: actor, now: now)
+                    return Response(status: 204)
+                }
+            })
+
+        router.add(
+            .put, "/v1/customers/by-external-id/{external_id}",
+            endpoints.write(.write(.customers), database: database, clock: clock) { request in
+                let externalID = request.parameter("external_id")
+                guard !externalID.isEmpty, externalID.count <= 200 else { throw APIError.notFound("no such external_id") }
+                var body = try request.jsonObject()
+                if let given = body["external_id"], given != .string(externalID) {
+                    throw APIError.validation([FieldError("external_id", "mismatch", "must equal the external_id in the path")])
+                }
+                body["external_id"] = .string(externalID)
+                let changes = try RecordInput.parse(body, schema: CustomerSchema.schema, mode: .patch)
+                let actor = request.key?.id
+                return { connection, now in
+                    let (row, created) = try service.upsert(connection, key: .externalID(externalID), changes, actor: actor, now: now)
+                    return render(row, status: created ? 201 : 200, location: created)
+                }
+            })
+
+        router.add(
+            .post, "/v1/customers/batch",
+            endpoints.write(.write(.customers), database: database, clock: clock) { request in
+                let batch = try CustomerBatch(request.jsonObject(), requestID: request.requestID)
+                let actor = request.key?.id
+                return { connection, now in
+                    batch.run(connection, service: service, actor: actor, now: now)
+                }
+            })
+    }
+
+    private func render(_ row: Row, status: Int = 200, location: Bool = false) -> Response {
+        var writer = JSONWriter(capacity: 1024)
+        service.renderer.write(row, into: &writer)
+        var headers: [(name: String, value: String)] = [JSONResponse.contentType, EntityTag.header(row.int64("version") ?? 1)]
+        if location, let id = row.int64("id") { headers.append(("Location", "/v1/customers/\(id)")) }
+        return Response(status: status, headers: headers, body: writer.bytes)
+    }
+}

@@ -1,0 +1,121 @@
+import SQLite
+
+/// The rules of the customers resource; SQL lives in ``CustomerStore``.
+///
+/// Every write runs on the database writer (the `Connection` it is handed) and records its
+/// change-feed and audit entries in the same transaction.
+public struct CustomerService: Sendable {
+    public let renderer: CustomerRenderer
+    private var schema: RecordSchema { CustomerSchema.schema }
+
+    public init(baseCurrency: String) {
+        renderer = CustomerRenderer(baseCurrency: baseCurrency)
+    }
+
+    /// How a batch or import finds the record it upserts.
+    public enum UpsertKey: Sendable, Equatable {
+        case externalID(String)
+        case email(String)
+    }
+
+    public func get(_ connection: Connection, id: Int64) throws -> Row? {
+        try CustomerStore.find(connection, id: id)
+    }
+
+    public func list(_ connection: Connection, _ request: ListRequest) throws -> ListPage<Row> {
+        try CustomerStore.list(connection, request)
+    }
+
+    public func forEach(_ connection: Connection, _ request: ListRequest, _ body: (Row) throws -> Void) throws {
+        try CustomerStore.forEach(connection, request, body)
+    }
+
+    public func create(_ connection: Connection, _ changes: RecordChanges, actor: Int64?, now: Timestamp) throws -> Row {
+        try requireCreatable(changes)
+        let values = resolve(changes, existing: nil)
+        try checkUnique(connection, values, except: nil)
+        let id = try CustomerStore.insert(connection, values: values, now: now)
+        guard let row = try CustomerStore.find(connection, id: id) else { throw CRMError.notFound("customer \(id)") }
+        try ChangeLog.record(connection, action: .create, schema: schema, id: id, before: nil, after: row, data: renderer.json(row), actor: actor, now: now)
+        return row
+    }
+
+    public func update(_ connection: Connection, id: Int64, _ changes: RecordChanges, ifMatch: Int64?, actor: Int64?, now: Timestamp) throws -> Row {
+        guard let before = try CustomerStore.find(connection, id: id) else { throw CRMError.notFound("no customer \(id)") }
+        if let ifMatch, let version = before.int64("version"), version != ifMatch { throw CRMError.versionMismatch(current: version) }
+        return try apply(connection, changes, to: before, actor: actor, now: now)
+    }
+
+    public func delete(_ connection: Connection, id: Int64, ifMatch: Int64?, actor: Int64?, now: Timestamp) throws {
+        guard let before = try CustomerStore.find(connection, id: id) else { throw CRMError.notFound("no customer \(id)") }
+        if let ifMatch, let version = before.int64("version"), version != ifMatch { throw CRMError.versionMismatch(current: version) }
+        try CustomerStore.softDelete(connection, id: id, now: now)
+        let after = try CustomerStore.find(connection, id: id, includeDeleted: true)
+        try ChangeLog.record(connection, action: .delete, schema: schema, id: id, before: before, after: after, data: nil, actor: actor, now: now)
+    }
+
+    /// Creates the customer `key` names, or updates it (merge semantics): `created` tells which.
+    public func upsert(_ connection: Connection, key: UpsertKey, _ changes: RecordChanges, actor: Int64?, now: Timestamp) throws -> (row: Row, created: Bool) {
+        let existing: Row? =
+            switch key {
+            case .externalID(let externalID): try CustomerStore.findLive(connection, externalID: externalID)
+            case .email(let email): try CustomerStore.findLive(connection, email: email)
+            }
+        if let existing {
+            return (try apply(connection, changes, to: existing, actor: actor, now: now), false)
+        }
+        return (try create(connection, changes, actor: actor, now: now), true)
+    }
+
+    private func apply(_ connection: Connection, _ changes: RecordChanges, to before: Row, actor: Int64?, now: Timestamp) throws -> Row {
+        guard let id = before.int64("id") else { throw StoreError.corruptRow(table: "customers") }
+        let values = resolve(changes, existing: before)
+        try checkUnique(connection, values, except: id)
+        try CustomerStore.update(connection, id: id, values: values, now: now)
+        guard let after = try CustomerStore.find(connection, id: id) else { throw CRMError.notFound("customer \(id)") }
+        try ChangeLog.record(connection, action: .update, schema: schema, id: id, before: before, after: after, data: renderer.json(after), actor: actor, now: now)
+        return after
+    }
+
+    /// The values to store: merges attribute patches into the stored object (`null` removes a key).
+    private func resolve(_ changes: RecordChanges, existing: Row?) -> [String: SQLValue] {
+        var values: [String: SQLValue] = [:]
+        for (field, change) in changes.entries {
+            switch change {
+            case .set(let value):
+                values[field.name] = value
+            case .merge(let patch):
+                var object = existing.flatMap { try? JSONParser.parse($0.string(field.column) ?? "{}") }?.objectValue ?? JSONObject()
+                for (key, value) in patch {
+                    if value.isNull { object.removeValue(forKey: key) } else { object[key] = value }
+                }
+                values[field.name] = .text(JSONValue.object(object).jsonString)
+            }
+        }
+        return values
+    }
+
+    private func requireCreatable(_ changes: RecordChanges) throws {
+        let missing = schema.fields.filter { field in
+            guard field.required else { return false }
+            if case .set(let value)? = changes.change(for: field.name) { return value.isNull }
+            return true
+        }
+        if !missing.isEmpty {
+            throw CRMError.validation(missing.map { FieldIssue($0.name, "required", "\($0.name) is required") })
+        }
+    }
+
+    private func checkUnique(_ connection: Connection, _ values: [String: SQLValue], except id: Int64?) throws {
+        var issues: [FieldIssue] = []
+        if case .text(let email)? = values["email"], let holder = try CustomerStore.emailHolder(connection, email: email, except: id) {
+            issues.append(FieldIssue("email", "taken", "another customer has this email", holderID: holder))
+        }
+        if case .text(let externalID)? = values["external_id"],
+            let holder = try CustomerStore.externalIDHolder(connection, externalID: externalID, except: id)
+        {
+            issues.append(FieldIssue("external_id", "taken", "another customer has this external_id", holderID: holder))
+        }
+        if !issues.isEmpty { throw CRMError.conflict("a unique field is taken", issues) }
+    }
+}

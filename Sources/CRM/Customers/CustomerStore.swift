@@ -1,0 +1,145 @@
+import SQLite
+
+/// All SQL for customers: the row, its tag rows and its search document move together.
+enum CustomerStore {
+    static let schema = CustomerSchema.schema
+
+    static func find(_ connection: Connection, id: Int64, includeDeleted: Bool = false) throws -> Row? {
+        try connection.queryOne(
+            includeDeleted ? "SELECT * FROM customers WHERE id = ?" : "SELECT * FROM customers WHERE id = ? AND deleted_at IS NULL",
+            [.integer(id)])
+    }
+
+    static func findLive(_ connection: Connection, email: String) throws -> Row? {
+        try connection.queryOne(
+            "SELECT * FROM customers WHERE email_normalized = ? AND deleted_at IS NULL", [.text(EmailAddress.normalized(email))])
+    }
+
+    static func findLive(_ connection: Connection, externalID: String) throws -> Row? {
+        try connection.queryOne("SELECT * FROM customers WHERE external_id = ? AND deleted_at IS NULL", [.text(externalID)])
+    }
+
+    /// The live customer other than `id` holding `email`, if any.
+    static func emailHolder(_ connection: Connection, email: String, except id: Int64?) throws -> Int64? {
+        try connection.queryOne(
+            "SELECT id FROM customers WHERE email_normalized = ? AND deleted_at IS NULL AND id != ?",
+            [.text(EmailAddress.normalized(email)), .integer(id ?? 0)])?.int64(0)
+    }
+
+    static func externalIDHolder(_ connection: Connection, externalID: String, except id: Int64?) throws -> Int64? {
+        try connection.queryOne(
+            "SELECT id FROM customers WHERE external_id = ? AND deleted_at IS NULL AND id != ?", [.text(externalID), .integer(id ?? 0)]
+        )?.int64(0)
+    }
+
+    private static let insertSQL: String = {
+        let columns = schema.writableFields.map(\.column) + ["email_normalized", "phone_digits", "created_at", "updated_at", "version"]
+        return "INSERT INTO customers (\(columns.joined(separator: ", "))) VALUES (\(Array(repeating: "?", count: columns.count).joined(separator: ", ")))"
+    }()
+
+    /// Inserts a new customer from validated values (one per writable field, in schema order).
+    static func insert(_ connection: Connection, values: [String: SQLValue], now: Timestamp) throws -> Int64 {
+        var bindings = schema.writableFields.map { field -> SQLValue in
+            if let value = values[field.name] { return value }
+            switch field.kind {
+            case .tags: return .text("[]")
+            case .attributes: return .text("{}")
+            default: return .null
+            }
+        }
+        bindings += [normalizedEmail(values["email"]), phoneDigits(values["phone"]), .text(now.rfc3339), .text(now.rfc3339), .integer(1)]
+        try connection.run(insertSQL, bindings)
+        let id = connection.lastInsertRowID
+        try syncSideTables(connection, id: id, isNew: true)
+        return id
+    }
+
+    /// Sets the given columns, bumps `version` and `updated_at`.
+    static func update(_ connection: Connection, id: Int64, values: [String: SQLValue], now: Timestamp) throws {
+        var assignments: [String] = []
+        var bindings: [SQLValue] = []
+        for field in schema.writableFields {
+            guard let value = values[field.name] else { continue }
+            assignments.append("\(field.column) = ?")
+            bindings.append(value)
+        }
+        if let email = values["email"] {
+            assignments.append("email_normalized = ?")
+            bindings.append(normalizedEmail(email))
+        }
+        if let phone = values["phone"] {
+            assignments.append("phone_digits = ?")
+            bindings.append(phoneDigits(phone))
+        }
+        assignments += ["updated_at = ?", "version = version + 1"]
+        bindings += [.text(now.rfc3339), .integer(id)]
+        try connection.run("UPDATE customers SET \(assignments.joined(separator: ", ")) WHERE id = ?", bindings)
+        if values["tags"] != nil || values["name"] != nil || values["email"] != nil || values["phone"] != nil || values["company"] != nil {
+            try syncSideTables(connection, id: id, isNew: false)
+        }
+    }
+
+    static func softDelete(_ connection: Connection, id: Int64, now: Timestamp, mergedInto: Int64? = nil) throws {
+        try connection.run(
+            "UPDATE customers SET deleted_at = ?, updated_at = ?, merged_into = ?, version = version + 1 WHERE id = ?",
+            [.text(now.rfc3339), .text(now.rfc3339), mergedInto.map(SQLValue.integer) ?? .null, .integer(id)])
+        try connection.run("DELETE FROM customer_tags WHERE customer_id = ?", [.integer(id)])
+        try connection.run("DELETE FROM customers_fts WHERE rowid = ?", [.integer(id)])
+    }
+
+    static func list(_ connection: Connection, _ request: ListRequest) throws -> ListPage<Row> {
+        var search: (String, [SQLValue])?
+        if let text = request.search {
+            guard let match = SearchDocument.query(text) else { return ListPage(items: [], next: nil) }
+            search = ("c.id IN (SELECT rowid FROM customers_fts WHERE customers_fts MATCH ?)", [.text(match)])
+        }
+        let query = ListQuery(select: "c.*", from: "customers c", alias: "c", request: request, search: search)
+        var rows = try connection.query(query.sql, query.bindings)
+        var next: (key: SQLValue, id: Int64)?
+        if rows.count > request.limit {
+            rows.removeLast(rows.count - request.limit)
+            if let last = rows.last, let id = last.int64("id") { next = (last[ListQuery.sortKeyColumn], id) }
+        }
+        return ListPage(items: rows, next: next)
+    }
+
+    /// Streams every matching row (exports): keyset pages of `pageSize` until the end.
+    static func forEach(_ connection: Connection, _ request: ListRequest, pageSize: Int = 500, _ body: (Row) throws -> Void) throws {
+        var page = request
+        page.limit = pageSize
+        while true {
+            let result = try list(connection, page)
+            for row in result.items { try body(row) }
+            guard let next = result.next else { return }
+            page.after = next
+        }
+    }
+
+    /// Rewrites the tag rows and the search document from the stored row.
+    private static func syncSideTables(_ connection: Connection, id: Int64, isNew: Bool) throws {
+        guard let row = try connection.queryOne("SELECT name, email, phone, company, tags FROM customers WHERE id = ?", [.integer(id)]) else {
+            return
+        }
+        let tags = (try? JSONParser.parse(row.string("tags") ?? "[]"))?.arrayValue?.compactMap(\.stringValue) ?? []
+        if !isNew {
+            try connection.run("DELETE FROM customer_tags WHERE customer_id = ?", [.integer(id)])
+            try connection.run("DELETE FROM customers_fts WHERE rowid = ?", [.integer(id)])
+        }
+        for tag in tags {
+            try connection.run("INSERT OR IGNORE INTO customer_tags (customer_id, tag) VALUES (?, ?)", [.integer(id), .text(tag)])
+        }
+        let document = SearchDocument.make(
+            name: row.string("name"), email: row.string("email"), phone: row.string("phone"), company: row.string("company"), tags: tags)
+        try connection.run("INSERT INTO customers_fts (rowid, document) VALUES (?, ?)", [.integer(id), .text(document)])
+    }
+
+    private static func normalizedEmail(_ value: SQLValue?) -> SQLValue {
+        if case .text(let email)? = value { return .text(EmailAddress.normalized(email)) }
+        return .null
+    }
+
+    private static func phoneDigits(_ value: SQLValue?) -> SQLValue {
+        if case .text(let phone)? = value { return .text(PhoneNumber.digits(phone)) }
+        return .null
+    }
+}

@@ -1,0 +1,78 @@
+import SQLite
+
+/// A field a list can be filtered or sorted by, with the SQL that reads it. The SQL comes from the
+/// resource's store, never from the request (DESIGN.md, "Data rules").
+public struct ListField: Sendable {
+    public enum Filtering: Sendable {
+        /// `expression = ?`, `expression IN (…)`, `expression > ?`, …
+        case expression(String)
+        /// Equality (any-of) through a membership sub-query: `template` holds `%@` where the
+        /// `?, ?, …` list goes, e.g. tags in a side table.
+        case membership(String)
+        case none
+    }
+
+    public let name: String
+    public let kind: FieldKind
+    public let filtering: Filtering
+    /// A never-NULL expression to sort by (keyset pagination compares it), or nil if unsortable.
+    public let sortExpression: String?
+    /// Applied to filter values before binding (e.g. lower-casing emails).
+    public let normalize: (@Sendable (String) -> String)?
+
+    public init(
+        _ name: String, kind: FieldKind, filter: Filtering, sort: String? = nil, normalize: (@Sendable (String) -> String)? = nil
+    ) {
+        self.name = name
+        self.kind = kind
+        self.filtering = filter
+        self.sortExpression = sort
+        self.normalize = normalize
+    }
+}
+
+/// One condition of a list request.
+public struct ListFilter: Sendable {
+    public enum Operator: String, Sendable, CaseIterable {
+        case eq, ne, gt, gte, lt, lte
+    }
+
+    public let field: ListField
+    public let op: Operator
+    /// One value, or several for `eq` (any-of) and `ne` (none-of).
+    public let values: [SQLValue]
+
+    public init(field: ListField, op: Operator, values: [SQLValue]) {
+        self.field = field
+        self.op = op
+        self.values = values
+    }
+}
+
+/// A page request: filters, one sort, a keyset position and a size (API.md §1, "Lists").
+public struct ListRequest: Sendable {
+    public var filters: [ListFilter] = []
+    public var sortField: ListField
+    public var descending = false
+    /// The last row of the previous page: its sort key and id.
+    public var after: (key: SQLValue, id: Int64)?
+    public var limit = 50
+    public var includeDeleted = false
+    /// Full-text query, for resources that have one.
+    public var search: String?
+
+    public init(sortField: ListField) {
+        self.sortField = sortField
+    }
+}
+
+/// One page: the rows and, when more follow, the position to continue from.
+public struct ListPage<Item: Sendable>: Sendable {
+    public let items: [Item]
+    public let next: (key: SQLValue, id: Int64)?
+
+    public init(items: [Item], next: (key: SQLValue, id: Int64)?) {
+        self.items = items
+        self.next = next
+    }
+}

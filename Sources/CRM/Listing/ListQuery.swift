@@ -1,0 +1,84 @@
+import SQLite
+
+/// Builds the SQL of a keyset-paginated list (never OFFSET): rows after the cursor's
+/// `(sort key, id)`, in sort order with ties broken by id, one more than the page to learn
+/// whether more follow.
+///
+///     SELECT …, <sort> AS list_sort_key FROM customers c
+///     WHERE c.deleted_at IS NULL AND <filters> AND (<sort>, c.id) > (?, ?)
+///     ORDER BY <sort>, c.id LIMIT 51
+public struct ListQuery {
+    public let sql: String
+    public let bindings: [SQLValue]
+
+    public static let sortKeyColumn = "list_sort_key"
+
+    /// - Parameters:
+    ///   - select: the column list, e.g. `c.*`.
+    ///   - from: the table with its alias, e.g. `customers c`.
+    ///   - alias: the alias that owns `id` and `deleted_at`.
+    ///   - search: a condition (with its bindings) for `request.search`, from the resource's store.
+    public init(select: String, from: String, alias: String, request: ListRequest, search: (sql: String, bindings: [SQLValue])? = nil) {
+        var conditions: [String] = []
+        var bindings: [SQLValue] = []
+        if !request.includeDeleted { conditions.append("\(alias).deleted_at IS NULL") }
+        for filter in request.filters {
+            let (sql, values) = Self.condition(filter)
+            conditions.append(sql)
+            bindings += values
+        }
+        if let search {
+            conditions.append(search.sql)
+            bindings += search.bindings
+        }
+        let sort = request.sortField.sortExpression ?? "\(alias).id"
+        let direction = request.descending ? "DESC" : "ASC"
+        if let after = request.after {
+            let comparison = request.descending ? "<" : ">"
+            if sort == "\(alias).id" {
+                conditions.append("\(alias).id \(comparison) ?")
+                bindings.append(.integer(after.id))
+            } else {
+                conditions.append("(\(sort), \(alias).id) \(comparison) (?, ?)")
+                bindings += [after.key, .integer(after.id)]
+            }
+        }
+        var sql = "SELECT \(select), \(sort) AS \(Self.sortKeyColumn) FROM \(from)"
+        if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
+        sql += " ORDER BY \(sort) \(direction)"
+        if sort != "\(alias).id" { sql += ", \(alias).id \(direction)" }
+        sql += " LIMIT ?"
+        bindings.append(.integer(Int64(request.limit + 1)))
+        self.sql = sql
+        self.bindings = bindings
+    }
+
+    private static func condition(_ filter: ListFilter) -> (String, [SQLValue]) {
+        let placeholders = Array(repeating: "?", count: filter.values.count).joined(separator: ", ")
+        switch filter.field.filtering {
+        case .expression(let expression):
+            switch filter.op {
+            case .eq:
+                return filter.values.count == 1 ? ("\(expression) = ?", filter.values) : ("\(expression) IN (\(placeholders))", filter.values)
+            case .ne:
+                // "not equal" keeps rows where the field is unset: NULL is not the value asked about.
+                return ("(\(expression) IS NULL OR \(expression) NOT IN (\(placeholders)))", filter.values)
+            case .gt: return ("\(expression) > ?", filter.values)
+            case .gte: return ("\(expression) >= ?", filter.values)
+            case .lt: return ("\(expression) < ?", filter.values)
+            case .lte: return ("\(expression) <= ?", filter.values)
+            }
+        case .membership(let template):
+            let subquery = template.replacingPlaceholder(with: placeholders)
+            return filter.op == .ne ? ("NOT \(subquery)", filter.values) : (subquery, filter.values)
+        case .none:
+            preconditionFailure("\(filter.field.name) is not filterable")
+        }
+    }
+}
+
+extension String {
+    fileprivate func replacingPlaceholder(with replacement: String) -> String {
+        split(separator: "%@", omittingEmptySubsequences: false).joined(separator: replacement)
+    }
+}

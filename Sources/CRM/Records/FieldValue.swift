@@ -1,0 +1,106 @@
+import SQLite
+
+/// Converts one JSON value to its stored form under a ``FieldKind``, or names what is wrong.
+public enum FieldValue {
+    public static let maximumTags = 100
+    public static let maximumTagLength = 100
+    public static let maximumAttributes = 100
+
+    public static func convert(_ value: JSONValue, kind: FieldKind, field: String) -> Result<SQLValue, FieldIssue> {
+        func invalid(_ code: String, _ message: String) -> Result<SQLValue, FieldIssue> {
+            .failure(FieldIssue(field, code, message))
+        }
+        switch kind {
+        case .text(let maxLength):
+            guard let text = value.stringValue else { return invalid("invalid_type", "must be a string") }
+            let trimmed = text.trimmingWhitespace()
+            if trimmed.isEmpty { return .success(.null) }
+            if trimmed.count > maxLength { return invalid("too_long", "at most \(maxLength) characters") }
+            return .success(.text(trimmed))
+        case .enumeration(let allowed):
+            guard let text = value.stringValue, allowed.contains(text) else {
+                return invalid("invalid_enum", "one of \(allowed.joined(separator: ", "))")
+            }
+            return .success(.text(text))
+        case .email:
+            guard let text = value.stringValue else { return invalid("invalid_type", "must be a string") }
+            let trimmed = text.trimmingWhitespace()
+            if trimmed.isEmpty { return .success(.null) }
+            guard EmailAddress.isValid(trimmed) else { return invalid("invalid_format", "not an email address") }
+            return .success(.text(trimmed))
+        case .phone:
+            guard let text = value.stringValue else { return invalid("invalid_type", "must be a string") }
+            let trimmed = text.trimmingWhitespace()
+            if trimmed.isEmpty { return .success(.null) }
+            guard PhoneNumber.isValid(trimmed) else {
+                return invalid("invalid_format", "a phone number: optional +, then 6-15 digits with spaces, dots, hyphens or parentheses")
+            }
+            return .success(.text(trimmed))
+        case .country:
+            guard let text = value.stringValue, CountryCode.isValid(text.uppercased()) else {
+                return invalid("invalid_country", "an ISO 3166-1 alpha-2 country code")
+            }
+            return .success(.text(text.uppercased()))
+        case .currency:
+            guard let text = value.stringValue, CurrencyCode.isValid(text.uppercased()) else {
+                return invalid("invalid_currency", "an ISO 4217 currency code")
+            }
+            return .success(.text(text.uppercased()))
+        case .date:
+            guard let text = value.stringValue, let date = CalendarDate(text) else {
+                return invalid("invalid_date", "a date as YYYY-MM-DD")
+            }
+            return .success(.text(date.description))
+        case .timestamp:
+            guard let text = value.stringValue, let time = Timestamp(rfc3339: text) else {
+                return invalid("invalid_timestamp", "an RFC 3339 timestamp")
+            }
+            return .success(.text(time.rfc3339))
+        case .boolean:
+            guard let flag = value.boolValue else { return invalid("invalid_type", "must be true or false") }
+            return .success(.integer(flag ? 1 : 0))
+        case .integer(let minimum, let maximum):
+            guard let number = value.intValue else { return invalid("invalid_type", "must be an integer") }
+            guard number >= minimum && number <= maximum else {
+                return invalid("out_of_range", "must be from \(minimum) to \(maximum)")
+            }
+            return .success(.integer(number))
+        case .reference:
+            guard let id = value.intValue, id > 0 else { return invalid("invalid_reference", "must be a record id") }
+            return .success(.integer(id))
+        case .tags:
+            guard let array = value.arrayValue else { return invalid("invalid_type", "must be an array of strings") }
+            var tags: [String] = []
+            for element in array {
+                guard let text = element.stringValue?.trimmingWhitespace(), !text.isEmpty else {
+                    return invalid("invalid_tag", "tags are non-empty strings")
+                }
+                guard text.count <= maximumTagLength else { return invalid("invalid_tag", "a tag has at most \(maximumTagLength) characters") }
+                if !tags.contains(text) { tags.append(text) }
+            }
+            guard tags.count <= maximumTags else { return invalid("too_many", "at most \(maximumTags) tags") }
+            return .success(.text(JSONValue.array(tags.map(JSONValue.string)).jsonString))
+        case .attributes:
+            guard let object = value.objectValue else { return invalid("invalid_type", "must be an object") }
+            guard object.count <= maximumAttributes else { return invalid("too_many", "at most \(maximumAttributes) attributes") }
+            for (key, member) in object {
+                if key.isEmpty || key.count > 100 { return invalid("invalid_attribute", "attribute names have 1-100 characters") }
+                switch member {
+                case .array, .object: return invalid("invalid_attribute", "attribute '\(key)' must be a string, number, bool or null")
+                default: continue
+                }
+            }
+            return .success(.text(JSONValue.object(object).jsonString))
+        }
+    }
+}
+
+extension String {
+    /// Without surrounding white space (including full-width spaces and newlines).
+    public func trimmingWhitespace() -> String {
+        var scalars = Substring(self).unicodeScalars[...]
+        while let first = scalars.first, first.properties.isWhitespace { scalars = scalars.dropFirst() }
+        while let last = scalars.last, last.properties.isWhitespace { scalars = scalars.dropLast() }
+        return String(String.UnicodeScalarView(scalars))
+    }
+}

@@ -1,0 +1,23 @@
+/// A resource's table and fields: the allow-list from which every SQL name is taken (DESIGN.md:
+/// sort and filter names never come from the request text).
+public struct RecordSchema: Sendable {
+    /// The record type in change-feed and audit entries, e.g. `customer`.
+    public let recordType: String
+    public let table: String
+    /// Client-visible fields in rendering order (`id` first, `version` last are added by the store).
+    public let fields: [FieldDefinition]
+    /// Names that are always server-owned (a 422 when sent).
+    public static let serverOwned: Set<String> = ["id", "created_at", "updated_at", "deleted_at", "version"]
+
+    public init(recordType: String, table: String, fields: [FieldDefinition]) {
+        self.recordType = recordType
+        self.table = table
+        self.fields = fields
+    }
+
+    public func field(_ name: String) -> FieldDefinition? {
+        fields.first { $0.name == name }
+    }
+
+    public var writableFields: [FieldDefinition] { fields.filter(\.writable) }
+}

@@ -1,0 +1,40 @@
+import SQLite
+
+/// Writes the change feed and the audit log for one write, in the writer's transaction, so
+/// nothing acknowledged is missing from them and nothing rolled back appears in them.
+public enum ChangeLog {
+    public enum Action: String, Sendable {
+        case create, update, delete
+
+        var eventSuffix: String {
+            switch self {
+            case .create: "created"
+            case .update: "updated"
+            case .delete: "deleted"
+            }
+        }
+    }
+
+    /// Records `action` on a record: its feed entry (with the record as it now is, or null when
+    /// deleted) and its audit entry with the fields that changed.
+    public static func record(
+        _ connection: Connection, action: Action, schema: RecordSchema, id: Int64, before: Row?, after: Row?,
+        data: [UInt8]?, actor: Int64?, now: Timestamp
+    ) throws {
+        try connection.run(
+            "INSERT INTO changes (type, record_type, record_id, occurred_at, data) VALUES (?, ?, ?, ?, ?)",
+            [
+                .text("\(schema.recordType).\(action.eventSuffix)"), .text(schema.recordType), .integer(id), .text(now.rfc3339),
+                data.map { .text(String(decoding: $0, as: UTF8.self)) } ?? .null,
+            ])
+        var diff = JSONObject()
+        for field in schema.fields {
+            let old = before.map { RecordRenderer.jsonValue(field, $0[field.column]) } ?? .null
+            let new = after.map { RecordRenderer.jsonValue(field, $0[field.column]) } ?? .null
+            if old != new { diff[field.name] = ["before": old, "after": new] }
+        }
+        try connection.run(
+            "INSERT INTO audit_log (key_id, action, record_type, record_id, changes, occurred_at) VALUES (?, ?, ?, ?, ?, ?)",
+            [actor.map(SQLValue.integer) ?? .null, .text(action.rawValue), .text(schema.recordType), .integer(id), .text(JSONValue.object(diff).jsonString), .text(now.rfc3339)])
+    }
+}
