@@ -54,10 +54,12 @@ public final class Application: Sendable {
                 serveMetrics: configuration.metricsAddress == nil)
             APIKeyRoutes.install(
                 on: &router, endpoints: endpoints, database: database, cursors: CursorCodec(key: cursorKey), clock: clock)
-            CustomerRoutes(
-                endpoints: endpoints, database: database, cursors: CursorCodec(key: cursorKey), clock: clock,
-                service: CustomerService(baseCurrency: configuration.baseCurrency)
-            ).install(on: &router)
+            let cursors = CursorCodec(key: cursorKey)
+            let customers = CustomerService(baseCurrency: configuration.baseCurrency)
+            CustomerRoutes(endpoints: endpoints, database: database, cursors: cursors, clock: clock, service: customers)
+                .install(on: &router)
+            CustomerTransferRoutes(endpoints: endpoints, database: database, cursors: cursors, clock: clock, service: customers)
+                .install(on: &router)
             router.fallback = Fallback.make(cors: endpoints.cors)
 
             let limits = ParserLimits(

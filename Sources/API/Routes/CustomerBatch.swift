@@ -54,38 +54,59 @@ struct CustomerBatch: Sendable {
         }
     }
 
-    /// Applies every entry in its own savepoint and answers `{"results":[…]}`.
+    /// The outcome of one entry: its status and the record id, or the problem.
+    enum Outcome: Sendable {
+        case stored(status: Int, id: Int64)
+        case failed(APIError)
+    }
+
+    /// Applies every entry in its own savepoint; a failing entry leaves no trace.
+    func apply(_ connection: Connection, service: CustomerService, actor: Int64?, now: Timestamp) -> [Outcome] {
+        entries.map { entry in
+            do {
+                switch entry {
+                case .rejected(let error):
+                    return .failed(error)
+                case .ready(let key, let changes):
+                    let (row, created) = try connection.savepoint("batch_record") {
+                        if let key {
+                            return try service.upsert(connection, key: key, changes, actor: actor, now: now)
+                        }
+                        return (try service.create(connection, changes, actor: actor, now: now), true)
+                    }
+                    return .stored(status: created ? 201 : 200, id: row.int64("id") ?? 0)
+                }
+            } catch let error as APIError {
+                return .failed(error)
+            } catch let error as CRMError {
+                return .failed(APIError(error))
+            } catch {
+                return .failed(.internalError())
+            }
+        }
+    }
+
     func run(_ connection: Connection, service: CustomerService, actor: Int64?, now: Timestamp) -> Response {
-        var writer = JSONWriter(capacity: 64 * entries.count + 64)
+        Self.render(apply(connection, service: service, actor: actor, now: now), requestID: requestID)
+    }
+
+    /// `{"results":[{"index","status","id"}|{"index","status","error"}]}`.
+    static func render(_ outcomes: [Outcome], requestID: String) -> Response {
+        var writer = JSONWriter(capacity: 64 * outcomes.count + 64)
         writer.beginObject()
         writer.key("results")
         writer.beginArray()
-        for (index, entry) in entries.enumerated() {
+        for (index, outcome) in outcomes.enumerated() {
             writer.beginObject()
             writer.key("index")
             writer.int(Int64(index))
-            do {
-                guard case .ready(let key, let changes) = entry else {
-                    if case .rejected(let error) = entry { throw error }
-                    preconditionFailure("unreachable")
-                }
-                let (row, created) = try connection.savepoint("batch_record") {
-                    if let key {
-                        return try service.upsert(connection, key: key, changes, actor: actor, now: now)
-                    }
-                    return (try service.create(connection, changes, actor: actor, now: now), true)
-                }
+            switch outcome {
+            case .stored(let status, let id):
                 writer.key("status")
-                writer.int(created ? 201 : 200)
+                writer.int(Int64(status))
                 writer.key("id")
-                writer.int(row.int64("id") ?? 0)
-            } catch {
-                let problem: APIError =
-                    switch error {
-                    case let error as APIError: error
-                    case let error as CRMError: APIError(error)
-                    default: .internalError()
-                    }
+                writer.int(id)
+            case .failed(let problem):
                 writer.key("status")
                 writer.int(Int64(problem.status))
                 writer.key("error")
@@ -98,7 +119,7 @@ struct CustomerBatch: Sendable {
         return Response(status: 200, headers: [JSONResponse.contentType], body: writer.bytes)
     }
 
-    private func bodyBytes(_ response: Response) -> [UInt8] {
+    private static func bodyBytes(_ response: Response) -> [UInt8] {
         if case .bytes(let bytes) = response.body { return bytes }
         return Array("null".utf8)
     }

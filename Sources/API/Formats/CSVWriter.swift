@@ -1,0 +1,28 @@
+/// Writes RFC 4180 CSV rows: fields holding a comma, quote, line break or surrounding spaces are
+/// quoted with inner quotes doubled; lines end with CRLF.
+enum CSVWriter {
+    static func appendRow(_ fields: [String], into output: inout [UInt8]) {
+        for (index, field) in fields.enumerated() {
+            if index > 0 { output.append(UInt8(ascii: ",")) }
+            appendField(field, into: &output)
+        }
+        output.append(13)
+        output.append(10)
+    }
+
+    static func appendField(_ field: String, into output: inout [UInt8]) {
+        let needsQuotes =
+            field.utf8.contains { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == 10 || $0 == 13 }
+            || field.first == " " || field.last == " "
+        guard needsQuotes else {
+            output.append(contentsOf: field.utf8)
+            return
+        }
+        output.append(UInt8(ascii: "\""))
+        for byte in field.utf8 {
+            if byte == UInt8(ascii: "\"") { output.append(byte) }
+            output.append(byte)
+        }
+        output.append(UInt8(ascii: "\""))
+    }
+}

@@ -1,0 +1,86 @@
+import CRM
+import SQLite
+
+/// The CSV form of customers, shared by export and import so that one re-imports the other.
+///
+/// Columns: `id`, the writable fields in schema order, then the read-only `lifecycle_stage`,
+/// `tier`, `loyalty_points`, `created_at`, `updated_at`. `tags` and `attributes` cells hold JSON
+/// (`["vip","重点客户"]`); on import `tags` may also be a `;`-separated list. Empty cells are
+/// "not given". Read-only columns are ignored on import, so an export imports as it is.
+enum CustomerCSV {
+    static let writableColumns = CustomerSchema.schema.writableFields.map(\.name)
+    static let readOnlyColumns = ["lifecycle_stage", "tier", "loyalty_points", "created_at", "updated_at"]
+    static let header = ["id"] + writableColumns + readOnlyColumns
+    /// Columns an import accepts and drops.
+    static let ignoredOnImport: Set<String> = Set(["id", "deleted_at", "version"] + readOnlyColumns)
+
+    static func cells(_ row: Row) -> [String] {
+        var cells = [String(row.int64("id") ?? 0)]
+        for field in CustomerSchema.schema.writableFields {
+            cells.append(cell(RecordRenderer.jsonValue(field, row[field.column])))
+        }
+        for name in readOnlyColumns {
+            switch row[name] {
+            case .integer(let number): cells.append(String(number))
+            case .text(let text): cells.append(text)
+            default: cells.append("")
+            }
+        }
+        return cells
+    }
+
+    private static func cell(_ value: JSONValue) -> String {
+        switch value {
+        case .null: ""
+        case .string(let text): text
+        case .bool(let flag): flag ? "true" : "false"
+        case .int(let number): String(number)
+        case .double(let number): String(number)
+        case .array, .object: value.jsonString
+        }
+    }
+
+    /// Checks the header: every column known, none twice. Returns a `400` naming the culprit.
+    static func validateHeader(_ columns: [String]) throws {
+        var seen: Set<String> = []
+        for column in columns {
+            guard writableColumns.contains(column) || ignoredOnImport.contains(column) else {
+                throw APIError.badRequest("unknown column '\(column)' in the CSV header", field: column, code: "unknown_column")
+            }
+            guard seen.insert(column).inserted else {
+                throw APIError.badRequest("column '\(column)' appears twice in the CSV header", field: column, code: "duplicate_column")
+            }
+        }
+    }
+
+    /// One data row as the JSON object the single-record endpoints take.
+    static func object(header: [String], cells: [String]) -> JSONObject {
+        var object = JSONObject()
+        for (index, column) in header.enumerated() where index < cells.count && !ignoredOnImport.contains(column) {
+            let text = cells[index]
+            guard !text.isEmpty, let field = CustomerSchema.schema.field(column) else { continue }
+            object[column] = value(text, kind: field.kind)
+        }
+        return object
+    }
+
+    private static func value(_ text: String, kind: FieldKind) -> JSONValue {
+        switch kind {
+        case .boolean:
+            switch text.lowercased() {
+            case "true", "1", "yes": return .bool(true)
+            case "false", "0", "no": return .bool(false)
+            default: return .string(text)
+            }
+        case .integer, .reference:
+            return Int64(text).map(JSONValue.int) ?? .string(text)
+        case .tags:
+            if text.hasPrefix("["), let parsed = try? JSONParser.parse(text) { return parsed }
+            return .array(text.split(separator: ";").map { .string(String($0)) })
+        case .attributes:
+            return (try? JSONParser.parse(text)) ?? .string(text)
+        default:
+            return .string(text)
+        }
+    }
+}

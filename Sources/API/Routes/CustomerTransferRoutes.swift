@@ -1,0 +1,114 @@
+import CRM
+import HTTP
+import SQLite
+
+/// `GET /v1/customers/export` (streamed CSV or NDJSON, constant memory) and
+/// `POST /v1/customers/import` (CSV, results like batch). Both run on workers: they can be long.
+struct CustomerTransferRoutes {
+    let endpoints: EndpointBuilder
+    let database: Database
+    let cursors: CursorCodec
+    let clock: CRMClock
+    let service: CustomerService
+
+    /// Rows per writer transaction during an import, so a large file never holds the writer long.
+    static let importChunk = 500
+    static let maximumImportRows = 100_000
+
+    func install(on router: inout Router) {
+        let service = self.service
+        let database = self.database
+        let cursors = self.cursors
+        let clock = self.clock
+
+        router.add(
+            .get, "/v1/customers/export",
+            endpoints.sync(.read(.customers), .worker) { request in
+                let format = request.http.queryValue("format") ?? "csv"
+                guard format == "csv" || format == "ndjson" else {
+                    throw APIError.badRequest("format must be csv or ndjson", field: "format")
+                }
+                for (name, _) in request.http.query where name == "limit" || name == "cursor" {
+                    throw APIError.badRequest("an export has no pages: '\(name)' does not apply", field: name, code: "unknown_parameter")
+                }
+                let list = try ListParameters(
+                    request.http, resource: "customers-export", fields: CustomerSchema.listFields, searchable: true, extra: ["format"],
+                    cursors: cursors)
+                let contentType = format == "csv" ? "text/csv; charset=utf-8" : "application/x-ndjson"
+                let stream = StreamingBody { body in
+                    try database.read { connection in
+                        // One read transaction: the export is a consistent snapshot.
+                        try connection.transaction(.deferred) {
+                            var buffer: [UInt8] = []
+                            buffer.reserveCapacity(80_000)
+                            if format == "csv" { CSVWriter.appendRow(CustomerCSV.header, into: &buffer) }
+                            try service.forEach(connection, list.request) { row in
+                                if format == "csv" {
+                                    CSVWriter.appendRow(CustomerCSV.cells(row), into: &buffer)
+                                } else {
+                                    var writer = JSONWriter(capacity: 1024)
+                                    service.renderer.write(row, into: &writer)
+                                    buffer += writer.bytes
+                                    buffer.append(10)
+                                }
+                                if buffer.count >= 64 * 1024 {
+                                    try body.write(buffer)
+                                    buffer.removeAll(keepingCapacity: true)
+                                }
+                            }
+                            try body.write(buffer)
+                        }
+                    }
+                }
+                return Response(
+                    status: 200,
+                    headers: [("Content-Type", contentType), ("Content-Disposition", "attachment; filename=\"customers.\(format)\"")],
+                    stream: stream)
+            })
+
+        router.add(
+            .post, "/v1/customers/import",
+            endpoints.sync(.write(.customers), .worker) { request in
+                let type = request.http.headers["Content-Type"].map { $0.split(separator: ";")[0].trimmingSpacesLowercased() }
+                guard type == "text/csv" else { throw APIError.unsupportedMediaType("send the file as text/csv") }
+                let rows: [[String]]
+                do {
+                    rows = try CSVReader.parse(request.http.body)
+                } catch {
+                    throw APIError.badRequest("the CSV cannot be read: \(error)")
+                }
+                guard let header = rows.first else { throw APIError.badRequest("the CSV has no header row") }
+                try CustomerCSV.validateHeader(header)
+                let data = rows.dropFirst()
+                guard data.count <= Self.maximumImportRows else {
+                    throw APIError.validation([FieldError("body", "too_many_rows", "at most \(Self.maximumImportRows) rows per import")])
+                }
+                let entries = data.map { cells -> CustomerBatch.Entry in
+                    guard cells.count == header.count else {
+                        return .rejected(
+                            .validation([FieldError("row", "column_count", "this row has \(cells.count) fields; the header has \(header.count)")]))
+                    }
+                    let object = CustomerCSV.object(header: header, cells: cells)
+                    do throws(CRMError) {
+                        let changes = try RecordInput.parse(object, schema: CustomerSchema.schema, mode: .patch)
+                        if case .text(let externalID)? = changes.value(for: "external_id") { return .ready(.externalID(externalID), changes) }
+                        return .ready(nil, changes)
+                    } catch {
+                        return .rejected(APIError(error))
+                    }
+                }
+                let actor = request.key?.id
+                var outcomes: [CustomerBatch.Outcome] = []
+                outcomes.reserveCapacity(entries.count)
+                var start = 0
+                while start < entries.count {
+                    let chunk = CustomerBatch(entries: Array(entries[start..<min(start + Self.importChunk, entries.count)]), requestID: request.requestID)
+                    outcomes += try database.writeAndWait { connection in
+                        chunk.apply(connection, service: service, actor: actor, now: clock.now())
+                    }
+                    start += Self.importChunk
+                }
+                return CustomerBatch.render(outcomes, requestID: request.requestID)
+            })
+    }
+}
