@@ -66,6 +66,10 @@ case .backup(let path):
         print("backed up \(configuration.db) to \(path)")
     }
 
-case .seed:
-    fail("seed: there is no customer data to generate yet (the customers resource is not built)", code: 2)
+case .seed(let customers):
+    KeyCommands.withDatabase(configuration) { database in
+        let started = Date()
+        let written = try CustomerSeeder().seed(database.writer, count: customers)
+        print("seeded \(written) customers in \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
+    }
 }

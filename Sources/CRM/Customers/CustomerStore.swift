@@ -37,7 +37,7 @@ enum CustomerStore {
         return "INSERT INTO customers (\(columns.joined(separator: ", "))) VALUES (\(Array(repeating: "?", count: columns.count).joined(separator: ", ")))"
     }()
 
-    /// Inserts a new customer from validated values (one per writable field, in schema order).
+    /// Inserts a new customer from validated values (by field name; absent ones are null).
     static func insert(_ connection: Connection, values: [String: SQLValue], now: Timestamp) throws -> Int64 {
         var bindings = schema.writableFields.map { field -> SQLValue in
             if let value = values[field.name] { return value }
@@ -50,7 +50,7 @@ enum CustomerStore {
         bindings += [normalizedEmail(values["email"]), phoneDigits(values["phone"]), .text(now.rfc3339), .text(now.rfc3339), .integer(1)]
         try connection.run(insertSQL, bindings)
         let id = connection.lastInsertRowID
-        try syncSideTables(connection, id: id, isNew: true)
+        try writeSideTables(connection, id: id, name: values["name"], email: values["email"], phone: values["phone"], company: values["company"], tags: values["tags"])
         return id
     }
 
@@ -120,16 +120,25 @@ enum CustomerStore {
         guard let row = try connection.queryOne("SELECT name, email, phone, company, tags FROM customers WHERE id = ?", [.integer(id)]) else {
             return
         }
-        let tags = (try? JSONParser.parse(row.string("tags") ?? "[]"))?.arrayValue?.compactMap(\.stringValue) ?? []
-        if !isNew {
-            try connection.run("DELETE FROM customer_tags WHERE customer_id = ?", [.integer(id)])
-            try connection.run("DELETE FROM customers_fts WHERE rowid = ?", [.integer(id)])
-        }
-        for tag in tags {
+        try connection.run("DELETE FROM customer_tags WHERE customer_id = ?", [.integer(id)])
+        try connection.run("DELETE FROM customers_fts WHERE rowid = ?", [.integer(id)])
+        try writeSideTables(connection, id: id, name: row["name"], email: row["email"], phone: row["phone"], company: row["company"], tags: row["tags"])
+    }
+
+    /// Inserts the tag rows and the search document of a customer that has none yet.
+    private static func writeSideTables(
+        _ connection: Connection, id: Int64, name: SQLValue?, email: SQLValue?, phone: SQLValue?, company: SQLValue?, tags: SQLValue?
+    ) throws {
+        var tagList: [String] = []
+        if case .text(let json)? = tags { tagList = (try? JSONParser.parse(json))?.arrayValue?.compactMap(\.stringValue) ?? [] }
+        for tag in tagList {
             try connection.run("INSERT OR IGNORE INTO customer_tags (customer_id, tag) VALUES (?, ?)", [.integer(id), .text(tag)])
         }
-        let document = SearchDocument.make(
-            name: row.string("name"), email: row.string("email"), phone: row.string("phone"), company: row.string("company"), tags: tags)
+        func text(_ value: SQLValue?) -> String? {
+            if case .text(let string)? = value { return string }
+            return nil
+        }
+        let document = SearchDocument.make(name: text(name), email: text(email), phone: text(phone), company: text(company), tags: tagList)
         try connection.run("INSERT INTO customers_fts (rowid, document) VALUES (?, ?)", [.integer(id), .text(document)])
     }
 
