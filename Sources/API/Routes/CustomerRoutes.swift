@@ -19,7 +19,7 @@ struct CustomerRoutes {
 
         router.add(
             .get, "/v1/customers",
-            endpoints.sync(.read(.customers), .inline) { request in
+            endpoints.sync(.read(.customers), .workerWhen({ $0.queryValue("q") != nil })) { request in
                 let list = try ListParameters(
                     request.http, resource: "customers", fields: CustomerSchema.listFields, searchable: true, cursors: cursors)
                 let page = try database.read { try service.list($0, list.request) }

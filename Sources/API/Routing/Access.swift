@@ -1,4 +1,5 @@
 import CRM
+import HTTP
 
 /// Who may call an endpoint.
 enum Access: Sendable {
@@ -22,4 +23,6 @@ enum Placement: Sendable {
     case inline
     /// On a worker thread: anything that may take long (analytics, exports, search, long polls).
     case worker
+    /// On a worker when the request asks for something slow (e.g. a list with full-text `q`).
+    case workerWhen(@Sendable (Request) -> Bool)
 }

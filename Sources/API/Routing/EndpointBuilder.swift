@@ -71,6 +71,7 @@ struct EndpointBuilder: Sendable {
             switch placement {
             case .inline: run()
             case .worker: Self.workers.async(execute: run)
+            case .workerWhen(let isSlow): if isSlow(request) { Self.workers.async(execute: run) } else { run() }
             }
         }
     }

@@ -1,0 +1,82 @@
+import Foundation
+import XCTest
+
+/// The real `crm-server` binary beside the test bundle: `keys create` against the database of a
+/// running server, then a call with the printed key; `migrate`; `backup`; `--help`.
+final class CommandLineTests: XCTestCase {
+    private func binary() throws -> URL {
+        let testBinary = URL(fileURLWithPath: CommandLine.arguments[0])
+        var directory = testBinary.deletingLastPathComponent()
+        // The test bundle may be `…/debug/X.xctest` (a file on Linux) or nested deeper.
+        for _ in 0..<4 {
+            let candidate = directory.appendingPathComponent("crm-server")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            directory = directory.deletingLastPathComponent()
+        }
+        throw XCTSkip("crm-server binary not found next to the tests")
+    }
+
+    private func run(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, out: String, err: String) {
+        let process = Process()
+        process.executableURL = try binary()
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let output = out.fileHandleForReading.readDataToEndOfFile()
+        let errors = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: output, as: UTF8.self), String(decoding: errors, as: UTF8.self))
+    }
+
+    func testKeysCreatePrintsOnlyTheSecretAndARunningServerHonoursIt() throws {
+        let server = try TestServer()
+        defer { server.stop() }
+        let db = server.application.configuration.db
+        let created = try run(["keys", "create", "--role", "support", "--name", "helpdesk", "--db", db])
+        XCTAssertEqual(created.status, 0, created.err)
+        let secret = created.out.trimmingCharacters(in: .whitespacesAndNewlines)
+        XCTAssertFalse(secret.contains("\n"))
+        XCTAssertTrue(secret.hasPrefix("crm_"))
+        let client = try server.client()
+        XCTAssertEqual(try client.request("GET", "/v1/customers", headers: [("Authorization", "Bearer \(secret)")]).status, 200)
+        XCTAssertEqual(try client.request("GET", "/v1/api-keys", headers: [("Authorization", "Bearer \(secret)")]).status, 403)
+
+        let listed = try run(["keys", "list"], environment: ["CRM_DB": db])
+        XCTAssertEqual(listed.status, 0, listed.err)
+        XCTAssertTrue(listed.out.contains("helpdesk"))
+        XCTAssertFalse(listed.out.contains(secret))
+        let id = try XCTUnwrap(listed.out.split(separator: "\n").first { $0.hasSuffix("helpdesk") }?.split(separator: "\t").first)
+
+        let revoked = try run(["keys", "revoke", String(id), "--db", db])
+        XCTAssertEqual(revoked.status, 0, revoked.err)
+        XCTAssertEqual(try client.request("GET", "/v1/customers", headers: [("Authorization", "Bearer \(secret)")]).status, 401)
+    }
+
+    func testMigrateAndBackupProduceAConsistentCopy() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("crm-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let db = directory.appendingPathComponent("crm.sqlite").path
+        XCTAssertEqual(try run(["migrate", "--db", db]).status, 0)
+        XCTAssertEqual(try run(["seed", "--customers", "50", "--db", db]).status, 0)
+        let copy = directory.appendingPathComponent("copy.sqlite").path
+        let backup = try run(["backup", copy, "--db", db])
+        XCTAssertEqual(backup.status, 0, backup.err)
+        let check = try run(["keys", "list", "--db", copy])
+        XCTAssertEqual(check.status, 0, check.err)
+    }
+
+    func testHelpAndBadOptions() throws {
+        let help = try run(["--help"])
+        XCTAssertEqual(help.status, 0)
+        XCTAssertTrue(help.out.contains("--db"))
+        XCTAssertTrue(help.out.contains("CRM_DB"))
+        let bad = try run(["serve", "--port", "notaport"])
+        XCTAssertEqual(bad.status, 2)
+        XCTAssertTrue(bad.err.contains("--port"))
+    }
+}
