@@ -69,8 +69,14 @@ public struct CustomerService: Sendable {
 
     private func apply(_ connection: Connection, _ changes: RecordChanges, to before: Row, actor: Int64?, now: Timestamp) throws -> Row {
         guard let id = before.int64("id") else { throw StoreError.corruptRow(table: "customers") }
-        let values = resolve(changes, existing: before)
+        var values = resolve(changes, existing: before)
         try checkUnique(connection, values, except: id)
+        if let override = values["tier_override"] {
+            // A manual tier shows at once; clearing it falls back to the RFM tier.
+            var overrideText: String?
+            if case .text(let text) = override { overrideText = text }
+            values["__tier"] = .text(CustomerScoring.tier(score: before.int64("rfm_score"), override: overrideText))
+        }
         try CustomerStore.update(connection, id: id, values: values, now: now)
         guard let after = try CustomerStore.find(connection, id: id) else { throw CRMError.notFound("customer \(id)") }
         try ChangeLog.record(connection, action: .update, schema: schema, id: id, before: before, after: after, data: renderer.json(after), actor: actor, now: now)

@@ -33,12 +33,14 @@ enum CustomerStore {
     }
 
     private static let insertSQL: String = {
-        let columns = schema.writableFields.map(\.column) + ["email_normalized", "phone_digits", "created_at", "updated_at", "version"]
+        let columns = schema.writableFields.map(\.column) + ["email_normalized", "phone_digits", "tier", "created_at", "updated_at", "version"]
         return "INSERT INTO customers (\(columns.joined(separator: ", "))) VALUES (\(Array(repeating: "?", count: columns.count).joined(separator: ", ")))"
     }()
 
     /// Inserts a new customer from validated values (by field name; absent ones are null).
     static func insert(_ connection: Connection, values: [String: SQLValue], now: Timestamp) throws -> Int64 {
+        var values = values
+        if case .text(let tier)? = values["tier_override"] { values["__tier"] = .text(tier) }
         var bindings = schema.writableFields.map { field -> SQLValue in
             if let value = values[field.name] { return value }
             switch field.kind {
@@ -47,7 +49,10 @@ enum CustomerStore {
             default: return .null
             }
         }
-        bindings += [normalizedEmail(values["email"]), phoneDigits(values["phone"]), .text(now.rfc3339), .text(now.rfc3339), .integer(1)]
+        bindings += [
+            normalizedEmail(values["email"]), phoneDigits(values["phone"]), values["__tier"] ?? .text("standard"), .text(now.rfc3339), .text(now.rfc3339),
+            .integer(1),
+        ]
         try connection.run(insertSQL, bindings)
         let id = connection.lastInsertRowID
         try writeSideTables(connection, id: id, name: values["name"], email: values["email"], phone: values["phone"], company: values["company"], tags: values["tags"])
@@ -62,6 +67,10 @@ enum CustomerStore {
             guard let value = values[field.name] else { continue }
             assignments.append("\(field.column) = ?")
             bindings.append(value)
+        }
+        if let tier = values["__tier"] {
+            assignments.append("tier = ?")
+            bindings.append(tier)
         }
         if let email = values["email"] {
             assignments.append("email_normalized = ?")

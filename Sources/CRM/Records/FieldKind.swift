@@ -23,6 +23,8 @@ public enum FieldKind: Sendable {
     case tags
     /// An object of custom fields (string, number, bool or null values); stored as JSON text.
     case attributes
+    /// Order lines: an array of `{sku, name, quantity, unit_amount}`; stored as JSON text.
+    case lineItems
     /// The id of a live record in `table` (a missing or deleted one is a 422 naming the field).
     case reference(table: String)
 }

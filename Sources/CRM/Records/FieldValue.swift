@@ -80,6 +80,8 @@ public enum FieldValue {
             }
             guard tags.count <= maximumTags else { return invalid("too_many", "at most \(maximumTags) tags") }
             return .success(.text(JSONValue.array(tags.map(JSONValue.string)).jsonString))
+        case .lineItems:
+            return lineItems(value, field: field)
         case .attributes:
             guard let object = value.objectValue else { return invalid("invalid_type", "must be an object") }
             guard object.count <= maximumAttributes else { return invalid("too_many", "at most \(maximumAttributes) attributes") }
@@ -92,6 +94,48 @@ public enum FieldValue {
             }
             return .success(.text(JSONValue.object(object).jsonString))
         }
+    }
+}
+
+extension FieldValue {
+    public static let maximumLineItems = 500
+
+    /// `[{sku, name, quantity, unit_amount}]`: `name` required, `quantity` ≥ 0 integer,
+    /// `unit_amount` ≥ 0 integer minor units, `sku` optional text; nothing else.
+    static func lineItems(_ value: JSONValue, field: String) -> Result<SQLValue, FieldIssue> {
+        guard let array = value.arrayValue else { return .failure(FieldIssue(field, "invalid_type", "must be an array of line items")) }
+        guard array.count <= maximumLineItems else { return .failure(FieldIssue(field, "too_many", "at most \(maximumLineItems) items")) }
+        var items: [JSONValue] = []
+        for (index, element) in array.enumerated() {
+            let path = "\(field)[\(index)]"
+            guard let item = element.objectValue else { return .failure(FieldIssue(path, "invalid_type", "a line item is an object")) }
+            for key in item.keys where !["sku", "name", "quantity", "unit_amount"].contains(key) {
+                return .failure(FieldIssue("\(path).\(key)", "unknown_field", "no such field"))
+            }
+            guard let name = item["name"]?.stringValue?.trimmingWhitespace(), !name.isEmpty, name.count <= 200 else {
+                return .failure(FieldIssue("\(path).name", "required", "a non-empty name of at most 200 characters"))
+            }
+            guard let quantity = item["quantity"]?.intValue, quantity >= 0, quantity <= 1_000_000_000 else {
+                return .failure(FieldIssue("\(path).quantity", "out_of_range", "an integer ≥ 0"))
+            }
+            guard let unitAmount = item["unit_amount"]?.intValue, unitAmount >= 0 else {
+                return .failure(FieldIssue("\(path).unit_amount", "out_of_range", "an integer ≥ 0 in minor units"))
+            }
+            var normalized: JSONObject = [:]
+            if let sku = item["sku"], !sku.isNull {
+                guard let text = sku.stringValue, text.count <= 100 else {
+                    return .failure(FieldIssue("\(path).sku", "invalid_type", "a string of at most 100 characters"))
+                }
+                normalized["sku"] = .string(text)
+            } else {
+                normalized["sku"] = .null
+            }
+            normalized["name"] = .string(name)
+            normalized["quantity"] = .int(quantity)
+            normalized["unit_amount"] = .int(unitAmount)
+            items.append(.object(normalized))
+        }
+        return .success(.text(JSONValue.array(items).jsonString))
     }
 }
 

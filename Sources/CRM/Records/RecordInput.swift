@@ -40,6 +40,8 @@ public enum RecordInput {
                     changes.entries.append((field, .set(.text("{}"))))
                 } else if case .tags = field.kind {
                     changes.entries.append((field, .set(.text("[]"))))
+                } else if case .lineItems = field.kind {
+                    changes.entries.append((field, .set(.text("[]"))))
                 } else {
                     changes.entries.append((field, .set(.null)))
                 }

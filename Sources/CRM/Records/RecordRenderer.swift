@@ -10,6 +10,16 @@ public enum RecordRenderer {
         }
     }
 
+    /// A whole record: `id`, the schema's fields, then the shared tail.
+    public static func writeRecord(_ schema: RecordSchema, _ row: Row, into writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.key("id")
+        writer.int(row.int64("id") ?? 0)
+        writeFields(schema, row, into: &writer)
+        writeTrailer(row, into: &writer)
+        writer.endObject()
+    }
+
     /// `created_at`, `updated_at`, `deleted_at`, `version`: the tail every record shares.
     public static func writeTrailer(_ row: Row, into writer: inout JSONWriter) {
         for name in ["created_at", "updated_at", "deleted_at"] {
@@ -29,10 +39,11 @@ public enum RecordRenderer {
         case (_, .null):
             if case .tags = field.kind { return .array([]) }
             if case .attributes = field.kind { return .object(JSONObject()) }
+            if case .lineItems = field.kind { return .array([]) }
             return .null
         case (.boolean, .integer(let number)):
             return .bool(number != 0)
-        case (.tags, .text(let text)), (.attributes, .text(let text)):
+        case (.tags, .text(let text)), (.attributes, .text(let text)), (.lineItems, .text(let text)):
             return (try? JSONParser.parse(text)) ?? .null
         case (_, .integer(let number)):
             return .int(number)

@@ -19,7 +19,7 @@ public enum ChangeLog {
     /// deleted) and its audit entry with the fields that changed.
     public static func record(
         _ connection: Connection, action: Action, schema: RecordSchema, id: Int64, before: Row?, after: Row?,
-        data: [UInt8]?, actor: Int64?, now: Timestamp
+        data: [UInt8]?, actor: Int64?, now: Timestamp, audit: Bool = true
     ) throws {
         try connection.run(
             "INSERT INTO changes (type, record_type, record_id, occurred_at, data) VALUES (?, ?, ?, ?, ?)",
@@ -27,6 +27,8 @@ public enum ChangeLog {
                 .text("\(schema.recordType).\(action.eventSuffix)"), .text(schema.recordType), .integer(id), .text(now.rfc3339),
                 data.map { .text(String(decoding: $0, as: UTF8.self)) } ?? .null,
             ])
+        // Derived updates (metrics, scores) are changes to the record but nobody's edit.
+        guard audit else { return }
         var diff = JSONObject()
         for field in schema.fields {
             let old = before.map { RecordRenderer.jsonValue(field, $0[field.column]) } ?? .null

@@ -1,0 +1,89 @@
+import SQLite
+
+/// `GET /v1/customers/{id}/timeline`: the customer's orders, interactions, opportunity stage
+/// changes, tickets and feedback as one newest-first list (API.md §2).
+///
+/// Keyset pagination over `(occurred_at, kind, entry)`, where `entry` is the row's own id (for a
+/// stage change, the history entry's, since `id` names the opportunity), so entries at the same
+/// millisecond still have one stable order.
+public enum CustomerTimeline {
+    public struct Entry: Sendable {
+        public let kind: String
+        public let id: Int64
+        public let occurredAt: String
+        public let summary: String
+        /// The position of this entry, for the cursor.
+        public let entry: Int64
+    }
+
+    private static let union = """
+        SELECT 'order' AS kind, o.id AS id, o.id AS entry, o.ordered_at AS occurred_at,
+               o.status AS a, o.amount AS b, o.currency AS c, NULL AS d
+          FROM orders o WHERE o.customer_id = ?1 AND o.deleted_at IS NULL
+        UNION ALL
+        SELECT 'interaction', i.id, i.id, i.occurred_at, i.channel, i.direction, i.subject, NULL
+          FROM interactions i WHERE i.customer_id = ?1 AND i.deleted_at IS NULL
+        UNION ALL
+        SELECT 'opportunity_stage_changed', h.opportunity_id, h.id, h.changed_at, p.name, h.from_stage, h.to_stage, NULL
+          FROM opportunity_stage_history h JOIN opportunities p ON p.id = h.opportunity_id
+          WHERE h.customer_id = ?1 AND p.deleted_at IS NULL
+        UNION ALL
+        SELECT 'ticket', t.id, t.id, t.created_at, t.subject, t.status, t.priority, NULL
+          FROM tickets t WHERE t.customer_id = ?1 AND t.deleted_at IS NULL
+        UNION ALL
+        SELECT 'feedback', f.id, f.id, f.created_at, f.kind, f.score, f.comment, NULL
+          FROM feedback f WHERE f.customer_id = ?1 AND f.deleted_at IS NULL
+        """
+
+    public static func page(
+        _ connection: Connection, customerID: Int64, after: (occurredAt: String, kind: String, entry: Int64)?, limit: Int
+    ) throws -> (entries: [Entry], hasMore: Bool) {
+        var sql = "SELECT * FROM (\(union))"
+        var bindings: [SQLValue] = [.integer(customerID)]
+        if let after {
+            sql += " WHERE (occurred_at, kind, entry) < (?2, ?3, ?4)"
+            bindings += [.text(after.occurredAt), .text(after.kind), .integer(after.entry)]
+        }
+        sql += " ORDER BY occurred_at DESC, kind DESC, entry DESC LIMIT \(limit + 1)"
+        let rows = try connection.query(sql, bindings)
+        let entries = rows.prefix(limit).map { row in
+            Entry(
+                kind: row.string("kind") ?? "", id: row.int64("id") ?? 0, occurredAt: row.string("occurred_at") ?? "",
+                summary: summary(row), entry: row.int64("entry") ?? 0)
+        }
+        return (Array(entries), rows.count > limit)
+    }
+
+    static func summary(_ row: Row) -> String {
+        let a = row.string("a") ?? ""
+        switch row.string("kind") {
+        case "order":
+            return "Order of \(money(row.int64("b") ?? 0, currency: row.string("c") ?? "")) (\(a))"
+        case "interaction":
+            let direction = row.string("b").map { " \($0)" } ?? ""
+            let subject = row.string("c").map { ": \($0)" } ?? ""
+            return "\(a.capitalized)\(direction)\(subject)"
+        case "opportunity_stage_changed":
+            return "\(a): \(row.string("b") ?? "created") → \(row.string("c") ?? "")"
+        case "ticket":
+            return "Ticket \"\(a)\" (\(row.string("b") ?? ""), \(row.string("c") ?? ""))"
+        case "feedback":
+            let score = row.int64("b").map { " \($0)" } ?? ""
+            let comment = row.string("c").map { ": \($0.prefix(80))" } ?? ""
+            return "\(a.uppercased())\(score)\(comment)"
+        default:
+            return a
+        }
+    }
+
+    /// Minor units as a decimal amount: `12990 CNY` → `129.90 CNY`.
+    static func money(_ minor: Int64, currency: String) -> String {
+        let digits = CurrencyCode.minorUnitDigits(currency) ?? 2
+        guard digits > 0 else { return "\(minor) \(currency)" }
+        var divisor: Int64 = 1
+        for _ in 0..<digits { divisor *= 10 }
+        let fraction = String(abs(minor % divisor))
+        let padded = String(repeating: "0", count: digits - fraction.count) + fraction
+        return "\(minor / divisor).\(padded) \(currency)"
+    }
+}

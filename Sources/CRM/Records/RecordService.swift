@@ -1,0 +1,134 @@
+import SQLite
+
+/// What a resource adds to the shared create/update/delete flow.
+public struct RecordHooks: Sendable {
+    /// Resource rules before a write: may adjust the values to store and add server-owned
+    /// columns; throws ``CRMError`` to refuse. `before` is nil on create.
+    public var prepare: @Sendable (_ connection: Connection, _ values: inout [String: SQLValue], _ extra: inout [String: SQLValue], _ before: Row?, _ now: Timestamp) throws -> Void
+    /// After the row is written (same transaction): derived data such as customer metrics.
+    public var afterWrite: @Sendable (_ connection: Connection, _ before: Row?, _ after: Row, _ actor: Int64?, _ now: Timestamp) throws -> Void
+    /// The record's JSON.
+    public var render: @Sendable (_ row: Row, _ writer: inout JSONWriter) -> Void
+
+    public init(
+        schema: RecordSchema,
+        prepare: @escaping @Sendable (Connection, inout [String: SQLValue], inout [String: SQLValue], Row?, Timestamp) throws -> Void = { _, _, _, _, _ in },
+        afterWrite: @escaping @Sendable (Connection, Row?, Row, Int64?, Timestamp) throws -> Void = { _, _, _, _, _ in },
+        render: (@Sendable (Row, inout JSONWriter) -> Void)? = nil
+    ) {
+        self.prepare = prepare
+        self.afterWrite = afterWrite
+        self.render = render ?? { row, writer in RecordRenderer.writeRecord(schema, row, into: &writer) }
+    }
+}
+
+/// Create, read, update, delete and list for a resource over a ``RecordStore``, with the rules
+/// every resource shares: references must name live records (422), unique fields are checked
+/// (409 naming the holder), `If-Match` versions (412), change feed and audit rows in the same
+/// transaction.
+public struct RecordService: Sendable {
+    public let store: RecordStore
+    public let hooks: RecordHooks
+    /// Fields whose non-null values are unique among live records (e.g. `external_id`).
+    public let uniqueFields: [String]
+
+    public var schema: RecordSchema { store.schema }
+
+    public init(schema: RecordSchema, uniqueFields: [String] = [], hooks: RecordHooks? = nil) {
+        store = RecordStore(schema: schema)
+        self.uniqueFields = uniqueFields
+        self.hooks = hooks ?? RecordHooks(schema: schema)
+    }
+
+    public func render(_ row: Row, into writer: inout JSONWriter) {
+        hooks.render(row, &writer)
+    }
+
+    public func json(_ row: Row) -> [UInt8] {
+        var writer = JSONWriter(capacity: 512)
+        hooks.render(row, &writer)
+        return writer.bytes
+    }
+
+    public func get(_ connection: Connection, id: Int64) throws -> Row? {
+        try store.find(connection, id: id)
+    }
+
+    public func list(_ connection: Connection, _ request: ListRequest, search: (sql: String, bindings: [SQLValue])? = nil) throws -> ListPage<Row> {
+        try store.list(connection, request, search: search)
+    }
+
+    public func create(_ connection: Connection, _ changes: RecordChanges, actor: Int64?, now: Timestamp) throws -> Row {
+        let missing = schema.fields.filter { field in
+            guard field.required else { return false }
+            if case .set(let value)? = changes.change(for: field.name) { return value.isNull }
+            return true
+        }
+        if !missing.isEmpty { throw CRMError.validation(missing.map { FieldIssue($0.name, "required", "\($0.name) is required") }) }
+        var values = Self.values(changes)
+        var extra: [String: SQLValue] = [:]
+        try hooks.prepare(connection, &values, &extra, nil, now)
+        try checkReferencesAndUniques(connection, values, except: nil)
+        let id = try store.insert(connection, values: values, extra: extra, now: now)
+        guard let row = try store.find(connection, id: id) else { throw CRMError.notFound("\(schema.recordType) \(id)") }
+        try hooks.afterWrite(connection, nil, row, actor, now)
+        try ChangeLog.record(connection, action: .create, schema: schema, id: id, before: nil, after: row, data: json(row), actor: actor, now: now)
+        return row
+    }
+
+    public func update(_ connection: Connection, id: Int64, _ changes: RecordChanges, ifMatch: Int64?, actor: Int64?, now: Timestamp) throws -> Row {
+        let before = try current(connection, id: id, ifMatch: ifMatch)
+        var values = Self.values(changes)
+        var extra: [String: SQLValue] = [:]
+        try hooks.prepare(connection, &values, &extra, before, now)
+        try checkReferencesAndUniques(connection, values, except: id)
+        try store.update(connection, id: id, values: values, extra: extra, now: now)
+        guard let after = try store.find(connection, id: id) else { throw CRMError.notFound("\(schema.recordType) \(id)") }
+        try hooks.afterWrite(connection, before, after, actor, now)
+        try ChangeLog.record(connection, action: .update, schema: schema, id: id, before: before, after: after, data: json(after), actor: actor, now: now)
+        return after
+    }
+
+    public func delete(_ connection: Connection, id: Int64, ifMatch: Int64?, actor: Int64?, now: Timestamp) throws {
+        let before = try current(connection, id: id, ifMatch: ifMatch)
+        try store.softDelete(connection, id: id, now: now)
+        guard let after = try store.find(connection, id: id, includeDeleted: true) else { return }
+        try hooks.afterWrite(connection, before, after, actor, now)
+        try ChangeLog.record(connection, action: .delete, schema: schema, id: id, before: before, after: after, data: nil, actor: actor, now: now)
+    }
+
+    /// The live record, checked against `If-Match`.
+    public func current(_ connection: Connection, id: Int64, ifMatch: Int64?) throws -> Row {
+        guard let row = try store.find(connection, id: id) else { throw CRMError.notFound("no \(schema.recordType) \(id)") }
+        if let ifMatch, let version = row.int64("version"), version != ifMatch { throw CRMError.versionMismatch(current: version) }
+        return row
+    }
+
+    static func values(_ changes: RecordChanges) -> [String: SQLValue] {
+        var values: [String: SQLValue] = [:]
+        for (field, change) in changes.entries {
+            if case .set(let value) = change { values[field.name] = value }
+        }
+        return values
+    }
+
+    private func checkReferencesAndUniques(_ connection: Connection, _ values: [String: SQLValue], except id: Int64?) throws {
+        var issues: [FieldIssue] = []
+        for field in schema.fields {
+            guard case .reference(let table) = field.kind, case .integer(let target)? = values[field.name] else { continue }
+            if try !RecordStore.exists(connection, table: table, id: target) {
+                issues.append(FieldIssue(field.name, "not_found", "no live record \(target) in \(table)"))
+            }
+        }
+        if !issues.isEmpty { throw CRMError.validation(issues) }
+        for name in uniqueFields {
+            guard let field = schema.field(name), case .text(let value)? = values[name] else { continue }
+            if let holder = try connection.queryOne(
+                "SELECT id FROM \(schema.table) WHERE \(field.column) = ? AND deleted_at IS NULL AND id != ?", [.text(value), .integer(id ?? 0)]
+            )?.int64(0) {
+                issues.append(FieldIssue(name, "taken", "another \(schema.recordType) has this \(name)", holderID: holder))
+            }
+        }
+        if !issues.isEmpty { throw CRMError.conflict("a unique field is taken", issues) }
+    }
+}

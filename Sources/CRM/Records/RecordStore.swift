@@ -1,0 +1,95 @@
+import SQLite
+
+/// The SQL every simple resource shares: a table with `id`, the schema's columns,
+/// `created_at`, `updated_at`, `deleted_at` and `version`. Column names come only from the
+/// schema (an allow-list), values only through bindings.
+public struct RecordStore: Sendable {
+    public let schema: RecordSchema
+    private let alias = "r"
+
+    public init(schema: RecordSchema) {
+        self.schema = schema
+    }
+
+    public func find(_ connection: Connection, id: Int64, includeDeleted: Bool = false) throws -> Row? {
+        let live = includeDeleted ? "" : " AND deleted_at IS NULL"
+        return try connection.queryOne("SELECT * FROM \(schema.table) WHERE id = ?\(live)", [.integer(id)])
+    }
+
+    /// Whether a live record with this id exists in `table` (reference checks).
+    public static func exists(_ connection: Connection, table: String, id: Int64) throws -> Bool {
+        try connection.queryOne("SELECT 1 FROM \(table) WHERE id = ? AND deleted_at IS NULL", [.integer(id)]) != nil
+    }
+
+    /// Inserts a record: schema values by field name plus server-owned `extra` columns.
+    public func insert(_ connection: Connection, values: [String: SQLValue], extra: [String: SQLValue] = [:], now: Timestamp) throws -> Int64 {
+        var columns: [String] = []
+        var bindings: [SQLValue] = []
+        for field in schema.fields {
+            guard let value = values[field.name] else { continue }
+            columns.append(field.column)
+            bindings.append(value)
+        }
+        for (column, value) in extra.sorted(by: { $0.key < $1.key }) {
+            columns.append(column)
+            bindings.append(value)
+        }
+        columns += ["created_at", "updated_at", "version"]
+        bindings += [.text(now.rfc3339), .text(now.rfc3339), .integer(1)]
+        let placeholders = Array(repeating: "?", count: columns.count).joined(separator: ", ")
+        try connection.run("INSERT INTO \(schema.table) (\(columns.joined(separator: ", "))) VALUES (\(placeholders))", bindings)
+        return connection.lastInsertRowID
+    }
+
+    /// Sets the given fields and extra columns, bumping `version` and `updated_at`.
+    public func update(_ connection: Connection, id: Int64, values: [String: SQLValue], extra: [String: SQLValue] = [:], now: Timestamp) throws {
+        var assignments: [String] = []
+        var bindings: [SQLValue] = []
+        for field in schema.fields {
+            guard let value = values[field.name] else { continue }
+            assignments.append("\(field.column) = ?")
+            bindings.append(value)
+        }
+        for (column, value) in extra.sorted(by: { $0.key < $1.key }) {
+            assignments.append("\(column) = ?")
+            bindings.append(value)
+        }
+        assignments += ["updated_at = ?", "version = version + 1"]
+        bindings += [.text(now.rfc3339), .integer(id)]
+        try connection.run("UPDATE \(schema.table) SET \(assignments.joined(separator: ", ")) WHERE id = ?", bindings)
+    }
+
+    public func softDelete(_ connection: Connection, id: Int64, now: Timestamp) throws {
+        try connection.run(
+            "UPDATE \(schema.table) SET deleted_at = ?, updated_at = ?, version = version + 1 WHERE id = ?",
+            [.text(now.rfc3339), .text(now.rfc3339), .integer(id)])
+    }
+
+    /// A keyset page; `search` is a condition on alias `r` with its bindings.
+    public func list(_ connection: Connection, _ request: ListRequest, search: (sql: String, bindings: [SQLValue])? = nil) throws -> ListPage<Row> {
+        let query = ListQuery(select: "r.*", from: "\(schema.table) r", alias: alias, request: request, search: search)
+        var rows = try connection.query(query.sql, query.bindings)
+        var next: (key: SQLValue, id: Int64)?
+        if rows.count > request.limit {
+            rows.removeLast(rows.count - request.limit)
+            if let last = rows.last, let id = last.int64("id") { next = (last[ListQuery.sortKeyColumn], id) }
+        }
+        return ListPage(items: rows, next: next)
+    }
+
+    /// The list fields for every filterable schema field plus `id`, `created_at`, `updated_at`
+    /// (alias `r`); `sortable` names the fields that may be sorted by.
+    public static func listFields(_ schema: RecordSchema, extra: [ListField] = []) -> [ListField] {
+        var fields: [ListField] = [
+            ListField("id", kind: .integer(minimum: 1, maximum: .max), filter: .expression("r.id"), sort: "r.id"),
+            ListField("created_at", kind: .timestamp, filter: .expression("r.created_at"), sort: "r.created_at"),
+            ListField("updated_at", kind: .timestamp, filter: .expression("r.updated_at"), sort: "r.updated_at"),
+        ]
+        for field in schema.fields where field.filterable {
+            let sort: String? =
+                field.sortable ? (field.required ? "r.\(field.column)" : "coalesce(r.\(field.column), '')") : nil
+            fields.append(ListField(field.name, kind: field.kind, filter: .expression("r.\(field.column)"), sort: sort))
+        }
+        return fields + extra
+    }
+}

@@ -1,0 +1,134 @@
+import SQLite
+
+/// Opportunities (API.md §2): stage rules, probability defaults, stage history.
+///
+/// - A new opportunity goes to its pipeline's default (the default pipeline) and first stage,
+///   with the stage's probability unless one is given, and the base currency.
+/// - Moving to a lost stage (closed, not won) needs a `lost_reason`.
+/// - A closed opportunity changes stage only with `reopen: true` (otherwise `409`); reopening
+///   without a stage goes back to the pipeline's first open stage.
+/// - Every stage change (creation included) is a history entry, an `opportunity.stage_changed`
+///   feed entry, and refreshes the customer's lifecycle (an open opportunity makes a prospect).
+public enum OpportunitySchema {
+    public static let schema = RecordSchema(
+        recordType: "opportunity", table: "opportunities",
+        fields: [
+            FieldDefinition("customer_id", .reference(table: "customers"), required: true),
+            FieldDefinition("name", .text(maxLength: 200), required: true, sortable: true),
+            FieldDefinition("pipeline_id", .reference(table: "pipelines")),
+            FieldDefinition("stage", .text(maxLength: 50)),
+            FieldDefinition("amount", .integer(minimum: 0, maximum: 1_000_000_000_000_000), sortable: true),
+            FieldDefinition("currency", .currency),
+            FieldDefinition("probability", .integer(minimum: 0, maximum: 100)),
+            FieldDefinition("expected_close_date", .date, sortable: true),
+            FieldDefinition("owner", .text(maxLength: 200)),
+            FieldDefinition("source", .text(maxLength: 100)),
+            FieldDefinition("lost_reason", .text(maxLength: 1000)),
+            FieldDefinition("closed_at", .timestamp, writable: false),
+            FieldDefinition("stage_entered_at", .timestamp, writable: false),
+        ])
+
+    public static let listFields = RecordStore.listFields(schema)
+
+    /// Internal key carrying `reopen: true` from the request to the rules.
+    public static let reopenKey = "__reopen"
+}
+
+public enum OpportunityService {
+    public static func make(settings: CRMSettings, customers: CustomerService, pipelines: PipelineService = PipelineService()) -> RecordService {
+        let schema = OpportunitySchema.schema
+        return RecordService(
+            schema: schema,
+            hooks: RecordHooks(
+                schema: schema,
+                prepare: { connection, values, extra, before, now in
+                    try applyStageRules(connection, &values, &extra, before: before, settings: settings, pipelines: pipelines, now: now)
+                },
+                afterWrite: { connection, before, after, actor, now in
+                    let stageChanged = before == nil || before?.string("stage") != after.string("stage")
+                        || before?.int64("pipeline_id") != after.int64("pipeline_id")
+                    if stageChanged && after.string("deleted_at") == nil, let id = after.int64("id"), let customer = after.int64("customer_id") {
+                        try connection.run(
+                            "INSERT INTO opportunity_stage_history (opportunity_id, customer_id, from_stage, to_stage, changed_at, key_id) VALUES (?, ?, ?, ?, ?, ?)",
+                            [.integer(id), .integer(customer), before?["stage"] ?? .null, after["stage"], .text(now.rfc3339), actor.map(SQLValue.integer) ?? .null])
+                        var writer = JSONWriter()
+                        RecordRenderer.writeRecord(schema, after, into: &writer)
+                        try connection.run(
+                            "INSERT INTO changes (type, record_type, record_id, occurred_at, data) VALUES ('opportunity.stage_changed', 'opportunity', ?, ?, ?)",
+                            [.integer(id), .text(now.rfc3339), .text(String(decoding: writer.bytes, as: UTF8.self))])
+                    }
+                    try SalesServices.refreshCustomers(connection, before, after, settings: settings, customers: customers, now: now)
+                }))
+    }
+
+    static func applyStageRules(
+        _ connection: Connection, _ values: inout [String: SQLValue], _ extra: inout [String: SQLValue], before: Row?, settings: CRMSettings,
+        pipelines: PipelineService, now: Timestamp
+    ) throws {
+        let reopen = values.removeValue(forKey: OpportunitySchema.reopenKey) == .integer(1)
+        var pipelineID: Int64
+        if case .integer(let id)? = values["pipeline_id"] {
+            pipelineID = id
+        } else if let existing = before?.int64("pipeline_id") {
+            pipelineID = existing
+        } else {
+            pipelineID = try pipelines.defaultPipelineID(connection)
+        }
+        values["pipeline_id"] = .integer(pipelineID)
+        guard let stages = try pipelines.stages(connection, pipelineID: pipelineID) else {
+            throw CRMError.validation([FieldIssue("pipeline_id", "not_found", "no live pipeline \(pipelineID)")])
+        }
+        let wasClosed = before?.bool("is_closed") ?? false
+        let pipelineChanged = before != nil && before?.int64("pipeline_id") != pipelineID
+        var stageKey: String
+        if case .text(let key)? = values["stage"] {
+            stageKey = key
+        } else if let before, !pipelineChanged, let current = before.string("stage") {
+            stageKey = current
+            if wasClosed && reopen, let firstOpen = stages.first(where: { !$0.closed }) { stageKey = firstOpen.key }
+        } else {
+            guard let first = stages.first else { throw CRMError.validation([FieldIssue("stage", "invalid", "the pipeline has no stages")]) }
+            stageKey = first.key
+        }
+        guard let stage = stages.first(where: { $0.key == stageKey }) else {
+            throw CRMError.validation([
+                FieldIssue("stage", "invalid_enum", "one of \(stages.map(\.key).joined(separator: ", ")) in pipeline \(pipelineID)")
+            ])
+        }
+        let stageChanged = before == nil || before?.string("stage") != stage.key || pipelineChanged
+        if let before, wasClosed, stageChanged {
+            guard reopen else {
+                throw CRMError.conflict("a closed opportunity changes stage only with reopen: true", [
+                    FieldIssue("stage", "invalid_transition", "\(before.string("stage") ?? "") is closed; send reopen: true to move it")
+                ])
+            }
+            if stage.closed {
+                throw CRMError.validation([FieldIssue("stage", "invalid_transition", "reopening moves to an open stage")])
+            }
+        }
+        values["stage"] = .text(stage.key)
+        if stageChanged {
+            extra["stage_entered_at"] = .text(now.rfc3339)
+            extra["is_closed"] = .integer(stage.closed ? 1 : 0)
+            extra["is_won"] = .integer(stage.won ? 1 : 0)
+            extra["closed_at"] = stage.closed ? .text(now.rfc3339) : .null
+            if values["probability"] == nil || values["probability"] == .null { values["probability"] = .integer(stage.probability) }
+        }
+        if before == nil && (values["currency"] == nil || values["currency"] == .null) { values["currency"] = .text(settings.baseCurrency) }
+        if values["currency"] == .null { values["currency"] = .text(before?.string("currency") ?? settings.baseCurrency) }
+        if stage.isLost {
+            let reason: SQLValue = values["lost_reason"] ?? before?["lost_reason"] ?? .null
+            if case .text(let text) = reason, !text.isEmpty {
+            } else {
+                throw CRMError.validation([FieldIssue("lost_reason", "required", "lost_reason is required to move to the lost stage \(stage.key)")])
+            }
+        }
+    }
+
+    /// `GET /v1/opportunities/{id}/history`: oldest first, keyset by entry id.
+    public static func history(_ connection: Connection, opportunityID: Int64, afterID: Int64, limit: Int) throws -> [Row] {
+        try connection.query(
+            "SELECT id, from_stage, to_stage, changed_at, key_id FROM opportunity_stage_history WHERE opportunity_id = ? AND id > ? ORDER BY id LIMIT ?",
+            [.integer(opportunityID), .integer(afterID), .integer(Int64(limit))])
+    }
+}

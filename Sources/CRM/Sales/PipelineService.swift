@@ -1,0 +1,185 @@
+import SQLite
+
+/// One stage of a pipeline, in order: `{key, name, probability, closed, won}`.
+public struct PipelineStage: Sendable, Equatable {
+    public let key: String
+    public let name: String
+    public let probability: Int64
+    public let closed: Bool
+    public let won: Bool
+
+    public var isLost: Bool { closed && !won }
+
+    var json: JSONValue {
+        ["key": .string(key), "name": .string(name), "probability": .int(probability), "closed": .bool(closed), "won": .bool(won)]
+    }
+}
+
+/// Pipelines (API.md §2): a default one exists after `migrate`; admins create and edit them.
+/// Renaming and reordering stages is free; removing a stage that live opportunities stand in is a
+/// `409`, so no opportunity is ever left in a stage its pipeline lacks.
+public struct PipelineService: Sendable {
+    public static let schema = RecordSchema(
+        recordType: "pipeline", table: "pipelines",
+        fields: [
+            FieldDefinition("name", .text(maxLength: 200), required: true),
+            FieldDefinition("is_default", .boolean),
+        ])
+    let store = RecordStore(schema: schema)
+
+    public init() {}
+
+    public func list(_ connection: Connection, _ request: ListRequest) throws -> ListPage<Row> {
+        try store.list(connection, request)
+    }
+
+    public func get(_ connection: Connection, id: Int64) throws -> Row? {
+        try store.find(connection, id: id)
+    }
+
+    public func defaultPipelineID(_ connection: Connection) throws -> Int64 {
+        try connection.queryOne("SELECT id FROM pipelines WHERE is_default = 1 AND deleted_at IS NULL")?.int64(0) ?? 1
+    }
+
+    public func stages(_ connection: Connection, pipelineID: Int64) throws -> [PipelineStage]? {
+        guard let row = try store.find(connection, id: pipelineID) else { return nil }
+        return Self.stages(row)
+    }
+
+    static func stages(_ row: Row) -> [PipelineStage] {
+        guard let array = (try? JSONParser.parse(row.string("stages") ?? "[]"))?.arrayValue else { return [] }
+        return array.compactMap { value in
+            guard let object = value.objectValue, let key = object["key"]?.stringValue, let name = object["name"]?.stringValue,
+                let probability = object["probability"]?.intValue, let closed = object["closed"]?.boolValue, let won = object["won"]?.boolValue
+            else { return nil }
+            return PipelineStage(key: key, name: name, probability: probability, closed: closed, won: won)
+        }
+    }
+
+    public func render(_ row: Row, into writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.key("id")
+        writer.int(row.int64("id") ?? 0)
+        writer.key("name")
+        writer.string(row.string("name") ?? "")
+        writer.key("is_default")
+        writer.bool(row.bool("is_default") ?? false)
+        writer.key("stages")
+        writer.value(.array(Self.stages(row).map(\.json)))
+        RecordRenderer.writeTrailer(row, into: &writer)
+        writer.endObject()
+    }
+
+    public func json(_ row: Row) -> [UInt8] {
+        var writer = JSONWriter()
+        render(row, into: &writer)
+        return writer.bytes
+    }
+
+    /// Validates a pipeline body: `name`, `stages` (required on create) and `is_default`.
+    public static func parse(_ body: JSONObject, creating: Bool) throws(CRMError) -> (changes: RecordChanges, stages: [PipelineStage]?) {
+        var issues: [FieldIssue] = []
+        var remainder = body
+        let stagesValue = remainder.removeValue(forKey: "stages")
+        var changes = RecordChanges()
+        do {
+            changes = try RecordInput.parse(remainder, schema: schema, mode: creating ? .create : .patch)
+        } catch {
+            if case .validation(let found) = error { issues += found }
+        }
+        var stages: [PipelineStage]?
+        if let stagesValue {
+            switch parseStages(stagesValue) {
+            case .success(let parsed): stages = parsed
+            case .failure(let issue): issues.append(issue)
+            }
+        } else if creating {
+            issues.append(FieldIssue("stages", "required", "stages is required"))
+        }
+        if !issues.isEmpty { throw .validation(issues) }
+        return (changes, stages)
+    }
+
+    static func parseStages(_ value: JSONValue) -> Result<[PipelineStage], FieldIssue> {
+        guard let array = value.arrayValue, (1...50).contains(array.count) else {
+            return .failure(FieldIssue("stages", "invalid_type", "an array of 1 to 50 stages"))
+        }
+        var stages: [PipelineStage] = []
+        for (index, element) in array.enumerated() {
+            let path = "stages[\(index)]"
+            guard let object = element.objectValue else { return .failure(FieldIssue(path, "invalid_type", "a stage is an object")) }
+            for key in object.keys where !["key", "name", "probability", "closed", "won"].contains(key) {
+                return .failure(FieldIssue("\(path).\(key)", "unknown_field", "no such field"))
+            }
+            guard let key = object["key"]?.stringValue, !key.isEmpty, key.count <= 50,
+                key.unicodeScalars.allSatisfy({ ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "_" })
+            else { return .failure(FieldIssue("\(path).key", "invalid_format", "1-50 characters of a-z, 0-9 and _")) }
+            guard !stages.contains(where: { $0.key == key }) else { return .failure(FieldIssue("\(path).key", "duplicate", "stage keys are unique")) }
+            guard let name = object["name"]?.stringValue?.trimmingWhitespace(), !name.isEmpty, name.count <= 100 else {
+                return .failure(FieldIssue("\(path).name", "required", "a non-empty name"))
+            }
+            guard let probability = object["probability"]?.intValue, (0...100).contains(probability) else {
+                return .failure(FieldIssue("\(path).probability", "out_of_range", "an integer from 0 to 100"))
+            }
+            let closed = object["closed"]?.boolValue ?? false
+            let won = object["won"]?.boolValue ?? false
+            if won && !closed { return .failure(FieldIssue("\(path).won", "invalid", "a won stage is closed")) }
+            stages.append(PipelineStage(key: key, name: name, probability: probability, closed: closed, won: won))
+        }
+        guard stages.contains(where: { !$0.closed }) else { return .failure(FieldIssue("stages", "invalid", "at least one open stage")) }
+        return .success(stages)
+    }
+
+    public func create(_ connection: Connection, _ changes: RecordChanges, stages: [PipelineStage], actor: Int64?, now: Timestamp) throws -> Row {
+        var values = RecordService.values(changes)
+        let makeDefault = values["is_default"] == .integer(1)
+        if makeDefault { try connection.run("UPDATE pipelines SET is_default = 0 WHERE is_default = 1") }
+        values["is_default"] = .integer(makeDefault ? 1 : 0)
+        let id = try store.insert(connection, values: values, extra: ["stages": .text(JSONValue.array(stages.map(\.json)).jsonString)], now: now)
+        guard let row = try store.find(connection, id: id) else { throw CRMError.notFound("pipeline \(id)") }
+        try ChangeLog.record(connection, action: .create, schema: Self.schema, id: id, before: nil, after: row, data: json(row), actor: actor, now: now)
+        return row
+    }
+
+    public func update(
+        _ connection: Connection, id: Int64, _ changes: RecordChanges, stages: [PipelineStage]?, ifMatch: Int64?, actor: Int64?, now: Timestamp
+    ) throws -> Row {
+        guard let before = try store.find(connection, id: id) else { throw CRMError.notFound("no pipeline \(id)") }
+        if let ifMatch, let version = before.int64("version"), version != ifMatch { throw CRMError.versionMismatch(current: version) }
+        var values = RecordService.values(changes)
+        if let flag = values["is_default"] {
+            if flag == .integer(1) {
+                try connection.run("UPDATE pipelines SET is_default = 0 WHERE is_default = 1 AND id != ?", [.integer(id)])
+            } else if before.bool("is_default") == true {
+                throw CRMError.conflict("one pipeline is always the default: make another one the default instead", [
+                    FieldIssue("is_default", "invalid_state", "the default pipeline cannot be unset directly")
+                ])
+            }
+        }
+        if values["is_default"] == .null { values["is_default"] = nil }
+        var extra: [String: SQLValue] = [:]
+        if let stages {
+            let keys = Set(stages.map(\.key))
+            let used = try connection.query(
+                "SELECT DISTINCT stage FROM opportunities WHERE pipeline_id = ? AND deleted_at IS NULL", [.integer(id)]
+            ).compactMap { $0.string(0) }
+            let orphaned = used.filter { !keys.contains($0) }.sorted()
+            if !orphaned.isEmpty {
+                throw CRMError.conflict("opportunities stand in stages this change removes", [
+                    FieldIssue("stages", "in_use", "stages in use: \(orphaned.joined(separator: ", "))")
+                ])
+            }
+            extra["stages"] = .text(JSONValue.array(stages.map(\.json)).jsonString)
+            // Open/closed follows the stage definition.
+            for stage in stages {
+                try connection.run(
+                    "UPDATE opportunities SET is_closed = ?, is_won = ? WHERE pipeline_id = ? AND stage = ? AND (is_closed != ? OR is_won != ?)",
+                    [.integer(stage.closed ? 1 : 0), .integer(stage.won ? 1 : 0), .integer(id), .text(stage.key), .integer(stage.closed ? 1 : 0), .integer(stage.won ? 1 : 0)])
+            }
+        }
+        try store.update(connection, id: id, values: values, extra: extra, now: now)
+        guard let after = try store.find(connection, id: id) else { throw CRMError.notFound("pipeline \(id)") }
+        try ChangeLog.record(connection, action: .update, schema: Self.schema, id: id, before: before, after: after, data: json(after), actor: actor, now: now)
+        return after
+    }
+}
