@@ -1,0 +1,203 @@
+import CRM
+import Foundation
+import XCTest
+
+/// `PATCH`, `DELETE`, ETags and `PUT /v1/customers/by-external-id/{id}` (API.md §1 "Concurrency",
+/// "Partial update", "Deletes"; §2 "customers").
+final class CustomerUpdateTests: XCTestCase {
+    var server: TestServer!
+    var api: APISession!
+
+    override func setUpWithError() throws {
+        server = try TestServer()
+        api = try APISession(server)
+    }
+
+    override func tearDown() { server.stop() }
+
+    private func fetch(_ id: Int) throws -> [String: Any] {
+        let reply = try api.get(id)
+        XCTAssertEqual(reply.status, 200, reply.text)
+        return try reply.json()
+    }
+
+    // MARK: - PATCH as a JSON merge patch
+
+    func testPatchSetsGivenFieldsAndKeepsTheRest() throws {
+        let id = try api.createPerson("Patchy", ["email": "p@example.com", "title": "Engineer", "tags": ["a"]])
+        let reply = try api.send("PATCH", "/v1/customers/\(id)", json: ["title": "Manager", "country": "de", "tags": ["b", "b", "c"]])
+        XCTAssertEqual(reply.status, 200, reply.text)
+        XCTAssertEqual(reply.header("ETag"), "\"2\"")
+        let body = try reply.json()
+        XCTAssertEqual(body["title"] as? String, "Manager")
+        XCTAssertEqual(body["country"] as? String, "DE")
+        XCTAssertEqual(body["tags"] as? [String], ["b", "c"])
+        XCTAssertEqual(body["email"] as? String, "p@example.com")
+        XCTAssertEqual(body["name"] as? String, "Patchy")
+        XCTAssertEqual(body["version"] as? Int, 2)
+        XCTAssertEqual(canonicalJSON(try fetch(id)), canonicalJSON(body))
+    }
+
+    func testPatchNullClearsAnOptionalField() throws {
+        let id = try api.createPerson("Clearable", ["phone": "+1 555 0100 200", "birthday": "1980-01-01", "marketing_opt_in": false])
+        let reply = try api.send("PATCH", "/v1/customers/\(id)", json: ["phone": NSNull(), "birthday": NSNull(), "marketing_opt_in": NSNull()])
+        XCTAssertEqual(reply.status, 200, reply.text)
+        let body = try fetch(id)
+        XCTAssertTrue(body["phone"] is NSNull)
+        XCTAssertTrue(body["birthday"] is NSNull)
+        XCTAssertTrue(body["marketing_opt_in"] is NSNull)
+    }
+
+    func testPatchNullOnARequiredFieldIs422AndChangesNothing() throws {
+        let id = try api.createPerson("Required")
+        let reply = try api.send("PATCH", "/v1/customers/\(id)", json: ["name": NSNull(), "type": NSNull(), "title": "Ignored"])
+        XCTAssertEqual(reply.status, 422, reply.text)
+        XCTAssertEqual(Set(reply.problemFields), ["name", "type"])
+        let blank = try api.send("PATCH", "/v1/customers/\(id)", json: ["name": "   "])
+        XCTAssertEqual(blank.status, 422)
+        XCTAssertEqual(blank.problemFields, ["name"])
+        let body = try fetch(id)
+        XCTAssertEqual(body["name"] as? String, "Required")
+        XCTAssertTrue(body["title"] is NSNull)
+        XCTAssertEqual(body["version"] as? Int, 1)
+    }
+
+    func testPatchValidatesLikeCreateAndRefusesServerOwnedFields() throws {
+        let id = try api.createPerson("Validated")
+        let reply = try api.send(
+            "PATCH", "/v1/customers/\(id)",
+            json: ["email": "nope", "country": "XYZ", "id": 99, "version": 5, "metrics": [String: Any](), "lifecycle_stage": "loyal", "bogus": 1])
+        XCTAssertEqual(reply.status, 422, reply.text)
+        XCTAssertEqual(Set(reply.problemFields), ["email", "country", "id", "version", "metrics", "lifecycle_stage", "bogus"])
+        XCTAssertEqual(try fetch(id)["version"] as? Int, 1)
+    }
+
+    func testPatchMergesAttributesKeyByKeyAndNullRemovesAKey() throws {
+        let id = try api.createPerson("Attributed", ["attributes": ["plan": "gold", "seats": 5, "trial": true]])
+        let reply = try api.send("PATCH", "/v1/customers/\(id)", json: ["attributes": ["seats": 8, "trial": NSNull(), "region_code": "EU"]])
+        XCTAssertEqual(reply.status, 200, reply.text)
+        XCTAssertEqual(canonicalJSON(try reply.json()["attributes"]), canonicalJSON(["plan": "gold", "seats": 8, "region_code": "EU"]))
+        XCTAssertEqual(canonicalJSON(try fetch(id)["attributes"]), canonicalJSON(["plan": "gold", "seats": 8, "region_code": "EU"]))
+    }
+
+    func testPatchOfAnUnknownOrDeletedCustomerIs404() throws {
+        XCTAssertEqual(try api.send("PATCH", "/v1/customers/4242", json: ["title": "x"]).status, 404)
+        let id = try api.createPerson("Gone")
+        XCTAssertEqual(try api.send("DELETE", "/v1/customers/\(id)").status, 204)
+        XCTAssertEqual(try api.send("PATCH", "/v1/customers/\(id)", json: ["title": "x"]).status, 404)
+        XCTAssertEqual(try api.send("DELETE", "/v1/customers/\(id)").status, 404)
+    }
+
+    func testEveryWriteBumpsTheVersionAndUpdatedAt() throws {
+        let clock = CRMClock(fixedAt: try XCTUnwrap(Timestamp(rfc3339: "2026-01-01T00:00:00.000Z")))
+        let clocked = try TestServer(clock: clock)
+        defer { clocked.stop() }
+        let session = try APISession(clocked)
+        let id = try session.createPerson("Versioned")
+        for expected in 2...4 {
+            clock.advance(milliseconds: 1500)
+            let reply = try session.send("PATCH", "/v1/customers/\(id)", json: ["title": "v\(expected)"])
+            XCTAssertEqual(reply.status, 200)
+            XCTAssertEqual(reply.header("ETag"), "\"\(expected)\"")
+            let body = try reply.json()
+            XCTAssertEqual(body["version"] as? Int, expected)
+            XCTAssertEqual(body["created_at"] as? String, "2026-01-01T00:00:00.000Z")
+            XCTAssertEqual(body["updated_at"] as? String, clock.now().rfc3339)
+        }
+    }
+
+    // MARK: - Conditional requests
+
+    func testIfMatchWithTheCurrentVersionSucceedsAndAStaleOneIs412ChangingNothing() throws {
+        let id = try api.createPerson("Guarded", ["title": "Original"])
+        XCTAssertEqual(try api.send("PATCH", "/v1/customers/\(id)", json: ["title": "Second"], headers: [("If-Match", "\"1\"")]).status, 200)
+        let stale = try api.send("PATCH", "/v1/customers/\(id)", json: ["title": "Lost update"], headers: [("If-Match", "\"1\"")])
+        XCTAssertEqual(stale.status, 412, stale.text)
+        XCTAssertEqual(stale.header("Content-Type"), "application/problem+json")
+        let body = try fetch(id)
+        XCTAssertEqual(body["title"] as? String, "Second")
+        XCTAssertEqual(body["version"] as? Int, 2)
+        let current = try api.send("PATCH", "/v1/customers/\(id)", json: ["title": "Third"], headers: [("If-Match", "\"2\"")])
+        XCTAssertEqual(current.status, 200)
+        XCTAssertEqual(try current.json()["version"] as? Int, 3)
+        XCTAssertEqual(try api.send("PATCH", "/v1/customers/\(id)", json: ["title": "x"], headers: [("If-Match", "garbage")]).status, 412)
+        XCTAssertEqual(try fetch(id)["title"] as? String, "Third")
+    }
+
+    func testETagWithIfNoneMatchIs304UntilTheRecordChanges() throws {
+        let id = try api.createPerson("Cached")
+        let first = try api.get(id)
+        let tag = try XCTUnwrap(first.header("ETag"))
+        let notModified = try api.send("GET", "/v1/customers/\(id)", headers: [("If-None-Match", tag)])
+        XCTAssertEqual(notModified.status, 304)
+        XCTAssertEqual(notModified.header("ETag"), tag)
+        XCTAssertTrue(notModified.body.isEmpty)
+        XCTAssertEqual(try api.send("PATCH", "/v1/customers/\(id)", json: ["title": "Changed"]).status, 200)
+        let modified = try api.send("GET", "/v1/customers/\(id)", headers: [("If-None-Match", tag)])
+        XCTAssertEqual(modified.status, 200)
+        XCTAssertEqual(modified.header("ETag"), "\"2\"")
+        XCTAssertEqual(try modified.json()["title"] as? String, "Changed")
+    }
+
+    func testDeleteWithAStaleIfMatchIs412AndTheRecordStays() throws {
+        let id = try api.createPerson("Survivor")
+        XCTAssertEqual(try api.send("PATCH", "/v1/customers/\(id)", json: ["title": "v2"]).status, 200)
+        XCTAssertEqual(try api.send("DELETE", "/v1/customers/\(id)", headers: [("If-Match", "\"1\"")]).status, 412)
+        XCTAssertEqual(try api.get(id).status, 200)
+        XCTAssertEqual(try api.send("DELETE", "/v1/customers/\(id)", headers: [("If-Match", "\"2\"")]).status, 204)
+        XCTAssertEqual(try api.get(id).status, 404)
+    }
+
+    // MARK: - Soft delete
+
+    func testDeleteIs204ThenGoneFromGetAndListButVisibleWithIncludeDeleted() throws {
+        let keep = try api.createPerson("Keep")
+        let drop = try api.createPerson("Drop")
+        let deleted = try api.send("DELETE", "/v1/customers/\(drop)")
+        XCTAssertEqual(deleted.status, 204)
+        XCTAssertTrue(deleted.body.isEmpty)
+        XCTAssertEqual(try api.get(drop).status, 404)
+        XCTAssertEqual(try api.list().ids, [keep])
+        let all = try api.list([("include_deleted", "true")])
+        XCTAssertEqual(all.ids, [keep, drop])
+        let tombstone = try XCTUnwrap(all.data.first { $0["id"] as? Int == drop })
+        XCTAssertNotNil(tombstone["deleted_at"] as? String, "a tombstone carries deleted_at")
+        XCTAssertTrue(all.data.first { $0["id"] as? Int == keep }?["deleted_at"] is NSNull)
+    }
+
+    // MARK: - Upsert by external id
+
+    func testPutByExternalIDCreatesThenUpdates() throws {
+        let created = try api.send(
+            "PUT", "/v1/customers/by-external-id/crm-77", json: ["type": "company", "name": "Upsert Co", "country": "gb", "tags": ["x"]])
+        XCTAssertEqual(created.status, 201, created.text)
+        let first = try created.json()
+        let id = try XCTUnwrap(first["id"] as? Int)
+        XCTAssertEqual(created.header("Location"), "/v1/customers/\(id)")
+        XCTAssertEqual(first["external_id"] as? String, "crm-77")
+        XCTAssertEqual(first["country"] as? String, "GB")
+
+        let updated = try api.send("PUT", "/v1/customers/by-external-id/crm-77", json: ["name": "Upsert Company", "external_id": "crm-77"])
+        XCTAssertEqual(updated.status, 200, updated.text)
+        let second = try updated.json()
+        XCTAssertEqual(second["id"] as? Int, id)
+        XCTAssertEqual(second["name"] as? String, "Upsert Company")
+        XCTAssertEqual(second["country"] as? String, "GB", "fields not given are kept")
+        XCTAssertEqual(second["version"] as? Int, 2)
+        XCTAssertEqual(try api.list().ids, [id])
+    }
+
+    func testPutByExternalIDWithAMismatchingBodyExternalIDIs422() throws {
+        let reply = try api.send("PUT", "/v1/customers/by-external-id/abc", json: ["type": "person", "name": "M", "external_id": "xyz"])
+        XCTAssertEqual(reply.status, 422, reply.text)
+        XCTAssertEqual(reply.problemFields, ["external_id"])
+        XCTAssertEqual(try api.storedCustomerCount(), 0)
+    }
+
+    func testPutByExternalIDCreatingWithoutRequiredFieldsIs422() throws {
+        let reply = try api.send("PUT", "/v1/customers/by-external-id/new-one", json: ["title": "No name"])
+        XCTAssertEqual(reply.status, 422, reply.text)
+        XCTAssertEqual(Set(reply.problemFields), ["type", "name"])
+        XCTAssertEqual(try api.storedCustomerCount(), 0)
+    }
+}
