@@ -17,6 +17,9 @@ public final class Application: Sendable {
     public let bootstrapKey: IssuedAPIKey?
     private let server: Server
     private let metricsServer: Server?
+    private let settings: CRMSettings
+    private let customers: CustomerService
+    private let scoringTimer = ScoringTimer()
 
     /// The port the API listens on (useful with port 0).
     public var port: Int { server.port }
@@ -56,9 +59,15 @@ public final class Application: Sendable {
                 on: &router, endpoints: endpoints, database: database, cursors: CursorCodec(key: cursorKey), clock: clock)
             let cursors = CursorCodec(key: cursorKey)
             let customers = CustomerService(baseCurrency: configuration.baseCurrency)
+            let settings = CRMSettings(
+                baseCurrency: configuration.baseCurrency, atRiskDays: configuration.atRiskDays, churnDays: configuration.churnDays)
+            self.settings = settings
+            self.customers = customers
             CustomerRoutes(endpoints: endpoints, database: database, cursors: cursors, clock: clock, service: customers)
                 .install(on: &router)
             CustomerTransferRoutes(endpoints: endpoints, database: database, cursors: cursors, clock: clock, service: customers)
+                .install(on: &router)
+            SalesRoutes(endpoints: endpoints, database: database, cursors: cursors, clock: clock, settings: settings, customers: customers)
                 .install(on: &router)
             router.fallback = Fallback.make(cors: endpoints.cors)
 
@@ -89,10 +98,26 @@ public final class Application: Sendable {
     public func start() {
         server.start()
         metricsServer?.start()
+        scoringTimer.start(every: CustomerScoring.refreshInterval) { [self] in
+            _ = try? recomputeScores()
+        }
+    }
+
+    /// Rescores every customer now (RFM, tier, time-driven lifecycle); the server also does this
+    /// every ``CustomerScoring/refreshInterval``. Returns how many customers changed.
+    @discardableResult
+    public func recomputeScores() throws -> Int {
+        let settings = self.settings
+        let customers = self.customers
+        let clock = self.clock
+        return try database.writeAndWait { connection in
+            try CustomerScoring.recompute(connection, settings: settings, service: customers, now: clock.now())
+        }
     }
 
     /// Graceful: stop accepting, finish in-flight requests, flush the writer, close the database.
     public func shutdown() {
+        scoringTimer.stop()
         server.shutdown()
         metricsServer?.shutdown()
         database.close()

@@ -141,7 +141,7 @@ struct ListParameters {
         case .currency:
             guard CurrencyCode.isValid(text.uppercased()) else { throw bad("an ISO 4217 code") }
             return .text(text.uppercased())
-        case .text, .email, .phone, .tags, .attributes:
+        case .text, .email, .phone, .tags, .attributes, .lineItems:
             guard !text.isEmpty else { throw bad("a non-empty value") }
             return .text(text)
         }

@@ -9,6 +9,9 @@ public struct RecordChanges: Sendable {
     }
 
     public var entries: [(field: FieldDefinition, change: Change)] = []
+    /// Request flags for the resource's rules that are not stored fields (keys start with `__`,
+    /// e.g. an opportunity's `reopen`).
+    public var flags: [String: SQLValue] = [:]
 
     public init() {}
 

@@ -105,7 +105,7 @@ public struct RecordService: Sendable {
     }
 
     static func values(_ changes: RecordChanges) -> [String: SQLValue] {
-        var values: [String: SQLValue] = [:]
+        var values: [String: SQLValue] = changes.flags
         for (field, change) in changes.entries {
             if case .set(let value) = change { values[field.name] = value }
         }

@@ -1,0 +1,120 @@
+import CRM
+import HTTP
+import SQLite
+
+/// The five endpoints of a simple resource over a ``RecordService``: list, create, get (with
+/// `ETag`/`If-None-Match`), merge-patch (with `If-Match`) and soft delete. One implementation of
+/// the conventions, so no resource re-implements them.
+struct RecordRoutes {
+    let endpoints: EndpointBuilder
+    let database: Database
+    let cursors: CursorCodec
+    let clock: CRMClock
+    let service: RecordService
+    /// The collection path, e.g. `/v1/orders`.
+    let path: String
+    let resource: Resource
+    let listFields: [ListField]
+    /// Builds the `q` condition (alias `r`), for resources with search.
+    var search: (@Sendable (String) -> (sql: String, bindings: [SQLValue]))?
+    /// Takes request-only flags out of the body before validation (e.g. `reopen`).
+    var extractFlags: (@Sendable (inout JSONObject) throws -> [String: SQLValue])?
+
+    func install(on router: inout Router) {
+        let service = self.service
+        let database = self.database
+        let cursors = self.cursors
+        let listFields = self.listFields
+        let search = self.search
+        let extractFlags = self.extractFlags
+        let path = self.path
+        let resourceName = String(path.split(separator: "/").last ?? "records")
+
+        router.add(
+            .get, path,
+            endpoints.sync(.read(resource), .workerWhen({ $0.queryValue("q") != nil })) { request in
+                let list = try ListParameters(request.http, resource: resourceName, fields: listFields, searchable: search != nil, cursors: cursors)
+                let condition = list.request.search.flatMap { search?($0) }
+                let page = try database.read { try service.list($0, list.request, search: condition) }
+                return JSONResponse.list(page.items, nextCursor: list.nextCursor(page, cursors: cursors)) { writer, row in
+                    service.render(row, into: &writer)
+                }
+            })
+
+        router.add(
+            .post, path,
+            endpoints.write(.write(resource), database: database, clock: clock) { request in
+                var body = try request.jsonObject()
+                let flags = try extractFlags?(&body) ?? [:]
+                var parsed = try RecordInput.parse(body, schema: service.schema, mode: .create)
+                parsed.flags = flags
+                let changes = parsed
+                let actor = request.key?.id
+                return { connection, now in
+                    Self.render(service, try service.create(connection, changes, actor: actor, now: now), status: 201, location: path)
+                }
+            })
+
+        router.add(
+            .get, path + "/{id}",
+            endpoints.sync(.read(resource)) { request in
+                let id = try request.idParameter()
+                guard let row = try database.read({ try service.get($0, id: id) }) else {
+                    throw APIError.notFound("no \(service.schema.recordType) \(id)")
+                }
+                let version = row.int64("version") ?? 1
+                if EntityTag.noneMatchHits(request.http, version: version) {
+                    return Response(status: 304, headers: [EntityTag.header(version)])
+                }
+                return Self.render(service, row)
+            })
+
+        router.add(
+            .patch, path + "/{id}",
+            endpoints.write(.write(resource), database: database, clock: clock) { request in
+                let id = try request.idParameter()
+                var body = try request.jsonObject()
+                let flags = try extractFlags?(&body) ?? [:]
+                var parsed = try RecordInput.parse(body, schema: service.schema, mode: .patch)
+                parsed.flags = flags
+                let changes = parsed
+                let ifMatch = EntityTag.requiredVersion(request.http)
+                let actor = request.key?.id
+                return { connection, now in
+                    Self.render(service, try service.update(connection, id: id, changes, ifMatch: ifMatch, actor: actor, now: now))
+                }
+            })
+
+        router.add(
+            .delete, path + "/{id}",
+            endpoints.write(.write(resource), database: database, clock: clock) { request in
+                let id = try request.idParameter()
+                let ifMatch = EntityTag.requiredVersion(request.http)
+                let actor = request.key?.id
+                return { connection, now in
+                    try service.delete(connection, id: id, ifMatch: ifMatch, actor: actor, now: now)
+                    return Response(status: 204)
+                }
+            })
+    }
+
+    static func render(_ service: RecordService, _ row: Row, status: Int = 200, location: String? = nil) -> Response {
+        var writer = JSONWriter(capacity: 512)
+        service.render(row, into: &writer)
+        var headers: [(name: String, value: String)] = [JSONResponse.contentType, EntityTag.header(row.int64("version") ?? 1)]
+        if let location, let id = row.int64("id") { headers.append(("Location", "\(location)/\(id)")) }
+        return Response(status: status, headers: headers, body: writer.bytes)
+    }
+
+    /// `q` over one text column with `LIKE`, wildcards in the query escaped.
+    static func likeSearch(column: String) -> @Sendable (String) -> (sql: String, bindings: [SQLValue]) {
+        { text in
+            var escaped = ""
+            for character in text {
+                if character == "%" || character == "_" || character == "\\" { escaped.append("\\") }
+                escaped.append(character)
+            }
+            return ("r.\(column) LIKE ? ESCAPE '\\'", [.text("%\(escaped)%")])
+        }
+    }
+}

@@ -1,0 +1,166 @@
+import CRM
+import HTTP
+import SQLite
+
+/// Orders, interactions, opportunities (+ history), pipelines and the customer timeline.
+struct SalesRoutes {
+    let endpoints: EndpointBuilder
+    let database: Database
+    let cursors: CursorCodec
+    let clock: CRMClock
+    let settings: CRMSettings
+    let customers: CustomerService
+
+    func install(on router: inout Router) {
+        let database = self.database
+        let cursors = self.cursors
+        let clock = self.clock
+        func routes(_ service: RecordService, _ path: String, _ resource: Resource, _ fields: [ListField]) -> RecordRoutes {
+            RecordRoutes(endpoints: endpoints, database: database, cursors: cursors, clock: clock, service: service, path: path, resource: resource, listFields: fields)
+        }
+        routes(SalesServices.orders(settings: settings, customers: customers), "/v1/orders", .orders, OrderSchema.listFields).install(on: &router)
+        routes(SalesServices.interactions(settings: settings, customers: customers), "/v1/interactions", .interactions, InteractionSchema.listFields)
+            .install(on: &router)
+
+        var opportunities = routes(
+            OpportunityService.make(settings: settings, customers: customers), "/v1/opportunities", .opportunities, OpportunitySchema.listFields)
+        opportunities.search = RecordRoutes.likeSearch(column: "name")
+        opportunities.extractFlags = { body in
+            guard let reopen = body.removeValue(forKey: "reopen") else { return [:] }
+            guard let flag = reopen.boolValue else {
+                throw APIError.validation([FieldError("reopen", "invalid_type", "must be true or false")])
+            }
+            return flag ? [OpportunitySchema.reopenKey: .integer(1)] : [:]
+        }
+        opportunities.install(on: &router)
+
+        router.add(
+            .get, "/v1/opportunities/{id}/history",
+            endpoints.sync(.read(.opportunities)) { request in
+                let id = try request.idParameter()
+                let query = try QueryParameters(request.http, allowed: ["limit", "cursor"])
+                let limit = try query.limit()
+                let scope = "opportunity-history/\(id)"
+                var afterID: Int64 = 0
+                if let cursor = query["cursor"] {
+                    guard case .int(let position) = try cursors.decode(cursor, scope: scope) else {
+                        throw APIError.badRequest("the cursor is invalid", field: "cursor")
+                    }
+                    afterID = position
+                }
+                let rows = try database.read { connection -> [Row] in
+                    guard try RecordStore.exists(connection, table: "opportunities", id: id) else { throw APIError.notFound("no opportunity \(id)") }
+                    return try OpportunityService.history(connection, opportunityID: id, afterID: afterID, limit: limit + 1)
+                }
+                let page = Array(rows.prefix(limit))
+                let next = rows.count > limit ? page.last.flatMap { $0.int64("id") }.map { cursors.encode(.int($0), scope: scope) } : nil
+                return JSONResponse.list(page, nextCursor: next) { writer, row in
+                    writer.beginObject()
+                    writer.key("id")
+                    writer.int(row.int64("id") ?? 0)
+                    writer.key("from_stage")
+                    if let from = row.string("from_stage") { writer.string(from) } else { writer.null() }
+                    writer.key("to_stage")
+                    writer.string(row.string("to_stage") ?? "")
+                    writer.key("changed_at")
+                    writer.string(row.string("changed_at") ?? "")
+                    writer.key("key_id")
+                    if let key = row.int64("key_id") { writer.int(key) } else { writer.null() }
+                    writer.endObject()
+                }
+            })
+
+        installPipelines(on: &router)
+        installTimeline(on: &router)
+    }
+
+    private func installPipelines(on router: inout Router) {
+        let database = self.database
+        let cursors = self.cursors
+        let pipelines = PipelineService()
+        let fields = RecordStore.listFields(PipelineService.schema)
+        @Sendable func render(_ row: Row, status: Int = 200) -> Response {
+            var writer = JSONWriter()
+            pipelines.render(row, into: &writer)
+            var headers: [(name: String, value: String)] = [JSONResponse.contentType, EntityTag.header(row.int64("version") ?? 1)]
+            if status == 201, let id = row.int64("id") { headers.append(("Location", "/v1/pipelines/\(id)")) }
+            return Response(status: status, headers: headers, body: writer.bytes)
+        }
+        router.add(
+            .get, "/v1/pipelines",
+            endpoints.sync(.read(.pipelines)) { request in
+                let list = try ListParameters(request.http, resource: "pipelines", fields: fields, cursors: cursors)
+                let page = try database.read { try pipelines.list($0, list.request) }
+                return JSONResponse.list(page.items, nextCursor: list.nextCursor(page, cursors: cursors)) { writer, row in
+                    pipelines.render(row, into: &writer)
+                }
+            })
+        router.add(
+            .get, "/v1/pipelines/{id}",
+            endpoints.sync(.read(.pipelines)) { request in
+                let id = try request.idParameter()
+                guard let row = try database.read({ try pipelines.get($0, id: id) }) else { throw APIError.notFound("no pipeline \(id)") }
+                if EntityTag.noneMatchHits(request.http, version: row.int64("version") ?? 1) {
+                    return Response(status: 304, headers: [EntityTag.header(row.int64("version") ?? 1)])
+                }
+                return render(row)
+            })
+        router.add(
+            .post, "/v1/pipelines",
+            endpoints.write(.write(.pipelines), database: database, clock: clock) { request in
+                let (changes, stages) = try PipelineService.parse(try request.jsonObject(), creating: true)
+                let actor = request.key?.id
+                return { connection, now in
+                    render(try pipelines.create(connection, changes, stages: stages ?? [], actor: actor, now: now), status: 201)
+                }
+            })
+        router.add(
+            .patch, "/v1/pipelines/{id}",
+            endpoints.write(.write(.pipelines), database: database, clock: clock) { request in
+                let id = try request.idParameter()
+                let (changes, stages) = try PipelineService.parse(try request.jsonObject(), creating: false)
+                let ifMatch = EntityTag.requiredVersion(request.http)
+                let actor = request.key?.id
+                return { connection, now in
+                    render(try pipelines.update(connection, id: id, changes, stages: stages, ifMatch: ifMatch, actor: actor, now: now))
+                }
+            })
+    }
+
+    private func installTimeline(on router: inout Router) {
+        let database = self.database
+        let cursors = self.cursors
+        router.add(
+            .get, "/v1/customers/{id}/timeline",
+            endpoints.sync(.read(.customers)) { request in
+                let id = try request.idParameter()
+                let query = try QueryParameters(request.http, allowed: ["limit", "cursor"])
+                let limit = try query.limit()
+                let scope = "timeline/\(id)"
+                var after: (String, String, Int64)?
+                if let cursor = query["cursor"] {
+                    guard case .array(let parts) = try cursors.decode(cursor, scope: scope), parts.count == 3,
+                        let at = parts[0].stringValue, let kind = parts[1].stringValue, let entry = parts[2].intValue
+                    else { throw APIError.badRequest("the cursor is invalid", field: "cursor") }
+                    after = (at, kind, entry)
+                }
+                let page = try database.read { connection in
+                    guard try RecordStore.exists(connection, table: "customers", id: id) else { throw APIError.notFound("no customer \(id)") }
+                    return try CustomerTimeline.page(connection, customerID: id, after: after, limit: limit)
+                }
+                let next = page.hasMore ? page.entries.last.map { cursors.encode([.string($0.occurredAt), .string($0.kind), .int($0.entry)], scope: scope) } : nil
+                return JSONResponse.list(page.entries, nextCursor: next) { writer, entry in
+                    writer.beginObject()
+                    writer.key("kind")
+                    writer.string(entry.kind)
+                    writer.key("id")
+                    writer.int(entry.id)
+                    writer.key("occurred_at")
+                    writer.string(entry.occurredAt)
+                    writer.key("summary")
+                    writer.string(entry.summary)
+                    writer.endObject()
+                }
+            })
+    }
+}
