@@ -19,6 +19,9 @@ struct RecordRoutes {
     var search: (@Sendable (String) -> (sql: String, bindings: [SQLValue]))?
     /// Takes request-only flags out of the body before validation (e.g. `reopen`).
     var extractFlags: (@Sendable (inout JSONObject) throws -> [String: SQLValue])?
+    /// List parameters beyond the field filters, each turned into a condition on alias `r` at
+    /// the request's time (e.g. tickets' `sla_breached`).
+    var extraParameters: [String: @Sendable (String, Timestamp) throws -> (sql: String, bindings: [SQLValue])] = [:]
 
     func install(on router: inout Router) {
         let service = self.service
@@ -28,13 +31,24 @@ struct RecordRoutes {
         let search = self.search
         let extractFlags = self.extractFlags
         let path = self.path
+        let extraParameters = self.extraParameters
+        let clock = self.clock
         let resourceName = String(path.split(separator: "/").last ?? "records")
 
         router.add(
             .get, path,
             endpoints.sync(.read(resource), .workerWhen({ $0.queryValue("q") != nil })) { request in
-                let list = try ListParameters(request.http, resource: resourceName, fields: listFields, searchable: search != nil, cursors: cursors)
-                let condition = list.request.search.flatMap { search?($0) }
+                let list = try ListParameters(
+                    request.http, resource: resourceName, fields: listFields, searchable: search != nil, extra: Set(extraParameters.keys),
+                    cursors: cursors)
+                var conditions: [(sql: String, bindings: [SQLValue])] = []
+                if let text = list.request.search, let search { conditions.append(search(text)) }
+                let now = clock.now()
+                for (name, value) in request.http.query {
+                    if let make = extraParameters[name] { conditions.append(try make(value, now)) }
+                }
+                let condition: (sql: String, bindings: [SQLValue])? =
+                    conditions.isEmpty ? nil : (conditions.map(\.sql).joined(separator: " AND "), conditions.flatMap(\.bindings))
                 let page = try database.read { try service.list($0, list.request, search: condition) }
                 return JSONResponse.list(page.items, nextCursor: list.nextCursor(page, cursors: cursors)) { writer, row in
                     service.render(row, into: &writer)

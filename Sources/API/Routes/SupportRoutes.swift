@@ -1,0 +1,88 @@
+import CRM
+import HTTP
+import SQLite
+
+/// Tickets (+ comments, `sla_breached` filter), SLA policies and feedback.
+struct SupportRoutes {
+    let endpoints: EndpointBuilder
+    let database: Database
+    let cursors: CursorCodec
+    let clock: CRMClock
+    let settings: CRMSettings
+    let customers: CustomerService
+
+    func install(on router: inout Router) {
+        let database = self.database
+        let cursors = self.cursors
+        let tickets = TicketService.make(settings: settings, customers: customers, clock: clock)
+        var ticketRoutes = RecordRoutes(
+            endpoints: endpoints, database: database, cursors: cursors, clock: clock, service: tickets, path: "/v1/tickets", resource: .tickets,
+            listFields: TicketSchema.listFields)
+        ticketRoutes.search = RecordRoutes.likeSearch(column: "subject")
+        ticketRoutes.extraParameters["sla_breached"] = { value, now in
+            guard value == "true" || value == "false" else {
+                throw APIError.badRequest("sla_breached must be true or false", field: "sla_breached", code: "invalid_value")
+            }
+            return TicketService.breachedCondition(value == "true", now: now)
+        }
+        ticketRoutes.install(on: &router)
+
+        router.add(
+            .get, "/v1/tickets/{id}/comments",
+            endpoints.sync(.read(.tickets)) { request in
+                let id = try request.idParameter()
+                let query = try QueryParameters(request.http, allowed: ["limit", "cursor"])
+                let limit = try query.limit()
+                let scope = "ticket-comments/\(id)"
+                var afterID: Int64 = 0
+                if let cursor = query["cursor"] {
+                    guard case .int(let position) = try cursors.decode(cursor, scope: scope) else {
+                        throw APIError.badRequest("the cursor is invalid", field: "cursor")
+                    }
+                    afterID = position
+                }
+                let rows = try database.read { connection -> [Row] in
+                    guard try RecordStore.exists(connection, table: "tickets", id: id) else { throw APIError.notFound("no ticket \(id)") }
+                    return try TicketComments.list(connection, ticketID: id, afterID: afterID, limit: limit + 1)
+                }
+                let page = Array(rows.prefix(limit))
+                let next = rows.count > limit ? page.last.flatMap { $0.int64("id") }.map { cursors.encode(.int($0), scope: scope) } : nil
+                return JSONResponse.list(page, nextCursor: next) { writer, row in TicketComments.render(row, into: &writer) }
+            })
+
+        router.add(
+            .post, "/v1/tickets/{id}/comments",
+            endpoints.write(.write(.tickets), database: database, clock: clock) { request in
+                let id = try request.idParameter()
+                let input = try TicketComments.parse(try request.jsonObject())
+                let actor = request.key?.id
+                return { connection, now in
+                    let row = try TicketComments.add(connection, ticketID: id, input, tickets: tickets, actor: actor, now: now)
+                    var writer = JSONWriter()
+                    TicketComments.render(row, into: &writer)
+                    return Response(status: 201, headers: [JSONResponse.contentType], body: writer.bytes)
+                }
+            })
+
+        router.add(
+            .get, "/v1/sla-policies",
+            endpoints.sync(.read(.slaPolicies)) { _ in
+                JSONResponse.make(value: SLAPolicy.json(try database.read { try SLAPolicy.all($0) }))
+            })
+        router.add(
+            .put, "/v1/sla-policies",
+            endpoints.write(.write(.slaPolicies), database: database, clock: clock) { request in
+                let policies = try SLAPolicy.parse(try request.jsonObject())
+                return { connection, _ in
+                    try SLAPolicy.replaceAll(connection, policies)
+                    return JSONResponse.make(value: SLAPolicy.json(try SLAPolicy.all(connection)))
+                }
+            })
+
+        RecordRoutes(
+            endpoints: endpoints, database: database, cursors: cursors, clock: clock,
+            service: FeedbackService.make(settings: settings, customers: customers), path: "/v1/feedback", resource: .feedback,
+            listFields: FeedbackSchema.listFields
+        ).install(on: &router)
+    }
+}

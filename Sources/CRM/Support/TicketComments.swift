@@ -1,0 +1,79 @@
+import SQLite
+
+/// `GET/POST /v1/tickets/{id}/comments`: `{author, author_type, body, public}`. The first public
+/// staff comment sets the ticket's `first_response_at` (and so settles its first-response SLA).
+public enum TicketComments {
+    public struct Input: Sendable {
+        public let author: String
+        public let authorType: String
+        public let body: String
+        public let isPublic: Bool
+    }
+
+    public static func parse(_ object: JSONObject) throws(CRMError) -> Input {
+        var issues: [FieldIssue] = []
+        for key in object.keys where !["author", "author_type", "body", "public"].contains(key) {
+            issues.append(FieldIssue(key, RecordSchema.serverOwned.contains(key) ? "read_only" : "unknown_field", "no such field"))
+        }
+        let author = object["author"]?.stringValue?.trimmingWhitespace() ?? ""
+        if author.isEmpty || author.count > 200 { issues.append(FieldIssue("author", "required", "a non-empty author of at most 200 characters")) }
+        let authorType = object["author_type"]?.stringValue ?? (object["author_type"] == nil ? "staff" : "")
+        if authorType != "staff" && authorType != "customer" { issues.append(FieldIssue("author_type", "invalid_enum", "staff or customer")) }
+        let body = object["body"]?.stringValue?.trimmingWhitespace() ?? ""
+        if body.isEmpty || body.count > 20_000 { issues.append(FieldIssue("body", "required", "a non-empty body of at most 20000 characters")) }
+        var isPublic = true
+        if let value = object["public"] {
+            if let flag = value.boolValue { isPublic = flag } else { issues.append(FieldIssue("public", "invalid_type", "must be true or false")) }
+        }
+        if !issues.isEmpty { throw .validation(issues) }
+        return Input(author: author, authorType: authorType, body: body, isPublic: isPublic)
+    }
+
+    public static func add(_ connection: Connection, ticketID: Int64, _ input: Input, tickets: RecordService, actor: Int64?, now: Timestamp) throws -> Row {
+        guard let ticket = try tickets.store.find(connection, id: ticketID) else { throw CRMError.notFound("no ticket \(ticketID)") }
+        if ticket.string("status") == "closed" {
+            throw CRMError.conflict("a closed ticket is final", [FieldIssue("ticket", "invalid_transition", "closed tickets take no comments")])
+        }
+        try connection.run(
+            "INSERT INTO ticket_comments (ticket_id, author, author_type, body, public, created_at, key_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [.integer(ticketID), .text(input.author), .text(input.authorType), .text(input.body), .integer(input.isPublic ? 1 : 0), .text(now.rfc3339),
+             actor.map(SQLValue.integer) ?? .null])
+        let id = connection.lastInsertRowID
+        if input.isPublic && input.authorType == "staff" && ticket.string("first_response_at") == nil {
+            try tickets.store.update(connection, id: ticketID, values: [:], extra: ["first_response_at": .text(now.rfc3339)], now: now)
+            if let after = try tickets.store.find(connection, id: ticketID) {
+                try ChangeLog.record(
+                    connection, action: .update, schema: TicketSchema.schema, id: ticketID, before: ticket, after: after, data: tickets.json(after),
+                    actor: actor, now: now)
+            }
+        }
+        guard let row = try connection.queryOne("SELECT * FROM ticket_comments WHERE id = ?", [.integer(id)]) else {
+            throw CRMError.notFound("comment \(id)")
+        }
+        return row
+    }
+
+    public static func list(_ connection: Connection, ticketID: Int64, afterID: Int64, limit: Int) throws -> [Row] {
+        try connection.query(
+            "SELECT * FROM ticket_comments WHERE ticket_id = ? AND id > ? ORDER BY id LIMIT ?", [.integer(ticketID), .integer(afterID), .integer(Int64(limit))])
+    }
+
+    public static func render(_ row: Row, into writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.key("id")
+        writer.int(row.int64("id") ?? 0)
+        writer.key("ticket_id")
+        writer.int(row.int64("ticket_id") ?? 0)
+        writer.key("author")
+        writer.string(row.string("author") ?? "")
+        writer.key("author_type")
+        writer.string(row.string("author_type") ?? "staff")
+        writer.key("body")
+        writer.string(row.string("body") ?? "")
+        writer.key("public")
+        writer.bool(row.bool("public") ?? true)
+        writer.key("created_at")
+        writer.string(row.string("created_at") ?? "")
+        writer.endObject()
+    }
+}
