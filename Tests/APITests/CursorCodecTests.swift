@@ -1,4 +1,6 @@
 import CRM
+import HTTP
+import SQLite
 import XCTest
 
 @testable import API
@@ -100,6 +102,61 @@ final class CursorCodecTests: XCTestCase {
         ]
         for cursor in garbage {
             assertRejected(cursor, cursor.debugDescription)
+        }
+    }
+
+    // MARK: Through ListParameters: a cursor is bound to its list's sort and filters
+
+    private func parameters(_ query: String) throws -> ListParameters {
+        try ListParameters(
+            Request(method: .get, target: "/v1/customers?\(query)"), resource: "customers", fields: CustomerSchema.listFields,
+            searchable: true, cursors: codec)
+    }
+
+    private func nextCursor(_ query: String, key: SQLValue, id: Int64) throws -> String {
+        let page = ListPage<Int>(items: [], next: (key, id))
+        return try XCTUnwrap(try parameters(query).nextCursor(page, cursors: codec))
+    }
+
+    func testListCursorContinuesTheSameListWhateverTheParameterOrderAndLimit() throws {
+        let cursor = try nextCursor("sort=name&country=CN&limit=2", key: .text("Acme"), id: 42)
+        for query in ["sort=name&country=CN&limit=2&cursor=\(cursor)", "cursor=\(cursor)&country=CN&sort=name", "country=CN&sort=name&limit=200&cursor=\(cursor)"] {
+            let request = try parameters(query).request
+            XCTAssertEqual(request.after?.key, .text("Acme"), query)
+            XCTAssertEqual(request.after?.id, 42, query)
+        }
+        let numeric = try nextCursor("sort=-metrics.total_spent", key: .integer(12_990), id: 7)
+        XCTAssertEqual(try parameters("sort=-metrics.total_spent&cursor=\(numeric)").request.after?.key, .integer(12_990))
+        XCTAssertNil(try parameters("sort=name&country=CN").request.after)
+    }
+
+    func testListCursorOfAnotherSortOrFilterSetIsABadRequest() throws {
+        let cursor = try nextCursor("sort=name&country=CN", key: .text("Acme"), id: 42)
+        let others = [
+            "sort=-name&country=CN", "sort=created_at&country=CN", "country=CN", "sort=name", "sort=name&country=DE",
+            "sort=name&country=CN,DE", "sort=name&country=CN&type=person", "sort=name&country=CN&q=acme", "sort=name&country=CN&include_deleted=true",
+        ]
+        for query in others {
+            do {
+                _ = try parameters("\(query)&cursor=\(cursor)")
+                XCTFail("accepted the cursor for \(query)")
+            } catch let error as APIError {
+                XCTAssertEqual(error.status, 400, query)
+                XCTAssertEqual(error.errors.map(\.field), ["cursor"], query)
+            }
+        }
+    }
+
+    func testListCursorThatIsValidButNotAPositionIsABadRequest() throws {
+        // Correctly signed, but not [key, id]: still a 400, never a crash or a SQL error.
+        for position: JSONValue in [.null, [1], [1, 2, 3], ["a", "b"], ["a", 1.5], ["k": 1]] {
+            let cursor = codec.encode(position, scope: "customers?sort=name")
+            do {
+                _ = try parameters("sort=name&cursor=\(cursor)")
+                XCTFail("accepted \(position)")
+            } catch let error as APIError {
+                XCTAssertEqual(error.status, 400, "\(position)")
+            }
         }
     }
 }

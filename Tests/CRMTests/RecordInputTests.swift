@@ -26,6 +26,7 @@ final class RecordInputTests: XCTestCase {
             FieldDefinition("tags", .tags),
             FieldDefinition("attributes", .attributes),
             FieldDefinition("customer_id", .reference(table: "customers")),
+            FieldDefinition("items", .lineItems),
             FieldDefinition("tier", .enumeration(["standard", "vip"]), writable: false),
         ])
 
@@ -398,5 +399,37 @@ final class RecordInputTests: XCTestCase {
         let found = issues("{\"metrics\":{},\"merged_into\":3}", mode: .patch, schema: CustomerSchema.schema)
         XCTAssertEqual(Set(found.map(\.field)), ["metrics", "merged_into"])
         XCTAssertTrue(found.allSatisfy { $0.code == "unknown_field" || $0.code == "read_only" }, "\(found)")
+    }
+
+    // MARK: Line items
+
+    func testLineItemsAreNormalised() {
+        let changes = parse(
+            "{\"name\":\"ok\",\"items\":[{\"sku\":\"A-1\",\"name\":\" 咖啡豆 \",\"quantity\":2,\"unit_amount\":12990},{\"name\":\"Mug\",\"quantity\":0,\"unit_amount\":0}]}",
+            mode: .create)
+        XCTAssertEqual(
+            storedJSON(changes, "items"),
+            [
+                ["sku": "A-1", "name": "咖啡豆", "quantity": 2, "unit_amount": 12990],
+                ["sku": nil, "name": "Mug", "quantity": 0, "unit_amount": 0],
+            ])
+        XCTAssertEqual(storedJSON(parse("{\"name\":\"ok\",\"items\":[]}", mode: .create), "items"), [])
+        XCTAssertEqual(parse("{\"items\":null}", mode: .patch)?.value(for: "items"), .text("[]"))
+    }
+
+    func testLineItemIssuesNameTheItemAndItsField() {
+        let item = "\"name\":\"Mug\",\"quantity\":1,\"unit_amount\":100"
+        XCTAssertEqual(codes("{\"items\":{}}", mode: .patch), ["items:invalid_type"])
+        XCTAssertEqual(codes("{\"items\":[3]}", mode: .patch), ["items[0]:invalid_type"])
+        XCTAssertEqual(codes("{\"items\":[{\(item)},{\(item),\"color\":\"red\"}]}", mode: .patch), ["items[1].color:unknown_field"])
+        XCTAssertEqual(codes("{\"items\":[{\"name\":\" \",\"quantity\":1,\"unit_amount\":1}]}", mode: .patch), ["items[0].name:required"])
+        XCTAssertEqual(codes("{\"items\":[{\"quantity\":1,\"unit_amount\":1}]}", mode: .patch), ["items[0].name:required"])
+        XCTAssertEqual(codes("{\"items\":[{\"name\":\"a\",\"quantity\":-1,\"unit_amount\":1}]}", mode: .patch), ["items[0].quantity:out_of_range"])
+        XCTAssertEqual(codes("{\"items\":[{\"name\":\"a\",\"quantity\":1.5,\"unit_amount\":1}]}", mode: .patch), ["items[0].quantity:out_of_range"])
+        XCTAssertEqual(codes("{\"items\":[{\"name\":\"a\",\"quantity\":1,\"unit_amount\":-5}]}", mode: .patch), ["items[0].unit_amount:out_of_range"])
+        XCTAssertEqual(codes("{\"items\":[{\"name\":\"a\",\"quantity\":1}]}", mode: .patch), ["items[0].unit_amount:out_of_range"])
+        XCTAssertEqual(codes("{\"items\":[{\(item),\"sku\":7}]}", mode: .patch), ["items[0].sku:invalid_type"])
+        let many = Array(repeating: "{\(item)}", count: 501).joined(separator: ",")
+        XCTAssertEqual(codes("{\"items\":[\(many)]}", mode: .patch), ["items:too_many"])
     }
 }

@@ -56,7 +56,7 @@ final class SearchDocumentTests: XCTestCase {
                     .compactMap { $0.int64(0) }
             }
         } catch {
-            XCTFail("SQLite refused MATCH \(match) for q=\(q): \(error)", file: file, line: line)
+            XCTFail("SQLite refused MATCH \(match.debugDescription) for q=\(q.debugDescription): \(error)", file: file, line: line)
             return []
         }
     }
@@ -131,7 +131,7 @@ final class SearchDocumentTests: XCTestCase {
 
     func testQueryWithNothingSearchableIsNil() {
         for q in ["", "   ", "\t\n", "!!!", "\"", "\"\"", "*", "* - ^ :", "()", "，。"] {
-            XCTAssertNil(SearchDocument.query(q), q)
+            XCTAssertNil(SearchDocument.query(q), q.debugDescription)
         }
     }
 
@@ -150,9 +150,9 @@ final class SearchDocumentTests: XCTestCase {
             for character in match {
                 if character == "\"" { inQuotes.toggle() } else if !inQuotes { outside.append(character) }
             }
-            XCTAssertFalse(inQuotes, "balanced quotes in \(match)")
+            XCTAssertFalse(inQuotes, "balanced quotes in \(match.debugDescription)")
             let operators = outside.replacingOccurrences(of: "*", with: " ").split(separator: " ")
-            XCTAssertTrue(operators.allSatisfy { $0 == "AND" }, "only AND outside phrases: \(match) for \(q)")
+            XCTAssertTrue(operators.allSatisfy { $0 == "AND" }, "only AND outside phrases: \(match.debugDescription) for \(q.debugDescription)")
         }
     }
 
