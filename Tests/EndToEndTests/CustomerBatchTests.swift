@@ -87,6 +87,26 @@ final class CustomerBatchTests: XCTestCase {
         XCTAssertEqual(try api.list().ids.count, 2)
     }
 
+    func testARecordCreatedByTheBatchStoresItsAttributesAsGivenAndAnUpdateMergesThem() throws {
+        let attributes: [String: Any] = ["plan": "gold", "legacy": NSNull(), "seats": 3]
+        let created = try results(
+            try api.send(
+                "POST", "/v1/customers/batch",
+                json: ["upsert_by": "external_id", "records": [["external_id": "attr-1", "type": "person", "name": "Attr", "attributes": attributes]]]))
+        let id = try XCTUnwrap(created.first?["id"] as? Int)
+        XCTAssertEqual(created.first?["status"] as? Int, 201)
+        XCTAssertEqual(
+            canonicalJSON(try api.get(id).json()["attributes"]), canonicalJSON(attributes),
+            "on create, attributes are stored as given (as POST /v1/customers does), null values included")
+
+        let updated = try results(
+            try api.send(
+                "POST", "/v1/customers/batch",
+                json: ["upsert_by": "external_id", "records": [["external_id": "attr-1", "attributes": ["seats": 4, "plan": NSNull()]]]]))
+        XCTAssertEqual(updated.first?["status"] as? Int, 200)
+        XCTAssertEqual(canonicalJSON(try api.get(id).json()["attributes"]), canonicalJSON(["legacy": NSNull(), "seats": 4]))
+    }
+
     func testMoreThan1000RecordsIs422AndNothingIsWritten() throws {
         let records = (0...1000).map { ["type": "person", "name": "Bulk \($0)"] }
         let reply = try api.send("POST", "/v1/customers/batch", json: ["upsert_by": "external_id", "records": records])
