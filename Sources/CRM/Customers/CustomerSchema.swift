@@ -58,7 +58,7 @@ public enum CustomerSchema {
             case "name":
                 fields.append(ListField("name", kind: field.kind, filter: .expression("c.name"), sort: "c.name"))
             case "country":
-                fields.append(ListField("country", kind: .text(maxLength: 2), filter: .expression("c.country"), normalize: { $0.uppercased() }))
+                fields.append(ListField("country", kind: .country, filter: .expression("c.country")))
             default:
                 fields.append(ListField(field.name, kind: field.kind, filter: .expression("c.\(field.column)")))
             }

@@ -91,7 +91,12 @@ public struct CustomerService: Sendable {
             case .set(let value):
                 values[field.name] = value
             case .merge(let patch):
-                var object = existing.flatMap { try? JSONParser.parse($0.string(field.column) ?? "{}") }?.objectValue ?? JSONObject()
+                // Creating (an upsert or import that finds no record): stored as given, nulls included.
+                guard let existing else {
+                    values[field.name] = .text(JSONValue.object(patch).jsonString)
+                    continue
+                }
+                var object = (try? JSONParser.parse(existing.string(field.column) ?? "{}"))?.objectValue ?? JSONObject()
                 for (key, value) in patch {
                     if value.isNull { object.removeValue(forKey: key) } else { object[key] = value }
                 }

@@ -13,7 +13,10 @@ public enum SearchDocument {
         }
         if let phone, !phone.isEmpty {
             parts.append(segment(phone))
-            parts.append(PhoneNumber.digits(phone))
+            // Each run of digit groups to the end as one token ("+1 555 010 9999" → 15550109999,
+            // 5550109999, 0109999), so a number is found with or without its country code.
+            let groups = phone.split(whereSeparator: { !$0.isNumber }).map(String.init)
+            for start in 0..<max(0, groups.count - 1) { parts.append(groups[start...].joined()) }
         }
         return parts.joined(separator: " ")
     }

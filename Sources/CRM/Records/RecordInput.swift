@@ -36,7 +36,7 @@ public enum RecordInput {
             if value.isNull {
                 if field.required {
                     issues.append(FieldIssue(field.name, "required", "\(field.name) cannot be null"))
-                } else if case .attributes = field.kind, mode == .patch {
+                } else if case .attributes = field.kind {
                     changes.entries.append((field, .set(.text("{}"))))
                 } else if case .tags = field.kind {
                     changes.entries.append((field, .set(.text("[]"))))
