@@ -91,11 +91,11 @@ final class SalesOrderTests: XCTestCase {
         XCTAssertEqual(
             try sales.list("/v1/orders", [("customer_id", "\(first)"), ("status", "paid"), ("ordered_at[gte]", "2026-01-01T00:00:00Z")]).salesIDs,
             [a])
-        // Newest first; the tie on 2026-03-10 is broken by id.
-        XCTAssertEqual(try sales.list("/v1/orders", [("sort", "-ordered_at")]).salesIDs, [d, b, e, c, a])
+        // Newest first; the tie on 2026-03-10 is broken by id, in the sort direction.
+        XCTAssertEqual(try sales.list("/v1/orders", [("sort", "-ordered_at")]).salesIDs, [d, e, b, c, a])
         XCTAssertEqual(try sales.list("/v1/orders", [("sort", "ordered_at")]).salesIDs, [a, c, b, e, d])
         // Paginating the sorted list gives the same order.
-        XCTAssertEqual(try sales.walk("/v1/orders", [("sort", "-ordered_at")], limit: 2).entries.salesIDs, [d, b, e, c, a])
+        XCTAssertEqual(try sales.walk("/v1/orders", [("sort", "-ordered_at")], limit: 2).entries.salesIDs, [d, e, b, c, a])
 
         XCTAssertEqual(try sales.send("GET", "/v1/orders?status=shipped").status, 400)
         XCTAssertEqual(try sales.send("GET", "/v1/orders?colour=red").status, 400)
