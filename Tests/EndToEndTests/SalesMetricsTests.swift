@@ -140,6 +140,21 @@ final class SalesMetricsTests: XCTestCase {
         XCTAssertEqual(try sales.lifecycle(customer), "repeat")
     }
 
+    func testDeletingOrMovingTheOpenOpportunityEndsTheProspect() throws {
+        let customer = try sales.customer("Prospect")
+        let other = try sales.customer("Next prospect")
+        let first = try XCTUnwrap(try sales.opportunity(customer, name: "One")["id"] as? Int)
+        let second = try XCTUnwrap(try sales.opportunity(customer, name: "Two")["id"] as? Int)
+        XCTAssertEqual(try sales.lifecycle(customer), "prospect")
+        try sales.expect(204, "DELETE", "/v1/opportunities/\(first)")
+        XCTAssertEqual(try sales.lifecycle(customer), "prospect")
+        try sales.expect(200, "PATCH", "/v1/opportunities/\(second)", json: ["customer_id": other])
+        XCTAssertEqual(try sales.lifecycle(customer), "lead")
+        XCTAssertEqual(try sales.lifecycle(other), "prospect")
+        try sales.expect(200, "PATCH", "/v1/opportunities/\(second)", json: ["stage": "won"])
+        XCTAssertEqual(try sales.lifecycle(other), "lead")
+    }
+
     func testFiveOrdersOnlyCountWithin365Days() throws {
         let customer = try sales.customer("Edge of year")
         // 366 days ago is outside the last 365 days; 364 days ago is inside.

@@ -216,6 +216,29 @@ final class SalesOrderTests: XCTestCase {
         XCTAssertEqual(try sales.list("/v1/orders").count, 1)
     }
 
+    func testStatusIsNeverLeftOutsideItsEnum() throws {
+        // status is `paid|refunded|cancelled`, default `paid`: an explicit null must not store an
+        // order without a status (which no metric, filter or lifecycle rule would count).
+        let customer = try sales.customer("Null status")
+        let created = try sales.send(
+            "POST", "/v1/orders", json: ["customer_id": customer, "amount": 100, "currency": "CNY", "ordered_at": "2026-05-01T00:00:00Z", "status": NSNull()])
+        if created.status == 201 {
+            XCTAssertEqual(try created.json()["status"] as? String, "paid", created.text)
+            XCTAssertEqual(try sales.metrics(customer)["order_count"] as? Int, 1)
+        } else {
+            XCTAssertEqual(created.status, 422, created.text)
+            XCTAssertEqual(created.problemFields, ["status"])
+        }
+        let id = try XCTUnwrap(try sales.order(customer, amount: 200, at: "2026-05-02T00:00:00Z")["id"] as? Int)
+        let patched = try sales.send("PATCH", "/v1/orders/\(id)", json: ["status": NSNull()])
+        if patched.status == 200 {
+            XCTAssertTrue(OrderSchema.statuses.contains(try patched.json()["status"] as? String ?? "null"), patched.text)
+        } else {
+            XCTAssertEqual(patched.status, 422, patched.text)
+            XCTAssertEqual(patched.problemFields, ["status"])
+        }
+    }
+
     func testRoles() throws {
         let customer = try sales.customer("Roles")
         let existing = try XCTUnwrap(try sales.order(customer, amount: 100, at: "2026-05-01T00:00:00Z")["id"] as? Int)
