@@ -26,24 +26,21 @@ enum APIKeyRoutes {
 
         router.add(
             .post, "/v1/api-keys",
-            endpoints.async(.write(.apiKeys)) { request, reply in
+            endpoints.write(.write(.apiKeys), database: database, clock: clock) { request in
                 let input = try CreateKeyInput(try request.jsonObject())
-                let now = clock.now()
-                database.write({ try service.create($0, name: input.name, role: input.role, now: now) }) { result in
-                    reply(result.map { issued in JSONResponse.make(201) { write(issued.key, secret: issued.secret, into: &$0) } })
+                return { connection, now in
+                    let issued = try service.create(connection, name: input.name, role: input.role, now: now)
+                    return JSONResponse.make(201) { write(issued.key, secret: issued.secret, into: &$0) }
                 }
             })
 
         router.add(
             .delete, "/v1/api-keys/{id}",
-            endpoints.async(.write(.apiKeys)) { request, reply in
+            endpoints.write(.write(.apiKeys), database: database, clock: clock) { request in
                 let id = try request.idParameter()
-                let now = clock.now()
-                database.write({ try service.revoke($0, id: id, now: now) }) { result in
-                    reply(
-                        result.flatMap { revoked in
-                            revoked ? .success(Response(status: 204)) : .failure(APIError.notFound("no live API key \(id)"))
-                        })
+                return { connection, now in
+                    guard try service.revoke(connection, id: id, now: now) else { throw APIError.notFound("no live API key \(id)") }
+                    return Response(status: 204)
                 }
             })
     }

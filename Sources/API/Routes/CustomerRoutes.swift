@@ -42,6 +42,7 @@ struct CustomerRoutes {
         router.add(
             .get, "/v1/customers/{id}",
             endpoints.sync(.read(.customers)) { request in
+                _ = try QueryParameters(request.http, allowed: [])
                 let id = try request.idParameter()
                 guard let row = try database.read({ try service.get($0, id: id) }) else { throw APIError.notFound("no customer \(id)") }
                 let version = row.int64("version") ?? 1

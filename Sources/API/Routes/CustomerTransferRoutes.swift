@@ -69,6 +69,7 @@ struct CustomerTransferRoutes {
         router.add(
             .post, "/v1/customers/import",
             endpoints.sync(.write(.customers), .worker) { request in
+                _ = try QueryParameters(request.http, allowed: [])
                 let type = request.http.headers["Content-Type"].map { $0.split(separator: ";")[0].trimmingSpacesLowercased() }
                 guard type == "text/csv" else { throw APIError.unsupportedMediaType("send the file as text/csv") }
                 let rows: [[String]]

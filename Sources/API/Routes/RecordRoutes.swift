@@ -72,6 +72,7 @@ struct RecordRoutes {
         router.add(
             .get, path + "/{id}",
             endpoints.sync(.read(resource)) { request in
+                _ = try QueryParameters(request.http, allowed: [])
                 let id = try request.idParameter()
                 guard let row = try database.read({ try service.get($0, id: id) }) else {
                     throw APIError.notFound("no \(service.schema.recordType) \(id)")

@@ -84,6 +84,8 @@ struct EndpointBuilder: Sendable {
         _ prepare: @escaping @Sendable (APIRequest) throws -> @Sendable (Connection, Timestamp) throws -> Response
     ) -> Router.Handler {
         async(access) { request, reply in
+            // Writes take no query parameters: one sent is a mistake the client should hear of.
+            _ = try QueryParameters(request.http, allowed: [])
             let job = try prepare(request)
             let idempotency = try IdempotencyStore.from(request)
             database.write({ connection in

@@ -119,7 +119,10 @@ struct ListParameters {
             APIError.badRequest("'\(raw)' is not a valid value for \(parameter): expected \(expected)", field: parameter, code: "invalid_value")
         }
         switch field.kind {
-        case .integer, .reference:
+        case .integer(let minimum, let maximum):
+            guard let number = Int64(text), number >= minimum, number <= maximum else { throw bad("an integer from \(minimum) to \(maximum)") }
+            return .integer(number)
+        case .reference:
             guard let number = Int64(text) else { throw bad("an integer") }
             return .integer(number)
         case .boolean:
