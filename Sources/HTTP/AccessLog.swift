@@ -7,38 +7,61 @@
 ///
 ///     {"ts":"2026-11-24T05:14:09.123Z","level":"info","request_id":"…","method":"GET","route":"/healthz","status":200,"duration_ms":0.041}
 ///
-/// The path itself is not logged: it can carry personal data (emails in filters).
+/// The path itself is not logged: it can carry personal data (emails in filters). Request ids
+/// are either generated or checked against a safe character set, and route templates are the
+/// server's own, so neither needs escaping. Written as bytes: this runs for every request.
 enum AccessLog {
-    static func append(requestID: String, method: HTTPMethod?, route: String?, status: Int, seconds: Double, into buffer: inout [UInt8]) {
-        var line = "{\"ts\":\"\(timestamp())\",\"level\":\"info\",\"request_id\":\"\(requestID)\""
-        if let method { line += ",\"method\":\"\(method.name)\"" }
-        line += ",\"route\":" + (route.map { "\"\(jsonEscaped($0))\"" } ?? "null")
-        let millis = (seconds * 1_000_000).rounded() / 1000
-        line += ",\"status\":\(status),\"duration_ms\":\(millis)}\n"
-        buffer.append(contentsOf: line.utf8)
+    private static let head = Array("{\"ts\":\"".utf8)
+    private static let level = Array("\",\"level\":\"info\",\"request_id\":\"".utf8)
+    private static let methodKey = Array("\",\"method\":\"".utf8)
+    private static let routeKey = Array("\",\"route\":".utf8)
+    private static let statusKey = Array(",\"status\":".utf8)
+    private static let durationKey = Array(",\"duration_ms\":".utf8)
+    private static let tail = Array("}\n".utf8)
+
+    static func append(
+        requestID: String, method: HTTPMethod?, route: String?, status: Int, seconds: Double, into buffer: inout [UInt8],
+        clock: inout TimestampCache
+    ) {
+        buffer.append(contentsOf: head)
+        clock.appendNow(into: &buffer)
+        buffer.append(contentsOf: level)
+        buffer.append(contentsOf: requestID.utf8)
+        if let method {
+            buffer.append(contentsOf: methodKey)
+            buffer.append(contentsOf: method.name.utf8)
+        }
+        buffer.append(contentsOf: routeKey)
+        if let route {
+            buffer.append(UInt8(ascii: "\""))
+            buffer.append(contentsOf: route.utf8)
+            buffer.append(UInt8(ascii: "\""))
+        } else {
+            buffer.append(contentsOf: "null".utf8)
+        }
+        buffer.append(contentsOf: statusKey)
+        ResponseEncoder.appendDecimal(status, into: &buffer)
+        buffer.append(contentsOf: durationKey)
+        // Milliseconds with three decimals, from whole microseconds.
+        let micros = max(0, Int((seconds * 1_000_000).rounded()))
+        ResponseEncoder.appendDecimal(micros / 1000, into: &buffer)
+        buffer.append(UInt8(ascii: "."))
+        let fraction = micros % 1000
+        if fraction < 100 { buffer.append(UInt8(ascii: "0")) }
+        if fraction < 10 { buffer.append(UInt8(ascii: "0")) }
+        ResponseEncoder.appendDecimal(fraction, into: &buffer)
+        buffer.append(contentsOf: tail)
     }
 
     /// Writes a structured line for events outside requests (start-up, shutdown, failures).
     static func event(_ level: String, _ message: String, fields: [(String, String)] = []) {
-        var line = "{\"ts\":\"\(timestamp())\",\"level\":\"\(level)\",\"message\":\"\(jsonEscaped(message))\""
-        for (key, value) in fields { line += ",\"\(key)\":\"\(jsonEscaped(value))\"" }
-        line += "}\n"
-        let bytes = Array(line.utf8)
+        var clock = TimestampCache()
+        var bytes = Array("{\"ts\":\"".utf8)
+        clock.appendNow(into: &bytes)
+        bytes += Array("\",\"level\":\"\(level)\",\"message\":\"\(jsonEscaped(message))\"".utf8)
+        for (key, value) in fields { bytes += Array(",\"\(key)\":\"\(jsonEscaped(value))\"".utf8) }
+        bytes += Array("}\n".utf8)
         bytes.withUnsafeBytes { _ = Glibc.write(2, $0.baseAddress, $0.count) }
-    }
-
-    static func timestamp() -> String {
-        var spec = timespec()
-        clock_gettime(CLOCK_REALTIME, &spec)
-        var seconds = spec.tv_sec
-        var parts = tm()
-        gmtime_r(&seconds, &parts)
-        func pad(_ value: Int32, _ width: Int) -> String {
-            let text = String(value)
-            return String(repeating: "0", count: max(0, width - text.count)) + text
-        }
-        return "\(parts.tm_year + 1900)-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T"
-            + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2)).\(pad(Int32(spec.tv_nsec / 1_000_000), 3))Z"
     }
 
     static func jsonEscaped(_ text: String) -> String {
@@ -55,5 +78,36 @@ enum AccessLog {
             }
         }
         return out
+    }
+}
+
+/// RFC 3339 UTC timestamps with milliseconds for log lines; the part up to the seconds is
+/// formatted once per second.
+struct TimestampCache {
+    private var second: Int = -1
+    private var prefix: [UInt8] = []
+
+    mutating func appendNow(into buffer: inout [UInt8]) {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        if spec.tv_sec != second {
+            second = spec.tv_sec
+            var seconds = spec.tv_sec
+            var parts = tm()
+            gmtime_r(&seconds, &parts)
+            func pad(_ value: Int32, _ width: Int) -> String {
+                let text = String(value)
+                return String(repeating: "0", count: max(0, width - text.count)) + text
+            }
+            prefix = Array(
+                ("\(parts.tm_year + 1900)-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T"
+                    + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2)).").utf8)
+        }
+        buffer.append(contentsOf: prefix)
+        let millis = Int(spec.tv_nsec / 1_000_000)
+        buffer.append(UInt8(ascii: "0") + UInt8(millis / 100))
+        buffer.append(UInt8(ascii: "0") + UInt8(millis / 10 % 10))
+        buffer.append(UInt8(ascii: "0") + UInt8(millis % 10))
+        buffer.append(UInt8(ascii: "Z"))
     }
 }

@@ -44,6 +44,7 @@ final class EventLoop: @unchecked Sendable {
     var logBuffer: [UInt8] = []
     let logToStandardError: Bool
     let dateCache = HTTPDateCache()
+    var logClock = TimestampCache()
     var requestIDs: RequestIDGenerator
     private(set) var isDraining = false
     let stopped = DispatchSemaphore(value: 0)

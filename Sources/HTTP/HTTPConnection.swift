@@ -122,6 +122,9 @@ final class HTTPConnection: EventSource {
         switch state {
         case .reading:
             switch parser.state {
+            case .idle where pendingOutput == 0:
+                // Nothing in flight and nothing unread: close at once, no lingering needed.
+                close()
             case .idle: startClosing()
             case .body: drainAfterCurrent = true
             default: break
@@ -327,7 +330,7 @@ final class HTTPConnection: EventSource {
         if core.configuration.accessLog {
             AccessLog.append(
                 requestID: exchange.requestID, method: exchange.method, route: exchange.route, status: status,
-                seconds: seconds, into: &loop.logBuffer)
+                seconds: seconds, into: &loop.logBuffer, clock: &loop.logClock)
         }
     }
 
@@ -343,7 +346,8 @@ final class HTTPConnection: EventSource {
         let seconds = 0.0
         core.configuration.metrics.recordRequest(route: "unmatched", status: status, seconds: seconds)
         if core.configuration.accessLog {
-            AccessLog.append(requestID: requestID, method: nil, route: nil, status: status, seconds: seconds, into: &loop.logBuffer)
+            AccessLog.append(
+                requestID: requestID, method: nil, route: nil, status: status, seconds: seconds, into: &loop.logBuffer, clock: &loop.logClock)
         }
         state = .closing
     }

@@ -137,9 +137,20 @@ public struct HTTPHeaders: Sendable, Sequence, Equatable, ExpressibleByDictionar
     }
 
     func firstIndex(of name: String) -> Int? {
-        let wanted = Array(name.utf8)
-        return bytes.withUnsafeBufferPointer { buf in
-            fields.firstIndex { HTTPHeaders.equalsIgnoringCase(buf, $0.nameStart..<$0.nameEnd, wanted) }
+        // Hot path (every request looks up a few headers): compare in place, allocate nothing.
+        var name = name
+        return name.withUTF8 { wanted in
+            bytes.withUnsafeBufferPointer { buf in
+                fields.firstIndex { field in
+                    guard field.nameEnd - field.nameStart == wanted.count else { return false }
+                    var i = field.nameStart
+                    for w in wanted {
+                        if buf[i].asciiLowercased != w.asciiLowercased { return false }
+                        i += 1
+                    }
+                    return true
+                }
+            }
         }
     }
 

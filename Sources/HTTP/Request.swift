@@ -71,11 +71,33 @@ public struct Request: Sendable, Equatable {
     /// a trailing slash and doubled slashes as insignificant. `*` (`OPTIONS *`) gives `[]`.
     /// A segment that does not decode (possible only in hand-built requests) is kept raw.
     public var pathSegments: [String] {
-        let path = path
-        guard path.hasPrefix("/") else { return [] }
-        return path.split(separator: "/", omittingEmptySubsequences: true).map {
-            PercentDecoding.decode($0) ?? String($0)
+        // Hot path (every request is routed by it): one pass over the bytes; a segment is
+        // percent-decoded only when it holds a `%`.
+        let utf8 = target.utf8
+        guard utf8.first == UInt8(ascii: "/") else { return [] }
+        let end = utf8.firstIndex(of: UInt8(ascii: "?")) ?? utf8.endIndex
+        var segments: [String] = []
+        var start = utf8.index(after: utf8.startIndex)
+        var hasPercent = false
+        var index = start
+        func append(_ range: Range<String.Index>) {
+            guard !range.isEmpty else { return }
+            let piece = target[range]
+            segments.append(hasPercent ? (PercentDecoding.decode(piece) ?? String(piece)) : String(piece))
         }
+        while index < end {
+            let byte = utf8[index]
+            if byte == UInt8(ascii: "/") {
+                append(start..<index)
+                start = utf8.index(after: index)
+                hasPercent = false
+            } else if byte == UInt8(ascii: "%") {
+                hasPercent = true
+            }
+            index = utf8.index(after: index)
+        }
+        append(start..<end)
+        return segments
     }
 
     /// The query decoded as `application/x-www-form-urlencoded`: split on `&`, each piece

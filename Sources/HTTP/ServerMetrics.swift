@@ -15,6 +15,14 @@ public final class ServerMetrics: Sendable {
         var buckets = [UInt64](repeating: 0, count: ServerMetrics.bucketBounds.count)
         var count: UInt64 = 0
         var sum: Double = 0
+
+        mutating func record(_ seconds: Double) {
+            if let bucket = ServerMetrics.bucketBounds.firstIndex(where: { seconds <= $0 }) {
+                buckets[bucket] += 1
+            }
+            count += 1
+            sum += seconds
+        }
     }
 
     private struct State {
@@ -38,13 +46,8 @@ public final class ServerMetrics: Sendable {
     func recordRequest(route: String, status: Int, seconds: Double) {
         state.withLock { state in
             state.requests[RouteStatus(route: route, status: status), default: 0] += 1
-            var histogram = state.latency[route] ?? Histogram()
-            if let bucket = Self.bucketBounds.firstIndex(where: { seconds <= $0 }) {
-                histogram.buckets[bucket] += 1
-            }
-            histogram.count += 1
-            histogram.sum += seconds
-            state.latency[route] = histogram
+            // Mutated in place: copying the histogram out and back would allocate per request.
+            state.latency[route, default: Histogram()].record(seconds)
         }
     }
 

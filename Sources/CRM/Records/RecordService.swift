@@ -67,8 +67,7 @@ public struct RecordService: Sendable {
         if !missing.isEmpty { throw CRMError.validation(missing.map { FieldIssue($0.name, "required", "\($0.name) is required") }) }
         var values = Self.values(changes)
         var extra: [String: SQLValue] = [:]
-        try hooks.prepare(connection, &values, &extra, nil, now)
-        try checkReferencesAndUniques(connection, values, except: nil)
+        try prepareAndCheck(connection, &values, &extra, before: nil, now: now)
         let id = try store.insert(connection, values: values, extra: extra, now: now)
         guard let row = try store.find(connection, id: id) else { throw CRMError.notFound("\(schema.recordType) \(id)") }
         try hooks.afterWrite(connection, nil, row, actor, now)
@@ -80,8 +79,7 @@ public struct RecordService: Sendable {
         let before = try current(connection, id: id, ifMatch: ifMatch)
         var values = Self.values(changes)
         var extra: [String: SQLValue] = [:]
-        try hooks.prepare(connection, &values, &extra, before, now)
-        try checkReferencesAndUniques(connection, values, except: id)
+        try prepareAndCheck(connection, &values, &extra, before: before, now: now)
         try store.update(connection, id: id, values: values, extra: extra, now: now)
         guard let after = try store.find(connection, id: id) else { throw CRMError.notFound("\(schema.recordType) \(id)") }
         try hooks.afterWrite(connection, before, after, actor, now)
@@ -112,7 +110,11 @@ public struct RecordService: Sendable {
         return values
     }
 
-    private func checkReferencesAndUniques(_ connection: Connection, _ values: [String: SQLValue], except id: Int64?) throws {
+    /// Runs the resource's rules and the reference checks, reporting their invalid fields together
+    /// (a 422 lists every invalid field at once), then the unique checks (409).
+    private func prepareAndCheck(
+        _ connection: Connection, _ values: inout [String: SQLValue], _ extra: inout [String: SQLValue], before: Row?, now: Timestamp
+    ) throws {
         var issues: [FieldIssue] = []
         for field in schema.fields {
             guard case .reference(let table) = field.kind, case .integer(let target)? = values[field.name] else { continue }
@@ -120,7 +122,17 @@ public struct RecordService: Sendable {
                 issues.append(FieldIssue(field.name, "not_found", "no live record \(target) in \(table)"))
             }
         }
+        do {
+            try hooks.prepare(connection, &values, &extra, before, now)
+        } catch CRMError.validation(let found) {
+            issues += found.filter { issue in !issues.contains { $0.field == issue.field } }
+        }
         if !issues.isEmpty { throw CRMError.validation(issues) }
+        try checkUniques(connection, values, except: before?.int64("id"))
+    }
+
+    private func checkUniques(_ connection: Connection, _ values: [String: SQLValue], except id: Int64?) throws {
+        var issues: [FieldIssue] = []
         for name in uniqueFields {
             guard let field = schema.field(name), case .text(let value)? = values[name] else { continue }
             if let holder = try connection.queryOne(

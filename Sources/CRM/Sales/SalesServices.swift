@@ -12,7 +12,8 @@ public enum SalesServices {
             hooks: RecordHooks(
                 schema: schema,
                 prepare: { _, values, _, before, _ in
-                    if before == nil && values["status"] == nil { values["status"] = .text("paid") }
+                    if before == nil && (values["status"] == nil || values["status"] == .null) { values["status"] = .text("paid") }
+                    if values["status"] == .null { throw CRMError.validation([FieldIssue("status", "required", "status cannot be null")]) }
                     if case .text(let currency)? = values["currency"], currency != settings.baseCurrency {
                         throw CRMError.validation([
                             FieldIssue("currency", "unsupported_currency", "orders are kept in the base currency \(settings.baseCurrency)")
