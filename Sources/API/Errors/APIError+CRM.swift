@@ -5,19 +5,13 @@ extension APIError {
     init(_ error: CRMError) {
         switch error {
         case .validation(let issues):
-            self = .validation(issues.map(FieldError.init))
+            self = .validation(issues)
         case .notFound(let detail):
             self = .notFound(detail)
         case .conflict(let detail, let issues):
-            self = .conflict(detail, errors: issues.map(FieldError.init))
+            self = .conflict(detail, errors: issues)
         case .versionMismatch(let current):
             self = .preconditionFailed("If-Match does not name the current version (\(current))")
         }
-    }
-}
-
-extension FieldError {
-    init(_ issue: FieldIssue) {
-        self.init(issue.field, issue.code, issue.message, holderID: issue.holderID)
     }
 }

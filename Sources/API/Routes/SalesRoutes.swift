@@ -37,24 +37,10 @@ struct SalesRoutes {
         router.add(
             .get, "/v1/opportunities/{id}/history",
             endpoints.sync(.read(.opportunities)) { request in
-                let id = try request.idParameter()
-                let query = try QueryParameters(request.http, allowed: ["limit", "cursor"])
-                let limit = try query.limit()
-                let scope = "opportunity-history/\(id)"
-                var afterID: Int64 = 0
-                if let cursor = query["cursor"] {
-                    guard case .int(let position) = try cursors.decode(cursor, scope: scope) else {
-                        throw APIError.badRequest("the cursor is invalid", field: "cursor")
-                    }
-                    afterID = position
-                }
-                let rows = try database.read { connection -> [Row] in
-                    guard try RecordStore.exists(connection, table: "opportunities", id: id) else { throw APIError.notFound("no opportunity \(id)") }
-                    return try OpportunityService.history(connection, opportunityID: id, afterID: afterID, limit: limit + 1)
-                }
-                let page = Array(rows.prefix(limit))
-                let next = rows.count > limit ? page.last.flatMap { $0.int64("id") }.map { cursors.encode(.int($0), scope: scope) } : nil
-                return JSONResponse.list(page, nextCursor: next) { writer, row in
+                try SubList.response(
+                    request, database: database, cursors: cursors, scope: "opportunity-history", parentTable: "opportunities",
+                    fetch: { try OpportunityService.history($0, opportunityID: $1, afterID: $2, limit: $3) }
+                ) { writer, row in
                     writer.beginObject()
                     writer.key("id")
                     writer.int(row.int64("id") ?? 0)

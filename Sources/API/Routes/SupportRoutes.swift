@@ -30,24 +30,10 @@ struct SupportRoutes {
         router.add(
             .get, "/v1/tickets/{id}/comments",
             endpoints.sync(.read(.tickets)) { request in
-                let id = try request.idParameter()
-                let query = try QueryParameters(request.http, allowed: ["limit", "cursor"])
-                let limit = try query.limit()
-                let scope = "ticket-comments/\(id)"
-                var afterID: Int64 = 0
-                if let cursor = query["cursor"] {
-                    guard case .int(let position) = try cursors.decode(cursor, scope: scope) else {
-                        throw APIError.badRequest("the cursor is invalid", field: "cursor")
-                    }
-                    afterID = position
-                }
-                let rows = try database.read { connection -> [Row] in
-                    guard try RecordStore.exists(connection, table: "tickets", id: id) else { throw APIError.notFound("no ticket \(id)") }
-                    return try TicketComments.list(connection, ticketID: id, afterID: afterID, limit: limit + 1)
-                }
-                let page = Array(rows.prefix(limit))
-                let next = rows.count > limit ? page.last.flatMap { $0.int64("id") }.map { cursors.encode(.int($0), scope: scope) } : nil
-                return JSONResponse.list(page, nextCursor: next) { writer, row in TicketComments.render(row, into: &writer) }
+                try SubList.response(
+                    request, database: database, cursors: cursors, scope: "ticket-comments", parentTable: "tickets",
+                    fetch: { try TicketComments.list($0, ticketID: $1, afterID: $2, limit: $3) }
+                ) { writer, row in TicketComments.render(row, into: &writer) }
             })
 
         router.add(

@@ -103,13 +103,7 @@ enum CustomerStore {
             search = ("c.id IN (SELECT rowid FROM customers_fts WHERE customers_fts MATCH ?)", [.text(match)])
         }
         let query = ListQuery(select: "c.*", from: "customers c", alias: "c", request: request, search: search)
-        var rows = try connection.query(query.sql, query.bindings)
-        var next: (key: SQLValue, id: Int64)?
-        if rows.count > request.limit {
-            rows.removeLast(rows.count - request.limit)
-            if let last = rows.last, let id = last.int64("id") { next = (last[ListQuery.sortKeyColumn], id) }
-        }
-        return ListPage(items: rows, next: next)
+        return try query.page(connection, limit: request.limit)
     }
 
     /// Streams every matching row (exports): keyset pages of `pageSize` until the end.

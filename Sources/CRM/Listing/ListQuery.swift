@@ -53,6 +53,17 @@ public struct ListQuery {
         self.bindings = bindings
     }
 
+    /// Runs the query and cuts the extra row off into the position of the next page.
+    public func page(_ connection: Connection, limit: Int) throws -> ListPage<Row> {
+        var rows = try connection.query(sql, bindings)
+        var next: (key: SQLValue, id: Int64)?
+        if rows.count > limit {
+            rows.removeLast(rows.count - limit)
+            if let last = rows.last, let id = last.int64("id") { next = (last[Self.sortKeyColumn], id) }
+        }
+        return ListPage(items: rows, next: next)
+    }
+
     private static func condition(_ filter: ListFilter) -> (String, [SQLValue]) {
         let placeholders = Array(repeating: "?", count: filter.values.count).joined(separator: ", ")
         switch filter.field.filtering {

@@ -68,13 +68,7 @@ public struct RecordStore: Sendable {
     /// A keyset page; `search` is a condition on alias `r` with its bindings.
     public func list(_ connection: Connection, _ request: ListRequest, search: (sql: String, bindings: [SQLValue])? = nil) throws -> ListPage<Row> {
         let query = ListQuery(select: "r.*", from: "\(schema.table) r", alias: alias, request: request, search: search)
-        var rows = try connection.query(query.sql, query.bindings)
-        var next: (key: SQLValue, id: Int64)?
-        if rows.count > request.limit {
-            rows.removeLast(rows.count - request.limit)
-            if let last = rows.last, let id = last.int64("id") { next = (last[ListQuery.sortKeyColumn], id) }
-        }
-        return ListPage(items: rows, next: next)
+        return try query.page(connection, limit: request.limit)
     }
 
     /// The list fields for every filterable schema field plus `id`, `created_at`, `updated_at`
