@@ -69,7 +69,9 @@ case .backup(let path):
 case .seed(let customers):
     KeyCommands.withDatabase(configuration) { database in
         let started = Date()
-        let written = try CustomerSeeder().seed(database.writer, count: customers)
+        let settings = CRMSettings(
+            baseCurrency: configuration.baseCurrency, atRiskDays: configuration.atRiskDays, churnDays: configuration.churnDays)
+        let written = try CustomerSeeder().seed(database.writer, count: customers, settings: settings)
         print("seeded \(written) customers in \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
     }
 }

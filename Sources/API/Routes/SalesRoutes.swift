@@ -84,6 +84,7 @@ struct SalesRoutes {
         router.add(
             .get, "/v1/pipelines/{id}",
             endpoints.sync(.read(.pipelines)) { request in
+                _ = try QueryParameters(request.http, allowed: [])
                 let id = try request.idParameter()
                 guard let row = try database.read({ try pipelines.get($0, id: id) }) else { throw APIError.notFound("no pipeline \(id)") }
                 if EntityTag.noneMatchHits(request.http, version: row.int64("version") ?? 1) {

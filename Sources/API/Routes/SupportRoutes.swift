@@ -52,8 +52,9 @@ struct SupportRoutes {
 
         router.add(
             .get, "/v1/sla-policies",
-            endpoints.sync(.read(.slaPolicies)) { _ in
-                JSONResponse.make(value: SLAPolicy.json(try database.read { try SLAPolicy.all($0) }))
+            endpoints.sync(.read(.slaPolicies)) { request in
+                _ = try QueryParameters(request.http, allowed: [])
+                return JSONResponse.make(value: SLAPolicy.json(try database.read { try SLAPolicy.all($0) }))
             })
         router.add(
             .put, "/v1/sla-policies",

@@ -20,8 +20,11 @@ public enum CustomerScoring {
 
     /// Rescores everyone; returns how many customers changed.
     @discardableResult
-    public static func recompute(_ connection: Connection, settings: CRMSettings, service: CustomerService, now: Timestamp) throws -> Int {
+    public static func recompute(
+        _ connection: Connection, settings: CRMSettings, service: CustomerService, now: Timestamp, recordChanges: Bool = true
+    ) throws -> Int {
         let yearAgo = now.adding(milliseconds: -365 * CustomerMetrics.day).rfc3339
+        guard recordChanges else { return try bulkRescore(connection, now: now, yearAgo: yearAgo) }
         let rows = try connection.query(
             """
             WITH stats AS (
@@ -50,21 +53,53 @@ public enum CustomerScoring {
             let stage = CustomerMetrics.lifecycleStage(
                 paidOrders: row.int64("paid") ?? 0, paidInLastYear: row.int64("f") ?? 0,
                 lastPaidOrder: row.string("last_at").flatMap(Timestamp.init(rfc3339:)), hasOpenOpportunity: false, settings: settings, now: now)
-            if try apply(connection, id: id, r: .integer(r), f: .integer(f), m: .integer(m), score: .integer(r + f + m), stage: stage, service: service, now: now) {
+            if try apply(
+                connection, id: id, r: .integer(r), f: .integer(f), m: .integer(m), score: .integer(r + f + m), stage: stage, service: service,
+                now: now, recordChanges: recordChanges)
+            {
                 changed += 1
             }
         }
         // Customers whose paid orders are gone keep no score.
         for row in try connection.query("SELECT id FROM customers WHERE rfm_score IS NOT NULL AND deleted_at IS NULL") {
             guard let id = row.int64(0), !scored.contains(id) else { continue }
-            if try apply(connection, id: id, r: .null, f: .null, m: .null, score: .null, stage: nil, service: service, now: now) { changed += 1 }
+            if try apply(connection, id: id, r: .null, f: .null, m: .null, score: .null, stage: nil, service: service, now: now, recordChanges: recordChanges) {
+                changed += 1
+            }
         }
         return changed
     }
 
+    /// One statement for a bulk load (seed): scores and tiers without feed entries or version
+    /// bumps, for rows nobody has seen yet. Lifecycle was derived with the rows.
+    private static func bulkRescore(_ connection: Connection, now: Timestamp, yearAgo: String) throws -> Int {
+        try connection.run(
+            """
+            WITH stats AS (
+                SELECT o.customer_id,
+                       CAST(julianday(?1) - julianday(max(o.ordered_at)) AS INTEGER) AS days,
+                       sum(CASE WHEN o.ordered_at > ?2 THEN 1 ELSE 0 END) AS f,
+                       sum(CASE WHEN o.ordered_at > ?2 THEN o.amount ELSE 0 END) AS m
+                FROM orders o JOIN customers c ON c.id = o.customer_id AND c.deleted_at IS NULL
+                WHERE o.status = 'paid' AND o.deleted_at IS NULL
+                GROUP BY o.customer_id
+            ),
+            scored AS (
+                SELECT customer_id,
+                       1 + min(4, (rank() OVER (ORDER BY days DESC) - 1) * 5 / count(*) OVER ()) AS r,
+                       1 + min(4, (rank() OVER (ORDER BY f) - 1) * 5 / count(*) OVER ()) AS fs,
+                       1 + min(4, (rank() OVER (ORDER BY m) - 1) * 5 / count(*) OVER ()) AS ms
+                FROM stats
+            )
+            UPDATE customers SET rfm_r = s.r, rfm_f = s.fs, rfm_m = s.ms, rfm_score = s.r + s.fs + s.ms,
+                tier = coalesce(tier_override, CASE WHEN s.r + s.fs + s.ms >= 13 THEN 'vip' WHEN s.r + s.fs + s.ms >= 9 THEN 'important' ELSE 'standard' END)
+            FROM scored s WHERE customers.id = s.customer_id
+            """, [.text(now.rfc3339), .text(yearAgo)])
+    }
+
     private static func apply(
         _ connection: Connection, id: Int64, r: SQLValue, f: SQLValue, m: SQLValue, score: SQLValue, stage: String?, service: CustomerService,
-        now: Timestamp
+        now: Timestamp, recordChanges: Bool
     ) throws -> Bool {
         guard let before = try CustomerStore.find(connection, id: id) else { return false }
         var scoreValue: Int64?
@@ -81,7 +116,7 @@ public enum CustomerScoring {
         assignments += ["updated_at = ?", "version = version + 1"]
         bindings += [.text(now.rfc3339), .integer(id)]
         try connection.run("UPDATE customers SET \(assignments.joined(separator: ", ")) WHERE id = ?", bindings)
-        if let after = try CustomerStore.find(connection, id: id) {
+        if recordChanges, let after = try CustomerStore.find(connection, id: id) {
             try ChangeLog.record(
                 connection, action: .update, schema: CustomerSchema.schema, id: id, before: before, after: after,
                 data: service.renderer.json(after), actor: nil, now: now, audit: false)

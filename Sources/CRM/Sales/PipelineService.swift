@@ -121,6 +121,8 @@ public struct PipelineService: Sendable {
             guard let probability = object["probability"]?.intValue, (0...100).contains(probability) else {
                 return .failure(FieldIssue("\(path).probability", "out_of_range", "an integer from 0 to 100"))
             }
+            if let flag = object["closed"], flag.boolValue == nil { return .failure(FieldIssue("\(path).closed", "invalid_type", "must be true or false")) }
+            if let flag = object["won"], flag.boolValue == nil { return .failure(FieldIssue("\(path).won", "invalid_type", "must be true or false")) }
             let closed = object["closed"]?.boolValue ?? false
             let won = object["won"]?.boolValue ?? false
             if won && !closed { return .failure(FieldIssue("\(path).won", "invalid", "a won stage is closed")) }

@@ -1,23 +1,31 @@
 import SQLite
 
-/// `crm-server seed --customers N`: realistic, deterministic demo customers (the same N always
-/// gives the same rows), written in large transactions straight through ``CustomerStore``.
+/// `crm-server seed --customers N`: realistic, deterministic demo customers (the same N gives the
+/// same rows on the same day), written in large transactions straight through ``CustomerStore``.
 ///
 /// Seeded rows are demo data: they get no change-feed or audit entries.
 public struct CustomerSeeder: Sendable {
-    /// A fixed "now" so that every run produces identical timestamps.
-    public static let epoch = Timestamp(rfc3339: "2026-01-01T00:00:00.000Z")!
+    /// The start of the current UTC day: seeded times lie before it, so the data is realistic
+    /// today (recent orders, open tickets) and identical for every run on the same day.
+    public static var epoch: Timestamp {
+        let day: Int64 = 86_400_000
+        return Timestamp(millisecondsSinceEpoch: Timestamp.now().millisecondsSinceEpoch / day * day)
+    }
     static let transactionSize = 20_000
 
     public init() {}
 
-    /// Inserts `count` customers; returns how many were written.
+    /// Inserts `count` customers with their activity (see ``ActivitySeeder``), derives their
+    /// metrics, then scores everyone; returns how many customers were written.
     @discardableResult
-    public func seed(_ writer: Writer, count: Int) throws -> Int {
+    public func seed(_ writer: Writer, count: Int, settings: CRMSettings = CRMSettings(), now: Timestamp = .now()) throws -> Int {
         var written = 0
         var random = SeedRandom(seed: 20_261_124)
+        var activity = ActivitySeeder()
         let offset = try writer.exclusive { connection in
-            try connection.queryOne("SELECT coalesce(max(id), 0) FROM customers")?.int(0) ?? 0
+            // A bulk load: a large page cache keeps the indexes in memory instead of re-reading them.
+            try connection.execute("PRAGMA cache_size = -262144")
+            return try connection.queryOne("SELECT coalesce(max(id), 0) FROM customers")?.int(0) ?? 0
         }
         while written < count {
             let size = min(Self.transactionSize, count - written)
@@ -25,17 +33,33 @@ public struct CustomerSeeder: Sendable {
             batch.reserveCapacity(size)
             for index in 0..<size { batch.append(Self.customer(number: offset + written + index + 1, random: &random)) }
             let rows = batch
-            try writer.exclusive { connection in
+            let seeder = activity
+            activity = try writer.exclusive { connection in
+                var seeder = seeder
                 try connection.transaction(.immediate) {
+                    var first: Int64?
+                    var last: Int64 = 0
                     for values in rows {
                         let created = Timestamp(rfc3339: values["__created"]?.textValue ?? "") ?? Self.epoch
                         var stored = values
                         stored["__created"] = nil
-                        _ = try CustomerStore.insert(connection, values: stored, now: created)
+                        last = try CustomerStore.insert(connection, values: stored, now: created)
+                        if first == nil { first = last }
+                    }
+                    if let first {
+                        try seeder.seed(connection, customers: first, last)
+                        try ActivitySeeder.deriveMetrics(connection, customers: first, last, settings: settings, now: now)
                     }
                 }
+                return seeder
             }
             written += size
+        }
+        let service = CustomerService(baseCurrency: settings.baseCurrency)
+        try writer.exclusive { connection in
+            try connection.transaction(.immediate) {
+                _ = try CustomerScoring.recompute(connection, settings: settings, service: service, now: now, recordChanges: false)
+            }
         }
         return written
     }
