@@ -150,6 +150,23 @@ public final class Connection {
         }
     }
 
+    /// Runs a cached query and hands its first row to `body` in place (no copy); nil when there
+    /// is no row.
+    public func withFirstRow<T>(_ sql: String, _ bindings: [SQLValue] = [], _ body: (RowView) throws -> T) throws -> T? {
+        try withCachedStatement(sql, bindings) { statement in
+            try statement.stepInPlace() ? try body(RowView(statement: statement)) : nil
+        }
+    }
+
+    /// Streams a cached query's rows to `body` in place (no copies); return false to stop.
+    public func forEachRowView(_ sql: String, _ bindings: [SQLValue] = [], _ body: (RowView) throws -> Bool) throws {
+        try withCachedStatement(sql, bindings) { statement in
+            while try statement.stepInPlace() {
+                guard try body(RowView(statement: statement)) else { return }
+            }
+        }
+    }
+
     /// Borrows the cached statement for the duration of `body` and always resets it
     /// afterwards, so no finished query keeps a read snapshot open (which would pin old
     /// WAL frames and stop checkpoints).

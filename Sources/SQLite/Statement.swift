@@ -190,6 +190,27 @@ public final class Statement {
     /// Whether the statement only reads (`sqlite3_stmt_readonly`).
     public var isReadOnly: Bool { sqlite3_stmt_readonly(sqliteStatement) != 0 }
 
+    /// Steps and hands the current row to `body` without copying it; false when done.
+    func stepInPlace() throws -> Bool {
+        let db = try database.open(for: sql)
+        switch sqlite3_step(sqliteStatement) {
+        case SQLITE_ROW: return true
+        case SQLITE_DONE: return false
+        default: throw SQLiteError.fromConnection(db, sql: sql)
+        }
+    }
+
+    /// The index of the result column so named (exact, then ASCII case-insensitive).
+    public func columnIndex(_ name: String) -> Int? {
+        let count = sqlite3_column_count(sqliteStatement)
+        if let cached = self.columns, cached.names.count == Int(count) { return cached.index(of: name) }
+        let columns = RowColumns(names: (0..<count).map(columnName))
+        self.columns = columns
+        return columns.index(of: name)
+    }
+
+    func copyCurrentRow() -> Row { currentRow() }
+
     private func currentRow() -> Row {
         let count = sqlite3_column_count(sqliteStatement)
         let columns: RowColumns

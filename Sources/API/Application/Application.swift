@@ -1,4 +1,5 @@
 import CRM
+import Foundation
 import HTTP
 import SQLite
 
@@ -28,9 +29,12 @@ public final class Application: Sendable {
     public init(configuration: Configuration, clock: CRMClock = .system, accessLog: Bool = true) throws {
         self.configuration = configuration
         self.clock = clock
+        // CRM_WRITER_MAX_BATCH=1 turns group commit off: a benchmark knob (bench/README.md) to
+        // measure what group commit buys, not an operating setting.
+        let batch = ProcessInfo.processInfo.environment["CRM_WRITER_MAX_BATCH"].flatMap(Int.init) ?? Writer.defaultMaximumBatchSize
         let database = try Database.open(
             path: configuration.db, synchronous: configuration.sync == .normal ? .normal : .full,
-            maximumReaders: max(4, configuration.workers * 2 + 2))
+            maximumReaders: max(4, configuration.workers * 2 + 2), maximumWriteBatch: batch)
         self.database = database
         do {
             let keys = APIKeyService()

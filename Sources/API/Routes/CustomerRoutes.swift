@@ -22,9 +22,11 @@ struct CustomerRoutes {
             endpoints.sync(.read(.customers), .workerWhen({ $0.queryValue("q") != nil })) { request in
                 let list = try ListParameters(
                     request.http, resource: "customers", fields: CustomerSchema.listFields, searchable: true, cursors: cursors)
-                let page = try database.read { try service.list($0, list.request) }
-                return JSONResponse.list(page.items, nextCursor: list.nextCursor(page, cursors: cursors)) { writer, row in
-                    service.renderer.write(row, into: &writer)
+                return try database.read { connection in
+                    try JSONResponse.list { writer in
+                        let next = try service.renderPage(connection, list.request, into: &writer)
+                        return list.nextCursor(ListPage<Row>(items: [], next: next), cursors: cursors)
+                    }
                 }
             })
 
@@ -44,12 +46,13 @@ struct CustomerRoutes {
             endpoints.sync(.read(.customers)) { request in
                 _ = try QueryParameters(request.http, allowed: [])
                 let id = try request.idParameter()
-                guard let row = try database.read({ try service.get($0, id: id) }) else { throw APIError.notFound("no customer \(id)") }
-                let version = row.int64("version") ?? 1
+                guard let (version, json) = try database.read({ try service.render($0, id: id) }) else {
+                    throw APIError.notFound("no customer \(id)")
+                }
                 if EntityTag.noneMatchHits(request.http, version: version) {
                     return Response(status: 304, headers: [EntityTag.header(version)])
                 }
-                return render(row)
+                return Response(status: 200, headers: [JSONResponse.contentType, EntityTag.header(version)], body: json)
             })
 
         router.add(

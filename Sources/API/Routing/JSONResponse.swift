@@ -15,6 +15,23 @@ enum JSONResponse {
         Response(status: status, headers: [contentType] + headers, body: value.serialized())
     }
 
+    /// The list envelope with items written by `writeItems` straight into the body, which
+    /// returns the next cursor (nil at the end).
+    static func list(_ writeItems: (inout JSONWriter) throws -> String?) rethrows -> Response {
+        var writer = JSONWriter(capacity: 16 * 1024)
+        writer.beginObject()
+        writer.key("data")
+        writer.beginArray()
+        let nextCursor = try writeItems(&writer)
+        writer.endArray()
+        writer.key("has_more")
+        writer.bool(nextCursor != nil)
+        writer.key("next_cursor")
+        if let nextCursor { writer.string(nextCursor) } else { writer.null() }
+        writer.endObject()
+        return Response(status: 200, headers: [contentType], body: writer.bytes)
+    }
+
     /// The list envelope of API.md §1: `{"data":[…],"has_more":…,"next_cursor":…}`.
     static func list<Item>(_ items: [Item], nextCursor: String?, _ writeItem: (inout JSONWriter, Item) -> Void) -> Response {
         make { writer in

@@ -8,14 +8,14 @@ public struct CustomerRenderer: Sendable {
         self.baseCurrency = baseCurrency
     }
 
-    public func write(_ row: Row, into writer: inout JSONWriter) {
+    public func write<R: ColumnReader>(_ row: R, into writer: inout JSONWriter) {
         writer.beginObject()
         writer.key("id")
         writer.int(row.int64("id") ?? 0)
         RecordRenderer.writeFields(CustomerSchema.schema, row, into: &writer)
         writer.key("metrics")
         writeMetrics(row, into: &writer)
-        if let merged = row.int64("merged_into") {
+        if let merged = row.int64("merged_into") as Int64? {
             writer.key("merged_into")
             writer.int(merged)
         }
@@ -29,7 +29,7 @@ public struct CustomerRenderer: Sendable {
         return writer.bytes
     }
 
-    private func writeMetrics(_ row: Row, into writer: inout JSONWriter) {
+    private func writeMetrics<R: ColumnReader>(_ row: R, into writer: inout JSONWriter) {
         writer.beginObject()
         writer.key("order_count")
         writer.int(row.int64("order_count") ?? 0)
@@ -39,7 +39,7 @@ public struct CustomerRenderer: Sendable {
         writer.string(baseCurrency)
         for name in ["first_order_at", "last_order_at", "last_interaction_at"] {
             writer.key(name)
-            if let text = row.string(name) { writer.string(text) } else { writer.null() }
+            RecordRenderer.writeText(row, name, into: &writer)
         }
         writer.key("open_tickets")
         writer.int(row.int64("open_tickets") ?? 0)
@@ -67,7 +67,7 @@ public struct CustomerRenderer: Sendable {
         writer.key("score")
         writer.int(row.int64("churn_score") ?? 0)
         writer.key("reasons")
-        writer.rawJSON(Array((row.string("churn_reasons") ?? "[]").utf8))
+        if row.withUTF8("churn_reasons", { writer.rawJSON(buffer: $0) }) == nil { writer.value(.array([])) }
         writer.endObject()
         writer.endObject()
     }

@@ -26,6 +26,21 @@ public struct CustomerService: Sendable {
         try CustomerStore.list(connection, request)
     }
 
+    /// A live customer's JSON and version, rendered from the database row in place (the hot
+    /// path of `GET /v1/customers/{id}`).
+    public func render(_ connection: Connection, id: Int64) throws -> (version: Int64, json: [UInt8])? {
+        try CustomerStore.render(connection, id: id, renderer: renderer)
+    }
+
+    /// Writes a page's customers as JSON array elements into `writer`, rendered in place;
+    /// returns the position after the page, or nil at the end.
+    public func renderPage(_ connection: Connection, _ request: ListRequest, into writer: inout JSONWriter) throws -> (key: SQLValue, id: Int64)? {
+        let renderer = self.renderer
+        var output = writer
+        defer { writer = output }
+        return try CustomerStore.renderList(connection, request) { row in renderer.write(row, into: &output) }
+    }
+
     public func forEach(_ connection: Connection, _ request: ListRequest, _ body: (Row) throws -> Void) throws {
         try CustomerStore.forEach(connection, request, body)
     }

@@ -97,13 +97,33 @@ enum CustomerStore {
     }
 
     static func list(_ connection: Connection, _ request: ListRequest) throws -> ListPage<Row> {
+        guard let query = listQuery(request) else { return ListPage(items: [], next: nil) }
+        return try query.page(connection, limit: request.limit)
+    }
+
+    /// The page's rows in place (no copies), for rendering; the position after the page.
+    static func renderList(_ connection: Connection, _ request: ListRequest, _ body: (RowView) throws -> Void) throws -> (key: SQLValue, id: Int64)? {
+        guard let query = listQuery(request) else { return nil }
+        return try query.render(connection, limit: request.limit, body)
+    }
+
+    /// nil when the search holds nothing searchable (an empty page).
+    private static func listQuery(_ request: ListRequest) -> ListQuery? {
         var search: (String, [SQLValue])?
         if let text = request.search {
-            guard let match = SearchDocument.query(text) else { return ListPage(items: [], next: nil) }
+            guard let match = SearchDocument.query(text) else { return nil }
             search = ("c.id IN (SELECT rowid FROM customers_fts WHERE customers_fts MATCH ?)", [.text(match)])
         }
-        let query = ListQuery(select: "c.*", from: "customers c", alias: "c", request: request, search: search)
-        return try query.page(connection, limit: request.limit)
+        return ListQuery(select: "c.*", from: "customers c", alias: "c", request: request, search: search)
+    }
+
+    /// Renders one live customer straight from the statement; its version and JSON.
+    static func render(_ connection: Connection, id: Int64, renderer: CustomerRenderer) throws -> (version: Int64, json: [UInt8])? {
+        try connection.withFirstRow("SELECT * FROM customers WHERE id = ? AND deleted_at IS NULL", [.integer(id)]) { row in
+            var writer = JSONWriter(capacity: 1024)
+            renderer.write(row, into: &writer)
+            return (row.int64("version") ?? 1, writer.bytes)
+        }
     }
 
     /// Streams every matching row (exports): keyset pages of `pageSize` until the end.

@@ -23,10 +23,11 @@ public final class Database: Sendable {
     public static func open(
         path: String,
         synchronous: ConnectionConfiguration.Synchronous = .full,
-        maximumReaders: Int = 8
+        maximumReaders: Int = 8,
+        maximumWriteBatch: Int = Writer.defaultMaximumBatchSize
     ) throws -> Database {
         let configuration = ConnectionConfiguration(synchronous: synchronous)
-        let writer = try Writer(path: path, configuration: configuration)
+        let writer = try Writer(path: path, configuration: configuration, maximumBatchSize: max(1, maximumWriteBatch))
         do {
             let migrator = try Schema.migrator()
             _ = try writer.exclusive { try migrator.migrate($0) }

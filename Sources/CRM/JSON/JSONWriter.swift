@@ -110,6 +110,19 @@ public struct JSONWriter: Sendable {
         appendASCII("null")
     }
 
+    /// Writes UTF-8 bytes (e.g. straight from a database column) as an escaped JSON string,
+    /// without making a `String`. The bytes must be valid UTF-8.
+    public mutating func string(utf8: UnsafeBufferPointer<UInt8>) {
+        beforeValue()
+        appendEscaped(utf8)
+    }
+
+    /// Writes already-serialised JSON bytes as one value (a stored document), unchecked.
+    public mutating func rawJSON(buffer: UnsafeBufferPointer<UInt8>) {
+        beforeValue()
+        bytes.append(contentsOf: buffer)
+    }
+
     /// Writes already-serialised JSON as one value, e.g. a stored document.
     /// The bytes are not checked.
     public mutating func rawJSON(_ json: some Sequence<UInt8>) {
@@ -187,9 +200,14 @@ public struct JSONWriter: Sendable {
     /// Appends `text` as a quoted JSON string (RFC 8259 §7), copying runs of
     /// bytes that need no escape in one go.
     private mutating func appendEscaped(_ text: String) {
-        bytes.append(UInt8(ascii: "\""))
         var text = text
-        text.withUTF8 { utf8 in
+        text.withUTF8 { appendEscaped($0) }
+    }
+
+    /// Copies runs that need no escaping in one append each (most text has none).
+    private mutating func appendEscaped(_ utf8: UnsafeBufferPointer<UInt8>) {
+        bytes.append(UInt8(ascii: "\""))
+        do {
             var runStart = 0
             for index in utf8.indices {
                 let byte = utf8[index]

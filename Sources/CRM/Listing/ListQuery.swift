@@ -53,6 +53,32 @@ public struct ListQuery {
         self.bindings = bindings
     }
 
+    /// Runs the query and hands each row of the page to `body` in place (no copies); returns
+    /// the position after the page, or nil at the end.
+    public func render(_ connection: Connection, limit: Int, _ body: (RowView) throws -> Void) throws -> (key: SQLValue, id: Int64)? {
+        var count = 0
+        var last: (key: SQLValue, id: Int64)?
+        var more = false
+        try connection.forEachRowView(sql, bindings) { row in
+            guard count < limit else {
+                more = true
+                return false
+            }
+            count += 1
+            try body(row)
+            if let index = row.columnIndex(Self.sortKeyColumn), let id = row.int64("id") {
+                let key: SQLValue =
+                    if let number = row.int64(at: index) { .integer(number) }
+                    else if let text = row.withUTF8(at: index, { String(decoding: $0, as: UTF8.self) }) { .text(text) }
+                    else if let number = row.double(at: index) { .real(number) }
+                    else { .null }
+                last = (key, id)
+            }
+            return true
+        }
+        return more ? last : nil
+    }
+
     /// Runs the query and cuts the extra row off into the position of the next page.
     public func page(_ connection: Connection, limit: Int) throws -> ListPage<Row> {
         var rows = try connection.query(sql, bindings)

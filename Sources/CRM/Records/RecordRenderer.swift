@@ -3,15 +3,41 @@ import SQLite
 /// Writes a record's schema fields from its row, by kind, into a ``JSONWriter``; and turns them
 /// into ``JSONValue``s for audit diffs.
 public enum RecordRenderer {
-    public static func writeFields(_ schema: RecordSchema, _ row: Row, into writer: inout JSONWriter) {
+    /// Generic over the row so the same code renders a copied ``Row`` and, on hot paths, the
+    /// statement's current row in place (``RowView``: no per-column allocation).
+    public static func writeFields<R: ColumnReader>(_ schema: RecordSchema, _ row: R, into writer: inout JSONWriter) {
         for field in schema.fields {
             writer.key(field.name)
-            write(field, row[field.column], into: &writer)
+            writeField(field, row, into: &writer)
+        }
+    }
+
+    static func writeField<R: ColumnReader>(_ field: FieldDefinition, _ row: R, into writer: inout JSONWriter) {
+        guard let index = row.columnIndex(field.column), !row.isNull(at: index) else {
+            switch field.kind {
+            case .tags, .lineItems: writer.value(.array([]))
+            case .attributes: writer.value(.object(JSONObject()))
+            default: writer.null()
+            }
+            return
+        }
+        switch field.kind {
+        case .boolean:
+            writer.bool((row.int64(at: index) ?? 0) != 0)
+        case .integer, .reference:
+            if let number = row.int64(at: index) { writer.int(number) } else if let number = row.double(at: index) { writer.double(number) } else { writer.null() }
+        case .tags, .attributes, .lineItems:
+            // Stored as JSON text this server wrote: copied as it is, not parsed and re-encoded.
+            if row.withUTF8(at: index, { writer.rawJSON(buffer: $0) }) == nil { writer.null() }
+        default:
+            if row.withUTF8(at: index, { writer.string(utf8: $0) }) == nil {
+                if let number = row.int64(at: index) { writer.int(number) } else { writer.null() }
+            }
         }
     }
 
     /// A whole record: `id`, the schema's fields, then the shared tail.
-    public static func writeRecord(_ schema: RecordSchema, _ row: Row, into writer: inout JSONWriter) {
+    public static func writeRecord<R: ColumnReader>(_ schema: RecordSchema, _ row: R, into writer: inout JSONWriter) {
         writer.beginObject()
         writer.key("id")
         writer.int(row.int64("id") ?? 0)
@@ -21,13 +47,18 @@ public enum RecordRenderer {
     }
 
     /// `created_at`, `updated_at`, `deleted_at`, `version`: the tail every record shares.
-    public static func writeTrailer(_ row: Row, into writer: inout JSONWriter) {
+    public static func writeTrailer<R: ColumnReader>(_ row: R, into writer: inout JSONWriter) {
         for name in ["created_at", "updated_at", "deleted_at"] {
             writer.key(name)
-            if let text = row.string(name) { writer.string(text) } else { writer.null() }
+            writeText(row, name, into: &writer)
         }
         writer.key("version")
         writer.int(row.int64("version") ?? 1)
+    }
+
+    /// A text column as a JSON string, or null.
+    public static func writeText<R: ColumnReader>(_ row: R, _ column: String, into writer: inout JSONWriter) {
+        if row.withUTF8(column, { writer.string(utf8: $0) }) == nil { writer.null() }
     }
 
     public static func write(_ field: FieldDefinition, _ value: SQLValue, into writer: inout JSONWriter) {
