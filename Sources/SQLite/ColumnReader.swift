@@ -3,6 +3,9 @@
 public protocol ColumnReader {
     /// The index of the column so named, or nil.
     func columnIndex(_ name: String) -> Int?
+    /// The indexes of `names`, computed once per result shape and `key` (a name for the list,
+    /// e.g. the table): rendering a row then costs no lookup by name per column.
+    func positions(of names: [String], key: String) -> [Int?]
     func isNull(at index: Int) -> Bool
     /// The integer value, or nil for NULL and non-integers.
     func int64(at index: Int) -> Int64?
@@ -33,6 +36,8 @@ extension ColumnReader {
 
 extension Row: ColumnReader {
     public func columnIndex(_ name: String) -> Int? { columns.index(of: name) }
+
+    public func positions(of names: [String], key: String) -> [Int?] { columns.positions(of: names, key: key) }
 
     public func isNull(at index: Int) -> Bool { values[index].isNull }
 

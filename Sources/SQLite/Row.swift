@@ -1,3 +1,5 @@
+import Synchronization
+
 /// One result row, copied out of SQLite when it is stepped to.
 ///
 /// Copying costs a little per row but makes a `Row` an ordinary value: it stays valid
@@ -107,6 +109,15 @@ extension Row: CustomStringConvertible {
 /// Immutable after init, hence `Sendable`.
 final class RowColumns: Sendable {
     let names: [String]
+    /// Positions of a caller's list of names, memoised per caller key (see ``ColumnReader/positions(of:key:)``).
+    private let memo = Mutex<[String: [Int?]]>([:])
+
+    func positions(of wanted: [String], key: String) -> [Int?] {
+        if let known = memo.withLock({ $0[key] }) { return known }
+        let computed = wanted.map { index(of: $0) }
+        memo.withLock { $0[key] = computed }
+        return computed
+    }
     /// First occurrence wins, as in SQLite's own `sqlite3_column_name` order.
     private let exact: [String: Int]
     private let folded: [String: Int]

@@ -12,6 +12,8 @@ public struct RowView: ColumnReader {
 
     public func columnIndex(_ name: String) -> Int? { statement.columnIndex(name) }
 
+    public func positions(of names: [String], key: String) -> [Int?] { statement.layout().positions(of: names, key: key) }
+
     public func isNull(at index: Int) -> Bool {
         sqlite3_column_type(statement.sqliteStatement, Int32(index)) == SQLITE_NULL
     }

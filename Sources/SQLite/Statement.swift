@@ -202,11 +202,16 @@ public final class Statement {
 
     /// The index of the result column so named (exact, then ASCII case-insensitive).
     public func columnIndex(_ name: String) -> Int? {
+        layout().index(of: name)
+    }
+
+    /// The result's column names, made once per statement and shared by its rows.
+    func layout() -> RowColumns {
         let count = sqlite3_column_count(sqliteStatement)
-        if let cached = self.columns, cached.names.count == Int(count) { return cached.index(of: name) }
+        if let cached = self.columns, cached.names.count == Int(count) { return cached }
         let columns = RowColumns(names: (0..<count).map(columnName))
         self.columns = columns
-        return columns.index(of: name)
+        return columns
     }
 
     func copyCurrentRow() -> Row { currentRow() }

@@ -29,26 +29,34 @@ public struct CustomerRenderer: Sendable {
         return writer.bytes
     }
 
+    private static let metricColumns = [
+        "order_count", "total_spent", "first_order_at", "last_order_at", "last_interaction_at", "open_tickets", "nps_last", "csat_avg",
+        "rfm_r", "rfm_f", "rfm_m", "rfm_score", "churn_score", "churn_reasons",
+    ]
+
     private func writeMetrics<R: ColumnReader>(_ row: R, into writer: inout JSONWriter) {
+        let at = row.positions(of: Self.metricColumns, key: "customers.metrics")
+        func int(_ offset: Int) -> Int64? { at[offset].flatMap { row.int64(at: $0) } }
         writer.beginObject()
         writer.key("order_count")
-        writer.int(row.int64("order_count") ?? 0)
+        writer.int(int(0) ?? 0)
         writer.key("total_spent")
-        writer.int(row.int64("total_spent") ?? 0)
+        writer.int(int(1) ?? 0)
         writer.key("currency")
         writer.string(baseCurrency)
-        for name in ["first_order_at", "last_order_at", "last_interaction_at"] {
-            writer.key(name)
-            RecordRenderer.writeText(row, name, into: &writer)
+        for offset in 2...4 {
+            writer.key(Self.metricColumns[offset])
+            if let index = at[offset], row.withUTF8(at: index, { writer.string(utf8: $0) }) != nil { continue }
+            writer.null()
         }
         writer.key("open_tickets")
-        writer.int(row.int64("open_tickets") ?? 0)
+        writer.int(int(5) ?? 0)
         writer.key("nps_last")
-        if let nps = row.int64("nps_last") { writer.int(nps) } else { writer.null() }
+        if let nps = int(6) { writer.int(nps) } else { writer.null() }
         writer.key("csat_avg")
-        if let csat = row.double("csat_avg") { writer.double(csat) } else { writer.null() }
+        if let csat = at[7].flatMap({ row.double(at: $0) }) { writer.double(csat) } else { writer.null() }
         writer.key("rfm")
-        if let r = row.int64("rfm_r"), let f = row.int64("rfm_f"), let m = row.int64("rfm_m"), let score = row.int64("rfm_score") {
+        if let r = int(8), let f = int(9), let m = int(10), let score = int(11) {
             writer.beginObject()
             writer.key("r")
             writer.int(r)
@@ -65,9 +73,12 @@ public struct CustomerRenderer: Sendable {
         writer.key("churn_risk")
         writer.beginObject()
         writer.key("score")
-        writer.int(row.int64("churn_score") ?? 0)
+        writer.int(int(12) ?? 0)
         writer.key("reasons")
-        if row.withUTF8("churn_reasons", { writer.rawJSON(buffer: $0) }) == nil { writer.value(.array([])) }
+        if let index = at[13], row.withUTF8(at: index, { writer.rawJSON(buffer: $0) }) != nil {
+        } else {
+            writer.value(.array([]))
+        }
         writer.endObject()
         writer.endObject()
     }

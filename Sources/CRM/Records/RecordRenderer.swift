@@ -6,14 +6,15 @@ public enum RecordRenderer {
     /// Generic over the row so the same code renders a copied ``Row`` and, on hot paths, the
     /// statement's current row in place (``RowView``: no per-column allocation).
     public static func writeFields<R: ColumnReader>(_ schema: RecordSchema, _ row: R, into writer: inout JSONWriter) {
-        for field in schema.fields {
+        let positions = row.positions(of: schema.columns, key: schema.table)
+        for (offset, field) in schema.fields.enumerated() {
             writer.key(field.name)
-            writeField(field, row, into: &writer)
+            writeField(field, at: positions[offset], row, into: &writer)
         }
     }
 
-    static func writeField<R: ColumnReader>(_ field: FieldDefinition, _ row: R, into writer: inout JSONWriter) {
-        guard let index = row.columnIndex(field.column), !row.isNull(at: index) else {
+    static func writeField<R: ColumnReader>(_ field: FieldDefinition, at position: Int?, _ row: R, into writer: inout JSONWriter) {
+        guard let index = position, !row.isNull(at: index) else {
             switch field.kind {
             case .tags, .lineItems: writer.value(.array([]))
             case .attributes: writer.value(.object(JSONObject()))
@@ -47,13 +48,19 @@ public enum RecordRenderer {
     }
 
     /// `created_at`, `updated_at`, `deleted_at`, `version`: the tail every record shares.
+    private static let trailerColumns = ["created_at", "updated_at", "deleted_at", "version"]
+
     public static func writeTrailer<R: ColumnReader>(_ row: R, into writer: inout JSONWriter) {
-        for name in ["created_at", "updated_at", "deleted_at"] {
-            writer.key(name)
-            writeText(row, name, into: &writer)
+        let positions = row.positions(of: trailerColumns, key: "trailer")
+        for offset in 0..<3 {
+            writer.key(trailerColumns[offset])
+            if let index = positions[offset], row.withUTF8(at: index, { writer.string(utf8: $0) }) != nil {
+                continue
+            }
+            writer.null()
         }
         writer.key("version")
-        writer.int(row.int64("version") ?? 1)
+        writer.int(positions[3].flatMap { row.int64(at: $0) } ?? 1)
     }
 
     /// A text column as a JSON string, or null.

@@ -9,10 +9,14 @@ public struct RecordSchema: Sendable {
     /// Names that are always server-owned (a 422 when sent).
     public static let serverOwned: Set<String> = ["id", "created_at", "updated_at", "deleted_at", "version"]
 
+    /// The fields' columns, in field order (for rendering by position).
+    public let columns: [String]
+
     public init(recordType: String, table: String, fields: [FieldDefinition]) {
         self.recordType = recordType
         self.table = table
         self.fields = fields
+        self.columns = fields.map(\.column)
     }
 
     public func field(_ name: String) -> FieldDefinition? {
