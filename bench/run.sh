@@ -10,7 +10,9 @@
 #   CONNECTIONS        space-separated wrk connection counts (default "1 64 512")
 #   IDLE_CONNECTIONS   idle keep-alive connections held in the idle scenario (default 10000)
 #   IDLE_WRK_CONNECTIONS  wrk connections run while they are held (default 64)
-#   CRM_BENCH_PORT     crm-server's port (default 18080); nginx's is fixed at 8082 by its config
+#   SEED_CUSTOMERS     customers (with their orders, tickets, …) seeded before the runs (default 1000000)
+#   CRM_BENCH_PORT     crm-server's port (default 18080; the write comparison also uses the next two);
+#                      nginx's is fixed at 8082 by its config
 #   NGINX_CONF         the ceiling config (default ../shared/bench/nginx-ceiling.conf)
 #
 # The server is pinned to core 0 and wrk to core 1 (taskset), as the bars require. Everything
@@ -26,6 +28,7 @@ DURATION=${DURATION:-5}
 CONNECTIONS=${CONNECTIONS:-"1 64 512"}
 IDLE_CONNECTIONS=${IDLE_CONNECTIONS:-10000}
 IDLE_WRK_CONNECTIONS=${IDLE_WRK_CONNECTIONS:-64}
+SEED_CUSTOMERS=${SEED_CUSTOMERS:-1000000}
 CRM_PORT=${CRM_BENCH_PORT:-18080}
 NGINX_PORT=8082 # fixed by nginx-ceiling.conf
 NGINX_CONF=${NGINX_CONF:-$ROOT/../shared/bench/nginx-ceiling.conf}
@@ -76,6 +79,9 @@ ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 
 mkdir -p "$OUT/raw"
 log "building crm-server (release, --scratch-path $SCRATCH)"
+# A --product build can reuse an old build plan whose plugin commands predate new files;
+# dropping the plan makes SwiftPM ask the plugins again (cheap).
+rm -f "$SCRATCH/release.yaml"
 if ! swift build -c release --scratch-path "$SCRATCH" --product crm-server >"$OUT/build.log" 2>&1; then
     tail -n 40 "$OUT/build.log" >&2
     die "build failed (full log: bench/out/build.log)"
@@ -86,6 +92,7 @@ BINARY=$ROOT/$SCRATCH/release/crm-server
 
 TMP=$(mktemp -d /tmp/crm-bench.XXXXXX)
 NGINX_PID= CRM_PID= HOLDER_PID=
+EXTRA_PIDS=()
 
 stop_process() { # PID: TERM, then KILL if still there after 5 s
     local pid=$1 i
@@ -104,6 +111,7 @@ cleanup() {
     trap - EXIT INT TERM
     set +e
     stop_process "$HOLDER_PID"
+    for pid in "${EXTRA_PIDS[@]}"; do stop_process "$pid"; done
     stop_process "$CRM_PID"
     stop_process "$NGINX_PID"
     # Keep the logs' ends for diagnosis (the server logs one line per request: only the tail).
@@ -122,7 +130,17 @@ taskset -c 0 nginx -c "$NGINX_CONF" -p "$TMP/nginx/" -e "$TMP/nginx/error.log" -
     >"$TMP/nginx/stdout" 2>&1 &
 NGINX_PID=$!
 
-# crm-server pinned to core 0, one event loop, no rate limit, on a fresh database. stdout holds
+# The data set: SEED_CUSTOMERS customers with their activity, written before the server starts.
+log "seeding $SEED_CUSTOMERS customers (with orders, interactions, opportunities, tickets, feedback)"
+SEED_STARTED=$(date +%s.%N)
+"$BINARY" seed --customers "$SEED_CUSTOMERS" --db "$TMP/bench.sqlite" >"$TMP/seed.out" 2>&1 || die "seed failed: $(tail -n 5 "$TMP/seed.out")"
+SEED_SECONDS=$(awk -v a="$SEED_STARTED" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+SEED_ROWS=$(sqlite3 "$TMP/bench.sqlite" "SELECT (SELECT count(*) FROM customers) || ' customers, ' || (SELECT count(*) FROM orders) || ' orders, '
+    || (SELECT count(*) FROM interactions) || ' interactions, ' || (SELECT count(*) FROM opportunities) || ' opportunities, '
+    || (SELECT count(*) FROM tickets) || ' tickets, ' || (SELECT count(*) FROM feedback) || ' feedback'" 2>/dev/null || echo '?')
+DB_SIZE=$(du -h "$TMP/bench.sqlite" | cut -f1)
+
+# crm-server pinned to core 0, one event loop, no rate limit, on the seeded database. stdout holds
 # the bootstrap admin key; stderr (one JSON line per request) goes to a file in the temp dir.
 taskset -c 0 "$BINARY" serve --db "$TMP/bench.sqlite" --port "$CRM_PORT" --event-loops 1 --rate-limit off \
     >"$TMP/crm.stdout" 2>"$TMP/crm.stderr" &
@@ -229,17 +247,42 @@ scenario "$NGINX_HEALTHZ" - "$NGINX/healthz"
 scenario "crm /healthz" "$NGINX_HEALTHZ" "$CRM/healthz"
 scenario "crm GET /v1/api-keys" "$NGINX_HEALTHZ" "$CRM/v1/api-keys" -H "Authorization: Bearer $KEY"
 
-# ---- MORE SCENARIOS GO HERE ----------------------------------------------------------------
-# Add a scenario per route worth measuring, with the nginx ceiling of the same shape as its
-# baseline. For GET /v1/customers/{id} (bar: >= 50 % of nginx's same-sized fixed customer,
-# p99 <= 2 ms), once customers exist — seed them first, e.g.
-#     "$BINARY" seed --customers 1000 --db "$TMP/bench.sqlite"
-# (a script in bench/ for wrk's -s can spread ids), then:
-#     NGINX_CUSTOMER="nginx customer 415 B (ceiling)"
-#     scenario "$NGINX_CUSTOMER" - "$NGINX/v1/customers/1"
-#     scenario "crm GET /v1/customers/{id}" "$NGINX_CUSTOMER" "$CRM/v1/customers/1" \
-#         -H "Authorization: Bearer $KEY"
-# ---------------------------------------------------------------------------------------------
+# Reads on the seeded database. Customer by id over random ids, against nginx serving a fixed
+# customer of the same shape (bar: >= 50 % of it at 64 connections, p99 <= 2 ms).
+export KEY CUSTOMERS=$SEED_CUSTOMERS
+NGINX_CUSTOMER="nginx customer 415 B (ceiling)"
+scenario "$NGINX_CUSTOMER" - "$NGINX/v1/customers/1"
+scenario "crm GET /v1/customers/{id}" "$NGINX_CUSTOMER" "$CRM" -s "$ROOT/bench/lua/customer_by_id.lua"
+AUTH=(-H "Authorization: Bearer $KEY")
+run_wrk "crm list industry+country" "$NGINX_CUSTOMER" 64 "$CRM/v1/customers?industry=technology&country=CN&limit=20" "${AUTH[@]}"
+run_wrk "crm list tag, newest first" "$NGINX_CUSTOMER" 64 "$CRM/v1/customers?tag=vip&sort=-created_at&limit=20" "${AUTH[@]}"
+run_wrk "crm list top spenders" "$NGINX_CUSTOMER" 64 "$CRM/v1/customers?sort=-metrics.total_spent&lifecycle_stage=loyal&limit=20" "${AUTH[@]}"
+run_wrk "crm search q=张伟" "$NGINX_CUSTOMER" 64 "$CRM/v1/customers?q=%E5%BC%A0%E4%BC%9F&limit=20" "${AUTH[@]}"
+run_wrk "crm search q=acme" "$NGINX_CUSTOMER" 64 "$CRM/v1/customers?q=acme&limit=20" "${AUTH[@]}"
+run_wrk "crm customer timeline" "$NGINX_CUSTOMER" 64 "$CRM" -s "$ROOT/bench/lua/timeline.lua"
+run_wrk "crm tickets sla_breached" "$NGINX_CUSTOMER" 64 "$CRM/v1/tickets?sla_breached=true&status=open&limit=20" "${AUTH[@]}"
+# Durable writes (synchronous=FULL) on the seeded database, 64 connections.
+RUN=main run_wrk "crm POST /v1/customers" - 64 "$CRM" -s "$ROOT/bench/lua/create_customer.lua"
+run_wrk "crm POST /v1/orders" - 64 "$CRM" -s "$ROOT/bench/lua/create_order.lua"
+run_wrk "crm POST /v1/tickets" - 64 "$CRM" -s "$ROOT/bench/lua/create_ticket.lua"
+
+# Group commit against a writer that commits every request alone (CRM_WRITER_MAX_BATCH=1), each on a
+# fresh database of its own, same load (bar: >= 10x).
+write_comparison() { # NAME PORT BATCH
+    local port=$2 db="$TMP/writes-$2.sqlite" pid key
+    CRM_WRITER_MAX_BATCH=$3 taskset -c 0 "$BINARY" serve --db "$db" --port "$port" --event-loops 1 --rate-limit off \
+        >"$TMP/writes-$port.stdout" 2>"$TMP/writes-$port.stderr" &
+    pid=$!
+    EXTRA_PIDS+=("$pid")
+    wait_ready "$1" "http://127.0.0.1:$port/readyz" "$pid"
+    key=$(grep '^crm_' "$TMP/writes-$port.stdout" | tail -n 1)
+    KEY=$key RUN=$port run_wrk "$1" - 64 "http://127.0.0.1:$port" -s "$ROOT/bench/lua/create_customer.lua"
+    stop_process "$pid"
+}
+WRITES_GROUP="creates, group commit"
+WRITES_SINGLE="creates, 1 commit per request"
+write_comparison "$WRITES_GROUP" $((CRM_PORT + 1)) 256
+write_comparison "$WRITES_SINGLE" $((CRM_PORT + 2)) 1
 
 # Idle connections: hold IDLE_CONNECTIONS idle keep-alive connections open to crm-server and run
 # /healthz again meanwhile. With an event loop they cost memory, not threads.
@@ -307,10 +350,15 @@ report() {
     printf 'server memory:      VmRSS %s before the idle test, %s with the idle connections; peak (VmHWM) %s\n' \
         "$RSS_BEFORE" "$RSS_IDLE" "$PEAK_RSS"
     printf 'server 5xx logged:  %s\n' "$SERVER_5XX"
+    printf 'seeded data:        %s (%s on disk), seeded in %s s\n' "$SEED_ROWS" "$DB_SIZE" "$SEED_SECONDS"
     printf '\nbars (DESIGN.md):\n'
     bar_line "/healthz at 64 connections" "crm /healthz" "$NGINX_HEALTHZ" 64 80
-    # More bars go here with their scenarios, e.g.
-    #   bar_line "customer by id at 64" "crm GET /v1/customers/{id}" "$NGINX_CUSTOMER" 64 50
+    bar_line "customer by id at 64" "crm GET /v1/customers/{id}" "$NGINX_CUSTOMER" 64 50
+    local p99 
+    p99=$(for row in "${ROWS[@]}"; do IFS='|' read -r n c _ _ q _ _ <<<"$row"; [[ $n == "crm GET /v1/customers/{id}" && $c == 64 ]] && echo "$q"; done)
+    [[ -n $p99 ]] && awk -v q="$p99" 'BEGIN { printf "  %-28s %.2f ms (bar <= 2 ms): %s\n", "customer by id p99 at 64", q / 1000, (q <= 2000 ? "met" : "NOT met") }'
+    local group=${RPS["$WRITES_GROUP@64"]:-0} single=${RPS["$WRITES_SINGLE@64"]:-0}
+    ((single > 0)) && awk -v g="$group" -v s="$single" 'BEGIN { printf "  %-28s %.1fx one commit per request (bar >= 10x): %s\n", "durable creates at 64", g / s, (g >= 10 * s ? "met" : "NOT met") }'
 }
 bar_line() { # LABEL SCENARIO BASELINE CONNS MIN_PERCENT
     local rps=${RPS["$2@$4"]:-} base=${RPS["$3@$4"]:-}

@@ -18,10 +18,14 @@ struct EmbedResources: BuildToolPlugin {
                 .sorted { $0.lastPathComponent < $1.lastPathComponent }
             let output = context.pluginWorkDirectoryURL.appending(path: "EmbeddedMigrations.swift")
             return [
+                // The tool lists the folder itself when it runs: SwiftPM may reuse this command
+                // from an earlier plugin run, and a file list fixed here would then miss a new
+                // migration. The folder is an input, so adding a file (which changes the folder)
+                // re-runs the command; the files are inputs, so editing one does too.
                 .buildCommand(
-                    displayName: "Embedding \(files.count) migrations",
+                    displayName: "Embedding migrations",
                     executable: tool,
-                    arguments: ["migrations", output.path] + files.map(\.path),
+                    arguments: ["migrations", output.path, folder.path],
                     inputFiles: files + [folder],
                     outputFiles: [output])
             ]

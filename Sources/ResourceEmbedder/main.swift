@@ -1,6 +1,6 @@
 import Foundation
 
-// Usage: resource-embedder migrations OUTPUT.swift NNNN_name.sql...
+// Usage: resource-embedder migrations OUTPUT.swift (MIGRATIONS_DIR | NNNN_name.sql...)
 //        resource-embedder openapi OUTPUT.swift openapi.yaml
 // Run by the EmbedResources build plugin; never by hand.
 
@@ -30,7 +30,17 @@ switch arguments[0] {
 case "migrations":
     source += "/// The schema migrations shipped in this binary, ordered by file name.\n"
     source += "let embeddedMigrations: [(file: String, sql: String)] = [\n"
-    for path in arguments.dropFirst(2) {
+    var paths: [String] = []
+    for argument in arguments.dropFirst(2) {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: argument, isDirectory: &isDirectory), isDirectory.boolValue {
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: argument)) ?? []
+            paths += names.filter { $0.hasSuffix(".sql") }.sorted().map { argument + "/" + $0 }
+        } else {
+            paths.append(argument)
+        }
+    }
+    for path in paths {
         let name = URL(fileURLWithPath: path).lastPathComponent
         source += "    (file: \(String(reflecting: name)), sql: \(literal(read(path)))),\n"
     }

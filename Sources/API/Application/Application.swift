@@ -115,10 +115,18 @@ public final class Application: Sendable {
     public func recomputeScores() throws -> Int {
         let settings = self.settings
         let customers = self.customers
-        let clock = self.clock
-        return try database.writeAndWait { connection in
-            try CustomerScoring.recompute(connection, settings: settings, service: customers, now: clock.now())
+        let now = clock.now()
+        // The population is scored on a reader, so writes go on meanwhile; only what changed is
+        // written, in small transactions.
+        let changes = try database.read { try CustomerScoring.changes($0, settings: settings, now: now) }
+        var changed = 0
+        var start = 0
+        while start < changes.count {
+            let chunk = changes[start..<min(start + 500, changes.count)]
+            changed += try database.writeAndWait { try CustomerScoring.apply($0, chunk, service: customers, now: now) }
+            start += 500
         }
+        return changed
     }
 
     /// Graceful: stop accepting, finish in-flight requests, flush the writer, close the database.
