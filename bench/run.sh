@@ -265,6 +265,8 @@ run_wrk "crm tickets sla_breached" "$NGINX_CUSTOMER" 64 "$CRM/v1/tickets?sla_bre
 RUN=main run_wrk "crm POST /v1/customers" - 64 "$CRM" -s "$ROOT/bench/lua/create_customer.lua"
 run_wrk "crm POST /v1/orders" - 64 "$CRM" -s "$ROOT/bench/lua/create_order.lua"
 run_wrk "crm POST /v1/tickets" - 64 "$CRM" -s "$ROOT/bench/lua/create_ticket.lua"
+sqlite3 "$TMP/bench.sqlite" "SELECT id FROM opportunities WHERE is_closed = 0 AND deleted_at IS NULL LIMIT 20000" >"$TMP/opportunities.txt"
+OPPORTUNITIES=$TMP/opportunities.txt run_wrk "crm PATCH opportunity stage" - 64 "$CRM" -s "$ROOT/bench/lua/stage_change.lua"
 
 # Group commit against a writer that commits every request alone (CRM_WRITER_MAX_BATCH=1), each on a
 # fresh database of its own, same load (bar: >= 10x).

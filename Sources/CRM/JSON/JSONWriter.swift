@@ -65,6 +65,25 @@ public struct JSONWriter: Sendable {
         bytes.append(UInt8(ascii: "]"))
     }
 
+    /// Writes a member name already encoded as `"name":` (see ``encodedKey(_:)``): renderers
+    /// precompute their keys so hot paths do not escape the same names for every record.
+    public mutating func key(encoded: [UInt8]) {
+        assert(isObject.last == true && !afterKey, "key(encoded:) outside an object or twice in a row")
+        if let last = hasElements.indices.last {
+            if hasElements[last] { bytes.append(UInt8(ascii: ",")) } else { hasElements[last] = true }
+        }
+        bytes.append(contentsOf: encoded)
+        afterKey = true
+    }
+
+    /// `"name":` as bytes, for ``key(encoded:)``.
+    public static func encodedKey(_ name: String) -> [UInt8] {
+        var writer = JSONWriter(capacity: name.utf8.count + 3)
+        writer.appendEscaped(name)
+        writer.bytes.append(UInt8(ascii: ":"))
+        return writer.bytes
+    }
+
     /// Writes an object member's name and the `:`; the next call writes its value.
     public mutating func key(_ key: String) {
         assert(isObject.last == true && !afterKey, "key(_:) outside an object or twice in a row")
@@ -206,6 +225,18 @@ public struct JSONWriter: Sendable {
 
     /// Copies runs that need no escaping in one append each (most text has none).
     private mutating func appendEscaped(_ utf8: UnsafeBufferPointer<UInt8>) {
+        // Fast path: most text needs no escape at all, so check first and copy it whole.
+        var clean = true
+        for byte in utf8 where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+            clean = false
+            break
+        }
+        if clean {
+            bytes.append(UInt8(ascii: "\""))
+            bytes.append(contentsOf: utf8)
+            bytes.append(UInt8(ascii: "\""))
+            return
+        }
         bytes.append(UInt8(ascii: "\""))
         do {
             var runStart = 0

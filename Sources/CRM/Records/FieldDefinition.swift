@@ -11,6 +11,8 @@ public struct FieldDefinition: Sendable {
     public let filterable: Bool
     /// Usable as `sort=field` / `sort=-field`.
     public let sortable: Bool
+    /// `"name":`, encoded once for rendering.
+    public let encodedKey: [UInt8]
 
     public init(
         _ name: String, column: String? = nil, _ kind: FieldKind, required: Bool = false, writable: Bool = true,
@@ -23,5 +25,6 @@ public struct FieldDefinition: Sendable {
         self.writable = writable
         self.filterable = filterable
         self.sortable = sortable
+        self.encodedKey = JSONWriter.encodedKey(name)
     }
 }

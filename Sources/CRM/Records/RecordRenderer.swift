@@ -8,7 +8,7 @@ public enum RecordRenderer {
     public static func writeFields<R: ColumnReader>(_ schema: RecordSchema, _ row: R, into writer: inout JSONWriter) {
         let positions = row.positions(of: schema.columns, key: schema.table)
         for (offset, field) in schema.fields.enumerated() {
-            writer.key(field.name)
+            writer.key(encoded: field.encodedKey)
             writeField(field, at: positions[offset], row, into: &writer)
         }
     }
