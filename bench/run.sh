@@ -357,10 +357,11 @@ report() {
     bar_line "/healthz at 64 connections" "crm /healthz" "$NGINX_HEALTHZ" 64 80
     bar_line "customer by id at 64" "crm GET /v1/customers/{id}" "$NGINX_CUSTOMER" 64 50
     local p99 
-    p99=$(for row in "${ROWS[@]}"; do IFS='|' read -r n c _ _ q _ _ <<<"$row"; [[ $n == "crm GET /v1/customers/{id}" && $c == 64 ]] && echo "$q"; done)
+    p99=$(for row in "${ROWS[@]}"; do IFS='|' read -r n c _ _ q _ _ <<<"$row"; if [[ $n == "crm GET /v1/customers/{id}" && $c == 64 ]]; then echo "$q"; fi; done)
     [[ -n $p99 ]] && awk -v q="$p99" 'BEGIN { printf "  %-28s %.2f ms (bar <= 2 ms): %s\n", "customer by id p99 at 64", q / 1000, (q <= 2000 ? "met" : "NOT met") }'
     local group=${RPS["$WRITES_GROUP@64"]:-0} single=${RPS["$WRITES_SINGLE@64"]:-0}
-    ((single > 0)) && awk -v g="$group" -v s="$single" 'BEGIN { printf "  %-28s %.1fx one commit per request (bar >= 10x): %s\n", "durable creates at 64", g / s, (g >= 10 * s ? "met" : "NOT met") }'
+    ((single > 0)) || return 0
+    awk -v g="$group" -v s="$single" 'BEGIN { printf "  %-28s %.1fx one commit per request (bar >= 10x): %s\n", "durable creates at 64", g / s, (g >= 10 * s ? "met" : "NOT met") }'
 }
 bar_line() { # LABEL SCENARIO BASELINE CONNS MIN_PERCENT
     local rps=${RPS["$2@$4"]:-} base=${RPS["$3@$4"]:-}

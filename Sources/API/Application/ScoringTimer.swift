@@ -1,7 +1,7 @@
 import Dispatch
 import Synchronization
 
-/// Runs a periodic job on a background queue (customer scoring), first shortly after start;
+/// Runs a periodic job on a background queue (customer scoring), first one interval after start;
 /// stops on shutdown before the database closes.
 ///
 /// `@unchecked Sendable`: the state is a Dispatch timer source, whose schedule, resume and cancel
@@ -24,7 +24,9 @@ final class ScoringTimer: @unchecked Sendable {
 
     func start(every interval: Duration, _ job: @escaping @Sendable () -> Void) {
         let milliseconds = Int(interval.components.seconds * 1000)
-        timer.schedule(deadline: .now() + .milliseconds(200), repeating: .milliseconds(milliseconds), leeway: .seconds(1))
+        // The first run waits one interval: the scores stored by the last run (or by `seed`) are
+        // at most that old, and a start under load is not slowed by a full rescoring.
+        timer.schedule(deadline: .now() + .milliseconds(milliseconds), repeating: .milliseconds(milliseconds), leeway: .seconds(1))
         timer.setEventHandler(handler: job)
         resumeOnce()
     }

@@ -7,8 +7,8 @@ import SQLite
 /// `rank()` among the `n` live customers with a paid order (so ties share a score); recency ranks
 /// the most days since the last paid order lowest. Tier: `vip` for r+f+m ≥ 13, `important` for
 /// ≥ 9, else `standard`, unless `tier_override`. The server runs this every
-/// ``refreshInterval`` and at start, so `rfm`, `tier` and time-driven lifecycle moves lag real
-/// time by at most that interval (docs/architecture.md).
+/// ``refreshInterval``, so `rfm`, `tier` and time-driven lifecycle moves lag real time by at most
+/// that interval plus one run (docs/architecture.md).
 public enum CustomerScoring {
     public static let refreshInterval: Duration = .seconds(300)
 
