@@ -3,16 +3,8 @@ import XCTest
 
 /// Who may read and write customers, `Idempotency-Key` and rate limits on customers
 /// (API.md §1 "Auth", "Roles", "Idempotency", "Rate limits").
-final class CustomerAccessTests: XCTestCase {
-    var server: TestServer!
-    var api: APISession!
+final class CustomerAccessTests: CustomerTestCase {
 
-    override func setUpWithError() throws {
-        server = try TestServer()
-        api = try APISession(server)
-    }
-
-    override func tearDown() { server.stop() }
 
     // MARK: - Auth and roles
 

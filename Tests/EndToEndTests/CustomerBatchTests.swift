@@ -3,16 +3,8 @@ import XCTest
 
 /// `POST /v1/customers/batch` (API.md §2 "customers"): per-record results, one bad record never
 /// rejects the others.
-final class CustomerBatchTests: XCTestCase {
-    var server: TestServer!
-    var api: APISession!
+final class CustomerBatchTests: CustomerTestCase {
 
-    override func setUpWithError() throws {
-        server = try TestServer()
-        api = try APISession(server)
-    }
-
-    override func tearDown() { server.stop() }
 
     private func results(_ reply: RawClient.Reply, file: StaticString = #filePath, line: UInt = #line) throws -> [[String: Any]] {
         XCTAssertEqual(reply.status, 200, reply.text, file: file, line: line)

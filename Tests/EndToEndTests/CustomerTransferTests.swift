@@ -2,16 +2,8 @@ import Foundation
 import XCTest
 
 /// `GET /v1/customers/export` and `POST /v1/customers/import` (API.md §2 "customers").
-final class CustomerTransferTests: XCTestCase {
-    var server: TestServer!
-    var api: APISession!
+final class CustomerTransferTests: CustomerTestCase {
 
-    override func setUpWithError() throws {
-        server = try TestServer()
-        api = try APISession(server)
-    }
-
-    override func tearDown() { server.stop() }
 
     static let csvHeader = [
         "id", "type", "name", "email", "phone", "company", "title", "industry", "country", "region", "city", "company_size", "source",

@@ -4,16 +4,8 @@ import XCTest
 
 /// `PATCH`, `DELETE`, ETags and `PUT /v1/customers/by-external-id/{id}` (API.md §1 "Concurrency",
 /// "Partial update", "Deletes"; §2 "customers").
-final class CustomerUpdateTests: XCTestCase {
-    var server: TestServer!
-    var api: APISession!
+final class CustomerUpdateTests: CustomerTestCase {
 
-    override func setUpWithError() throws {
-        server = try TestServer()
-        api = try APISession(server)
-    }
-
-    override func tearDown() { server.stop() }
 
     private func fetch(_ id: Int) throws -> [String: Any] {
         let reply = try api.get(id)

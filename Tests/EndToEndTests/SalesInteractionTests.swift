@@ -3,16 +3,8 @@ import Foundation
 import XCTest
 
 /// `/v1/interactions`: the five endpoints, enums, references, roles (API.md §2 "interactions").
-final class SalesInteractionTests: XCTestCase {
-    var server: TestServer!
-    var sales: SalesClient!
+final class SalesInteractionTests: SalesTestCase {
 
-    override func setUpWithError() throws {
-        server = try TestServer(clock: SalesTime.clock())
-        sales = try SalesClient(server)
-    }
-
-    override func tearDown() { server.stop() }
 
     func testCreateGetListPatchDelete() throws {
         let customer = try sales.customer("Talker")

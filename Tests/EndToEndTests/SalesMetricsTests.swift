@@ -5,18 +5,8 @@ import XCTest
 /// Customer order metrics and lifecycle stage, kept current by order, interaction and
 /// opportunity writes, and by the scoring job as time passes (API.md §2 customers `metrics`, §3).
 /// "Now" is fixed at 2026-06-01T00:00:00Z.
-final class SalesMetricsTests: XCTestCase {
-    var server: TestServer!
-    var sales: SalesClient!
-    var clock: CRMClock!
+final class SalesMetricsTests: SalesTestCase {
 
-    override func setUpWithError() throws {
-        clock = SalesTime.clock()
-        server = try TestServer(clock: clock)
-        sales = try SalesClient(server)
-    }
-
-    override func tearDown() { server.stop() }
 
     private func assertMetrics(
         _ customer: Int, count: Int, total: Int, first: String?, last: String?, file: StaticString = #filePath, line: UInt = #line

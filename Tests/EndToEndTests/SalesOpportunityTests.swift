@@ -3,18 +3,8 @@ import Foundation
 import XCTest
 
 /// `/v1/opportunities` and their stage history (API.md §2 "opportunities").
-final class SalesOpportunityTests: XCTestCase {
-    var server: TestServer!
-    var sales: SalesClient!
-    var clock: CRMClock!
+final class SalesOpportunityTests: SalesTestCase {
 
-    override func setUpWithError() throws {
-        clock = SalesTime.clock()
-        server = try TestServer(clock: clock)
-        sales = try SalesClient(server)
-    }
-
-    override func tearDown() { server.stop() }
 
     private var adminKeyID: Int { Int(server.application.bootstrapKey!.key.id) }
 

@@ -4,16 +4,8 @@ import XCTest
 
 /// `/v1/orders`: the five endpoints, filters, validation, unique `external_id`, roles
 /// (API.md §1 conventions, §2 "orders").
-final class SalesOrderTests: XCTestCase {
-    var server: TestServer!
-    var sales: SalesClient!
+final class SalesOrderTests: SalesTestCase {
 
-    override func setUpWithError() throws {
-        server = try TestServer(clock: SalesTime.clock())
-        sales = try SalesClient(server)
-    }
-
-    override func tearDown() { server.stop() }
 
     func testCreateDefaultsToPaidWithETagAndLocationThenGetPatchDelete() throws {
         let customer = try sales.customer("Buyer")

@@ -4,16 +4,8 @@ import XCTest
 
 /// `/v1/pipelines`: the default pipeline, admin-only writes, stage validation, removing a stage in
 /// use (API.md §2 "pipelines").
-final class SalesPipelineTests: XCTestCase {
-    var server: TestServer!
-    var sales: SalesClient!
+final class SalesPipelineTests: SalesTestCase {
 
-    override func setUpWithError() throws {
-        server = try TestServer(clock: SalesTime.clock())
-        sales = try SalesClient(server)
-    }
-
-    override func tearDown() { server.stop() }
 
     static var defaultStages: [[String: Any]] { [
         ["key": "qualification", "probability": 10, "closed": false, "won": false],

@@ -8,16 +8,8 @@ import XCTest
 /// customers with a paid order: recency by days since the last paid order, most days first;
 /// frequency by paid orders in the last 365 days, ascending; monetary by paid amount in the last
 /// 365 days, ascending. Tier: vip ≥ 13, important ≥ 9, else standard; `tier_override` wins.
-final class SalesScoringTests: XCTestCase {
-    var server: TestServer!
-    var sales: SalesClient!
+final class SalesScoringTests: SalesTestCase {
 
-    override func setUpWithError() throws {
-        server = try TestServer(clock: SalesTime.clock())
-        sales = try SalesClient(server)
-    }
-
-    override func tearDown() { server.stop() }
 
     struct Expected {
         let name: String

@@ -4,20 +4,8 @@ import XCTest
 
 /// `GET/POST /v1/tickets/{id}/comments` (API.md §2 "tickets"): shape, defaults, the first
 /// public staff comment setting `first_response_at`, validation and pagination.
-final class SupportCommentTests: XCTestCase {
-    var server: TestServer!
-    var clock: CRMClock!
-    var api: SupportSession!
-    var customer = 0
+final class SupportCommentTests: SupportTestCase {
 
-    override func setUpWithError() throws {
-        clock = SupportTime.clock()
-        server = try TestServer(clock: clock)
-        api = try SupportSession(server)
-        customer = try api.customer()
-    }
-
-    override func tearDown() { server?.stop() }
 
     func testCreateReturnsTheCommentWithDefaults() throws {
         let ticket = try api.ticket(customer).supportID

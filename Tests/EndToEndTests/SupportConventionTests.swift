@@ -4,20 +4,8 @@ import XCTest
 
 /// The §1 conventions as the support resources meet them: idempotent POSTs (comments too),
 /// versions and ETags moved by a first response, cursors of the `sla_breached` list, 405s.
-final class SupportConventionTests: XCTestCase {
-    var server: TestServer!
-    var clock: CRMClock!
-    var api: SupportSession!
-    var customer = 0
+final class SupportConventionTests: SupportTestCase {
 
-    override func setUpWithError() throws {
-        clock = SupportTime.clock()
-        server = try TestServer(clock: clock)
-        api = try SupportSession(server)
-        customer = try api.customer()
-    }
-
-    override func tearDown() { server?.stop() }
 
     func testIdempotentCommentIsWrittenOnce() throws {
         let ticket = try api.ticket(customer).supportID

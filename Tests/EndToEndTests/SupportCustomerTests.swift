@@ -4,20 +4,8 @@ import XCTest
 
 /// What tickets and feedback do to their customer (API.md §2, §3): `open_tickets`, `nps_last`,
 /// `csat_avg` current in the same request, and timeline entries.
-final class SupportCustomerTests: XCTestCase {
-    var server: TestServer!
-    var clock: CRMClock!
-    var api: SupportSession!
-    var customer = 0
+final class SupportCustomerTests: SupportTestCase {
 
-    override func setUpWithError() throws {
-        clock = SupportTime.clock()
-        server = try TestServer(clock: clock)
-        api = try SupportSession(server)
-        customer = try api.customer()
-    }
-
-    override func tearDown() { server?.stop() }
 
     func openTickets(_ id: Int? = nil, file: StaticString = #filePath, line: UInt = #line) throws -> Int? {
         try api.metrics(id ?? customer, file: file, line: line)["open_tickets"] as? Int

@@ -4,20 +4,8 @@ import XCTest
 
 /// Feedback (API.md §2 "feedback"): per-kind scores, the forward-only workflow and links to a
 /// ticket or opportunity of the same customer.
-final class SupportFeedbackTests: XCTestCase {
-    var server: TestServer!
-    var clock: CRMClock!
-    var api: SupportSession!
-    var customer = 0
+final class SupportFeedbackTests: SupportTestCase {
 
-    override func setUpWithError() throws {
-        clock = SupportTime.clock()
-        server = try TestServer(clock: clock)
-        api = try SupportSession(server)
-        customer = try api.customer()
-    }
-
-    override func tearDown() { server?.stop() }
 
     func testCreateDefaultsAndRoundTrip() throws {
         let reply = try api.send(

@@ -4,23 +4,11 @@ import XCTest
 
 /// SLA due times, the pause rule, read-time breach flags and the `sla_breached` filter
 /// (API.md §2 "tickets"; rule in `TicketService`'s doc comment), all on a fixed clock.
-final class SupportSLATests: XCTestCase {
-    var server: TestServer!
-    var clock: CRMClock!
-    var api: SupportSession!
-    var customer = 0
+final class SupportSLATests: SupportTestCase {
 
     /// The default policies: priority → (first response, resolution) minutes.
     static let defaults: [String: (Int64, Int64)] = ["urgent": (60, 240), "high": (240, 1440), "normal": (480, 4320), "low": (1440, 10080)]
 
-    override func setUpWithError() throws {
-        clock = SupportTime.clock()
-        server = try TestServer(clock: clock)
-        api = try SupportSession(server)
-        customer = try api.customer()
-    }
-
-    override func tearDown() { server?.stop() }
 
     /// Moves the clock to `time` plus `minutes` and `milliseconds`.
     func setClock(_ time: Timestamp, minutes: Int64 = 0, milliseconds: Int64 = 0) {

@@ -4,22 +4,10 @@ import XCTest
 
 /// The ticket status machine (API.md §2 "tickets"): allowed moves, refused moves (409),
 /// `closed` final, `solved_at` / `closed_at`.
-final class SupportTicketStatusTests: XCTestCase {
-    var server: TestServer!
-    var clock: CRMClock!
-    var api: SupportSession!
-    var customer = 0
+final class SupportTicketStatusTests: SupportTestCase {
 
     static let statuses = ["new", "open", "pending", "on_hold", "solved", "closed"]
 
-    override func setUpWithError() throws {
-        clock = SupportTime.clock()
-        server = try TestServer(clock: clock)
-        api = try SupportSession(server)
-        customer = try api.customer()
-    }
-
-    override func tearDown() { server?.stop() }
 
     /// Whether API.md allows `from` → `to` (from ≠ to).
     static func allowed(_ from: String, _ to: String) -> Bool {
