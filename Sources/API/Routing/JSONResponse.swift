@@ -34,17 +34,9 @@ enum JSONResponse {
 
     /// The list envelope of API.md §1: `{"data":[…],"has_more":…,"next_cursor":…}`.
     static func list<Item>(_ items: [Item], nextCursor: String?, _ writeItem: (inout JSONWriter, Item) -> Void) -> Response {
-        make { writer in
-            writer.beginObject()
-            writer.key("data")
-            writer.beginArray()
+        list { writer in
             for item in items { writeItem(&writer, item) }
-            writer.endArray()
-            writer.key("has_more")
-            writer.bool(nextCursor != nil)
-            writer.key("next_cursor")
-            if let nextCursor { writer.string(nextCursor) } else { writer.null() }
-            writer.endObject()
+            return nextCursor
         }
     }
 }
