@@ -43,8 +43,12 @@ enum ProblemRenderer {
         return Response(status: error.status, headers: headers, body: writer.bytes)
     }
 
-    /// The renderer the HTTP server uses for errors it raises itself.
+    /// The renderer the HTTP server uses for errors it raises itself (parse errors, 408, the
+    /// shutdown 503). They may answer requests under `/v1`, which all say `Vary: Origin`.
     static let forServer: Server.ErrorRenderer = { status, detail, requestID in
-        response(.protocolError(status: status, detail: detail), requestID: requestID)
+        var problem = response(.protocolError(status: status, detail: detail), requestID: requestID)
+        problem.headers.append(("Vary", "Origin"))
+        if status == 503 { problem.headers.append(("Retry-After", "1")) }
+        return problem
     }
 }
