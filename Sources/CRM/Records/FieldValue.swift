@@ -142,6 +142,10 @@ extension FieldValue {
 extension String {
     /// Without surrounding white space (including full-width spaces and newlines).
     public func trimmingWhitespace() -> String {
+        // Fast path: text that starts and ends with a visible ASCII byte needs no trimming.
+        if let first = utf8.first, let last = utf8.last, first > 0x20, first < 0x7F, last > 0x20, last < 0x7F {
+            return self
+        }
         var scalars = Substring(self).unicodeScalars[...]
         while let first = scalars.first, first.properties.isWhitespace { scalars = scalars.dropFirst() }
         while let last = scalars.last, last.properties.isWhitespace { scalars = scalars.dropLast() }

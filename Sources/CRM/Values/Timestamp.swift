@@ -63,17 +63,37 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
         let millisecondOfDay = millisecondsSinceEpoch - days * Self.millisecondsPerDay
         let date = CalendarDate(daysSinceEpoch: days)
         let secondOfDay = millisecondOfDay / 1000
-        var text = date.description
-        text += "T"
-        text += CalendarDate.padded(secondOfDay / 3600, width: 2)
-        text += ":"
-        text += CalendarDate.padded(secondOfDay / 60 % 60, width: 2)
-        text += ":"
-        text += CalendarDate.padded(secondOfDay % 60, width: 2)
-        text += "."
-        text += CalendarDate.padded(millisecondOfDay % 1000, width: 3)
-        text += "Z"
-        return text
+        guard (1...9999).contains(date.year) else {
+            // Outside RFC 3339's four-digit years (only reachable by arithmetic): spelled out plainly.
+            return "\(date.description)T\(CalendarDate.padded(secondOfDay / 3600, width: 2)):"
+                + "\(CalendarDate.padded(secondOfDay / 60 % 60, width: 2)):\(CalendarDate.padded(secondOfDay % 60, width: 2))."
+                + "\(CalendarDate.padded(millisecondOfDay % 1000, width: 3))Z"
+        }
+        // Formatted into a fixed 24-byte buffer: every write stores timestamps, so this is hot.
+        return String(unsafeUninitializedCapacity: 24) { buffer in
+            func put(_ value: Int, at offset: Int, width: Int) {
+                var remaining = value
+                for position in stride(from: offset + width - 1, through: offset, by: -1) {
+                    buffer[position] = UInt8(ascii: "0") + UInt8(remaining % 10)
+                    remaining /= 10
+                }
+            }
+            put(date.year, at: 0, width: 4)
+            buffer[4] = UInt8(ascii: "-")
+            put(date.month, at: 5, width: 2)
+            buffer[7] = UInt8(ascii: "-")
+            put(date.day, at: 8, width: 2)
+            buffer[10] = UInt8(ascii: "T")
+            put(Int(secondOfDay / 3600), at: 11, width: 2)
+            buffer[13] = UInt8(ascii: ":")
+            put(Int(secondOfDay / 60 % 60), at: 14, width: 2)
+            buffer[16] = UInt8(ascii: ":")
+            put(Int(secondOfDay % 60), at: 17, width: 2)
+            buffer[19] = UInt8(ascii: ".")
+            put(Int(millisecondOfDay % 1000), at: 20, width: 3)
+            buffer[23] = UInt8(ascii: "Z")
+            return 24
+        }
     }
 
     public var description: String { rfc3339 }
