@@ -50,6 +50,14 @@ public enum EmailAddress {
             local.first != ".", local.last != ".", !local.contains("..")
         else { return false }
         for scalar in local.unicodeScalars {
+            if scalar.isASCII {
+                // ASCII (nearly every address): control, space, DEL and the specials, without
+                // Unicode property lookups, which cost far more.
+                switch scalar.value {
+                case 0...0x20, 0x7F, 0x28, 0x29, 0x3C, 0x3E, 0x5B, 0x5D, 0x3A, 0x3B, 0x2C, 0x5C, 0x22: return false
+                default: continue
+                }
+            }
             if scalar.properties.isWhitespace || scalar.properties.generalCategory == .control
                 || quotedSpecials.contains(scalar)
             {
@@ -70,7 +78,9 @@ public enum EmailAddress {
                 return false
             }
         }
-        return labels.last!.unicodeScalars.contains { $0.properties.isAlphabetic }
+        return labels.last!.unicodeScalars.contains { scalar in
+            scalar.isASCII ? (0x61...0x7A).contains(scalar.value | 0x20) : scalar.properties.isAlphabetic
+        }
     }
 
     /// ASCII letters, digits and `-`, or a non-ASCII letter, mark or digit (IDN).
