@@ -1,9 +1,10 @@
+import CLinux
+import Foundation
+import Synchronization
+
 #if canImport(Glibc)
     import Glibc
 #endif
-import Foundation
-import Synchronization
-import CLinux
 
 /// Something registered with an ``EventLoop`` that reacts to readiness of its descriptor.
 ///

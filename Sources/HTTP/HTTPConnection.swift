@@ -1,8 +1,9 @@
+import CLinux
+import Dispatch
+
 #if canImport(Glibc)
     import Glibc
 #endif
-import CLinux
-import Dispatch
 
 /// One client connection's whole life, confined to the event loop that accepted it.
 ///
@@ -347,7 +348,8 @@ final class HTTPConnection: EventSource {
         core.configuration.metrics.recordRequest(route: "unmatched", status: status, seconds: seconds)
         if core.configuration.accessLog {
             AccessLog.append(
-                requestID: requestID, method: nil, route: nil, status: status, seconds: seconds, into: &loop.logBuffer, clock: &loop.logClock)
+                requestID: requestID, method: nil, route: nil, status: status, seconds: seconds, into: &loop.logBuffer,
+                clock: &loop.logClock)
         }
         state = .closing
     }

@@ -1,7 +1,8 @@
+import CLinux
+
 #if canImport(Glibc)
     import Glibc
 #endif
-import CLinux
 
 /// The listening socket's presence on one loop. Every loop registers the same socket with
 /// `EPOLLEXCLUSIVE`, so the kernel wakes one loop per arriving connection and the accepted

@@ -21,7 +21,9 @@ enum ResponseEncoder {
     private static let keepAliveLine = Array("\r\nConnection: keep-alive".utf8)
     private static let statusLines: [Int: [UInt8]] = {
         var lines: [Int: [UInt8]] = [:]
-        for status in [100, 200, 201, 202, 204, 304, 400, 401, 403, 404, 405, 408, 409, 412, 413, 414, 415, 417, 422, 429, 431, 500, 501, 503, 505] {
+        for status in [
+            100, 200, 201, 202, 204, 304, 400, 401, 403, 404, 405, 408, 409, 412, 413, 414, 415, 417, 422, 429, 431, 500, 501, 503, 505,
+        ] {
             lines[status] = Array("\(status) \(ReasonPhrase.of(status))".utf8)
         }
         return lines
@@ -101,8 +103,12 @@ enum ResponseEncoder {
             output.append(UInt8(ascii: "0"))
             return
         }
-        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var digits:
+            (
+                UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                UInt8, UInt8, UInt8
+            ) =
+                (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
         var remaining = value
         var count = 0
         withUnsafeMutableBytes(of: &digits) { buffer in

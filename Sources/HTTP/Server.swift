@@ -1,8 +1,9 @@
+import Dispatch
+import Synchronization
+
 #if canImport(Glibc)
     import Glibc
 #endif
-import Dispatch
-import Synchronization
 
 /// The HTTP/1.1 server: binds, runs the event loops, and shuts down gracefully.
 ///
@@ -85,7 +86,8 @@ public final class Server: Sendable {
 
     /// The default renderer: an RFC 9457 problem with the status and detail.
     public static let plainProblem: ErrorRenderer = { status, detail, requestID in
-        let body = "{\"type\":\"about:blank\",\"title\":\"\(ReasonPhrase.of(status))\",\"status\":\(status),"
+        let body =
+            "{\"type\":\"about:blank\",\"title\":\"\(ReasonPhrase.of(status))\",\"status\":\(status),"
             + "\"detail\":\"\(AccessLog.jsonEscaped(detail))\",\"request_id\":\"\(requestID)\"}"
         return Response(status: status, headers: [("Content-Type", "application/problem+json")], body: Array(body.utf8))
     }

@@ -19,7 +19,8 @@ public struct Migration: Sendable, Hashable {
     /// version, an underscore, a name of ASCII letters, digits, `_` or `-`. Anything else
     /// throws, so a misnamed file is an error at start-up rather than a skipped migration.
     public init(file: String, sql: String) throws {
-        let fileName = file.split(separator: "/", omittingEmptySubsequences: false).last
+        let fileName =
+            file.split(separator: "/", omittingEmptySubsequences: false).last
             .map(String.init) ?? file
         guard fileName.hasSuffix(".sql") else { throw MigrationError.malformedFileName(file) }
         let stem = fileName.dropLast(4)

@@ -5,8 +5,6 @@ import Foundation
 
 // crm-server: command line, configuration, wiring, signals (DESIGN.md).
 
-
-
 func fail(_ message: String, code: Int32 = 1) -> Never {
     FileHandle.standardError.write(Data("crm-server: \(message)\n".utf8))
     exit(code)

@@ -99,7 +99,8 @@ final class CSVTests: XCTestCase {
     }
 
     func testByteOrderMarkIsSkipped() {
-        XCTAssertEqual(read([0xEF, 0xBB, 0xBF] + Array("name,email\r\n张伟,zw@example.cn\r\n".utf8)), [["name", "email"], ["张伟", "zw@example.cn"]])
+        XCTAssertEqual(
+            read([0xEF, 0xBB, 0xBF] + Array("name,email\r\n张伟,zw@example.cn\r\n".utf8)), [["name", "email"], ["张伟", "zw@example.cn"]])
         XCTAssertEqual(read([0xEF, 0xBB, 0xBF]), [])
         XCTAssertEqual(read("a,\u{FEFF}b"), [["a", "\u{FEFF}b"]], "only a leading BOM is special")
     }
@@ -195,15 +196,16 @@ final class CSVTests: XCTestCase {
     func testARowOfManyFieldsAndManyRowsRoundTrip() {
         var rows: [[String]] = []
         for index in 0..<300 {
-            rows.append((0..<12).map { column in
-                switch (index + column) % 5 {
-                case 0: return "plain\(index)"
-                case 1: return "with, comma \(column)"
-                case 2: return "多行\n文本\(index)"
-                case 3: return "\"\(column)\""
-                default: return ""
-                }
-            })
+            rows.append(
+                (0..<12).map { column in
+                    switch (index + column) % 5 {
+                    case 0: return "plain\(index)"
+                    case 1: return "with, comma \(column)"
+                    case 2: return "多行\n文本\(index)"
+                    case 3: return "\"\(column)\""
+                    default: return ""
+                    }
+                })
         }
         XCTAssertEqual(read(write(rows)), rows)
         XCTAssertEqual(read([0xEF, 0xBB, 0xBF] + write(rows)), rows, "with a BOM as spreadsheets write it")
@@ -213,7 +215,9 @@ final class CSVTests: XCTestCase {
 
     func testHeaderIsIDThenWritableFieldsThenReadOnlyColumns() {
         XCTAssertEqual(CustomerCSV.header.first, "id")
-        XCTAssertEqual(Array(CustomerCSV.header.dropFirst().prefix(CustomerCSV.writableColumns.count)), CustomerSchema.schema.writableFields.map(\.name))
+        XCTAssertEqual(
+            Array(CustomerCSV.header.dropFirst().prefix(CustomerCSV.writableColumns.count)),
+            CustomerSchema.schema.writableFields.map(\.name))
         XCTAssertEqual(Array(CustomerCSV.header.suffix(5)), ["lifecycle_stage", "tier", "loyalty_points", "created_at", "updated_at"])
         XCTAssertEqual(Set(CustomerCSV.header).count, CustomerCSV.header.count, "no column twice")
         XCTAssertNoThrow(try CustomerCSV.validateHeader(CustomerCSV.header), "an export's header imports")
@@ -244,7 +248,10 @@ final class CSVTests: XCTestCase {
 
     func testCellsBecomeTheSingleRecordJSON() {
         let header = ["id", "type", "name", "email", "marketing_opt_in", "tags", "attributes", "tier", "created_at", "city"]
-        let cells = ["17", "person", "张伟", "zw@example.cn", "yes", "[\"vip\",\"重点客户\"]", "{\"wechat\":\"zw88\",\"score\":3}", "vip", "2026-01-01T00:00:00.000Z", ""]
+        let cells = [
+            "17", "person", "张伟", "zw@example.cn", "yes", "[\"vip\",\"重点客户\"]", "{\"wechat\":\"zw88\",\"score\":3}", "vip",
+            "2026-01-01T00:00:00.000Z", "",
+        ]
         let object = CustomerCSV.object(header: header, cells: cells)
         XCTAssertEqual(
             object,
@@ -256,7 +263,10 @@ final class CSVTests: XCTestCase {
     }
 
     func testBooleanCells() {
-        for (text, expected) in [("true", JSONValue.bool(true)), ("TRUE", true), ("1", true), ("yes", true), ("Yes", true), ("false", false), ("0", false), ("no", false), ("NO", false)] {
+        for (text, expected) in [
+            ("true", JSONValue.bool(true)), ("TRUE", true), ("1", true), ("yes", true), ("Yes", true), ("false", false), ("0", false),
+            ("no", false), ("NO", false),
+        ] {
             XCTAssertEqual(CustomerCSV.object(header: ["marketing_opt_in"], cells: [text])["marketing_opt_in"], expected, text)
         }
         // Anything else stays text, so validation reports it as the wrong type.
@@ -300,7 +310,9 @@ final class CSVTests: XCTestCase {
             ).objectValue)
         let changes = try RecordInput.parse(body, schema: CustomerSchema.schema, mode: .create)
         let service = CustomerService(baseCurrency: "CNY")
-        let row = try database.writeAndWait { try service.create($0, changes, actor: nil, now: Timestamp(rfc3339: "2026-11-23T08:00:00.000Z")!) }
+        let row = try database.writeAndWait {
+            try service.create($0, changes, actor: nil, now: Timestamp(rfc3339: "2026-11-23T08:00:00.000Z")!)
+        }
 
         let cells = CustomerCSV.cells(row)
         XCTAssertEqual(cells.count, CustomerCSV.header.count)

@@ -57,7 +57,8 @@ final class CursorCodecTests: XCTestCase {
             // Two substitutes per position: a neighbour in the alphabet and a far one.
             let original = cursor[index]
             let position = alphabet.firstIndex(of: original) ?? 0
-            for substitute in [alphabet[(position + 1) % alphabet.count], alphabet[(position + 32) % alphabet.count]] where substitute != original {
+            for substitute in [alphabet[(position + 1) % alphabet.count], alphabet[(position + 32) % alphabet.count]]
+            where substitute != original {
                 var altered = cursor
                 altered[index] = substitute
                 assertRejected(String(altered), "character \(index) \(original)→\(substitute)")
@@ -82,7 +83,9 @@ final class CursorCodecTests: XCTestCase {
 
     func testACursorOfAnotherScopeIsRejected() {
         let cursor = codec.encode([.string("Acme"), 42], scope: "customers?sort=name")
-        for other in ["customers?sort=-name", "customers?", "orders?sort=name", "customers?country=CN&sort=name", "customers?sort=name ", ""] {
+        for other in [
+            "customers?sort=-name", "customers?", "orders?sort=name", "customers?country=CN&sort=name", "customers?sort=name ", "",
+        ] {
             assertRejected(cursor, scope: other, other)
         }
         XCTAssertNoThrow(try codec.decode(cursor, scope: "customers?sort=name"))
@@ -96,8 +99,10 @@ final class CursorCodecTests: XCTestCase {
 
     func testGarbageIsRejected() {
         let garbage = [
-            "", ".", "..", "abc", "abc.def", "a.b.c", "!!!.???", "eyJ4IjoxfQ", "eyJ4IjoxfQ.", ".eyJ4IjoxfQ", "WzEsMl0.AAAAAAAAAAAAAAAAAAAAAA",
-            "张伟.张伟", "%20.%20", "null", "0", String(repeating: "A", count: 5000), String(repeating: "A", count: 100) + "." + String(repeating: "A", count: 22),
+            "", ".", "..", "abc", "abc.def", "a.b.c", "!!!.???", "eyJ4IjoxfQ", "eyJ4IjoxfQ.", ".eyJ4IjoxfQ",
+            "WzEsMl0.AAAAAAAAAAAAAAAAAAAAAA",
+            "张伟.张伟", "%20.%20", "null", "0", String(repeating: "A", count: 5000),
+            String(repeating: "A", count: 100) + "." + String(repeating: "A", count: 22),
             "WzEsMl0=.AAAAAAAAAAAAAAAAAAAAAA", " WzEsMl0.AAAAAAAAAAAAAAAAAAAAAA", "\u{0}",
         ]
         for cursor in garbage {
@@ -120,7 +125,10 @@ final class CursorCodecTests: XCTestCase {
 
     func testListCursorContinuesTheSameListWhateverTheParameterOrderAndLimit() throws {
         let cursor = try nextCursor("sort=name&country=CN&limit=2", key: .text("Acme"), id: 42)
-        for query in ["sort=name&country=CN&limit=2&cursor=\(cursor)", "cursor=\(cursor)&country=CN&sort=name", "country=CN&sort=name&limit=200&cursor=\(cursor)"] {
+        for query in [
+            "sort=name&country=CN&limit=2&cursor=\(cursor)", "cursor=\(cursor)&country=CN&sort=name",
+            "country=CN&sort=name&limit=200&cursor=\(cursor)",
+        ] {
             let request = try parameters(query).request
             XCTAssertEqual(request.after?.key, .text("Acme"), query)
             XCTAssertEqual(request.after?.id, 42, query)
@@ -134,7 +142,8 @@ final class CursorCodecTests: XCTestCase {
         let cursor = try nextCursor("sort=name&country=CN", key: .text("Acme"), id: 42)
         let others = [
             "sort=-name&country=CN", "sort=created_at&country=CN", "country=CN", "sort=name", "sort=name&country=DE",
-            "sort=name&country=CN,DE", "sort=name&country=CN&type=person", "sort=name&country=CN&q=acme", "sort=name&country=CN&include_deleted=true",
+            "sort=name&country=CN,DE", "sort=name&country=CN&type=person", "sort=name&country=CN&q=acme",
+            "sort=name&country=CN&include_deleted=true",
         ]
         for query in others {
             do {

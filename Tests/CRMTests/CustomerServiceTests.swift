@@ -56,7 +56,9 @@ final class CustomerServiceTests: XCTestCase {
         try database.writeAndWait { try service.delete($0, id: id, ifMatch: ifMatch, actor: 9, now: now) }
     }
 
-    private func upsert(_ key: CustomerService.UpsertKey, _ json: String, now: Timestamp = t0.adding(seconds: 30)) throws -> (row: Row, created: Bool) {
+    private func upsert(_ key: CustomerService.UpsertKey, _ json: String, now: Timestamp = t0.adding(seconds: 30)) throws -> (
+        row: Row, created: Bool
+    ) {
         let changes = try parseChanges(json, mode: .patch)
         return try database.writeAndWait { try service.upsert($0, key: key, changes, actor: 9, now: now) }
     }
@@ -184,7 +186,8 @@ final class CustomerServiceTests: XCTestCase {
         // RecordChanges built by hand (batch and import paths) are checked again by the service.
         let changes = RecordChanges()
         let error = crmError { try self.database.writeAndWait { _ = try service.create($0, changes, actor: nil, now: t0) } }
-        XCTAssertEqual(error, .validation([FieldIssue("type", "required", "type is required"), FieldIssue("name", "required", "name is required")]))
+        XCTAssertEqual(
+            error, .validation([FieldIssue("type", "required", "type is required"), FieldIssue("name", "required", "name is required")]))
         XCTAssertEqual(try count("customers"), 0)
     }
 
@@ -214,7 +217,9 @@ final class CustomerServiceTests: XCTestCase {
     func testUpdateReplacesTagsAndTheirIndexRows() throws {
         let created = try create("{\"type\":\"person\",\"name\":\"Ann\",\"tags\":[\"vip\",\"trial\"]}")
         try update(id(created), "{\"tags\":[\"partner\"]}")
-        XCTAssertEqual(try query("SELECT tag FROM customer_tags WHERE customer_id = ?", [.integer(id(created))]).compactMap { $0.string(0) }, ["partner"])
+        XCTAssertEqual(
+            try query("SELECT tag FROM customer_tags WHERE customer_id = ?", [.integer(id(created))]).compactMap { $0.string(0) },
+            ["partner"])
         try update(id(created), "{\"tags\":null}")
         XCTAssertEqual(try count("customer_tags"), 0)
         XCTAssertEqual(try get(id(created))?.string("tags"), "[]")
@@ -236,7 +241,9 @@ final class CustomerServiceTests: XCTestCase {
         XCTAssertEqual(raw.string("name"), "张伟", "the row is kept")
         XCTAssertEqual(try count("customer_tags"), 0)
         XCTAssertEqual(try count("customers_fts"), 0)
-        let actions: [() throws -> Void] = [{ try self.delete(self.id(created)) }, { _ = try self.update(self.id(created), "{\"name\":\"x\"}") }]
+        let actions: [() throws -> Void] = [
+            { try self.delete(self.id(created)) }, { _ = try self.update(self.id(created), "{\"name\":\"x\"}") },
+        ]
         for action in actions {
             guard let error = crmError(action) else { continue }
             guard case .notFound = error else { XCTFail("\(error)"); continue }
@@ -444,7 +451,10 @@ final class CustomerServiceTests: XCTestCase {
         }
         // Metrics are server-owned: set them directly, with ties and NULLs.
         let spent: [Int64] = [500, 0, 1200, 500, 0, 99, 1200, 500, 0, 30]
-        let lastOrder: [String?] = ["2026-03-01T00:00:00.000Z", nil, "2026-01-01T00:00:00.000Z", nil, "2026-03-01T00:00:00.000Z", "2025-12-31T23:59:59.999Z", nil, "2026-03-01T00:00:00.000Z", "2026-02-01T00:00:00.000Z", nil]
+        let lastOrder: [String?] = [
+            "2026-03-01T00:00:00.000Z", nil, "2026-01-01T00:00:00.000Z", nil, "2026-03-01T00:00:00.000Z", "2025-12-31T23:59:59.999Z", nil,
+            "2026-03-01T00:00:00.000Z", "2026-02-01T00:00:00.000Z", nil,
+        ]
         let pairs = Array(zip(ids, zip(spent, lastOrder)))
         try database.writeAndWait { connection in
             for (id, (total, last)) in pairs {
@@ -481,12 +491,15 @@ final class CustomerServiceTests: XCTestCase {
     func testEverySortOrderWalksEveryRowOnceInOrder() throws {
         let all = try seedForLists()
         let sorts = ["id", "name", "created_at", "updated_at", "metrics.total_spent", "metrics.last_order_at"]
-        XCTAssertEqual(Set(sorts), Set(CustomerSchema.listFields.filter { $0.sortExpression != nil }.map(\.name)), "every sortable field is tested")
+        XCTAssertEqual(
+            Set(sorts), Set(CustomerSchema.listFields.filter { $0.sortExpression != nil }.map(\.name)), "every sortable field is tested")
         for sort in sorts {
             for descending in [false, true] {
                 let expected = try expectedOrder(sort: sort, descending: descending)
                 XCTAssertEqual(Set(expected), Set(all))
-                XCTAssertEqual(try ids(listRequest(sort: sort, descending: descending, limit: 200)), expected, "one page, sort=\(descending ? "-" : "")\(sort)")
+                XCTAssertEqual(
+                    try ids(listRequest(sort: sort, descending: descending, limit: 200)), expected,
+                    "one page, sort=\(descending ? "-" : "")\(sort)")
                 for limit in [1, 2, 3, 4, 7] {
                     let walked = try walk(listRequest(sort: sort, descending: descending, limit: limit))
                     XCTAssertEqual(walked, expected, "pages of \(limit), sort=\(descending ? "-" : "")\(sort)")

@@ -314,7 +314,8 @@ final class RecordInputTests: XCTestCase {
     }
 
     func testAttributesTakeScalarValuesOnly() {
-        let changes = parse("{\"name\":\"ok\",\"attributes\":{\"segment\":\"gold\",\"score\":7,\"ratio\":0.5,\"vip\":true,\"gone\":null}}", mode: .create)
+        let changes = parse(
+            "{\"name\":\"ok\",\"attributes\":{\"segment\":\"gold\",\"score\":7,\"ratio\":0.5,\"vip\":true,\"gone\":null}}", mode: .create)
         XCTAssertEqual(storedJSON(changes, "attributes"), ["segment": "gold", "score": 7, "ratio": 0.5, "vip": true, "gone": nil])
         assertRefused("attributes", "[]", code: "invalid_type")
         assertRefused("attributes", "\"a=b\"", code: "invalid_type")
@@ -424,9 +425,12 @@ final class RecordInputTests: XCTestCase {
         XCTAssertEqual(codes("{\"items\":[{\(item)},{\(item),\"color\":\"red\"}]}", mode: .patch), ["items[1].color:unknown_field"])
         XCTAssertEqual(codes("{\"items\":[{\"name\":\" \",\"quantity\":1,\"unit_amount\":1}]}", mode: .patch), ["items[0].name:required"])
         XCTAssertEqual(codes("{\"items\":[{\"quantity\":1,\"unit_amount\":1}]}", mode: .patch), ["items[0].name:required"])
-        XCTAssertEqual(codes("{\"items\":[{\"name\":\"a\",\"quantity\":-1,\"unit_amount\":1}]}", mode: .patch), ["items[0].quantity:out_of_range"])
-        XCTAssertEqual(codes("{\"items\":[{\"name\":\"a\",\"quantity\":1.5,\"unit_amount\":1}]}", mode: .patch), ["items[0].quantity:out_of_range"])
-        XCTAssertEqual(codes("{\"items\":[{\"name\":\"a\",\"quantity\":1,\"unit_amount\":-5}]}", mode: .patch), ["items[0].unit_amount:out_of_range"])
+        XCTAssertEqual(
+            codes("{\"items\":[{\"name\":\"a\",\"quantity\":-1,\"unit_amount\":1}]}", mode: .patch), ["items[0].quantity:out_of_range"])
+        XCTAssertEqual(
+            codes("{\"items\":[{\"name\":\"a\",\"quantity\":1.5,\"unit_amount\":1}]}", mode: .patch), ["items[0].quantity:out_of_range"])
+        XCTAssertEqual(
+            codes("{\"items\":[{\"name\":\"a\",\"quantity\":1,\"unit_amount\":-5}]}", mode: .patch), ["items[0].unit_amount:out_of_range"])
         XCTAssertEqual(codes("{\"items\":[{\"name\":\"a\",\"quantity\":1}]}", mode: .patch), ["items[0].unit_amount:out_of_range"])
         XCTAssertEqual(codes("{\"items\":[{\(item),\"sku\":7}]}", mode: .patch), ["items[0].sku:invalid_type"])
         let many = Array(repeating: "{\(item)}", count: 501).joined(separator: ",")

@@ -74,7 +74,8 @@ final class SearchDocumentTests: XCTestCase {
             Self.zhangWei: Document(name: "张伟", email: "zw@example.cn", tags: ["重点客户"]),
             Self.acme: Document(name: "Acme Ltd", email: "info@acme.example.com", company: "Acme Ltd", tags: ["vip"]),
             Self.huaxin: Document(name: "王芳", company: "华信科技有限公司"),
-            Self.sarah: Document(name: "Sarah Clark", email: "sarah.clark@globex.example.com", phone: "+1 415-555-0199", company: "Globex Inc"),
+            Self.sarah: Document(
+                name: "Sarah Clark", email: "sarah.clark@globex.example.com", phone: "+1 415-555-0199", company: "Globex Inc"),
             Self.liNa: Document(name: "李娜", phone: "+86 138-0013-8000"),
             Self.kimTokyo: Document(name: "김민수", company: "東京タワー株式会社"),
             Self.mueller: Document(name: "Jürgen Müller", email: "j.mueller@example.de"),
@@ -152,7 +153,8 @@ final class SearchDocumentTests: XCTestCase {
             }
             XCTAssertFalse(inQuotes, "balanced quotes in \(match.debugDescription)")
             let operators = outside.replacingOccurrences(of: "*", with: " ").split(separator: " ")
-            XCTAssertTrue(operators.allSatisfy { $0 == "AND" }, "only AND outside phrases: \(match.debugDescription) for \(q.debugDescription)")
+            XCTAssertTrue(
+                operators.allSatisfy { $0 == "AND" }, "only AND outside phrases: \(match.debugDescription) for \(q.debugDescription)")
         }
     }
 

@@ -54,7 +54,8 @@ final class AuthTests: XCTestCase {
             let client = try server.client()
             XCTAssertEqual(try client.request("GET", "/v1/api-keys", headers: bearer(key)).status, 403, role)
             XCTAssertEqual(
-                try client.request("POST", "/v1/api-keys", headers: bearer(key), body: "{\"name\":\"x\",\"role\":\"admin\"}").status, 403, role)
+                try client.request("POST", "/v1/api-keys", headers: bearer(key), body: "{\"name\":\"x\",\"role\":\"admin\"}").status, 403,
+                role)
             XCTAssertEqual(try client.request("DELETE", "/v1/api-keys/1", headers: bearer(key)).status, 403, role)
         }
     }

@@ -171,7 +171,8 @@ final class ConnectionTests: XCTestCase {
         try client.send(
             "POST /v1/api-keys HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(server.adminKey)\r\n"
                 + "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
-                + "\(String(first.utf8.count, radix: 16));ext=1\r\n\(first)\r\n\(String(rest.utf8.count, radix: 16))\r\n\(rest)\r\n0\r\nX-Trailer: t\r\n\r\n")
+                + "\(String(first.utf8.count, radix: 16));ext=1\r\n\(first)\r\n\(String(rest.utf8.count, radix: 16))\r\n\(rest)\r\n0\r\nX-Trailer: t\r\n\r\n"
+        )
         let reply = try client.readResponse()
         XCTAssertEqual(reply.status, 201)
         XCTAssertEqual(try reply.json()["name"] as? String, "chunky")

@@ -5,7 +5,6 @@ import XCTest
 /// (API.md §1 "Auth", "Roles", "Idempotency", "Rate limits").
 final class CustomerAccessTests: CustomerTestCase {
 
-
     // MARK: - Auth and roles
 
     func testNoKeyIs401OnEveryCustomerEndpoint() throws {
@@ -55,7 +54,8 @@ final class CustomerAccessTests: CustomerTestCase {
             XCTAssertEqual(try session.send("PATCH", "/v1/customers/\(id)", json: ["title": role]).status, 200, role)
             XCTAssertEqual(try session.send("PUT", "/v1/customers/by-external-id/by-\(role)", json: ["city": "Paris"]).status, 200, role)
             let batch = try session.send(
-                "POST", "/v1/customers/batch", json: ["upsert_by": "external_id", "records": [["external_id": "by-\(role)", "owner": role]]])
+                "POST", "/v1/customers/batch",
+                json: ["upsert_by": "external_id", "records": [["external_id": "by-\(role)", "owner": role]]])
             XCTAssertEqual(batch.status, 200, role)
             XCTAssertEqual(try session.get(id).json()["owner"] as? String, role)
             XCTAssertEqual(try session.list().ids.contains(id), true, role)

@@ -5,7 +5,6 @@ import XCTest
 /// rejects the others.
 final class CustomerBatchTests: CustomerTestCase {
 
-
     private func results(_ reply: RawClient.Reply, file: StaticString = #filePath, line: UInt = #line) throws -> [[String: Any]] {
         XCTAssertEqual(reply.status, 200, reply.text, file: file, line: line)
         return try XCTUnwrap(try reply.json()["results"] as? [[String: Any]], file: file, line: line)
@@ -84,7 +83,10 @@ final class CustomerBatchTests: CustomerTestCase {
         let created = try results(
             try api.send(
                 "POST", "/v1/customers/batch",
-                json: ["upsert_by": "external_id", "records": [["external_id": "attr-1", "type": "person", "name": "Attr", "attributes": attributes]]]))
+                json: [
+                    "upsert_by": "external_id",
+                    "records": [["external_id": "attr-1", "type": "person", "name": "Attr", "attributes": attributes]],
+                ]))
         let id = try XCTUnwrap(created.first?["id"] as? Int)
         XCTAssertEqual(created.first?["status"] as? Int, 201)
         XCTAssertEqual(

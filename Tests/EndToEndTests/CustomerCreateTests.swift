@@ -63,7 +63,8 @@ final class CustomerCreateTests: XCTestCase {
         XCTAssertTrue(
             ["lead", "prospect", "customer", "repeat", "loyal", "at_risk", "churned"].contains(body["lifecycle_stage"] as? String ?? ""),
             "lifecycle_stage: \(String(describing: body["lifecycle_stage"]))")
-        XCTAssertTrue(["standard", "important", "vip"].contains(body["tier"] as? String ?? ""), "tier: \(String(describing: body["tier"]))")
+        XCTAssertTrue(
+            ["standard", "important", "vip"].contains(body["tier"] as? String ?? ""), "tier: \(String(describing: body["tier"]))")
         XCTAssertEqual(body["loyalty_points"] as? Int, 0)
         XCTAssertTrue(isTimestamp(body["created_at"]), "created_at: \(String(describing: body["created_at"]))")
         XCTAssertTrue(isTimestamp(body["updated_at"]))
@@ -86,7 +87,8 @@ final class CustomerCreateTests: XCTestCase {
         for name in ["first_order_at", "last_order_at", "last_interaction_at", "nps_last", "csat_avg"] {
             XCTAssertTrue(metrics[name] is NSNull, "\(name) is null before any activity")
         }
-        XCTAssertTrue(metrics["rfm"] is NSNull || (metrics["rfm"] as? [String: Any]).map { Set($0.keys) == ["r", "f", "m", "score"] } == true)
+        XCTAssertTrue(
+            metrics["rfm"] is NSNull || (metrics["rfm"] as? [String: Any]).map { Set($0.keys) == ["r", "f", "m", "score"] } == true)
         let churn = try XCTUnwrap(metrics["churn_risk"] as? [String: Any])
         let churnScore = try XCTUnwrap(churn["score"] as? Int)
         XCTAssertTrue((0...100).contains(churnScore))
@@ -119,9 +121,10 @@ final class CustomerCreateTests: XCTestCase {
     func testUnknownDeletedAndNonNumericIDsAre404() throws {
         let id = try api.createPerson("Short Lived")
         XCTAssertEqual(try api.send("DELETE", "/v1/customers/\(id)").status, 204)
-        for target in ["/v1/customers/\(id)", "/v1/customers/999999", "/v1/customers/abc", "/v1/customers/0", "/v1/customers/-1",
-            "/v1/customers/1.5", "/v1/customers/99999999999999999999999"]
-        {
+        for target in [
+            "/v1/customers/\(id)", "/v1/customers/999999", "/v1/customers/abc", "/v1/customers/0", "/v1/customers/-1",
+            "/v1/customers/1.5", "/v1/customers/99999999999999999999999",
+        ] {
             let reply = try api.send("GET", target)
             XCTAssertEqual(reply.status, 404, target)
             XCTAssertEqual(reply.header("Content-Type"), "application/problem+json", target)
@@ -188,7 +191,10 @@ final class CustomerCreateTests: XCTestCase {
         XCTAssertEqual(reply.status, 422, reply.text)
         XCTAssertEqual(
             Set(reply.problemFields),
-            ["id", "created_at", "version", "metrics", "lifecycle_stage", "tier", "loyalty_points", "updated_at", "deleted_at", "favourite_colour"])
+            [
+                "id", "created_at", "version", "metrics", "lifecycle_stage", "tier", "loyalty_points", "updated_at", "deleted_at",
+                "favourite_colour",
+            ])
         XCTAssertEqual(try api.storedCustomerCount(), 0)
     }
 
@@ -245,12 +251,14 @@ final class CustomerCreateTests: XCTestCase {
             let reply = try api.send("POST", "/v1/customers", json: body, headers: [("Content-Type", type)])
             XCTAssertEqual(reply.status, 415, type)
         }
-        XCTAssertEqual(try api.send("POST", "/v1/customers", json: body, headers: [("Content-Type", "application/json; charset=UTF-8")]).status, 201)
+        XCTAssertEqual(
+            try api.send("POST", "/v1/customers", json: body, headers: [("Content-Type", "application/json; charset=UTF-8")]).status, 201)
         XCTAssertEqual(try api.storedCustomerCount(), 1)
     }
 
     func testBodyOverTheLimitIs413AndNothingIsWritten() throws {
-        let reply = try api.send("POST", "/v1/customers", json: ["type": "person", "name": "Big", "title": String(repeating: "x", count: 5000)])
+        let reply = try api.send(
+            "POST", "/v1/customers", json: ["type": "person", "name": "Big", "title": String(repeating: "x", count: 5000)])
         XCTAssertEqual(reply.status, 413)
         try api.reconnect()
         XCTAssertEqual(try api.storedCustomerCount(), 0)

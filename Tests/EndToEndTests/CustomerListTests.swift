@@ -23,12 +23,27 @@ final class CustomerListTests: XCTestCase {
     /// Five customers a day apart (created 03-01 … 03-05) with known metrics; their ids in order.
     private func seedFive() throws -> [Int] {
         let rows: [([String: Any], Int)] = [
-            (["type": "person", "name": "张伟", "email": "Zhang.Wei@Example.com", "country": "CN", "tags": ["vip", "gold"], "source": "web", "owner": "Li",
-              "marketing_opt_in": true], 5000),
-            (["type": "company", "name": "Acme Ltd", "country": "US", "tags": ["gold"], "source": "referral", "owner": "Bob", "phone": "+1 (555) 010-9999"], 120_000),
+            (
+                [
+                    "type": "person", "name": "张伟", "email": "Zhang.Wei@Example.com", "country": "CN", "tags": ["vip", "gold"],
+                    "source": "web", "owner": "Li",
+                    "marketing_opt_in": true,
+                ], 5000
+            ),
+            (
+                [
+                    "type": "company", "name": "Acme Ltd", "country": "US", "tags": ["gold"], "source": "referral", "owner": "Bob",
+                    "phone": "+1 (555) 010-9999",
+                ], 120_000
+            ),
             (["type": "company", "name": "华信科技有限公司", "country": "cn", "source": "event", "marketing_opt_in": false], 0),
-            (["type": "person", "name": "Alice Smith", "email": "alice@example.com", "country": "GB", "tags": ["vip"], "source": "ads",
-              "company": "Initech"], 1000),
+            (
+                [
+                    "type": "person", "name": "Alice Smith", "email": "alice@example.com", "country": "GB", "tags": ["vip"],
+                    "source": "ads",
+                    "company": "Initech",
+                ], 1000
+            ),
             (["type": "person", "name": "Bob Jones"], 1000),
         ]
         var ids: [Int] = []

@@ -4,7 +4,6 @@ import XCTest
 /// `GET /v1/customers/export` and `POST /v1/customers/import` (API.md §2 "customers").
 final class CustomerTransferTests: CustomerTestCase {
 
-
     static let csvHeader = [
         "id", "type", "name", "email", "phone", "company", "title", "industry", "country", "region", "city", "company_size", "source",
         "owner", "tags", "birthday", "marketing_opt_in", "attributes", "external_id", "tier_override", "lifecycle_stage", "tier",
@@ -168,7 +167,8 @@ final class CustomerTransferTests: CustomerTestCase {
     }
 
     func testImportUpsertsRowsThatCarryAnExternalID() throws {
-        let first = try results(try importCSV("external_id,type,name,city\nsap-1,person,One,Paris\nsap-2,person,Two,Rome\n,person,Three,Oslo\n"))
+        let first = try results(
+            try importCSV("external_id,type,name,city\nsap-1,person,One,Paris\nsap-2,person,Two,Rome\n,person,Three,Oslo\n"))
         XCTAssertEqual(first.map { $0["status"] as? Int }, [201, 201, 201])
         let second = try results(try importCSV("external_id,type,name,city\nsap-1,person,One,Lyon\nsap-2,person,Two,Rome\n"))
         XCTAssertEqual(second.map { $0["status"] as? Int }, [200, 200])

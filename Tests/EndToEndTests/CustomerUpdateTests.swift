@@ -6,7 +6,6 @@ import XCTest
 /// "Partial update", "Deletes"; §2 "customers").
 final class CustomerUpdateTests: CustomerTestCase {
 
-
     private func fetch(_ id: Int) throws -> [String: Any] {
         let reply = try api.get(id)
         XCTAssertEqual(reply.status, 200, reply.text)
@@ -32,7 +31,8 @@ final class CustomerUpdateTests: CustomerTestCase {
 
     func testPatchNullClearsAnOptionalField() throws {
         let id = try api.createPerson("Clearable", ["phone": "+1 555 0100 200", "birthday": "1980-01-01", "marketing_opt_in": false])
-        let reply = try api.send("PATCH", "/v1/customers/\(id)", json: ["phone": NSNull(), "birthday": NSNull(), "marketing_opt_in": NSNull()])
+        let reply = try api.send(
+            "PATCH", "/v1/customers/\(id)", json: ["phone": NSNull(), "birthday": NSNull(), "marketing_opt_in": NSNull()])
         XCTAssertEqual(reply.status, 200, reply.text)
         let body = try fetch(id)
         XCTAssertTrue(body["phone"] is NSNull)
@@ -58,7 +58,10 @@ final class CustomerUpdateTests: CustomerTestCase {
         let id = try api.createPerson("Validated")
         let reply = try api.send(
             "PATCH", "/v1/customers/\(id)",
-            json: ["email": "nope", "country": "XYZ", "id": 99, "version": 5, "metrics": [String: Any](), "lifecycle_stage": "loyal", "bogus": 1])
+            json: [
+                "email": "nope", "country": "XYZ", "id": 99, "version": 5, "metrics": [String: Any](), "lifecycle_stage": "loyal",
+                "bogus": 1,
+            ])
         XCTAssertEqual(reply.status, 422, reply.text)
         XCTAssertEqual(Set(reply.problemFields), ["email", "country", "id", "version", "metrics", "lifecycle_stage", "bogus"])
         XCTAssertEqual(try fetch(id)["version"] as? Int, 1)
@@ -66,7 +69,8 @@ final class CustomerUpdateTests: CustomerTestCase {
 
     func testPatchMergesAttributesKeyByKeyAndNullRemovesAKey() throws {
         let id = try api.createPerson("Attributed", ["attributes": ["plan": "gold", "seats": 5, "trial": true]])
-        let reply = try api.send("PATCH", "/v1/customers/\(id)", json: ["attributes": ["seats": 8, "trial": NSNull(), "region_code": "EU"]])
+        let reply = try api.send(
+            "PATCH", "/v1/customers/\(id)", json: ["attributes": ["seats": 8, "trial": NSNull(), "region_code": "EU"]])
         XCTAssertEqual(reply.status, 200, reply.text)
         XCTAssertEqual(canonicalJSON(try reply.json()["attributes"]), canonicalJSON(["plan": "gold", "seats": 8, "region_code": "EU"]))
         XCTAssertEqual(canonicalJSON(try fetch(id)["attributes"]), canonicalJSON(["plan": "gold", "seats": 8, "region_code": "EU"]))
@@ -102,7 +106,8 @@ final class CustomerUpdateTests: CustomerTestCase {
 
     func testIfMatchWithTheCurrentVersionSucceedsAndAStaleOneIs412ChangingNothing() throws {
         let id = try api.createPerson("Guarded", ["title": "Original"])
-        XCTAssertEqual(try api.send("PATCH", "/v1/customers/\(id)", json: ["title": "Second"], headers: [("If-Match", "\"1\"")]).status, 200)
+        XCTAssertEqual(
+            try api.send("PATCH", "/v1/customers/\(id)", json: ["title": "Second"], headers: [("If-Match", "\"1\"")]).status, 200)
         let stale = try api.send("PATCH", "/v1/customers/\(id)", json: ["title": "Lost update"], headers: [("If-Match", "\"1\"")])
         XCTAssertEqual(stale.status, 412, stale.text)
         XCTAssertEqual(stale.header("Content-Type"), "application/problem+json")

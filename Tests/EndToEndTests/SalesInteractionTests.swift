@@ -5,7 +5,6 @@ import XCTest
 /// `/v1/interactions`: the five endpoints, enums, references, roles (API.md §2 "interactions").
 final class SalesInteractionTests: SalesTestCase {
 
-
     func testCreateGetListPatchDelete() throws {
         let customer = try sales.customer("Talker")
         let other = try sales.customer("Other")
@@ -37,14 +36,17 @@ final class SalesInteractionTests: SalesTestCase {
         XCTAssertEqual(fetched.header("ETag"), "\"1\"")
         XCTAssertEqual(canonicalJSON(try fetched.json()), canonicalJSON(interaction))
 
-        let second = try XCTUnwrap(try sales.interaction(other, channel: "email", at: "2026-05-21T00:00:00Z", ["direction": "inbound"])["id"] as? Int)
+        let second = try XCTUnwrap(
+            try sales.interaction(other, channel: "email", at: "2026-05-21T00:00:00Z", ["direction": "inbound"])["id"] as? Int)
         let third = try XCTUnwrap(try sales.interaction(customer, channel: "sms", at: "2026-05-19T00:00:00Z")["id"] as? Int)
         XCTAssertEqual(try sales.list("/v1/interactions").salesIDs, [id, second, third])
         XCTAssertEqual(try sales.list("/v1/interactions", [("customer_id", "\(customer)")]).salesIDs, [id, third])
         XCTAssertEqual(try sales.list("/v1/interactions", [("channel", "email,sms")]).salesIDs, [second, third])
         XCTAssertEqual(try sales.list("/v1/interactions", [("sort", "-occurred_at")]).salesIDs, [second, id, third])
 
-        let patched = try sales.send("PATCH", "/v1/interactions/\(id)", json: ["subject": "Kick-off 2", "opportunity_id": NSNull()], headers: [("If-Match", "\"1\"")])
+        let patched = try sales.send(
+            "PATCH", "/v1/interactions/\(id)", json: ["subject": "Kick-off 2", "opportunity_id": NSNull()], headers: [("If-Match", "\"1\"")]
+        )
         XCTAssertEqual(patched.status, 200, patched.text)
         let after = try patched.json()
         XCTAssertEqual(after["subject"] as? String, "Kick-off 2")
@@ -86,7 +88,8 @@ final class SalesInteractionTests: SalesTestCase {
             XCTAssertEqual(try sales.interaction(customer, channel: channel, at: "2026-05-01T00:00:00Z")["channel"] as? String, channel)
         }
         for direction in ["inbound", "outbound"] {
-            XCTAssertEqual(try sales.interaction(customer, at: "2026-05-01T00:00:00Z", ["direction": direction])["direction"] as? String, direction)
+            XCTAssertEqual(
+                try sales.interaction(customer, at: "2026-05-01T00:00:00Z", ["direction": direction])["direction"] as? String, direction)
         }
         // A deleted opportunity is not a valid reference either.
         let opportunity = try XCTUnwrap(try sales.opportunity(customer, name: "Soon gone")["id"] as? Int)

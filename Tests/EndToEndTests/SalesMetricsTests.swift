@@ -7,7 +7,6 @@ import XCTest
 /// "Now" is fixed at 2026-06-01T00:00:00Z.
 final class SalesMetricsTests: SalesTestCase {
 
-
     private func assertMetrics(
         _ customer: Int, count: Int, total: Int, first: String?, last: String?, file: StaticString = #filePath, line: UInt = #line
     ) throws {

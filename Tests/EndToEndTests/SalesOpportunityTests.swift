@@ -5,7 +5,6 @@ import XCTest
 /// `/v1/opportunities` and their stage history (API.md §2 "opportunities").
 final class SalesOpportunityTests: SalesTestCase {
 
-
     private var adminKeyID: Int { Int(server.application.bootstrapKey!.key.id) }
 
     private func defaultPipelineID() throws -> Int {
@@ -38,7 +37,8 @@ final class SalesOpportunityTests: SalesTestCase {
         XCTAssertEqual(canonicalJSON(try sales.expect(200, "GET", "/v1/opportunities/\(id)")), canonicalJSON(opportunity))
         // A given stage sets its probability; a given probability wins.
         XCTAssertEqual(try sales.opportunity(customer, name: "Later", ["stage": "proposal"])["probability"] as? Int, 50)
-        XCTAssertEqual(try sales.opportunity(customer, name: "Custom", ["stage": "proposal", "probability": 33])["probability"] as? Int, 33)
+        XCTAssertEqual(
+            try sales.opportunity(customer, name: "Custom", ["stage": "proposal", "probability": 33])["probability"] as? Int, 33)
         XCTAssertEqual(try sales.opportunity(customer, name: "Dollars", ["currency": "USD", "amount": 100])["currency"] as? String, "USD")
     }
 
@@ -215,7 +215,11 @@ final class SalesOpportunityTests: SalesTestCase {
         XCTAssertEqual(full.count, expected.count)
         for (entry, want) in zip(full, expected) {
             XCTAssertNotNil(entry["id"] as? Int)
-            if let from = want.0 { XCTAssertEqual(entry["from_stage"] as? String, from) } else { XCTAssertTrue(entry["from_stage"] is NSNull, "\(entry)") }
+            if let from = want.0 {
+                XCTAssertEqual(entry["from_stage"] as? String, from)
+            } else {
+                XCTAssertTrue(entry["from_stage"] is NSNull, "\(entry)")
+            }
             XCTAssertEqual(entry["to_stage"] as? String, want.1)
             XCTAssertEqual(entry["changed_at"] as? String, want.2)
             XCTAssertEqual(entry["key_id"] as? Int, want.3, "\(entry)")
@@ -247,7 +251,9 @@ final class SalesOpportunityTests: SalesTestCase {
         let page = try sales.expect(200, "GET", "/v1/opportunities/\(a)/history?limit=1")
         let cursor = try XCTUnwrap(page["next_cursor"] as? String)
         XCTAssertEqual(try sales.send("GET", "/v1/opportunities/\(b)/history" + queryString([("cursor", cursor)])).status, 400)
-        XCTAssertEqual((try sales.list("/v1/opportunities/\(b)/history")).map { $0["to_stage"] as? String }, ["qualification", "proposal", "negotiation"])
+        XCTAssertEqual(
+            (try sales.list("/v1/opportunities/\(b)/history")).map { $0["to_stage"] as? String },
+            ["qualification", "proposal", "negotiation"])
     }
 
     func testRolesSearchAndFilters() throws {
@@ -267,11 +273,13 @@ final class SalesOpportunityTests: SalesTestCase {
             XCTAssertEqual(try client.send("GET", "/v1/opportunities/\(renewal)").status, 200)
             XCTAssertEqual(try client.send("GET", "/v1/opportunities/\(renewal)/history").status, 200)
         }
-        XCTAssertEqual(try salesKey.expect(200, "PATCH", "/v1/opportunities/\(renewal)", json: ["stage": "proposal"])["stage"] as? String, "proposal")
+        XCTAssertEqual(
+            try salesKey.expect(200, "PATCH", "/v1/opportunities/\(renewal)", json: ["stage": "proposal"])["stage"] as? String, "proposal")
 
         let other = try sales.customer("Other")
         let pilot = try XCTUnwrap(
-            try sales.opportunity(other, name: "Pilot project 100%", ["owner": "li", "amount": 5000, "expected_close_date": "2026-07-01"])["id"] as? Int)
+            try sales.opportunity(other, name: "Pilot project 100%", ["owner": "li", "amount": 5000, "expected_close_date": "2026-07-01"])[
+                "id"] as? Int)
         let upsell = try XCTUnwrap(try sales.opportunity(customer, name: "Upsell seats", ["owner": "li", "amount": 20000])["id"] as? Int)
         XCTAssertEqual(try sales.list("/v1/opportunities", [("q", "renewal")]).salesIDs, [renewal])
         XCTAssertEqual(try sales.list("/v1/opportunities", [("q", "LICENCE")]).salesIDs, [renewal])

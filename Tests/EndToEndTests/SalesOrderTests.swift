@@ -6,7 +6,6 @@ import XCTest
 /// (API.md §1 conventions, §2 "orders").
 final class SalesOrderTests: SalesTestCase {
 
-
     func testCreateDefaultsToPaidWithETagAndLocationThenGetPatchDelete() throws {
         let customer = try sales.customer("Buyer")
         let created = try sales.send(
@@ -44,7 +43,8 @@ final class SalesOrderTests: SalesTestCase {
         XCTAssertEqual(try sales.send("GET", "/v1/orders/\(id)", headers: [("If-None-Match", "\"1\"")]).status, 304)
 
         server.application.clock.advance(milliseconds: 1000)
-        let patched = try sales.send("PATCH", "/v1/orders/\(id)", json: ["amount": 15000, "channel": NSNull()], headers: [("If-Match", "\"1\"")])
+        let patched = try sales.send(
+            "PATCH", "/v1/orders/\(id)", json: ["amount": 15000, "channel": NSNull()], headers: [("If-Match", "\"1\"")])
         XCTAssertEqual(patched.status, 200, patched.text)
         XCTAssertEqual(patched.header("ETag"), "\"2\"")
         let after = try patched.json()
@@ -81,7 +81,8 @@ final class SalesOrderTests: SalesTestCase {
         XCTAssertEqual(try sales.list("/v1/orders", [("ordered_at[gte]", "2026-03-10T00:00:00Z")]).salesIDs, [b, d, e])
         XCTAssertEqual(try sales.list("/v1/orders", [("ordered_at[gte]", "2026-03-10T08:00:00+08:00")]).salesIDs, [b, d, e])
         XCTAssertEqual(
-            try sales.list("/v1/orders", [("customer_id", "\(first)"), ("status", "paid"), ("ordered_at[gte]", "2026-01-01T00:00:00Z")]).salesIDs,
+            try sales.list("/v1/orders", [("customer_id", "\(first)"), ("status", "paid"), ("ordered_at[gte]", "2026-01-01T00:00:00Z")])
+                .salesIDs,
             [a])
         // Newest first; the tie on 2026-03-10 is broken by id, in the sort direction.
         XCTAssertEqual(try sales.list("/v1/orders", [("sort", "-ordered_at")]).salesIDs, [d, e, b, c, a])
@@ -99,7 +100,9 @@ final class SalesOrderTests: SalesTestCase {
         XCTAssertEqual(reply.status, 422, reply.text)
         XCTAssertEqual(reply.header("Content-Type"), "application/problem+json")
         XCTAssertEqual(Set(reply.problemFields), ["customer_id", "amount", "currency", "ordered_at"])
-        let nulls = try sales.send("POST", "/v1/orders", json: ["customer_id": NSNull(), "amount": NSNull(), "currency": "CNY", "ordered_at": "2026-05-01T00:00:00Z"])
+        let nulls = try sales.send(
+            "POST", "/v1/orders",
+            json: ["customer_id": NSNull(), "amount": NSNull(), "currency": "CNY", "ordered_at": "2026-05-01T00:00:00Z"])
         XCTAssertEqual(nulls.status, 422)
         XCTAssertEqual(Set(nulls.problemFields), ["customer_id", "amount"])
         XCTAssertEqual(try sales.list("/v1/orders").count, 0)
@@ -133,7 +136,9 @@ final class SalesOrderTests: SalesTestCase {
         try check(["total": 5], ["total"])
         try check(["items": "tea"], ["items"])
         try check(["items": [["name": "", "quantity": 1, "unit_amount": 1]]], ["items[0].name"])
-        try check(["items": [["name": "Tea", "quantity": 1, "unit_amount": 1], ["name": "Cup", "quantity": -1, "unit_amount": 1]]], ["items[1].quantity"])
+        try check(
+            ["items": [["name": "Tea", "quantity": 1, "unit_amount": 1], ["name": "Cup", "quantity": -1, "unit_amount": 1]]],
+            ["items[1].quantity"])
         try check(["items": [["name": "Tea", "quantity": 1, "unit_amount": -5]]], ["items[0].unit_amount"])
         try check(["items": [["name": "Tea", "quantity": 1, "unit_amount": 5, "colour": "red"]]], ["items[0].colour"])
         try check(["items": [7]], ["items[0]"])
@@ -188,16 +193,20 @@ final class SalesOrderTests: SalesTestCase {
 
     func testDuplicateExternalIDIs409NamingTheHolder() throws {
         let customer = try sales.customer("Dup")
-        let holder = try XCTUnwrap(try sales.order(customer, amount: 100, at: "2026-05-01T00:00:00Z", ["external_id": "shop-42"])["id"] as? Int)
+        let holder = try XCTUnwrap(
+            try sales.order(customer, amount: 100, at: "2026-05-01T00:00:00Z", ["external_id": "shop-42"])["id"] as? Int)
         let reply = try sales.send(
             "POST", "/v1/orders",
-            json: ["customer_id": customer, "amount": 200, "currency": "CNY", "ordered_at": "2026-05-02T00:00:00Z", "external_id": "shop-42"])
+            json: [
+                "customer_id": customer, "amount": 200, "currency": "CNY", "ordered_at": "2026-05-02T00:00:00Z", "external_id": "shop-42",
+            ])
         XCTAssertEqual(reply.status, 409, reply.text)
         let entry = try XCTUnwrap(reply.problemEntry("external_id"), reply.text)
         XCTAssertEqual(entry["code"] as? String, "taken")
         XCTAssertEqual(entry["holder_id"] as? Int, holder)
         // A PATCH that takes the key is refused the same way.
-        let other = try XCTUnwrap(try sales.order(customer, amount: 300, at: "2026-05-03T00:00:00Z", ["external_id": "shop-43"])["id"] as? Int)
+        let other = try XCTUnwrap(
+            try sales.order(customer, amount: 300, at: "2026-05-03T00:00:00Z", ["external_id": "shop-43"])["id"] as? Int)
         let patch = try sales.send("PATCH", "/v1/orders/\(other)", json: ["external_id": "shop-42"])
         XCTAssertEqual(patch.status, 409, patch.text)
         XCTAssertEqual(patch.problemEntry("external_id")?["holder_id"] as? Int, holder)
@@ -213,7 +222,8 @@ final class SalesOrderTests: SalesTestCase {
         // order without a status (which no metric, filter or lifecycle rule would count).
         let customer = try sales.customer("Null status")
         let created = try sales.send(
-            "POST", "/v1/orders", json: ["customer_id": customer, "amount": 100, "currency": "CNY", "ordered_at": "2026-05-01T00:00:00Z", "status": NSNull()])
+            "POST", "/v1/orders",
+            json: ["customer_id": customer, "amount": 100, "currency": "CNY", "ordered_at": "2026-05-01T00:00:00Z", "status": NSNull()])
         if created.status == 201 {
             XCTAssertEqual(try created.json()["status"] as? String, "paid", created.text)
             XCTAssertEqual(try sales.metrics(customer)["order_count"] as? Int, 1)

@@ -6,15 +6,16 @@ import XCTest
 /// use (API.md §2 "pipelines").
 final class SalesPipelineTests: SalesTestCase {
 
-
-    static var defaultStages: [[String: Any]] { [
-        ["key": "qualification", "probability": 10, "closed": false, "won": false],
-        ["key": "needs_analysis", "probability": 25, "closed": false, "won": false],
-        ["key": "proposal", "probability": 50, "closed": false, "won": false],
-        ["key": "negotiation", "probability": 75, "closed": false, "won": false],
-        ["key": "won", "probability": 100, "closed": true, "won": true],
-        ["key": "lost", "probability": 0, "closed": true, "won": false],
-    ] }
+    static var defaultStages: [[String: Any]] {
+        [
+            ["key": "qualification", "probability": 10, "closed": false, "won": false],
+            ["key": "needs_analysis", "probability": 25, "closed": false, "won": false],
+            ["key": "proposal", "probability": 50, "closed": false, "won": false],
+            ["key": "negotiation", "probability": 75, "closed": false, "won": false],
+            ["key": "won", "probability": 100, "closed": true, "won": true],
+            ["key": "lost", "probability": 0, "closed": true, "won": false],
+        ]
+    }
 
     private func stageSummary(_ pipeline: [String: Any]) -> String {
         let stages = pipeline["stages"] as? [[String: Any]] ?? []
@@ -68,7 +69,8 @@ final class SalesPipelineTests: SalesTestCase {
             ["key": "done", "name": "Signed", "probability": 100, "closed": true, "won": true],
             ["key": "open", "name": "In talks", "probability": 30],
         ]
-        let patched = try sales.send("PATCH", "/v1/pipelines/\(id)", json: ["name": "Renewals 2027", "stages": edited], headers: [("If-Match", "\"1\"")])
+        let patched = try sales.send(
+            "PATCH", "/v1/pipelines/\(id)", json: ["name": "Renewals 2027", "stages": edited], headers: [("If-Match", "\"1\"")])
         XCTAssertEqual(patched.status, 200, patched.text)
         let after = try patched.json()
         XCTAssertEqual(after["name"] as? String, "Renewals 2027")
@@ -92,12 +94,16 @@ final class SalesPipelineTests: SalesTestCase {
         try check([Any](), field: "stages")
         try check("open", field: "stages")
         try check(
-            [["key": "open", "name": "Open", "probability": 10], ["key": "open", "name": "Again", "probability": 20]], field: "stages[1].key")
+            [["key": "open", "name": "Open", "probability": 10], ["key": "open", "name": "Again", "probability": 20]],
+            field: "stages[1].key")
         try check(
             [["key": "open", "name": "Open", "probability": 10], ["key": "won", "name": "Won", "probability": 100, "won": true]],
             field: "stages[1].won")
         try check(
-            [["key": "won", "name": "Won", "probability": 100, "closed": true, "won": true], ["key": "lost", "name": "Lost", "probability": 0, "closed": true]],
+            [
+                ["key": "won", "name": "Won", "probability": 100, "closed": true, "won": true],
+                ["key": "lost", "name": "Lost", "probability": 0, "closed": true],
+            ],
             field: "stages")
         try check([["key": "open", "name": "Open", "probability": 101]], field: "stages[0].probability")
         try check([["key": "open", "name": "Open", "probability": -1]], field: "stages[0].probability")
@@ -110,7 +116,8 @@ final class SalesPipelineTests: SalesTestCase {
         XCTAssertEqual(try sales.list("/v1/pipelines").count, 1)
         // The same rules on PATCH.
         let id = try XCTUnwrap(try sales.expect(201, "POST", "/v1/pipelines", json: ["name": "Ok", "stages": twoStages])["id"] as? Int)
-        let patch = try sales.send("PATCH", "/v1/pipelines/\(id)", json: ["stages": [["key": "a", "name": "A", "probability": 10, "won": true]]])
+        let patch = try sales.send(
+            "PATCH", "/v1/pipelines/\(id)", json: ["stages": [["key": "a", "name": "A", "probability": 10, "won": true]]])
         XCTAssertEqual(patch.status, 422, patch.text)
         XCTAssertEqual(patch.problemFields, ["stages[0].won"])
     }
@@ -120,7 +127,8 @@ final class SalesPipelineTests: SalesTestCase {
             try sales.expect(
                 201, "POST", "/v1/pipelines",
                 json: [
-                    "name": "Three", "stages": [["key": "a", "name": "A", "probability": 10], ["key": "b", "name": "B", "probability": 60]] + twoStages,
+                    "name": "Three",
+                    "stages": [["key": "a", "name": "A", "probability": 10], ["key": "b", "name": "B", "probability": 60]] + twoStages,
                 ])["id"] as? Int)
         let customer = try sales.customer("Pipelined")
         let opportunity = try sales.opportunity(customer, name: "In B", ["pipeline_id": pipeline, "stage": "b"])

@@ -10,7 +10,6 @@ import XCTest
 /// 365 days, ascending. Tier: vip ≥ 13, important ≥ 9, else standard; `tier_override` wins.
 final class SalesScoringTests: SalesTestCase {
 
-
     struct Expected {
         let name: String
         /// Paid orders: (days ago, amount). Half-day offsets keep whole-day counts unambiguous.
@@ -104,7 +103,9 @@ final class SalesScoringTests: SalesTestCase {
             for fixture in Self.fixtures { expected["\(fixture.r)/\(fixture.f)", default: 0] += 1 }
             var actual: [String: Int] = [:]
             for cell in grid {
-                if let r = cell["r"] as? Int, let f = cell["f"] as? Int, let count = cell["count"] as? Int, count > 0 { actual["\(r)/\(f)"] = count }
+                if let r = cell["r"] as? Int, let f = cell["f"] as? Int, let count = cell["count"] as? Int, count > 0 {
+                    actual["\(r)/\(f)"] = count
+                }
             }
             XCTAssertEqual(actual, expected, analytics.text)
         }
@@ -132,7 +133,9 @@ final class SalesScoringTests: SalesTestCase {
         XCTAssertEqual(cleared["tier"] as? String, "standard")
         XCTAssertEqual(try sales.expect(200, "PATCH", "/v1/customers/\(i)", json: ["tier_override": NSNull()])["tier"] as? String, "vip")
         // An override on a customer with no score at all.
-        XCTAssertEqual(try sales.expect(200, "PATCH", "/v1/customers/\(ids["M"]!)", json: ["tier_override": "important"])["tier"] as? String, "important")
+        XCTAssertEqual(
+            try sales.expect(200, "PATCH", "/v1/customers/\(ids["M"]!)", json: ["tier_override": "important"])["tier"] as? String,
+            "important")
         // tier itself is read-only, and the override is an enum.
         let readOnly = try sales.send("PATCH", "/v1/customers/\(a)", json: ["tier": "vip"])
         XCTAssertEqual(readOnly.status, 422)
@@ -142,13 +145,16 @@ final class SalesScoringTests: SalesTestCase {
         XCTAssertEqual(bad.problemFields, ["tier_override"])
     }
 
-    private func assertRFM(_ ids: [String: Int], _ expected: [String: [Int]], tiers: [String: String], file: StaticString = #filePath, line: UInt = #line) throws {
+    private func assertRFM(
+        _ ids: [String: Int], _ expected: [String: [Int]], tiers: [String: String], file: StaticString = #filePath, line: UInt = #line
+    ) throws {
         for (name, rfm) in expected.sorted(by: { $0.key < $1.key }) {
             let customer = try sales.customerJSON(ids[name]!, file: file, line: line)
             let metrics = try XCTUnwrap(customer["metrics"] as? [String: Any], file: file, line: line)
             let actual = try XCTUnwrap(metrics["rfm"] as? [String: Any], "\(name): \(metrics)", file: file, line: line)
             XCTAssertEqual(
-                [actual["r"] as? Int, actual["f"] as? Int, actual["m"] as? Int, actual["score"] as? Int], rfm + [rfm.reduce(0, +)], "rfm of \(name)",
+                [actual["r"] as? Int, actual["f"] as? Int, actual["m"] as? Int, actual["score"] as? Int], rfm + [rfm.reduce(0, +)],
+                "rfm of \(name)",
                 file: file, line: line)
             XCTAssertEqual(customer["tier"] as? String, tiers[name], "tier of \(name)", file: file, line: line)
         }

@@ -30,7 +30,8 @@ final class SalesTimelineTests: XCTestCase {
         data.map { item in
             XCTAssertEqual(Set(item.keys), ["kind", "id", "occurred_at", "summary"], "\(item)", file: file, line: line)
             XCTAssertFalse((item["summary"] as? String ?? "").isEmpty, "\(item)", file: file, line: line)
-            return Entry(kind: item["kind"] as? String ?? "?", id: item["id"] as? Int ?? -1, occurredAt: item["occurred_at"] as? String ?? "?")
+            return Entry(
+                kind: item["kind"] as? String ?? "?", id: item["id"] as? Int ?? -1, occurredAt: item["occurred_at"] as? String ?? "?")
         }
     }
 
@@ -47,7 +48,8 @@ final class SalesTimelineTests: XCTestCase {
             expected.append(Entry(kind: "order", id: id, occurredAt: orderedAt))
         }
         func interaction(_ occurredAt: String, _ channel: String) throws {
-            let id = try XCTUnwrap(try sales.interaction(customer, channel: channel, at: occurredAt, ["subject": "About \(channel)"])["id"] as? Int)
+            let id = try XCTUnwrap(
+                try sales.interaction(customer, channel: channel, at: occurredAt, ["subject": "About \(channel)"])["id"] as? Int)
             expected.append(Entry(kind: "interaction", id: id, occurredAt: occurredAt))
         }
         try order("2026-05-01T00:00:00.000Z")
@@ -121,7 +123,8 @@ final class SalesTimelineTests: XCTestCase {
         var rest: [[String: Any]] = []
         var next: String? = cursor
         while let current = next {
-            let page = try sales.expect(200, "GET", "/v1/customers/\(customer)/timeline" + queryString([("limit", "2"), ("cursor", current)]))
+            let page = try sales.expect(
+                200, "GET", "/v1/customers/\(customer)/timeline" + queryString([("limit", "2"), ("cursor", current)]))
             rest += page["data"] as? [[String: Any]] ?? []
             next = page["next_cursor"] as? String
         }

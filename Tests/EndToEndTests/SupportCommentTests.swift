@@ -6,7 +6,6 @@ import XCTest
 /// public staff comment setting `first_response_at`, validation and pagination.
 final class SupportCommentTests: SupportTestCase {
 
-
     func testCreateReturnsTheCommentWithDefaults() throws {
         let ticket = try api.ticket(customer).supportID
         clock.advance(milliseconds: 1_500)
@@ -81,7 +80,8 @@ final class SupportCommentTests: SupportTestCase {
         XCTAssertEqual(try api.refuse(422, "POST", path, json: ["author": "A", "body": "x", "public": "yes"]), ["public"])
         XCTAssertEqual(try api.refuse(422, "POST", path, json: ["author": "A", "body": "x", "internal": true]), ["internal"])
         XCTAssertEqual(try api.refuse(422, "POST", path, json: ["author": "A", "body": "x", "ticket_id": ticket]), ["ticket_id"])
-        XCTAssertEqual(try api.refuse(422, "POST", path, json: ["author": "A", "body": "x", "created_at": SupportTime.startText]), ["created_at"])
+        XCTAssertEqual(
+            try api.refuse(422, "POST", path, json: ["author": "A", "body": "x", "created_at": SupportTime.startText]), ["created_at"])
         XCTAssertEqual(
             Set(try api.refuse(422, "POST", path, json: ["author_type": "bot", "color": "red", "public": 1])),
             ["author", "body", "author_type", "color", "public"])

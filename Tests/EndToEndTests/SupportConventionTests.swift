@@ -6,7 +6,6 @@ import XCTest
 /// versions and ETags moved by a first response, cursors of the `sla_breached` list, 405s.
 final class SupportConventionTests: SupportTestCase {
 
-
     func testIdempotentCommentIsWrittenOnce() throws {
         let ticket = try api.ticket(customer).supportID
         let path = "/v1/tickets/\(ticket)/comments"
@@ -90,7 +89,8 @@ final class SupportConventionTests: SupportTestCase {
 
         let first = try api.expect(200, "GET", "/v1/tickets?sla_breached=true&limit=2")
         let next = try XCTUnwrap(first["next_cursor"] as? String)
-        let swapped = try api.send("GET", "/v1/tickets" + SupportSession.query([("sla_breached", "false"), ("limit", "2"), ("cursor", next)]))
+        let swapped = try api.send(
+            "GET", "/v1/tickets" + SupportSession.query([("sla_breached", "false"), ("limit", "2"), ("cursor", next)]))
         XCTAssertEqual(swapped.status, 400, swapped.text)
         let dropped = try api.send("GET", "/v1/tickets" + SupportSession.query([("limit", "2"), ("cursor", next)]))
         XCTAssertEqual(dropped.status, 400, dropped.text)
@@ -106,7 +106,9 @@ final class SupportConventionTests: SupportTestCase {
 
     func testWrongMethodsAre405WithAllow() throws {
         let ticket = try api.ticket(customer).supportID
-        for (method, path) in [("PUT", "/v1/tickets/\(ticket)"), ("DELETE", "/v1/sla-policies"), ("PATCH", "/v1/tickets/\(ticket)/comments")] {
+        for (method, path) in [
+            ("PUT", "/v1/tickets/\(ticket)"), ("DELETE", "/v1/sla-policies"), ("PATCH", "/v1/tickets/\(ticket)/comments"),
+        ] {
             let reply = try api.send(method, path, json: [:] as [String: Any])
             XCTAssertEqual(reply.status, 405, "\(method) \(path): \(reply.text)")
             XCTAssertNotNil(reply.header("Allow"), "\(method) \(path)")

@@ -6,7 +6,6 @@ import XCTest
 /// `csat_avg` current in the same request, and timeline entries.
 final class SupportCustomerTests: SupportTestCase {
 
-
     func openTickets(_ id: Int? = nil, file: StaticString = #filePath, line: UInt = #line) throws -> Int? {
         try api.metrics(id ?? customer, file: file, line: line)["open_tickets"] as? Int
     }

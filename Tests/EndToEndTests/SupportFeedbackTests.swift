@@ -6,7 +6,6 @@ import XCTest
 /// ticket or opportunity of the same customer.
 final class SupportFeedbackTests: SupportTestCase {
 
-
     func testCreateDefaultsAndRoundTrip() throws {
         let reply = try api.send(
             "POST", "/v1/feedback",
@@ -28,7 +27,8 @@ final class SupportFeedbackTests: SupportTestCase {
         XCTAssertEqual(Set(try api.refuse(422, "POST", "/v1/feedback", json: ["score": 3])), ["customer_id", "kind"])
         XCTAssertEqual(try api.refuse(422, "POST", "/v1/feedback", json: ["customer_id": customer, "kind": "survey"]), ["kind"])
         XCTAssertEqual(try api.refuse(422, "POST", "/v1/feedback", json: ["customer_id": 999_999, "kind": "praise"]), ["customer_id"])
-        XCTAssertEqual(try api.refuse(422, "POST", "/v1/feedback", json: ["customer_id": customer, "kind": "praise", "mood": "happy"]), ["mood"])
+        XCTAssertEqual(
+            try api.refuse(422, "POST", "/v1/feedback", json: ["customer_id": customer, "kind": "praise", "mood": "happy"]), ["mood"])
         XCTAssertEqual(try api.send("DELETE", "/v1/feedback/\(id)").status, 204)
         try api.refuse(404, "GET", "/v1/feedback/\(id)")
         XCTAssertEqual(try api.listIDs("/v1/feedback"), [])
@@ -54,7 +54,8 @@ final class SupportFeedbackTests: SupportTestCase {
             // The scored kinds need a score.
             XCTAssertEqual(try api.refuse(422, "POST", "/v1/feedback", json: ["customer_id": customer, "kind": kind]), ["score"], kind)
             XCTAssertEqual(
-                try api.refuse(422, "POST", "/v1/feedback", json: ["customer_id": customer, "kind": kind, "score": NSNull()]), ["score"], kind)
+                try api.refuse(422, "POST", "/v1/feedback", json: ["customer_id": customer, "kind": kind, "score": NSNull()]), ["score"],
+                kind)
             XCTAssertEqual(
                 try api.refuse(422, "POST", "/v1/feedback", json: ["customer_id": customer, "kind": kind, "score": 3.5]), ["score"], kind)
             XCTAssertEqual(
@@ -133,7 +134,8 @@ final class SupportFeedbackTests: SupportTestCase {
         let ownTicket = try api.ticket(customer, "mine").supportID
         let otherTicket = try api.ticket(other, "theirs").supportID
         let ownOpportunity = try api.expect(201, "POST", "/v1/opportunities", json: ["customer_id": customer, "name": "Deal"]).supportID
-        let otherOpportunity = try api.expect(201, "POST", "/v1/opportunities", json: ["customer_id": other, "name": "Their deal"]).supportID
+        let otherOpportunity = try api.expect(201, "POST", "/v1/opportunities", json: ["customer_id": other, "name": "Their deal"])
+            .supportID
 
         let linked = try api.feedback(customer, kind: "csat", score: 5, ["ticket_id": ownTicket, "opportunity_id": ownOpportunity])
         XCTAssertEqual(linked["ticket_id"] as? Int, ownTicket)
@@ -142,12 +144,16 @@ final class SupportFeedbackTests: SupportTestCase {
         let base: [String: Any] = ["customer_id": customer, "kind": "csat", "score": 4]
         XCTAssertEqual(try api.refuse(422, "POST", "/v1/feedback", json: base.merging(["ticket_id": otherTicket]) { $1 }), ["ticket_id"])
         XCTAssertEqual(
-            try api.refuse(422, "POST", "/v1/feedback", json: base.merging(["opportunity_id": otherOpportunity]) { $1 }), ["opportunity_id"])
+            try api.refuse(422, "POST", "/v1/feedback", json: base.merging(["opportunity_id": otherOpportunity]) { $1 }), ["opportunity_id"]
+        )
         XCTAssertEqual(
-            Set(try api.refuse(422, "POST", "/v1/feedback", json: base.merging(["ticket_id": otherTicket, "opportunity_id": otherOpportunity]) { $1 })),
+            Set(
+                try api.refuse(
+                    422, "POST", "/v1/feedback", json: base.merging(["ticket_id": otherTicket, "opportunity_id": otherOpportunity]) { $1 })),
             ["ticket_id", "opportunity_id"])
         XCTAssertEqual(try api.refuse(422, "POST", "/v1/feedback", json: base.merging(["ticket_id": 777_777]) { $1 }), ["ticket_id"])
-        XCTAssertEqual(try api.refuse(422, "POST", "/v1/feedback", json: base.merging(["opportunity_id": 777_777]) { $1 }), ["opportunity_id"])
+        XCTAssertEqual(
+            try api.refuse(422, "POST", "/v1/feedback", json: base.merging(["opportunity_id": 777_777]) { $1 }), ["opportunity_id"])
 
         // A deleted ticket is as good as unknown.
         let gone = try api.ticket(customer, "gone").supportID
@@ -157,7 +163,8 @@ final class SupportFeedbackTests: SupportTestCase {
         // On update too: linking another customer's ticket, or moving to another customer while linked.
         let plain = try api.feedback(customer, kind: "praise").supportID
         XCTAssertEqual(try api.refuse(422, "PATCH", "/v1/feedback/\(plain)", json: ["ticket_id": otherTicket]), ["ticket_id"])
-        XCTAssertEqual(try api.expect(200, "PATCH", "/v1/feedback/\(plain)", json: ["ticket_id": ownTicket])["ticket_id"] as? Int, ownTicket)
+        XCTAssertEqual(
+            try api.expect(200, "PATCH", "/v1/feedback/\(plain)", json: ["ticket_id": ownTicket])["ticket_id"] as? Int, ownTicket)
         XCTAssertEqual(try api.refuse(422, "PATCH", "/v1/feedback/\(plain)", json: ["customer_id": other]), ["ticket_id"])
         let moved = try api.expect(200, "PATCH", "/v1/feedback/\(plain)", json: ["customer_id": other, "ticket_id": otherTicket])
         XCTAssertEqual(moved["customer_id"] as? Int, other)

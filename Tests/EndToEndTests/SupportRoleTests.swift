@@ -53,7 +53,8 @@ final class SupportRoleTests: XCTestCase {
         XCTAssertEqual(try snapshot(), before, "\(role) changed something", file: file, line: line)
     }
 
-    func assertFeedbackWritesForbidden(_ session: SupportSession, _ role: String, file: StaticString = #filePath, line: UInt = #line) throws {
+    func assertFeedbackWritesForbidden(_ session: SupportSession, _ role: String, file: StaticString = #filePath, line: UInt = #line) throws
+    {
         let before = try snapshot()
         try session.refuse(403, "POST", "/v1/feedback", json: ["customer_id": customer, "kind": "praise"], file: file, line: line)
         try session.refuse(403, "PATCH", "/v1/feedback/\(feedback)", json: ["status": "acknowledged"], file: file, line: line)
@@ -105,7 +106,10 @@ final class SupportRoleTests: XCTestCase {
 
     func testMissingKeyIs401() throws {
         let client = try server.client()
-        for (method, path) in [("GET", "/v1/tickets"), ("POST", "/v1/tickets"), ("GET", "/v1/tickets/\(ticket)/comments"), ("GET", "/v1/feedback"), ("GET", "/v1/sla-policies")] {
+        for (method, path) in [
+            ("GET", "/v1/tickets"), ("POST", "/v1/tickets"), ("GET", "/v1/tickets/\(ticket)/comments"), ("GET", "/v1/feedback"),
+            ("GET", "/v1/sla-policies"),
+        ] {
             let reply = try client.request(method, path, body: method == "POST" ? "{}" : nil)
             XCTAssertEqual(reply.status, 401, "\(method) \(path)")
         }

@@ -9,7 +9,6 @@ final class SupportSLATests: SupportTestCase {
     /// The default policies: priority → (first response, resolution) minutes.
     static let defaults: [String: (Int64, Int64)] = ["urgent": (60, 240), "high": (240, 1440), "normal": (480, 4320), "low": (1440, 10080)]
 
-
     /// Moves the clock to `time` plus `minutes` and `milliseconds`.
     func setClock(_ time: Timestamp, minutes: Int64 = 0, milliseconds: Int64 = 0) {
         clock.set(time.adding(milliseconds: minutes * SupportTime.minute + milliseconds))
@@ -271,10 +270,10 @@ final class SupportSLATests: SupportTestCase {
 
     static var custom: [String: Any] {
         [
-        "urgent": ["first_response_minutes": 15, "resolution_minutes": 120],
-        "high": ["first_response_minutes": 30, "resolution_minutes": 600],
-        "normal": ["first_response_minutes": 90, "resolution_minutes": 2000],
-        "low": ["first_response_minutes": 1000, "resolution_minutes": 20000],
+            "urgent": ["first_response_minutes": 15, "resolution_minutes": 120],
+            "high": ["first_response_minutes": 30, "resolution_minutes": 600],
+            "normal": ["first_response_minutes": 90, "resolution_minutes": 2000],
+            "low": ["first_response_minutes": 1000, "resolution_minutes": 20000],
         ]
     }
 

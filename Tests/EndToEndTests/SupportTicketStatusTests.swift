@@ -8,7 +8,6 @@ final class SupportTicketStatusTests: SupportTestCase {
 
     static let statuses = ["new", "open", "pending", "on_hold", "solved", "closed"]
 
-
     /// Whether API.md allows `from` → `to` (from ≠ to).
     static func allowed(_ from: String, _ to: String) -> Bool {
         switch from {
@@ -62,7 +61,9 @@ final class SupportTicketStatusTests: SupportTestCase {
     }
 
     func testSpecificRefusedMovesAre409() throws {
-        for (from, to) in [("new", "closed"), ("pending", "new"), ("solved", "pending"), ("solved", "on_hold"), ("open", "new"), ("on_hold", "closed")] {
+        for (from, to) in [
+            ("new", "closed"), ("pending", "new"), ("solved", "pending"), ("solved", "on_hold"), ("open", "new"), ("on_hold", "closed"),
+        ] {
             let id = try ticket(in: from)
             let reply = try api.send("PATCH", "/v1/tickets/\(id)", json: ["status": to])
             XCTAssertEqual(reply.status, 409, "\(from) → \(to): \(reply.text)")
@@ -74,7 +75,8 @@ final class SupportTicketStatusTests: SupportTestCase {
         let id = try ticket(in: "closed")
         let closed = try api.getTicket(id)
         for patch: [String: Any] in [
-            ["assignee": "alice"], ["status": "open"], ["status": "closed"], ["priority": "urgent"], ["subject": "new subject"], ["tags": ["x"]],
+            ["assignee": "alice"], ["status": "open"], ["status": "closed"], ["priority": "urgent"], ["subject": "new subject"],
+            ["tags": ["x"]],
             ["status": "solved"], [:],
         ] {
             let reply = try api.send("PATCH", "/v1/tickets/\(id)", json: patch)

@@ -123,7 +123,8 @@ final class SupportTicketTests: XCTestCase {
             XCTAssertEqual(fields, [field], "\(field)=\(value)")
         }
         let all = try api.refuse(
-            422, "POST", "/v1/tickets", json: ["customer_id": customer, "subject": "x", "status": "waiting", "priority": "critical", "type": "bug"])
+            422, "POST", "/v1/tickets",
+            json: ["customer_id": customer, "subject": "x", "status": "waiting", "priority": "critical", "type": "bug"])
         XCTAssertEqual(Set(all), ["status", "priority", "type"])
         let id = try api.ticket(customer).supportID
         XCTAssertEqual(try api.refuse(422, "PATCH", "/v1/tickets/\(id)", json: ["priority": "critical"]), ["priority"])
@@ -157,7 +158,8 @@ final class SupportTicketTests: XCTestCase {
         let unknown = try api.refuse(422, "POST", "/v1/tickets", json: ["customer_id": customer, "subject": "x", "urgency": 3])
         XCTAssertEqual(unknown, ["urgency"])
         for field in ["id", "first_response_at", "solved_at", "closed_at", "sla", "version", "created_at"] {
-            let value: Any = field == "sla" ? ["first_response_breached": false] : (field == "id" || field == "version" ? 7 : SupportTime.startText)
+            let value: Any =
+                field == "sla" ? ["first_response_breached": false] : (field == "id" || field == "version" ? 7 : SupportTime.startText)
             let fields = try api.refuse(422, "POST", "/v1/tickets", json: ["customer_id": customer, "subject": "x", field: value])
             XCTAssertEqual(fields, [field], field)
         }

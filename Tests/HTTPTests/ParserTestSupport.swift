@@ -54,7 +54,8 @@ func assertRejected(
         XCTFail("expected \(status), got \(events) for \(String(decoding: bytes, as: UTF8.self).debugDescription)", file: file, line: line)
         return
     }
-    XCTAssertEqual(error.status, status, "\(error.reason) for \(String(decoding: bytes, as: UTF8.self).debugDescription)", file: file, line: line)
+    XCTAssertEqual(
+        error.status, status, "\(error.reason) for \(String(decoding: bytes, as: UTF8.self).debugDescription)", file: file, line: line)
 }
 
 /// Deterministic pseudo-random numbers (SplitMix64), so failures reproduce.

@@ -201,7 +201,9 @@ final class RequestParserRejectionTests: XCTestCase {
         let limits = ParserLimits(maxBodyBytes: 100)
         XCTAssertEqual(
             drain("POST / HTTP/1.1\r\n\(host)Content-Length: 101\r\n\r\n", limits: limits), [.error(.payloadTooLarge)])
-        XCTAssertEqual(requests(drain("POST / HTTP/1.1\r\n\(host)Content-Length: 100\r\n\r\n" + String(repeating: "x", count: 100), limits: limits)).count, 1)
+        XCTAssertEqual(
+            requests(drain("POST / HTTP/1.1\r\n\(host)Content-Length: 100\r\n\r\n" + String(repeating: "x", count: 100), limits: limits))
+                .count, 1)
     }
 
     // MARK: - Chunked (RFC 9112 §7.1)
@@ -211,9 +213,10 @@ final class RequestParserRejectionTests: XCTestCase {
     }
 
     func testInvalidChunkSizes() {
-        for body in ["\r\n", "g\r\nx\r\n0\r\n\r\n", "-1\r\n", "+1\r\nx\r\n0\r\n\r\n", "1x\r\nx\r\n0\r\n\r\n", " 1\r\nx\r\n0\r\n\r\n",
-            "0x1\r\nx\r\n0\r\n\r\n", "10000000000000000\r\n", "FFFFFFFFFFFFFFFFF\r\n"]
-        {
+        for body in [
+            "\r\n", "g\r\nx\r\n0\r\n\r\n", "-1\r\n", "+1\r\nx\r\n0\r\n\r\n", "1x\r\nx\r\n0\r\n\r\n", " 1\r\nx\r\n0\r\n\r\n",
+            "0x1\r\nx\r\n0\r\n\r\n", "10000000000000000\r\n", "FFFFFFFFFFFFFFFFF\r\n",
+        ] {
             assertRejected(chunked(body), 400)
         }
     }

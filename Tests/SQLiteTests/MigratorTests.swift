@@ -16,7 +16,8 @@ final class MigratorTests: XCTestCase {
         directory.remove()
     }
 
-    private let first = Migration(version: 1, name: "create_customers", sql: "CREATE TABLE customers(id INTEGER PRIMARY KEY, name TEXT NOT NULL);")
+    private let first = Migration(
+        version: 1, name: "create_customers", sql: "CREATE TABLE customers(id INTEGER PRIMARY KEY, name TEXT NOT NULL);")
     private let second = Migration(
         version: 2, name: "seed", sql: "INSERT INTO customers(name) VALUES ('张伟'); INSERT INTO customers(name) VALUES ('李娜');")
     private let third = Migration(version: 5, name: "add_city", sql: "ALTER TABLE customers ADD COLUMN city TEXT;")

@@ -73,8 +73,10 @@ public final class Application: Sendable {
                 .install(on: &router)
             SalesRoutes(endpoints: endpoints, database: database, cursors: cursors, clock: clock, settings: settings, customers: customers)
                 .install(on: &router)
-            SupportRoutes(endpoints: endpoints, database: database, cursors: cursors, clock: clock, settings: settings, customers: customers)
-                .install(on: &router)
+            SupportRoutes(
+                endpoints: endpoints, database: database, cursors: cursors, clock: clock, settings: settings, customers: customers
+            )
+            .install(on: &router)
             router.fallback = Fallback.make(cors: endpoints.cors)
 
             let limits = ParserLimits(

@@ -28,7 +28,8 @@ final class RateLimiter: Sendable {
     private let buckets = Mutex<[Int64: Bucket]>([:])
     private let clock: @Sendable () -> Double
 
-    init(capacity: Int, window: Duration, clock: @escaping @Sendable () -> Double = { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }) {
+    init(capacity: Int, window: Duration, clock: @escaping @Sendable () -> Double = { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 })
+    {
         self.capacity = max(1, capacity)
         let seconds = Double(window.components.seconds) + Double(window.components.attoseconds) / 1e18
         self.refillPerSecond = Double(max(1, capacity)) / max(seconds, 0.001)

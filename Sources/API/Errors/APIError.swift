@@ -11,7 +11,9 @@ public struct APIError: Error, Sendable {
     public var errors: [FieldError]
     public var headers: [(name: String, value: String)]
 
-    public init(status: Int, type: String, title: String, detail: String, errors: [FieldError] = [], headers: [(name: String, value: String)] = []) {
+    public init(
+        status: Int, type: String, title: String, detail: String, errors: [FieldError] = [], headers: [(name: String, value: String)] = []
+    ) {
         self.status = status
         self.type = type
         self.title = title
@@ -68,7 +70,8 @@ public struct APIError: Error, Sendable {
     }
 
     public static func internalError() -> APIError {
-        APIError(status: 500, type: "internal", title: "Internal server error", detail: "the server failed to answer; see its log by request id")
+        APIError(
+            status: 500, type: "internal", title: "Internal server error", detail: "the server failed to answer; see its log by request id")
     }
 
     public static func unavailable(_ detail: String) -> APIError {

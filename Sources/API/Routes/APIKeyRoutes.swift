@@ -77,7 +77,9 @@ enum APIKeyRoutes {
             if name.count > 200 { errors.append(FieldError("name", "too_long", "at most 200 characters")) }
             let role = body["role"]?.stringValue.flatMap(Role.init(rawValue:))
             if role == nil {
-                errors.append(FieldError("role", body["role"] == nil ? "required" : "invalid_enum", "one of admin, sales, support, marketing, viewer"))
+                errors.append(
+                    FieldError("role", body["role"] == nil ? "required" : "invalid_enum", "one of admin, sales, support, marketing, viewer")
+                )
             }
             guard errors.isEmpty, let role else { throw APIError.validation(errors) }
             self.name = name

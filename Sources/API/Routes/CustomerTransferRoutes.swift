@@ -87,12 +87,16 @@ struct CustomerTransferRoutes {
                 let entries = data.map { cells -> CustomerBatch.Entry in
                     guard cells.count == header.count else {
                         return .rejected(
-                            .validation([FieldError("row", "column_count", "this row has \(cells.count) fields; the header has \(header.count)")]))
+                            .validation([
+                                FieldError("row", "column_count", "this row has \(cells.count) fields; the header has \(header.count)")
+                            ]))
                     }
                     let object = CustomerCSV.object(header: header, cells: cells)
                     do throws(CRMError) {
                         let changes = try RecordInput.parse(object, schema: CustomerSchema.schema, mode: .patch)
-                        if case .text(let externalID)? = changes.value(for: "external_id") { return .ready(.externalID(externalID), changes) }
+                        if case .text(let externalID)? = changes.value(for: "external_id") {
+                            return .ready(.externalID(externalID), changes)
+                        }
                         return .ready(nil, changes)
                     } catch {
                         return .rejected(APIError(error))
@@ -103,7 +107,8 @@ struct CustomerTransferRoutes {
                 outcomes.reserveCapacity(entries.count)
                 var start = 0
                 while start < entries.count {
-                    let chunk = CustomerBatch(entries: Array(entries[start..<min(start + Self.importChunk, entries.count)]), requestID: request.requestID)
+                    let chunk = CustomerBatch(
+                        entries: Array(entries[start..<min(start + Self.importChunk, entries.count)]), requestID: request.requestID)
                     outcomes += try database.writeAndWait { connection in
                         chunk.apply(connection, service: service, actor: actor, now: clock.now())
                     }

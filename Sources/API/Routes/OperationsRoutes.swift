@@ -5,7 +5,8 @@ import HTTP
 enum OperationsRoutes {
     private static let healthBody = Array("{\"status\":\"ok\"}".utf8)
 
-    static func install(on router: inout Router, endpoints: EndpointBuilder, database: Database, metrics: ServerMetrics, serveMetrics: Bool) {
+    static func install(on router: inout Router, endpoints: EndpointBuilder, database: Database, metrics: ServerMetrics, serveMetrics: Bool)
+    {
         router.add(.get, "/healthz") { _, _, responder in
             responder.respond(Response(status: 200, headers: [JSONResponse.contentType], body: healthBody))
         }
@@ -19,7 +20,8 @@ enum OperationsRoutes {
         router.add(
             .get, "/v1/openapi.yaml",
             endpoints.sync(.open) { _ in
-                Response(status: 200, headers: [("Content-Type", "application/yaml; charset=utf-8")], body: Array(OpenAPIDocument.yaml.utf8))
+                Response(
+                    status: 200, headers: [("Content-Type", "application/yaml; charset=utf-8")], body: Array(OpenAPIDocument.yaml.utf8))
             })
     }
 
@@ -27,7 +29,9 @@ enum OperationsRoutes {
     static func install(metrics: ServerMetrics, on router: inout Router) {
         router.add(.get, "/metrics") { _, _, responder in
             responder.respond(
-                Response(status: 200, headers: [("Content-Type", "text/plain; version=0.0.4; charset=utf-8")], body: Array(metrics.render().utf8)))
+                Response(
+                    status: 200, headers: [("Content-Type", "text/plain; version=0.0.4; charset=utf-8")], body: Array(metrics.render().utf8)
+                ))
         }
     }
 }

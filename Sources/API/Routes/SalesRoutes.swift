@@ -16,14 +16,21 @@ struct SalesRoutes {
         let cursors = self.cursors
         let clock = self.clock
         func routes(_ service: RecordService, _ path: String, _ resource: Resource, _ fields: [ListField]) -> RecordRoutes {
-            RecordRoutes(endpoints: endpoints, database: database, cursors: cursors, clock: clock, service: service, path: path, resource: resource, listFields: fields)
+            RecordRoutes(
+                endpoints: endpoints, database: database, cursors: cursors, clock: clock, service: service, path: path, resource: resource,
+                listFields: fields)
         }
-        routes(SalesServices.orders(settings: settings, customers: customers), "/v1/orders", .orders, OrderSchema.listFields).install(on: &router)
-        routes(SalesServices.interactions(settings: settings, customers: customers), "/v1/interactions", .interactions, InteractionSchema.listFields)
-            .install(on: &router)
+        routes(SalesServices.orders(settings: settings, customers: customers), "/v1/orders", .orders, OrderSchema.listFields).install(
+            on: &router)
+        routes(
+            SalesServices.interactions(settings: settings, customers: customers), "/v1/interactions", .interactions,
+            InteractionSchema.listFields
+        )
+        .install(on: &router)
 
         var opportunities = routes(
-            OpportunityService.make(settings: settings, customers: customers), "/v1/opportunities", .opportunities, OpportunitySchema.listFields)
+            OpportunityService.make(settings: settings, customers: customers), "/v1/opportunities", .opportunities,
+            OpportunitySchema.listFields)
         opportunities.search = RecordRoutes.likeSearch(column: "name")
         opportunities.extractFlags = { body in
             guard let reopen = body.removeValue(forKey: "reopen") else { return [:] }
@@ -132,10 +139,15 @@ struct SalesRoutes {
                     after = (at, kind, entry)
                 }
                 let page = try database.read { connection in
-                    guard try RecordStore.exists(connection, table: "customers", id: id) else { throw APIError.notFound("no customer \(id)") }
+                    guard try RecordStore.exists(connection, table: "customers", id: id) else {
+                        throw APIError.notFound("no customer \(id)")
+                    }
                     return try CustomerTimeline.page(connection, customerID: id, after: after, limit: limit)
                 }
-                let next = page.hasMore ? page.entries.last.map { cursors.encode([.string($0.occurredAt), .string($0.kind), .int($0.entry)], scope: scope) } : nil
+                let next =
+                    page.hasMore
+                    ? page.entries.last.map { cursors.encode([.string($0.occurredAt), .string($0.kind), .int($0.entry)], scope: scope) }
+                    : nil
                 return JSONResponse.list(page.entries, nextCursor: next) { writer, entry in
                     writer.beginObject()
                     writer.key("kind")

@@ -16,7 +16,8 @@ struct SupportRoutes {
         let cursors = self.cursors
         let tickets = TicketService.make(settings: settings, customers: customers, clock: clock)
         var ticketRoutes = RecordRoutes(
-            endpoints: endpoints, database: database, cursors: cursors, clock: clock, service: tickets, path: "/v1/tickets", resource: .tickets,
+            endpoints: endpoints, database: database, cursors: cursors, clock: clock, service: tickets, path: "/v1/tickets",
+            resource: .tickets,
             listFields: TicketSchema.listFields)
         ticketRoutes.search = RecordRoutes.likeSearch(column: "subject")
         ticketRoutes.extraParameters["sla_breached"] = { value, now in

@@ -5,7 +5,8 @@ struct CORSPolicy: Sendable {
     let allowedOrigins: Set<String>
 
     static let allowedHeaders = "Authorization, Content-Type, If-Match, If-None-Match, Idempotency-Key, X-Request-Id"
-    static let exposedHeaders = "ETag, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, Retry-After, X-Request-Id, Idempotent-Replayed"
+    static let exposedHeaders =
+        "ETag, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, Retry-After, X-Request-Id, Idempotent-Replayed"
     static let maxAgeSeconds = 600
 
     /// The request's origin if it is allowed.

@@ -88,13 +88,14 @@ struct EndpointBuilder: Sendable {
             _ = try QueryParameters(request.http, allowed: [])
             let job = try prepare(request)
             let idempotency = try IdempotencyStore.from(request)
-            database.write({ connection in
-                let now = clock.now()
-                if let idempotency {
-                    return try idempotency.perform(connection, now: now) { try job(connection, now) }
-                }
-                return try job(connection, now)
-            }, completion: reply)
+            database.write(
+                { connection in
+                    let now = clock.now()
+                    if let idempotency {
+                        return try idempotency.perform(connection, now: now) { try job(connection, now) }
+                    }
+                    return try job(connection, now)
+                }, completion: reply)
         }
     }
 

@@ -62,7 +62,10 @@ struct IdempotencyStore {
                 INSERT OR REPLACE INTO idempotency_keys (key_id, idempotency_key, request_hash, status, headers, body, created_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
                 """,
-                [.integer(keyID), .text(idempotencyKey), .blob(requestHash), .integer(Int64(response.status)), .text(headers), .blob(body), .text(now.rfc3339)])
+                [
+                    .integer(keyID), .text(idempotencyKey), .blob(requestHash), .integer(Int64(response.status)), .text(headers),
+                    .blob(body), .text(now.rfc3339),
+                ])
         }
         return response
     }

@@ -98,7 +98,8 @@ struct ListParameters {
             fieldName = String(name[..<open])
             let opName = String(name[name.index(after: open)..<name.index(before: name.endIndex)])
             guard let parsed = ListFilter.Operator(rawValue: opName), parsed != .eq else {
-                throw APIError.badRequest("unknown filter operator '\(opName)' (use gt, gte, lt, lte or ne)", field: name, code: "unknown_parameter")
+                throw APIError.badRequest(
+                    "unknown filter operator '\(opName)' (use gt, gte, lt, lte or ne)", field: name, code: "unknown_parameter")
             }
             op = parsed
         }
@@ -116,11 +117,14 @@ struct ListParameters {
     private static func filterValue(_ raw: String, field: ListField, parameter: String) throws -> SQLValue {
         let text = field.normalize?(raw) ?? raw
         func bad(_ expected: String) -> APIError {
-            APIError.badRequest("'\(raw)' is not a valid value for \(parameter): expected \(expected)", field: parameter, code: "invalid_value")
+            APIError.badRequest(
+                "'\(raw)' is not a valid value for \(parameter): expected \(expected)", field: parameter, code: "invalid_value")
         }
         switch field.kind {
         case .integer(let minimum, let maximum):
-            guard let number = Int64(text), number >= minimum, number <= maximum else { throw bad("an integer from \(minimum) to \(maximum)") }
+            guard let number = Int64(text), number >= minimum, number <= maximum else {
+                throw bad("an integer from \(minimum) to \(maximum)")
+            }
             return .integer(number)
         case .reference:
             guard let number = Int64(text) else { throw bad("an integer") }

@@ -40,6 +40,7 @@ enum APIKeyStore {
             let role = row.string("role").flatMap(Role.init(rawValue:)),
             let created = row.string("created_at").flatMap(Timestamp.init(rfc3339:))
         else { throw StoreError.corruptRow(table: "api_keys") }
-        return APIKey(id: id, name: name, role: role, createdAt: created, revokedAt: row.string("revoked_at").flatMap(Timestamp.init(rfc3339:)))
+        return APIKey(
+            id: id, name: name, role: role, createdAt: created, revokedAt: row.string("revoked_at").flatMap(Timestamp.init(rfc3339:)))
     }
 }

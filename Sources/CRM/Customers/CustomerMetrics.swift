@@ -11,7 +11,9 @@ import SQLite
 public enum CustomerMetrics {
     static let day: Int64 = 86_400_000
 
-    public static func refresh(_ connection: Connection, customerID: Int64, settings: CRMSettings, service: CustomerService, now: Timestamp) throws {
+    public static func refresh(_ connection: Connection, customerID: Int64, settings: CRMSettings, service: CustomerService, now: Timestamp)
+        throws
+    {
         guard let before = try CustomerStore.find(connection, id: customerID, includeDeleted: true) else { return }
         let yearAgo = now.adding(milliseconds: -365 * day).rfc3339
         let orders = try connection.queryOne(
@@ -27,15 +29,20 @@ public enum CustomerMetrics {
             "SELECT max(occurred_at) FROM interactions WHERE customer_id = ? AND deleted_at IS NULL", [.integer(customerID)])?.string(0)
         let openOpportunity =
             try connection.queryOne(
-                "SELECT 1 FROM opportunities WHERE customer_id = ? AND is_closed = 0 AND deleted_at IS NULL LIMIT 1", [.integer(customerID)]) != nil
-        let openTickets = try connection.queryOne(
-            "SELECT count(*) FROM tickets WHERE customer_id = ? AND status NOT IN ('solved', 'closed') AND deleted_at IS NULL",
-            [.integer(customerID)])?.int64(0) ?? 0
-        let nps = try connection.queryOne(
-            "SELECT score FROM feedback WHERE customer_id = ? AND kind = 'nps' AND deleted_at IS NULL ORDER BY created_at DESC, id DESC LIMIT 1",
-            [.integer(customerID)])?[0] ?? .null
-        let csat = try connection.queryOne(
-            "SELECT avg(score) FROM feedback WHERE customer_id = ? AND kind = 'csat' AND deleted_at IS NULL", [.integer(customerID)])?[0] ?? .null
+                "SELECT 1 FROM opportunities WHERE customer_id = ? AND is_closed = 0 AND deleted_at IS NULL LIMIT 1", [.integer(customerID)]
+            ) != nil
+        let openTickets =
+            try connection.queryOne(
+                "SELECT count(*) FROM tickets WHERE customer_id = ? AND status NOT IN ('solved', 'closed') AND deleted_at IS NULL",
+                [.integer(customerID)])?.int64(0) ?? 0
+        let nps =
+            try connection.queryOne(
+                "SELECT score FROM feedback WHERE customer_id = ? AND kind = 'nps' AND deleted_at IS NULL ORDER BY created_at DESC, id DESC LIMIT 1",
+                [.integer(customerID)])?[0] ?? .null
+        let csat =
+            try connection.queryOne(
+                "SELECT avg(score) FROM feedback WHERE customer_id = ? AND kind = 'csat' AND deleted_at IS NULL", [.integer(customerID)])?[
+                0] ?? .null
         let stage = lifecycleStage(
             paidOrders: orderCount, paidInLastYear: paidInYear, lastPaidOrder: lastOrder.flatMap(Timestamp.init(rfc3339:)),
             hasOpenOpportunity: openOpportunity, settings: settings, now: now)

@@ -66,11 +66,14 @@ public enum CustomerScoring {
             FROM scored s JOIN customers c ON c.id = s.customer_id
             """, [.text(now.rfc3339), .text(yearAgo)]
         ) { row in
-            guard let id = row.int64(at: 0), let r = row.int64(at: 4), let f = row.int64(at: 5), let m = row.int64(at: 6) else { return true }
+            guard let id = row.int64(at: 0), let r = row.int64(at: 4), let f = row.int64(at: 5), let m = row.int64(at: 6) else {
+                return true
+            }
             scored.insert(id)
             let lastPaid = row.withUTF8(at: 3) { String(decoding: $0, as: UTF8.self) }.flatMap(Timestamp.init(rfc3339:))
             let stage = CustomerMetrics.lifecycleStage(
-                paidOrders: row.int64(at: 1) ?? 0, paidInLastYear: row.int64(at: 2) ?? 0, lastPaidOrder: lastPaid, hasOpenOpportunity: false,
+                paidOrders: row.int64(at: 1) ?? 0, paidInLastYear: row.int64(at: 2) ?? 0, lastPaidOrder: lastPaid,
+                hasOpenOpportunity: false,
                 settings: settings, now: now)
             let override = row.withUTF8(at: 11) { String(decoding: $0, as: UTF8.self) }
             let tier = tier(score: r + f + m, override: override)
@@ -95,11 +98,14 @@ public enum CustomerScoring {
 
     /// Writes `changes` (on the writer): each customer's version moves and a feed entry records it.
     @discardableResult
-    public static func apply(_ connection: Connection, _ changes: ArraySlice<Change>, service: CustomerService, now: Timestamp) throws -> Int {
+    public static func apply(_ connection: Connection, _ changes: ArraySlice<Change>, service: CustomerService, now: Timestamp) throws
+        -> Int
+    {
         var changed = 0
         for change in changes {
             if try apply(
-                connection, id: change.id, r: change.r, f: change.f, m: change.m, score: change.score, stage: change.stage, service: service,
+                connection, id: change.id, r: change.r, f: change.f, m: change.m, score: change.score, stage: change.stage,
+                service: service,
                 now: now, recordChanges: true)
             {
                 changed += 1
@@ -136,7 +142,8 @@ public enum CustomerScoring {
     }
 
     private static func apply(
-        _ connection: Connection, id: Int64, r: SQLValue, f: SQLValue, m: SQLValue, score: SQLValue, stage: String?, service: CustomerService,
+        _ connection: Connection, id: Int64, r: SQLValue, f: SQLValue, m: SQLValue, score: SQLValue, stage: String?,
+        service: CustomerService,
         now: Timestamp, recordChanges: Bool
     ) throws -> Bool {
         guard let before = try CustomerStore.find(connection, id: id) else { return false }

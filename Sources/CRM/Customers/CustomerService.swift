@@ -34,7 +34,9 @@ public struct CustomerService: Sendable {
 
     /// Writes a page's customers as JSON array elements into `writer`, rendered in place;
     /// returns the position after the page, or nil at the end.
-    public func renderPage(_ connection: Connection, _ request: ListRequest, into writer: inout JSONWriter) throws -> (key: SQLValue, id: Int64)? {
+    public func renderPage(_ connection: Connection, _ request: ListRequest, into writer: inout JSONWriter) throws -> (
+        key: SQLValue, id: Int64
+    )? {
         let renderer = self.renderer
         var output = writer
         defer { writer = output }
@@ -51,11 +53,14 @@ public struct CustomerService: Sendable {
         try checkUnique(connection, values, except: nil)
         let id = try CustomerStore.insert(connection, values: values, now: now)
         guard let row = try CustomerStore.find(connection, id: id) else { throw CRMError.notFound("customer \(id)") }
-        try ChangeLog.record(connection, action: .create, schema: schema, id: id, before: nil, after: row, data: renderer.json(row), actor: actor, now: now)
+        try ChangeLog.record(
+            connection, action: .create, schema: schema, id: id, before: nil, after: row, data: renderer.json(row), actor: actor, now: now)
         return row
     }
 
-    public func update(_ connection: Connection, id: Int64, _ changes: RecordChanges, ifMatch: Int64?, actor: Int64?, now: Timestamp) throws -> Row {
+    public func update(_ connection: Connection, id: Int64, _ changes: RecordChanges, ifMatch: Int64?, actor: Int64?, now: Timestamp) throws
+        -> Row
+    {
         guard let before = try CustomerStore.find(connection, id: id) else { throw CRMError.notFound("no customer \(id)") }
         if let ifMatch, let version = before.int64("version"), version != ifMatch { throw CRMError.versionMismatch(current: version) }
         return try apply(connection, changes, to: before, actor: actor, now: now)
@@ -66,11 +71,14 @@ public struct CustomerService: Sendable {
         if let ifMatch, let version = before.int64("version"), version != ifMatch { throw CRMError.versionMismatch(current: version) }
         try CustomerStore.softDelete(connection, id: id, now: now)
         let after = try CustomerStore.find(connection, id: id, includeDeleted: true)
-        try ChangeLog.record(connection, action: .delete, schema: schema, id: id, before: before, after: after, data: nil, actor: actor, now: now)
+        try ChangeLog.record(
+            connection, action: .delete, schema: schema, id: id, before: before, after: after, data: nil, actor: actor, now: now)
     }
 
     /// Creates the customer `key` names, or updates it (merge semantics): `created` tells which.
-    public func upsert(_ connection: Connection, key: UpsertKey, _ changes: RecordChanges, actor: Int64?, now: Timestamp) throws -> (row: Row, created: Bool) {
+    public func upsert(_ connection: Connection, key: UpsertKey, _ changes: RecordChanges, actor: Int64?, now: Timestamp) throws -> (
+        row: Row, created: Bool
+    ) {
         let existing: Row? =
             switch key {
             case .externalID(let externalID): try CustomerStore.findLive(connection, externalID: externalID)
@@ -94,7 +102,9 @@ public struct CustomerService: Sendable {
         }
         try CustomerStore.update(connection, id: id, values: values, now: now)
         guard let after = try CustomerStore.find(connection, id: id) else { throw CRMError.notFound("customer \(id)") }
-        try ChangeLog.record(connection, action: .update, schema: schema, id: id, before: before, after: after, data: renderer.json(after), actor: actor, now: now)
+        try ChangeLog.record(
+            connection, action: .update, schema: schema, id: id, before: before, after: after, data: renderer.json(after), actor: actor,
+            now: now)
         return after
     }
 

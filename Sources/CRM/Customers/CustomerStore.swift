@@ -33,8 +33,10 @@ enum CustomerStore {
     }
 
     private static let insertSQL: String = {
-        let columns = schema.writableFields.map(\.column) + ["email_normalized", "phone_digits", "tier", "created_at", "updated_at", "version"]
-        return "INSERT INTO customers (\(columns.joined(separator: ", "))) VALUES (\(Array(repeating: "?", count: columns.count).joined(separator: ", ")))"
+        let columns =
+            schema.writableFields.map(\.column) + ["email_normalized", "phone_digits", "tier", "created_at", "updated_at", "version"]
+        return
+            "INSERT INTO customers (\(columns.joined(separator: ", "))) VALUES (\(Array(repeating: "?", count: columns.count).joined(separator: ", ")))"
     }()
 
     /// Inserts a new customer from validated values (by field name; absent ones are null).
@@ -50,12 +52,15 @@ enum CustomerStore {
             }
         }
         bindings += [
-            normalizedEmail(values["email"]), phoneDigits(values["phone"]), values["__tier"] ?? .text("standard"), .text(now.rfc3339), .text(now.rfc3339),
+            normalizedEmail(values["email"]), phoneDigits(values["phone"]), values["__tier"] ?? .text("standard"), .text(now.rfc3339),
+            .text(now.rfc3339),
             .integer(1),
         ]
         try connection.run(insertSQL, bindings)
         let id = connection.lastInsertRowID
-        try writeSideTables(connection, id: id, name: values["name"], email: values["email"], phone: values["phone"], company: values["company"], tags: values["tags"])
+        try writeSideTables(
+            connection, id: id, name: values["name"], email: values["email"], phone: values["phone"], company: values["company"],
+            tags: values["tags"])
         return id
     }
 
@@ -102,7 +107,9 @@ enum CustomerStore {
     }
 
     /// The page's rows in place (no copies), for rendering; the position after the page.
-    static func renderList(_ connection: Connection, _ request: ListRequest, _ body: (RowView) throws -> Void) throws -> (key: SQLValue, id: Int64)? {
+    static func renderList(_ connection: Connection, _ request: ListRequest, _ body: (RowView) throws -> Void) throws -> (
+        key: SQLValue, id: Int64
+    )? {
         guard let query = listQuery(request) else { return nil }
         return try query.render(connection, limit: request.limit, body)
     }
@@ -140,12 +147,14 @@ enum CustomerStore {
 
     /// Rewrites the tag rows and the search document from the stored row.
     private static func syncSideTables(_ connection: Connection, id: Int64, isNew: Bool) throws {
-        guard let row = try connection.queryOne("SELECT name, email, phone, company, tags FROM customers WHERE id = ?", [.integer(id)]) else {
+        guard let row = try connection.queryOne("SELECT name, email, phone, company, tags FROM customers WHERE id = ?", [.integer(id)])
+        else {
             return
         }
         try connection.run("DELETE FROM customer_tags WHERE customer_id = ?", [.integer(id)])
         try connection.run("DELETE FROM customers_fts WHERE rowid = ?", [.integer(id)])
-        try writeSideTables(connection, id: id, name: row["name"], email: row["email"], phone: row["phone"], company: row["company"], tags: row["tags"])
+        try writeSideTables(
+            connection, id: id, name: row["name"], email: row["email"], phone: row["phone"], company: row["company"], tags: row["tags"])
     }
 
     /// Inserts the tag rows and the search document of a customer that has none yet.

@@ -68,10 +68,11 @@ public struct ListQuery {
             try body(row)
             if let index = row.columnIndex(Self.sortKeyColumn), let id = row.int64("id") {
                 let key: SQLValue =
-                    if let number = row.int64(at: index) { .integer(number) }
-                    else if let text = row.withUTF8(at: index, { String(decoding: $0, as: UTF8.self) }) { .text(text) }
-                    else if let number = row.double(at: index) { .real(number) }
-                    else { .null }
+                    if let number = row.int64(at: index) {
+                        .integer(number)
+                    } else if let text = row.withUTF8(at: index, { String(decoding: $0, as: UTF8.self) }) {
+                        .text(text)
+                    } else if let number = row.double(at: index) { .real(number) } else { .null }
                 last = (key, id)
             }
             return true
@@ -96,7 +97,8 @@ public struct ListQuery {
         case .expression(let expression):
             switch filter.op {
             case .eq:
-                return filter.values.count == 1 ? ("\(expression) = ?", filter.values) : ("\(expression) IN (\(placeholders))", filter.values)
+                return filter.values.count == 1
+                    ? ("\(expression) = ?", filter.values) : ("\(expression) IN (\(placeholders))", filter.values)
             case .ne:
                 // "not equal" keeps rows where the field is unset: NULL is not the value asked about.
                 return ("(\(expression) IS NULL OR \(expression) NOT IN (\(placeholders)))", filter.values)

@@ -75,7 +75,9 @@ public enum FieldValue {
                 guard let text = element.stringValue?.trimmingWhitespace(), !text.isEmpty else {
                     return invalid("invalid_tag", "tags are non-empty strings")
                 }
-                guard text.count <= maximumTagLength else { return invalid("invalid_tag", "a tag has at most \(maximumTagLength) characters") }
+                guard text.count <= maximumTagLength else {
+                    return invalid("invalid_tag", "a tag has at most \(maximumTagLength) characters")
+                }
                 if !tags.contains(text) { tags.append(text) }
             }
             guard tags.count <= maximumTags else { return invalid("too_many", "at most \(maximumTags) tags") }

@@ -12,7 +12,9 @@ public enum RecordInput {
         case patch
     }
 
-    public static func parse(_ body: JSONObject, schema: RecordSchema, mode: Mode, ignoring: Set<String> = []) throws(CRMError) -> RecordChanges {
+    public static func parse(_ body: JSONObject, schema: RecordSchema, mode: Mode, ignoring: Set<String> = []) throws(CRMError)
+        -> RecordChanges
+    {
         var issues: [FieldIssue] = []
         var changes = RecordChanges()
         for (key, _) in body where schema.field(key) == nil && !ignoring.contains(key) {

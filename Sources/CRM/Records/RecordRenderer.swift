@@ -26,7 +26,13 @@ public enum RecordRenderer {
         case .boolean:
             writer.bool((row.int64(at: index) ?? 0) != 0)
         case .integer, .reference:
-            if let number = row.int64(at: index) { writer.int(number) } else if let number = row.double(at: index) { writer.double(number) } else { writer.null() }
+            if let number = row.int64(at: index) {
+                writer.int(number)
+            } else if let number = row.double(at: index) {
+                writer.double(number)
+            } else {
+                writer.null()
+            }
         case .tags, .attributes, .lineItems:
             // Stored as JSON text this server wrote: copied as it is, not parsed and re-encoded.
             if row.withUTF8(at: index, { writer.rawJSON(buffer: $0) }) == nil { writer.null() }

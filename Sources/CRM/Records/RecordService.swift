@@ -4,15 +4,22 @@ import SQLite
 public struct RecordHooks: Sendable {
     /// Resource rules before a write: may adjust the values to store and add server-owned
     /// columns; throws ``CRMError`` to refuse. `before` is nil on create.
-    public var prepare: @Sendable (_ connection: Connection, _ values: inout [String: SQLValue], _ extra: inout [String: SQLValue], _ before: Row?, _ now: Timestamp) throws -> Void
+    public var prepare:
+        @Sendable (
+            _ connection: Connection, _ values: inout [String: SQLValue], _ extra: inout [String: SQLValue], _ before: Row?,
+            _ now: Timestamp
+        ) throws -> Void
     /// After the row is written (same transaction): derived data such as customer metrics.
-    public var afterWrite: @Sendable (_ connection: Connection, _ before: Row?, _ after: Row, _ actor: Int64?, _ now: Timestamp) throws -> Void
+    public var afterWrite:
+        @Sendable (_ connection: Connection, _ before: Row?, _ after: Row, _ actor: Int64?, _ now: Timestamp) throws -> Void
     /// The record's JSON.
     public var render: @Sendable (_ row: Row, _ writer: inout JSONWriter) -> Void
 
     public init(
         schema: RecordSchema,
-        prepare: @escaping @Sendable (Connection, inout [String: SQLValue], inout [String: SQLValue], Row?, Timestamp) throws -> Void = { _, _, _, _, _ in },
+        prepare: @escaping @Sendable (Connection, inout [String: SQLValue], inout [String: SQLValue], Row?, Timestamp) throws -> Void = {
+            _, _, _, _, _ in
+        },
         afterWrite: @escaping @Sendable (Connection, Row?, Row, Int64?, Timestamp) throws -> Void = { _, _, _, _, _ in },
         render: (@Sendable (Row, inout JSONWriter) -> Void)? = nil
     ) {
@@ -54,7 +61,9 @@ public struct RecordService: Sendable {
         try store.find(connection, id: id)
     }
 
-    public func list(_ connection: Connection, _ request: ListRequest, search: (sql: String, bindings: [SQLValue])? = nil) throws -> ListPage<Row> {
+    public func list(_ connection: Connection, _ request: ListRequest, search: (sql: String, bindings: [SQLValue])? = nil) throws
+        -> ListPage<Row>
+    {
         try store.list(connection, request, search: search)
     }
 
@@ -71,11 +80,14 @@ public struct RecordService: Sendable {
         let id = try store.insert(connection, values: values, extra: extra, now: now)
         guard let row = try store.find(connection, id: id) else { throw CRMError.notFound("\(schema.recordType) \(id)") }
         try hooks.afterWrite(connection, nil, row, actor, now)
-        try ChangeLog.record(connection, action: .create, schema: schema, id: id, before: nil, after: row, data: json(row), actor: actor, now: now)
+        try ChangeLog.record(
+            connection, action: .create, schema: schema, id: id, before: nil, after: row, data: json(row), actor: actor, now: now)
         return row
     }
 
-    public func update(_ connection: Connection, id: Int64, _ changes: RecordChanges, ifMatch: Int64?, actor: Int64?, now: Timestamp) throws -> Row {
+    public func update(_ connection: Connection, id: Int64, _ changes: RecordChanges, ifMatch: Int64?, actor: Int64?, now: Timestamp) throws
+        -> Row
+    {
         let before = try current(connection, id: id, ifMatch: ifMatch)
         var values = Self.values(changes)
         var extra: [String: SQLValue] = [:]
@@ -83,7 +95,8 @@ public struct RecordService: Sendable {
         try store.update(connection, id: id, values: values, extra: extra, now: now)
         guard let after = try store.find(connection, id: id) else { throw CRMError.notFound("\(schema.recordType) \(id)") }
         try hooks.afterWrite(connection, before, after, actor, now)
-        try ChangeLog.record(connection, action: .update, schema: schema, id: id, before: before, after: after, data: json(after), actor: actor, now: now)
+        try ChangeLog.record(
+            connection, action: .update, schema: schema, id: id, before: before, after: after, data: json(after), actor: actor, now: now)
         return after
     }
 
@@ -92,7 +105,8 @@ public struct RecordService: Sendable {
         try store.softDelete(connection, id: id, now: now)
         guard let after = try store.find(connection, id: id, includeDeleted: true) else { return }
         try hooks.afterWrite(connection, before, after, actor, now)
-        try ChangeLog.record(connection, action: .delete, schema: schema, id: id, before: before, after: after, data: nil, actor: actor, now: now)
+        try ChangeLog.record(
+            connection, action: .delete, schema: schema, id: id, before: before, after: after, data: nil, actor: actor, now: now)
     }
 
     /// The live record, checked against `If-Match`.
@@ -136,7 +150,8 @@ public struct RecordService: Sendable {
         for name in uniqueFields {
             guard let field = schema.field(name), case .text(let value)? = values[name] else { continue }
             if let holder = try connection.queryOne(
-                "SELECT id FROM \(schema.table) WHERE \(field.column) = ? AND deleted_at IS NULL AND id != ?", [.text(value), .integer(id ?? 0)]
+                "SELECT id FROM \(schema.table) WHERE \(field.column) = ? AND deleted_at IS NULL AND id != ?",
+                [.text(value), .integer(id ?? 0)]
             )?.int64(0) {
                 issues.append(FieldIssue(name, "taken", "another \(schema.recordType) has this \(name)", holderID: holder))
             }

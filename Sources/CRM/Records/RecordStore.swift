@@ -22,7 +22,9 @@ public struct RecordStore: Sendable {
     }
 
     /// Inserts a record: schema values by field name plus server-owned `extra` columns.
-    public func insert(_ connection: Connection, values: [String: SQLValue], extra: [String: SQLValue] = [:], now: Timestamp) throws -> Int64 {
+    public func insert(_ connection: Connection, values: [String: SQLValue], extra: [String: SQLValue] = [:], now: Timestamp) throws
+        -> Int64
+    {
         var columns: [String] = []
         var bindings: [SQLValue] = []
         for field in schema.fields {
@@ -42,7 +44,9 @@ public struct RecordStore: Sendable {
     }
 
     /// Sets the given fields and extra columns, bumping `version` and `updated_at`.
-    public func update(_ connection: Connection, id: Int64, values: [String: SQLValue], extra: [String: SQLValue] = [:], now: Timestamp) throws {
+    public func update(_ connection: Connection, id: Int64, values: [String: SQLValue], extra: [String: SQLValue] = [:], now: Timestamp)
+        throws
+    {
         var assignments: [String] = []
         var bindings: [SQLValue] = []
         for field in schema.fields {
@@ -66,7 +70,9 @@ public struct RecordStore: Sendable {
     }
 
     /// A keyset page; `search` is a condition on alias `r` with its bindings.
-    public func list(_ connection: Connection, _ request: ListRequest, search: (sql: String, bindings: [SQLValue])? = nil) throws -> ListPage<Row> {
+    public func list(_ connection: Connection, _ request: ListRequest, search: (sql: String, bindings: [SQLValue])? = nil) throws
+        -> ListPage<Row>
+    {
         let query = ListQuery(select: "r.*", from: "\(schema.table) r", alias: alias, request: request, search: search)
         return try query.page(connection, limit: request.limit)
     }

@@ -35,7 +35,9 @@ public enum OpportunitySchema {
 }
 
 public enum OpportunityService {
-    public static func make(settings: CRMSettings, customers: CustomerService, pipelines: PipelineService = PipelineService()) -> RecordService {
+    public static func make(settings: CRMSettings, customers: CustomerService, pipelines: PipelineService = PipelineService())
+        -> RecordService
+    {
         let schema = OpportunitySchema.schema
         return RecordService(
             schema: schema,
@@ -45,12 +47,18 @@ public enum OpportunityService {
                     try applyStageRules(connection, &values, &extra, before: before, settings: settings, pipelines: pipelines, now: now)
                 },
                 afterWrite: { connection, before, after, actor, now in
-                    let stageChanged = before == nil || before?.string("stage") != after.string("stage")
+                    let stageChanged =
+                        before == nil || before?.string("stage") != after.string("stage")
                         || before?.int64("pipeline_id") != after.int64("pipeline_id")
-                    if stageChanged && after.string("deleted_at") == nil, let id = after.int64("id"), let customer = after.int64("customer_id") {
+                    if stageChanged && after.string("deleted_at") == nil, let id = after.int64("id"),
+                        let customer = after.int64("customer_id")
+                    {
                         try connection.run(
                             "INSERT INTO opportunity_stage_history (opportunity_id, customer_id, from_stage, to_stage, changed_at, key_id) VALUES (?, ?, ?, ?, ?, ?)",
-                            [.integer(id), .integer(customer), before?["stage"] ?? .null, after["stage"], .text(now.rfc3339), actor.map(SQLValue.integer) ?? .null])
+                            [
+                                .integer(id), .integer(customer), before?["stage"] ?? .null, after["stage"], .text(now.rfc3339),
+                                actor.map(SQLValue.integer) ?? .null,
+                            ])
                         var writer = JSONWriter()
                         RecordRenderer.writeRecord(schema, after, into: &writer)
                         try connection.run(
@@ -62,7 +70,8 @@ public enum OpportunityService {
     }
 
     static func applyStageRules(
-        _ connection: Connection, _ values: inout [String: SQLValue], _ extra: inout [String: SQLValue], before: Row?, settings: CRMSettings,
+        _ connection: Connection, _ values: inout [String: SQLValue], _ extra: inout [String: SQLValue], before: Row?,
+        settings: CRMSettings,
         pipelines: PipelineService, now: Timestamp
     ) throws {
         let reopen = values.removeValue(forKey: OpportunitySchema.reopenKey) == .integer(1)
@@ -87,7 +96,9 @@ public enum OpportunityService {
             stageKey = current
             if wasClosed && reopen, let firstOpen = stages.first(where: { !$0.closed }) { stageKey = firstOpen.key }
         } else {
-            guard let first = stages.first else { throw CRMError.validation([FieldIssue("stage", "invalid", "the pipeline has no stages")]) }
+            guard let first = stages.first else {
+                throw CRMError.validation([FieldIssue("stage", "invalid", "the pipeline has no stages")])
+            }
             stageKey = first.key
         }
         guard let stage = stages.first(where: { $0.key == stageKey }) else {
@@ -98,9 +109,11 @@ public enum OpportunityService {
         let stageChanged = before == nil || before?.string("stage") != stage.key || pipelineChanged
         if let before, wasClosed, stageChanged {
             guard reopen else {
-                throw CRMError.conflict("a closed opportunity changes stage only with reopen: true", [
-                    FieldIssue("stage", "invalid_transition", "\(before.string("stage") ?? "") is closed; send reopen: true to move it")
-                ])
+                throw CRMError.conflict(
+                    "a closed opportunity changes stage only with reopen: true",
+                    [
+                        FieldIssue("stage", "invalid_transition", "\(before.string("stage") ?? "") is closed; send reopen: true to move it")
+                    ])
             }
             if stage.closed {
                 throw CRMError.validation([FieldIssue("stage", "invalid_transition", "reopening moves to an open stage")])
@@ -120,7 +133,9 @@ public enum OpportunityService {
             let reason: SQLValue = values["lost_reason"] ?? before?["lost_reason"] ?? .null
             if case .text(let text) = reason, !text.isEmpty {
             } else {
-                throw CRMError.validation([FieldIssue("lost_reason", "required", "lost_reason is required to move to the lost stage \(stage.key)")])
+                throw CRMError.validation([
+                    FieldIssue("lost_reason", "required", "lost_reason is required to move to the lost stage \(stage.key)")
+                ])
             }
         }
     }

@@ -50,7 +50,8 @@ public struct PipelineService: Sendable {
         guard let array = (try? JSONParser.parse(row.string("stages") ?? "[]"))?.arrayValue else { return [] }
         return array.compactMap { value in
             guard let object = value.objectValue, let key = object["key"]?.stringValue, let name = object["name"]?.stringValue,
-                let probability = object["probability"]?.intValue, let closed = object["closed"]?.boolValue, let won = object["won"]?.boolValue
+                let probability = object["probability"]?.intValue, let closed = object["closed"]?.boolValue,
+                let won = object["won"]?.boolValue
             else { return nil }
             return PipelineStage(key: key, name: name, probability: probability, closed: closed, won: won)
         }
@@ -114,15 +115,21 @@ public struct PipelineService: Sendable {
             guard let key = object["key"]?.stringValue, !key.isEmpty, key.count <= 50,
                 key.unicodeScalars.allSatisfy({ ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "_" })
             else { return .failure(FieldIssue("\(path).key", "invalid_format", "1-50 characters of a-z, 0-9 and _")) }
-            guard !stages.contains(where: { $0.key == key }) else { return .failure(FieldIssue("\(path).key", "duplicate", "stage keys are unique")) }
+            guard !stages.contains(where: { $0.key == key }) else {
+                return .failure(FieldIssue("\(path).key", "duplicate", "stage keys are unique"))
+            }
             guard let name = object["name"]?.stringValue?.trimmingWhitespace(), !name.isEmpty, name.count <= 100 else {
                 return .failure(FieldIssue("\(path).name", "required", "a non-empty name"))
             }
             guard let probability = object["probability"]?.intValue, (0...100).contains(probability) else {
                 return .failure(FieldIssue("\(path).probability", "out_of_range", "an integer from 0 to 100"))
             }
-            if let flag = object["closed"], flag.boolValue == nil { return .failure(FieldIssue("\(path).closed", "invalid_type", "must be true or false")) }
-            if let flag = object["won"], flag.boolValue == nil { return .failure(FieldIssue("\(path).won", "invalid_type", "must be true or false")) }
+            if let flag = object["closed"], flag.boolValue == nil {
+                return .failure(FieldIssue("\(path).closed", "invalid_type", "must be true or false"))
+            }
+            if let flag = object["won"], flag.boolValue == nil {
+                return .failure(FieldIssue("\(path).won", "invalid_type", "must be true or false"))
+            }
             let closed = object["closed"]?.boolValue ?? false
             let won = object["won"]?.boolValue ?? false
             if won && !closed { return .failure(FieldIssue("\(path).won", "invalid", "a won stage is closed")) }
@@ -132,19 +139,24 @@ public struct PipelineService: Sendable {
         return .success(stages)
     }
 
-    public func create(_ connection: Connection, _ changes: RecordChanges, stages: [PipelineStage], actor: Int64?, now: Timestamp) throws -> Row {
+    public func create(_ connection: Connection, _ changes: RecordChanges, stages: [PipelineStage], actor: Int64?, now: Timestamp) throws
+        -> Row
+    {
         var values = RecordService.values(changes)
         let makeDefault = values["is_default"] == .integer(1)
         if makeDefault { try connection.run("UPDATE pipelines SET is_default = 0 WHERE is_default = 1") }
         values["is_default"] = .integer(makeDefault ? 1 : 0)
-        let id = try store.insert(connection, values: values, extra: ["stages": .text(JSONValue.array(stages.map(\.json)).jsonString)], now: now)
+        let id = try store.insert(
+            connection, values: values, extra: ["stages": .text(JSONValue.array(stages.map(\.json)).jsonString)], now: now)
         guard let row = try store.find(connection, id: id) else { throw CRMError.notFound("pipeline \(id)") }
-        try ChangeLog.record(connection, action: .create, schema: Self.schema, id: id, before: nil, after: row, data: json(row), actor: actor, now: now)
+        try ChangeLog.record(
+            connection, action: .create, schema: Self.schema, id: id, before: nil, after: row, data: json(row), actor: actor, now: now)
         return row
     }
 
     public func update(
-        _ connection: Connection, id: Int64, _ changes: RecordChanges, stages: [PipelineStage]?, ifMatch: Int64?, actor: Int64?, now: Timestamp
+        _ connection: Connection, id: Int64, _ changes: RecordChanges, stages: [PipelineStage]?, ifMatch: Int64?, actor: Int64?,
+        now: Timestamp
     ) throws -> Row {
         guard let before = try store.find(connection, id: id) else { throw CRMError.notFound("no pipeline \(id)") }
         if let ifMatch, let version = before.int64("version"), version != ifMatch { throw CRMError.versionMismatch(current: version) }
@@ -153,9 +165,11 @@ public struct PipelineService: Sendable {
             if flag == .integer(1) {
                 try connection.run("UPDATE pipelines SET is_default = 0 WHERE is_default = 1 AND id != ?", [.integer(id)])
             } else if before.bool("is_default") == true {
-                throw CRMError.conflict("one pipeline is always the default: make another one the default instead", [
-                    FieldIssue("is_default", "invalid_state", "the default pipeline cannot be unset directly")
-                ])
+                throw CRMError.conflict(
+                    "one pipeline is always the default: make another one the default instead",
+                    [
+                        FieldIssue("is_default", "invalid_state", "the default pipeline cannot be unset directly")
+                    ])
             }
         }
         if values["is_default"] == .null { values["is_default"] = nil }
@@ -167,21 +181,28 @@ public struct PipelineService: Sendable {
             ).compactMap { $0.string(0) }
             let orphaned = used.filter { !keys.contains($0) }.sorted()
             if !orphaned.isEmpty {
-                throw CRMError.conflict("opportunities stand in stages this change removes", [
-                    FieldIssue("stages", "in_use", "stages in use: \(orphaned.joined(separator: ", "))")
-                ])
+                throw CRMError.conflict(
+                    "opportunities stand in stages this change removes",
+                    [
+                        FieldIssue("stages", "in_use", "stages in use: \(orphaned.joined(separator: ", "))")
+                    ])
             }
             extra["stages"] = .text(JSONValue.array(stages.map(\.json)).jsonString)
             // Open/closed follows the stage definition.
             for stage in stages {
                 try connection.run(
                     "UPDATE opportunities SET is_closed = ?, is_won = ? WHERE pipeline_id = ? AND stage = ? AND (is_closed != ? OR is_won != ?)",
-                    [.integer(stage.closed ? 1 : 0), .integer(stage.won ? 1 : 0), .integer(id), .text(stage.key), .integer(stage.closed ? 1 : 0), .integer(stage.won ? 1 : 0)])
+                    [
+                        .integer(stage.closed ? 1 : 0), .integer(stage.won ? 1 : 0), .integer(id), .text(stage.key),
+                        .integer(stage.closed ? 1 : 0), .integer(stage.won ? 1 : 0),
+                    ])
             }
         }
         try store.update(connection, id: id, values: values, extra: extra, now: now)
         guard let after = try store.find(connection, id: id) else { throw CRMError.notFound("pipeline \(id)") }
-        try ChangeLog.record(connection, action: .update, schema: Self.schema, id: id, before: before, after: after, data: json(after), actor: actor, now: now)
+        try ChangeLog.record(
+            connection, action: .update, schema: Self.schema, id: id, before: before, after: after, data: json(after), actor: actor,
+            now: now)
         return after
     }
 }

@@ -10,8 +10,13 @@ import SQLite
 struct ActivitySeeder {
     static let day: Int64 = 86_400_000
     private static let salesStages = ["qualification", "needs_analysis", "proposal", "negotiation", "won", "lost"]
-    private static let probabilities: [String: Int64] = ["qualification": 10, "needs_analysis": 25, "proposal": 50, "negotiation": 75, "won": 100, "lost": 0]
-    private static let products = [("SKU-100", "CRM 专业版", 129_900), ("SKU-200", "Onboarding package", 50_000), ("SKU-300", "数据迁移服务", 300_000), ("SKU-400", "Support plan", 80_000)]
+    private static let probabilities: [String: Int64] = [
+        "qualification": 10, "needs_analysis": 25, "proposal": 50, "negotiation": 75, "won": 100, "lost": 0,
+    ]
+    private static let products = [
+        ("SKU-100", "CRM 专业版", 129_900), ("SKU-200", "Onboarding package", 50_000), ("SKU-300", "数据迁移服务", 300_000),
+        ("SKU-400", "Support plan", 80_000),
+    ]
     private static let subjects = ["无法登录", "Invoice question", "数据导出失败", "Feature request: API limits", "账号权限问题", "Slow dashboard"]
 
     var random = SeedRandom(seed: 7_777)
@@ -28,21 +33,29 @@ struct ActivitySeeder {
                     let roll = random.int(0...99)
                     let status = roll < 90 ? "paid" : roll < 97 ? "refunded" : "cancelled"
                     let items = JSONValue.array([
-                        ["sku": .string(product.0), "name": .string(product.1), "quantity": .int(quantity), "unit_amount": .int(Int64(product.2))]
+                        [
+                            "sku": .string(product.0), "name": .string(product.1), "quantity": .int(quantity),
+                            "unit_amount": .int(Int64(product.2)),
+                        ]
                     ]).jsonString
                     try connection.run(
                         "INSERT INTO orders (customer_id, amount, currency, status, ordered_at, channel, items, created_at, updated_at) VALUES (?, ?, 'CNY', ?, ?, ?, ?, ?, ?)",
-                        [.integer(customer), .integer(Int64(product.2) * quantity), .text(status), .text(ordered.rfc3339),
-                         .text(random.pick(["web", "store", "partner", "phone"])), .text(items), .text(ordered.rfc3339), .text(ordered.rfc3339)])
+                        [
+                            .integer(customer), .integer(Int64(product.2) * quantity), .text(status), .text(ordered.rfc3339),
+                            .text(random.pick(["web", "store", "partner", "phone"])), .text(items), .text(ordered.rfc3339),
+                            .text(ordered.rfc3339),
+                        ])
                 }
             }
             for _ in 0..<random.int(0...4) {
                 let at = epoch.adding(milliseconds: -Int64(random.int(0...365)) * Self.day - Int64(random.int(0...86_399_999)))
                 try connection.run(
                     "INSERT INTO interactions (customer_id, channel, direction, subject, occurred_at, duration_seconds, owner, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [.integer(customer), .text(random.pick(InteractionSchema.channels)), .text(random.pick(["inbound", "outbound"])),
-                     .text(random.pick(["回访", "Quarterly review", "产品演示", "Follow-up call", "Pricing question"])), .text(at.rfc3339),
-                     .integer(Int64(random.int(60...3600))), .text(random.pick(DemoData.owners)), .text(at.rfc3339), .text(at.rfc3339)])
+                    [
+                        .integer(customer), .text(random.pick(InteractionSchema.channels)), .text(random.pick(["inbound", "outbound"])),
+                        .text(random.pick(["回访", "Quarterly review", "产品演示", "Follow-up call", "Pricing question"])), .text(at.rfc3339),
+                        .integer(Int64(random.int(60...3600))), .text(random.pick(DemoData.owners)), .text(at.rfc3339), .text(at.rfc3339),
+                    ])
             }
             if random.chance(20) { try opportunity(connection, customer: customer, epoch: epoch) }
             if random.chance(10) {
@@ -55,8 +68,12 @@ struct ActivitySeeder {
                 let at = epoch.adding(milliseconds: -Int64(random.int(0...365)) * Self.day)
                 try connection.run(
                     "INSERT INTO feedback (customer_id, kind, score, comment, channel, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    [.integer(customer), .text(kind), score, .text(random.pick(["很满意", "Great support", "发货太慢", "Could be faster", "推荐给朋友"])),
-                     .text(random.pick(["email", "web", "wechat"])), .text(random.pick(FeedbackSchema.statuses)), .text(at.rfc3339), .text(at.rfc3339)])
+                    [
+                        .integer(customer), .text(kind), score,
+                        .text(random.pick(["很满意", "Great support", "发货太慢", "Could be faster", "推荐给朋友"])),
+                        .text(random.pick(["email", "web", "wechat"])), .text(random.pick(FeedbackSchema.statuses)), .text(at.rfc3339),
+                        .text(at.rfc3339),
+                    ])
             }
         }
     }
@@ -80,12 +97,14 @@ struct ActivitySeeder {
                 lost_reason, is_closed, is_won, closed_at, stage_entered_at, created_at, updated_at)
             VALUES (?, ?, 1, ?, ?, 'CNY', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
-            [.integer(customer), .text(random.pick(["年度订阅", "Enterprise upgrade", "渠道合作", "Renewal 2026", "新门店系统"])), .text(stage),
-             .integer(Int64(random.int(10...500)) * 10_000), .integer(Self.probabilities[stage] ?? 0), .text(closeDate.description),
-             .text(random.pick(DemoData.owners)), .text(random.pick(["web", "referral", "event"])),
-             stage == "lost" ? .text(random.pick(["预算不足", "Chose a competitor", "No decision"])) : .null,
-             .integer(closed ? 1 : 0), .integer(stage == "won" ? 1 : 0), closed ? .text(entered.rfc3339) : .null, .text(entered.rfc3339),
-             .text(created.rfc3339), .text(entered.rfc3339)])
+            [
+                .integer(customer), .text(random.pick(["年度订阅", "Enterprise upgrade", "渠道合作", "Renewal 2026", "新门店系统"])), .text(stage),
+                .integer(Int64(random.int(10...500)) * 10_000), .integer(Self.probabilities[stage] ?? 0), .text(closeDate.description),
+                .text(random.pick(DemoData.owners)), .text(random.pick(["web", "referral", "event"])),
+                stage == "lost" ? .text(random.pick(["预算不足", "Chose a competitor", "No decision"])) : .null,
+                .integer(closed ? 1 : 0), .integer(stage == "won" ? 1 : 0), closed ? .text(entered.rfc3339) : .null, .text(entered.rfc3339),
+                .text(created.rfc3339), .text(entered.rfc3339),
+            ])
         let id = connection.lastInsertRowID
         var previous: SQLValue = .null
         for index in 0...stageIndex where index == 0 || index == stageIndex || (index < 4 && Self.salesStages[index] != "won") {
@@ -93,7 +112,10 @@ struct ActivitySeeder {
             if stage == "lost" && to == "won" { continue }
             try connection.run(
                 "INSERT INTO opportunity_stage_history (opportunity_id, customer_id, from_stage, to_stage, changed_at) VALUES (?, ?, ?, ?, ?)",
-                [.integer(id), .integer(customer), previous, .text(to), .text(created.adding(milliseconds: Int64(index) * 3 * Self.day).rfc3339)])
+                [
+                    .integer(id), .integer(customer), previous, .text(to),
+                    .text(created.adding(milliseconds: Int64(index) * 3 * Self.day).rfc3339),
+                ])
             previous = .text(to)
         }
     }
@@ -112,25 +134,34 @@ struct ActivitySeeder {
                 resolution_due_at, paused_since, first_response_at, solved_at, closed_at, created_at, updated_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, '[]', ?, ?, ?, ?, ?, ?, ?, ?)
             """,
-            [.integer(customer), .text(random.pick(Self.subjects)), .text("客户反馈 / customer report"), .text(status), .text(priority),
-             .text(random.pick(TicketSchema.types)), .text(random.pick(["email", "phone", "web", "wechat"])), .text(random.pick(["客服小王", "Lee Support", "客服小李"])),
-             .text(created.adding(milliseconds: first * 60_000).rfc3339), .text(created.adding(milliseconds: resolution * 60_000).rfc3339),
-             status == "pending" ? .text(created.adding(milliseconds: 3_600_000).rfc3339) : .null, responded.map { .text($0.rfc3339) } ?? .null,
-             solved.map { .text($0.rfc3339) } ?? .null, status == "closed" ? (solved.map { .text($0.adding(milliseconds: Self.day).rfc3339) } ?? .null) : .null,
-             .text(created.rfc3339), .text(created.rfc3339)])
+            [
+                .integer(customer), .text(random.pick(Self.subjects)), .text("客户反馈 / customer report"), .text(status), .text(priority),
+                .text(random.pick(TicketSchema.types)), .text(random.pick(["email", "phone", "web", "wechat"])),
+                .text(random.pick(["客服小王", "Lee Support", "客服小李"])),
+                .text(created.adding(milliseconds: first * 60_000).rfc3339),
+                .text(created.adding(milliseconds: resolution * 60_000).rfc3339),
+                status == "pending" ? .text(created.adding(milliseconds: 3_600_000).rfc3339) : .null,
+                responded.map { .text($0.rfc3339) } ?? .null,
+                solved.map { .text($0.rfc3339) } ?? .null,
+                status == "closed" ? (solved.map { .text($0.adding(milliseconds: Self.day).rfc3339) } ?? .null) : .null,
+                .text(created.rfc3339), .text(created.rfc3339),
+            ])
         let id = connection.lastInsertRowID
         for index in 0..<random.int(0...3) {
             let at = (responded ?? created).adding(milliseconds: Int64(index) * 3_600_000)
             try connection.run(
                 "INSERT INTO ticket_comments (ticket_id, author, author_type, body, public, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                [.integer(id), .text(index % 2 == 0 ? "客服小王" : "客户"), .text(index % 2 == 0 ? "staff" : "customer"),
-                 .text(random.pick(["我们正在处理", "Thanks, it works now", "请提供截图", "Any update?"])), .integer(1), .text(at.rfc3339)])
+                [
+                    .integer(id), .text(index % 2 == 0 ? "客服小王" : "客户"), .text(index % 2 == 0 ? "staff" : "customer"),
+                    .text(random.pick(["我们正在处理", "Thanks, it works now", "请提供截图", "Any update?"])), .integer(1), .text(at.rfc3339),
+                ])
         }
     }
 
     /// Derives every seeded customer's metrics and lifecycle from the rows above (RFM and tier
     /// come from ``CustomerScoring``).
-    static func deriveMetrics(_ connection: Connection, customers first: Int64, _ last: Int64, settings: CRMSettings, now: Timestamp) throws {
+    static func deriveMetrics(_ connection: Connection, customers first: Int64, _ last: Int64, settings: CRMSettings, now: Timestamp) throws
+    {
         let yearAgo = now.adding(milliseconds: -365 * day).rfc3339
         let atRisk = now.adding(milliseconds: -Int64(settings.atRiskDays) * day).rfc3339
         let churn = now.adding(milliseconds: -Int64(settings.churnDays) * day).rfc3339

@@ -153,7 +153,8 @@ public struct CustomerSeeder: Sendable {
         }
         values["marketing_opt_in"] = .integer(random.chance(55) ? 1 : 0)
         let attributes: JSONObject = [
-            "segment": .string(random.pick(DemoData.segments)), "score": .int(Int64(random.int(0...100))), "newsletter": .bool(random.chance(40)),
+            "segment": .string(random.pick(DemoData.segments)), "score": .int(Int64(random.int(0...100))),
+            "newsletter": .bool(random.chance(40)),
         ]
         values["attributes"] = .text(JSONValue.object(attributes).jsonString)
         values["external_id"] = .text("seed-\(number)")

@@ -30,7 +30,9 @@ public enum FeedbackService {
             }
         if let range = FeedbackSchema.scoreRanges[kind] {
             if let score {
-                if !range.contains(score) { issues.append(FieldIssue("score", "out_of_range", "a \(kind) score is from \(range.lowerBound) to \(range.upperBound)")) }
+                if !range.contains(score) {
+                    issues.append(FieldIssue("score", "out_of_range", "a \(kind) score is from \(range.lowerBound) to \(range.upperBound)"))
+                }
             } else {
                 issues.append(FieldIssue("score", "required", "a \(kind) needs a score from \(range.lowerBound) to \(range.upperBound)"))
             }
@@ -38,13 +40,15 @@ public enum FeedbackService {
             issues.append(FieldIssue("score", "not_allowed", "a \(kind) takes no score"))
         }
         if let before, let to = values["status"]?.text, let from = before.string("status"), !FeedbackSchema.mayMove(from: from, to: to) {
-            throw CRMError.conflict("feedback status moves forward only", [FieldIssue("status", "invalid_transition", "\(from) → \(to) is not allowed")])
+            throw CRMError.conflict(
+                "feedback status moves forward only", [FieldIssue("status", "invalid_transition", "\(from) → \(to) is not allowed")])
         }
         let customer: Int64? =
             if case .integer(let id)? = values["customer_id"] { id } else { before?.int64("customer_id") }
         for (field, table) in [("ticket_id", "tickets"), ("opportunity_id", "opportunities")] {
             guard case .integer(let linked)? = values[field] ?? before?[field], let customer else { continue }
-            let owner = try connection.queryOne("SELECT customer_id FROM \(table) WHERE id = ? AND deleted_at IS NULL", [.integer(linked)])?.int64(0)
+            let owner = try connection.queryOne("SELECT customer_id FROM \(table) WHERE id = ? AND deleted_at IS NULL", [.integer(linked)])?
+                .int64(0)
             if let owner, owner != customer {
                 issues.append(FieldIssue(field, "other_customer", "the linked record belongs to another customer"))
             }

@@ -28,7 +28,9 @@ public struct SLAPolicy: Sendable, Equatable {
         var object = JSONObject()
         for priority in priorities {
             guard let policy = policies[priority] else { continue }
-            object[priority] = ["first_response_minutes": .int(policy.firstResponseMinutes), "resolution_minutes": .int(policy.resolutionMinutes)]
+            object[priority] = [
+                "first_response_minutes": .int(policy.firstResponseMinutes), "resolution_minutes": .int(policy.resolutionMinutes),
+            ]
         }
         return .object(object)
     }

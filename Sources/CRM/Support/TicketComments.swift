@@ -16,34 +16,51 @@ public enum TicketComments {
             issues.append(FieldIssue(key, RecordSchema.serverOwned.contains(key) ? "read_only" : "unknown_field", "no such field"))
         }
         let author = object["author"]?.stringValue?.trimmingWhitespace() ?? ""
-        if author.isEmpty || author.count > 200 { issues.append(FieldIssue("author", "required", "a non-empty author of at most 200 characters")) }
+        if author.isEmpty || author.count > 200 {
+            issues.append(FieldIssue("author", "required", "a non-empty author of at most 200 characters"))
+        }
         let authorType = object["author_type"]?.stringValue ?? (object["author_type"] == nil ? "staff" : "")
-        if authorType != "staff" && authorType != "customer" { issues.append(FieldIssue("author_type", "invalid_enum", "staff or customer")) }
+        if authorType != "staff" && authorType != "customer" {
+            issues.append(FieldIssue("author_type", "invalid_enum", "staff or customer"))
+        }
         let body = object["body"]?.stringValue?.trimmingWhitespace() ?? ""
-        if body.isEmpty || body.count > 20_000 { issues.append(FieldIssue("body", "required", "a non-empty body of at most 20000 characters")) }
+        if body.isEmpty || body.count > 20_000 {
+            issues.append(FieldIssue("body", "required", "a non-empty body of at most 20000 characters"))
+        }
         var isPublic = true
         if let value = object["public"] {
-            if let flag = value.boolValue { isPublic = flag } else { issues.append(FieldIssue("public", "invalid_type", "must be true or false")) }
+            if let flag = value.boolValue {
+                isPublic = flag
+            } else {
+                issues.append(FieldIssue("public", "invalid_type", "must be true or false"))
+            }
         }
         if !issues.isEmpty { throw .validation(issues) }
         return Input(author: author, authorType: authorType, body: body, isPublic: isPublic)
     }
 
-    public static func add(_ connection: Connection, ticketID: Int64, _ input: Input, tickets: RecordService, actor: Int64?, now: Timestamp) throws -> Row {
+    public static func add(_ connection: Connection, ticketID: Int64, _ input: Input, tickets: RecordService, actor: Int64?, now: Timestamp)
+        throws -> Row
+    {
         guard let ticket = try tickets.store.find(connection, id: ticketID) else { throw CRMError.notFound("no ticket \(ticketID)") }
         if ticket.string("status") == "closed" {
-            throw CRMError.conflict("a closed ticket is final", [FieldIssue("ticket", "invalid_transition", "closed tickets take no comments")])
+            throw CRMError.conflict(
+                "a closed ticket is final", [FieldIssue("ticket", "invalid_transition", "closed tickets take no comments")])
         }
         try connection.run(
             "INSERT INTO ticket_comments (ticket_id, author, author_type, body, public, created_at, key_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [.integer(ticketID), .text(input.author), .text(input.authorType), .text(input.body), .integer(input.isPublic ? 1 : 0), .text(now.rfc3339),
-             actor.map(SQLValue.integer) ?? .null])
+            [
+                .integer(ticketID), .text(input.author), .text(input.authorType), .text(input.body), .integer(input.isPublic ? 1 : 0),
+                .text(now.rfc3339),
+                actor.map(SQLValue.integer) ?? .null,
+            ])
         let id = connection.lastInsertRowID
         if input.isPublic && input.authorType == "staff" && ticket.string("first_response_at") == nil {
             try tickets.store.update(connection, id: ticketID, values: [:], extra: ["first_response_at": .text(now.rfc3339)], now: now)
             if let after = try tickets.store.find(connection, id: ticketID) {
                 try ChangeLog.record(
-                    connection, action: .update, schema: TicketSchema.schema, id: ticketID, before: ticket, after: after, data: tickets.json(after),
+                    connection, action: .update, schema: TicketSchema.schema, id: ticketID, before: ticket, after: after,
+                    data: tickets.json(after),
                     actor: actor, now: now)
             }
         }
@@ -55,7 +72,8 @@ public enum TicketComments {
 
     public static func list(_ connection: Connection, ticketID: Int64, afterID: Int64, limit: Int) throws -> [Row] {
         try connection.query(
-            "SELECT * FROM ticket_comments WHERE ticket_id = ? AND id > ? ORDER BY id LIMIT ?", [.integer(ticketID), .integer(afterID), .integer(Int64(limit))])
+            "SELECT * FROM ticket_comments WHERE ticket_id = ? AND id > ? ORDER BY id LIMIT ?",
+            [.integer(ticketID), .integer(afterID), .integer(Int64(limit))])
     }
 
     public static func render(_ row: Row, into writer: inout JSONWriter) {

@@ -24,7 +24,9 @@ public enum TicketSchema {
     public static let listFields = RecordStore.listFields(
         schema,
         extra: [
-            ListField("sla.first_response_due_at", kind: .timestamp, filter: .expression("r.first_response_due_at"), sort: "r.first_response_due_at"),
+            ListField(
+                "sla.first_response_due_at", kind: .timestamp, filter: .expression("r.first_response_due_at"),
+                sort: "r.first_response_due_at"),
             ListField("sla.resolution_due_at", kind: .timestamp, filter: .expression("r.resolution_due_at"), sort: "r.resolution_due_at"),
         ])
 

@@ -26,7 +26,9 @@ public enum TicketService {
                 render: { row, writer in render(row, now: clock.now(), into: &writer) }))
     }
 
-    static func applyRules(_ connection: Connection, _ values: inout [String: SQLValue], _ extra: inout [String: SQLValue], before: Row?, now: Timestamp) throws {
+    static func applyRules(
+        _ connection: Connection, _ values: inout [String: SQLValue], _ extra: inout [String: SQLValue], before: Row?, now: Timestamp
+    ) throws {
         let policies = try SLAPolicy.all(connection)
         guard let before else {
             let status = values["status"].flatMap(\.text) ?? "new"
@@ -44,7 +46,8 @@ public enum TicketService {
         }
         let from = before.string("status") ?? "new"
         if from == "closed" {
-            throw CRMError.conflict("a closed ticket is final", [FieldIssue("status", "invalid_transition", "closed tickets cannot change")])
+            throw CRMError.conflict(
+                "a closed ticket is final", [FieldIssue("status", "invalid_transition", "closed tickets cannot change")])
         }
         if values["status"] == .null || values["priority"] == .null {
             throw CRMError.validation([FieldIssue(values["status"] == .null ? "status" : "priority", "required", "cannot be null")])
@@ -53,7 +56,8 @@ public enum TicketService {
         var resolutionDue = before.string("resolution_due_at").flatMap(Timestamp.init(rfc3339:)) ?? now
         if let to = values["status"].flatMap(\.text), to != from {
             guard TicketSchema.mayMove(from: from, to: to) else {
-                throw CRMError.conflict("a \(from) ticket cannot become \(to)", [FieldIssue("status", "invalid_transition", "\(from) → \(to) is not allowed")])
+                throw CRMError.conflict(
+                    "a \(from) ticket cannot become \(to)", [FieldIssue("status", "invalid_transition", "\(from) → \(to) is not allowed")])
             }
             let wasPaused = TicketSchema.pausing.contains(from)
             let nowPaused = TicketSchema.pausing.contains(to)

@@ -37,6 +37,9 @@ public enum ChangeLog {
         }
         try connection.run(
             "INSERT INTO audit_log (key_id, action, record_type, record_id, changes, occurred_at) VALUES (?, ?, ?, ?, ?, ?)",
-            [actor.map(SQLValue.integer) ?? .null, .text(action.rawValue), .text(schema.recordType), .integer(id), .text(JSONValue.object(diff).jsonString), .text(now.rfc3339)])
+            [
+                actor.map(SQLValue.integer) ?? .null, .text(action.rawValue), .text(schema.recordType), .integer(id),
+                .text(JSONValue.object(diff).jsonString), .text(now.rfc3339),
+            ])
     }
 }

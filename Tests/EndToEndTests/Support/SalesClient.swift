@@ -34,7 +34,8 @@ final class SalesClient {
         _ status: Int, _ method: String, _ target: String, json: Any? = nil, file: StaticString = #filePath, line: UInt = #line
     ) throws -> [String: Any] {
         let reply = try send(method, target, json: json)
-        XCTAssertEqual(reply.status, status, "\(method) \(target) \(json.map { jsonText($0) } ?? ""): \(reply.text)", file: file, line: line)
+        XCTAssertEqual(
+            reply.status, status, "\(method) \(target) \(json.map { jsonText($0) } ?? ""): \(reply.text)", file: file, line: line)
         guard reply.status == status else { throw RawClient.ClientError("\(method) \(target) answered \(reply.status): \(reply.text)") }
         return reply.body.isEmpty ? [:] : try reply.json()
     }
@@ -115,7 +116,9 @@ final class SalesClient {
     }
 
     /// The `data` of one list request.
-    func list(_ path: String, _ query: [(String, String)] = [], file: StaticString = #filePath, line: UInt = #line) throws -> [[String: Any]] {
+    func list(_ path: String, _ query: [(String, String)] = [], file: StaticString = #filePath, line: UInt = #line) throws -> [[String:
+        Any]]
+    {
         let body = try expect(200, "GET", path + queryString(query), file: file, line: line)
         return body["data"] as? [[String: Any]] ?? []
     }

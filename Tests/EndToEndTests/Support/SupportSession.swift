@@ -58,7 +58,8 @@ final class SupportSession {
         _ status: Int, _ method: String, _ target: String, json: Any? = nil, file: StaticString = #filePath, line: UInt = #line
     ) throws -> [String: Any] {
         let reply = try send(method, target, json: json)
-        XCTAssertEqual(reply.status, status, "\(method) \(target) \(json.map { Self.text($0) } ?? ""): \(reply.text)", file: file, line: line)
+        XCTAssertEqual(
+            reply.status, status, "\(method) \(target) \(json.map { Self.text($0) } ?? ""): \(reply.text)", file: file, line: line)
         guard reply.status == status else { throw RawClient.ClientError("\(method) \(target) answered \(reply.status): \(reply.text)") }
         return reply.body.isEmpty ? [:] : try reply.json()
     }
@@ -69,7 +70,8 @@ final class SupportSession {
         _ status: Int, _ method: String, _ target: String, json: Any? = nil, file: StaticString = #filePath, line: UInt = #line
     ) throws -> [String] {
         let reply = try send(method, target, json: json)
-        XCTAssertEqual(reply.status, status, "\(method) \(target) \(json.map { Self.text($0) } ?? ""): \(reply.text)", file: file, line: line)
+        XCTAssertEqual(
+            reply.status, status, "\(method) \(target) \(json.map { Self.text($0) } ?? ""): \(reply.text)", file: file, line: line)
         if reply.status >= 400 {
             XCTAssertEqual(reply.header("Content-Type")?.hasPrefix("application/problem+json"), true, reply.text, file: file, line: line)
         }
@@ -96,7 +98,8 @@ final class SupportSession {
     /// `POST /v1/tickets` that must answer 201: the ticket.
     @discardableResult
     func ticket(
-        _ customer: Int, _ subject: String = "Printer on fire", _ extra: [String: Any] = [:], file: StaticString = #filePath, line: UInt = #line
+        _ customer: Int, _ subject: String = "Printer on fire", _ extra: [String: Any] = [:], file: StaticString = #filePath,
+        line: UInt = #line
     ) throws -> [String: Any] {
         var fields: [String: Any] = ["customer_id": customer, "subject": subject]
         for (key, value) in extra { fields[key] = value }
@@ -116,7 +119,8 @@ final class SupportSession {
     /// `POST /v1/tickets/{id}/comments` that must answer 201: the comment.
     @discardableResult
     func comment(
-        _ ticket: Int, author: String = "Agent Smith", _ extra: [String: Any] = [:], body: String = "We are on it.", file: StaticString = #filePath,
+        _ ticket: Int, author: String = "Agent Smith", _ extra: [String: Any] = [:], body: String = "We are on it.",
+        file: StaticString = #filePath,
         line: UInt = #line
     ) throws -> [String: Any] {
         var fields: [String: Any] = ["author": author, "body": body]
@@ -136,7 +140,9 @@ final class SupportSession {
     }
 
     /// The `data` of one list request.
-    func list(_ path: String, _ query: [(String, String)] = [], file: StaticString = #filePath, line: UInt = #line) throws -> [[String: Any]] {
+    func list(_ path: String, _ query: [(String, String)] = [], file: StaticString = #filePath, line: UInt = #line) throws -> [[String:
+        Any]]
+    {
         let body = try expect(200, "GET", path + Self.query(query), file: file, line: line)
         return body["data"] as? [[String: Any]] ?? []
     }
@@ -147,7 +153,9 @@ final class SupportSession {
     }
 
     /// Every entry of a list endpoint, walking the pages with `limit`; also the page count.
-    func walk(_ path: String, limit: Int, file: StaticString = #filePath, line: UInt = #line) throws -> (entries: [[String: Any]], pages: Int) {
+    func walk(_ path: String, limit: Int, file: StaticString = #filePath, line: UInt = #line) throws -> (
+        entries: [[String: Any]], pages: Int
+    ) {
         var entries: [[String: Any]] = []
         var cursor: String?
         var pages = 0

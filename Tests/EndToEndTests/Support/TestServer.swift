@@ -33,7 +33,8 @@ final class TestServer: Sendable {
     /// Creates a key with `role` through the API and returns its secret.
     func key(role: String) throws -> String {
         let reply = try client().request(
-            "POST", "/v1/api-keys", headers: [("Authorization", "Bearer \(adminKey)")], body: "{\"name\":\"\(role) key\",\"role\":\"\(role)\"}")
+            "POST", "/v1/api-keys", headers: [("Authorization", "Bearer \(adminKey)")],
+            body: "{\"name\":\"\(role) key\",\"role\":\"\(role)\"}")
         guard reply.status == 201, let secret = try reply.json()["secret"] as? String else {
             throw RawClient.ClientError("could not create a \(role) key: \(reply.status) \(reply.text)")
         }
@@ -45,5 +46,5 @@ final class TestServer: Sendable {
         try? FileManager.default.removeItem(at: directory)
     }
 
-    deinit { }
+    deinit {}
 }
