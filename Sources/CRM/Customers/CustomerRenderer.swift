@@ -15,7 +15,7 @@ public struct CustomerRenderer: Sendable {
         RecordRenderer.writeFields(CustomerSchema.schema, row, into: &writer)
         writer.key("metrics")
         writeMetrics(row, into: &writer)
-        if let merged = row.int64("merged_into") as Int64? {
+        if let merged = row.int64("merged_into") {
             writer.key("merged_into")
             writer.int(merged)
         }
