@@ -100,6 +100,9 @@ public struct CustomerService: Sendable {
             if case .text(let text) = override { overrideText = text }
             values["__tier"] = .text(CustomerScoring.tier(score: before.int64("rfm_score"), override: overrideText))
         }
+        // A patch that changes nothing writes nothing: the version (and so the ETag) stays.
+        let unchanged = schema.fields.allSatisfy { field in values[field.name].map { $0 == before[field.column] } ?? true }
+        if unchanged && values["__tier"].map({ $0 == before["tier"] }) ?? true { return before }
         try CustomerStore.update(connection, id: id, values: values, now: now)
         guard let after = try CustomerStore.find(connection, id: id) else { throw CRMError.notFound("customer \(id)") }
         try ChangeLog.record(

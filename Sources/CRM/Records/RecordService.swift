@@ -92,6 +92,9 @@ public struct RecordService: Sendable {
         var values = Self.values(changes)
         var extra: [String: SQLValue] = [:]
         try prepareAndCheck(connection, &values, &extra, before: before, now: now)
+        // A patch that changes nothing writes nothing: the version (and so the ETag) stays.
+        let fieldsUnchanged = schema.fields.allSatisfy { field in values[field.name].map { $0 == before[field.column] } ?? true }
+        if fieldsUnchanged && extra.allSatisfy({ before[$0.key] == $0.value }) { return before }
         try store.update(connection, id: id, values: values, extra: extra, now: now)
         guard let after = try store.find(connection, id: id) else { throw CRMError.notFound("\(schema.recordType) \(id)") }
         try hooks.afterWrite(connection, before, after, actor, now)
