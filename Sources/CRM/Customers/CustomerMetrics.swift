@@ -46,24 +46,13 @@ public enum CustomerMetrics {
         let stage = lifecycleStage(
             paidOrders: orderCount, paidInLastYear: paidInYear, lastPaidOrder: lastOrder.flatMap(Timestamp.init(rfc3339:)),
             hasOpenOpportunity: openOpportunity, settings: settings, now: now)
-        let values: [(String, SQLValue)] = [
+        let values: [(column: String, value: SQLValue)] = [
             ("order_count", .integer(orderCount)), ("total_spent", .integer(orders?.int64(1) ?? 0)),
             ("first_order_at", orders?[2] ?? .null), ("last_order_at", orders?[3] ?? .null),
             ("last_interaction_at", lastInteraction.map(SQLValue.text) ?? .null), ("open_tickets", .integer(openTickets)),
             ("nps_last", nps), ("csat_avg", csat), ("lifecycle_stage", .text(stage)),
         ]
-        let changed = values.filter { before[$0.0] != $0.1 }
-        guard !changed.isEmpty else { return }
-        var assignments = changed.map { "\($0.0) = ?" }
-        var bindings = changed.map(\.1)
-        assignments += ["updated_at = ?", "version = version + 1"]
-        bindings += [.text(now.rfc3339), .integer(customerID)]
-        try connection.run("UPDATE customers SET \(assignments.joined(separator: ", ")) WHERE id = ?", bindings)
-        if let after = try CustomerStore.find(connection, id: customerID, includeDeleted: true) {
-            try ChangeLog.record(
-                connection, action: .update, schema: CustomerSchema.schema, id: customerID, before: before, after: after,
-                data: service.renderer.json(after), actor: nil, now: now, audit: false)
-        }
+        _ = try CustomerStore.updateDerived(connection, before: before, values, renderer: service.renderer, now: now)
     }
 
     /// The lifecycle rule of API.md §3, as a pure function (tested on its own).

@@ -149,23 +149,12 @@ public enum CustomerScoring {
         guard let before = try CustomerStore.find(connection, id: id) else { return false }
         var scoreValue: Int64?
         if case .integer(let value) = score { scoreValue = value }
-        var values: [(String, SQLValue)] = [
+        var values: [(column: String, value: SQLValue)] = [
             ("rfm_r", r), ("rfm_f", f), ("rfm_m", m), ("rfm_score", score),
             ("tier", .text(tier(score: scoreValue, override: before.string("tier_override")))),
         ]
         if let stage { values.append(("lifecycle_stage", .text(stage))) }
-        let changes = values.filter { before[$0.0] != $0.1 }
-        guard !changes.isEmpty else { return false }
-        var assignments = changes.map { "\($0.0) = ?" }
-        var bindings = changes.map(\.1)
-        assignments += ["updated_at = ?", "version = version + 1"]
-        bindings += [.text(now.rfc3339), .integer(id)]
-        try connection.run("UPDATE customers SET \(assignments.joined(separator: ", ")) WHERE id = ?", bindings)
-        if recordChanges, let after = try CustomerStore.find(connection, id: id) {
-            try ChangeLog.record(
-                connection, action: .update, schema: CustomerSchema.schema, id: id, before: before, after: after,
-                data: service.renderer.json(after), actor: nil, now: now, audit: false)
-        }
-        return true
+        return try CustomerStore.updateDerived(
+            connection, before: before, values, renderer: service.renderer, now: now, recordChange: recordChanges)
     }
 }

@@ -48,7 +48,7 @@ public struct CustomerService: Sendable {
     }
 
     public func create(_ connection: Connection, _ changes: RecordChanges, actor: Int64?, now: Timestamp) throws -> Row {
-        try requireCreatable(changes)
+        try changes.requireFields(of: schema)
         let values = resolve(changes, existing: nil)
         try checkUnique(connection, values, except: nil)
         let id = try CustomerStore.insert(connection, values: values, now: now)
@@ -132,17 +132,6 @@ public struct CustomerService: Sendable {
             }
         }
         return values
-    }
-
-    private func requireCreatable(_ changes: RecordChanges) throws {
-        let missing = schema.fields.filter { field in
-            guard field.required else { return false }
-            if case .set(let value)? = changes.change(for: field.name) { return value.isNull }
-            return true
-        }
-        if !missing.isEmpty {
-            throw CRMError.validation(missing.map { FieldIssue($0.name, "required", "\($0.name) is required") })
-        }
     }
 
     private func checkUnique(_ connection: Connection, _ values: [String: SQLValue], except id: Int64?) throws {

@@ -93,6 +93,27 @@ enum CustomerStore {
         }
     }
 
+    /// Writes server-derived columns (metrics, scores, lifecycle) that differ from `before`: bumps
+    /// the version, since the representation changed, and records a feed entry when asked, with no
+    /// audit entry (nobody edited the record). Returns whether anything changed.
+    static func updateDerived(
+        _ connection: Connection, before: Row, _ values: [(column: String, value: SQLValue)], renderer: CustomerRenderer,
+        now: Timestamp, recordChange: Bool = true
+    ) throws -> Bool {
+        guard let id = before.int64("id") else { return false }
+        let changed = values.filter { before[$0.column] != $0.value }
+        guard !changed.isEmpty else { return false }
+        let assignments = changed.map { "\($0.column) = ?" } + ["updated_at = ?", "version = version + 1"]
+        let bindings = changed.map(\.value) + [.text(now.rfc3339), .integer(id)]
+        try connection.run("UPDATE customers SET \(assignments.joined(separator: ", ")) WHERE id = ?", bindings)
+        if recordChange, let after = try find(connection, id: id, includeDeleted: true) {
+            try ChangeLog.record(
+                connection, action: .update, schema: schema, id: id, before: before, after: after, data: renderer.json(after), actor: nil,
+                now: now, audit: false)
+        }
+        return true
+    }
+
     static func softDelete(_ connection: Connection, id: Int64, now: Timestamp, mergedInto: Int64? = nil) throws {
         try connection.run(
             "UPDATE customers SET deleted_at = ?, updated_at = ?, merged_into = ?, version = version + 1 WHERE id = ?",

@@ -27,6 +27,17 @@ public struct RecordChanges: Sendable {
         return nil
     }
 
+    /// Throws a 422 naming every required field of `schema` that these changes leave unset or
+    /// null: the check before a create (also one an upsert turns into).
+    public func requireFields(of schema: RecordSchema) throws {
+        let missing = schema.fields.filter { field in
+            guard field.required else { return false }
+            if case .set(let value)? = change(for: field.name) { return value.isNull }
+            return true
+        }
+        if !missing.isEmpty { throw CRMError.validation(missing.map { FieldIssue($0.name, "required", "\($0.name) is required") }) }
+    }
+
     public mutating func set(_ field: FieldDefinition, _ value: SQLValue) {
         entries.removeAll { $0.field.name == field.name }
         entries.append((field, .set(value)))

@@ -68,12 +68,7 @@ public struct RecordService: Sendable {
     }
 
     public func create(_ connection: Connection, _ changes: RecordChanges, actor: Int64?, now: Timestamp) throws -> Row {
-        let missing = schema.fields.filter { field in
-            guard field.required else { return false }
-            if case .set(let value)? = changes.change(for: field.name) { return value.isNull }
-            return true
-        }
-        if !missing.isEmpty { throw CRMError.validation(missing.map { FieldIssue($0.name, "required", "\($0.name) is required") }) }
+        try changes.requireFields(of: schema)
         var values = Self.values(changes)
         var extra: [String: SQLValue] = [:]
         try prepareAndCheck(connection, &values, &extra, before: nil, now: now)

@@ -61,9 +61,8 @@ public enum OpportunityService {
                             ])
                         var writer = JSONWriter()
                         RecordRenderer.writeRecord(schema, after, into: &writer)
-                        try connection.run(
-                            "INSERT INTO changes (type, record_type, record_id, occurred_at, data) VALUES ('opportunity.stage_changed', 'opportunity', ?, ?, ?)",
-                            [.integer(id), .text(now.rfc3339), .text(String(decoding: writer.bytes, as: UTF8.self))])
+                        try ChangeLog.recordEvent(
+                            connection, type: "opportunity.stage_changed", recordType: "opportunity", id: id, data: writer.bytes, now: now)
                     }
                     try SalesServices.refreshCustomers(connection, before, after, settings: settings, customers: customers, now: now)
                 }))

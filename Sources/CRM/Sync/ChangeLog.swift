@@ -15,18 +15,27 @@ public enum ChangeLog {
         }
     }
 
+    /// Appends one change-feed entry (its `seq` is the next rowid, in commit order); `data` is the
+    /// record's JSON, or nil when it was deleted.
+    public static func recordEvent(
+        _ connection: Connection, type: String, recordType: String, id: Int64, data: [UInt8]?, now: Timestamp
+    ) throws {
+        try connection.run(
+            "INSERT INTO changes (type, record_type, record_id, occurred_at, data) VALUES (?, ?, ?, ?, ?)",
+            [
+                .text(type), .text(recordType), .integer(id), .text(now.rfc3339),
+                data.map { .text(String(decoding: $0, as: UTF8.self)) } ?? .null,
+            ])
+    }
+
     /// Records `action` on a record: its feed entry (with the record as it now is, or null when
     /// deleted) and its audit entry with the fields that changed.
     public static func record(
         _ connection: Connection, action: Action, schema: RecordSchema, id: Int64, before: Row?, after: Row?,
         data: [UInt8]?, actor: Int64?, now: Timestamp, audit: Bool = true
     ) throws {
-        try connection.run(
-            "INSERT INTO changes (type, record_type, record_id, occurred_at, data) VALUES (?, ?, ?, ?, ?)",
-            [
-                .text("\(schema.recordType).\(action.eventSuffix)"), .text(schema.recordType), .integer(id), .text(now.rfc3339),
-                data.map { .text(String(decoding: $0, as: UTF8.self)) } ?? .null,
-            ])
+        try recordEvent(
+            connection, type: "\(schema.recordType).\(action.eventSuffix)", recordType: schema.recordType, id: id, data: data, now: now)
         // Derived updates (metrics, scores) are changes to the record but nobody's edit.
         guard audit else { return }
         var diff = JSONObject()
