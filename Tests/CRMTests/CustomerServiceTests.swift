@@ -703,6 +703,40 @@ final class CustomerServiceTests: XCTestCase {
         }
     }
 
+    func testSeededDerivedFieldsAgreeWithTheLiveRules() throws {
+        let now = Timestamp.now()
+        let settings = CRMSettings()
+        try CustomerSeeder().seed(database.writer, count: 600, settings: settings, now: now)
+        // The seed sums metrics and lifecycle while generating; recomputing them from the stored
+        // rows changes nothing (a change would bump the version).
+        try database.writer.perform { connection in
+            for id in 1...600 {
+                try CustomerMetrics.refresh(connection, customerID: Int64(id), settings: settings, service: service, now: now)
+            }
+        }
+        XCTAssertEqual(try query("SELECT count(*) FROM customers WHERE version != 1").first?.int(0), 0)
+        XCTAssertGreaterThan(try query("SELECT count(*) FROM customers WHERE order_count > 0").first?.int(0) ?? 0, 100)
+        XCTAssertGreaterThan(try query("SELECT count(DISTINCT lifecycle_stage) FROM customers").first?.int(0) ?? 0, 3)
+        XCTAssertEqual(try database.read { try CustomerScoring.changes($0, settings: settings, now: now) }.count, 0, "scores are current")
+    }
+
+    func testSeedBuildsTheSearchIndexAsideIntactAndRemovesItsScratchFile() throws {
+        try CustomerSeeder().seed(database.writer, count: 300)
+        try database.writer.perform { try $0.execute("INSERT INTO customers_fts (customers_fts) VALUES ('integrity-check')") }
+        let path = directory.appendingPathComponent("crm.sqlite").path + "-seed-search"
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path))
+        for id: Int64 in [1, 150, 300] {
+            let name = try XCTUnwrap(rawRow(id)?.string("name"))
+            let match = try XCTUnwrap(SearchDocument.query(name))
+            let found = try query("SELECT rowid FROM customers_fts WHERE customers_fts MATCH ?", [.text(match)]).compactMap { $0.int64(0) }
+            XCTAssertTrue(found.contains(id), "\(name) is found")
+        }
+        // The index keeps working for customers written afterwards.
+        let id = try XCTUnwrap(create("{\"type\":\"person\",\"name\":\"Zebulon Quartz\"}").int64("id"))
+        let found = try query("SELECT rowid FROM customers_fts WHERE customers_fts MATCH ?", [.text(SearchDocument.query("zebulon") ?? "")])
+        XCTAssertEqual(found.compactMap { $0.int64(0) }, [id])
+    }
+
     func testSeedingAppendsAfterExistingCustomers() throws {
         try create("{\"type\":\"person\",\"name\":\"Existing\"}")
         try CustomerSeeder().seed(database.writer, count: 10)

@@ -32,15 +32,26 @@ enum CustomerStore {
         )?.int64(0)
     }
 
-    private static let insertSQL: String = {
-        let columns =
-            schema.writableFields.map(\.column) + ["email_normalized", "phone_digits", "tier", "created_at", "updated_at", "version"]
-        return
-            "INSERT INTO customers (\(columns.joined(separator: ", "))) VALUES (\(Array(repeating: "?", count: columns.count).joined(separator: ", ")))"
-    }()
+    /// The columns ``prepare(_:now:)`` gives values for, in its order.
+    private static let insertColumns =
+        schema.writableFields.map(\.column) + ["email_normalized", "phone_digits", "tier", "created_at", "updated_at", "version"]
+    private static let insertSQL =
+        "INSERT INTO customers (\(insertColumns.joined(separator: ", "))) VALUES (\(Array(repeating: "?", count: insertColumns.count).joined(separator: ", ")))"
+    private static let insertTagSQL = "INSERT OR IGNORE INTO customer_tags (customer_id, tag) VALUES (?, ?)"
+    private static let insertDocumentSQL = "INSERT INTO customers_fts (rowid, document) VALUES (?, ?)"
 
     /// Inserts a new customer from validated values (by field name; absent ones are null).
     static func insert(_ connection: Connection, values: [String: SQLValue], now: Timestamp) throws -> Int64 {
+        let customer = prepare(values, now: now)
+        try connection.run(insertSQL, customer.bindings)
+        let id = connection.lastInsertRowID
+        try writeSideTables(connection, id: id, tags: customer.tags, document: customer.document)
+        return id
+    }
+
+    /// A new customer's row and side-table data, computed without a connection (so a bulk load
+    /// can prepare rows on one thread while another writes them).
+    static func prepare(_ values: [String: SQLValue], now: Timestamp) -> PreparedCustomer {
         var values = values
         if case .text(let tier)? = values["tier_override"] { values["__tier"] = .text(tier) }
         var bindings = schema.writableFields.map { field -> SQLValue in
@@ -56,12 +67,45 @@ enum CustomerStore {
             .text(now.rfc3339),
             .integer(1),
         ]
-        try connection.run(insertSQL, bindings)
-        let id = connection.lastInsertRowID
-        try writeSideTables(
-            connection, id: id, name: values["name"], email: values["email"], phone: values["phone"], company: values["company"],
-            tags: values["tags"])
-        return id
+        let (tags, document) = sideTableData(
+            name: values["name"], email: values["email"], phone: values["phone"], company: values["company"], tags: values["tags"])
+        return PreparedCustomer(bindings: bindings, tags: tags, document: document)
+    }
+
+    /// Inserts prepared customers on statements compiled once (a bulk load), each with the
+    /// server-derived `derivedColumns` its load already knows.
+    final class BulkInserter {
+        private let connection: Connection
+        private let row: Statement
+        private let tag: Statement
+        private let search: Statement?
+
+        /// Without `writesSearchDocument`, the caller builds the search index itself.
+        init(_ connection: Connection, derivedColumns: [String], writesSearchDocument: Bool = true) throws {
+            self.connection = connection
+            let columns = insertColumns + derivedColumns
+            row = try connection.prepare(
+                "INSERT INTO customers (\(columns.joined(separator: ", "))) VALUES (\(Array(repeating: "?", count: columns.count).joined(separator: ", ")))"
+            )
+            tag = try connection.prepare(insertTagSQL)
+            search = writesSearchDocument ? try connection.prepare(insertDocumentSQL) : nil
+        }
+
+        /// Returns the new customer's id.
+        func insert(_ customer: PreparedCustomer, derived: [SQLValue]) throws -> Int64 {
+            try row.bind(customer.bindings + derived)
+            try row.run()
+            let id = connection.lastInsertRowID
+            for name in customer.tags {
+                try tag.bind([.integer(id), .text(name)])
+                try tag.run()
+            }
+            if let search {
+                try search.bind([.integer(id), .text(customer.document)])
+                try search.run()
+            }
+            return id
+        }
     }
 
     /// Sets the given columns, bumps `version` and `updated_at`.
@@ -89,7 +133,7 @@ enum CustomerStore {
         bindings += [.text(now.rfc3339), .integer(id)]
         try connection.run("UPDATE customers SET \(assignments.joined(separator: ", ")) WHERE id = ?", bindings)
         if values["tags"] != nil || values["name"] != nil || values["email"] != nil || values["phone"] != nil || values["company"] != nil {
-            try syncSideTables(connection, id: id, isNew: false)
+            try syncSideTables(connection, id: id)
         }
     }
 
@@ -167,32 +211,36 @@ enum CustomerStore {
     }
 
     /// Rewrites the tag rows and the search document from the stored row.
-    private static func syncSideTables(_ connection: Connection, id: Int64, isNew: Bool) throws {
+    private static func syncSideTables(_ connection: Connection, id: Int64) throws {
         guard let row = try connection.queryOne("SELECT name, email, phone, company, tags FROM customers WHERE id = ?", [.integer(id)])
         else {
             return
         }
         try connection.run("DELETE FROM customer_tags WHERE customer_id = ?", [.integer(id)])
         try connection.run("DELETE FROM customers_fts WHERE rowid = ?", [.integer(id)])
-        try writeSideTables(
-            connection, id: id, name: row["name"], email: row["email"], phone: row["phone"], company: row["company"], tags: row["tags"])
+        let (tags, document) = sideTableData(
+            name: row["name"], email: row["email"], phone: row["phone"], company: row["company"], tags: row["tags"])
+        try writeSideTables(connection, id: id, tags: tags, document: document)
     }
 
-    /// Inserts the tag rows and the search document of a customer that has none yet.
-    private static func writeSideTables(
-        _ connection: Connection, id: Int64, name: SQLValue?, email: SQLValue?, phone: SQLValue?, company: SQLValue?, tags: SQLValue?
-    ) throws {
+    /// A customer's tag list and search document from its stored or prepared values.
+    private static func sideTableData(name: SQLValue?, email: SQLValue?, phone: SQLValue?, company: SQLValue?, tags: SQLValue?) -> (
+        tags: [String], document: String
+    ) {
         var tagList: [String] = []
         if case .text(let json)? = tags { tagList = (try? JSONParser.parse(json))?.arrayValue?.compactMap(\.stringValue) ?? [] }
-        for tag in tagList {
-            try connection.run("INSERT OR IGNORE INTO customer_tags (customer_id, tag) VALUES (?, ?)", [.integer(id), .text(tag)])
-        }
         func text(_ value: SQLValue?) -> String? {
             if case .text(let string)? = value { return string }
             return nil
         }
         let document = SearchDocument.make(name: text(name), email: text(email), phone: text(phone), company: text(company), tags: tagList)
-        try connection.run("INSERT INTO customers_fts (rowid, document) VALUES (?, ?)", [.integer(id), .text(document)])
+        return (tagList, document)
+    }
+
+    /// Inserts the tag rows and the search document of a customer that has none yet.
+    private static func writeSideTables(_ connection: Connection, id: Int64, tags: [String], document: String) throws {
+        for tag in tags { try connection.run(insertTagSQL, [.integer(id), .text(tag)]) }
+        try connection.run(insertDocumentSQL, [.integer(id), .text(document)])
     }
 
     private static func normalizedEmail(_ value: SQLValue?) -> SQLValue {
@@ -204,4 +252,11 @@ enum CustomerStore {
         if case .text(let phone)? = value { return .text(PhoneNumber.digits(phone)) }
         return .null
     }
+}
+
+/// A customer row ready to insert: its bindings in insert order, its tags and search document.
+struct PreparedCustomer: Sendable {
+    let bindings: [SQLValue]
+    let tags: [String]
+    let document: String
 }

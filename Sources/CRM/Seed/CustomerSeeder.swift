@@ -1,7 +1,15 @@
+import Dispatch
 import SQLite
+import Synchronization
 
 /// `crm-server seed --customers N`: realistic, deterministic demo customers (the same N gives the
-/// same rows on the same day), written in large transactions straight through ``CustomerStore``.
+/// same rows on the same day) with their activity, written in large transactions.
+///
+/// One thread generates the rows, derived metrics included (``ActivitySummary``), while the
+/// writer stores the previous batch on compiled statements. Into an empty database, secondary
+/// indexes are dropped for the load and built once at the end, after scoring: building an index
+/// from sorted data is several times cheaper than updating it per row. (Only when empty: a
+/// database in use keeps its indexes, and its unique keys, throughout.)
 ///
 /// Seeded rows are demo data: they get no change-feed or audit entries.
 public struct CustomerSeeder: Sendable {
@@ -15,69 +23,146 @@ public struct CustomerSeeder: Sendable {
 
     public init() {}
 
-    /// Inserts `count` customers with their activity (see ``ActivitySeeder``), derives their
-    /// metrics, then scores everyone; returns how many customers were written.
+    /// Inserts `count` customers with their activity, then scores everyone; returns how many
+    /// customers were written.
     @discardableResult
     public func seed(_ writer: Writer, count: Int, settings: CRMSettings = CRMSettings(), now: Timestamp = .now()) throws -> Int {
-        var written = 0
-        var random = SeedRandom(seed: 20_261_124)
-        var activity = ActivitySeeder()
-        let offset = try writer.exclusive { connection in
-            // A bulk load: a large page cache keeps the indexes in memory instead of re-reading them.
-            try connection.execute("PRAGMA cache_size = -262144")
-            return try connection.queryOne("SELECT coalesce(max(id), 0) FROM customers")?.int(0) ?? 0
+        let (offset, tuning, target) = try writer.exclusive { connection in
+            (
+                try connection.queryOne("SELECT coalesce(max(id), 0) FROM customers")?.int(0) ?? 0, try LoadTuning(connection),
+                connection.path
+            )
         }
-        // Into an empty database, indexes are dropped for the load and built once at the end:
-        // building an index from sorted data is several times cheaper than updating it per row.
-        // (Only when empty: a database in use keeps its indexes, and its unique keys, throughout.)
         let bulk = offset == 0
         let indexes = bulk ? try writer.exclusive { try Self.dropIndexes($0) } : []
-        while written < count {
-            let size = min(Self.transactionSize, count - written)
-            var batch: [[String: SQLValue]] = []
-            batch.reserveCapacity(size)
-            for index in 0..<size { batch.append(Self.customer(number: offset + written + index + 1, random: &random)) }
-            let rows = batch
-            let seeder = activity
-            activity = try writer.exclusive { connection in
-                var seeder = seeder
-                try connection.transaction(.immediate) {
-                    var first: Int64?
-                    var last: Int64 = 0
-                    for values in rows {
-                        let created = Timestamp(rfc3339: values["__created"]?.textValue ?? "") ?? Self.epoch
-                        var stored = values
-                        stored["__created"] = nil
-                        last = try CustomerStore.insert(connection, values: stored, now: created)
-                        if first == nil { first = last }
-                    }
-                    if let first {
-                        try seeder.seed(connection, customers: first, last)
-                        if !bulk {
-                            try ActivitySeeder.deriveMetrics(connection, customers: first, last, settings: settings, now: now)
-                        }
-                    }
-                }
-                return seeder
-            }
-            written += size
+        // Into an empty file database, the search index is built aside on the generating thread.
+        var search: (path: String, definition: String)?
+        if bulk, !target.isEmpty, target != ":memory:",
+            let definition = try writer.exclusive({
+                try $0.queryOne("SELECT sql FROM sqlite_master WHERE name = 'customers_fts'")?.string(0)
+            })
+        {
+            search = (target + "-seed-search", definition)
         }
-        if bulk {
-            let last = Int64(written)
+        do {
+            let written = try load(writer, count: count, offset: offset, search: search, settings: settings, now: now)
+            try writer.exclusive { connection in
+                // Scoring before the indexes exist: its updates then maintain none.
+                try connection.transaction(.immediate) {
+                    _ = try CustomerScoring.recompute(
+                        connection, settings: settings, service: CustomerService(baseCurrency: settings.baseCurrency), now: now,
+                        recordChanges: false)
+                }
+                try Self.finish(connection, indexes: indexes, tuning: tuning)
+            }
+            return written
+        } catch {
+            // Whatever was loaded stays usable: its indexes and settings come back.
+            try? writer.exclusive { try Self.finish($0, indexes: indexes, tuning: tuning) }
+            throw error
+        }
+    }
+
+    /// One customer as generated: its row, derived columns and activity.
+    struct Generated: Sendable {
+        let customer: PreparedCustomer
+        let derived: [SQLValue]
+        let activity: [SeedRow]
+    }
+
+    /// Generates on a second thread while the writer stores; with `search`, that thread also
+    /// builds the search index, which is copied in at the end.
+    private func load(
+        _ writer: Writer, count: Int, offset: Int, search: (path: String, definition: String)?, settings: CRMSettings, now: Timestamp
+    ) throws -> Int {
+        // nil: the generating thread stopped on an error (in `failure`).
+        let channel = BatchChannel<[Generated]?>(depth: 1)
+        let failure = Mutex<(any Error)?>(nil)
+        let done = DispatchGroup()
+        done.enter()
+        DispatchQueue.global().async {
+            defer { done.leave() }
+            do {
+                try Self.generate(count: count, offset: offset, search: search, settings: settings, now: now, into: channel)
+            } catch {
+                failure.withLock { $0 = error }
+                channel.send(nil)
+            }
+            if let search, failure.withLock({ $0 != nil }) { SearchIndexBuilder.remove(search.path) }
+        }
+        defer {
+            channel.close()
+            done.wait()
+        }
+        var written = 0
+        while written < count {
+            guard let batch = channel.receive() else { throw failure.withLock { $0 } ?? SeedError(message: "seed generation stopped") }
+            let first = Int64(offset + written + 1)
             try writer.exclusive { connection in
                 try connection.transaction(.immediate) {
-                    for sql in indexes { try connection.execute(sql) }
-                    try ActivitySeeder.deriveMetrics(connection, customers: 1, last, settings: settings, now: now)
+                    let customers = try CustomerStore.BulkInserter(
+                        connection, derivedColumns: ActivitySummary.columns, writesSearchDocument: search == nil)
+                    let rows = try SeedRowWriter(connection)
+                    for (index, item) in batch.enumerated() {
+                        let id = try customers.insert(item.customer, derived: item.derived)
+                        // The search index built aside assumed these ids.
+                        guard id == first + Int64(index) else {
+                            throw SeedError(message: "customers were added by someone else during the seed")
+                        }
+                        for row in item.activity { try rows.write(row, customer: id) }
+                    }
                 }
             }
+            written += batch.count
         }
-        let service = CustomerService(baseCurrency: settings.baseCurrency)
-        try writer.exclusive { connection in
-            try connection.transaction(.immediate) {
-                _ = try CustomerScoring.recompute(connection, settings: settings, service: service, now: now, recordChanges: false)
+        if let search {
+            done.wait()
+            if let error = failure.withLock({ $0 }) { throw error }
+            try writer.exclusive { connection in
+                defer { SearchIndexBuilder.remove(search.path) }
+                try SearchIndexBuilder.copy(from: search.path, into: connection.path)
             }
         }
         return written
+    }
+
+    /// The generating thread: batches of customers for the writer, and their search documents
+    /// for the index built aside.
+    private static func generate(
+        count: Int, offset: Int, search: (path: String, definition: String)?, settings: CRMSettings, now: Timestamp,
+        into channel: BatchChannel<[Generated]?>
+    ) throws {
+        let index = try search.map { try SearchIndexBuilder(path: $0.path, definition: $0.definition) }
+        var random = SeedRandom(seed: 20_261_124)
+        var activity = ActivitySeeder()
+        let epoch = Self.epoch
+        let yearAgo = now.adding(milliseconds: -365 * ActivitySeeder.day)
+        var generated = 0
+        while generated < count {
+            let size = min(Self.transactionSize, count - generated)
+            var batch: [Generated] = []
+            batch.reserveCapacity(size)
+            for number in (offset + generated + 1)...(offset + generated + size) {
+                let (values, created) = Self.customer(number: number, random: &random)
+                let (rows, summary) = activity.generate(epoch: epoch, yearAgo: yearAgo)
+                batch.append(
+                    Generated(
+                        customer: CustomerStore.prepare(values, now: created), derived: summary.values(settings: settings, now: now),
+                        activity: rows))
+            }
+            guard channel.send(batch) else { return }
+            try index?.add(batch.map(\.customer.document), first: Int64(offset + generated + 1))
+            generated += size
+        }
+        try index?.finish()
+    }
+
+    /// Rebuilds dropped indexes and restores the connection's settings.
+    private static func finish(_ connection: Connection, indexes: [String], tuning: LoadTuning) throws {
+        try connection.transaction(.immediate) {
+            for sql in indexes { try connection.execute(sql) }
+        }
+        try tuning.restore(connection)
     }
 
     static let bulkTables = [
@@ -102,7 +187,8 @@ public struct CustomerSeeder: Sendable {
         return recreate
     }
 
-    static func customer(number: Int, random: inout SeedRandom) -> [String: SQLValue] {
+    /// A customer's field values and creation time.
+    static func customer(number: Int, random: inout SeedRandom) -> (values: [String: SQLValue], created: Timestamp) {
         var values: [String: SQLValue] = [:]
         let chinese = random.chance(65)
         let isCompany = random.chance(25)
@@ -159,14 +245,12 @@ public struct CustomerSeeder: Sendable {
         values["attributes"] = .text(JSONValue.object(attributes).jsonString)
         values["external_id"] = .text("seed-\(number)")
         let created = epoch.adding(milliseconds: -Int64(random.int(0...(730 * 86_400))) * 1000 - Int64(random.int(0...999)))
-        values["__created"] = .text(created.rfc3339)
-        return values
+        return (values, created)
     }
 }
 
-extension SQLValue {
-    fileprivate var textValue: String? {
-        if case .text(let text) = self { return text }
-        return nil
-    }
+/// A seed that cannot go on.
+public struct SeedError: Error, CustomStringConvertible {
+    public let message: String
+    public var description: String { message }
 }
