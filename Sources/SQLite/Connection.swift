@@ -21,6 +21,9 @@ public final class Connection {
     /// guards against a caller that builds SQL dynamically.
     private static let statementCacheLimit = 512
 
+    /// Process-wide settings, applied once before the first connection opens.
+    private static let configureLibrary: Void = { _ = crm_sqlite_disable_memory_statistics() }()
+
     /// Opens (creating if needed, unless `readOnly`) the database at `path` and applies,
     /// in this order: extended result codes, `busy_timeout`, `journal_mode=WAL`
     /// (writers only: it is a property of the file), `foreign_keys=ON`, `synchronous`,
@@ -28,6 +31,7 @@ public final class Connection {
     public init(
         path: String, readOnly: Bool = false, configuration: ConnectionConfiguration = .init()
     ) throws {
+        Connection.configureLibrary
         let flags =
             (readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
             | SQLITE_OPEN_NOMUTEX

@@ -93,7 +93,16 @@ enum CustomerStore {
 
         /// Returns the new customer's id.
         func insert(_ customer: PreparedCustomer, derived: [SQLValue]) throws -> Int64 {
-            try row.bind(customer.bindings + derived)
+            // Bound in place: joining the two arrays would copy every value of a bulk load.
+            var index: Int32 = 1
+            for value in customer.bindings {
+                try row.bind(value, at: index)
+                index += 1
+            }
+            for value in derived {
+                try row.bind(value, at: index)
+                index += 1
+            }
             try row.run()
             let id = connection.lastInsertRowID
             for name in customer.tags {

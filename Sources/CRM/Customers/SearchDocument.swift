@@ -7,18 +7,24 @@
 /// which matches those tokens in a row. Latin words match by prefix (`acme` finds `Acme Ltd`).
 public enum SearchDocument {
     public static func make(name: String?, email: String?, phone: String?, company: String?, tags: [String]) -> String {
-        var parts: [String] = []
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
+        func add(_ bytes: some Collection<UInt8>) {
+            if !out.isEmpty { out.append(UInt8(ascii: " ")) }
+            out.append(contentsOf: bytes)
+        }
         for text in [name, email, company] + tags.map(Optional.some) {
-            if let text, !text.isEmpty { parts.append(segment(text)) }
+            if let text, !text.isEmpty { add(segmentedUTF8(text)) }
         }
         if let phone, !phone.isEmpty {
-            parts.append(segment(phone))
+            add(segmentedUTF8(phone))
             // Each run of digit groups to the end as one token ("+1 555 010 9999" → 15550109999,
             // 5550109999, 0109999), so a number is found with or without its country code.
-            let groups = phone.split(whereSeparator: { !$0.isNumber }).map(String.init)
-            for start in 0..<max(0, groups.count - 1) { parts.append(groups[start...].joined()) }
+            // (Valid phones hold ASCII digits only.)
+            let groups = phone.utf8.split(whereSeparator: { $0 &- UInt8(ascii: "0") >= 10 })
+            for start in 0..<max(0, groups.count - 1) { add(groups[start...].joined()) }
         }
-        return parts.joined(separator: " ")
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// An FTS5 MATCH expression for a user's query, or nil when it holds nothing searchable.
@@ -41,26 +47,49 @@ public enum SearchDocument {
 
     /// Puts spaces around CJK characters.
     static func segment(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.utf8.count + 8)
-        for scalar in text.unicodeScalars {
-            if isCJK(scalar) {
-                out.unicodeScalars.append(" ")
-                out.unicodeScalars.append(scalar)
-                out.unicodeScalars.append(" ")
-            } else {
-                out.unicodeScalars.append(scalar)
+        String(decoding: segmentedUTF8(text), as: UTF8.self)
+    }
+
+    /// `text`'s UTF-8 with a space around every CJK character, decoded byte by byte (documents
+    /// are made for every customer a bulk load writes).
+    static func segmentedUTF8(_ text: String) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(text.utf8.count + 16)
+        var text = text
+        text.withUTF8 { bytes in
+            var index = 0
+            while index < bytes.count {
+                let lead = bytes[index]
+                let length = lead < 0xE0 ? (lead < 0x80 ? 1 : 2) : (lead < 0xF0 ? 3 : 4)
+                let end = min(index + length, bytes.count)
+                // CJK ranges start at U+3040: three- and four-byte sequences only.
+                if length >= 3, end - index == length, isCJK(scalarValue(bytes, at: index, length: length)) {
+                    out.append(UInt8(ascii: " "))
+                    out.append(contentsOf: bytes[index..<end])
+                    out.append(UInt8(ascii: " "))
+                } else {
+                    out.append(contentsOf: bytes[index..<end])
+                }
+                index = end
             }
         }
         return out
     }
 
-    static func isCJK(_ scalar: Unicode.Scalar) -> Bool {
-        switch scalar.value {
+    private static func scalarValue(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int, length: Int) -> UInt32 {
+        let lead = UInt32(bytes[index])
+        var value = length == 3 ? lead & 0x0F : lead & 0x07
+        for offset in 1..<length { value = value << 6 | UInt32(bytes[index + offset] & 0x3F) }
+        return value
+    }
+
+    static func isCJK(_ value: UInt32) -> Bool {
+        switch value {
         case 0x3040...0x30FF, 0x3400...0x4DBF, 0x4E00...0x9FFF, 0xAC00...0xD7AF, 0xF900...0xFAFF, 0x20000...0x2FA1F: true
         default: false
         }
     }
+
 }
 
 extension String {

@@ -13,7 +13,7 @@ struct ActivitySeeder {
     private static let probabilities: [String: Int64] = [
         "qualification": 10, "needs_analysis": 25, "proposal": 50, "negotiation": 75, "won": 100, "lost": 0,
     ]
-    private static let products = [
+    private static let products: [(sku: String, name: String, unitAmount: Int)] = [
         ("SKU-100", "CRM 专业版", 129_900), ("SKU-200", "Onboarding package", 50_000), ("SKU-300", "数据迁移服务", 300_000),
         ("SKU-400", "Support plan", 80_000),
     ]
@@ -21,35 +21,54 @@ struct ActivitySeeder {
 
     var random = SeedRandom(seed: 7_777)
 
-    /// One customer's activity: its rows, and what they add up to.
-    mutating func generate(epoch: Timestamp, yearAgo: Timestamp) -> (rows: [SeedRow], summary: ActivitySummary) {
+    /// An order as planned, before it becomes a row.
+    struct PlannedOrder {
+        let product: (sku: String, name: String, unitAmount: Int)
+        let quantity: Int64
+        let ordered: Timestamp
+        let status: String
+        let channel: String
+
+        var amount: Int64 { Int64(product.unitAmount) * quantity }
+    }
+
+    /// Customer `number`'s orders, from a random stream of its own: a bulk load plans every
+    /// customer's orders once before writing anything (to score them, ``SeedScores``), then again
+    /// to write them, and gets the same orders both times.
+    static func plannedOrders(customer number: Int, epoch: Timestamp) -> [PlannedOrder] {
+        var random = SeedRandom(seed: 0x0BDE_5EED ^ UInt64(number) &* 0x9E37_79B9)
+        guard random.chance(60) else { return [] }
+        let roll = random.int(0...99)
+        let count = roll < 45 ? 1 : roll < 70 ? 2 : roll < 85 ? 3 : random.int(4...8)
+        return (0..<count).map { _ in
+            let product = random.pick(Self.products)
+            let quantity = Int64(random.int(1...3))
+            let ordered = epoch.adding(milliseconds: -Int64(random.int(0...540)) * Self.day - Int64(random.int(0...86_399_999)))
+            let roll = random.int(0...99)
+            let status = roll < 90 ? "paid" : roll < 97 ? "refunded" : "cancelled"
+            return PlannedOrder(
+                product: product, quantity: quantity, ordered: ordered, status: status,
+                channel: random.pick(["web", "store", "partner", "phone"]))
+        }
+    }
+
+    /// Customer `number`'s activity: its rows, and what they add up to.
+    mutating func generate(customer number: Int, epoch: Timestamp, yearAgo: Timestamp) -> (rows: [SeedRow], summary: ActivitySummary) {
         var rows: [SeedRow] = []
         var summary = ActivitySummary()
-        if random.chance(60) {
-            for _ in 0..<weightedCount() {
-                let product = random.pick(Self.products)
-                let quantity = Int64(random.int(1...3))
-                let ordered = epoch.adding(milliseconds: -Int64(random.int(0...540)) * Self.day - Int64(random.int(0...86_399_999)))
-                let roll = random.int(0...99)
-                let status = roll < 90 ? "paid" : roll < 97 ? "refunded" : "cancelled"
-                let amount = Int64(product.2) * quantity
-                if status == "paid" { summary.addPaidOrder(amount: amount, at: ordered, yearAgo: yearAgo) }
-                let items = JSONValue.array([
-                    [
-                        "sku": .string(product.0), "name": .string(product.1), "quantity": .int(quantity),
-                        "unit_amount": .int(Int64(product.2)),
-                    ]
-                ]).jsonString
-                let time = SQLValue.text(ordered.rfc3339)
-                rows.append(
-                    SeedRow(
-                        table: .order,
-                        values: [
-                            .integer(amount), .text(status), time, .text(random.pick(["web", "store", "partner", "phone"])), .text(items),
-                            time, time,
-                        ]
-                    ))
-            }
+        for order in Self.plannedOrders(customer: number, epoch: epoch) {
+            if order.status == "paid" { summary.addPaidOrder(amount: order.amount, at: order.ordered, yearAgo: yearAgo) }
+            let items = JSONValue.array([
+                [
+                    "sku": .string(order.product.sku), "name": .string(order.product.name), "quantity": .int(order.quantity),
+                    "unit_amount": .int(Int64(order.product.unitAmount)),
+                ]
+            ]).jsonString
+            let time = SQLValue.text(order.ordered.rfc3339)
+            rows.append(
+                SeedRow(
+                    table: .order,
+                    values: [.integer(order.amount), .text(order.status), time, .text(order.channel), .text(items), time, time]))
         }
         for _ in 0..<random.int(0...4) {
             let at = epoch.adding(milliseconds: -Int64(random.int(0...365)) * Self.day - Int64(random.int(0...86_399_999)))
@@ -85,12 +104,6 @@ struct ActivitySeeder {
                     ]))
         }
         return (rows, summary)
-    }
-
-    /// 1–8 orders, most customers few.
-    private mutating func weightedCount() -> Int {
-        let roll = random.int(0...99)
-        return roll < 45 ? 1 : roll < 70 ? 2 : roll < 85 ? 3 : random.int(4...8)
     }
 
     private mutating func opportunity(epoch: Timestamp, summary: inout ActivitySummary) -> SeedRow {

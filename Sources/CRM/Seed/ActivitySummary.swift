@@ -7,6 +7,7 @@ struct ActivitySummary {
     var paidOrders: Int64 = 0
     var spent: Int64 = 0
     var paidInLastYear: Int64 = 0
+    var spentInLastYear: Int64 = 0
     var firstOrder: Timestamp?
     var lastOrder: Timestamp?
     var lastInteraction: Timestamp?
@@ -25,7 +26,10 @@ struct ActivitySummary {
     mutating func addPaidOrder(amount: Int64, at time: Timestamp, yearAgo: Timestamp) {
         paidOrders += 1
         spent += amount
-        if time > yearAgo { paidInLastYear += 1 }
+        if time > yearAgo {
+            paidInLastYear += 1
+            spentInLastYear += amount
+        }
         firstOrder = min(firstOrder ?? time, time)
         lastOrder = max(lastOrder ?? time, time)
     }
@@ -51,6 +55,13 @@ struct ActivitySummary {
             .integer(openTickets), latestNPS.map { .integer($0.score) } ?? .null,
             csatCount > 0 ? .real(Double(csatTotal) / Double(csatCount)) : .null, .text(stage),
         ]
+    }
+
+    /// What ``SeedScores`` ranks this customer by; nil without a paid order (no score).
+    func scoring(now: Timestamp) -> SeedScores.Inputs? {
+        guard let lastOrder else { return nil }
+        return SeedScores.Inputs(
+            days: SeedScores.wholeDays(from: lastOrder, to: now), frequency: paidInLastYear, monetary: spentInLastYear)
     }
 
     private static func text(_ time: Timestamp?) -> SQLValue {

@@ -4,7 +4,7 @@ import Synchronization
 /// Hands work from one producing thread to one consuming thread, at most `depth` items ahead, so
 /// the seed generates the next batch on one core while the writer stores the last on the other.
 final class BatchChannel<Item: Sendable>: Sendable {
-    private let items = Mutex<(queue: [Item], closed: Bool)>(([], false))
+    private let state = Mutex<(queue: [Item], closed: Bool)>(([], false))
     private let filled = DispatchSemaphore(value: 0)
     private let free: DispatchSemaphore
 
@@ -12,29 +12,35 @@ final class BatchChannel<Item: Sendable>: Sendable {
         free = DispatchSemaphore(value: depth)
     }
 
-    /// Waits for room; false once the consumer has closed the channel (the item is dropped).
+    /// Waits for room; false once the channel is closed (the item is dropped).
     @discardableResult
     func send(_ item: Item) -> Bool {
         free.wait()
-        let accepted = items.withLock { state in
+        let accepted = state.withLock { state in
             if !state.closed { state.queue.append(item) }
             return !state.closed
         }
+        // A closed channel passes the wake-up on, so every later send returns at once too.
         if accepted { filled.signal() } else { free.signal() }
         return accepted
     }
 
-    /// Waits for the next item.
-    func receive() -> Item {
+    /// Waits for the next item; nil once the channel is closed and every item sent is taken.
+    func receive() -> Item? {
         filled.wait()
-        let item = items.withLock { $0.queue.removeFirst() }
-        free.signal()
+        let item = state.withLock { $0.queue.isEmpty ? nil : $0.queue.removeFirst() }
+        if item != nil { free.signal() } else { filled.signal() }
         return item
     }
 
-    /// Stops the producer: its waiting and later sends return false.
-    func close() {
-        items.withLock { $0.closed = true }
+    /// Ends the channel, from either side: at the end of the work (the receiver still gets what
+    /// was sent), or to stop after a failure (`discardingQueued`). Wakes whichever side waits.
+    func close(discardingQueued: Bool = false) {
+        state.withLock { state in
+            state.closed = true
+            if discardingQueued { state.queue.removeAll() }
+        }
         free.signal()
+        filled.signal()
     }
 }

@@ -1,15 +1,15 @@
-import Dispatch
 import SQLite
-import Synchronization
 
 /// `crm-server seed --customers N`: realistic, deterministic demo customers (the same N gives the
 /// same rows on the same day) with their activity, written in large transactions.
 ///
-/// One thread generates the rows, derived metrics included (``ActivitySummary``), while the
-/// writer stores the previous batch on compiled statements. Into an empty database, secondary
-/// indexes are dropped for the load and built once at the end, after scoring: building an index
-/// from sorted data is several times cheaper than updating it per row. (Only when empty: a
-/// database in use keeps its indexes, and its unique keys, throughout.)
+/// The work is split so both cores stay busy (``SeedPipeline``): one thread generates the rows,
+/// derived metrics and scores included, while the writer stores them on compiled statements.
+/// Into an empty database, the search index is built aside on a third thread and copied in at the
+/// end, and the secondary indexes that the load would update out of order are dropped for the load
+/// and built once at the end: building an index from sorted data is several times cheaper than
+/// updating it per row. (Only when empty: a database in use keeps its indexes, and its unique
+/// keys, throughout, and its customers are rescored with the new ones by ``CustomerScoring``.)
 ///
 /// Seeded rows are demo data: they get no change-feed or audit entries.
 public struct CustomerSeeder: Sendable {
@@ -20,11 +20,12 @@ public struct CustomerSeeder: Sendable {
         return Timestamp(millisecondsSinceEpoch: Timestamp.now().millisecondsSinceEpoch / day * day)
     }
     static let transactionSize = 20_000
+    /// Seeded customers joined over the two years before ``epoch``, in id order.
+    static let history: Int64 = 730 * 86_400_000
 
     public init() {}
 
-    /// Inserts `count` customers with their activity, then scores everyone; returns how many
-    /// customers were written.
+    /// Inserts `count` customers with their activity; returns how many customers were written.
     @discardableResult
     public func seed(_ writer: Writer, count: Int, settings: CRMSettings = CRMSettings(), now: Timestamp = .now()) throws -> Int {
         let (offset, tuning, target) = try writer.exclusive { connection in
@@ -34,127 +35,36 @@ public struct CustomerSeeder: Sendable {
             )
         }
         let bulk = offset == 0
-        let indexes = bulk ? try writer.exclusive { try Self.dropIndexes($0) } : []
-        // Into an empty file database, the search index is built aside on the generating thread.
-        var search: (path: String, definition: String)?
+        var plan = SeedPipeline.Plan(count: count, offset: offset, scoresUpfront: bulk, settings: settings, now: now)
         if bulk, !target.isEmpty, target != ":memory:",
             let definition = try writer.exclusive({
                 try $0.queryOne("SELECT sql FROM sqlite_master WHERE name = 'customers_fts'")?.string(0)
             })
         {
-            search = (target + "-seed-search", definition)
+            plan.search = (target + "-seed-search", definition)
         }
+        let indexes = bulk ? try writer.exclusive { try Self.dropIndexes($0) } : []
+        let pipeline = SeedPipeline(plan)
         do {
-            let written = try load(writer, count: count, offset: offset, search: search, settings: settings, now: now)
+            let written = try pipeline.load(writer)
             try writer.exclusive { connection in
-                // Scoring before the indexes exist: its updates then maintain none.
-                try connection.transaction(.immediate) {
-                    _ = try CustomerScoring.recompute(
-                        connection, settings: settings, service: CustomerService(baseCurrency: settings.baseCurrency), now: now,
-                        recordChanges: false)
+                if !bulk {
+                    try connection.transaction(.immediate) {
+                        _ = try CustomerScoring.recompute(
+                            connection, settings: settings, service: CustomerService(baseCurrency: settings.baseCurrency), now: now,
+                            recordChanges: false)
+                    }
                 }
                 try Self.finish(connection, indexes: indexes, tuning: tuning)
             }
+            try pipeline.copySearchIndex(writer)
             return written
         } catch {
+            pipeline.stop()
             // Whatever was loaded stays usable: its indexes and settings come back.
             try? writer.exclusive { try Self.finish($0, indexes: indexes, tuning: tuning) }
             throw error
         }
-    }
-
-    /// One customer as generated: its row, derived columns and activity.
-    struct Generated: Sendable {
-        let customer: PreparedCustomer
-        let derived: [SQLValue]
-        let activity: [SeedRow]
-    }
-
-    /// Generates on a second thread while the writer stores; with `search`, that thread also
-    /// builds the search index, which is copied in at the end.
-    private func load(
-        _ writer: Writer, count: Int, offset: Int, search: (path: String, definition: String)?, settings: CRMSettings, now: Timestamp
-    ) throws -> Int {
-        // nil: the generating thread stopped on an error (in `failure`).
-        let channel = BatchChannel<[Generated]?>(depth: 1)
-        let failure = Mutex<(any Error)?>(nil)
-        let done = DispatchGroup()
-        done.enter()
-        DispatchQueue.global().async {
-            defer { done.leave() }
-            do {
-                try Self.generate(count: count, offset: offset, search: search, settings: settings, now: now, into: channel)
-            } catch {
-                failure.withLock { $0 = error }
-                channel.send(nil)
-            }
-            if let search, failure.withLock({ $0 != nil }) { SearchIndexBuilder.remove(search.path) }
-        }
-        defer {
-            channel.close()
-            done.wait()
-        }
-        var written = 0
-        while written < count {
-            guard let batch = channel.receive() else { throw failure.withLock { $0 } ?? SeedError(message: "seed generation stopped") }
-            let first = Int64(offset + written + 1)
-            try writer.exclusive { connection in
-                try connection.transaction(.immediate) {
-                    let customers = try CustomerStore.BulkInserter(
-                        connection, derivedColumns: ActivitySummary.columns, writesSearchDocument: search == nil)
-                    let rows = try SeedRowWriter(connection)
-                    for (index, item) in batch.enumerated() {
-                        let id = try customers.insert(item.customer, derived: item.derived)
-                        // The search index built aside assumed these ids.
-                        guard id == first + Int64(index) else {
-                            throw SeedError(message: "customers were added by someone else during the seed")
-                        }
-                        for row in item.activity { try rows.write(row, customer: id) }
-                    }
-                }
-            }
-            written += batch.count
-        }
-        if let search {
-            done.wait()
-            if let error = failure.withLock({ $0 }) { throw error }
-            try writer.exclusive { connection in
-                defer { SearchIndexBuilder.remove(search.path) }
-                try SearchIndexBuilder.copy(from: search.path, into: connection.path)
-            }
-        }
-        return written
-    }
-
-    /// The generating thread: batches of customers for the writer, and their search documents
-    /// for the index built aside.
-    private static func generate(
-        count: Int, offset: Int, search: (path: String, definition: String)?, settings: CRMSettings, now: Timestamp,
-        into channel: BatchChannel<[Generated]?>
-    ) throws {
-        let index = try search.map { try SearchIndexBuilder(path: $0.path, definition: $0.definition) }
-        var random = SeedRandom(seed: 20_261_124)
-        var activity = ActivitySeeder()
-        let epoch = Self.epoch
-        let yearAgo = now.adding(milliseconds: -365 * ActivitySeeder.day)
-        var generated = 0
-        while generated < count {
-            let size = min(Self.transactionSize, count - generated)
-            var batch: [Generated] = []
-            batch.reserveCapacity(size)
-            for number in (offset + generated + 1)...(offset + generated + size) {
-                let (values, created) = Self.customer(number: number, random: &random)
-                let (rows, summary) = activity.generate(epoch: epoch, yearAgo: yearAgo)
-                batch.append(
-                    Generated(
-                        customer: CustomerStore.prepare(values, now: created), derived: summary.values(settings: settings, now: now),
-                        activity: rows))
-            }
-            guard channel.send(batch) else { return }
-            try index?.add(batch.map(\.customer.document), first: Int64(offset + generated + 1))
-            generated += size
-        }
-        try index?.finish()
     }
 
     /// Rebuilds dropped indexes and restores the connection's settings.
@@ -170,7 +80,13 @@ public struct CustomerSeeder: Sendable {
         "feedback",
     ]
 
-    /// Drops the secondary indexes of the seeded tables; returns the SQL that recreates them.
+    /// Columns the load fills in increasing order: parents' ids (a customer's orders, a ticket's
+    /// comments), and customers' creation times and external ids. Indexes that lead with one
+    /// grow at their end during the load, which costs less than building them afterwards.
+    static let orderedColumns: Set = ["customer_id", "opportunity_id", "ticket_id", "created_at", "updated_at", "external_id"]
+
+    /// Drops the secondary indexes of the seeded tables that the load would update out of order;
+    /// returns the SQL that recreates them.
     static func dropIndexes(_ connection: Connection) throws -> [String] {
         let placeholders = bulkTables.map { _ in "?" }.joined(separator: ", ")
         let rows = try connection.query(
@@ -180,6 +96,8 @@ public struct CustomerSeeder: Sendable {
         try connection.transaction(.immediate) {
             for row in rows {
                 guard let name = row.string("name"), let sql = row.string("sql") else { continue }
+                let leading = try connection.queryOne("SELECT name FROM pragma_index_info(?) WHERE seqno = 0", [.text(name)])?.string(0)
+                if let leading, Self.orderedColumns.contains(leading) { continue }
                 recreate.append(sql)
                 try connection.execute("DROP INDEX \"\(name)\"")
             }
@@ -187,8 +105,8 @@ public struct CustomerSeeder: Sendable {
         return recreate
     }
 
-    /// A customer's field values and creation time.
-    static func customer(number: Int, random: inout SeedRandom) -> (values: [String: SQLValue], created: Timestamp) {
+    /// A customer's field values.
+    static func customer(number: Int, random: inout SeedRandom) -> [String: SQLValue] {
         var values: [String: SQLValue] = [:]
         let chinese = random.chance(65)
         let isCompany = random.chance(25)
@@ -243,9 +161,10 @@ public struct CustomerSeeder: Sendable {
             "newsletter": .bool(random.chance(40)),
         ]
         values["attributes"] = .text(JSONValue.object(attributes).jsonString)
-        values["external_id"] = .text("seed-\(number)")
-        let created = epoch.adding(milliseconds: -Int64(random.int(0...(730 * 86_400))) * 1000 - Int64(random.int(0...999)))
-        return (values, created)
+        // Zero-padded, so external ids sort in creation order too.
+        let digits = String(number)
+        values["external_id"] = .text("seed-" + String(repeating: "0", count: max(0, 7 - digits.count)) + digits)
+        return values
     }
 }
 

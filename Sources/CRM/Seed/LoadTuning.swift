@@ -12,7 +12,9 @@ struct LoadTuning: Sendable {
         synchronous = try connection.queryOne("PRAGMA synchronous")?.int64(0) ?? 2
         cacheSize = try connection.queryOne("PRAGMA cache_size")?.int64(0) ?? -2000
         try connection.execute("PRAGMA synchronous = NORMAL")
-        try connection.execute("PRAGMA cache_size = -262144")
+        try connection.execute("PRAGMA cache_size = -2097152")
+        try connection.execute("PRAGMA mmap_size = 4294967296")
+        try connection.execute("PRAGMA threads = 2")
     }
 
     /// Outside any transaction.

@@ -67,8 +67,15 @@ final class SeedRowWriter {
 
     func write(_ row: SeedRow, customer: Int64, parent: Int64 = 0) throws {
         let statement = statements[row.table.rawValue]
-        let keys = row.table.keys.map { SQLValue.integer($0 == .customer ? customer : parent) }
-        try statement.bind(keys + row.values)
+        var index: Int32 = 1
+        for key in row.table.keys {
+            try statement.bind(.integer(key == .customer ? customer : parent), at: index)
+            index += 1
+        }
+        for value in row.values {
+            try statement.bind(value, at: index)
+            index += 1
+        }
         try statement.run()
         guard !row.children.isEmpty else { return }
         let id = connection.lastInsertRowID
