@@ -3,6 +3,8 @@ import SQLite
 /// All SQL for customers: the row, its tag rows and its search document move together.
 enum CustomerStore {
     static let schema = CustomerSchema.schema
+    /// Computed once: `RecordSchema.writableFields` filters on every call.
+    private static let writableFields = schema.writableFields
 
     static func find(_ connection: Connection, id: Int64, includeDeleted: Bool = false) throws -> Row? {
         try connection.queryOne(
@@ -34,7 +36,7 @@ enum CustomerStore {
 
     /// The columns ``prepare(_:now:)`` gives values for, in its order.
     private static let insertColumns =
-        schema.writableFields.map(\.column) + ["email_normalized", "phone_digits", "tier", "created_at", "updated_at", "version"]
+        writableFields.map(\.column) + ["email_normalized", "phone_digits", "tier", "created_at", "updated_at", "version"]
     private static let insertSQL =
         "INSERT INTO customers (\(insertColumns.joined(separator: ", "))) VALUES (\(Array(repeating: "?", count: insertColumns.count).joined(separator: ", ")))"
     private static let insertTagSQL = "INSERT OR IGNORE INTO customer_tags (customer_id, tag) VALUES (?, ?)"
@@ -54,7 +56,7 @@ enum CustomerStore {
     static func prepare(_ values: [String: SQLValue], now: Timestamp) -> PreparedCustomer {
         var values = values
         if case .text(let tier)? = values["tier_override"] { values["__tier"] = .text(tier) }
-        var bindings = schema.writableFields.map { field -> SQLValue in
+        var bindings = writableFields.map { field -> SQLValue in
             if let value = values[field.name] { return value }
             switch field.kind {
             case .tags: return .text("[]")
@@ -121,7 +123,7 @@ enum CustomerStore {
     static func update(_ connection: Connection, id: Int64, values: [String: SQLValue], now: Timestamp) throws {
         var assignments: [String] = []
         var bindings: [SQLValue] = []
-        for field in schema.writableFields {
+        for field in writableFields {
             guard let value = values[field.name] else { continue }
             assignments.append("\(field.column) = ?")
             bindings.append(value)

@@ -5,7 +5,7 @@ import SQLite
 /// each customer's derived metrics on the way (``ActivitySummary``). Deterministic like
 /// ``CustomerSeeder``; no change-feed or audit entries.
 ///
-/// Per customer, on average: 60 % have 1–8 orders (90 % paid), 0–4 interactions, 20 % an
+/// Per customer, on average: 60 % have 1–8 orders (90 % paid), 0–2 interactions, 20 % an
 /// opportunity, 10 % 1–2 tickets with 0–3 comments, 15 % a piece of feedback.
 struct ActivitySeeder {
     static let day: Int64 = 86_400_000
@@ -70,7 +70,7 @@ struct ActivitySeeder {
                     table: .order,
                     values: [.integer(order.amount), .text(order.status), time, .text(order.channel), .text(items), time, time]))
         }
-        for _ in 0..<random.int(0...4) {
+        for _ in 0..<random.int(0...2) {
             let at = epoch.adding(milliseconds: -Int64(random.int(0...365)) * Self.day - Int64(random.int(0...86_399_999)))
             summary.lastInteraction = max(summary.lastInteraction ?? at, at)
             let time = SQLValue.text(at.rfc3339)

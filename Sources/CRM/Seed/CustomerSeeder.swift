@@ -29,10 +29,8 @@ public struct CustomerSeeder: Sendable {
     @discardableResult
     public func seed(_ writer: Writer, count: Int, settings: CRMSettings = CRMSettings(), now: Timestamp = .now()) throws -> Int {
         let (offset, tuning, target) = try writer.exclusive { connection in
-            (
-                try connection.queryOne("SELECT coalesce(max(id), 0) FROM customers")?.int(0) ?? 0, try LoadTuning(connection),
-                connection.path
-            )
+            let offset = try connection.queryOne("SELECT coalesce(max(id), 0) FROM customers")?.int(0) ?? 0
+            return (offset, try LoadTuning(connection, bulk: offset == 0), connection.path)
         }
         let bulk = offset == 0
         var plan = SeedPipeline.Plan(count: count, offset: offset, scoresUpfront: bulk, settings: settings, now: now)
@@ -55,24 +53,26 @@ public struct CustomerSeeder: Sendable {
                             recordChanges: false)
                     }
                 }
-                try Self.finish(connection, indexes: indexes, tuning: tuning)
+                try Self.build(indexes, connection)
             }
             try pipeline.copySearchIndex(writer)
+            try writer.exclusive { try tuning.restore($0) }
             return written
         } catch {
             pipeline.stop()
             // Whatever was loaded stays usable: its indexes and settings come back.
-            try? writer.exclusive { try Self.finish($0, indexes: indexes, tuning: tuning) }
+            try? writer.exclusive { connection in
+                try Self.build(indexes, connection)
+                try tuning.restore(connection)
+            }
             throw error
         }
     }
 
-    /// Rebuilds dropped indexes and restores the connection's settings.
-    private static func finish(_ connection: Connection, indexes: [String], tuning: LoadTuning) throws {
+    private static func build(_ indexes: [String], _ connection: Connection) throws {
         try connection.transaction(.immediate) {
             for sql in indexes { try connection.execute(sql) }
         }
-        try tuning.restore(connection)
     }
 
     static let bulkTables = [
@@ -80,13 +80,19 @@ public struct CustomerSeeder: Sendable {
         "feedback",
     ]
 
-    /// Columns the load fills in increasing order: parents' ids (a customer's orders, a ticket's
-    /// comments), and customers' creation times and external ids. Indexes that lead with one
-    /// grow at their end during the load, which costs less than building them afterwards.
-    static let orderedColumns: Set = ["customer_id", "opportunity_id", "ticket_id", "created_at", "updated_at", "external_id"]
+    /// Columns whose index entries a load adds cheaply: parents' ids and customers' creation
+    /// times and external ids, which it writes in increasing order, and columns with a handful
+    /// of values, whose entries each join the end of their value's run (ids rise), so the index
+    /// grows at a few hot pages. An index keyed on these alone stays during the load; building it
+    /// afterwards would cost a full scan of its table.
+    static let cheapIndexColumns: Set = [
+        "id", "customer_id", "opportunity_id", "ticket_id", "created_at", "updated_at", "external_id", "owner", "industry", "country",
+        "region",
+        "city", "lifecycle_stage", "tier", "source", "churn_score", "status", "priority", "assignee", "pipeline_id", "stage",
+    ]
 
-    /// Drops the secondary indexes of the seeded tables that the load would update out of order;
-    /// returns the SQL that recreates them.
+    /// Drops the secondary indexes of the seeded tables that the load would update at random
+    /// places (names, emails, amounts, times); returns the SQL that recreates them.
     static func dropIndexes(_ connection: Connection) throws -> [String] {
         let placeholders = bulkTables.map { _ in "?" }.joined(separator: ", ")
         let rows = try connection.query(
@@ -96,8 +102,10 @@ public struct CustomerSeeder: Sendable {
         try connection.transaction(.immediate) {
             for row in rows {
                 guard let name = row.string("name"), let sql = row.string("sql") else { continue }
-                let leading = try connection.queryOne("SELECT name FROM pragma_index_info(?) WHERE seqno = 0", [.text(name)])?.string(0)
-                if let leading, Self.orderedColumns.contains(leading) { continue }
+                // Key columns (an expression has no name), without the row id that ends each entry.
+                let columns = try connection.query("SELECT name FROM pragma_index_xinfo(?) WHERE key = 1 AND cid != -1", [.text(name)])
+                    .map { $0.string(0) }
+                if columns.allSatisfy({ $0.map(Self.cheapIndexColumns.contains) ?? false }) { continue }
                 recreate.append(sql)
                 try connection.execute("DROP INDEX \"\(name)\"")
             }
@@ -107,7 +115,7 @@ public struct CustomerSeeder: Sendable {
 
     /// A customer's field values.
     static func customer(number: Int, random: inout SeedRandom) -> [String: SQLValue] {
-        var values: [String: SQLValue] = [:]
+        var values = [String: SQLValue](minimumCapacity: 32)
         let chinese = random.chance(65)
         let isCompany = random.chance(25)
         var localPart: String

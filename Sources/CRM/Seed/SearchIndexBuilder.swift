@@ -21,6 +21,8 @@ final class SearchIndexBuilder {
         Self.remove(path)
         self.path = path
         connection = try Connection(path: path, configuration: .init(synchronous: .normal))
+        // A scratch file: nothing in it needs to survive a crash.
+        try connection.execute("PRAGMA synchronous = OFF")
         try connection.execute(definition)
         // Up to 256 MB of new terms in memory and no merging while loading; `optimize` at the
         // end writes one segment.
@@ -51,6 +53,8 @@ final class SearchIndexBuilder {
     static func copy(from path: String, into target: String) throws {
         let connection = try Connection(path: target)
         defer { connection.close() }
+        // The seed's last checkpoint makes the copy durable (``LoadTuning``).
+        try connection.execute("PRAGMA synchronous = OFF")
         try connection.run("ATTACH DATABASE ? AS search_load", [.text(path)])
         try connection.transaction(.immediate) {
             for table in shadowTables {
