@@ -21,8 +21,9 @@ final class SearchIndexBuilder {
         Self.remove(path)
         self.path = path
         connection = try Connection(path: path, configuration: .init(synchronous: .normal))
-        // A scratch file: nothing in it needs to survive a crash.
+        // A scratch file: nothing in it needs to survive a crash, so no journal either.
         try connection.execute("PRAGMA synchronous = OFF")
+        _ = try connection.queryOne("PRAGMA journal_mode = OFF")
         try connection.execute(definition)
         // Up to 256 MB of new terms in memory and no merging while loading; `optimize` at the
         // end writes one segment.
