@@ -121,6 +121,22 @@ final class ConnectionTests: XCTestCase {
         XCTAssertEqual(seen, 2)
     }
 
+    func testRunBorrowingStoresEveryKindAndLeavesNoBindingBehind() throws {
+        try connection.execute("CREATE TABLE b(id INTEGER PRIMARY KEY, x, y, z)")
+        let insert = try connection.prepare("INSERT INTO b(x, y, z) VALUES (?, ?, ?)")
+        let rows: [[SQLValue]] = [
+            ["张伟 · 北京市 😀", .null, 42], ["a\u{0}b", .blob([0, 255]), 2.5], ["", "a longer string than fifteen bytes", .blob([])],
+        ]
+        for row in rows { try insert.runBorrowing(row) }
+        XCTAssertEqual(try connection.query("SELECT x, y, z FROM b ORDER BY id").map { [$0[0], $0[1], $0[2]] }, rows)
+        // The borrowed strings are gone: the statement holds NULLs, not pointers to them.
+        try insert.run()
+        XCTAssertEqual(try connection.queryOne("SELECT x, y, z FROM b WHERE id = 4").map { [$0[0], $0[1], $0[2]] }, [.null, .null, .null])
+        XCTAssertThrowsError(try insert.runBorrowing(["too few"])) { error in
+            XCTAssertEqual((error as? SQLiteError)?.code, 25, "SQLITE_RANGE")
+        }
+    }
+
     func testPrepareRefusesASecondStatementAndBindingCountMismatches() throws {
         XCTAssertThrowsError(try connection.prepare("SELECT 1; SELECT 2")) { error in
             XCTAssertEqual((error as? SQLiteError)?.code, sqliteMisuse)

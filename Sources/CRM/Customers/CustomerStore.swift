@@ -95,25 +95,13 @@ enum CustomerStore {
 
         /// Returns the new customer's id.
         func insert(_ customer: PreparedCustomer, derived: [SQLValue]) throws -> Int64 {
-            // Bound in place: joining the two arrays would copy every value of a bulk load.
-            var index: Int32 = 1
-            for value in customer.bindings {
-                try row.bind(value, at: index)
-                index += 1
-            }
-            for value in derived {
-                try row.bind(value, at: index)
-                index += 1
-            }
-            try row.run()
+            try row.runBorrowing(customer.bindings + derived)
             let id = connection.lastInsertRowID
             for name in customer.tags {
-                try tag.bind([.integer(id), .text(name)])
-                try tag.run()
+                try tag.runBorrowing([.integer(id), .text(name)])
             }
             if let search {
-                try search.bind([.integer(id), .text(customer.document)])
-                try search.run()
+                try search.runBorrowing([.integer(id), .text(customer.document)])
             }
             return id
         }

@@ -67,16 +67,7 @@ final class SeedRowWriter {
 
     func write(_ row: SeedRow, customer: Int64, parent: Int64 = 0) throws {
         let statement = statements[row.table.rawValue]
-        var index: Int32 = 1
-        for key in row.table.keys {
-            try statement.bind(.integer(key == .customer ? customer : parent), at: index)
-            index += 1
-        }
-        for value in row.values {
-            try statement.bind(value, at: index)
-            index += 1
-        }
-        try statement.run()
+        try statement.runBorrowing(row.table.keys.map { .integer($0 == .customer ? customer : parent) } + row.values)
         guard !row.children.isEmpty else { return }
         let id = connection.lastInsertRowID
         for child in row.children { try write(child, customer: customer, parent: id) }
