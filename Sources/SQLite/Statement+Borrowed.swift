@@ -7,10 +7,7 @@ extension Statement {
     /// before returning, so no parameter outlives the strings it pointed at. Same count rule as
     /// `bind(_:)`.
     public func runBorrowing(_ values: [SQLValue]) throws {
-        guard values.count == Int(parameterCount) else {
-            throw SQLiteError(
-                code: SQLITE_RANGE, message: "statement expects \(parameterCount) bindings, got \(values.count)", sql: sql)
-        }
+        try requireBindingCount(values.count)
         reset()
         defer { clearBindings() }
         try bindBorrowing(values[...], at: 1)
@@ -25,10 +22,7 @@ extension Statement {
         }
         let length = Int32(text.utf8.count)
         try text.withCString { pointer in
-            let code = sqlite3_bind_text(sqliteStatement, index, pointer, length, nil)
-            guard code == SQLITE_OK else {
-                throw SQLiteError(code: code, message: "cannot bind parameter \(index): \(String(cString: sqlite3_errstr(code)))", sql: sql)
-            }
+            try checkBinding(sqlite3_bind_text(sqliteStatement, index, pointer, length, nil), at: index)
             try bindBorrowing(values.dropFirst(), at: index + 1)
         }
     }

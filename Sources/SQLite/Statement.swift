@@ -73,13 +73,7 @@ public final class Statement {
     /// Resets the statement and binds `values` to parameters 1...n. The count must match
     /// the statement's parameters exactly: a missing value is a bug, not a NULL.
     public func bind(_ values: [SQLValue]) throws {
-        guard values.count == Int(parameterCount) else {
-            throw SQLiteError(
-                code: SQLITE_RANGE,
-                message: "statement expects \(parameterCount) bindings, got \(values.count)",
-                sql: sql
-            )
-        }
+        try requireBindingCount(values.count)
         reset()
         for (offset, value) in values.enumerated() {
             try bind(value, at: Int32(offset + 1))
@@ -114,6 +108,22 @@ public final class Statement {
                 }
             }
         }
+        try checkBinding(code, at: index)
+    }
+
+    /// Throws `SQLITE_RANGE` unless `count` values fill the statement's parameters exactly.
+    func requireBindingCount(_ count: Int) throws {
+        guard count == Int(parameterCount) else {
+            throw SQLiteError(
+                code: SQLITE_RANGE,
+                message: "statement expects \(parameterCount) bindings, got \(count)",
+                sql: sql
+            )
+        }
+    }
+
+    /// Throws unless a `sqlite3_bind_*` call at `index` returned `SQLITE_OK`.
+    func checkBinding(_ code: Int32, at index: Int32) throws {
         guard code == SQLITE_OK else {
             throw SQLiteError(
                 code: code,

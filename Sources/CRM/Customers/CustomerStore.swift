@@ -37,10 +37,13 @@ enum CustomerStore {
     /// The columns ``prepare(_:now:)`` gives values for, in its order.
     private static let insertColumns =
         writableFields.map(\.column) + ["email_normalized", "phone_digits", "tier", "created_at", "updated_at", "version"]
-    private static let insertSQL =
-        "INSERT INTO customers (\(insertColumns.joined(separator: ", "))) VALUES (\(Array(repeating: "?", count: insertColumns.count).joined(separator: ", ")))"
+    private static let insertSQL = insertStatement(columns: insertColumns)
     private static let insertTagSQL = "INSERT OR IGNORE INTO customer_tags (customer_id, tag) VALUES (?, ?)"
     private static let insertDocumentSQL = "INSERT INTO customers_fts (rowid, document) VALUES (?, ?)"
+
+    private static func insertStatement(columns: [String]) -> String {
+        "INSERT INTO customers (\(columns.joined(separator: ", "))) VALUES (\(Array(repeating: "?", count: columns.count).joined(separator: ", ")))"
+    }
 
     /// Inserts a new customer from validated values (by field name; absent ones are null).
     static func insert(_ connection: Connection, values: [String: SQLValue], now: Timestamp) throws -> Int64 {
@@ -85,10 +88,7 @@ enum CustomerStore {
         /// Without `writesSearchDocument`, the caller builds the search index itself.
         init(_ connection: Connection, derivedColumns: [String], writesSearchDocument: Bool = true) throws {
             self.connection = connection
-            let columns = insertColumns + derivedColumns
-            row = try connection.prepare(
-                "INSERT INTO customers (\(columns.joined(separator: ", "))) VALUES (\(Array(repeating: "?", count: columns.count).joined(separator: ", ")))"
-            )
+            row = try connection.prepare(CustomerStore.insertStatement(columns: insertColumns + derivedColumns))
             tag = try connection.prepare(insertTagSQL)
             search = writesSearchDocument ? try connection.prepare(insertDocumentSQL) : nil
         }

@@ -50,11 +50,11 @@ final class SeedPipeline: Sendable {
         start { try self.generate() }
         if let search = plan.search { start { try self.buildSearchIndex(search) } }
         let derivedColumns = ActivitySummary.columns + (plan.scoresUpfront ? SeedScores.columns : [])
+        let writesSearchDocument = plan.search == nil
         var written = 0
         while written < plan.count {
             guard let batch = batches.receive() else { throw failure.withLock { $0 } ?? SeedError(message: "seed generation stopped") }
             let first = Int64(plan.offset + written + 1)
-            let writesSearchDocument = plan.search == nil
             try writer.exclusive { connection in
                 try connection.transaction(.immediate) {
                     let customers = try CustomerStore.BulkInserter(
