@@ -4,25 +4,17 @@ import XCTest
 
 /// Who may write tickets, comments and feedback (API.md §1 "Roles"): support writes tickets,
 /// comments and feedback; marketing writes feedback only; sales and viewer only read them.
-final class SupportRoleTests: XCTestCase {
-    var server: TestServer!
-    var clock: CRMClock!
-    var admin: SupportSession!
-    var customer = 0
+final class SupportRoleTests: SupportTestCase {
     var ticket = 0
     var feedback = 0
+    private var admin: SupportSession { api }
 
     override func setUpWithError() throws {
-        clock = SupportTime.clock()
-        server = try TestServer(clock: clock)
-        admin = try SupportSession(server)
-        customer = try admin.customer()
+        try super.setUpWithError()
         ticket = try admin.ticket(customer).supportID
         try admin.comment(ticket, author: "Admin", ["public": false], body: "seed note")
         feedback = try admin.feedback(customer, kind: "csat", score: 4).supportID
     }
-
-    override func tearDown() { server?.stop() }
 
     /// Everything stored, to show that refused writes changed nothing.
     func snapshot() throws -> String {

@@ -4,18 +4,8 @@ import XCTest
 
 /// Tickets over a real socket: create/read/update/delete, validation, filters and `q`
 /// (API.md §2 "tickets").
-final class SupportTicketTests: XCTestCase {
-    var server: TestServer!
-    var clock: CRMClock!
-    var api: SupportSession!
-
-    override func setUpWithError() throws {
-        clock = SupportTime.clock()
-        server = try TestServer(clock: clock)
-        api = try SupportSession(server)
-    }
-
-    override func tearDown() { server?.stop() }
+final class SupportTicketTests: SupportTestCase {
+    override var createsCustomer: Bool { false }
 
     func testCreateAppliesDefaultsAndReturnsSLA() throws {
         let customer = try api.customer("Ada")
