@@ -12,9 +12,15 @@ import Dispatch
 ///     reading ──request──▶ handling ──respond, keep-alive──▶ reading
 ///        │                    │ └──respond, stream──▶ streaming ──last chunk──▶ reading
 ///        │                    └──respond, close──▶ closing
+///        ├──head refused by its route's screen, or no budget for its body──▶ handling (answer, close)
 ///        ├──parse error / 408──▶ closing (error response queued)
 ///        └──peer closed, idle timeout──▶ closed
 ///     closing ──output flushed──▶ lingering (write side shut, discarding input) ──EOF/2 s──▶ closed
+///
+/// A request with a body is screened from its head (route, method, key and role; memory for
+/// the body) before any of the body is read or `100 Continue` is sent: a refused one is answered
+/// and the connection closed without reading on, so a client the handler would refuse cannot
+/// make the server hold its body.
 ///
 /// Only one request is handled at a time: while `handling` or `streaming`, the connection stops
 /// reading, so pipelined requests wait in the kernel and the parser, and answers go out in order.
@@ -49,6 +55,10 @@ final class HTTPConnection: EventSource {
     private var outputStart = 0
     private var registeredEvents: UInt32 = 0
     private var headStartedAt: Int64?
+    /// When the head of the request whose body is arriving passed its screen (body timeout).
+    private var bodyStartedAt: Int64?
+    /// What this connection has charged to the server's ``BodyBudget`` for the current body.
+    private var bodyCharge = 0
     private var lastActivity: Int64
     private var exchange: Exchange?
     private var serial: UInt64 = 0
@@ -65,7 +75,7 @@ final class HTTPConnection: EventSource {
         self.socket = socket
         self.loop = loop
         self.core = core
-        self.parser = RequestParser(limits: core.configuration.limits)
+        self.parser = RequestParser(limits: core.configuration.limits, announcesHeads: true)
         self.lastActivity = MonotonicClock.milliseconds()
     }
 
@@ -104,6 +114,11 @@ final class HTTPConnection: EventSource {
         case .reading:
             if let started = headStartedAt, now - started >= config.headerTimeout.wholeMilliseconds {
                 sendError(status: 408, detail: "the request head did not arrive within \(config.headerTimeout)")
+                flush()
+            } else if let started = bodyStartedAt, case .body = parser.state,
+                now - started >= config.bodyTimeout.wholeMilliseconds
+            {
+                sendError(status: 408, detail: "the request body did not arrive within \(config.bodyTimeout)")
                 flush()
             } else if now - lastActivity >= config.idleTimeout.wholeMilliseconds {
                 close()
@@ -166,21 +181,29 @@ final class HTTPConnection: EventSource {
             case .needMore:
                 switch parser.state {
                 case .head:
+                    bodyStartedAt = nil
                     if headStartedAt == nil { headStartedAt = MonotonicClock.milliseconds() }
                 case .idle:
                     headStartedAt = nil
+                    bodyStartedAt = nil
                     if draining && pendingOutput == 0 { startClosing() }
                 case .body:
                     headStartedAt = nil
+                    chargeGrowingBody()
                 }
                 return
+            case .head(let head):
+                headStartedAt = nil
+                screen(head)
             case .continueExpected:
                 output.append(contentsOf: Self.continueResponse)
             case .error(let error):
                 headStartedAt = nil
+                bodyStartedAt = nil
                 sendError(status: error.status, detail: error.reason)
             case .request(let request):
                 headStartedAt = nil
+                bodyStartedAt = nil
                 dispatch(request)
             }
         }
@@ -188,35 +211,136 @@ final class HTTPConnection: EventSource {
 
     private static let continueResponse = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)
 
-    private func dispatch(_ request: Request) {
+    private func match(_ request: Request) -> Router.RouteMatch {
+        // One spelling per resource: `/v1/customers/1/` and `/v1//customers/1` name nothing.
+        guard request.hasCanonicalPath else { return .miss(.notFound) }
+        return core.router.match(request.method, segments: request.pathSegments)
+    }
+
+    /// The client's `X-Request-Id` when it is sane, else a fresh one.
+    private func requestID(for request: Request) -> String {
+        let supplied = request.headers["X-Request-Id"]
+        return supplied.flatMap { RequestIDGenerator.isAcceptable($0) ? $0 : nil } ?? loop.requestIDs.next()
+    }
+
+    /// Starts the exchange for `request` (its serial, id, route and log entry) and moves to
+    /// `handling`.
+    private func beginExchange(
+        _ request: Request, requestID: String, match: Router.RouteMatch, keepAlive: Bool
+    ) -> RequestContext {
         serial &+= 1
-        let suppliedID = request.headers["X-Request-Id"]
-        let requestID = suppliedID.flatMap { RequestIDGenerator.isAcceptable($0) ? $0 : nil } ?? loop.requestIDs.next()
         let startedAt = MonotonicClock.nanoseconds()
-        let servedWhileDraining = drainAfterCurrent
-        drainAfterCurrent = false
-        let match: Router.RouteMatch =
-            draining && !servedWhileDraining ? .miss(.notFound) : core.router.match(request.method, segments: request.pathSegments)
         var route: String?
-        if case .found(let template, _, _) = match { route = template }
+        var parameters: [String: String] = [:]
+        if case .found(let template, let found, _) = match {
+            route = template
+            parameters = found
+        }
         exchange = Exchange(
             serial: serial, method: request.method, version: request.version,
-            keepAlive: request.keepAlive && !draining, requestID: requestID, route: route, startedAt: startedAt)
+            keepAlive: keepAlive, requestID: requestID, route: route, startedAt: startedAt)
         state = .handling
-        if draining && !servedWhileDraining {
+        return RequestContext(requestID: requestID, route: route, parameters: parameters, receivedAt: startedAt)
+    }
+
+    private func dispatch(_ request: Request) {
+        let servedWhileDraining = drainAfterCurrent
+        drainAfterCurrent = false
+        let refused = draining && !servedWhileDraining
+        let match: Router.RouteMatch = refused ? .miss(.notFound) : match(request)
+        let context = beginExchange(
+            request, requestID: requestID(for: request), match: match, keepAlive: request.keepAlive && !draining)
+        if refused {
             // A request that arrived after shutdown began: refuse it, and close.
-            complete(core.errorResponse(503, "the server is shutting down", requestID), serial: serial)
+            complete(core.errorResponse(503, "the server is shutting down", context.requestID), serial: serial)
             return
         }
         let responder = makeResponder(serial: serial)
         switch match {
-        case .found(let template, let parameters, let handler):
-            let context = RequestContext(requestID: requestID, route: template, parameters: parameters, receivedAt: startedAt)
-            handler(request, context, responder)
+        case .found(_, _, let endpoint):
+            endpoint.handler(request, context, responder)
         case .miss(let miss):
-            let context = RequestContext(requestID: requestID, route: nil, receivedAt: startedAt)
             core.router.fallback(request, context, miss, responder)
         }
+    }
+
+    /// A refused request's body up to this size is skipped (consumed, never held) so that the
+    /// connection stays open, as for any well-framed request; a larger or chunked one, or one
+    /// whose client waits for `100 Continue`, is not read at all: the connection closes.
+    private static let skippableBody = 64 << 10
+
+    /// Decides from the head of a request with a body whether to read the body. A route miss,
+    /// the route's screen (authentication, role) or a full ``BodyBudget`` answers at once,
+    /// before any of the body is read or held; otherwise the body timeout starts and the body
+    /// is read.
+    private func screen(_ head: Request) {
+        let shuttingDown = draining && !drainAfterCurrent
+        let match: Router.RouteMatch = shuttingDown ? .miss(.notFound) : match(head)
+        let requestID = requestID(for: head)
+        var refusal: Response?
+        if case .found(let template, let parameters, let endpoint) = match, !shuttingDown {
+            if let screen = endpoint.screen {
+                refusal = screen(head, RequestContext(requestID: requestID, route: template, parameters: parameters))
+            }
+            if refusal == nil, let length = parser.remainingFixedBody, !charge(length) {
+                refusal = bodyBudgetRefusal(requestID)
+            }
+            if refusal == nil {
+                bodyStartedAt = MonotonicClock.milliseconds()
+                return
+            }
+        }
+        drainAfterCurrent = false
+        var keepAlive = false
+        if head.keepAlive && !draining && !parser.expectsContinue, let length = parser.remainingFixedBody,
+            length <= Self.skippableBody
+        {
+            parser.skipBody()
+            bodyStartedAt = MonotonicClock.milliseconds()
+            keepAlive = true
+        }
+        let context = beginExchange(head, requestID: requestID, match: match, keepAlive: keepAlive)
+        if shuttingDown {
+            complete(core.errorResponse(503, "the server is shutting down", requestID), serial: serial)
+        } else if let refusal {
+            complete(refusal, serial: serial)
+        } else if case .miss(let miss) = match {
+            core.router.fallback(head, context, miss, makeResponder(serial: serial))
+        }
+    }
+
+    /// Charges `bytes` more of the current body to the server's budget.
+    private func charge(_ bytes: Int) -> Bool {
+        guard core.bodyBudget.reserve(bytes) else { return false }
+        bodyCharge += bytes
+        return true
+    }
+
+    /// Keeps the charge of a chunked body ahead of what the parser holds, 64 KiB at a time;
+    /// when the budget is spent the request is refused with `503` and the connection closed.
+    private func chargeGrowingBody() {
+        let held = parser.bodyByteCount
+        guard held > bodyCharge else { return }
+        if !charge(max(held - bodyCharge, 64 << 10)) {
+            let requestID = loop.requestIDs.next()
+            bodyStartedAt = nil
+            _ = beginExchange(
+                Request(method: .post, target: "/"), requestID: requestID, match: .miss(.notFound), keepAlive: false)
+            complete(bodyBudgetRefusal(requestID), serial: serial)
+        }
+    }
+
+    private func bodyBudgetRefusal(_ requestID: String) -> Response {
+        var response = core.errorResponse(503, "the server holds too many request bodies at once; retry", requestID)
+        response.headers.append(("Retry-After", "1"))
+        return response
+    }
+
+    /// Returns this connection's charge to the body budget (the exchange ended or the
+    /// connection closed).
+    private func releaseBodyCharge() {
+        core.bodyBudget.release(bodyCharge)
+        bodyCharge = 0
     }
 
     private func makeResponder(serial: UInt64) -> Responder {
@@ -314,6 +438,7 @@ final class HTTPConnection: EventSource {
     }
 
     private func finishExchange(status: Int, keepAlive: Bool) {
+        releaseBodyCharge()
         logExchange(status: status)
         exchange = nil
         if keepAlive {
@@ -425,6 +550,7 @@ final class HTTPConnection: EventSource {
     func close() {
         if case .closed = state { return }
         state = .closed
+        releaseBodyCharge()
         bodyWriter?.connectionClosed()
         bodyWriter = nil
         loop.deregister(socket.descriptor)

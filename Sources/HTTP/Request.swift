@@ -100,6 +100,26 @@ public struct Request: Sendable, Equatable {
         return segments
     }
 
+    /// Whether the path is the one canonical spelling of its segments: `/` alone, or segments
+    /// joined by single slashes with no trailing slash. `/v1/customers/1/` and
+    /// `/v1//customers/1` name no resource (one spelling per resource, so caches, logs and
+    /// access rules cannot be told apart by slashes). `*` (`OPTIONS *`) counts as canonical.
+    public var hasCanonicalPath: Bool {
+        let utf8 = target.utf8
+        guard utf8.first == UInt8(ascii: "/") else { return true }
+        let end = utf8.firstIndex(of: UInt8(ascii: "?")) ?? utf8.endIndex
+        var previousWasSlash = false
+        var index = utf8.startIndex
+        while index < end {
+            let isSlash = utf8[index] == UInt8(ascii: "/")
+            if isSlash && previousWasSlash { return false }
+            previousWasSlash = isSlash
+            index = utf8.index(after: index)
+        }
+        // A trailing slash is allowed only on the root path itself.
+        return !previousWasSlash || utf8.distance(from: utf8.startIndex, to: end) == 1
+    }
+
     /// The query decoded as `application/x-www-form-urlencoded`: split on `&`, each piece
     /// split at its first `=`, `+` → space, then percent-decoded as UTF-8. Order and repeats
     /// are kept; `a` alone gives `("a", "")`; empty pieces (`a&&b`) are skipped. A piece that

@@ -11,6 +11,12 @@ public enum ParseEvent: Sendable, Equatable {
     case continueExpected
     /// The request is refused; the parser is dead. Answer `status` and close.
     case error(HTTPParseError)
+    /// Only from a parser made with `announcesHeads: true`: the head of a request that has a
+    /// body is complete and none of the body has been consumed yet. The request carries no
+    /// body. Decide from the head whether the body is worth reading (authentication, route,
+    /// memory) before calling ``RequestParser/next()`` again; to refuse, answer and close
+    /// without reading on. ``ParseEvent/continueExpected`` can only follow this event.
+    case head(Request)
 }
 
 /// Where the parser is within the current request; the connection uses it for the header
@@ -107,9 +113,19 @@ public struct RequestParser {
     private var body: [UInt8] = []
     private var chunked = ChunkedDecoder()
     private var continuePending = false
+    /// Whether ``ParseEvent/head(_:)`` is reported before each body.
+    private let announcesHeads: Bool
+    /// The current body is discarded as it arrives instead of kept (``skipBody()``).
+    private var skipping = false
+    /// Set by `step` when a skipped body ended, so ``next()`` goes on to the next request.
+    private var skipEnded = false
 
-    public init(limits: ParserLimits = ParserLimits()) {
+    /// - Parameter announcesHeads: report ``ParseEvent/head(_:)`` for each request with a body,
+    ///   so that the caller may refuse it before reading the body (a server authenticates
+    ///   there); off, the parser reports only whole requests.
+    public init(limits: ParserLimits = ParserLimits(), announcesHeads: Bool = false) {
         self.limits = limits
+        self.announcesHeads = announcesHeads
         lines.reserveCapacity(16)
     }
 
@@ -123,6 +139,18 @@ public struct RequestParser {
 
     /// Bytes received and not yet consumed by a returned request.
     public var bufferedByteCount: Int { buffer.count - readIndex }
+
+    /// The body bytes still to come of a `Content-Length` body; right after
+    /// ``ParseEvent/head(_:)`` that is the whole declared length. `nil` for chunked bodies
+    /// and between requests.
+    public var remainingFixedBody: Int? {
+        if case .fixedBody(let remaining) = phase { return remaining }
+        return nil
+    }
+
+    /// Body bytes of the current request decoded so far (they are held until the request is
+    /// returned): what a server charges to its budget for bodies in flight.
+    public var bodyByteCount: Int { body.count }
 
     /// Appends bytes that arrived from the socket. Ignored once the parser has failed.
     public mutating func feed(_ bytes: UnsafeRawBufferPointer) {
@@ -154,12 +182,30 @@ public struct RequestParser {
     /// ``ParseEvent/needMore``: pipelined requests already buffered come out one by one, in order.
     public mutating func next() -> ParseEvent {
         if let failure { return .error(failure) }
-        let storage = buffer
-        let start = readIndex
-        return storage.withUnsafeBufferPointer { full in
-            step(UnsafeBufferPointer(rebasing: full[start...]))
+        while true {
+            let storage = buffer
+            let start = readIndex
+            let event = storage.withUnsafeBufferPointer { full in
+                step(UnsafeBufferPointer(rebasing: full[start...]))
+            }
+            guard skipEnded else { return event }
+            skipEnded = false
         }
     }
+
+    /// Right after ``ParseEvent/head(_:)`` for a `Content-Length` body: discard that body as it
+    /// arrives, without keeping it, and go on with the next request. For a request that was
+    /// answered from its head (refused) on a connection that stays open: its body must still be
+    /// consumed to find the next request, but it is never held.
+    public mutating func skipBody() {
+        guard pending != nil, case .fixedBody = phase else { preconditionFailure("skipBody() right after a head with a length") }
+        skipping = true
+        continuePending = false
+        body = []
+    }
+
+    /// Whether the head just reported asked for `100 Continue` (RFC 9110 §10.1.1).
+    public var expectsContinue: Bool { continuePending }
 
     private mutating func fail(_ error: HTTPParseError) -> ParseEvent {
         failure = error
@@ -202,11 +248,24 @@ public struct RequestParser {
             }
             pending = request
             continuePending = expectsContinue
+            if announcesHeads { return .head(request) }
         }
 
         switch phase {
         case .head:
             preconditionFailure("head phase handled above")
+        case .fixedBody(let remaining) where skipping:
+            let available = min(remaining, buf.count - pos)
+            pos += available
+            if available == remaining {
+                skipping = false
+                skipEnded = true
+                pending = nil
+                phase = .head
+            } else {
+                phase = .fixedBody(remaining: remaining - available)
+            }
+            return .needMore
         case .fixedBody(let remaining):
             let available = min(remaining, buf.count - pos)
             if available > 0 {

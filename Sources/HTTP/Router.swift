@@ -9,6 +9,23 @@
 ///     router.add(.get, "/v1/customers/{id}") { request, context, responder in … }
 public struct Router: Sendable {
     public typealias Handler = @Sendable (Request, RequestContext, Responder) -> Void
+    /// Looks at the head of a request that has a body, before any of the body is read, and
+    /// returns the response that refuses it (`401`, `403`, …) or `nil` to read the body. Runs on
+    /// the event loop: it must answer from memory or a short read.
+    public typealias Screen = @Sendable (Request, RequestContext) -> Response?
+
+    /// What a route runs: its handler, and optionally a screen for the heads of requests with
+    /// bodies, so that a client the handler would refuse cannot make the server read (and hold)
+    /// a body first.
+    public struct Endpoint: Sendable {
+        public let handler: Handler
+        public let screen: Screen?
+
+        public init(screen: Screen? = nil, handler: @escaping Handler) {
+            self.screen = screen
+            self.handler = handler
+        }
+    }
     /// Answers requests no route takes: the API renders its own 404/405 and CORS preflights.
     public typealias Fallback = @Sendable (Request, RequestContext, RouteMiss, Responder) -> Void
 
@@ -18,7 +35,7 @@ public struct Router: Sendable {
     }
 
     public enum RouteMatch: Sendable {
-        case found(template: String, parameters: [String: String], handler: Handler)
+        case found(template: String, parameters: [String: String], endpoint: Endpoint)
         case miss(RouteMiss)
     }
 
@@ -27,7 +44,7 @@ public struct Router: Sendable {
         // it is handed to the server; afterwards they are read-only.
         var literals: [String: Node] = [:]
         var parameter: (name: String, node: Node)?
-        var handlers: [HTTPMethod: (template: String, handler: Handler)] = [:]
+        var handlers: [HTTPMethod: (template: String, endpoint: Endpoint)] = [:]
     }
 
     private var root = Node()
@@ -44,6 +61,11 @@ public struct Router: Sendable {
 
     /// Registers `handler` for `method` on `template`; `{name}` segments capture one path segment.
     public mutating func add(_ method: HTTPMethod, _ template: String, _ handler: @escaping Handler) {
+        add(method, template, Endpoint(handler: handler))
+    }
+
+    /// Registers `endpoint` for `method` on `template`; `{name}` segments capture one path segment.
+    public mutating func add(_ method: HTTPMethod, _ template: String, _ endpoint: Endpoint) {
         var node = root
         for segment in template.split(separator: "/", omittingEmptySubsequences: true) {
             if segment.hasPrefix("{") && segment.hasSuffix("}") {
@@ -65,7 +87,7 @@ public struct Router: Sendable {
             }
         }
         precondition(node.handlers[method] == nil, "duplicate route \(method.name) \(template)")
-        node.handlers[method] = (template, handler)
+        node.handlers[method] = (template, endpoint)
     }
 
     /// Finds the handler for a decoded path.
@@ -74,7 +96,7 @@ public struct Router: Sendable {
         guard let node = Self.find(root, segments[...], &parameters) else { return .miss(.notFound) }
         let lookup = method == .head ? HTTPMethod.get : method
         if let entry = node.handlers[lookup] {
-            return .found(template: entry.template, parameters: parameters, handler: entry.handler)
+            return .found(template: entry.template, parameters: parameters, endpoint: entry.endpoint)
         }
         if node.handlers.isEmpty { return .miss(.notFound) }
         var allowed = Array(node.handlers.keys)

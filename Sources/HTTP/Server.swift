@@ -33,7 +33,7 @@ public final class Server: Sendable {
         core = ServerCore(configuration: configuration, router: router, errorRenderer: renderer)
         listener = try Socket.listen(host: configuration.host, port: configuration.port)
         port = try listener.localPort()
-        let smallest = min(configuration.headerTimeout, configuration.idleTimeout).wholeMilliseconds
+        let smallest = min(configuration.headerTimeout, configuration.bodyTimeout, configuration.idleTimeout).wholeMilliseconds
         // Timeouts are checked on a sweep; a quarter of the shortest keeps them within 25 %.
         let sweep = max(5, min(250, smallest / 4))
         loops = try (0..<configuration.eventLoops).map {

@@ -8,6 +8,10 @@ public struct ServerConfiguration: Sendable {
     public var limits: ParserLimits
     /// From a request head's first byte to its end; then `408` and close.
     public var headerTimeout: Duration
+    /// From the end of a request head to the end of its body; then `408` and close.
+    public var bodyTimeout: Duration
+    /// What all request bodies in flight may hold together (``BodyBudget``); past it `503`.
+    public var maxBodyMemory: Int
     /// Wait for the next request on a keep-alive connection (and for a body making no progress); then close.
     public var idleTimeout: Duration
     /// Longest graceful drain after ``Server/shutdown()``.
@@ -22,6 +26,8 @@ public struct ServerConfiguration: Sendable {
         eventLoops: Int = 1,
         limits: ParserLimits = ParserLimits(),
         headerTimeout: Duration = .seconds(10),
+        bodyTimeout: Duration = .seconds(30),
+        maxBodyMemory: Int = 64 << 20,
         idleTimeout: Duration = .seconds(60),
         shutdownTimeout: Duration = .seconds(10),
         accessLog: Bool = true,
@@ -32,6 +38,8 @@ public struct ServerConfiguration: Sendable {
         self.eventLoops = max(1, eventLoops)
         self.limits = limits
         self.headerTimeout = headerTimeout
+        self.bodyTimeout = bodyTimeout
+        self.maxBodyMemory = maxBodyMemory
         self.idleTimeout = idleTimeout
         self.shutdownTimeout = shutdownTimeout
         self.accessLog = accessLog

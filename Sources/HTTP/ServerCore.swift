@@ -4,11 +4,13 @@ final class ServerCore: Sendable {
     let configuration: ServerConfiguration
     let router: Router
     let errorRenderer: Server.ErrorRenderer
+    let bodyBudget: BodyBudget
 
     init(configuration: ServerConfiguration, router: Router, errorRenderer: @escaping Server.ErrorRenderer) {
         self.configuration = configuration
         self.router = router
         self.errorRenderer = errorRenderer
+        self.bodyBudget = BodyBudget(limit: configuration.maxBodyMemory)
     }
 
     func errorResponse(_ status: Int, _ detail: String, _ requestID: String) -> Response {

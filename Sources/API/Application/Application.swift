@@ -85,7 +85,8 @@ public final class Application: Sendable {
             server = try Server(
                 configuration: ServerConfiguration(
                     host: configuration.host, port: configuration.port, eventLoops: configuration.workers, limits: limits,
-                    headerTimeout: configuration.headerTimeout, idleTimeout: configuration.idleTimeout,
+                    headerTimeout: configuration.headerTimeout, bodyTimeout: configuration.bodyTimeout,
+                    maxBodyMemory: configuration.maxBodyMemory, idleTimeout: configuration.idleTimeout,
                     shutdownTimeout: configuration.shutdownTimeout, accessLog: accessLog, metrics: metrics),
                 router: router, errorRenderer: ProblemRenderer.forServer)
             if let address = configuration.metricsAddress {

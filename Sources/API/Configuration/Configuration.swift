@@ -23,6 +23,9 @@ public struct Configuration: Sendable, Equatable {
     /// From a request head's first byte to its end, not restarted by each
     /// read; then `408` and close (`--header-timeout`, `CRM_HEADER_TIMEOUT`).
     public var headerTimeout: Duration
+    /// From the end of a request head to the end of its body (bodies are read only once the
+    /// head is authenticated); then `408` and close (`--body-timeout`, `CRM_BODY_TIMEOUT`).
+    public var bodyTimeout: Duration
     /// How long a keep-alive connection may wait for its next request
     /// (`--idle-timeout`, `CRM_IDLE_TIMEOUT`).
     public var idleTimeout: Duration
@@ -36,6 +39,9 @@ public struct Configuration: Sendable, Equatable {
     public var maxHeaderBytes: Int
     /// Largest request body in bytes; past it `413` and close (`--max-body-bytes`).
     public var maxBodyBytes: Int
+    /// What all request bodies in flight may hold together, in bytes; past it `503` and close
+    /// (`--max-body-memory`, `CRM_MAX_BODY_MEMORY`).
+    public var maxBodyMemory: Int
     /// The per-key token bucket of API.md, or `nil` when switched `off`
     /// (`--rate-limit`, `CRM_RATE_LIMIT`).
     public var rateLimit: RateLimit?
@@ -73,11 +79,13 @@ public struct Configuration: Sendable, Equatable {
         host: String = "127.0.0.1",
         port: Int = 8080,
         headerTimeout: Duration = .seconds(10),
+        bodyTimeout: Duration = .seconds(30),
         idleTimeout: Duration = .seconds(60),
         shutdownTimeout: Duration = .seconds(10),
         maxRequestLine: Int = 8 * 1024,
         maxHeaderBytes: Int = 16 * 1024,
         maxBodyBytes: Int = 10 * 1024 * 1024,
+        maxBodyMemory: Int = 64 * 1024 * 1024,
         rateLimit: RateLimit? = RateLimit(requests: 6000, window: .seconds(60)),
         corsOrigins: [String] = [],
         metricsAddress: HostPort? = nil,
@@ -94,11 +102,13 @@ public struct Configuration: Sendable, Equatable {
         self.host = host
         self.port = port
         self.headerTimeout = headerTimeout
+        self.bodyTimeout = bodyTimeout
         self.idleTimeout = idleTimeout
         self.shutdownTimeout = shutdownTimeout
         self.maxRequestLine = maxRequestLine
         self.maxHeaderBytes = maxHeaderBytes
         self.maxBodyBytes = maxBodyBytes
+        self.maxBodyMemory = maxBodyMemory
         self.rateLimit = rateLimit
         self.corsOrigins = corsOrigins
         self.metricsAddress = metricsAddress

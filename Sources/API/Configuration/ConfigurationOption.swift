@@ -83,6 +83,13 @@ extension ConfigurationOption {
         parse: { ValueGrammar.duration($0) },
         store: { $0.headerTimeout = $1 })
 
+    static let bodyTimeout = ConfigurationOption(
+        "body-timeout", "CRM_BODY_TIMEOUT", placeholder: "DURATION", default: "30s",
+        "time from the end of a request head to the end of its body; then 408 and close",
+        reason: "is not a positive duration (\(durationSyntax))",
+        parse: { ValueGrammar.duration($0) },
+        store: { $0.bodyTimeout = $1 })
+
     static let idleTimeout = ConfigurationOption(
         "idle-timeout", "CRM_IDLE_TIMEOUT", placeholder: "DURATION", default: "60s",
         "wait for the next request on a keep-alive connection; then close",
@@ -117,6 +124,13 @@ extension ConfigurationOption {
         reason: "is not a size (\(sizeSyntax))",
         parse: { ValueGrammar.size($0) },
         store: { $0.maxBodyBytes = $1 })
+
+    static let maxBodyMemory = ConfigurationOption(
+        "max-body-memory", "CRM_MAX_BODY_MEMORY", placeholder: "SIZE", default: "64MiB",
+        "memory all request bodies in flight may hold together; past it 503 and close",
+        reason: "is not a size (\(sizeSyntax))",
+        parse: { ValueGrammar.size($0) },
+        store: { $0.maxBodyMemory = $1 })
 
     // The parsed value is `RateLimit?`: `.some(nil)` is a valid "off", `nil` is invalid text.
     static let rateLimit = ConfigurationOption(
@@ -203,8 +217,8 @@ extension ConfigurationOption {
 
     /// Everything `serve` reads, in help order.
     static let server: [ConfigurationOption] = [
-        db, host, port, headerTimeout, idleTimeout, shutdownTimeout,
-        maxRequestLine, maxHeaderBytes, maxBodyBytes, rateLimit, corsOrigins,
+        db, host, port, headerTimeout, bodyTimeout, idleTimeout, shutdownTimeout,
+        maxRequestLine, maxHeaderBytes, maxBodyBytes, maxBodyMemory, rateLimit, corsOrigins,
         metricsAddress, allowPrivateWebhooks, webhookBackoff, dailyAt, sync,
         baseCurrency, atRiskDays, churnDays, eventLoops,
     ]

@@ -7,6 +7,8 @@ import SQLite
 /// `tier`, `loyalty_points`, `created_at`, `updated_at`. `tags` and `attributes` cells hold JSON
 /// (`["vip","重点客户"]`); on import `tags` may also be a `;`-separated list. Empty cells are
 /// "not given". Read-only columns are ignored on import, so an export imports as it is.
+/// Cells that a spreadsheet would run as a formula are written with a leading `'`, which import
+/// removes again (``CSVFormulaGuard``).
 enum CustomerCSV {
     static let writableColumns = CustomerSchema.schema.writableFields.map(\.name)
     static let readOnlyColumns = ["lifecycle_stage", "tier", "loyalty_points", "created_at", "updated_at"]
@@ -26,7 +28,7 @@ enum CustomerCSV {
             default: cells.append("")
             }
         }
-        return cells
+        return cells.map(CSVFormulaGuard.neutralized)
     }
 
     private static func cell(_ value: JSONValue) -> String {
@@ -57,7 +59,7 @@ enum CustomerCSV {
     static func object(header: [String], cells: [String]) -> JSONObject {
         var object = JSONObject()
         for (index, column) in header.enumerated() where index < cells.count && !ignoredOnImport.contains(column) {
-            let text = cells[index]
+            let text = CSVFormulaGuard.restored(cells[index])
             guard !text.isEmpty, let field = CustomerSchema.schema.field(column) else { continue }
             object[column] = value(text, kind: field.kind)
         }

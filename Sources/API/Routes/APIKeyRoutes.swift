@@ -26,7 +26,7 @@ enum APIKeyRoutes {
 
         router.add(
             .post, "/v1/api-keys",
-            endpoints.write(.write(.apiKeys), database: database, clock: clock) { request in
+            endpoints.write(.write(.apiKeys), database: database, clock: clock, withheld: "created an API key") { request in
                 let input = try CreateKeyInput(try request.jsonObject())
                 return { connection, now in
                     let issued = try service.create(connection, name: input.name, role: input.role, now: now)
@@ -75,6 +75,7 @@ enum APIKeyRoutes {
             let name = body["name"]?.stringValue?.trimmingSpaces() ?? ""
             if name.isEmpty { errors.append(FieldError("name", "required", "a non-empty name is required")) }
             if name.count > 200 { errors.append(FieldError("name", "too_long", "at most 200 characters")) }
+            if let problem = TextRules.problem(in: name) { errors.append(FieldError("name", "invalid_characters", problem)) }
             let role = body["role"]?.stringValue.flatMap(Role.init(rawValue:))
             if role == nil {
                 errors.append(

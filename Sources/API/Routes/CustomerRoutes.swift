@@ -80,12 +80,26 @@ struct CustomerRoutes {
             })
 
         router.add(
+            .get, "/v1/customers/by-external-id/{external_id}",
+            endpoints.sync(.read(.customers)) { request in
+                _ = try QueryParameters(request.http, allowed: [])
+                let externalID = try CustomerService.externalID(fromPath: request.parameter("external_id"))
+                guard let row = try database.read({ try service.find($0, externalID: externalID) }) else {
+                    throw APIError.notFound("no customer with external_id \(externalID)")
+                }
+                let version = row.int64("version") ?? 1
+                if EntityTag.noneMatchHits(request.http, version: version) {
+                    return Response(status: 304, headers: [EntityTag.header(version)])
+                }
+                return render(row)
+            })
+
+        router.add(
             .put, "/v1/customers/by-external-id/{external_id}",
             endpoints.write(.write(.customers), database: database, clock: clock) { request in
-                let externalID = request.parameter("external_id")
-                guard !externalID.isEmpty, externalID.count <= 200 else { throw APIError.notFound("no such external_id") }
+                let externalID = try CustomerService.externalID(fromPath: request.parameter("external_id"))
                 var body = try request.jsonObject()
-                if let given = body["external_id"], given != .string(externalID) {
+                if let given = body["external_id"], given.stringValue?.trimmingWhitespace() != externalID {
                     throw APIError.validation([FieldError("external_id", "mismatch", "must equal the external_id in the path")])
                 }
                 body["external_id"] = .string(externalID)

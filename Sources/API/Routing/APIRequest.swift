@@ -18,7 +18,7 @@ struct APIRequest: Sendable {
 
     /// A path parameter that must be a positive integer id; anything else cannot name a record.
     func idParameter(_ name: String = "id") throws -> Int64 {
-        guard let id = Int64(parameter(name)), id > 0 else { throw APIError.notFound() }
+        guard let id = RecordID.parse(parameter(name)) else { throw APIError.notFound() }
         return id
     }
 
@@ -27,9 +27,17 @@ struct APIRequest: Sendable {
         try MediaType.requireJSON(http)
         let value: JSONValue
         do {
-            value = try JSONParser.parse(http.body)
+            value = try JSONParser.parse(http.body, exactNumbers: true)
         } catch {
-            throw APIError.badRequest("the body is not valid JSON: \(error)")
+            switch error.reason {
+            case .inexactNumber, .numberOutOfRange:
+                // Well-formed JSON whose number would be changed on the way in: a semantic error.
+                throw APIError.validation([
+                    FieldError("body", "inexact_number", "the number at byte \(error.offset) cannot be stored as written")
+                ])
+            default:
+                throw APIError.badRequest("the body is not valid JSON: \(error)")
+            }
         }
         guard case .object(let object) = value else { throw APIError.badRequest("the body must be a JSON object") }
         return object

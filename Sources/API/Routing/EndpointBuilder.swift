@@ -20,7 +20,7 @@ struct EndpointBuilder: Sendable {
     /// A handler that computes its response synchronously.
     func sync(
         _ access: Access, _ placement: Placement = .inline, _ body: @escaping @Sendable (APIRequest) throws -> Response
-    ) -> Router.Handler {
+    ) -> Router.Endpoint {
         async(access, placement) { request, reply in
             reply(Result { try body(request) })
         }
@@ -29,9 +29,9 @@ struct EndpointBuilder: Sendable {
     /// A handler that replies later, e.g. from the database writer after its commit.
     func async(
         _ access: Access, _ placement: Placement = .inline, _ body: @escaping @Sendable (APIRequest, @escaping Reply) throws -> Void
-    ) -> Router.Handler {
+    ) -> Router.Endpoint {
         let builder = self
-        return { request, context, responder in
+        return Router.Endpoint(screen: screen(access)) { request, context, responder in
             var shared = builder.cors.responseHeaders(for: request)
             if context.route?.hasPrefix("/v1") ?? true { shared.append(("Vary", "Origin")) }
             let apiRequest: APIRequest
@@ -76,14 +76,40 @@ struct EndpointBuilder: Sendable {
         }
     }
 
+    /// The head check of an endpoint that needs a key: the same `401` and `403` the handler
+    /// would answer, decided before the body is read (a client that may not call the endpoint
+    /// cannot make the server receive and hold its body). The rate limit is left to the handler,
+    /// so a request is counted once.
+    private func screen(_ access: Access) -> Router.Screen? {
+        if case .open = access { return nil }
+        let builder = self
+        return { head, context in
+            do {
+                let key = try builder.authenticator.authenticate(head)
+                guard access.permits(key.role) else {
+                    throw APIError.forbidden("a \(key.role.rawValue) key may not do this")
+                }
+                return nil
+            } catch {
+                var shared = builder.cors.responseHeaders(for: head)
+                shared.append(("Vary", "Origin"))
+                return builder.render(.failure(error), extra: shared, context: context)
+            }
+        }
+    }
+
     /// A write: `prepare` parses and validates on the calling thread and returns the job; the job
     /// runs on the database writer (inside `Idempotency-Key` handling for POSTs) and the
     /// response goes out after COMMIT.
+    ///
+    /// `withheld`: the response carries a secret and must never be stored for an
+    /// `Idempotency-Key` replay; the text says what the first request created (see
+    /// ``IdempotencyStore/perform(_:now:withheld:_:)``).
     func write(
-        _ access: Access, database: Database, clock: CRMClock,
+        _ access: Access, database: Database, clock: CRMClock, withheld: String? = nil,
         _ prepare: @escaping @Sendable (APIRequest) throws -> @Sendable (Connection, Timestamp) throws -> Response
-    ) -> Router.Handler {
-        async(access) { request, reply in
+    ) -> Router.Endpoint {
+        async(access, .workerWhen(Self.hasLargeBody)) { request, reply in
             // Writes take no query parameters: one sent is a mistake the client should hear of.
             _ = try QueryParameters(request.http, allowed: [])
             let job = try prepare(request)
@@ -92,12 +118,19 @@ struct EndpointBuilder: Sendable {
                 { connection in
                     let now = clock.now()
                     if let idempotency {
-                        return try idempotency.perform(connection, now: now) { try job(connection, now) }
+                        return try idempotency.perform(connection, now: now, withheld: withheld) { try job(connection, now) }
                     }
                     return try job(connection, now)
                 }, completion: reply)
         }
     }
+
+    /// Parsing and validating a body costs time in proportion to its size: past this a write's
+    /// preparation moves off the event loop, so a large body never delays the loop's other
+    /// connections (a small one is cheaper to handle in place than to hand over).
+    static let largeBodyBytes = 16 << 10
+
+    static func hasLargeBody(_ request: Request) -> Bool { request.body.count > largeBodyBytes }
 
     /// Adds the shared headers, or renders the error as problem+json.
     func render(_ result: Result<Response, any Error>, extra: [(name: String, value: String)], context: RequestContext) -> Response {

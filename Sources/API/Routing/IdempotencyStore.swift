@@ -10,6 +10,8 @@ import SQLite
 /// write without its record.
 struct IdempotencyStore {
     static let retentionMilliseconds: Int64 = 24 * 3600 * 1000
+    /// The status recorded in place of a response that was not stored because it held a secret.
+    static let withheldStatus = 409
 
     let keyID: Int64
     let idempotencyKey: String
@@ -31,7 +33,13 @@ struct IdempotencyStore {
 
     /// Runs `write` once per key: replays a stored response, refuses a different request, or
     /// performs the write and stores its (successful) response.
-    func perform(_ connection: Connection, now: Timestamp, _ write: () throws -> Response) throws -> Response {
+    ///
+    /// A response that carries a secret (`POST /v1/api-keys`) is never stored: `withheld` names
+    /// what was created, and the key's record keeps only a marker (status `409`, no headers, no
+    /// body), so a replay answers `409` with that text instead of showing the secret again.
+    func perform(
+        _ connection: Connection, now: Timestamp, withheld: String? = nil, _ write: () throws -> Response
+    ) throws -> Response {
         let cutoff = now.adding(milliseconds: -Self.retentionMilliseconds).rfc3339
         if let row = try connection.queryOne(
             "SELECT request_hash, status, headers, body FROM idempotency_keys WHERE key_id = ? AND idempotency_key = ? AND created_at > ?",
@@ -41,6 +49,9 @@ struct IdempotencyStore {
                 throw APIError.validation([
                     FieldError("Idempotency-Key", "reused", "this Idempotency-Key was used with a different request")
                 ])
+            }
+            if let withheld, row.int("status") == Self.withheldStatus {
+                throw APIError.conflict("this Idempotency-Key already \(withheld); a secret is shown only once and never stored")
             }
             var headers: [(name: String, value: String)] = []
             if let array = (try? JSONParser.parse(row.string("headers") ?? "[]"))?.arrayValue {
@@ -54,8 +65,12 @@ struct IdempotencyStore {
             return Response(status: row.int("status") ?? 200, headers: headers, body: row.blob("body") ?? [])
         }
         let response = try write()
-        if (200..<300).contains(response.status), case .bytes(let body) = response.body {
-            let headers = JSONValue.array(response.headers.map { .array([.string($0.name), .string($0.value)]) }).jsonString
+        if (200..<300).contains(response.status), case .bytes(let fullBody) = response.body {
+            let stored = withheld == nil
+            let headers =
+                stored ? JSONValue.array(response.headers.map { .array([.string($0.name), .string($0.value)]) }).jsonString : "[]"
+            let status = stored ? response.status : Self.withheldStatus
+            let body = stored ? fullBody : []
             try connection.run("DELETE FROM idempotency_keys WHERE created_at <= ?", [.text(cutoff)])
             try connection.run(
                 """
@@ -63,7 +78,7 @@ struct IdempotencyStore {
                 VALUES (?, ?, ?, ?, ?, ?, ?)
                 """,
                 [
-                    .integer(keyID), .text(idempotencyKey), .blob(requestHash), .integer(Int64(response.status)), .text(headers),
+                    .integer(keyID), .text(idempotencyKey), .blob(requestHash), .integer(Int64(status)), .text(headers),
                     .blob(body), .text(now.rfc3339),
                 ])
         }

@@ -19,7 +19,7 @@ public enum APIKeySecret {
     static func parse(_ secret: String) -> (id: Int64, randomPart: String)? {
         guard secret.hasPrefix(prefix), secret.utf8.count <= 128 else { return nil }
         let rest = secret.dropFirst(prefix.count)
-        guard let separator = rest.firstIndex(of: "_"), let id = Int64(rest[..<separator]), id > 0 else { return nil }
+        guard let separator = rest.firstIndex(of: "_"), let id = RecordID.parse(rest[..<separator]) else { return nil }
         let randomPart = String(rest[rest.index(after: separator)...])
         guard !randomPart.isEmpty else { return nil }
         return (id, randomPart)

@@ -22,6 +22,23 @@ public struct CustomerService: Sendable {
         try CustomerStore.find(connection, id: id)
     }
 
+    /// The live customer whose `external_id` is `externalID`, if any.
+    public func find(_ connection: Connection, externalID: String) throws -> Row? {
+        try CustomerStore.findLive(connection, externalID: externalID)
+    }
+
+    /// The stored form of an `external_id` given in a path, checked exactly as the body field
+    /// is (trimmed; empty and too long are `422`), so that a path and a body naming the same id
+    /// always agree.
+    public static func externalID(fromPath raw: String) throws(CRMError) -> String {
+        guard let field = CustomerSchema.schema.field("external_id") else { preconditionFailure("customers have external_id") }
+        switch FieldValue.convert(.string(raw), kind: field.kind, field: "external_id") {
+        case .success(.text(let text)): return text
+        case .success: throw .validation([FieldIssue("external_id", "required", "the external_id in the path must not be empty")])
+        case .failure(let issue): throw .validation([issue])
+        }
+    }
+
     public func list(_ connection: Connection, _ request: ListRequest) throws -> ListPage<Row> {
         try CustomerStore.list(connection, request)
     }

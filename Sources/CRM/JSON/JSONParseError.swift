@@ -22,6 +22,9 @@ public struct JSONParseError: Error, Sendable, Hashable, CustomStringConvertible
         case leadingZero
         /// A number that is too large to represent as a finite `Double`.
         case numberOutOfRange
+        /// A number a `Double` would change: it underflows or has more significant digits
+        /// than a `Double` keeps, so it would not read back as written.
+        case inexactNumber
         /// Arrays and objects nested deeper than ``JSONParser/maximumDepth``.
         case tooDeep
         /// An object that names the same member twice.
@@ -62,6 +65,7 @@ public struct JSONParseError: Error, Sendable, Hashable, CustomStringConvertible
         case .controlCharacterInString: return "unescaped control character in string"
         case .leadingZero: return "number with leading zero"
         case .numberOutOfRange: return "number out of range"
+        case .inexactNumber: return "number that cannot be stored exactly"
         case .tooDeep: return "nesting deeper than \(JSONParser.maximumDepth) levels"
         case .duplicateKey(let key): return "duplicate key \"\(key)\""
         case .trailingData: return "unexpected data after the JSON value"

@@ -10,7 +10,12 @@
 ///   bare `.5` or `1.`; an integer literal that fits in `Int64` becomes
 ///   ``JSONValue/int(_:)``, everything else ``JSONValue/double(_:)``
 ///   (`1.0` and `1e2` are doubles); a number whose magnitude exceeds
-///   `Double.greatestFiniteMagnitude` is an error;
+///   `Double.greatestFiniteMagnitude` is an error. With `exactNumbers`, so is
+///   one that the `Double` would silently change: one that underflows
+///   (`1e-400`) or has more significant digits than a `Double` keeps (a 39-digit
+///   integer) — the number must read back as written
+///   (``JSONParseError/Reason/inexactNumber``); request bodies are read so, since
+///   a value the server would store other than as sent is a lie to the client;
 /// - strings follow §7: every escape including `\/` and UTF-16 surrogate pairs
 ///   in `\u` escapes; a lone surrogate and an unescaped control character
 ///   (U+0000–U+001F) are errors;
@@ -28,10 +33,11 @@ public enum JSONParser {
     /// The deepest nesting of arrays and objects accepted. `[[1]]` has depth 2.
     public static let maximumDepth = 64
 
-    /// Parses one JSON document from `bytes`.
-    public static func parse(_ bytes: [UInt8]) throws(JSONParseError) -> JSONValue {
+    /// Parses one JSON document from `bytes`; `exactNumbers` refuses a number that a `Double`
+    /// would not keep as written.
+    public static func parse(_ bytes: [UInt8], exactNumbers: Bool = false) throws(JSONParseError) -> JSONValue {
         let result = bytes.withUnsafeBufferPointer { buffer in
-            parseResult(buffer)
+            parseResult(buffer, exactNumbers: exactNumbers)
         }
         return try result.get()
     }
@@ -54,8 +60,10 @@ public enum JSONParser {
         return try result.get()
     }
 
-    private static func parseResult(_ buffer: UnsafeBufferPointer<UInt8>) -> Result<JSONValue, JSONParseError> {
-        var scanner = Scanner(bytes: buffer)
+    private static func parseResult(
+        _ buffer: UnsafeBufferPointer<UInt8>, exactNumbers: Bool = false
+    ) -> Result<JSONValue, JSONParseError> {
+        var scanner = Scanner(bytes: buffer, exactNumbers: exactNumbers)
         do throws(JSONParseError) {
             let value = try scanner.parseDocument()
             return .success(value)
@@ -75,9 +83,12 @@ extension JSONParser {
         var depth = 0
         /// Reused buffer for strings that contain escapes.
         var scratch: [UInt8] = []
+        /// Refuse numbers a `Double` would change (``JSONParseError/Reason/inexactNumber``).
+        let exactNumbers: Bool
 
-        init(bytes: UnsafeBufferPointer<UInt8>) {
+        init(bytes: UnsafeBufferPointer<UInt8>, exactNumbers: Bool) {
             self.bytes = bytes
+            self.exactNumbers = exactNumbers
         }
 
         mutating func parseDocument() throws(JSONParseError) -> JSONValue {
@@ -267,6 +278,13 @@ extension JSONParser {
             let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)
             guard let double = Double(text), double.isFinite else {
                 throw JSONParseError(.numberOutOfRange, at: start)
+            }
+            guard exactNumbers else { return .double(double) }
+            if isInteger && !overflow, UInt64(exactly: double.magnitude) == magnitude {
+                return .double(double)
+            }
+            guard DecimalText(text) == DecimalText("\(double)") else {
+                throw JSONParseError(.inexactNumber, at: start)
             }
             return .double(double)
         }
@@ -474,6 +492,60 @@ extension JSONParser {
                 return JSONParseError(.unexpectedEnd, at: position)
             }
             return JSONParseError(.unexpectedCharacter(bytes[position]), at: position)
+        }
+    }
+}
+
+/// A decimal number literal reduced to sign, significant digits and exponent, so that two
+/// spellings of one value compare equal (`1e2`, `100`, `100.0`) and a rounded value does not
+/// (`0.1000000000000000055` against the `0.1` a `Double` reads it as).
+private struct DecimalText: Equatable {
+    var negative = false
+    /// The significant digits, without leading or trailing zeros; empty for zero.
+    var digits: [UInt8] = []
+    /// The value is `digits` (as an integer) × 10^exponent.
+    var exponent = 0
+
+    /// `text` is a JSON number or Swift's description of a finite `Double` (both are
+    /// `-? digits (. digits)? ([eE] [+-]? digits)?`).
+    init(_ text: String) {
+        var bytes = text.utf8[...]
+        if bytes.first == UInt8(ascii: "-") {
+            negative = true
+            bytes = bytes.dropFirst()
+        }
+        var fractionDigits = 0
+        var inFraction = false
+        while let byte = bytes.first, byte != UInt8(ascii: "e"), byte != UInt8(ascii: "E") {
+            bytes = bytes.dropFirst()
+            if byte == UInt8(ascii: ".") {
+                inFraction = true
+            } else {
+                if !(digits.isEmpty && byte == UInt8(ascii: "0")) { digits.append(byte) }
+                if inFraction { fractionDigits += 1 }
+            }
+        }
+        var written = 0
+        if !bytes.isEmpty {
+            bytes = bytes.dropFirst()
+            var exponentNegative = false
+            if let sign = bytes.first, sign == UInt8(ascii: "-") || sign == UInt8(ascii: "+") {
+                exponentNegative = sign == UInt8(ascii: "-")
+                bytes = bytes.dropFirst()
+            }
+            // Saturate: an exponent past a million is far outside any Double either way.
+            for byte in bytes { written = min(written * 10 + Int(byte &- 0x30), 1_000_000) }
+            if exponentNegative { written = -written }
+        }
+        exponent = written - fractionDigits
+        while digits.last == UInt8(ascii: "0") {
+            digits.removeLast()
+            exponent += 1
+        }
+        if digits.isEmpty {
+            // Zero: its sign and exponent say nothing.
+            negative = false
+            exponent = 0
         }
     }
 }

@@ -16,6 +16,7 @@ public enum FieldValue {
             let trimmed = text.trimmingWhitespace()
             if trimmed.isEmpty { return .success(.null) }
             if trimmed.count > maxLength { return invalid("too_long", "at most \(maxLength) characters") }
+            if let problem = TextRules.problem(in: trimmed) { return invalid("invalid_characters", problem) }
             return .success(.text(trimmed))
         case .enumeration(let allowed):
             guard let text = value.stringValue, allowed.contains(text) else {
@@ -70,7 +71,10 @@ public enum FieldValue {
             return .success(.integer(id))
         case .tags:
             guard let array = value.arrayValue else { return invalid("invalid_type", "must be an array of strings") }
+            // Linear, and stops at the first tag past the limit: a body of 100,000 tags costs no
+            // more than one of 101 distinct ones.
             var tags: [String] = []
+            var seen: Set<String> = []
             for element in array {
                 guard let text = element.stringValue?.trimmingWhitespace(), !text.isEmpty else {
                     return invalid("invalid_tag", "tags are non-empty strings")
@@ -78,9 +82,11 @@ public enum FieldValue {
                 guard text.count <= maximumTagLength else {
                     return invalid("invalid_tag", "a tag has at most \(maximumTagLength) characters")
                 }
-                if !tags.contains(text) { tags.append(text) }
+                if let problem = TextRules.problem(in: text) { return invalid("invalid_tag", "a tag \(problem)") }
+                guard seen.insert(text).inserted else { continue }
+                tags.append(text)
+                guard tags.count <= maximumTags else { return invalid("too_many", "at most \(maximumTags) tags") }
             }
-            guard tags.count <= maximumTags else { return invalid("too_many", "at most \(maximumTags) tags") }
             return .success(.text(JSONValue.array(tags.map(JSONValue.string)).jsonString))
         case .lineItems:
             return lineItems(value, field: field)
@@ -89,8 +95,15 @@ public enum FieldValue {
             guard object.count <= maximumAttributes else { return invalid("too_many", "at most \(maximumAttributes) attributes") }
             for (key, member) in object {
                 if key.isEmpty || key.count > 100 { return invalid("invalid_attribute", "attribute names have 1-100 characters") }
+                if TextRules.problem(in: key) != nil {
+                    return invalid("invalid_attribute", "attribute names must not contain control characters")
+                }
                 switch member {
                 case .array, .object: return invalid("invalid_attribute", "attribute '\(key)' must be a string, number, bool or null")
+                case .string(let text):
+                    if let problem = TextRules.problem(in: text) {
+                        return .failure(FieldIssue("\(field).\(key)", "invalid_characters", problem))
+                    }
                 default: continue
                 }
             }
@@ -117,6 +130,7 @@ extension FieldValue {
             guard let name = item["name"]?.stringValue?.trimmingWhitespace(), !name.isEmpty, name.count <= 200 else {
                 return .failure(FieldIssue("\(path).name", "required", "a non-empty name of at most 200 characters"))
             }
+            if let problem = TextRules.problem(in: name) { return .failure(FieldIssue("\(path).name", "invalid_characters", problem)) }
             guard let quantity = item["quantity"]?.intValue, quantity >= 0, quantity <= 1_000_000_000 else {
                 return .failure(FieldIssue("\(path).quantity", "out_of_range", "an integer ≥ 0"))
             }
@@ -128,6 +142,7 @@ extension FieldValue {
                 guard let text = sku.stringValue, text.count <= 100 else {
                     return .failure(FieldIssue("\(path).sku", "invalid_type", "a string of at most 100 characters"))
                 }
+                if let problem = TextRules.problem(in: text) { return .failure(FieldIssue("\(path).sku", "invalid_characters", problem)) }
                 normalized["sku"] = .string(text)
             } else {
                 normalized["sku"] = .null

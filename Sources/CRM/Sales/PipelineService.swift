@@ -121,6 +121,7 @@ public struct PipelineService: Sendable {
             guard let name = object["name"]?.stringValue?.trimmingWhitespace(), !name.isEmpty, name.count <= 100 else {
                 return .failure(FieldIssue("\(path).name", "required", "a non-empty name"))
             }
+            if let problem = TextRules.problem(in: name) { return .failure(FieldIssue("\(path).name", "invalid_characters", problem)) }
             guard let probability = object["probability"]?.intValue, (0...100).contains(probability) else {
                 return .failure(FieldIssue("\(path).probability", "out_of_range", "an integer from 0 to 100"))
             }

@@ -18,6 +18,8 @@ public enum TicketComments {
         let author = object["author"]?.stringValue?.trimmingWhitespace() ?? ""
         if author.isEmpty || author.count > 200 {
             issues.append(FieldIssue("author", "required", "a non-empty author of at most 200 characters"))
+        } else if let problem = TextRules.problem(in: author) {
+            issues.append(FieldIssue("author", "invalid_characters", problem))
         }
         let authorType = object["author_type"]?.stringValue ?? (object["author_type"] == nil ? "staff" : "")
         if authorType != "staff" && authorType != "customer" {
@@ -26,6 +28,8 @@ public enum TicketComments {
         let body = object["body"]?.stringValue?.trimmingWhitespace() ?? ""
         if body.isEmpty || body.count > 20_000 {
             issues.append(FieldIssue("body", "required", "a non-empty body of at most 20000 characters"))
+        } else if let problem = TextRules.problem(in: body) {
+            issues.append(FieldIssue("body", "invalid_characters", problem))
         }
         var isPublic = true
         if let value = object["public"] {
