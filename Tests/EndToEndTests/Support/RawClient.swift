@@ -58,6 +58,9 @@ final class RawClient {
 
     deinit { close(descriptor) }
 
+    /// Ends the connection both ways now (the descriptor itself is closed on deinit).
+    func closeNow() { shutdown(descriptor, Int32(SHUT_RDWR)) }
+
     func send(_ text: String) throws { try send(Array(text.utf8)) }
 
     func send(_ bytes: [UInt8]) throws {
