@@ -19,20 +19,25 @@ let package = Package(
         // epoll and eventfd, which Swift's Glibc module leaves out: headers only, no C code.
         .systemLibrary(name: "CLinux"),
         .target(name: "SQLite", dependencies: ["CSQLite"], swiftSettings: strict),
+        // RFC 8259 JSON reading and writing: no CRM knowledge, shared by CRM (records, change
+        // feed) and API (request bodies, responses).
+        .target(name: "JSON", swiftSettings: strict),
+        // SHA-256, HMAC, constant-time comparison, secure random bytes, base64url.
+        .target(name: "Crypto", swiftSettings: strict),
         .target(name: "HTTP", dependencies: ["CLinux"], swiftSettings: strict),
         .target(
             name: "CRM",
-            dependencies: ["SQLite"],
+            dependencies: ["SQLite", "JSON", "Crypto"],
             swiftSettings: strict,
             plugins: ["EmbedResources"]
         ),
         .target(
             name: "API",
-            dependencies: ["HTTP", "CRM", "SQLite"],
+            dependencies: ["HTTP", "CRM", "SQLite", "JSON", "Crypto"],
             swiftSettings: strict,
             plugins: ["EmbedResources"]
         ),
-        .executableTarget(name: "crm-server", dependencies: ["API"], swiftSettings: strict),
+        .executableTarget(name: "crm-server", dependencies: ["API", "CRM"], swiftSettings: strict),
 
         // Build-time only: turns Migrations/*.sql and docs/openapi.yaml into Swift source so
         // the binary carries them and finds them from any working directory.
@@ -46,11 +51,14 @@ let package = Package(
 
         .testTarget(name: "SQLiteTests", dependencies: ["SQLite"], swiftSettings: strict),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP"], swiftSettings: strict),
-        .testTarget(name: "CRMTests", dependencies: ["CRM", "SQLite"], swiftSettings: strict),
-        .testTarget(name: "APITests", dependencies: ["API", "CRM", "HTTP"], swiftSettings: strict),
+        .testTarget(name: "CommandLineTests", dependencies: ["crm-server", "API"], swiftSettings: strict),
+        .testTarget(name: "JSONTests", dependencies: ["JSON"], swiftSettings: strict),
+        .testTarget(name: "CryptoTests", dependencies: ["Crypto"], swiftSettings: strict),
+        .testTarget(name: "CRMTests", dependencies: ["CRM", "SQLite", "JSON", "Crypto"], swiftSettings: strict),
+        .testTarget(name: "APITests", dependencies: ["API", "CRM", "HTTP", "JSON", "Crypto"], swiftSettings: strict),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["API", "CRM", "HTTP", "SQLite"],
+            dependencies: ["API", "CRM", "HTTP", "SQLite", "JSON", "Crypto"],
             swiftSettings: strict
         ),
     ]

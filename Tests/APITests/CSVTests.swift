@@ -1,5 +1,6 @@
 import CRM
 import Foundation
+import JSON
 import SQLite
 import XCTest
 

@@ -1,5 +1,6 @@
 import CRM
 import HTTP
+import JSON
 import SQLite
 import XCTest
 

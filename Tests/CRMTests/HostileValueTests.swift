@@ -1,4 +1,5 @@
 import CRM
+import JSON
 import XCTest
 
 /// The value rules behind the hostile-input fixes: canonical ids, control characters, numbers

@@ -1,5 +1,6 @@
 import CRM
 import Foundation
+import JSON
 
 /// Structured logs: one JSON object per line on stderr (DESIGN.md). Request lines are written by
 /// the HTTP server; this is for everything else (start-up, shutdown, unexpected errors).

@@ -1,5 +1,6 @@
 import CRM
 import HTTP
+import JSON
 
 /// Renders an ``APIError`` as RFC 9457 problem details, the only error body the API sends.
 enum ProblemRenderer {

@@ -1,4 +1,5 @@
 import CRM
+import JSON
 import SQLite
 
 /// The CSV form of customers, shared by export and import so that one re-imports the other.

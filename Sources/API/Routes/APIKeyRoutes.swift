@@ -1,5 +1,6 @@
 import CRM
 import HTTP
+import JSON
 
 /// `GET/POST /v1/api-keys`, `DELETE /v1/api-keys/{id}` (admin only, API.md §2 "api-keys").
 enum APIKeyRoutes {

@@ -1,5 +1,6 @@
 import CRM
 import HTTP
+import JSON
 import SQLite
 
 /// `POST /v1/customers/batch`: up to 1000 upserts in one transaction, each in its own savepoint,

@@ -1,5 +1,6 @@
 import CRM
 import HTTP
+import JSON
 import SQLite
 
 /// `GET /v1/customers/export` (streamed CSV or NDJSON, constant memory) and

@@ -1,5 +1,6 @@
 import CRM
 import HTTP
+import JSON
 import SQLite
 
 /// The five endpoints of a simple resource over a ``RecordService``: list, create, get (with

@@ -1,5 +1,6 @@
 import CRM
 import HTTP
+import JSON
 
 /// A request that passed authentication and authorization, as route handlers see it.
 struct APIRequest: Sendable {

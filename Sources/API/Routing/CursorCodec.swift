@@ -1,4 +1,6 @@
 import CRM
+import Crypto
+import JSON
 
 /// Opaque, tamper-evident list cursors (API.md §1, "Lists").
 ///

@@ -1,5 +1,7 @@
 import CRM
+import Crypto
 import HTTP
+import JSON
 import SQLite
 
 /// `Idempotency-Key` on POST (API.md §1): the same key with the same request within 24 h replays

@@ -1,5 +1,6 @@
 import CRM
 import HTTP
+import JSON
 
 /// JSON bodies, written straight into the response buffer.
 enum JSONResponse {

@@ -1,5 +1,6 @@
 import CRM
 import HTTP
+import JSON
 import SQLite
 
 /// Parses a list's query string into a ``ListRequest`` (API.md §1, "Lists"): `limit`, `cursor`,

@@ -1,5 +1,6 @@
 import CRM
 import HTTP
+import JSON
 import SQLite
 
 /// A list that belongs to one record (a ticket's comments, an opportunity's history): the list

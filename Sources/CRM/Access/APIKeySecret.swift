@@ -1,3 +1,5 @@
+import Crypto
+
 /// The format of key secrets: `crm_<id>_<43 base64url chars>` (256 random bits).
 ///
 /// The id lets the server fetch the one candidate row by primary key and then compare hashes in

@@ -1,3 +1,4 @@
+import Crypto
 import SQLite
 
 /// Issues, lists, revokes and verifies API keys (API.md §1 "Auth", DESIGN.md "keys").

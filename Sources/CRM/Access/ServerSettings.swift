@@ -1,3 +1,4 @@
+import Crypto
 import SQLite
 
 /// Server-wide values kept in the database, created on first use.

@@ -1,3 +1,4 @@
+import JSON
 import SQLite
 
 /// Writes a customer row as the API's JSON object, straight into a ``JSONWriter``.

@@ -1,3 +1,4 @@
+import JSON
 import SQLite
 
 /// The rules of the customers resource; SQL lives in ``CustomerStore``.

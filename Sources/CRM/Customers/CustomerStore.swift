@@ -1,3 +1,4 @@
+import JSON
 import SQLite
 
 /// All SQL for customers: the row, its tag rows and its search document move together.

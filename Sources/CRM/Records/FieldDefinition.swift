@@ -1,3 +1,5 @@
+import JSON
+
 /// One field of a resource: its JSON name, its column, its kind and what clients may do with it.
 public struct FieldDefinition: Sendable {
     public let name: String

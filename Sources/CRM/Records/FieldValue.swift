@@ -1,3 +1,4 @@
+import JSON
 import SQLite
 
 /// Converts one JSON value to its stored form under a ``FieldKind``, or names what is wrong.

@@ -1,3 +1,4 @@
+import JSON
 import SQLite
 
 /// Validated input for one record: the columns to set, in schema order.

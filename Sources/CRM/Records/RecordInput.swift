@@ -1,3 +1,4 @@
+import JSON
 import SQLite
 
 /// Turns a JSON body into ``RecordChanges`` under a ``RecordSchema``, reporting every invalid

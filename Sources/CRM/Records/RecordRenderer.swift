@@ -1,3 +1,4 @@
+import JSON
 import SQLite
 
 /// Writes a record's schema fields from its row, by kind, into a ``JSONWriter``; and turns them

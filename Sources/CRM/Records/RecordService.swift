@@ -1,3 +1,4 @@
+import JSON
 import SQLite
 
 /// What a resource adds to the shared create/update/delete flow.

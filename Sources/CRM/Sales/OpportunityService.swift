@@ -1,3 +1,4 @@
+import JSON
 import SQLite
 
 /// Opportunities (API.md §2): stage rules, probability defaults, stage history.

@@ -1,3 +1,4 @@
+import JSON
 import SQLite
 
 /// One stage of a pipeline, in order: `{key, name, probability, closed, won}`.

@@ -1,3 +1,4 @@
+import JSON
 import SQLite
 
 /// Seeds what customers do — orders, interactions, opportunities with their stage history,

@@ -1,3 +1,4 @@
+import JSON
 import SQLite
 
 /// `crm-server seed --customers N`: realistic, deterministic demo customers (the same N gives the

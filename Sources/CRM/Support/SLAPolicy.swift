@@ -1,3 +1,4 @@
+import JSON
 import SQLite
 
 /// SLA targets per priority (API.md §2 "sla-policies"), in minutes.

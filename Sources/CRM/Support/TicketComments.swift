@@ -1,3 +1,4 @@
+import JSON
 import SQLite
 
 /// `GET/POST /v1/tickets/{id}/comments`: `{author, author_type, body, public}`. The first public

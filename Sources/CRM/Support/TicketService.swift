@@ -1,3 +1,4 @@
+import JSON
 import SQLite
 
 /// Tickets: the status machine, SLA due times and breach flags (API.md §2 "tickets").

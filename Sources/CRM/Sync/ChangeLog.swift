@@ -1,3 +1,4 @@
+import JSON
 import SQLite
 
 /// Writes the change feed and the audit log for one write, in the writer's transaction, so

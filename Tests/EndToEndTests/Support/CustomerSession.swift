@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 import XCTest
 
 /// JSON requests with one API key over one keep-alive connection, for the customers tests.

@@ -1,5 +1,6 @@
 import CRM
 import Foundation
+import JSON
 import XCTest
 
 /// The fixed "now" of the support tests and times relative to it.

@@ -1,3 +1,5 @@
+import API
+
 /// Why a command line or environment could not be turned into a
 /// ``Command`` and a ``Configuration``.
 ///

@@ -1,3 +1,5 @@
+import API
+
 /// The `--help` texts, generated from the same ``CommandSpec`` and
 /// ``ConfigurationOption`` declarations the parser uses, so every option
 /// appears with its variable and default exactly as it is parsed.

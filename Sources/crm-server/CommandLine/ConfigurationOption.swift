@@ -1,3 +1,5 @@
+import API
+
 /// One configuration option: its flag, its environment variable, how its
 /// value is spelled and where it goes in ``Configuration``.
 ///

@@ -2,6 +2,8 @@ import API
 import Foundation
 import XCTest
 
+@testable import crm_server
+
 /// The command line and environment contract of DESIGN.md, "Command line and
 /// configuration": defaults, precedence, every value grammar, subcommands and help.
 final class ConfigurationTests: XCTestCase {

@@ -1,3 +1,5 @@
+import API
+
 /// The grammars of option values (DESIGN.md, "Command line and
 /// configuration"), as pure functions from text to a typed value.
 ///

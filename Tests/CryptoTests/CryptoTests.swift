@@ -1,11 +1,11 @@
-import CRM
+import Crypto
 import XCTest
 
-/// Known-answer tests for the primitives in `Sources/CRM/Security`.
+/// Known-answer tests for the primitives in `Sources/Crypto`.
 ///
 /// Vectors: SHA-256 from FIPS 180-4's examples (NIST CSRC "SHA256.pdf",
 /// "SHA2_Additional.pdf"), HMAC-SHA256 from RFC 4231 §4, base64 from RFC 4648 §10.
-final class SecurityTests: XCTestCase {
+final class CryptoTests: XCTestCase {
     // MARK: SHA-256 (FIPS 180-4)
 
     func testSHA256OfAbc() {

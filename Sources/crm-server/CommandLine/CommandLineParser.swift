@@ -1,3 +1,5 @@
+import API
+
 /// Turns `crm-server`'s arguments and environment into a ``Command`` and a
 /// ``Configuration`` (DESIGN.md, "Command line and configuration").
 ///

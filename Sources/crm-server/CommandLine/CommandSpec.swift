@@ -1,3 +1,5 @@
+import API
+
 /// What one subcommand accepts and how its arguments become a ``Command``.
 ///
 /// Each subcommand is declared once here; parsing and help both read it.

@@ -1,3 +1,5 @@
+import API
+
 /// What the process was asked to do: one case per subcommand of DESIGN.md,
 /// "Command line and configuration", with its own arguments.
 ///

@@ -1,6 +1,6 @@
 import XCTest
 
-@testable import CRM
+@testable import JSON
 
 final class JSONTests: XCTestCase {
     // MARK: Helpers
