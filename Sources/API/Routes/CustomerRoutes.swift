@@ -37,8 +37,8 @@ struct CustomerRoutes {
                 let changes = try RecordInput.parse(try request.jsonObject(), schema: CustomerSchema.schema, mode: .create)
                 let actor = request.key?.id
                 return { connection, now in
-                    let row = try service.create(connection, changes, actor: actor, now: now)
-                    return render(row, status: 201, location: true)
+                    RecordResponse.make(
+                        try service.createRecord(connection, changes, actor: actor, now: now), status: 201, collection: "/v1/customers")
                 }
             })
 
@@ -47,13 +47,10 @@ struct CustomerRoutes {
             endpoints.sync(.read(.customers)) { request in
                 _ = try QueryParameters(request.http, allowed: [])
                 let id = try request.idParameter()
-                guard let (version, json) = try database.read({ try service.render($0, id: id) }) else {
+                guard let record = try database.read({ try service.record($0, id: id) }) else {
                     throw APIError.notFound("no customer \(id)")
                 }
-                if EntityTag.noneMatchHits(request.http, version: version) {
-                    return Response(status: 304, headers: [EntityTag.header(version)])
-                }
-                return Response(status: 200, headers: [JSONResponse.contentType, EntityTag.header(version)], body: json)
+                return RecordResponse.read(record, for: request)
             })
 
         router.add(
@@ -64,7 +61,7 @@ struct CustomerRoutes {
                 let ifMatch = EntityTag.requiredVersion(request.http)
                 let actor = request.key?.id
                 return { connection, now in
-                    render(try service.update(connection, id: id, changes, ifMatch: ifMatch, actor: actor, now: now))
+                    RecordResponse.make(try service.updateRecord(connection, id: id, changes, ifMatch: ifMatch, actor: actor, now: now))
                 }
             })
 
@@ -85,14 +82,10 @@ struct CustomerRoutes {
             endpoints.sync(.read(.customers)) { request in
                 _ = try QueryParameters(request.http, allowed: [])
                 let externalID = try CustomerService.externalID(fromPath: request.parameter("external_id"))
-                guard let row = try database.read({ try service.find($0, externalID: externalID) }) else {
+                guard let record = try database.read({ try service.record($0, externalID: externalID) }) else {
                     throw APIError.notFound("no customer with external_id \(externalID)")
                 }
-                let version = row.int64("version") ?? 1
-                if EntityTag.noneMatchHits(request.http, version: version) {
-                    return Response(status: 304, headers: [EntityTag.header(version)])
-                }
-                return render(row)
+                return RecordResponse.read(record, for: request)
             })
 
         router.add(
@@ -107,8 +100,9 @@ struct CustomerRoutes {
                 let changes = try RecordInput.parse(body, schema: CustomerSchema.schema, mode: .patch)
                 let actor = request.key?.id
                 return { connection, now in
-                    let (row, created) = try service.upsert(connection, key: .externalID(externalID), changes, actor: actor, now: now)
-                    return render(row, status: created ? 201 : 200, location: created)
+                    let (record, created) = try service.upsertRecord(
+                        connection, key: .externalID(externalID), changes, actor: actor, now: now)
+                    return RecordResponse.make(record, status: created ? 201 : 200, collection: created ? "/v1/customers" : nil)
                 }
             })
 
@@ -121,13 +115,5 @@ struct CustomerRoutes {
                     batch.run(connection, service: service, actor: actor, now: now)
                 }
             })
-    }
-
-    private func render(_ row: Row, status: Int = 200, location: Bool = false) -> Response {
-        var writer = JSONWriter(capacity: 1024)
-        service.renderer.write(row, into: &writer)
-        var headers: [(name: String, value: String)] = [JSONResponse.contentType, EntityTag.header(row.int64("version") ?? 1)]
-        if location, let id = row.int64("id") { headers.append(("Location", "/v1/customers/\(id)")) }
-        return Response(status: status, headers: headers, body: writer.bytes)
     }
 }

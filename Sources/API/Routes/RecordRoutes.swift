@@ -66,7 +66,8 @@ struct RecordRoutes {
                 let changes = parsed
                 let actor = request.key?.id
                 return { connection, now in
-                    Self.render(service, try service.create(connection, changes, actor: actor, now: now), status: 201, location: path)
+                    RecordResponse.make(
+                        try service.createRecord(connection, changes, actor: actor, now: now), status: 201, collection: path)
                 }
             })
 
@@ -75,14 +76,10 @@ struct RecordRoutes {
             endpoints.sync(.read(resource)) { request in
                 _ = try QueryParameters(request.http, allowed: [])
                 let id = try request.idParameter()
-                guard let row = try database.read({ try service.get($0, id: id) }) else {
+                guard let record = try database.read({ try service.record($0, id: id) }) else {
                     throw APIError.notFound("no \(service.schema.recordType) \(id)")
                 }
-                let version = row.int64("version") ?? 1
-                if EntityTag.noneMatchHits(request.http, version: version) {
-                    return Response(status: 304, headers: [EntityTag.header(version)])
-                }
-                return Self.render(service, row)
+                return RecordResponse.read(record, for: request)
             })
 
         router.add(
@@ -97,7 +94,7 @@ struct RecordRoutes {
                 let ifMatch = EntityTag.requiredVersion(request.http)
                 let actor = request.key?.id
                 return { connection, now in
-                    Self.render(service, try service.update(connection, id: id, changes, ifMatch: ifMatch, actor: actor, now: now))
+                    RecordResponse.make(try service.updateRecord(connection, id: id, changes, ifMatch: ifMatch, actor: actor, now: now))
                 }
             })
 
@@ -112,14 +109,6 @@ struct RecordRoutes {
                     return Response(status: 204)
                 }
             })
-    }
-
-    static func render(_ service: RecordService, _ row: Row, status: Int = 200, location: String? = nil) -> Response {
-        var writer = JSONWriter(capacity: 512)
-        service.render(row, into: &writer)
-        var headers: [(name: String, value: String)] = [JSONResponse.contentType, EntityTag.header(row.int64("version") ?? 1)]
-        if let location, let id = row.int64("id") { headers.append(("Location", "\(location)/\(id)")) }
-        return Response(status: status, headers: headers, body: writer.bytes)
     }
 
     /// `q` over one text column with `LIKE`, wildcards in the query escaped.

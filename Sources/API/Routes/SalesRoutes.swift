@@ -73,13 +73,6 @@ struct SalesRoutes {
         let cursors = self.cursors
         let pipelines = PipelineService()
         let fields = RecordStore.listFields(PipelineService.schema)
-        @Sendable func render(_ row: Row, status: Int = 200) -> Response {
-            var writer = JSONWriter()
-            pipelines.render(row, into: &writer)
-            var headers: [(name: String, value: String)] = [JSONResponse.contentType, EntityTag.header(row.int64("version") ?? 1)]
-            if status == 201, let id = row.int64("id") { headers.append(("Location", "/v1/pipelines/\(id)")) }
-            return Response(status: status, headers: headers, body: writer.bytes)
-        }
         router.add(
             .get, "/v1/pipelines",
             endpoints.sync(.read(.pipelines)) { request in
@@ -94,11 +87,10 @@ struct SalesRoutes {
             endpoints.sync(.read(.pipelines)) { request in
                 _ = try QueryParameters(request.http, allowed: [])
                 let id = try request.idParameter()
-                guard let row = try database.read({ try pipelines.get($0, id: id) }) else { throw APIError.notFound("no pipeline \(id)") }
-                if EntityTag.noneMatchHits(request.http, version: row.int64("version") ?? 1) {
-                    return Response(status: 304, headers: [EntityTag.header(row.int64("version") ?? 1)])
+                guard let record = try database.read({ try pipelines.record($0, id: id) }) else {
+                    throw APIError.notFound("no pipeline \(id)")
                 }
-                return render(row)
+                return RecordResponse.read(record, for: request)
             })
         router.add(
             .post, "/v1/pipelines",
@@ -106,7 +98,9 @@ struct SalesRoutes {
                 let (changes, stages) = try PipelineService.parse(try request.jsonObject(), creating: true)
                 let actor = request.key?.id
                 return { connection, now in
-                    render(try pipelines.create(connection, changes, stages: stages ?? [], actor: actor, now: now), status: 201)
+                    RecordResponse.make(
+                        try pipelines.create(connection, changes, stages: stages ?? [], actor: actor, now: now), status: 201,
+                        collection: "/v1/pipelines")
                 }
             })
         router.add(
@@ -117,7 +111,8 @@ struct SalesRoutes {
                 let ifMatch = EntityTag.requiredVersion(request.http)
                 let actor = request.key?.id
                 return { connection, now in
-                    render(try pipelines.update(connection, id: id, changes, stages: stages, ifMatch: ifMatch, actor: actor, now: now))
+                    RecordResponse.make(
+                        try pipelines.update(connection, id: id, changes, stages: stages, ifMatch: ifMatch, actor: actor, now: now))
                 }
             })
     }

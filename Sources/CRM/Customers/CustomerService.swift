@@ -23,9 +23,15 @@ public struct CustomerService: Sendable {
         try CustomerStore.find(connection, id: id)
     }
 
-    /// The live customer whose `external_id` is `externalID`, if any.
-    public func find(_ connection: Connection, externalID: String) throws -> Row? {
-        try CustomerStore.findLive(connection, externalID: externalID)
+    /// The live customer whose `external_id` is `externalID`, rendered.
+    public func record(_ connection: Connection, externalID: String) throws -> StoredRecord? {
+        try CustomerStore.findLive(connection, externalID: externalID).map { StoredRecord(row: $0, json: renderer.json($0)) }
+    }
+
+    /// The live customer, rendered from the database row in place (the hot path of
+    /// `GET /v1/customers/{id}`).
+    public func record(_ connection: Connection, id: Int64) throws -> StoredRecord? {
+        try CustomerStore.render(connection, id: id, renderer: renderer).map { StoredRecord(id: id, version: $0.version, json: $0.json) }
     }
 
     /// The stored form of an `external_id` given in a path, checked exactly as the body field
@@ -65,37 +71,56 @@ public struct CustomerService: Sendable {
         try CustomerStore.forEach(connection, request, body)
     }
 
+    /// The shared write flow over the customer store and renderer.
+    var flow: WriteFlow {
+        let renderer = self.renderer
+        return WriteFlow(
+            schema: schema, find: { try CustomerStore.find($0, id: $1, includeDeleted: $2) }, render: { renderer.json($0) })
+    }
+
     public func create(_ connection: Connection, _ changes: RecordChanges, actor: Int64?, now: Timestamp) throws -> Row {
+        try createRecord(connection, changes, actor: actor, now: now).row
+    }
+
+    public func createRecord(_ connection: Connection, _ changes: RecordChanges, actor: Int64?, now: Timestamp) throws -> StoredRecord {
         try changes.requireFields(of: schema)
-        let values = resolve(changes, existing: nil)
-        try checkUnique(connection, values, except: nil)
-        let id = try CustomerStore.insert(connection, values: values, now: now)
-        guard let row = try CustomerStore.find(connection, id: id) else { throw CRMError.notFound("customer \(id)") }
-        try ChangeLog.record(
-            connection, action: .create, schema: schema, id: id, before: nil, after: row, data: renderer.json(row), actor: actor, now: now)
-        return row
+        return try flow.create(connection, actor: actor, now: now) {
+            let values = resolve(changes, existing: nil)
+            try checkUnique(connection, values, except: nil)
+            return try CustomerStore.insert(connection, values: values, now: now)
+        }
     }
 
     public func update(_ connection: Connection, id: Int64, _ changes: RecordChanges, ifMatch: Int64?, actor: Int64?, now: Timestamp) throws
         -> Row
     {
-        guard let before = try CustomerStore.find(connection, id: id) else { throw CRMError.notFound("no customer \(id)") }
-        if let ifMatch, let version = before.int64("version"), version != ifMatch { throw CRMError.versionMismatch(current: version) }
+        try updateRecord(connection, id: id, changes, ifMatch: ifMatch, actor: actor, now: now).row
+    }
+
+    public func updateRecord(
+        _ connection: Connection, id: Int64, _ changes: RecordChanges, ifMatch: Int64?, actor: Int64?, now: Timestamp
+    ) throws -> StoredRecord {
+        let before = try flow.current(connection, id: id, ifMatch: ifMatch)
         return try apply(connection, changes, to: before, actor: actor, now: now)
     }
 
     public func delete(_ connection: Connection, id: Int64, ifMatch: Int64?, actor: Int64?, now: Timestamp) throws {
-        guard let before = try CustomerStore.find(connection, id: id) else { throw CRMError.notFound("no customer \(id)") }
-        if let ifMatch, let version = before.int64("version"), version != ifMatch { throw CRMError.versionMismatch(current: version) }
-        try CustomerStore.softDelete(connection, id: id, now: now)
-        let after = try CustomerStore.find(connection, id: id, includeDeleted: true)
-        try ChangeLog.record(
-            connection, action: .delete, schema: schema, id: id, before: before, after: after, data: nil, actor: actor, now: now)
+        try flow.delete(connection, id: id, ifMatch: ifMatch, actor: actor, now: now) {
+            try CustomerStore.softDelete(connection, id: id, now: now)
+        }
     }
 
     /// Creates the customer `key` names, or updates it (merge semantics): `created` tells which.
     public func upsert(_ connection: Connection, key: UpsertKey, _ changes: RecordChanges, actor: Int64?, now: Timestamp) throws -> (
         row: Row, created: Bool
+    ) {
+        let (record, created) = try upsertRecord(connection, key: key, changes, actor: actor, now: now)
+        return (record.row, created)
+    }
+
+    /// ``upsert(_:key:_:actor:now:)``, rendered.
+    public func upsertRecord(_ connection: Connection, key: UpsertKey, _ changes: RecordChanges, actor: Int64?, now: Timestamp) throws -> (
+        record: StoredRecord, created: Bool
     ) {
         let existing: Row? =
             switch key {
@@ -105,28 +130,27 @@ public struct CustomerService: Sendable {
         if let existing {
             return (try apply(connection, changes, to: existing, actor: actor, now: now), false)
         }
-        return (try create(connection, changes, actor: actor, now: now), true)
+        return (try createRecord(connection, changes, actor: actor, now: now), true)
     }
 
-    private func apply(_ connection: Connection, _ changes: RecordChanges, to before: Row, actor: Int64?, now: Timestamp) throws -> Row {
+    private func apply(_ connection: Connection, _ changes: RecordChanges, to before: Row, actor: Int64?, now: Timestamp) throws
+        -> StoredRecord
+    {
         guard let id = before.int64("id") else { throw StoreError.corruptRow(table: "customers") }
-        var values = resolve(changes, existing: before)
-        try checkUnique(connection, values, except: id)
-        if let override = values["tier_override"] {
-            // A manual tier shows at once; clearing it falls back to the RFM tier.
-            var overrideText: String?
-            if case .text(let text) = override { overrideText = text }
-            values["__tier"] = .text(CustomerScoring.tier(score: before.int64("rfm_score"), override: overrideText))
+        return try flow.update(connection, before: before, actor: actor, now: now) {
+            var values = resolve(changes, existing: before)
+            try checkUnique(connection, values, except: id)
+            if let override = values["tier_override"] {
+                // A manual tier shows at once; clearing it falls back to the RFM tier.
+                var overrideText: String?
+                if case .text(let text) = override { overrideText = text }
+                values["__tier"] = .text(CustomerScoring.tier(score: before.int64("rfm_score"), override: overrideText))
+            }
+            let unchanged = schema.fields.allSatisfy { field in values[field.name].map { $0 == before[field.column] } ?? true }
+            if unchanged && values["__tier"].map({ $0 == before["tier"] }) ?? true { return false }
+            try CustomerStore.update(connection, id: id, values: values, now: now)
+            return true
         }
-        // A patch that changes nothing writes nothing: the version (and so the ETag) stays.
-        let unchanged = schema.fields.allSatisfy { field in values[field.name].map { $0 == before[field.column] } ?? true }
-        if unchanged && values["__tier"].map({ $0 == before["tier"] }) ?? true { return before }
-        try CustomerStore.update(connection, id: id, values: values, now: now)
-        guard let after = try CustomerStore.find(connection, id: id) else { throw CRMError.notFound("customer \(id)") }
-        try ChangeLog.record(
-            connection, action: .update, schema: schema, id: id, before: before, after: after, data: renderer.json(after), actor: actor,
-            now: now)
-        return after
     }
 
     /// The values to store: merges attribute patches into the stored object (`null` removes a key).

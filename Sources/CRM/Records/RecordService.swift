@@ -68,51 +68,78 @@ public struct RecordService: Sendable {
         try store.list(connection, request, search: search)
     }
 
+    /// The shared write flow over this resource's store and renderer.
+    var flow: WriteFlow {
+        let store = self.store
+        let render = hooks.render
+        return WriteFlow(
+            schema: schema, find: { try store.find($0, id: $1, includeDeleted: $2) },
+            render: { row in
+                var writer = JSONWriter(capacity: 512)
+                render(row, &writer)
+                return writer.bytes
+            })
+    }
+
+    /// The live record, rendered.
+    public func record(_ connection: Connection, id: Int64) throws -> StoredRecord? {
+        try store.find(connection, id: id).map { StoredRecord(row: $0, json: json($0)) }
+    }
+
     public func create(_ connection: Connection, _ changes: RecordChanges, actor: Int64?, now: Timestamp) throws -> Row {
+        try createRecord(connection, changes, actor: actor, now: now).row
+    }
+
+    public func createRecord(_ connection: Connection, _ changes: RecordChanges, actor: Int64?, now: Timestamp) throws -> StoredRecord {
         try changes.requireFields(of: schema)
-        var values = Self.values(changes)
-        var extra: [String: SQLValue] = [:]
-        try prepareAndCheck(connection, &values, &extra, before: nil, now: now)
-        let id = try store.insert(connection, values: values, extra: extra, now: now)
-        guard let row = try store.find(connection, id: id) else { throw CRMError.notFound("\(schema.recordType) \(id)") }
-        try hooks.afterWrite(connection, nil, row, actor, now)
-        try ChangeLog.record(
-            connection, action: .create, schema: schema, id: id, before: nil, after: row, data: json(row), actor: actor, now: now)
-        return row
+        let hooks = self.hooks
+        return try flow.create(
+            connection, actor: actor, now: now,
+            insert: {
+                var values = Self.values(changes)
+                var extra: [String: SQLValue] = [:]
+                try prepareAndCheck(connection, &values, &extra, before: nil, now: now)
+                return try store.insert(connection, values: values, extra: extra, now: now)
+            },
+            derive: { after in try hooks.afterWrite(connection, nil, after, actor, now) })
     }
 
     public func update(_ connection: Connection, id: Int64, _ changes: RecordChanges, ifMatch: Int64?, actor: Int64?, now: Timestamp) throws
         -> Row
     {
+        try updateRecord(connection, id: id, changes, ifMatch: ifMatch, actor: actor, now: now).row
+    }
+
+    public func updateRecord(
+        _ connection: Connection, id: Int64, _ changes: RecordChanges, ifMatch: Int64?, actor: Int64?, now: Timestamp
+    ) throws -> StoredRecord {
         let before = try current(connection, id: id, ifMatch: ifMatch)
-        var values = Self.values(changes)
-        var extra: [String: SQLValue] = [:]
-        try prepareAndCheck(connection, &values, &extra, before: before, now: now)
-        // A patch that changes nothing writes nothing: the version (and so the ETag) stays.
-        let fieldsUnchanged = schema.fields.allSatisfy { field in values[field.name].map { $0 == before[field.column] } ?? true }
-        if fieldsUnchanged && extra.allSatisfy({ before[$0.key] == $0.value }) { return before }
-        try store.update(connection, id: id, values: values, extra: extra, now: now)
-        guard let after = try store.find(connection, id: id) else { throw CRMError.notFound("\(schema.recordType) \(id)") }
-        try hooks.afterWrite(connection, before, after, actor, now)
-        try ChangeLog.record(
-            connection, action: .update, schema: schema, id: id, before: before, after: after, data: json(after), actor: actor, now: now)
-        return after
+        let hooks = self.hooks
+        return try flow.update(
+            connection, before: before, actor: actor, now: now,
+            write: {
+                var values = Self.values(changes)
+                var extra: [String: SQLValue] = [:]
+                try prepareAndCheck(connection, &values, &extra, before: before, now: now)
+                let fieldsUnchanged = schema.fields.allSatisfy { field in values[field.name].map { $0 == before[field.column] } ?? true }
+                if fieldsUnchanged && extra.allSatisfy({ before[$0.key] == $0.value }) { return false }
+                try store.update(connection, id: id, values: values, extra: extra, now: now)
+                return true
+            },
+            derive: { before, after in try hooks.afterWrite(connection, before, after, actor, now) })
     }
 
     public func delete(_ connection: Connection, id: Int64, ifMatch: Int64?, actor: Int64?, now: Timestamp) throws {
-        let before = try current(connection, id: id, ifMatch: ifMatch)
-        try store.softDelete(connection, id: id, now: now)
-        guard let after = try store.find(connection, id: id, includeDeleted: true) else { return }
-        try hooks.afterWrite(connection, before, after, actor, now)
-        try ChangeLog.record(
-            connection, action: .delete, schema: schema, id: id, before: before, after: after, data: nil, actor: actor, now: now)
+        let hooks = self.hooks
+        try flow.delete(
+            connection, id: id, ifMatch: ifMatch, actor: actor, now: now,
+            softDelete: { try store.softDelete(connection, id: id, now: now) },
+            derive: { before, after in try hooks.afterWrite(connection, before, after, actor, now) })
     }
 
     /// The live record, checked against `If-Match`.
     public func current(_ connection: Connection, id: Int64, ifMatch: Int64?) throws -> Row {
-        guard let row = try store.find(connection, id: id) else { throw CRMError.notFound("no \(schema.recordType) \(id)") }
-        if let ifMatch, let version = row.int64("version"), version != ifMatch { throw CRMError.versionMismatch(current: version) }
-        return row
+        try flow.current(connection, id: id, ifMatch: ifMatch)
     }
 
     static func values(_ changes: RecordChanges) -> [String: SQLValue] {

@@ -141,70 +141,77 @@ public struct PipelineService: Sendable {
         return .success(stages)
     }
 
+    /// The shared write flow over the pipeline store and renderer.
+    var flow: WriteFlow {
+        let store = self.store
+        let pipelines = self
+        return WriteFlow(schema: Self.schema, find: { try store.find($0, id: $1, includeDeleted: $2) }, render: { pipelines.json($0) })
+    }
+
+    /// The live pipeline, rendered.
+    public func record(_ connection: Connection, id: Int64) throws -> StoredRecord? {
+        try store.find(connection, id: id).map { StoredRecord(row: $0, json: json($0)) }
+    }
+
     public func create(_ connection: Connection, _ changes: RecordChanges, stages: [PipelineStage], actor: Int64?, now: Timestamp) throws
-        -> Row
+        -> StoredRecord
     {
-        var values = RecordService.values(changes)
-        let makeDefault = values["is_default"] == .integer(1)
-        if makeDefault { try connection.run("UPDATE pipelines SET is_default = 0 WHERE is_default = 1") }
-        values["is_default"] = .integer(makeDefault ? 1 : 0)
-        let id = try store.insert(
-            connection, values: values, extra: ["stages": .text(JSONValue.array(stages.map(\.json)).jsonString)], now: now)
-        guard let row = try store.find(connection, id: id) else { throw CRMError.notFound("pipeline \(id)") }
-        try ChangeLog.record(
-            connection, action: .create, schema: Self.schema, id: id, before: nil, after: row, data: json(row), actor: actor, now: now)
-        return row
+        try flow.create(connection, actor: actor, now: now) {
+            var values = RecordService.values(changes)
+            let makeDefault = values["is_default"] == .integer(1)
+            if makeDefault { try connection.run("UPDATE pipelines SET is_default = 0 WHERE is_default = 1") }
+            values["is_default"] = .integer(makeDefault ? 1 : 0)
+            return try store.insert(
+                connection, values: values, extra: ["stages": .text(JSONValue.array(stages.map(\.json)).jsonString)], now: now)
+        }
     }
 
     public func update(
         _ connection: Connection, id: Int64, _ changes: RecordChanges, stages: [PipelineStage]?, ifMatch: Int64?, actor: Int64?,
         now: Timestamp
-    ) throws -> Row {
-        guard let before = try store.find(connection, id: id) else { throw CRMError.notFound("no pipeline \(id)") }
-        if let ifMatch, let version = before.int64("version"), version != ifMatch { throw CRMError.versionMismatch(current: version) }
-        var values = RecordService.values(changes)
-        if let flag = values["is_default"] {
-            if flag == .integer(1) {
-                try connection.run("UPDATE pipelines SET is_default = 0 WHERE is_default = 1 AND id != ?", [.integer(id)])
-            } else if before.bool("is_default") == true {
-                throw CRMError.conflict(
-                    "one pipeline is always the default: make another one the default instead",
-                    [
-                        FieldIssue("is_default", "invalid_state", "the default pipeline cannot be unset directly")
-                    ])
+    ) throws -> StoredRecord {
+        let before = try flow.current(connection, id: id, ifMatch: ifMatch)
+        return try flow.update(connection, before: before, actor: actor, now: now) {
+            var values = RecordService.values(changes)
+            if let flag = values["is_default"] {
+                if flag == .integer(1) {
+                    try connection.run("UPDATE pipelines SET is_default = 0 WHERE is_default = 1 AND id != ?", [.integer(id)])
+                } else if before.bool("is_default") == true {
+                    throw CRMError.conflict(
+                        "one pipeline is always the default: make another one the default instead",
+                        [
+                            FieldIssue("is_default", "invalid_state", "the default pipeline cannot be unset directly")
+                        ])
+                }
             }
+            if values["is_default"] == .null { values["is_default"] = nil }
+            var extra: [String: SQLValue] = [:]
+            if let stages {
+                let keys = Set(stages.map(\.key))
+                let used = try connection.query(
+                    "SELECT DISTINCT stage FROM opportunities WHERE pipeline_id = ? AND deleted_at IS NULL", [.integer(id)]
+                ).compactMap { $0.string(0) }
+                let orphaned = used.filter { !keys.contains($0) }.sorted()
+                if !orphaned.isEmpty {
+                    throw CRMError.conflict(
+                        "opportunities stand in stages this change removes",
+                        [
+                            FieldIssue("stages", "in_use", "stages in use: \(orphaned.joined(separator: ", "))")
+                        ])
+                }
+                extra["stages"] = .text(JSONValue.array(stages.map(\.json)).jsonString)
+                // Open/closed follows the stage definition.
+                for stage in stages {
+                    try connection.run(
+                        "UPDATE opportunities SET is_closed = ?, is_won = ? WHERE pipeline_id = ? AND stage = ? AND (is_closed != ? OR is_won != ?)",
+                        [
+                            .integer(stage.closed ? 1 : 0), .integer(stage.won ? 1 : 0), .integer(id), .text(stage.key),
+                            .integer(stage.closed ? 1 : 0), .integer(stage.won ? 1 : 0),
+                        ])
+                }
+            }
+            try store.update(connection, id: id, values: values, extra: extra, now: now)
+            return true
         }
-        if values["is_default"] == .null { values["is_default"] = nil }
-        var extra: [String: SQLValue] = [:]
-        if let stages {
-            let keys = Set(stages.map(\.key))
-            let used = try connection.query(
-                "SELECT DISTINCT stage FROM opportunities WHERE pipeline_id = ? AND deleted_at IS NULL", [.integer(id)]
-            ).compactMap { $0.string(0) }
-            let orphaned = used.filter { !keys.contains($0) }.sorted()
-            if !orphaned.isEmpty {
-                throw CRMError.conflict(
-                    "opportunities stand in stages this change removes",
-                    [
-                        FieldIssue("stages", "in_use", "stages in use: \(orphaned.joined(separator: ", "))")
-                    ])
-            }
-            extra["stages"] = .text(JSONValue.array(stages.map(\.json)).jsonString)
-            // Open/closed follows the stage definition.
-            for stage in stages {
-                try connection.run(
-                    "UPDATE opportunities SET is_closed = ?, is_won = ? WHERE pipeline_id = ? AND stage = ? AND (is_closed != ? OR is_won != ?)",
-                    [
-                        .integer(stage.closed ? 1 : 0), .integer(stage.won ? 1 : 0), .integer(id), .text(stage.key),
-                        .integer(stage.closed ? 1 : 0), .integer(stage.won ? 1 : 0),
-                    ])
-            }
-        }
-        try store.update(connection, id: id, values: values, extra: extra, now: now)
-        guard let after = try store.find(connection, id: id) else { throw CRMError.notFound("pipeline \(id)") }
-        try ChangeLog.record(
-            connection, action: .update, schema: Self.schema, id: id, before: before, after: after, data: json(after), actor: actor,
-            now: now)
-        return after
     }
 }
