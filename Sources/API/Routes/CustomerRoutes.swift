@@ -26,7 +26,7 @@ struct CustomerRoutes {
                 return try database.read { connection in
                     try JSONResponse.list { writer in
                         let next = try service.renderPage(connection, list.request, into: &writer)
-                        return list.nextCursor(ListPage<Row>(items: [], next: next), cursors: cursors)
+                        return list.nextCursor(after: next, cursors: cursors)
                     }
                 }
             })

@@ -67,29 +67,23 @@ struct ListParameters {
             guard case .array(let parts) = position, parts.count == 2, case .int(let id) = parts[1] else {
                 throw APIError.badRequest("the cursor is invalid", field: "cursor")
             }
-            let key: SQLValue =
-                switch parts[0] {
-                case .int(let number): .integer(number)
-                case .string(let text): .text(text)
-                case .double(let number): .real(number)
-                default: .null
-                }
-            request.after = (key, id)
+            switch parts[0] {
+            case .int, .string, .double, .null: request.after = (parts[0], id)
+            default: throw APIError.badRequest("the cursor is invalid", field: "cursor")
+            }
         }
         self.request = request
     }
 
     /// The opaque cursor for the page after `page`, or nil at the end.
     func nextCursor<Item>(_ page: ListPage<Item>, cursors: CursorCodec) -> String? {
-        guard let next = page.next else { return nil }
-        let key: JSONValue =
-            switch next.key {
-            case .integer(let number): .int(number)
-            case .text(let text): .string(text)
-            case .real(let number): .double(number)
-            default: .null
-            }
-        return cursors.encode(.array([key, .int(next.id)]), scope: scope)
+        nextCursor(after: page.next, cursors: cursors)
+    }
+
+    /// The opaque cursor for the page after the position `next`, or nil at the end.
+    func nextCursor(after next: (key: JSONValue, id: Int64)?, cursors: CursorCodec) -> String? {
+        guard let next else { return nil }
+        return cursors.encode(.array([next.key, .int(next.id)]), scope: scope)
     }
 
     private static func filter(name: String, value: String, fields: [ListField]) throws -> ListFilter {
@@ -115,7 +109,7 @@ struct ListParameters {
         return ListFilter(field: field, op: op, values: values)
     }
 
-    private static func filterValue(_ raw: String, field: ListField, parameter: String) throws -> SQLValue {
+    private static func filterValue(_ raw: String, field: ListField, parameter: String) throws -> JSONValue {
         let text = field.normalize?(raw) ?? raw
         func bad(_ expected: String) -> APIError {
             APIError.badRequest(
@@ -126,32 +120,32 @@ struct ListParameters {
             guard let number = Int64(text), number >= minimum, number <= maximum else {
                 throw bad("an integer from \(minimum) to \(maximum)")
             }
-            return .integer(number)
+            return .int(number)
         case .reference:
             guard let number = Int64(text) else { throw bad("an integer") }
-            return .integer(number)
+            return .int(number)
         case .boolean:
             guard text == "true" || text == "false" else { throw bad("true or false") }
-            return .integer(text == "true" ? 1 : 0)
+            return .bool(text == "true")
         case .timestamp:
-            if let time = Timestamp(rfc3339: text) { return .text(time.rfc3339) }
-            if let date = CalendarDate(text) { return .text(date.startTimestamp.rfc3339) }
+            if let time = Timestamp(rfc3339: text) { return .string(time.rfc3339) }
+            if let date = CalendarDate(text) { return .string(date.startTimestamp.rfc3339) }
             throw bad("an RFC 3339 timestamp or a date")
         case .date:
             guard let date = CalendarDate(text) else { throw bad("a date YYYY-MM-DD") }
-            return .text(date.description)
+            return .string(date.description)
         case .enumeration(let allowed):
             guard allowed.contains(text) else { throw bad("one of \(allowed.joined(separator: ", "))") }
-            return .text(text)
+            return .string(text)
         case .country:
             guard CountryCode.isValid(text.uppercased()) else { throw bad("an ISO 3166-1 alpha-2 code") }
-            return .text(text.uppercased())
+            return .string(text.uppercased())
         case .currency:
             guard CurrencyCode.isValid(text.uppercased()) else { throw bad("an ISO 4217 code") }
-            return .text(text.uppercased())
+            return .string(text.uppercased())
         case .text, .email, .phone, .tags, .attributes, .lineItems:
             guard !text.isEmpty else { throw bad("a non-empty value") }
-            return .text(text)
+            return .string(text)
         }
     }
 }

@@ -59,7 +59,7 @@ public struct CustomerService: Sendable {
     /// Writes a page's customers as JSON array elements into `writer`, rendered in place;
     /// returns the position after the page, or nil at the end.
     public func renderPage(_ connection: Connection, _ request: ListRequest, into writer: inout JSONWriter) throws -> (
-        key: SQLValue, id: Int64
+        key: JSONValue, id: Int64
     )? {
         let renderer = self.renderer
         var output = writer

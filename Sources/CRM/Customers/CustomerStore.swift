@@ -173,7 +173,7 @@ enum CustomerStore {
 
     /// The page's rows in place (no copies), for rendering; the position after the page.
     static func renderList(_ connection: Connection, _ request: ListRequest, _ body: (RowView) throws -> Void) throws -> (
-        key: SQLValue, id: Int64
+        key: JSONValue, id: Int64
     )? {
         guard let query = listQuery(request) else { return nil }
         return try query.render(connection, limit: request.limit, body)

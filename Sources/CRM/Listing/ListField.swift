@@ -1,3 +1,4 @@
+import JSON
 import SQLite
 
 /// A field a list can be filtered or sorted by, with the SQL that reads it. The SQL comes from the
@@ -40,12 +41,17 @@ public struct ListFilter: Sendable {
     public let field: ListField
     public let op: Operator
     /// One value, or several for `eq` (any-of) and `ne` (none-of).
-    public let values: [SQLValue]
+    public let values: [JSONValue]
 
-    public init(field: ListField, op: Operator, values: [SQLValue]) {
+    public init(field: ListField, op: Operator, values: [JSONValue]) {
         self.field = field
         self.op = op
         self.values = values
+    }
+
+    /// A condition with values given as SQL values (the domain's own callers and tests).
+    public init(field: ListField, op: Operator, values: [SQLValue]) {
+        self.init(field: field, op: op, values: values.map(JSONValue.init(sortKey:)))
     }
 }
 
@@ -55,7 +61,7 @@ public struct ListRequest: Sendable {
     public var sortField: ListField
     public var descending = false
     /// The last row of the previous page: its sort key and id.
-    public var after: (key: SQLValue, id: Int64)?
+    public var after: (key: JSONValue, id: Int64)?
     public var limit = 50
     public var includeDeleted = false
     /// Full-text query, for resources that have one.
@@ -69,9 +75,9 @@ public struct ListRequest: Sendable {
 /// One page: the rows and, when more follow, the position to continue from.
 public struct ListPage<Item: Sendable>: Sendable {
     public let items: [Item]
-    public let next: (key: SQLValue, id: Int64)?
+    public let next: (key: JSONValue, id: Int64)?
 
-    public init(items: [Item], next: (key: SQLValue, id: Int64)?) {
+    public init(items: [Item], next: (key: JSONValue, id: Int64)?) {
         self.items = items
         self.next = next
     }

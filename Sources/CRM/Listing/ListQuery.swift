@@ -1,3 +1,4 @@
+import JSON
 import SQLite
 
 /// Builds the SQL of a keyset-paginated list (never OFFSET): rows after the cursor's
@@ -40,7 +41,7 @@ public struct ListQuery {
                 bindings.append(.integer(after.id))
             } else {
                 conditions.append("(\(sort), \(alias).id) \(comparison) (?, ?)")
-                bindings += [after.key, .integer(after.id)]
+                bindings += [after.key.sqlValue, .integer(after.id)]
             }
         }
         var sql = "SELECT \(select), \(sort) AS \(Self.sortKeyColumn) FROM \(from)"
@@ -55,9 +56,9 @@ public struct ListQuery {
 
     /// Runs the query and hands each row of the page to `body` in place (no copies); returns
     /// the position after the page, or nil at the end.
-    public func render(_ connection: Connection, limit: Int, _ body: (RowView) throws -> Void) throws -> (key: SQLValue, id: Int64)? {
+    public func render(_ connection: Connection, limit: Int, _ body: (RowView) throws -> Void) throws -> (key: JSONValue, id: Int64)? {
         var count = 0
-        var last: (key: SQLValue, id: Int64)?
+        var last: (key: JSONValue, id: Int64)?
         var more = false
         try connection.forEachRowView(sql, bindings) { row in
             guard count < limit else {
@@ -73,7 +74,7 @@ public struct ListQuery {
                     } else if let text = row.withUTF8(at: index, { String(decoding: $0, as: UTF8.self) }) {
                         .text(text)
                     } else if let number = row.double(at: index) { .real(number) } else { .null }
-                last = (key, id)
+                last = (JSONValue(sortKey: key), id)
             }
             return true
         }
@@ -83,33 +84,34 @@ public struct ListQuery {
     /// Runs the query and cuts the extra row off into the position of the next page.
     public func page(_ connection: Connection, limit: Int) throws -> ListPage<Row> {
         var rows = try connection.query(sql, bindings)
-        var next: (key: SQLValue, id: Int64)?
+        var next: (key: JSONValue, id: Int64)?
         if rows.count > limit {
             rows.removeLast(rows.count - limit)
-            if let last = rows.last, let id = last.int64("id") { next = (last[Self.sortKeyColumn], id) }
+            if let last = rows.last, let id = last.int64("id") { next = (JSONValue(sortKey: last[Self.sortKeyColumn]), id) }
         }
         return ListPage(items: rows, next: next)
     }
 
     private static func condition(_ filter: ListFilter) -> (String, [SQLValue]) {
         let placeholders = Array(repeating: "?", count: filter.values.count).joined(separator: ", ")
+        let values = filter.values.map(\.sqlValue)
         switch filter.field.filtering {
         case .expression(let expression):
             switch filter.op {
             case .eq:
                 return filter.values.count == 1
-                    ? ("\(expression) = ?", filter.values) : ("\(expression) IN (\(placeholders))", filter.values)
+                    ? ("\(expression) = ?", values) : ("\(expression) IN (\(placeholders))", values)
             case .ne:
                 // "not equal" keeps rows where the field is unset: NULL is not the value asked about.
-                return ("(\(expression) IS NULL OR \(expression) NOT IN (\(placeholders)))", filter.values)
-            case .gt: return ("\(expression) > ?", filter.values)
-            case .gte: return ("\(expression) >= ?", filter.values)
-            case .lt: return ("\(expression) < ?", filter.values)
-            case .lte: return ("\(expression) <= ?", filter.values)
+                return ("(\(expression) IS NULL OR \(expression) NOT IN (\(placeholders)))", values)
+            case .gt: return ("\(expression) > ?", values)
+            case .gte: return ("\(expression) >= ?", values)
+            case .lt: return ("\(expression) < ?", values)
+            case .lte: return ("\(expression) <= ?", values)
             }
         case .membership(let template):
             let subquery = template.replacingPlaceholder(with: placeholders)
-            return filter.op == .ne ? ("NOT \(subquery)", filter.values) : (subquery, filter.values)
+            return filter.op == .ne ? ("NOT \(subquery)", values) : (subquery, values)
         case .none:
             preconditionFailure("\(filter.field.name) is not filterable")
         }
