@@ -31,7 +31,7 @@ public final class Application: Sendable {
         self.clock = clock
         // CRM_WRITER_MAX_BATCH=1 turns group commit off: a benchmark knob (bench/README.md) to
         // measure what group commit buys, not an operating setting.
-        let batch = ProcessInfo.processInfo.environment["CRM_WRITER_MAX_BATCH"].flatMap(Int.init) ?? Writer.defaultMaximumBatchSize
+        let batch = ProcessInfo.processInfo.environment["CRM_WRITER_MAX_BATCH"].flatMap(Int.init) ?? Database.defaultWriteBatch
         let database = try Database.open(
             path: configuration.db, synchronous: configuration.sync == .normal ? .normal : .full,
             maximumReaders: max(4, configuration.workers * 2 + 2), maximumWriteBatch: batch)
@@ -44,11 +44,11 @@ public final class Application: Sendable {
             let cursorKey = try database.writeAndWait { try ServerSettings.cursorKey($0) }
 
             let metrics = ServerMetrics()
-            let writer = database.writer
-            metrics.addGauge("crm_db_writer_queue_depth", help: "Writes waiting for the database writer.") { Double(writer.queueDepth) }
-            let readers = database.readers
-            metrics.addGauge("crm_db_readers_open", help: "Read-only database connections open.") { Double(readers.openCount) }
-            metrics.addGauge("crm_db_readers_busy", help: "Read-only database connections in use.") { Double(readers.busyCount) }
+            metrics.addGauge("crm_db_writer_queue_depth", help: "Writes waiting for the database writer.") {
+                Double(database.writeQueueDepth)
+            }
+            metrics.addGauge("crm_db_readers_open", help: "Read-only database connections open.") { Double(database.readersOpen) }
+            metrics.addGauge("crm_db_readers_busy", help: "Read-only database connections in use.") { Double(database.readersBusy) }
 
             let endpoints = EndpointBuilder(
                 authenticator: Authenticator(database: database),

@@ -25,13 +25,9 @@ struct Authenticator: Sendable {
             throw APIError.unauthorized("the Authorization header must be 'Bearer <api key>'")
         }
         let secret = String(parts[1]).trimmingSpaces()
-        let key = try database.read { connection -> APIKey? in
-            let epoch = try connection.withFirstRow("SELECT epoch FROM api_key_epoch") { $0.int64(at: 0) } ?? nil
-            if let epoch, let cached = cache.lookup(secret, epoch: epoch) { return cached }
-            guard let verified = try keys.verify(connection, secret: secret) else { return nil }
-            if let epoch { cache.store(secret, key: verified, epoch: epoch) }
-            return verified
-        }
+        let keys = self.keys
+        let cache = self.cache
+        let key = try database.read { try keys.authenticate($0, secret: secret, cache: cache) }
         guard let key else { throw APIError.unauthorized("unknown or revoked API key") }
         return key
     }
@@ -43,35 +39,5 @@ extension String {
         while scalars.first == " " || scalars.first == "\t" { scalars = scalars.dropFirst() }
         while scalars.last == " " || scalars.last == "\t" { scalars = scalars.dropLast() }
         return String(scalars)
-    }
-}
-
-/// Keys verified at a given `api_key_epoch`; any other epoch empties it. Bounded: past 4096
-/// secrets it starts over, so a flood of distinct keys cannot grow it.
-final class VerifiedKeyCache: Sendable {
-    private struct State {
-        var epoch: Int64 = -1
-        var keys: [String: APIKey] = [:]
-    }
-
-    private let state = Mutex(State())
-
-    func lookup(_ secret: String, epoch: Int64) -> APIKey? {
-        state.withLock { state in
-            guard state.epoch == epoch else {
-                state.epoch = epoch
-                state.keys.removeAll()
-                return nil
-            }
-            return state.keys[secret]
-        }
-    }
-
-    func store(_ secret: String, key: APIKey, epoch: Int64) {
-        state.withLock { state in
-            guard state.epoch == epoch else { return }
-            if state.keys.count >= 4096 { state.keys.removeAll() }
-            state.keys[secret] = key
-        }
     }
 }

@@ -29,39 +29,18 @@ struct SalesRoutes {
         )
         .install(on: &router)
 
-        var opportunities = routes(
+        routes(
             OpportunityService.make(settings: settings, customers: customers), "/v1/opportunities", .opportunities,
-            OpportunitySchema.listFields)
-        opportunities.search = RecordRoutes.likeSearch(column: "name")
-        opportunities.extractFlags = { body in
-            guard let reopen = body.removeValue(forKey: "reopen") else { return [:] }
-            guard let flag = reopen.boolValue else {
-                throw APIError.validation([FieldError("reopen", "invalid_type", "must be true or false")])
-            }
-            return flag ? [OpportunitySchema.reopenKey: .integer(1)] : [:]
-        }
-        opportunities.install(on: &router)
+            OpportunitySchema.listFields
+        )
+        .install(on: &router)
 
         router.add(
             .get, "/v1/opportunities/{id}/history",
             endpoints.sync(.read(.opportunities)) { request in
                 try SubList.response(
-                    request, database: database, cursors: cursors, scope: "opportunity-history", parentTable: "opportunities",
-                    fetch: { try OpportunityService.history($0, opportunityID: $1, afterID: $2, limit: $3) }
-                ) { writer, row in
-                    writer.beginObject()
-                    writer.key("id")
-                    writer.int(row.int64("id") ?? 0)
-                    writer.key("from_stage")
-                    if let from = row.string("from_stage") { writer.string(from) } else { writer.null() }
-                    writer.key("to_stage")
-                    writer.string(row.string("to_stage") ?? "")
-                    writer.key("changed_at")
-                    writer.string(row.string("changed_at") ?? "")
-                    writer.key("key_id")
-                    if let key = row.int64("key_id") { writer.int(key) } else { writer.null() }
-                    writer.endObject()
-                }
+                    request, database: database, cursors: cursors, scope: "opportunity-history",
+                    page: { try OpportunityService.historyPage($0, opportunityID: $1, afterID: $2, limit: $3) })
             })
 
         installPipelines(on: &router)
@@ -134,8 +113,9 @@ struct SalesRoutes {
                     else { throw APIError.badRequest("the cursor is invalid", field: "cursor") }
                     after = (at, kind, entry)
                 }
+                let customers = self.customers
                 let page = try database.read { connection in
-                    guard try RecordStore.exists(connection, table: "customers", id: id) else {
+                    guard try customers.exists(connection, id: id) else {
                         throw APIError.notFound("no customer \(id)")
                     }
                     return try CustomerTimeline.page(connection, customerID: id, after: after, limit: limit)

@@ -16,26 +16,18 @@ struct SupportRoutes {
         let database = self.database
         let cursors = self.cursors
         let tickets = TicketService.make(settings: settings, customers: customers, clock: clock)
-        var ticketRoutes = RecordRoutes(
+        RecordRoutes(
             endpoints: endpoints, database: database, cursors: cursors, clock: clock, service: tickets, path: "/v1/tickets",
-            resource: .tickets,
-            listFields: TicketSchema.listFields)
-        ticketRoutes.search = RecordRoutes.likeSearch(column: "subject")
-        ticketRoutes.extraParameters["sla_breached"] = { value, now in
-            guard value == "true" || value == "false" else {
-                throw APIError.badRequest("sla_breached must be true or false", field: "sla_breached", code: "invalid_value")
-            }
-            return TicketService.breachedCondition(value == "true", now: now)
-        }
-        ticketRoutes.install(on: &router)
+            resource: .tickets, listFields: TicketSchema.listFields
+        )
+        .install(on: &router)
 
         router.add(
             .get, "/v1/tickets/{id}/comments",
             endpoints.sync(.read(.tickets)) { request in
                 try SubList.response(
-                    request, database: database, cursors: cursors, scope: "ticket-comments", parentTable: "tickets",
-                    fetch: { try TicketComments.list($0, ticketID: $1, afterID: $2, limit: $3) }
-                ) { writer, row in TicketComments.render(row, into: &writer) }
+                    request, database: database, cursors: cursors, scope: "ticket-comments",
+                    page: { try TicketComments.page($0, ticketID: $1, afterID: $2, limit: $3) })
             })
 
         router.add(
@@ -45,10 +37,8 @@ struct SupportRoutes {
                 let input = try TicketComments.parse(try request.jsonObject())
                 let actor = request.key?.id
                 return { connection, now in
-                    let row = try TicketComments.add(connection, ticketID: id, input, tickets: tickets, actor: actor, now: now)
-                    var writer = JSONWriter()
-                    TicketComments.render(row, into: &writer)
-                    return Response(status: 201, headers: [JSONResponse.contentType], body: writer.bytes)
+                    let comment = try TicketComments.add(connection, ticketID: id, input, tickets: tickets, actor: actor, now: now)
+                    return Response(status: 201, headers: [JSONResponse.contentType], body: comment.json)
                 }
             })
 

@@ -104,21 +104,23 @@ struct EndpointBuilder: Sendable {
     ///
     /// `withheld`: the response carries a secret and must never be stored for an
     /// `Idempotency-Key` replay; the text says what the first request created (see
-    /// ``IdempotencyStore/perform(_:now:withheld:_:)``).
+    /// ``IdempotencyKey/perform(_:now:withheld:_:)``).
     func write(
         _ access: Access, database: Database, clock: CRMClock, withheld: String? = nil,
-        _ prepare: @escaping @Sendable (APIRequest) throws -> @Sendable (Connection, Timestamp) throws -> Response
+        _ prepare: @escaping @Sendable (APIRequest) throws -> @Sendable (StoreConnection, Timestamp) throws -> Response
     ) -> Router.Endpoint {
         async(access, .workerWhen(Self.hasLargeBody)) { request, reply in
             // Writes take no query parameters: one sent is a mistake the client should hear of.
             _ = try QueryParameters(request.http, allowed: [])
             let job = try prepare(request)
-            let idempotency = try IdempotencyStore.from(request)
+            let idempotency = try IdempotencyHeader.key(of: request)
             database.write(
                 { connection in
                     let now = clock.now()
                     if let idempotency {
-                        return try idempotency.perform(connection, now: now, withheld: withheld) { try job(connection, now) }
+                        return try IdempotencyHeader.perform(idempotency, connection, now: now, withheld: withheld) {
+                            try job(connection, now)
+                        }
                     }
                     return try job(connection, now)
                 }, completion: reply)
@@ -142,7 +144,7 @@ struct EndpointBuilder: Sendable {
             response = ProblemRenderer.response(error, requestID: context.requestID)
         case .failure(let error as CRMError):
             response = ProblemRenderer.response(APIError(error), requestID: context.requestID)
-        case .failure(let error as SQLiteError) where error.isBusy || error == Writer.closedError:
+        case .failure(let error) where Database.isUnavailable(error):
             response = ProblemRenderer.response(.unavailable("the database is busy or closing; retry"), requestID: context.requestID)
         case .failure(let error):
             log.error("unhandled error", ["request_id": context.requestID, "route": context.route ?? "", "error": "\(error)"])

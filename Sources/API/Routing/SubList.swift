@@ -1,18 +1,15 @@
 import CRM
 import HTTP
 import JSON
-import SQLite
 
 /// A list that belongs to one record (a ticket's comments, an opportunity's history): the list
 /// envelope, `limit`, and a signed cursor holding the last entry id, bound to the parent.
 enum SubList {
-    /// - Parameters:
-    ///   - parentTable: the parent's table; a missing or deleted parent is a 404.
-    ///   - fetch: rows with entry id greater than the given one, at most the given count, by id.
+    /// - Parameter page: the parent's entries after the given id, at most the given count,
+    ///   rendered; nil when the parent does not exist or is deleted (a `404`).
     static func response(
-        _ request: APIRequest, database: Database, cursors: CursorCodec, scope: String, parentTable: String,
-        fetch: (Connection, _ parentID: Int64, _ afterID: Int64, _ limit: Int) throws -> [Row],
-        render: (inout JSONWriter, Row) -> Void
+        _ request: APIRequest, database: Database, cursors: CursorCodec, scope: String,
+        page: @escaping (StoreConnection, _ parentID: Int64, _ afterID: Int64, _ limit: Int) throws -> [RenderedEntry]?
     ) throws -> Response {
         let id = try request.idParameter()
         let query = try QueryParameters(request.http, allowed: ["limit", "cursor"])
@@ -25,12 +22,11 @@ enum SubList {
             }
             afterID = position
         }
-        let rows = try database.read { connection -> [Row] in
-            guard try RecordStore.exists(connection, table: parentTable, id: id) else { throw APIError.notFound("no such record \(id)") }
-            return try fetch(connection, id, afterID, limit + 1)
+        guard let entries = try database.read({ try page($0, id, afterID, limit + 1) }) else {
+            throw APIError.notFound("no such record \(id)")
         }
-        let page = Array(rows.prefix(limit))
-        let next = rows.count > limit ? page.last.flatMap { $0.int64("id") }.map { cursors.encode(.int($0), scope: boundScope) } : nil
-        return JSONResponse.list(page, nextCursor: next, render)
+        let shown = Array(entries.prefix(limit))
+        let next = entries.count > limit ? shown.last.map { cursors.encode(.int($0.id), scope: boundScope) } : nil
+        return JSONResponse.list(shown, nextCursor: next) { writer, entry in writer.rawJSON(entry.json) }
     }
 }

@@ -30,6 +30,17 @@ public struct APIKeyService: Sendable {
     }
 
     /// The live key a presented secret belongs to, or `nil`. Hashes are compared in constant time.
+    /// ``verify(_:secret:)`` through `cache`: a secret verified since the last change to any key
+    /// is answered from memory; any change (a revocation too, also by another process) empties
+    /// the cache before it could answer.
+    public func authenticate(_ connection: Connection, secret: String, cache: VerifiedKeyCache) throws -> APIKey? {
+        let epoch = try APIKeyStore.epoch(connection)
+        if let epoch, let cached = cache.lookup(secret, epoch: epoch) { return cached }
+        guard let verified = try verify(connection, secret: secret) else { return nil }
+        if let epoch { cache.store(secret, key: verified, epoch: epoch) }
+        return verified
+    }
+
     public func verify(_ connection: Connection, secret: String) throws -> APIKey? {
         guard let (id, randomPart) = APIKeySecret.parse(secret), let found = try APIKeyStore.find(connection, id: id) else {
             return nil

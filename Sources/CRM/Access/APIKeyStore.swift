@@ -24,6 +24,11 @@ enum APIKeyStore {
         ).map(key(from:))
     }
 
+    /// The counter that every change to `api_keys` bumps (a trigger), also from another process.
+    static func epoch(_ connection: Connection) throws -> Int64? {
+        try connection.withFirstRow("SELECT epoch FROM api_key_epoch") { $0.int64(at: 0) } ?? nil
+    }
+
     static func count(_ connection: Connection) throws -> Int {
         try connection.queryOne("SELECT count(*) FROM api_keys")?.int(0) ?? 0
     }

@@ -23,6 +23,11 @@ public struct CustomerService: Sendable {
         try CustomerStore.find(connection, id: id)
     }
 
+    /// Whether `id` names a live customer.
+    public func exists(_ connection: Connection, id: Int64) throws -> Bool {
+        try RecordStore.exists(connection, table: schema.table, id: id)
+    }
+
     /// The live customer whose `external_id` is `externalID`, rendered.
     public func record(_ connection: Connection, externalID: String) throws -> StoredRecord? {
         try CustomerStore.findLive(connection, externalID: externalID).map { StoredRecord(row: $0, json: renderer.json($0)) }

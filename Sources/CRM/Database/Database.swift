@@ -8,6 +8,11 @@ import SQLite
 ///     database.write({ try APIKeyService().revoke($0, id: 3) }) { result in … }
 ///
 /// Reads see only committed data (WAL); a write's completion runs after its COMMIT.
+/// The connection a read or a write job runs on. Above CRM it is opaque: routes hand it on to
+/// services, services to stores, and only stores use it (the API module cannot even name its
+/// members).
+public typealias StoreConnection = Connection
+
 public final class Database: Sendable {
     public let path: String
     public let writer: Writer
@@ -38,6 +43,21 @@ public final class Database: Sendable {
             throw error
         }
     }
+
+    /// How many queued writes share one transaction unless told otherwise.
+    public static let defaultWriteBatch = Writer.defaultMaximumBatchSize
+
+    /// Whether `error` means the database is busy or closing (a `503`, retry), not a bug.
+    public static func isUnavailable(_ error: any Error) -> Bool {
+        guard let error = error as? SQLiteError else { return false }
+        return error.isBusy || error == Writer.closedError
+    }
+
+    /// Writes waiting for the writer (a metrics gauge).
+    public var writeQueueDepth: Int { writer.queueDepth }
+    /// Read-only connections open, and in use (metrics gauges).
+    public var readersOpen: Int { readers.openCount }
+    public var readersBusy: Int { readers.busyCount }
 
     public func read<T>(_ body: (Connection) throws -> T) throws -> T {
         try readers.read(body)

@@ -8,6 +8,8 @@ public enum CRMError: Error, Sendable, Equatable {
     case conflict(String, [FieldIssue])
     /// `If-Match` named another version (→ 412).
     case versionMismatch(current: Int64)
+    /// A query parameter's value is not one the parameter takes (`400` naming it).
+    case invalidParameter(name: String, message: String)
 }
 
 /// One invalid field: `{"field","code","message"}`, plus the holder of a taken unique value.

@@ -42,10 +42,53 @@ public struct RecordService: Sendable {
 
     public var schema: RecordSchema { store.schema }
 
-    public init(schema: RecordSchema, uniqueFields: [String] = [], hooks: RecordHooks? = nil) {
+    /// The text column `q` searches (with `LIKE`), or nil when the list has no `q`.
+    public let searchColumn: String?
+    /// List parameters of the resource's own, by name (tickets' `sla_breached`).
+    public let listParameters: [String: ListParameter]
+
+    /// Takes request-only flags (not stored fields, e.g. an opportunity's `reopen`) out of a
+    /// body before it is validated.
+    let takeFlags: @Sendable (inout JSONObject) throws(CRMError) -> [String: SQLValue]
+
+    public init(
+        schema: RecordSchema, searchColumn: String? = nil, listParameters: [String: ListParameter] = [:],
+        takeFlags: @escaping @Sendable (inout JSONObject) throws(CRMError) -> [String: SQLValue] = { _ in [:] },
+        uniqueFields: [String] = [], hooks: RecordHooks? = nil
+    ) {
+        self.takeFlags = takeFlags
         store = RecordStore(schema: schema)
         self.uniqueFields = uniqueFields
         self.hooks = hooks ?? RecordHooks(schema: schema)
+        self.searchColumn = searchColumn
+        self.listParameters = listParameters
+    }
+
+    /// A request body as changes: its flags taken out, then every field validated.
+    public func parse(_ body: JSONObject, mode: RecordInput.Mode) throws(CRMError) -> RecordChanges {
+        var fields = body
+        let flags = try takeFlags(&fields)
+        var changes = try RecordInput.parse(fields, schema: schema, mode: mode)
+        changes.flags = flags
+        return changes
+    }
+
+    /// Writes a page of the list as JSON array elements into `writer`: `request`'s filters and
+    /// sort, its `q` over ``searchColumn``, and `parameters` (name, value) of
+    /// ``listParameters`` judged at `now`. Returns the position after the page, or nil at the end.
+    public func renderPage(
+        _ connection: Connection, _ request: ListRequest, parameters: [(name: String, value: String)] = [], now: Timestamp,
+        into writer: inout JSONWriter
+    ) throws -> (key: JSONValue, id: Int64)? {
+        var conditions: [ListCondition] = []
+        if let text = request.search, let searchColumn { conditions.append(.like(column: searchColumn, text)) }
+        for (name, value) in parameters {
+            if let parameter = listParameters[name] { conditions.append(try parameter.condition(value, now)) }
+        }
+        let search = ListCondition.all(conditions).map { (sql: $0.sql, bindings: $0.bindings) }
+        let page = try store.list(connection, request, search: search)
+        for row in page.items { hooks.render(row, &writer) }
+        return page.next
     }
 
     public func render(_ row: Row, into writer: inout JSONWriter) {

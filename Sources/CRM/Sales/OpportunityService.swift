@@ -41,7 +41,14 @@ public enum OpportunityService {
     {
         let schema = OpportunitySchema.schema
         return RecordService(
-            schema: schema,
+            schema: schema, searchColumn: "name",
+            takeFlags: { body throws(CRMError) in
+                guard let reopen = body.removeValue(forKey: "reopen") else { return [:] }
+                guard let flag = reopen.boolValue else {
+                    throw .validation([FieldIssue("reopen", "invalid_type", "must be true or false")])
+                }
+                return flag ? [OpportunitySchema.reopenKey: .integer(1)] : [:]
+            },
             hooks: RecordHooks(
                 schema: schema,
                 prepare: { connection, values, extra, before, now in
@@ -54,12 +61,9 @@ public enum OpportunityService {
                     if stageChanged && after.string("deleted_at") == nil, let id = after.int64("id"),
                         let customer = after.int64("customer_id")
                     {
-                        try connection.run(
-                            "INSERT INTO opportunity_stage_history (opportunity_id, customer_id, from_stage, to_stage, changed_at, key_id) VALUES (?, ?, ?, ?, ?, ?)",
-                            [
-                                .integer(id), .integer(customer), before?["stage"] ?? .null, after["stage"], .text(now.rfc3339),
-                                actor.map(SQLValue.integer) ?? .null,
-                            ])
+                        try OpportunityHistoryStore.insert(
+                            connection, opportunityID: id, customerID: customer, from: before?["stage"] ?? .null, to: after["stage"],
+                            actor: actor, now: now)
                         var writer = JSONWriter()
                         RecordRenderer.writeRecord(schema, after, into: &writer)
                         try ChangeLog.recordEvent(
@@ -140,10 +144,28 @@ public enum OpportunityService {
         }
     }
 
-    /// `GET /v1/opportunities/{id}/history`: oldest first, keyset by entry id.
-    public static func history(_ connection: Connection, opportunityID: Int64, afterID: Int64, limit: Int) throws -> [Row] {
-        try connection.query(
-            "SELECT id, from_stage, to_stage, changed_at, key_id FROM opportunity_stage_history WHERE opportunity_id = ? AND id > ? ORDER BY id LIMIT ?",
-            [.integer(opportunityID), .integer(afterID), .integer(Int64(limit))])
+    /// `GET /v1/opportunities/{id}/history`: a page of entries after `afterID`, oldest first,
+    /// rendered `{id, from_stage, to_stage, changed_at, key_id}`; nil when there is no such
+    /// opportunity.
+    public static func historyPage(_ connection: Connection, opportunityID: Int64, afterID: Int64, limit: Int) throws
+        -> [RenderedEntry]?
+    {
+        guard try RecordStore.exists(connection, table: OpportunitySchema.schema.table, id: opportunityID) else { return nil }
+        return try OpportunityHistoryStore.list(connection, opportunityID: opportunityID, afterID: afterID, limit: limit).map { row in
+            var writer = JSONWriter(capacity: 160)
+            writer.beginObject()
+            writer.key("id")
+            writer.int(row.int64("id") ?? 0)
+            writer.key("from_stage")
+            if let from = row.string("from_stage") { writer.string(from) } else { writer.null() }
+            writer.key("to_stage")
+            writer.string(row.string("to_stage") ?? "")
+            writer.key("changed_at")
+            writer.string(row.string("changed_at") ?? "")
+            writer.key("key_id")
+            if let key = row.int64("key_id") { writer.int(key) } else { writer.null() }
+            writer.endObject()
+            return RenderedEntry(id: row.int64("id") ?? 0, json: writer.bytes)
+        }
     }
 }

@@ -44,44 +44,41 @@ public enum TicketComments {
         return Input(author: author, authorType: authorType, body: body, isPublic: isPublic)
     }
 
+    /// Adds a comment to a live, not closed ticket; the first public staff comment sets the
+    /// ticket's `first_response_at` (an update of the ticket through the shared write flow).
     public static func add(_ connection: Connection, ticketID: Int64, _ input: Input, tickets: RecordService, actor: Int64?, now: Timestamp)
-        throws -> Row
+        throws -> RenderedEntry
     {
-        guard let ticket = try tickets.store.find(connection, id: ticketID) else { throw CRMError.notFound("no ticket \(ticketID)") }
+        let ticket = try tickets.current(connection, id: ticketID, ifMatch: nil)
         if ticket.string("status") == "closed" {
             throw CRMError.conflict(
                 "a closed ticket is final", [FieldIssue("ticket", "invalid_transition", "closed tickets take no comments")])
         }
-        try connection.run(
-            "INSERT INTO ticket_comments (ticket_id, author, author_type, body, public, created_at, key_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [
-                .integer(ticketID), .text(input.author), .text(input.authorType), .text(input.body), .integer(input.isPublic ? 1 : 0),
-                .text(now.rfc3339),
-                actor.map(SQLValue.integer) ?? .null,
-            ])
-        let id = connection.lastInsertRowID
+        let id = try TicketCommentStore.insert(connection, ticketID: ticketID, input, actor: actor, now: now)
         if input.isPublic && input.authorType == "staff" && ticket.string("first_response_at") == nil {
-            try tickets.store.update(connection, id: ticketID, values: [:], extra: ["first_response_at": .text(now.rfc3339)], now: now)
-            if let after = try tickets.store.find(connection, id: ticketID) {
-                try ChangeLog.record(
-                    connection, action: .update, schema: TicketSchema.schema, id: ticketID, before: ticket, after: after,
-                    data: tickets.json(after),
-                    actor: actor, now: now)
+            _ = try tickets.flow.update(connection, before: ticket, actor: actor, now: now) {
+                try tickets.store.update(connection, id: ticketID, values: [:], extra: ["first_response_at": .text(now.rfc3339)], now: now)
+                return true
             }
         }
-        guard let row = try connection.queryOne("SELECT * FROM ticket_comments WHERE id = ?", [.integer(id)]) else {
-            throw CRMError.notFound("comment \(id)")
-        }
-        return row
+        guard let row = try TicketCommentStore.find(connection, id: id) else { throw CRMError.notFound("comment \(id)") }
+        return entry(row)
     }
 
-    public static func list(_ connection: Connection, ticketID: Int64, afterID: Int64, limit: Int) throws -> [Row] {
-        try connection.query(
-            "SELECT * FROM ticket_comments WHERE ticket_id = ? AND id > ? ORDER BY id LIMIT ?",
-            [.integer(ticketID), .integer(afterID), .integer(Int64(limit))])
+    /// A page of a live ticket's comments after `afterID`, oldest first; nil when there is no
+    /// such ticket.
+    public static func page(_ connection: Connection, ticketID: Int64, afterID: Int64, limit: Int) throws -> [RenderedEntry]? {
+        guard try RecordStore.exists(connection, table: TicketSchema.schema.table, id: ticketID) else { return nil }
+        return try TicketCommentStore.list(connection, ticketID: ticketID, afterID: afterID, limit: limit).map(entry)
     }
 
-    public static func render(_ row: Row, into writer: inout JSONWriter) {
+    static func entry(_ row: Row) -> RenderedEntry {
+        var writer = JSONWriter(capacity: 256)
+        render(row, into: &writer)
+        return RenderedEntry(id: row.int64("id") ?? 0, json: writer.bytes)
+    }
+
+    static func render(_ row: Row, into writer: inout JSONWriter) {
         writer.beginObject()
         writer.key("id")
         writer.int(row.int64("id") ?? 0)

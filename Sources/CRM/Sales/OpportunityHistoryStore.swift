@@ -1,0 +1,19 @@
+import SQLite
+
+/// The `opportunity_stage_history` table: one row per stage change, creation included.
+enum OpportunityHistoryStore {
+    static func insert(
+        _ connection: Connection, opportunityID: Int64, customerID: Int64, from: SQLValue, to: SQLValue, actor: Int64?, now: Timestamp
+    ) throws {
+        try connection.run(
+            "INSERT INTO opportunity_stage_history (opportunity_id, customer_id, from_stage, to_stage, changed_at, key_id) VALUES (?, ?, ?, ?, ?, ?)",
+            [.integer(opportunityID), .integer(customerID), from, to, .text(now.rfc3339), actor.map(SQLValue.integer) ?? .null])
+    }
+
+    /// An opportunity's entries after `afterID`, oldest first.
+    static func list(_ connection: Connection, opportunityID: Int64, afterID: Int64, limit: Int) throws -> [Row] {
+        try connection.query(
+            "SELECT id, from_stage, to_stage, changed_at, key_id FROM opportunity_stage_history WHERE opportunity_id = ? AND id > ? ORDER BY id LIMIT ?",
+            [.integer(opportunityID), .integer(afterID), .integer(Int64(limit))])
+    }
+}
