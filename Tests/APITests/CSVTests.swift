@@ -315,7 +315,12 @@ final class CSVTests: XCTestCase {
             try service.create($0, changes, actor: nil, now: Timestamp(rfc3339: "2026-11-23T08:00:00.000Z")!)
         }
 
-        let cells = CustomerCSV.cells(row)
+        // The row as an export hands it out.
+        var exported: [ExportedCustomer] = []
+        try database.read { connection in
+            try service.export(connection, ListRequest(sortField: try XCTUnwrap(CustomerSchema.listField("id")))) { exported.append($0) }
+        }
+        let cells = CustomerCSV.cells(try XCTUnwrap(exported.first))
         XCTAssertEqual(cells.count, CustomerCSV.header.count)
         XCTAssertEqual(cells.first, String(row.int64("id") ?? 0))
         let csv = write([CustomerCSV.header, cells])

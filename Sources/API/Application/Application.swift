@@ -1,7 +1,6 @@
 import CRM
 import Foundation
 import HTTP
-import SQLite
 
 /// The whole server built from one ``Configuration``: database, routes, HTTP listeners.
 /// `main.swift` and the end-to-end tests both build it here, so the tests run the real wiring.
@@ -33,7 +32,7 @@ public final class Application: Sendable {
         // measure what group commit buys, not an operating setting.
         let batch = ProcessInfo.processInfo.environment["CRM_WRITER_MAX_BATCH"].flatMap(Int.init) ?? Database.defaultWriteBatch
         let database = try Database.open(
-            path: configuration.db, synchronous: configuration.sync == .normal ? .normal : .full,
+            path: configuration.db, fullSync: configuration.sync != .normal,
             maximumReaders: max(4, configuration.workers * 2 + 2), maximumWriteBatch: batch)
         self.database = database
         do {

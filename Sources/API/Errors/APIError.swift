@@ -1,3 +1,5 @@
+import CRM
+
 /// The one error type of the API edge: handlers throw it, ``ProblemRenderer`` turns it into an
 /// RFC 9457 `application/problem+json` response.
 ///

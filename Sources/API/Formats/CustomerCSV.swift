@@ -1,6 +1,5 @@
 import CRM
 import JSON
-import SQLite
 
 /// The CSV form of customers, shared by export and import so that one re-imports the other.
 ///
@@ -12,35 +11,13 @@ import SQLite
 /// removes again (``CSVFormulaGuard``).
 enum CustomerCSV {
     static let writableColumns = CustomerSchema.schema.writableFields.map(\.name)
-    static let readOnlyColumns = ["lifecycle_stage", "tier", "loyalty_points", "created_at", "updated_at"]
-    static let header = ["id"] + writableColumns + readOnlyColumns
+    static let header = ExportedCustomer.columns
     /// Columns an import accepts and drops.
-    static let ignoredOnImport: Set<String> = Set(["id", "deleted_at", "version"] + readOnlyColumns)
+    static let ignoredOnImport: Set<String> = Set(["id", "deleted_at", "version"] + ExportedCustomer.readOnlyColumns)
 
-    static func cells(_ row: Row) -> [String] {
-        var cells = [String(row.int64("id") ?? 0)]
-        for field in CustomerSchema.schema.writableFields {
-            cells.append(cell(RecordRenderer.jsonValue(field, row[field.column])))
-        }
-        for name in readOnlyColumns {
-            switch row[name] {
-            case .integer(let number): cells.append(String(number))
-            case .text(let text): cells.append(text)
-            default: cells.append("")
-            }
-        }
-        return cells.map(CSVFormulaGuard.neutralized)
-    }
-
-    private static func cell(_ value: JSONValue) -> String {
-        switch value {
-        case .null: ""
-        case .string(let text): text
-        case .bool(let flag): flag ? "true" : "false"
-        case .int(let number): String(number)
-        case .double(let number): String(number)
-        case .array, .object: value.jsonString
-        }
+    /// One customer's row, each cell guarded against spreadsheet formulas.
+    static func cells(_ customer: ExportedCustomer) -> [String] {
+        customer.cells.map(CSVFormulaGuard.neutralized)
     }
 
     /// Checks the header: every column known, none twice. Returns a `400` naming the culprit.

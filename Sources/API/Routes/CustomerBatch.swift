@@ -1,7 +1,6 @@
 import CRM
 import HTTP
 import JSON
-import SQLite
 
 /// `POST /v1/customers/batch`: up to 1000 upserts in one transaction, each in its own savepoint,
 /// so one bad record never rejects the others (API.md §2).
@@ -45,7 +44,7 @@ struct CustomerBatch: Sendable {
             do throws(CRMError) {
                 let changes = try RecordInput.parse(object, schema: CustomerSchema.schema, mode: .patch)
                 let field = upsertBy == "email" ? "email" : "external_id"
-                guard case .text(let value)? = changes.value(for: field) else {
+                guard let value = changes.text(for: field) else {
                     return .ready(nil, changes)
                 }
                 return .ready(upsertBy == "email" ? .email(value) : .externalID(value), changes)
@@ -62,20 +61,15 @@ struct CustomerBatch: Sendable {
     }
 
     /// Applies every entry in its own savepoint; a failing entry leaves no trace.
-    func apply(_ connection: Connection, service: CustomerService, actor: Int64?, now: Timestamp) -> [Outcome] {
+    func apply(_ connection: StoreConnection, service: CustomerService, actor: Int64?, now: Timestamp) -> [Outcome] {
         entries.map { entry in
             do {
                 switch entry {
                 case .rejected(let error):
                     return .failed(error)
                 case .ready(let key, let changes):
-                    let (row, created) = try connection.savepoint("batch_record") {
-                        if let key {
-                            return try service.upsert(connection, key: key, changes, actor: actor, now: now)
-                        }
-                        return (try service.create(connection, changes, actor: actor, now: now), true)
-                    }
-                    return .stored(status: created ? 201 : 200, id: row.int64("id") ?? 0)
+                    let (id, created) = try service.batchWrite(connection, key: key, changes, actor: actor, now: now)
+                    return .stored(status: created ? 201 : 200, id: id)
                 }
             } catch let error as APIError {
                 return .failed(error)
@@ -87,7 +81,7 @@ struct CustomerBatch: Sendable {
         }
     }
 
-    func run(_ connection: Connection, service: CustomerService, actor: Int64?, now: Timestamp) -> Response {
+    func run(_ connection: StoreConnection, service: CustomerService, actor: Int64?, now: Timestamp) -> Response {
         Self.render(apply(connection, service: service, actor: actor, now: now), requestID: requestID)
     }
 

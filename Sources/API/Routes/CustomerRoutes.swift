@@ -1,7 +1,6 @@
 import CRM
 import HTTP
 import JSON
-import SQLite
 
 /// `/v1/customers…` (API.md §2 "customers"): thin — parse, call ``CustomerService``, render.
 struct CustomerRoutes {

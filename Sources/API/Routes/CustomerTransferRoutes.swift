@@ -1,7 +1,6 @@
 import CRM
 import HTTP
 import JSON
-import SQLite
 
 /// `GET /v1/customers/export` (streamed CSV or NDJSON, constant memory) and
 /// `POST /v1/customers/import` (CSV, results like batch). Both run on workers: they can be long.
@@ -39,16 +38,16 @@ struct CustomerTransferRoutes {
                 let stream = StreamingBody { body in
                     try database.read { connection in
                         // One read transaction: the export is a consistent snapshot.
-                        try connection.transaction(.deferred) {
+                        try Database.snapshot(connection) {
                             var buffer: [UInt8] = []
                             buffer.reserveCapacity(80_000)
                             if format == "csv" { CSVWriter.appendRow(CustomerCSV.header, into: &buffer) }
-                            try service.forEach(connection, list.request) { row in
+                            try service.export(connection, list.request) { customer in
                                 if format == "csv" {
-                                    CSVWriter.appendRow(CustomerCSV.cells(row), into: &buffer)
+                                    CSVWriter.appendRow(CustomerCSV.cells(customer), into: &buffer)
                                 } else {
                                     var writer = JSONWriter(capacity: 1024)
-                                    service.renderer.write(row, into: &writer)
+                                    customer.writeJSON(into: &writer)
                                     buffer += writer.bytes
                                     buffer.append(10)
                                 }
@@ -95,7 +94,7 @@ struct CustomerTransferRoutes {
                     let object = CustomerCSV.object(header: header, cells: cells)
                     do throws(CRMError) {
                         let changes = try RecordInput.parse(object, schema: CustomerSchema.schema, mode: .patch)
-                        if case .text(let externalID)? = changes.value(for: "external_id") {
+                        if let externalID = changes.text(for: "external_id") {
                             return .ready(.externalID(externalID), changes)
                         }
                         return .ready(nil, changes)

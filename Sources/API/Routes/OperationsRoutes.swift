@@ -1,5 +1,6 @@
 import CRM
 import HTTP
+import JSON
 
 /// `/healthz`, `/readyz`, `/metrics` and `/v1/openapi.yaml`: no key needed (API.md §4).
 enum OperationsRoutes {

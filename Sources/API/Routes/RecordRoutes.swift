@@ -1,7 +1,6 @@
 import CRM
 import HTTP
 import JSON
-import SQLite
 
 /// The five endpoints of a simple resource over a ``RecordService``: list, create, get (with
 /// `ETag`/`If-None-Match`), merge-patch (with `If-Match`) and soft delete. One implementation of

@@ -1,7 +1,6 @@
 import CRM
 import HTTP
 import JSON
-import SQLite
 
 /// Orders, interactions, opportunities (+ history), pipelines and the customer timeline.
 struct SalesRoutes {

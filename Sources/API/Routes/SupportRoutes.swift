@@ -1,7 +1,6 @@
 import CRM
 import HTTP
 import JSON
-import SQLite
 
 /// Tickets (+ comments, `sla_breached` filter), SLA policies and feedback.
 struct SupportRoutes {

@@ -1,7 +1,6 @@
 import CRM
 import Dispatch
 import HTTP
-import SQLite
 
 /// Wraps route handlers in the conventions every endpoint shares, in one place: authentication,
 /// role checks, rate limits, CORS, `Vary: Origin`, problem+json errors and where the work runs.

@@ -1,7 +1,6 @@
 import CRM
 import HTTP
 import JSON
-import SQLite
 
 /// Parses a list's query string into a ``ListRequest`` (API.md §1, "Lists"): `limit`, `cursor`,
 /// `sort=field|-field`, `field=a,b` (any-of), `field[gt|gte|lt|lte|ne]=v`, `include_deleted`,

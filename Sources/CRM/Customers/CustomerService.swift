@@ -115,6 +115,26 @@ public struct CustomerService: Sendable {
         }
     }
 
+    /// One record of a batch or an import, in a savepoint of its own so that a failing record
+    /// leaves no trace and the others go on: an upsert by `key`, or a create without one.
+    public func batchWrite(_ connection: Connection, key: UpsertKey?, _ changes: RecordChanges, actor: Int64?, now: Timestamp) throws
+        -> (id: Int64, created: Bool)
+    {
+        try connection.savepoint("batch_record") {
+            if let key {
+                let (record, created) = try upsertRecord(connection, key: key, changes, actor: actor, now: now)
+                return (record.id, created)
+            }
+            return (try createRecord(connection, changes, actor: actor, now: now).id, true)
+        }
+    }
+
+    /// Every live customer `request` matches (exports), in keyset pages of `pageSize`.
+    public func export(_ connection: Connection, _ request: ListRequest, _ body: (ExportedCustomer) throws -> Void) throws {
+        let renderer = self.renderer
+        try CustomerStore.forEach(connection, request) { try body(ExportedCustomer(row: $0, renderer: renderer)) }
+    }
+
     /// Creates the customer `key` names, or updates it (merge semantics): `created` tells which.
     public func upsert(_ connection: Connection, key: UpsertKey, _ changes: RecordChanges, actor: Int64?, now: Timestamp) throws -> (
         row: Row, created: Bool

@@ -24,6 +24,18 @@ public final class Database: Sendable {
         self.readers = readers
     }
 
+    /// Opens the database at `path` for a server: `fullSync` is SQLite's `synchronous=FULL`
+    /// (every acknowledged write survives power loss), else `NORMAL`.
+    public static func open(path: String, fullSync: Bool, maximumReaders: Int, maximumWriteBatch: Int) throws -> Database {
+        try open(path: path, synchronous: fullSync ? .full : .normal, maximumReaders: maximumReaders, maximumWriteBatch: maximumWriteBatch)
+    }
+
+    /// Runs `body` in one read transaction on `connection`, so that every query in it sees the
+    /// same snapshot (an export).
+    public static func snapshot<T>(_ connection: Connection, _ body: () throws -> T) throws -> T {
+        try connection.transaction(.deferred, body)
+    }
+
     /// Opens (creating if needed) and migrates the database at `path`.
     public static func open(
         path: String,

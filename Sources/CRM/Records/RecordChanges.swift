@@ -28,6 +28,12 @@ public struct RecordChanges: Sendable {
         return nil
     }
 
+    /// The text the changes set `name` to, if they set it to text (an upsert key).
+    public func text(for name: String) -> String? {
+        if case .text(let text)? = value(for: name) { return text }
+        return nil
+    }
+
     /// Throws a 422 naming every required field of `schema` that these changes leave unset or
     /// null: the check before a create (also one an upsert turns into).
     public func requireFields(of schema: RecordSchema) throws {
