@@ -15,42 +15,16 @@ public enum CustomerMetrics {
         throws
     {
         guard let before = try CustomerStore.find(connection, id: customerID, includeDeleted: true) else { return }
-        let yearAgo = now.adding(milliseconds: -365 * day).rfc3339
-        let orders = try connection.queryOne(
-            """
-            SELECT count(*), coalesce(sum(amount), 0), min(ordered_at), max(ordered_at),
-                   coalesce(sum(CASE WHEN ordered_at > ? THEN 1 ELSE 0 END), 0)
-            FROM orders WHERE customer_id = ? AND status = 'paid' AND deleted_at IS NULL
-            """, [.text(yearAgo), .integer(customerID)])
-        let orderCount = orders?.int64(0) ?? 0
-        let lastOrder = orders?.string(3)
-        let paidInYear = orders?.int64(4) ?? 0
-        let lastInteraction = try connection.queryOne(
-            "SELECT max(occurred_at) FROM interactions WHERE customer_id = ? AND deleted_at IS NULL", [.integer(customerID)])?.string(0)
-        let openOpportunity =
-            try connection.queryOne(
-                "SELECT 1 FROM opportunities WHERE customer_id = ? AND is_closed = 0 AND deleted_at IS NULL LIMIT 1", [.integer(customerID)]
-            ) != nil
-        let openTickets =
-            try connection.queryOne(
-                "SELECT count(*) FROM tickets WHERE customer_id = ? AND status NOT IN ('solved', 'closed') AND deleted_at IS NULL",
-                [.integer(customerID)])?.int64(0) ?? 0
-        let nps =
-            try connection.queryOne(
-                "SELECT score FROM feedback WHERE customer_id = ? AND kind = 'nps' AND deleted_at IS NULL ORDER BY created_at DESC, id DESC LIMIT 1",
-                [.integer(customerID)])?[0] ?? .null
-        let csat =
-            try connection.queryOne(
-                "SELECT avg(score) FROM feedback WHERE customer_id = ? AND kind = 'csat' AND deleted_at IS NULL", [.integer(customerID)])?[
-                0] ?? .null
+        let facts = try CustomerMetricsStore.facts(connection, customerID: customerID, yearAgo: now.adding(milliseconds: -365 * day))
         let stage = lifecycleStage(
-            paidOrders: orderCount, paidInLastYear: paidInYear, lastPaidOrder: lastOrder.flatMap(Timestamp.init(rfc3339:)),
-            hasOpenOpportunity: openOpportunity, settings: settings, now: now)
+            paidOrders: facts.orderCount, paidInLastYear: facts.paidInLastYear,
+            lastPaidOrder: facts.lastOrderAt.text.flatMap(Timestamp.init(rfc3339:)), hasOpenOpportunity: facts.hasOpenOpportunity,
+            settings: settings, now: now)
         let values: [(column: String, value: SQLValue)] = [
-            ("order_count", .integer(orderCount)), ("total_spent", .integer(orders?.int64(1) ?? 0)),
-            ("first_order_at", orders?[2] ?? .null), ("last_order_at", orders?[3] ?? .null),
-            ("last_interaction_at", lastInteraction.map(SQLValue.text) ?? .null), ("open_tickets", .integer(openTickets)),
-            ("nps_last", nps), ("csat_avg", csat), ("lifecycle_stage", .text(stage)),
+            ("order_count", .integer(facts.orderCount)), ("total_spent", .integer(facts.totalSpent)),
+            ("first_order_at", facts.firstOrderAt), ("last_order_at", facts.lastOrderAt),
+            ("last_interaction_at", facts.lastInteractionAt), ("open_tickets", .integer(facts.openTickets)),
+            ("nps_last", facts.npsLast), ("csat_avg", facts.csatAverage), ("lifecycle_stage", .text(stage)),
         ]
         _ = try CustomerStore.updateDerived(connection, before: before, values, renderer: service.renderer, now: now)
     }

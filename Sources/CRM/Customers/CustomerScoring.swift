@@ -31,7 +31,8 @@ public enum CustomerScoring {
         _ connection: Connection, settings: CRMSettings, service: CustomerService, now: Timestamp, recordChanges: Bool = true
     ) throws -> Int {
         guard recordChanges else {
-            return try bulkRescore(connection, now: now, yearAgo: now.adding(milliseconds: -365 * CustomerMetrics.day).rfc3339)
+            return try CustomerScoringStore.bulkRescore(
+                connection, now: now, yearAgo: now.adding(milliseconds: -365 * CustomerMetrics.day).rfc3339)
         }
         return try apply(connection, changes(connection, settings: settings, now: now)[...], service: service, now: now)
     }
@@ -42,30 +43,7 @@ public enum CustomerScoring {
         let yearAgo = now.adding(milliseconds: -365 * CustomerMetrics.day).rfc3339
         var changes: [Change] = []
         var scored: Set<Int64> = []
-        try connection.forEachRowView(
-            """
-            WITH stats AS (
-                SELECT o.customer_id,
-                       CAST(julianday(?1) - julianday(max(o.ordered_at)) AS INTEGER) AS days,
-                       sum(CASE WHEN o.ordered_at > ?2 THEN 1 ELSE 0 END) AS f,
-                       sum(CASE WHEN o.ordered_at > ?2 THEN o.amount ELSE 0 END) AS m,
-                       count(*) AS paid, max(o.ordered_at) AS last_at
-                FROM orders o JOIN customers c ON c.id = o.customer_id AND c.deleted_at IS NULL
-                WHERE o.status = 'paid' AND o.deleted_at IS NULL
-                GROUP BY o.customer_id
-            ),
-            scored AS (
-                SELECT customer_id, paid, f, last_at,
-                       1 + min(4, (rank() OVER (ORDER BY days DESC) - 1) * 5 / count(*) OVER ()) AS r_score,
-                       1 + min(4, (rank() OVER (ORDER BY f) - 1) * 5 / count(*) OVER ()) AS f_score,
-                       1 + min(4, (rank() OVER (ORDER BY m) - 1) * 5 / count(*) OVER ()) AS m_score
-                FROM stats
-            )
-            SELECT s.customer_id, s.paid, s.f, s.last_at, s.r_score, s.f_score, s.m_score,
-                   c.rfm_r, c.rfm_f, c.rfm_m, c.tier, c.tier_override, c.lifecycle_stage
-            FROM scored s JOIN customers c ON c.id = s.customer_id
-            """, [.text(now.rfc3339), .text(yearAgo)]
-        ) { row in
+        try CustomerScoringStore.forEachScored(connection, now: now, yearAgo: yearAgo) { row in
             guard let id = row.int64(at: 0), let r = row.int64(at: 4), let f = row.int64(at: 5), let m = row.int64(at: 6) else {
                 return true
             }
@@ -87,7 +65,7 @@ public enum CustomerScoring {
             return true
         }
         // Customers whose paid orders are gone keep no score.
-        try connection.forEachRowView("SELECT id FROM customers WHERE rfm_score IS NOT NULL AND deleted_at IS NULL") { row in
+        try CustomerScoringStore.forEachScoredCustomer(connection) { row in
             if let id = row.int64(at: 0), !scored.contains(id) {
                 changes.append(Change(id: id, r: .null, f: .null, m: .null, score: .null, stage: nil))
             }
@@ -112,33 +90,6 @@ public enum CustomerScoring {
             }
         }
         return changed
-    }
-
-    /// One statement for a bulk load (seed): scores and tiers without feed entries or version
-    /// bumps, for rows nobody has seen yet. Lifecycle was derived with the rows.
-    private static func bulkRescore(_ connection: Connection, now: Timestamp, yearAgo: String) throws -> Int {
-        try connection.run(
-            """
-            WITH stats AS (
-                SELECT o.customer_id,
-                       CAST(julianday(?1) - julianday(max(o.ordered_at)) AS INTEGER) AS days,
-                       sum(CASE WHEN o.ordered_at > ?2 THEN 1 ELSE 0 END) AS f,
-                       sum(CASE WHEN o.ordered_at > ?2 THEN o.amount ELSE 0 END) AS m
-                FROM orders o JOIN customers c ON c.id = o.customer_id AND c.deleted_at IS NULL
-                WHERE o.status = 'paid' AND o.deleted_at IS NULL
-                GROUP BY o.customer_id
-            ),
-            scored AS (
-                SELECT customer_id,
-                       1 + min(4, (rank() OVER (ORDER BY days DESC) - 1) * 5 / count(*) OVER ()) AS r,
-                       1 + min(4, (rank() OVER (ORDER BY f) - 1) * 5 / count(*) OVER ()) AS fs,
-                       1 + min(4, (rank() OVER (ORDER BY m) - 1) * 5 / count(*) OVER ()) AS ms
-                FROM stats
-            )
-            UPDATE customers SET rfm_r = s.r, rfm_f = s.fs, rfm_m = s.ms, rfm_score = s.r + s.fs + s.ms,
-                tier = coalesce(tier_override, CASE WHEN s.r + s.fs + s.ms >= 13 THEN 'vip' WHEN s.r + s.fs + s.ms >= 9 THEN 'important' ELSE 'standard' END)
-            FROM scored s WHERE customers.id = s.customer_id
-            """, [.text(now.rfc3339), .text(yearAgo)])
     }
 
     private static func apply(

@@ -16,36 +16,10 @@ public enum CustomerTimeline {
         public let entry: Int64
     }
 
-    private static let union = """
-        SELECT 'order' AS kind, o.id AS id, o.id AS entry, o.ordered_at AS occurred_at,
-               o.status AS a, o.amount AS b, o.currency AS c, NULL AS d
-          FROM orders o WHERE o.customer_id = ?1 AND o.deleted_at IS NULL
-        UNION ALL
-        SELECT 'interaction', i.id, i.id, i.occurred_at, i.channel, i.direction, i.subject, NULL
-          FROM interactions i WHERE i.customer_id = ?1 AND i.deleted_at IS NULL
-        UNION ALL
-        SELECT 'opportunity_stage_changed', h.opportunity_id, h.id, h.changed_at, p.name, h.from_stage, h.to_stage, NULL
-          FROM opportunity_stage_history h JOIN opportunities p ON p.id = h.opportunity_id
-          WHERE h.customer_id = ?1 AND p.deleted_at IS NULL
-        UNION ALL
-        SELECT 'ticket', t.id, t.id, t.created_at, t.subject, t.status, t.priority, NULL
-          FROM tickets t WHERE t.customer_id = ?1 AND t.deleted_at IS NULL
-        UNION ALL
-        SELECT 'feedback', f.id, f.id, f.created_at, f.kind, f.score, f.comment, NULL
-          FROM feedback f WHERE f.customer_id = ?1 AND f.deleted_at IS NULL
-        """
-
     public static func page(
         _ connection: Connection, customerID: Int64, after: (occurredAt: String, kind: String, entry: Int64)?, limit: Int
     ) throws -> (entries: [Entry], hasMore: Bool) {
-        var sql = "SELECT * FROM (\(union))"
-        var bindings: [SQLValue] = [.integer(customerID)]
-        if let after {
-            sql += " WHERE (occurred_at, kind, entry) < (?2, ?3, ?4)"
-            bindings += [.text(after.occurredAt), .text(after.kind), .integer(after.entry)]
-        }
-        sql += " ORDER BY occurred_at DESC, kind DESC, entry DESC LIMIT \(limit + 1)"
-        let rows = try connection.query(sql, bindings)
+        let rows = try TimelineStore.rows(connection, customerID: customerID, after: after, limit: limit + 1)
         let entries = rows.prefix(limit).map { row in
             Entry(
                 kind: row.string("kind") ?? "", id: row.int64("id") ?? 0, occurredAt: row.string("occurred_at") ?? "",

@@ -218,10 +218,7 @@ public struct RecordService: Sendable {
         var issues: [FieldIssue] = []
         for name in uniqueFields {
             guard let field = schema.field(name), case .text(let value)? = values[name] else { continue }
-            if let holder = try connection.queryOne(
-                "SELECT id FROM \(schema.table) WHERE \(field.column) = ? AND deleted_at IS NULL AND id != ?",
-                [.text(value), .integer(id ?? 0)]
-            )?.int64(0) {
+            if let holder = try store.holder(connection, field: field, value: value, except: id) {
                 issues.append(FieldIssue(name, "taken", "another \(schema.recordType) has this \(name)", holderID: holder))
             }
         }

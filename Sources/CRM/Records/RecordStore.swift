@@ -21,6 +21,19 @@ public struct RecordStore: Sendable {
         try connection.queryOne("SELECT 1 FROM \(table) WHERE id = ? AND deleted_at IS NULL", [.integer(id)]) != nil
     }
 
+    /// The `customer_id` of the live record `id` in `table` (a link must stay with one customer).
+    static func customerID(_ connection: Connection, table: String, id: Int64) throws -> Int64? {
+        try connection.queryOne("SELECT customer_id FROM \(table) WHERE id = ? AND deleted_at IS NULL", [.integer(id)])?.int64(0)
+    }
+
+    /// The live record other than `id` whose `field` holds `value` (unique fields).
+    func holder(_ connection: Connection, field: FieldDefinition, value: String, except id: Int64?) throws -> Int64? {
+        try connection.queryOne(
+            "SELECT id FROM \(schema.table) WHERE \(field.column) = ? AND deleted_at IS NULL AND id != ?",
+            [.text(value), .integer(id ?? 0)]
+        )?.int64(0)
+    }
+
     /// Inserts a record: schema values by field name plus server-owned `extra` columns.
     public func insert(_ connection: Connection, values: [String: SQLValue], extra: [String: SQLValue] = [:], now: Timestamp) throws
         -> Int64

@@ -39,7 +39,7 @@ public struct PipelineService: Sendable {
     }
 
     public func defaultPipelineID(_ connection: Connection) throws -> Int64 {
-        try connection.queryOne("SELECT id FROM pipelines WHERE is_default = 1 AND deleted_at IS NULL")?.int64(0) ?? 1
+        try PipelineStore.defaultID(connection) ?? 1
     }
 
     public func stages(_ connection: Connection, pipelineID: Int64) throws -> [PipelineStage]? {
@@ -159,7 +159,7 @@ public struct PipelineService: Sendable {
         try flow.create(connection, actor: actor, now: now) {
             var values = RecordService.values(changes)
             let makeDefault = values["is_default"] == .integer(1)
-            if makeDefault { try connection.run("UPDATE pipelines SET is_default = 0 WHERE is_default = 1") }
+            if makeDefault { try PipelineStore.clearDefault(connection) }
             values["is_default"] = .integer(makeDefault ? 1 : 0)
             return try store.insert(
                 connection, values: values, extra: ["stages": .text(JSONValue.array(stages.map(\.json)).jsonString)], now: now)
@@ -175,7 +175,7 @@ public struct PipelineService: Sendable {
             var values = RecordService.values(changes)
             if let flag = values["is_default"] {
                 if flag == .integer(1) {
-                    try connection.run("UPDATE pipelines SET is_default = 0 WHERE is_default = 1 AND id != ?", [.integer(id)])
+                    try PipelineStore.clearDefault(connection, except: id)
                 } else if before.bool("is_default") == true {
                     throw CRMError.conflict(
                         "one pipeline is always the default: make another one the default instead",
@@ -188,9 +188,7 @@ public struct PipelineService: Sendable {
             var extra: [String: SQLValue] = [:]
             if let stages {
                 let keys = Set(stages.map(\.key))
-                let used = try connection.query(
-                    "SELECT DISTINCT stage FROM opportunities WHERE pipeline_id = ? AND deleted_at IS NULL", [.integer(id)]
-                ).compactMap { $0.string(0) }
+                let used = try PipelineStore.stagesInUse(connection, pipelineID: id)
                 let orphaned = used.filter { !keys.contains($0) }.sorted()
                 if !orphaned.isEmpty {
                     throw CRMError.conflict(
@@ -201,14 +199,7 @@ public struct PipelineService: Sendable {
                 }
                 extra["stages"] = .text(JSONValue.array(stages.map(\.json)).jsonString)
                 // Open/closed follows the stage definition.
-                for stage in stages {
-                    try connection.run(
-                        "UPDATE opportunities SET is_closed = ?, is_won = ? WHERE pipeline_id = ? AND stage = ? AND (is_closed != ? OR is_won != ?)",
-                        [
-                            .integer(stage.closed ? 1 : 0), .integer(stage.won ? 1 : 0), .integer(id), .text(stage.key),
-                            .integer(stage.closed ? 1 : 0), .integer(stage.won ? 1 : 0),
-                        ])
-                }
+                for stage in stages { try PipelineStore.applyStageFlags(connection, pipelineID: id, stage: stage) }
             }
             try store.update(connection, id: id, values: values, extra: extra, now: now)
             return true

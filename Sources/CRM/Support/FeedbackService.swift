@@ -47,8 +47,7 @@ public enum FeedbackService {
             if case .integer(let id)? = values["customer_id"] { id } else { before?.int64("customer_id") }
         for (field, table) in [("ticket_id", "tickets"), ("opportunity_id", "opportunities")] {
             guard case .integer(let linked)? = values[field] ?? before?[field], let customer else { continue }
-            let owner = try connection.queryOne("SELECT customer_id FROM \(table) WHERE id = ? AND deleted_at IS NULL", [.integer(linked)])?
-                .int64(0)
+            let owner = try RecordStore.customerID(connection, table: table, id: linked)
             if let owner, owner != customer {
                 issues.append(FieldIssue(field, "other_customer", "the linked record belongs to another customer"))
             }

@@ -9,20 +9,11 @@ public struct SLAPolicy: Sendable, Equatable {
     public static let priorities = ["urgent", "high", "normal", "low"]
 
     public static func all(_ connection: Connection) throws -> [String: SLAPolicy] {
-        var policies: [String: SLAPolicy] = [:]
-        for row in try connection.query("SELECT priority, first_response_minutes, resolution_minutes FROM sla_policies") {
-            guard let priority = row.string(0), let first = row.int64(1), let resolution = row.int64(2) else { continue }
-            policies[priority] = SLAPolicy(firstResponseMinutes: first, resolutionMinutes: resolution)
-        }
-        return policies
+        try SLAPolicyStore.all(connection)
     }
 
     public static func replaceAll(_ connection: Connection, _ policies: [String: SLAPolicy]) throws {
-        for (priority, policy) in policies {
-            try connection.run(
-                "UPDATE sla_policies SET first_response_minutes = ?, resolution_minutes = ? WHERE priority = ?",
-                [.integer(policy.firstResponseMinutes), .integer(policy.resolutionMinutes), .text(priority)])
-        }
+        for (priority, policy) in policies { try SLAPolicyStore.update(connection, priority: priority, policy) }
     }
 
     public static func json(_ policies: [String: SLAPolicy]) -> JSONValue {
