@@ -30,19 +30,19 @@ public struct CustomerSeeder: Sendable {
     @discardableResult
     public func seed(_ writer: Writer, count: Int, settings: CRMSettings = CRMSettings(), now: Timestamp = .now()) throws -> Int {
         let (offset, tuning, target) = try writer.exclusive { connection in
-            let offset = try connection.queryOne("SELECT coalesce(max(id), 0) FROM customers")?.int(0) ?? 0
+            let offset = try SeedStore.highestCustomerID(connection)
             return (offset, try LoadTuning(connection, bulk: offset == 0), connection.path)
         }
         let bulk = offset == 0
         var plan = SeedPipeline.Plan(count: count, offset: offset, scoresUpfront: bulk, settings: settings, now: now)
         if bulk, !target.isEmpty, target != ":memory:",
             let definition = try writer.exclusive({
-                try $0.queryOne("SELECT sql FROM sqlite_master WHERE name = 'customers_fts'")?.string(0)
+                try SeedStore.searchTableDefinition($0)
             })
         {
             plan.search = (target + "-seed-search", definition)
         }
-        let indexes = bulk ? try writer.exclusive { try Self.dropIndexes($0) } : []
+        let indexes = bulk ? try writer.exclusive { try SeedStore.dropIndexes($0) } : []
         let pipeline = SeedPipeline(plan)
         do {
             let written = try pipeline.load(writer)
@@ -102,28 +102,6 @@ public struct CustomerSeeder: Sendable {
         "region",
         "city", "lifecycle_stage", "tier", "source", "churn_score", "status", "priority", "assignee", "pipeline_id", "stage",
     ]
-
-    /// Drops the secondary indexes of the seeded tables that the load would update at random
-    /// places (names, emails, amounts, times); returns the SQL that recreates them.
-    static func dropIndexes(_ connection: Connection) throws -> [String] {
-        let placeholders = bulkTables.map { _ in "?" }.joined(separator: ", ")
-        let rows = try connection.query(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN (\(placeholders))",
-            bulkTables.map(SQLValue.text))
-        var recreate: [String] = []
-        try connection.transaction(.immediate) {
-            for row in rows {
-                guard let name = row.string("name"), let sql = row.string("sql") else { continue }
-                // Key columns (an expression has no name), without the row id that ends each entry.
-                let columns = try connection.query("SELECT name FROM pragma_index_xinfo(?) WHERE key = 1 AND cid != -1", [.text(name)])
-                    .map { $0.string(0) }
-                if columns.allSatisfy({ $0.map(Self.cheapIndexColumns.contains) ?? false }) { continue }
-                recreate.append(sql)
-                try connection.execute("DROP INDEX \"\(name)\"")
-            }
-        }
-        return recreate
-    }
 
     /// A customer's field values.
     static func customer(number: Int, random: inout SeedRandom) -> [String: SQLValue] {

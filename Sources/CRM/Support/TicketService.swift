@@ -15,7 +15,7 @@ public enum TicketService {
     public static func make(settings: CRMSettings, customers: CustomerService, clock: CRMClock) -> RecordService {
         let schema = TicketSchema.schema
         return RecordService(
-            schema: schema, searchColumn: "subject", listParameters: ["sla_breached": slaBreachedParameter],
+            schema: schema, searchColumn: "subject", listParameters: ["sla_breached": TicketStore.slaBreachedParameter],
             hooks: RecordHooks(
                 schema: schema,
                 prepare: { connection, values, extra, before, now in
@@ -99,22 +99,9 @@ public enum TicketService {
     }
 
     /// The `sla_breached=true|false` list condition at `now` (alias `r`).
-    /// `sla_breached=true|false` on the ticket list.
-    static let slaBreachedParameter = ListParameter { value, now throws(CRMError) in
-        guard value == "true" || value == "false" else {
-            throw .invalidParameter(name: "sla_breached", message: "sla_breached must be true or false")
-        }
-        let (sql, bindings) = breachedCondition(value == "true", now: now)
-        return ListCondition(sql: sql, bindings: bindings)
-    }
-
+    /// The `sla_breached` list condition (``TicketStore``), for query-plan checks.
     public static func breachedCondition(_ breached: Bool, now: Timestamp) -> (sql: String, bindings: [SQLValue]) {
-        let condition = """
-            (coalesce(r.first_response_at, ?) > r.first_response_due_at OR \
-            CASE WHEN r.paused_since IS NOT NULL THEN r.paused_since > r.resolution_due_at \
-            ELSE coalesce(r.solved_at, ?) > r.resolution_due_at END)
-            """
-        return (breached ? condition : "NOT \(condition)", [.text(now.rfc3339), .text(now.rfc3339)])
+        TicketStore.breachedCondition(breached, now: now)
     }
 
     static func render(_ row: Row, now: Timestamp, into writer: inout JSONWriter) {

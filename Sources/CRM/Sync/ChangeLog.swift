@@ -21,12 +21,7 @@ public enum ChangeLog {
     public static func recordEvent(
         _ connection: Connection, type: String, recordType: String, id: Int64, data: [UInt8]?, now: Timestamp
     ) throws {
-        try connection.run(
-            "INSERT INTO changes (type, record_type, record_id, occurred_at, data) VALUES (?, ?, ?, ?, ?)",
-            [
-                .text(type), .text(recordType), .integer(id), .text(now.rfc3339),
-                data.map { .text(String(decoding: $0, as: UTF8.self)) } ?? .null,
-            ])
+        try ChangeLogStore.insertChange(connection, type: type, recordType: recordType, id: id, data: data, now: now)
     }
 
     /// Records `action` on a record: its feed entry (with the record as it now is, or null when
@@ -45,11 +40,8 @@ public enum ChangeLog {
             let new = after.map { RecordRenderer.jsonValue(field, $0[field.column]) } ?? .null
             if old != new { diff[field.name] = ["before": old, "after": new] }
         }
-        try connection.run(
-            "INSERT INTO audit_log (key_id, action, record_type, record_id, changes, occurred_at) VALUES (?, ?, ?, ?, ?, ?)",
-            [
-                actor.map(SQLValue.integer) ?? .null, .text(action.rawValue), .text(schema.recordType), .integer(id),
-                .text(JSONValue.object(diff).jsonString), .text(now.rfc3339),
-            ])
+        try ChangeLogStore.insertAudit(
+            connection, actor: actor, action: action.rawValue, recordType: schema.recordType, id: id,
+            changes: JSONValue.object(diff).jsonString, now: now)
     }
 }
