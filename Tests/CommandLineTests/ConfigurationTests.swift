@@ -599,6 +599,23 @@ final class ConfigurationTests: XCTestCase {
         }
     }
 
+    func testHelpSaysWhichOptionsNothingUsesYetAndWhatTheBaseCurrencyDoes() {
+        let lines = help(["serve", "--help"]).split(separator: "\n").map(String.init)
+        func summary(_ flag: String) -> String {
+            guard let index = lines.firstIndex(where: { $0.hasPrefix("  \(flag)") }), index + 1 < lines.count else { return "" }
+            return lines[index + 1]
+        }
+        for flag in ["--allow-private-webhooks", "--webhook-backoff", "--daily-at"] {
+            XCTAssertTrue(summary(flag).contains("nothing uses it yet"), "\(flag): \(summary(flag))")
+        }
+        for flag in ["--port", "--base-currency", "--at-risk-days", "--sync"] {
+            XCTAssertFalse(summary(flag).contains("nothing uses it yet"), "\(flag): \(summary(flag))")
+        }
+        // Orders must carry a currency, so nothing "defaults" to it there: it is the one they may use.
+        XCTAssertFalse(summary("--base-currency").contains("default"), summary("--base-currency"))
+        XCTAssertTrue(summary("--base-currency").contains("orders"), summary("--base-currency"))
+    }
+
     func testOverviewHelpListsEveryCommand() {
         let text = help(["--help"])
         for usage in [
