@@ -79,4 +79,13 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(bad.status, 2)
         XCTAssertTrue(bad.err.contains("--port"))
     }
+
+    func testAMistypedFlagPrintsOneErrorAndOneHint() throws {
+        let mistyped = try run(["--prot", "1"])
+        XCTAssertEqual(mistyped.status, 2)
+        XCTAssertEqual(mistyped.out, "")
+        XCTAssertEqual(
+            mistyped.err.split(separator: "\n").map(String.init),
+            [#"crm-server: serve: unknown option "--prot""#, "Run 'crm-server serve --help' for usage."])
+    }
 }
