@@ -9,10 +9,9 @@
 # "Configuration"): e.g. -e CRM_SYNC=normal -e CRM_CORS_ORIGINS=https://crm.example.com.
 
 # ---- build ------------------------------------------------------------------------------------
-# The package is swift-tools-version 6.0 and every target builds in the Swift 6 language mode
-# (strict concurrency), so the toolchain must be Swift 6 or newer. Override with
-# --build-arg SWIFT_VERSION=6.2 (or later) to match the toolchain the project is developed with.
-ARG SWIFT_VERSION=6.1
+# The project is built and tested with Swift 6.3 (.ci/run runs on that toolchain), so the image
+# builds with the same one; the Debian release of the build image matches the run image below.
+ARG SWIFT_VERSION=6.3
 FROM swift:${SWIFT_VERSION}-bookworm AS build
 
 # SQLite is the only library besides the toolchain (the CSQLite system-library target).
@@ -45,7 +44,8 @@ COPY --from=build /out/crm-server /usr/local/bin/crm-server
 # interface inside the container (publish the port to choose who can reach it).
 ENV CRM_DB=/data/crm.sqlite \
     CRM_HOST=0.0.0.0 \
-    CRM_PORT=8080
+    CRM_PORT=8080 \
+    CRM_SHUTDOWN_TIMEOUT=8s
 VOLUME /data
 WORKDIR /data
 USER crm
@@ -55,7 +55,11 @@ EXPOSE 8080
 HEALTHCHECK --interval=30s --timeout=3s --start-period=10s --retries=3 \
     CMD curl -fsS -o /dev/null "http://127.0.0.1:${CRM_PORT:-8080}/healthz" || exit 1
 
-# SIGTERM (docker stop) drains gracefully within --shutdown-timeout (default 10s, docker's own
-# stop timeout); keep CRM_SHUTDOWN_TIMEOUT below `docker stop -t`.
+# `docker stop` sends SIGTERM, waits its grace period (10 s unless the container was started with
+# `--stop-timeout N`, or compose's stop_grace_period), then SIGKILLs. On SIGTERM the server drains
+# for at most CRM_SHUTDOWN_TIMEOUT, then flushes the writer and closes the database, so the grace
+# period must be the larger: 8 s here against docker's 10 s leaves time for that last step. To
+# drain longer, raise both, e.g. `docker run --stop-timeout 35 -e CRM_SHUTDOWN_TIMEOUT=30s …`.
+STOPSIGNAL SIGTERM
 ENTRYPOINT ["crm-server"]
 CMD ["serve"]

@@ -1,5 +1,6 @@
 // swift-tools-version:6.0
-// crm-server: one binary, one SQLite file, no package dependencies (DESIGN.md).
+// crm-server: one binary, one SQLite file, no package dependencies: the toolchain and libsqlite3
+// only (docs/architecture.md).
 import PackageDescription
 
 let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Speed benchmark for crm-server against the nginx loopback ceiling (DESIGN.md, "Bars": speed,
-# memory). See bench/README.md for what each scenario measures.
+# Speed benchmark for crm-server against the nginx loopback ceiling (bench/nginx-ceiling.conf),
+# checking the speed and memory bars listed in bench/README.md, which also says what each scenario
+# measures.
 #
 #   bench/run.sh                              # DURATION=5, CONNECTIONS="1 64 512"
 #   DURATION=10 CONNECTIONS="64" bench/run.sh
@@ -13,7 +14,7 @@
 #   SEED_CUSTOMERS     customers (with their orders, tickets, …) seeded before the runs (default 1000000)
 #   CRM_BENCH_PORT     crm-server's port (default 18080; the write comparison also uses the next two);
 #                      nginx's is fixed at 8082 by its config
-#   NGINX_CONF         the ceiling config (default ../shared/bench/nginx-ceiling.conf)
+#   NGINX_CONF         the ceiling config (default bench/nginx-ceiling.conf)
 #
 # The server is pinned to core 0 and wrk to core 1 (taskset), as the bars require. Everything
 # talks to 127.0.0.1 only. Every process started here is stopped on exit and temp dirs removed.
@@ -31,7 +32,7 @@ IDLE_WRK_CONNECTIONS=${IDLE_WRK_CONNECTIONS:-64}
 SEED_CUSTOMERS=${SEED_CUSTOMERS:-1000000}
 CRM_PORT=${CRM_BENCH_PORT:-18080}
 NGINX_PORT=8082 # fixed by nginx-ceiling.conf
-NGINX_CONF=${NGINX_CONF:-$ROOT/../shared/bench/nginx-ceiling.conf}
+NGINX_CONF=${NGINX_CONF:-$ROOT/bench/nginx-ceiling.conf}
 SCRATCH=.build-bench
 OUT=$ROOT/bench/out
 
@@ -42,6 +43,10 @@ log() { printf '[bench] %s\n' "$*" >&2; }
 die() { printf '[bench] error: %s\n' "$*" >&2; exit 1; }
 
 # --- prerequisites -----------------------------------------------------------------------------
+
+# The config first: without it there is no ceiling to compare with, so nothing is worth installing.
+[[ -f $NGINX_CONF ]] || die "no nginx ceiling config at $NGINX_CONF (set NGINX_CONF)"
+NGINX_CONF=$(realpath "$NGINX_CONF")
 
 install_missing() {
     local missing=() package
@@ -64,8 +69,6 @@ command -v taskset >/dev/null || install_missing util-linux
 command -v python3 >/dev/null || install_missing python3
 install_missing libsqlite3-dev
 
-[[ -f $NGINX_CONF ]] || die "no nginx ceiling config at $NGINX_CONF"
-NGINX_CONF=$(realpath "$NGINX_CONF")
 (($(nproc) >= 2)) || die "needs 2 cores (server on core 0, wrk on core 1); this machine has $(nproc)"
 
 port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
@@ -353,7 +356,7 @@ report() {
         "$RSS_BEFORE" "$RSS_IDLE" "$PEAK_RSS"
     printf 'server 5xx logged:  %s\n' "$SERVER_5XX"
     printf 'seeded data:        %s (%s on disk), seeded in %s s\n' "$SEED_ROWS" "$DB_SIZE" "$SEED_SECONDS"
-    printf '\nbars (DESIGN.md):\n'
+    printf '\nbars (bench/README.md):\n'
     bar_line "/healthz at 64 connections" "crm /healthz" "$NGINX_HEALTHZ" 64 80
     bar_line "customer by id at 64" "crm GET /v1/customers/{id}" "$NGINX_CUSTOMER" 64 50
     local p99 

@@ -18,8 +18,9 @@ enum Serve {
                 Data("No API key existed, so an admin key was created. It is shown only this once:\n\(key.secret)\n".utf8))
         }
         application.start()
-        let address = "\(configuration.host):\(application.port)"
-        FileHandle.standardError.write(Data("{\"level\":\"info\",\"message\":\"listening\",\"address\":\"\(address)\"}\n".utf8))
+        // Through the same logger as every other line outside a request, so these carry `ts` too.
+        let log = Logger()
+        log.info("listening", ["address": "\(configuration.host):\(application.port)"])
 
         let stop = DispatchSemaphore(value: 0)
         var sources: [DispatchSourceSignal] = []
@@ -31,8 +32,9 @@ enum Serve {
             sources.append(source)
         }
         stop.wait()
-        FileHandle.standardError.write(Data("{\"level\":\"info\",\"message\":\"shutting down\"}\n".utf8))
+        log.info("shutting down")
         application.shutdown()
+        log.info("stopped")
         withExtendedLifetime(sources) {}
         exit(0)
     }

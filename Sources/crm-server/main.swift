@@ -15,6 +15,8 @@ let configuration: Configuration
 do {
     (command, configuration) = try CommandLineParser.parse(
         arguments: Array(CommandLine.arguments.dropFirst()), environment: ProcessInfo.processInfo.environment)
+} catch let error as ConfigurationError {
+    fail("\(error)\n\(error.usageHint)", code: 2)
 } catch {
     fail("\(error)\nRun 'crm-server --help' for usage.", code: 2)
 }

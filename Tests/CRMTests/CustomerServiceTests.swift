@@ -350,6 +350,24 @@ final class CustomerServiceTests: XCTestCase {
         XCTAssertEqual(try count("customers"), 2)
     }
 
+    func testUpsertByIDUpdatesALiveCustomerAndNeverCreates() throws {
+        let existing = try create("{\"type\":\"person\",\"name\":\"Wang Fang\",\"city\":\"上海\"}")
+        let result = try upsert(.id(id(existing)), "{\"city\":\"杭州\"}")
+        XCTAssertFalse(result.created)
+        XCTAssertEqual(id(result.row), id(existing))
+        XCTAssertEqual(result.row.string("city"), "杭州")
+        XCTAssertEqual(result.row.string("name"), "Wang Fang", "fields not given are kept")
+        let gone = try create("{\"type\":\"person\",\"name\":\"Gone\"}")
+        try delete(id(gone))
+        for missing in [id(gone), 999] {
+            XCTAssertThrowsError(try upsert(.id(missing), "{\"type\":\"person\",\"name\":\"Back\"}")) { error in
+                guard case .validation(let issues)? = error as? CRMError else { return XCTFail("\(error)") }
+                XCTAssertEqual(issues.map(\.field), ["id"])
+            }
+        }
+        XCTAssertEqual(try count("customers"), 2)
+    }
+
     func testUpsertDoesNotMatchDeletedCustomers() throws {
         let old = try create("{\"type\":\"person\",\"name\":\"Old\",\"external_id\":\"E\"}")
         try delete(id(old))

@@ -446,8 +446,26 @@ final class ConfigurationTests: XCTestCase {
         XCTAssertEqual(error(["--Port", "80"]), .unknownOption("--Port", command: "serve"))
         XCTAssertEqual(error(["migrate", "--port", "80"]), .unknownOption("--port", command: "migrate"))
         XCTAssertEqual(error(["keys", "list", "--role", "admin"]), .unknownOption("--role", command: "keys list"))
-        XCTAssertEqual(
-            error(["--bogus"])?.description, #"serve: unknown option "--bogus" (see crm-server serve --help)"#)
+        XCTAssertEqual(error(["--bogus"])?.description, #"serve: unknown option "--bogus""#)
+        XCTAssertEqual(error(["--bogus"])?.usageHint, "Run 'crm-server serve --help' for usage.")
+    }
+
+    func testEveryErrorIsOneMessageAndOneHint() {
+        let lines: [[String]] = [
+            ["--prot", "1"], ["--port", "abc"], ["--port"], ["--allow-private-webhooks=yes"], ["serve", "extra"], ["frobnicate"],
+            ["keys"], ["keys", "create", "--name", "x"], ["migrate", "--port", "1"],
+        ]
+        for arguments in lines {
+            guard let failure = error(arguments) else { continue }
+            XCTAssertFalse(failure.description.contains("--help"), "\(arguments): \(failure.description)")
+            XCTAssertFalse(failure.description.contains("\n"), "\(arguments): \(failure.description)")
+            XCTAssertTrue(failure.usageHint.hasPrefix("Run 'crm-server "), "\(arguments): \(failure.usageHint)")
+            XCTAssertTrue(failure.usageHint.hasSuffix(" --help' for usage."), "\(arguments): \(failure.usageHint)")
+        }
+        XCTAssertEqual(error(["migrate", "--port", "1"])?.usageHint, "Run 'crm-server migrate --help' for usage.")
+        XCTAssertEqual(error(["keys"])?.usageHint, "Run 'crm-server keys --help' for usage.")
+        XCTAssertEqual(error(["frobnicate"])?.usageHint, "Run 'crm-server --help' for usage.")
+        XCTAssertEqual(error(["--port", "abc"])?.usageHint, "Run 'crm-server --help' for usage.")
     }
 
     func testStrayPositionalArgumentsAreErrors() {
@@ -503,8 +521,9 @@ final class ConfigurationTests: XCTestCase {
         XCTAssertEqual(
             error(["keys", "create", "--name", "x"]), .missingArgument("--role", command: "keys create"))
         XCTAssertEqual(
-            error(["keys", "create", "--name", "x"])?.description,
-            "keys create: --role is required (see crm-server keys create --help)")
+            error(["keys", "create", "--name", "x"])?.description, "keys create: --role is required")
+        XCTAssertEqual(
+            error(["keys", "create", "--name", "x"])?.usageHint, "Run 'crm-server keys create --help' for usage.")
         XCTAssertEqual(
             error(["keys", "create", "--role", "admin"]), .missingArgument("--name", command: "keys create"))
         XCTAssertEqual(
@@ -597,6 +616,23 @@ final class ConfigurationTests: XCTestCase {
                     text.contains("env \(variable), default \(defaultText)"), "\(arguments) help lacks \(variable)")
             }
         }
+    }
+
+    func testHelpSaysWhichOptionsNothingUsesYetAndWhatTheBaseCurrencyDoes() {
+        let lines = help(["serve", "--help"]).split(separator: "\n").map(String.init)
+        func summary(_ flag: String) -> String {
+            guard let index = lines.firstIndex(where: { $0.hasPrefix("  \(flag)") }), index + 1 < lines.count else { return "" }
+            return lines[index + 1]
+        }
+        for flag in ["--allow-private-webhooks", "--webhook-backoff", "--daily-at"] {
+            XCTAssertTrue(summary(flag).contains("nothing uses it yet"), "\(flag): \(summary(flag))")
+        }
+        for flag in ["--port", "--base-currency", "--at-risk-days", "--sync"] {
+            XCTAssertFalse(summary(flag).contains("nothing uses it yet"), "\(flag): \(summary(flag))")
+        }
+        // Orders must carry a currency, so nothing "defaults" to it there: it is the one they may use.
+        XCTAssertFalse(summary("--base-currency").contains("default"), summary("--base-currency"))
+        XCTAssertTrue(summary("--base-currency").contains("orders"), summary("--base-currency"))
     }
 
     func testOverviewHelpListsEveryCommand() {

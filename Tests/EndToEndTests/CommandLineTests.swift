@@ -79,4 +79,76 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(bad.status, 2)
         XCTAssertTrue(bad.err.contains("--port"))
     }
+
+    func testEveryLogLineOfARunFromStartToStopCarriesATimestamp() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("crm-log-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let process = Process()
+        process.executableURL = try binary()
+        process.arguments = ["serve", "--port", "0", "--host", "127.0.0.1", "--db", directory.appendingPathComponent("crm.sqlite").path]
+        process.standardOutput = FileHandle.nullDevice
+        let err = Pipe()
+        process.standardError = err
+        let collected = CollectedOutput()
+        err.fileHandleForReading.readabilityHandler = { collected.append($0.availableData) }
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+
+        let deadline = Date().addingTimeInterval(30)
+        while !collected.text.contains("\"listening\""), process.isRunning, Date() < deadline { usleep(20_000) }
+        let listening = try XCTUnwrap(collected.text.split(separator: "\n").first { $0.contains("\"listening\"") }, collected.text)
+        let started = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(listening.utf8)) as? [String: Any])
+        let address = try XCTUnwrap(started["address"] as? String)
+        let port = try XCTUnwrap(address.split(separator: ":").last.flatMap { Int($0) }, address)
+        let client = try RawClient(port: port)
+        XCTAssertEqual(try client.request("GET", "/healthz").status, 200)
+
+        process.terminate()
+        process.waitUntilExit()
+        err.fileHandleForReading.readabilityHandler = nil
+        collected.append(err.fileHandleForReading.readDataToEndOfFile())
+        XCTAssertEqual(process.terminationStatus, 0)
+
+        let timestamp = try NSRegularExpression(pattern: #"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$"#)
+        var messages: [String] = []
+        var routes: [String] = []
+        for line in collected.text.split(separator: "\n") {
+            let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], String(line))
+            let ts = try XCTUnwrap(object["ts"] as? String, "no ts: \(line)")
+            XCTAssertEqual(timestamp.numberOfMatches(in: ts, range: NSRange(ts.startIndex..., in: ts)), 1, String(line))
+            XCTAssertTrue(line.hasPrefix("{\"ts\":"), "ts comes first: \(line)")
+            if let message = object["message"] as? String { messages.append(message) }
+            if let route = object["route"] as? String { routes.append(route) }
+        }
+        XCTAssertEqual(messages, ["listening", "shutting down", "stopped"], collected.text)
+        XCTAssertEqual(routes, ["/healthz"], collected.text)
+    }
+
+    func testAMistypedFlagPrintsOneErrorAndOneHint() throws {
+        let mistyped = try run(["--prot", "1"])
+        XCTAssertEqual(mistyped.status, 2)
+        XCTAssertEqual(mistyped.out, "")
+        XCTAssertEqual(
+            mistyped.err.split(separator: "\n").map(String.init),
+            [#"crm-server: serve: unknown option "--prot""#, "Run 'crm-server serve --help' for usage."])
+    }
+}
+
+/// Bytes a pipe's readability handler delivers on its own thread, read by the test as text.
+private final class CollectedOutput: @unchecked Sendable {
+    private let lock = NSLock()
+    private var data = Data()
+
+    func append(_ more: Data) {
+        lock.lock()
+        data.append(more)
+        lock.unlock()
+    }
+
+    var text: String {
+        lock.lock()
+        defer { lock.unlock() }
+        return String(decoding: data, as: UTF8.self)
+    }
 }

@@ -183,13 +183,13 @@ final class CustomerTransferTests: CustomerTestCase {
 
     func testImportIgnoresReadOnlyColumns() throws {
         let csv =
-            "id,type,name,lifecycle_stage,tier,loyalty_points,created_at,updated_at\n"
-            + "777,person,Read Only Columns,loyal,vip,5000,2001-01-01T00:00:00.000Z,2001-01-01T00:00:00.000Z\n"
+            "id,type,name,lifecycle_stage,tier,loyalty_points,created_at,updated_at,version\n"
+            + ",person,Read Only Columns,loyal,vip,5000,2001-01-01T00:00:00.000Z,2001-01-01T00:00:00.000Z,9\n"
         let results = try results(try importCSV(csv))
         XCTAssertEqual(results.map { $0["status"] as? Int }, [201])
         let id = try XCTUnwrap(results.first?["id"] as? Int)
-        XCTAssertNotEqual(id, 777)
         let body = try api.get(id).json()
+        XCTAssertEqual(body["version"] as? Int, 1)
         XCTAssertEqual(body["lifecycle_stage"] as? String, "lead")
         XCTAssertEqual(body["tier"] as? String, "standard")
         XCTAssertEqual(body["loyalty_points"] as? Int, 0)
@@ -234,7 +234,73 @@ final class CustomerTransferTests: CustomerTestCase {
         XCTAssertEqual(quoted["name"] as? String, "He said \"hi\"")
     }
 
+    func testImportRowsWithAnIDUpdateThatCustomerAndABadIDFailsThatRowAlone() throws {
+        let lin = try api.createPerson("Lin", ["email": "lin@example.cn", "city": "Suzhou", "tags": ["vip"]])
+        let gone = try api.createPerson("Gone")
+        XCTAssertEqual(try api.send("DELETE", "/v1/customers/\(gone)").status, 204)
+        let csv =
+            "id,type,name,city,email\n"
+            + "\(lin),,,Hangzhou,\n"  // an update needs no type or name; empty cells keep what is stored
+            + "abc,person,Letters,,\n"  // not an id
+            + "0\(lin),person,Padded,,\n"  // not the one spelling of an id
+            + "\(gone),person,Deleted,,\n"  // no live customer
+            + "99999,person,Nobody,,\n"  // no customer at all: an id never creates one
+            + "-1,person,Bad Mail,,not-an-email\n"  // every invalid field at once
+            + ",person,Ann,,ann@example.cn\n"  // no id: created, as before
+            + ",person,Ann,,ann@example.cn\n"  // no id: a second Ann with her email is a conflict, as before
+        let results = try results(try importCSV(csv))
+        XCTAssertEqual(results.map { $0["status"] as? Int }, [200, 422, 422, 422, 422, 422, 201, 409])
+        XCTAssertEqual(results[0]["id"] as? Int, lin)
+        for index in 1...4 {
+            let error = try XCTUnwrap(results[index]["error"] as? [String: Any], "row \(index)")
+            XCTAssertEqual((error["errors"] as? [[String: Any]])?.compactMap { $0["field"] as? String }, ["id"], "row \(index)")
+        }
+        let both = try XCTUnwrap((results[5]["error"] as? [String: Any])?["errors"] as? [[String: Any]])
+        XCTAssertEqual(Set(both.compactMap { $0["field"] as? String }), ["id", "email"])
+
+        let updated = try api.get(lin).json()
+        XCTAssertEqual(updated["city"] as? String, "Hangzhou")
+        XCTAssertEqual(updated["name"] as? String, "Lin")
+        XCTAssertEqual(updated["email"] as? String, "lin@example.cn")
+        XCTAssertEqual(updated["tags"] as? [String], ["vip"])
+        XCTAssertEqual(updated["version"] as? Int, 2)
+        XCTAssertEqual(try api.send("GET", "/v1/customers/\(gone)").status, 404, "a deleted customer stays deleted")
+        XCTAssertEqual(try api.list().ids.count, 2, "Lin and the one Ann")
+    }
+
     // MARK: - Round trip
+
+    func testAnExportEditedAndImportedAgainUpdatesItsCustomersAndDuplicatesNothing() throws {
+        let zhang = try api.createPerson(
+            "张伟", ["email": "zw@example.cn", "city": "上海", "tags": ["重点客户"], "attributes": ["wechat": "zw_1985"]])
+        let acme = try XCTUnwrap(try api.create(["type": "company", "name": "Acme Trading Ltd", "country": "GB"])["id"] as? Int)
+        try api.createPerson("Bare Minimum")
+        let exported = try export([("format", "csv")])
+        XCTAssertEqual(exported.status, 200, exported.text)
+
+        // Change one cell, as a spreadsheet would, and send the whole file back.
+        var rows = CSVText.parse(exported.text)
+        let header = rows[0]
+        let idColumn = try XCTUnwrap(header.firstIndex(of: "id"))
+        let cityColumn = try XCTUnwrap(header.firstIndex(of: "city"))
+        let zhangRow = try XCTUnwrap(rows.firstIndex { $0[idColumn] == String(zhang) })
+        rows[zhangRow][cityColumn] = "杭州"
+        let edited = rows.map(CSVText.line).joined()
+
+        let results = try results(try importCSV(edited))
+        XCTAssertEqual(results.map { $0["status"] as? Int }, [200, 200, 200], "\(results)")
+        XCTAssertEqual(results.compactMap { $0["id"] as? Int }, try api.allIDs())
+        XCTAssertEqual(try api.allIDs().count, 3, "nothing duplicated")
+
+        let changed = try api.get(zhang).json()
+        XCTAssertEqual(changed["city"] as? String, "杭州")
+        XCTAssertEqual(changed["email"] as? String, "zw@example.cn")
+        XCTAssertEqual(changed["tags"] as? [String], ["重点客户"])
+        XCTAssertEqual((changed["attributes"] as? [String: Any])?["wechat"] as? String, "zw_1985")
+        XCTAssertEqual(changed["version"] as? Int, 2)
+        // Rows imported as they were exported change nothing, not even the version.
+        XCTAssertEqual(try api.get(acme).json()["version"] as? Int, 1)
+    }
 
     func testExportImportIntoAFreshServerAndExportAgainGivesTheSameRows() throws {
         let customers: [[String: Any]] = [
@@ -256,10 +322,14 @@ final class CustomerTransferTests: CustomerTestCase {
         let first = try export([("format", "csv")])
         XCTAssertEqual(first.status, 200, first.text)
 
+        // Into another server, the rows are new customers: without the id column, which would
+        // name customers of the first server.
+        let withoutIDs = CSVText.parse(first.text).map { CSVText.line(Array($0.dropFirst())) }.joined()
+        XCTAssertEqual(CSVText.parse(first.text).first?.first, "id")
         let fresh = try TestServer()
         defer { fresh.stop() }
         let freshAPI = try APISession(fresh)
-        let imported = try results(try importCSV(first.text, contentType: "text/csv; charset=utf-8", session: freshAPI))
+        let imported = try results(try importCSV(withoutIDs, contentType: "text/csv; charset=utf-8", session: freshAPI))
         XCTAssertEqual(imported.map { $0["status"] as? Int }, Array(repeating: 201, count: customers.count), "\(imported)")
 
         let second = try export([("format", "csv")], session: freshAPI)

@@ -155,13 +155,14 @@ final class SalesOpportunityTests: SalesTestCase {
         XCTAssertEqual(opportunity["closed_at"] as? String, lostAt)
         XCTAssertEqual(opportunity["stage"] as? String, "lost")
 
-        // reopen: true goes back to the first open stage and clears closed_at.
+        // reopen: true goes back to the stage it was lost from, clearing closed_at and lost_reason.
         let reopenedAt = tick()
         opportunity = try sales.expect(200, "PATCH", "/v1/opportunities/\(id)", json: ["reopen": true])
-        XCTAssertEqual(opportunity["stage"] as? String, "qualification")
+        XCTAssertEqual(opportunity["stage"] as? String, "proposal")
         XCTAssertTrue(opportunity["closed_at"] is NSNull, "\(opportunity)")
+        XCTAssertTrue(opportunity["lost_reason"] is NSNull, "\(opportunity)")
         XCTAssertEqual(opportunity["stage_entered_at"] as? String, reopenedAt)
-        XCTAssertEqual(opportunity["probability"] as? Int, 10)
+        XCTAssertEqual(opportunity["probability"] as? Int, 50)
         XCTAssertNil(opportunity["reopen"])
 
         // Won, then reopened into a given open stage.
@@ -180,9 +181,52 @@ final class SalesOpportunityTests: SalesTestCase {
         XCTAssertEqual(opportunity["stage_entered_at"] as? String, backAt)
 
         let history = try sales.list("/v1/opportunities/\(id)/history")
-        XCTAssertEqual(history.map { $0["from_stage"] as? String }, [nil, "proposal", "lost", "qualification", "won"])
-        XCTAssertEqual(history.map { $0["to_stage"] as? String }, ["proposal", "lost", "qualification", "won", "negotiation"])
+        XCTAssertEqual(history.map { $0["from_stage"] as? String }, [nil, "proposal", "lost", "proposal", "won"])
+        XCTAssertEqual(history.map { $0["to_stage"] as? String }, ["proposal", "lost", "proposal", "won", "negotiation"])
         XCTAssertEqual(history.map { $0["changed_at"] as? String }, [SalesTime.nowText, lostAt, reopenedAt, wonAt, backAt])
+    }
+
+    func testReopeningReturnsToTheStageItWasClosedFromUnlessAStageIsNamed() throws {
+        let customer = try sales.customer("Revived")
+        // Lost from negotiation, reopened: back in negotiation with that stage's probability.
+        let id = try XCTUnwrap(try sales.opportunity(customer, name: "Second chance", ["stage": "needs_analysis"])["id"] as? Int)
+        try sales.expect(200, "PATCH", "/v1/opportunities/\(id)", json: ["stage": "negotiation"])
+        tick()
+        try sales.expect(200, "PATCH", "/v1/opportunities/\(id)", json: ["stage": "lost", "lost_reason": "went with a rival"])
+        let reopenedAt = tick()
+        var opportunity = try sales.expect(200, "PATCH", "/v1/opportunities/\(id)", json: ["reopen": true])
+        XCTAssertEqual(opportunity["stage"] as? String, "negotiation")
+        XCTAssertEqual(opportunity["probability"] as? Int, 75)
+        XCTAssertTrue(opportunity["lost_reason"] is NSNull, "\(opportunity)")
+        XCTAssertTrue(opportunity["closed_at"] is NSNull, "\(opportunity)")
+        var last = try XCTUnwrap(try sales.list("/v1/opportunities/\(id)/history").last)
+        XCTAssertEqual(last["from_stage"] as? String, "lost")
+        XCTAssertEqual(last["to_stage"] as? String, "negotiation")
+        XCTAssertEqual(last["changed_at"] as? String, reopenedAt)
+
+        // Lost again; a named stage wins over the one it was closed from.
+        tick()
+        try sales.expect(200, "PATCH", "/v1/opportunities/\(id)", json: ["stage": "lost", "lost_reason": "budget cut"])
+        tick()
+        opportunity = try sales.expect(200, "PATCH", "/v1/opportunities/\(id)", json: ["reopen": true, "stage": "qualification"])
+        XCTAssertEqual(opportunity["stage"] as? String, "qualification")
+        XCTAssertTrue(opportunity["lost_reason"] is NSNull, "\(opportunity)")
+
+        // Won from proposal, reopened: back in proposal.
+        try sales.expect(200, "PATCH", "/v1/opportunities/\(id)", json: ["stage": "proposal"])
+        try sales.expect(200, "PATCH", "/v1/opportunities/\(id)", json: ["stage": "won"])
+        opportunity = try sales.expect(200, "PATCH", "/v1/opportunities/\(id)", json: ["reopen": true])
+        XCTAssertEqual(opportunity["stage"] as? String, "proposal")
+        last = try XCTUnwrap(try sales.list("/v1/opportunities/\(id)/history", [("limit", "200")]).last)
+        XCTAssertEqual(last["from_stage"] as? String, "won")
+        XCTAssertEqual(last["to_stage"] as? String, "proposal")
+
+        // Created lost, it was closed from no stage: reopening starts at the first open stage.
+        let bornLost = try XCTUnwrap(
+            try sales.opportunity(customer, name: "Never started", ["stage": "lost", "lost_reason": "duplicate lead"])["id"] as? Int)
+        opportunity = try sales.expect(200, "PATCH", "/v1/opportunities/\(bornLost)", json: ["reopen": true])
+        XCTAssertEqual(opportunity["stage"] as? String, "qualification")
+        XCTAssertTrue(opportunity["lost_reason"] is NSNull, "\(opportunity)")
     }
 
     func testHistoryRecordsEveryChangeWithTheKeyThatMadeIt() throws {

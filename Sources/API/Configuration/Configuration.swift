@@ -61,8 +61,8 @@ public struct Configuration: Sendable, Equatable {
     public var dailyAt: TimeOfDay
     /// SQLite's `PRAGMA synchronous` (`--sync`, `CRM_SYNC`).
     public var sync: SyncMode
-    /// ISO 4217 code that amounts default to and analytics report in
-    /// (`--base-currency`, `CRM_BASE_CURRENCY`).
+    /// ISO 4217 code that orders must be in and customer totals are kept in; an opportunity
+    /// without a currency gets it (`--base-currency`, `CRM_BASE_CURRENCY`).
     public var baseCurrency: String
     /// Days since the last paid order after which a customer is `at_risk`
     /// (`--at-risk-days`, `CRM_AT_RISK_DAYS`; API.md §3).

@@ -6,13 +6,16 @@ import JSON
 /// Columns: `id`, the writable fields in schema order, then the read-only `lifecycle_stage`,
 /// `tier`, `loyalty_points`, `created_at`, `updated_at`. `tags` and `attributes` cells hold JSON
 /// (`["vip","重点客户"]`); on import `tags` may also be a `;`-separated list. Empty cells are
-/// "not given". Read-only columns are ignored on import, so an export imports as it is.
+/// "not given". Read-only columns are ignored on import, so an export imports as it is, except
+/// `id`: a row with one updates that customer (see ``entry(header:cells:)``), so an export edited
+/// in a spreadsheet and imported again changes the customers it came from instead of colliding
+/// with them.
 /// Cells that a spreadsheet would run as a formula are written with a leading `'`, which import
 /// removes again (``CSVFormulaGuard``).
 enum CustomerCSV {
     static let writableColumns = CustomerSchema.schema.writableFields.map(\.name)
     static let header = ExportedCustomer.columns
-    /// Columns an import accepts and drops.
+    /// Columns an import accepts and does not take as fields (`id` picks the record instead).
     static let ignoredOnImport: Set<String> = Set(["id", "deleted_at", "version"] + ExportedCustomer.readOnlyColumns)
 
     /// One customer's row, each cell guarded against spreadsheet formulas.
@@ -30,6 +33,36 @@ enum CustomerCSV {
             guard seen.insert(column).inserted else {
                 throw APIError.badRequest("column '\(column)' appears twice in the CSV header", field: column, code: "duplicate_column")
             }
+        }
+    }
+
+    /// One data row as an import entry: its changes and the customer it upserts. A row with an `id`
+    /// updates that live customer (merge semantics); without one, a row with an `external_id`
+    /// upserts by it and any other row creates a customer. A bad `id` and invalid fields are one
+    /// `422` listing them all, like any other invalid record.
+    static func entry(header: [String], cells: [String]) -> CustomerBatch.Entry {
+        guard cells.count == header.count else {
+            return .rejected(
+                .validation([FieldError("row", "column_count", "this row has \(cells.count) fields; the header has \(header.count)")]))
+        }
+        var issues: [FieldIssue] = []
+        var id: Int64?
+        if let index = header.firstIndex(of: "id") {
+            let text = CSVFormulaGuard.restored(cells[index])
+            if !text.isEmpty {
+                id = RecordID.parse(text)
+                if id == nil { issues.append(FieldIssue("id", "invalid_format", "a customer id: a positive integer")) }
+            }
+        }
+        do throws(CRMError) {
+            let changes = try RecordInput.parse(object(header: header, cells: cells), schema: CustomerSchema.schema, mode: .patch)
+            guard issues.isEmpty else { return .rejected(.validation(issues)) }
+            if let id { return .ready(.id(id), changes) }
+            if let externalID = changes.text(for: "external_id") { return .ready(.externalID(externalID), changes) }
+            return .ready(nil, changes)
+        } catch {
+            if case .validation(let more) = error { return .rejected(.validation(issues + more)) }
+            return .rejected(APIError(error))
         }
     }
 

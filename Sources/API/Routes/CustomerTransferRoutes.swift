@@ -3,7 +3,8 @@ import HTTP
 import JSON
 
 /// `GET /v1/customers/export` (streamed CSV or NDJSON, constant memory) and
-/// `POST /v1/customers/import` (CSV, results like batch). Both run on workers: they can be long.
+/// `POST /v1/customers/import` (CSV, results like batch; a row's `id` updates that customer, so an
+/// export re-imports as an update). Both run on workers: they can be long.
 struct CustomerTransferRoutes {
     let endpoints: EndpointBuilder
     let database: Database
@@ -84,24 +85,7 @@ struct CustomerTransferRoutes {
                 guard data.count <= Self.maximumImportRows else {
                     throw APIError.validation([FieldError("body", "too_many_rows", "at most \(Self.maximumImportRows) rows per import")])
                 }
-                let entries = data.map { cells -> CustomerBatch.Entry in
-                    guard cells.count == header.count else {
-                        return .rejected(
-                            .validation([
-                                FieldError("row", "column_count", "this row has \(cells.count) fields; the header has \(header.count)")
-                            ]))
-                    }
-                    let object = CustomerCSV.object(header: header, cells: cells)
-                    do throws(CRMError) {
-                        let changes = try RecordInput.parse(object, schema: CustomerSchema.schema, mode: .patch)
-                        if let externalID = changes.text(for: "external_id") {
-                            return .ready(.externalID(externalID), changes)
-                        }
-                        return .ready(nil, changes)
-                    } catch {
-                        return .rejected(APIError(error))
-                    }
-                }
+                let entries = data.map { CustomerCSV.entry(header: header, cells: $0) }
                 let actor = request.key?.id
                 var outcomes: [CustomerBatch.Outcome] = []
                 outcomes.reserveCapacity(entries.count)

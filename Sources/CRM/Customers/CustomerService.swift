@@ -17,6 +17,9 @@ public struct CustomerService: Sendable {
     public enum UpsertKey: Sendable, Equatable {
         case externalID(String)
         case email(String)
+        /// An import row's `id`: an exported row updates the customer it came from. It only ever
+        /// updates: ids are the server's to assign, so one that names no live customer is a `422`.
+        case id(Int64)
     }
 
     public func get(_ connection: Connection, id: Int64) throws -> Row? {
@@ -136,6 +139,7 @@ public struct CustomerService: Sendable {
     }
 
     /// Creates the customer `key` names, or updates it (merge semantics): `created` tells which.
+    /// An ``UpsertKey/id(_:)`` that names no live customer creates nothing: it is a `422` naming `id`.
     public func upsert(_ connection: Connection, key: UpsertKey, _ changes: RecordChanges, actor: Int64?, now: Timestamp) throws -> (
         row: Row, created: Bool
     ) {
@@ -147,11 +151,18 @@ public struct CustomerService: Sendable {
     public func upsertRecord(_ connection: Connection, key: UpsertKey, _ changes: RecordChanges, actor: Int64?, now: Timestamp) throws -> (
         record: StoredRecord, created: Bool
     ) {
-        let existing: Row? =
-            switch key {
-            case .externalID(let externalID): try CustomerStore.findLive(connection, externalID: externalID)
-            case .email(let email): try CustomerStore.findLive(connection, email: email)
+        let existing: Row?
+        switch key {
+        case .externalID(let externalID):
+            existing = try CustomerStore.findLive(connection, externalID: externalID)
+        case .email(let email):
+            existing = try CustomerStore.findLive(connection, email: email)
+        case .id(let id):
+            guard let found = try CustomerStore.find(connection, id: id) else {
+                throw CRMError.validation([FieldIssue("id", "not_found", "no live customer \(id)")])
             }
+            existing = found
+        }
         if let existing {
             return (try apply(connection, changes, to: existing, actor: actor, now: now), false)
         }

@@ -16,4 +16,13 @@ enum OpportunityHistoryStore {
             "SELECT id, from_stage, to_stage, changed_at, key_id FROM opportunity_stage_history WHERE opportunity_id = ? AND id > ? ORDER BY id LIMIT ?",
             [.integer(opportunityID), .integer(afterID), .integer(Int64(limit))])
     }
+
+    /// The stage the opportunity was in before it last entered `enteredStage` (nil when it was
+    /// created there).
+    static func stageBefore(_ connection: Connection, opportunityID: Int64, enteredStage: String) throws -> String? {
+        try connection.queryOne(
+            "SELECT from_stage FROM opportunity_stage_history WHERE opportunity_id = ? AND to_stage = ? ORDER BY id DESC LIMIT 1",
+            [.integer(opportunityID), .text(enteredStage)]
+        )?.string("from_stage")
+    }
 }

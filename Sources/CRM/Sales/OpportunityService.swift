@@ -7,7 +7,7 @@ import SQLite
 ///   with the stage's probability unless one is given, and the base currency.
 /// - Moving to a lost stage (closed, not won) needs a `lost_reason`.
 /// - A closed opportunity changes stage only with `reopen: true` (otherwise `409`); reopening
-///   without a stage goes back to the pipeline's first open stage.
+///   without a stage goes back to the stage it was closed from, and clears `lost_reason`.
 /// - Every stage change (creation included) is a history entry, an `opportunity.stage_changed`
 ///   feed entry, and refreshes the customer's lifecycle (an open opportunity makes a prospect).
 public enum OpportunitySchema {
@@ -98,7 +98,9 @@ public enum OpportunityService {
             stageKey = key
         } else if let before, !pipelineChanged, let current = before.string("stage") {
             stageKey = current
-            if wasClosed && reopen, let firstOpen = stages.first(where: { !$0.closed }) { stageKey = firstOpen.key }
+            if wasClosed && reopen, let id = before.int64("id") {
+                stageKey = try reopeningStage(connection, opportunityID: id, closedStage: current, stages: stages) ?? current
+            }
         } else {
             guard let first = stages.first else {
                 throw CRMError.validation([FieldIssue("stage", "invalid", "the pipeline has no stages")])
@@ -122,6 +124,8 @@ public enum OpportunityService {
             if stage.closed {
                 throw CRMError.validation([FieldIssue("stage", "invalid_transition", "reopening moves to an open stage")])
             }
+            // An open opportunity has not been lost: the old reason would only mislead reports.
+            if values["lost_reason"] == nil { values["lost_reason"] = .null }
         }
         values["stage"] = .text(stage.key)
         if stageChanged {
@@ -142,6 +146,19 @@ public enum OpportunityService {
                 ])
             }
         }
+    }
+
+    /// Where `reopen: true` without a `stage` goes: back to the stage the opportunity was closed
+    /// from (the `from_stage` of the history entry that moved it into `closedStage`), so a deal
+    /// closed by mistake or revived later resumes where it stood. The pipeline's first open stage
+    /// when there is no such stage to go back to: the opportunity was created closed, or that
+    /// stage has since left the pipeline or become a closed one.
+    static func reopeningStage(_ connection: Connection, opportunityID: Int64, closedStage: String, stages: [PipelineStage]) throws
+        -> String?
+    {
+        let from = try OpportunityHistoryStore.stageBefore(connection, opportunityID: opportunityID, enteredStage: closedStage)
+        if let from, stages.contains(where: { $0.key == from && !$0.closed }) { return from }
+        return stages.first(where: { !$0.closed })?.key
     }
 
     /// `GET /v1/opportunities/{id}/history`: a page of entries after `afterID`, oldest first,

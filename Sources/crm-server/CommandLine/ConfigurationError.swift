@@ -12,6 +12,9 @@ import API
 /// CRM_RATE_LIMIT: "6000" is not a rate limit (N/DURATION such as 6000/60s, or off)
 /// keys create: --role is required
 /// ```
+///
+/// The message names the problem only; ``usageHint`` is the one pointer to help printed after
+/// it, so a mistyped flag reads as one error and one hint, not two hints.
 public enum ConfigurationError: Error, CustomStringConvertible, Equatable, Sendable {
     /// `value` given to `option` (a flag, a variable or a positional name)
     /// does not match its grammar; `reason` completes the sentence
@@ -40,13 +43,24 @@ public enum ConfigurationError: Error, CustomStringConvertible, Equatable, Senda
         case .unexpectedValue(let option, let value):
             "\(option): takes no value, but was given \(value.debugDescription)"
         case .unknownOption(let option, let command):
-            "\(command): unknown option \(option.debugDescription) (see crm-server \(command) --help)"
+            "\(command): unknown option \(option.debugDescription)"
         case .unexpectedArgument(let argument, let command):
-            "\(command): unexpected argument \(argument.debugDescription) (see crm-server \(command) --help)"
+            "\(command): unexpected argument \(argument.debugDescription)"
         case .missingArgument(let name, let command):
-            "\(command): \(name) is required (see crm-server \(command) --help)"
+            "\(command): \(name) is required"
         case .unknownCommand(let name):
-            "unknown command \(name.debugDescription) (see crm-server --help)"
+            "unknown command \(name.debugDescription)"
+        }
+    }
+
+    /// Where to read the usage: the help of the command the error is about when it names one,
+    /// else the overview (which lists every command and `serve`'s options).
+    public var usageHint: String {
+        switch self {
+        case .unknownOption(_, let command), .unexpectedArgument(_, let command), .missingArgument(_, let command):
+            "Run 'crm-server \(command) --help' for usage."
+        case .invalidValue, .missingValue, .unexpectedValue, .unknownCommand:
+            "Run 'crm-server --help' for usage."
         }
     }
 }

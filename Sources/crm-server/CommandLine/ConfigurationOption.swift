@@ -160,21 +160,21 @@ extension ConfigurationOption {
 
     static let allowPrivateWebhooks = ConfigurationOption(
         "allow-private-webhooks", "CRM_ALLOW_PRIVATE_WEBHOOKS", placeholder: nil, default: "off",
-        "let webhooks target loopback and private addresses (variable: true/false/1/0)",
+        "let webhooks target loopback and private addresses (variable: true/false/1/0); nothing uses it yet, as webhooks are not built",
         reason: "is not a boolean (true, false, 1 or 0)",
         parse: { ValueGrammar.boolean($0) },
         store: { $0.allowPrivateWebhooks = $1 })
 
     static let webhookBackoff = ConfigurationOption(
         "webhook-backoff", "CRM_WEBHOOK_BACKOFF", placeholder: "DURATION", default: "10s",
-        "first webhook retry delay, doubling, capped at 1h",
+        "first webhook retry delay, doubling, capped at 1h; nothing uses it yet, as webhooks are not built",
         reason: "is not a positive duration (\(durationSyntax))",
         parse: { ValueGrammar.duration($0) },
         store: { $0.webhookBackoff = $1 })
 
     static let dailyAt = ConfigurationOption(
         "daily-at", "CRM_DAILY_AT", placeholder: "HH:MM", default: "02:00",
-        "UTC time of the daily automations run",
+        "UTC time of the daily automations run; nothing uses it yet, as automations are not built",
         reason: "is not a time of day (HH:MM, 00:00-23:59)",
         parse: { ValueGrammar.timeOfDay($0) },
         store: { $0.dailyAt = $1 })
@@ -188,7 +188,7 @@ extension ConfigurationOption {
 
     static let baseCurrency = ConfigurationOption(
         "base-currency", "CRM_BASE_CURRENCY", placeholder: "CODE", default: "CNY",
-        "ISO 4217 currency that amounts default to",
+        "ISO 4217 currency orders must be in (others are a 422) and customer totals are kept in; opportunities without a currency get it",
         reason: "is not a currency code (three capital letters, e.g. CNY)",
         parse: { ValueGrammar.currency($0) },
         store: { $0.baseCurrency = $1 })
