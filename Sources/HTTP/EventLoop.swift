@@ -124,10 +124,11 @@ final class EventLoop: @unchecked Sendable {
 
     // MARK: Running
 
-    /// Starts the loop on a new thread.
-    func start() {
+    /// Starts the loop on a new thread; `threadStarted` runs first on that thread.
+    func start(threadStarted: @escaping @Sendable () -> Void = {}) {
         let thread = Thread { [self] in
             self.threadID.store(UInt(pthread_self()), ordering: .releasing)
+            threadStarted()
             self.run()
             self.stopped.signal()
         }

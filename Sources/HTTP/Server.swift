@@ -49,7 +49,7 @@ public final class Server: Sendable {
             guard case .created = phase else { return }
             phase = .running
             for loop in loops {
-                loop.start()
+                loop.start(threadStarted: core.configuration.loopThreadStarted)
                 let bound = LoopBound(value: Listener(socket: listener, loop: loop, core: core))
                 loop.execute {
                     do {

@@ -19,6 +19,9 @@ public struct ServerConfiguration: Sendable {
     /// One JSON line per request on stderr.
     public var accessLog: Bool
     public var metrics: ServerMetrics
+    /// Runs once on each event loop's thread before it serves anything (e.g. to give the
+    /// thread a database connection of its own, so short reads on the loop never wait).
+    public var loopThreadStarted: @Sendable () -> Void
 
     public init(
         host: String = "127.0.0.1",
@@ -31,8 +34,10 @@ public struct ServerConfiguration: Sendable {
         idleTimeout: Duration = .seconds(60),
         shutdownTimeout: Duration = .seconds(10),
         accessLog: Bool = true,
-        metrics: ServerMetrics = ServerMetrics()
+        metrics: ServerMetrics = ServerMetrics(),
+        loopThreadStarted: @escaping @Sendable () -> Void = {}
     ) {
+        self.loopThreadStarted = loopThreadStarted
         self.host = host
         self.port = port
         self.eventLoops = max(1, eventLoops)

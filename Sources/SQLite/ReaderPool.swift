@@ -17,10 +17,13 @@ public final class ReaderPool: Sendable {
 
     public let path: String
     public let maximumCount: Int
-    private let configuration: ConnectionConfiguration
-    private let state: GuardedState<PoolState>
+    let configuration: ConnectionConfiguration
+    let state: GuardedState<PoolState>
 
-    private struct PoolState {
+    struct PoolState {
+        /// Connections owned by threads (``ownReader()``), by thread: outside the pool's
+        /// `maximumCount` and its counts, so they can never starve borrowers.
+        var owned: [UInt: OwnedReader] = [:]
         /// Connections not borrowed, last returned at the end.
         var idle: [Connection] = []
         /// Invariant: `openCount == idle.count + busyCount <= maximumCount` — a borrowed
@@ -45,6 +48,10 @@ public final class ReaderPool: Sendable {
     /// `maximumCount` connections are busy. A transaction `body` leaves open is rolled back.
     @discardableResult
     public func read<T>(_ body: (Connection) throws -> T) throws -> T {
+        if let owned = takeOwnedReader() {
+            defer { giveBackOwned(owned) }
+            return try body(owned.connection)
+        }
         let connection = try borrow()
         defer { giveBack(connection) }
         return try body(connection)
@@ -54,16 +61,20 @@ public final class ReaderPool: Sendable {
     public func close() {
         let idle = state.withLock(broadcast: true) { state -> [Connection] in
             state.isClosed = true
+            // Owned connections' threads have stopped using the pool by now (loops and
+            // workers stop before the database closes).
             let idle = state.idle
             state.idle = []
             state.openCount -= idle.count
-            return idle
+            let owned = state.owned.values.map(\.connection)
+            state.owned = [:]
+            return idle + owned
         }
         for connection in idle { connection.close() }
     }
 
-    /// Connections opened and not closed (idle + busy).
-    public var openCount: Int { state.withLock { $0.openCount } }
+    /// Connections opened and not closed (idle + busy + owned by threads).
+    public var openCount: Int { state.withLock { $0.openCount + $0.owned.count } }
 
     /// Connections currently borrowed.
     public var busyCount: Int { state.withLock { $0.busyCount } }

@@ -20,6 +20,7 @@ public final class Application: Sendable {
     private let settings: CRMSettings
     private let customers: CustomerService
     private let scoringTimer = ScoringTimer()
+    private let workers: WorkerPool
 
     /// The port the API listens on (useful with port 0).
     public var port: Int { server.port }
@@ -49,11 +50,16 @@ public final class Application: Sendable {
             metrics.addGauge("crm_db_readers_open", help: "Read-only database connections open.") { Double(database.readersOpen) }
             metrics.addGauge("crm_db_readers_busy", help: "Read-only database connections in use.") { Double(database.readersBusy) }
 
+            // Long work runs on a bounded pool of threads that each own a database reader; the
+            // event loops own one each too, so no loop ever waits for a pooled connection.
+            let workers = WorkerPool(threads: max(2, configuration.workers * 2), queueLimit: 256) { try? database.ownReader() }
+            self.workers = workers
+            metrics.addGauge("crm_worker_queue_depth", help: "Long requests waiting for a worker thread.") { Double(workers.waiting) }
             let endpoints = EndpointBuilder(
                 authenticator: Authenticator(database: database),
                 rateLimiter: configuration.rateLimit.map { RateLimiter(capacity: $0.requests, window: $0.window) },
                 cors: CORSPolicy(allowedOrigins: Set(configuration.corsOrigins)),
-                log: Logger(enabled: accessLog))
+                log: Logger(enabled: accessLog), workers: workers)
             var router = Router()
             OperationsRoutes.install(
                 on: &router, endpoints: endpoints, database: database, metrics: metrics,
@@ -86,7 +92,8 @@ public final class Application: Sendable {
                     host: configuration.host, port: configuration.port, eventLoops: configuration.workers, limits: limits,
                     headerTimeout: configuration.headerTimeout, bodyTimeout: configuration.bodyTimeout,
                     maxBodyMemory: configuration.maxBodyMemory, idleTimeout: configuration.idleTimeout,
-                    shutdownTimeout: configuration.shutdownTimeout, accessLog: accessLog, metrics: metrics),
+                    shutdownTimeout: configuration.shutdownTimeout, accessLog: accessLog, metrics: metrics,
+                    loopThreadStarted: { try? database.ownReader() }),
                 router: router, errorRenderer: ProblemRenderer.forServer)
             if let address = configuration.metricsAddress {
                 var metricsRouter = Router()
@@ -136,6 +143,7 @@ public final class Application: Sendable {
         scoringTimer.stop()
         server.shutdown()
         metricsServer?.shutdown()
+        workers.shutdown()
         database.close()
     }
 }

@@ -12,6 +12,9 @@ struct CustomerTransferRoutes {
     let clock: CRMClock
     let service: CustomerService
 
+    /// Customers read per database visit during an export.
+    static let exportPage = 500
+
     /// Rows per writer transaction during an import, so a large file never holds the writer long.
     static let importChunk = 500
     static let maximumImportRows = 100_000
@@ -37,29 +40,34 @@ struct CustomerTransferRoutes {
                     cursors: cursors)
                 let contentType = format == "csv" ? "text/csv; charset=utf-8" : "application/x-ndjson"
                 let stream = StreamingBody { body in
-                    try database.read { connection in
-                        // One read transaction: the export is a consistent snapshot.
-                        try Database.snapshot(connection) {
-                            var buffer: [UInt8] = []
-                            buffer.reserveCapacity(80_000)
-                            if format == "csv" { CSVWriter.appendRow(CustomerCSV.header, into: &buffer) }
-                            try service.export(connection, list.request) { customer in
-                                if format == "csv" {
-                                    CSVWriter.appendRow(CustomerCSV.cells(customer), into: &buffer)
-                                } else {
-                                    var writer = JSONWriter(capacity: 1024)
-                                    customer.writeJSON(into: &writer)
-                                    buffer += writer.bytes
-                                    buffer.append(10)
-                                }
-                                if buffer.count >= 64 * 1024 {
-                                    try body.write(buffer)
-                                    buffer.removeAll(keepingCapacity: true)
-                                }
+                    // Keyset pages, each read on its own and the reader given back before the
+                    // page is written: a client that reads slowly holds no database connection,
+                    // only this stream (ids only grow, so no row is skipped or sent twice).
+                    var page = list.request
+                    page.limit = Self.exportPage
+                    var buffer: [UInt8] = []
+                    buffer.reserveCapacity(80_000)
+                    if format == "csv" { CSVWriter.appendRow(CustomerCSV.header, into: &buffer) }
+                    while true {
+                        let (customers, next) = try database.read { try service.exportPage($0, page) }
+                        for customer in customers {
+                            if format == "csv" {
+                                CSVWriter.appendRow(CustomerCSV.cells(customer), into: &buffer)
+                            } else {
+                                var writer = JSONWriter(capacity: 1024)
+                                customer.writeJSON(into: &writer)
+                                buffer += writer.bytes
+                                buffer.append(10)
                             }
-                            try body.write(buffer)
+                            if buffer.count >= 64 * 1024 {
+                                try body.write(buffer)
+                                buffer.removeAll(keepingCapacity: true)
+                            }
                         }
+                        guard let next else { break }
+                        page.after = next
                     }
+                    try body.write(buffer)
                 }
                 return Response(
                     status: 200,

@@ -14,7 +14,8 @@ struct EndpointBuilder: Sendable {
     let rateLimiter: RateLimiter?
     let cors: CORSPolicy
     let log: Logger
-    private static let workers = DispatchQueue(label: "api-workers", attributes: .concurrent)
+    /// Where `.worker` placements run (bounded: a full queue is a `503`).
+    let workers: WorkerPool
 
     /// A handler that computes its response synchronously.
     func sync(
@@ -67,10 +68,15 @@ struct EndpointBuilder: Sendable {
                     finish(.failure(error))
                 }
             }
+            let offload: Bool
             switch placement {
-            case .inline: run()
-            case .worker: Self.workers.async(execute: run)
-            case .workerWhen(let isSlow): if isSlow(request) { Self.workers.async(execute: run) } else { run() }
+            case .inline: offload = false
+            case .worker: offload = true
+            case .workerWhen(let isSlow): offload = isSlow(request)
+            }
+            guard offload else { return run() }
+            if !builder.workers.submit(run) {
+                finish(.failure(APIError.unavailable("every worker is busy and the queue is full; retry")))
             }
         }
     }

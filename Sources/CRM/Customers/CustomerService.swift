@@ -132,6 +132,15 @@ public struct CustomerService: Sendable {
         }
     }
 
+    /// One keyset page of an export (`request.limit` customers after `request.after`), and the
+    /// position of the next page, nil at the end.
+    public func exportPage(_ connection: Connection, _ request: ListRequest) throws -> (
+        customers: [ExportedCustomer], next: (key: JSONValue, id: Int64)?
+    ) {
+        let page = try CustomerStore.list(connection, request)
+        return (page.items.map { ExportedCustomer(row: $0, renderer: renderer) }, page.next)
+    }
+
     /// Every live customer `request` matches (exports), in keyset pages of `pageSize`.
     public func export(_ connection: Connection, _ request: ListRequest, _ body: (ExportedCustomer) throws -> Void) throws {
         let renderer = self.renderer

@@ -6,7 +6,7 @@ import SQLite
 ///
 /// Columns: `id`, the writable fields in schema order, then the read-only ``readOnlyColumns``.
 /// `tags` and `attributes` values are JSON text (`["vip","重点客户"]`); an unset field is empty.
-public struct ExportedCustomer {
+public struct ExportedCustomer: Sendable {
     let row: Row
     let renderer: CustomerRenderer
 

@@ -30,12 +30,6 @@ public final class Database: Sendable {
         try open(path: path, synchronous: fullSync ? .full : .normal, maximumReaders: maximumReaders, maximumWriteBatch: maximumWriteBatch)
     }
 
-    /// Runs `body` in one read transaction on `connection`, so that every query in it sees the
-    /// same snapshot (an export).
-    public static func snapshot<T>(_ connection: Connection, _ body: () throws -> T) throws -> T {
-        try connection.transaction(.deferred, body)
-    }
-
     /// Opens (creating if needed) and migrates the database at `path`.
     public static func open(
         path: String,
@@ -70,6 +64,13 @@ public final class Database: Sendable {
     /// Read-only connections open, and in use (metrics gauges).
     public var readersOpen: Int { readers.openCount }
     public var readersBusy: Int { readers.busyCount }
+
+    /// Gives the calling thread a read-only connection of its own, used by every later
+    /// ``read(_:)`` on it: event loops and worker threads call it once at start, so their
+    /// reads never wait for a pooled connection.
+    public func ownReader() throws {
+        try readers.ownReader()
+    }
 
     public func read<T>(_ body: (Connection) throws -> T) throws -> T {
         try readers.read(body)

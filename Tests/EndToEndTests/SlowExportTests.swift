@@ -1,0 +1,82 @@
+import API
+import CRM
+import Foundation
+import XCTest
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Event loops never wait (house rules): slow export clients hold no database connection an
+/// event loop needs, so `/healthz` and a customer by id stay fast while 32 of them crawl.
+final class SlowExportTests: XCTestCase {
+    var server: TestServer!
+
+    override func setUpWithError() throws { server = try TestServer() }
+    override func tearDown() { server?.stop() }
+
+    private func worstLatency(_ client: RawClient, key: String, rounds: Int) throws -> TimeInterval {
+        var worst = 0.0
+        for _ in 0..<rounds {
+            var started = Date()
+            XCTAssertEqual(try client.request("GET", "/healthz").status, 200)
+            worst = max(worst, Date().timeIntervalSince(started))
+            started = Date()
+            XCTAssertEqual(try client.request("GET", "/v1/customers/1", headers: [("Authorization", "Bearer \(key)")]).status, 200)
+            worst = max(worst, Date().timeIntervalSince(started))
+            Thread.sleep(forTimeInterval: 0.005)
+        }
+        return worst
+    }
+
+    func testThirtyTwoExportsReadAByteAMillisecondDoNotSlowOtherRequests() throws {
+        let key = server.adminKey
+        let first = try server.client().request(
+            "POST", "/v1/customers", headers: [("Authorization", "Bearer \(key)")], body: #"{"type":"person","name":"First"}"#)
+        XCTAssertEqual(first.status, 201)
+        // Enough customers that an export far outgrows the socket buffers of a slow reader.
+        try CustomerSeeder().seed(server.application.database.writer, count: 3000)
+
+        let probe = try server.client()
+        let baseline = try worstLatency(probe, key: key, rounds: 10)
+
+        var exporters: [RawClient] = []
+        for _ in 0..<32 {
+            let client = try server.client()
+            var small: Int32 = 4096
+            setsockopt(client.descriptor, SOL_SOCKET, SO_RCVBUF, &small, socklen_t(MemoryLayout<Int32>.size))
+            try client.send("GET /v1/customers/export?format=ndjson HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(key)\r\n\r\n")
+            exporters.append(client)
+        }
+        // One byte from each exporter per millisecond, while the probe measures.
+        let reading = ReadFlag()
+        let descriptors = exporters.map(\.descriptor)
+        let reader = Thread {
+            var byte: UInt8 = 0
+            var received = 0
+            while reading.isOn {
+                for descriptor in descriptors where recv(descriptor, &byte, 1, Int32(MSG_DONTWAIT)) == 1 { received += 1 }
+                usleep(1000)
+            }
+            reading.received = received
+        }
+        reader.start()
+        Thread.sleep(forTimeInterval: 0.3)
+        let during = try worstLatency(probe, key: key, rounds: 40)
+        reading.isOn = false
+        Thread.sleep(forTimeInterval: 0.05)
+        XCTAssertGreaterThan(reading.received, 1000, "the exports were being read")
+        XCTAssertLessThan(
+            during, max(0.1, baseline * 4), "worst /healthz or GET by id took \(during * 1000) ms (baseline \(baseline * 1000) ms)")
+        for client in exporters { client.closeNow() }
+
+    }
+}
+
+/// A flag and a count shared with the reading thread.
+final class ReadFlag: @unchecked Sendable {
+    // @unchecked Sendable: a test helper; `isOn` is a plain flag polled by one reader thread and
+    // `received` is read only after that thread has been told to stop and had time to.
+    var isOn = true
+    var received = 0
+}
