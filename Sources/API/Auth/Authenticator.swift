@@ -1,6 +1,5 @@
 import CRM
 import HTTP
-import Synchronization
 
 /// Turns `Authorization: Bearer <secret>` into the live key it names, or a `401`.
 ///

@@ -75,10 +75,6 @@ public struct CustomerService: Sendable {
         return try CustomerStore.renderList(connection, request) { row in renderer.write(row, into: &output) }
     }
 
-    public func forEach(_ connection: Connection, _ request: ListRequest, _ body: (Row) throws -> Void) throws {
-        try CustomerStore.forEach(connection, request, body)
-    }
-
     /// The shared write flow over the customer store and renderer.
     var flow: WriteFlow {
         let renderer = self.renderer
