@@ -15,7 +15,7 @@
 ///        │                                       └──refused──▶ handling (answer; body ≤ 64 KiB skipped)
 ///        ├──parse error, header or body timeout──▶ closing (error response queued)
 ///        ├──peer closed──▶ closing
-///        └──idle timeout──▶ closed
+///        └──idle timeout, or the drain completed while idle──▶ closed
 ///     closing ──output written──▶ lingering (write side shut, input discarded) ──EOF or 2 s──▶ closed
 ///     any ──socket error──▶ closed
 ///
@@ -26,6 +26,12 @@
 /// Only one request is handled at a time: outside `reading` the machine asks for no input, so
 /// pipelined requests wait in the kernel and the parser, and answers go out in order. Past
 /// ``outputHighWater`` bytes of unsent output it stops parsing until the client reads.
+///
+/// Graceful shutdown (DESIGN.md): once it began, requests that arrive are answered `503` with
+/// `Connection: close` and requests in flight finish (also with `Connection: close`). An idle
+/// connection stays open meanwhile, so that a request its client sends is answered rather than
+/// dropped; it closes when the drain completes (no request in flight on any loop), at once or
+/// as soon as it is idle again.
 ///
 /// Calling convention: the connection reports what happened (`bytesReceived`, `responseReady`,
 /// `outputFlushed`, `timerFired`, …) and carries out the returned action; whenever an action
@@ -86,6 +92,15 @@ struct ConnectionStateMachine {
         var header: Duration
         var body: Duration
         var idle: Duration
+    }
+
+    /// Where the server's graceful shutdown is, as this connection sees it.
+    enum Drain: Equatable {
+        case off
+        /// Shutdown began: new requests are refused with `503`, and no response keeps the connection.
+        case refusing
+        /// No request is in flight on any loop any more: idle connections close too.
+        case closingIdle
     }
 
     /// What the connection decided from the head of a request with a body.
@@ -176,8 +191,8 @@ struct ConnectionStateMachine {
     private var lastActivity: Int64
     /// The peer shut its write side: once what it sent is answered, the connection closes.
     private var inputEnded = false
-    /// Shutdown began: new requests are refused with `503`, and no response keeps the connection.
-    private(set) var draining = false
+    private(set) var drain = Drain.off
+    private var draining: Bool { drain != .off }
 
     init(limits: ParserLimits, timeouts: Timeouts, now: Int64) {
         parser = RequestParser(limits: limits, announcesHeads: true)
@@ -203,6 +218,21 @@ struct ConnectionStateMachine {
     var isClosed: Bool {
         if case .closed = state { return true }
         return false
+    }
+
+    /// Whether a request is on this connection: part of one received, one being answered, or an
+    /// answer not yet written. Shutdown waits for these, and only these.
+    func hasRequestInFlight(unsent: Int) -> Bool {
+        switch state {
+        case .reading: !isIdle(unsent: unsent)
+        case .screening, .handling, .streaming, .closing: true
+        case .lingering, .closed: false
+        }
+    }
+
+    private func isIdle(unsent: Int) -> Bool {
+        guard case .reading = state else { return false }
+        return parser.state == .idle && unsent == 0
     }
 
     // MARK: Input
@@ -267,10 +297,7 @@ struct ConnectionStateMachine {
             if case .head = reading {} else { state = .reading(.head(since: now)) }
         case .idle:
             state = .reading(.idle)
-            if draining && unsent == 0 {
-                state = .closing
-                return .wait
-            }
+            if drain == .closingIdle && unsent == 0 { return closeNow() }
         case .body:
             let held = parser.bodyByteCount
             if held > bodyCharge { return .chargeBody(max(held - bodyCharge, Self.bodyChargeStep)) }
@@ -404,6 +431,8 @@ struct ConnectionStateMachine {
             return .shutdownWrite
         case .streaming:
             return .resumeProducer
+        case .reading where drain == .closingIdle && isIdle(unsent: unsent):
+            return closeNow()
         default:
             return .wait
         }
@@ -434,16 +463,18 @@ struct ConnectionStateMachine {
         }
     }
 
-    /// The server began its graceful shutdown.
-    mutating func shutdownBegan(unsent: Int) -> Action {
-        draining = true
-        guard case .reading = state, parser.state == .idle else { return .wait }
-        if unsent == 0 {
-            // Nothing in flight and nothing unread: close at once, no lingering needed.
-            return closeNow()
-        }
-        state = .closing
+    /// The server began its graceful shutdown. Nothing closes yet: a body that is arriving
+    /// belongs to a request taken before, and an idle connection's next request is answered.
+    mutating func shutdownBegan() -> Action {
+        if drain == .off { drain = .refusing }
         return .wait
+    }
+
+    /// No request is in flight on any loop: an idle connection closes now, a busy one once idle.
+    mutating func drainCompleted(unsent: Int) -> Action {
+        drain = .closingIdle
+        // Nothing in flight and nothing unread: close at once, no lingering needed.
+        return isIdle(unsent: unsent) ? closeNow() : .wait
     }
 
     /// A socket error, a hang-up or a failed write: the connection is gone.

@@ -74,8 +74,14 @@ final class HTTPConnection: EventSource {
     }
 
     func beginDraining() {
-        run(machine.shutdownBegan(unsent: pendingOutput), now: MonotonicClock.milliseconds())
+        run(machine.shutdownBegan(), now: MonotonicClock.milliseconds())
     }
+
+    func finishDraining() {
+        run(machine.drainCompleted(unsent: pendingOutput), now: MonotonicClock.milliseconds())
+    }
+
+    var hasRequestInFlight: Bool { machine.hasRequestInFlight(unsent: pendingOutput) }
 
     // MARK: Carrying out actions
 

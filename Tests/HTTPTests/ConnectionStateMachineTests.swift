@@ -306,16 +306,61 @@ final class ConnectionStateMachineTests: XCTestCase {
 
     // MARK: Shutdown
 
-    func testShutdownClosesAnIdleConnectionAtOnce() {
+    func testRequestOnAnIdleConnectionAfterShutdownBeganIsRefusedWith503AndClose() {
         var m = machine()
-        XCTAssertEqual(describe(m.shutdownBegan(unsent: 0)), "close, release 0")
+        _ = m.receive(Self.get)
+        _ = m.responseReady(Self.ok, serial: 1, now: 0)
+        XCTAssertFalse(m.hasRequestInFlight(unsent: 0))
+        XCTAssertEqual(describe(m.shutdownBegan()), "wait", "an idle connection stays open to answer")
+        XCTAssertTrue(m.wantsInput(unsent: 0))
+        XCTAssertEqual(describe(m.receive("GET /late HTTP/1.1\r\nHost: x\r\n\r\n")), "503 shutting down GET /late #2")
+        XCTAssertTrue(m.hasRequestInFlight(unsent: 0))
+        XCTAssertEqual(
+            describe(m.responseReady(Response(status: 503), serial: 2, now: 0)), "write 503, length 0, body, connection close, release 0")
+        XCTAssertEqual(describe(m.outputFlushed(written: 200, unsent: 0, now: 0)), "shut write side")
+        XCTAssertFalse(m.hasRequestInFlight(unsent: 0), "lingering holds no request")
+    }
+
+    func testIdleConnectionClosesWhenTheDrainCompletes() {
+        var m = machine()
+        XCTAssertEqual(describe(m.shutdownBegan()), "wait")
+        XCTAssertEqual(describe(m.drainCompleted(unsent: 0)), "close, release 0")
+    }
+
+    func testIdleConnectionWritesItsLastAnswerBeforeClosingOnDrainCompleted() {
+        var m = machine()
+        _ = m.receive(Self.get)
+        _ = m.responseReady(Self.ok, serial: 1, now: 0)
+        _ = m.shutdownBegan()
+        XCTAssertTrue(m.hasRequestInFlight(unsent: 80), "its answer is not written yet")
+        XCTAssertEqual(describe(m.drainCompleted(unsent: 80)), "wait")
+        XCTAssertEqual(describe(m.outputFlushed(written: 80, unsent: 0, now: 0)), "close, release 0")
+    }
+
+    func testBusyConnectionClosesOnceIdleAfterTheDrainCompleted() {
+        var m = machine()
+        _ = m.receive("GET /healthz HTTP/1.1\r\n")
+        _ = m.shutdownBegan()
+        XCTAssertTrue(m.hasRequestInFlight(unsent: 0), "part of a head arrived")
+        XCTAssertEqual(describe(m.drainCompleted(unsent: 0)), "wait")
+        XCTAssertEqual(describe(m.receive("Host: x\r\n\r\n")), "503 shutting down GET /healthz #1")
+    }
+
+    func testRequestAfterASkippedBodyDuringShutdownIsRefused() {
+        var m = machine()
+        _ = m.receive("POST /v1/api-keys HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\n")
+        _ = m.headScreened(.refused(Self.refusal), unsent: 0, now: 0)
+        _ = m.responseReady(Response(status: 401), serial: 1, now: 0)
+        XCTAssertEqual(m.state, .reading(.skippedBody(since: 0)))
+        XCTAssertEqual(describe(m.shutdownBegan()), "wait")
+        XCTAssertEqual(describe(m.receive("hello" + Self.get)), "503 shutting down GET /healthz #2")
     }
 
     func testRequestWhoseBodyArrivesDuringShutdownIsServedThenCloses() {
         var m = machine()
         _ = m.receive("POST /v1/api-keys HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n")
         _ = m.headScreened(.accepted(charged: 2), unsent: 0, now: 0)
-        XCTAssertEqual(describe(m.shutdownBegan(unsent: 0)), "wait")
+        XCTAssertEqual(describe(m.shutdownBegan()), "wait")
         XCTAssertEqual(describe(m.receive("{}")), "dispatch POST /v1/api-keys #1")
         XCTAssertEqual(describe(m.responseReady(Self.ok, serial: 1, now: 0)), "write 200, length 2, body, connection close, release 2")
     }
@@ -323,7 +368,7 @@ final class ConnectionStateMachineTests: XCTestCase {
     func testRequestInFlightWhenShutdownBeganIsAnsweredWithClose() {
         var m = machine()
         _ = m.receive(Self.get + Self.get)
-        XCTAssertEqual(describe(m.shutdownBegan(unsent: 0)), "wait")
+        XCTAssertEqual(describe(m.shutdownBegan()), "wait")
         XCTAssertEqual(describe(m.responseReady(Self.ok, serial: 1, now: 0)), "write 200, length 2, body, connection close, release 0")
         XCTAssertEqual(describe(m.parseNext(unsent: 0, now: 0)), "wait", "the pipelined one is not taken")
     }
@@ -331,7 +376,7 @@ final class ConnectionStateMachineTests: XCTestCase {
     func testHeadCompletedAfterShutdownBeganIsRefusedWith503() {
         var m = machine()
         _ = m.receive("GET /healthz HTTP/1.1\r\n")
-        XCTAssertEqual(describe(m.shutdownBegan(unsent: 0)), "wait")
+        XCTAssertEqual(describe(m.shutdownBegan()), "wait")
         XCTAssertEqual(describe(m.receive("Host: x\r\n\r\n")), "503 shutting down GET /healthz #1")
         XCTAssertEqual(
             describe(m.responseReady(Response(status: 503), serial: 1, now: 0)), "write 503, length 0, body, connection close, release 0")
