@@ -70,7 +70,10 @@ final class HTTPConnection: EventSource {
     }
 
     func checkTimeouts(now: Int64) {
-        run(machine.timerFired(now: now, unsent: pendingOutput), now: now)
+        // Every connection hears every sweep: one that has nothing to do returns at once.
+        let action = machine.timerFired(now: now, unsent: pendingOutput)
+        if case .wait = action { return }
+        run(action, now: now)
     }
 
     func beginDraining() {
