@@ -29,7 +29,10 @@ extension ConnectionStateMachine {
         /// Answer exchange `serial` with `503`: the request arrived after shutdown began.
         case refuseShuttingDown(Request, serial: UInt64)
         /// Answer exchange `serial` as the screen decided, without reading the body.
-        case answerRefusedHead(Request, HeadRefusal, serial: UInt64)
+        ///
+        /// Boxed: the largest payload, on a cold path; unboxed it would double the size of every
+        /// action the hot path moves.
+        indirect case answerRefusedHead(Request, HeadRefusal, serial: UInt64)
         /// Charge `bytes` more of a growing (chunked) body to the body budget; report
         /// ``bodyCharged(_:granted:)``.
         case chargeBody(Int)

@@ -240,7 +240,7 @@ struct ConnectionStateMachine {
         return .wait
     }
 
-    private mutating func begin(_ request: Request, keepAlive: Bool, refused: Bool) -> Action {
+    private mutating func begin(_ request: consuming Request, keepAlive: Bool, refused: Bool) -> Action {
         serial &+= 1
         state = .handling(
             Exchange(
@@ -292,7 +292,7 @@ struct ConnectionStateMachine {
 
     /// The handler (or the connection, for a refusal) answered exchange `serial`. A second
     /// answer, or one for an exchange that is over, is dropped.
-    mutating func responseReady(_ response: Response, serial: UInt64, now: Int64) -> Action {
+    mutating func responseReady(_ response: consuming Response, serial: UInt64, now: Int64) -> Action {
         guard case .handling(let exchange) = state, exchange.serial == serial else { return .wait }
         let keepAlive = exchange.keepAlive && !draining
         let connection: ResponseEncoder.ConnectionHeader? =
@@ -338,7 +338,7 @@ struct ConnectionStateMachine {
     }
 
     /// The stream of exchange `serial` produced `bytes`.
-    func streamChunk(_ bytes: [UInt8], serial: UInt64) -> Action {
+    func streamChunk(_ bytes: consuming [UInt8], serial: UInt64) -> Action {
         guard case .streaming(let exchange, let stream) = state, exchange.serial == serial else { return .wait }
         return .writeBodyPiece(bytes, chunked: stream.chunked)
     }

@@ -98,7 +98,8 @@ final class HTTPConnection: EventSource {
         defer { if outermost { running = false } }
         var action = first
         while true {
-            switch action {
+            // Consumed, so that each payload moves out of the action instead of being copied.
+            switch consume action {
             case .wait:
                 if outermost {
                     let parsed = machine.parseNext(unsent: pendingOutput, now: now)
@@ -333,9 +334,9 @@ final class HTTPConnection: EventSource {
         }
     }
 
-    private func complete(_ response: Response, serial: UInt64) {
+    private func complete(_ response: consuming Response, serial: UInt64) {
         let now = MonotonicClock.milliseconds()
-        run(machine.responseReady(response, serial: serial, now: now), now: now)
+        run(machine.responseReady(consume response, serial: serial, now: now), now: now)
     }
 
     // MARK: Encoding, streaming, logging
