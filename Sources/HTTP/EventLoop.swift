@@ -13,8 +13,13 @@ protocol EventSource: AnyObject {
     func handleEvents(_ events: UInt32)
     /// Called every sweep with the current monotonic time, to enforce timeouts.
     func checkTimeouts(now: Int64)
-    /// Called once when the server begins its graceful shutdown.
+    /// Called once when the server begins its graceful shutdown: take no new work.
     func beginDraining()
+    /// Called once when no source of any loop has a request in flight any more: close what is idle.
+    func finishDraining()
+    /// Whether a request is in flight here (received in part or whole, being answered, or its
+    /// answer not yet written); the drain waits for these.
+    var hasRequestInFlight: Bool { get }
 }
 
 /// One thread multiplexing many connections with epoll (level-triggered).
@@ -48,6 +53,10 @@ final class EventLoop: @unchecked Sendable {
     var logClock = TimestampCache()
     var requestIDs: RequestIDGenerator
     private(set) var isDraining = false
+    private var drainFinished = false
+    /// Set while draining once none of this loop's sources has a request in flight; read by the
+    /// server's shutdown on its own thread.
+    private let quiet = Atomic<Bool>(false)
     let stopped = DispatchSemaphore(value: 0)
 
     init(index: Int, sweepIntervalMilliseconds: Int64, logToStandardError: Bool) throws {
@@ -137,11 +146,24 @@ final class EventLoop: @unchecked Sendable {
         thread.start()
     }
 
-    /// Asks every source to drain; the loop stops by itself once no source is left.
+    /// Asks every source to drain: in-flight requests finish, idle connections stay open (so a
+    /// request sent on one is answered `503`, not dropped) until ``finishDraining()``. The loop
+    /// stops by itself once no source is left.
     func beginDraining() {
         execute { [self] in
             isDraining = true
             for source in sources { source?.beginDraining() }
+        }
+    }
+
+    /// Whether this loop has drained: no source holds a request in flight (or the loop stopped).
+    var isQuiet: Bool { quiet.load(ordering: .acquiring) }
+
+    /// Every loop is quiet: idle connections close, and busy ones as soon as they are idle.
+    func finishDraining() {
+        execute { [self] in
+            drainFinished = true
+            for source in sources { source?.finishDraining() }
         }
     }
 
@@ -179,10 +201,17 @@ final class EventLoop: @unchecked Sendable {
                 nextSweep = now + sweepIntervalMilliseconds
             }
             flushLog()
-            if isDraining && sourceCount == 0 { running = false }
+            if isDraining {
+                if sourceCount == 0 {
+                    running = false
+                } else if !drainFinished {
+                    quiet.store(!sources.contains { $0?.hasRequestInFlight == true }, ordering: .releasing)
+                }
+            }
         }
         runTasks()
         flushLog()
+        quiet.store(true, ordering: .releasing)
     }
 
     private func runTasks() {

@@ -5,78 +5,50 @@ import Dispatch
     import Glibc
 #endif
 
-/// One client connection's whole life, confined to the event loop that accepted it.
-///
-/// States and their transitions (RFC 9112 §9, DESIGN.md "HTTP rules"):
-///
-///     reading ──request──▶ handling ──respond, keep-alive──▶ reading
-///        │                    │ └──respond, stream──▶ streaming ──last chunk──▶ reading
-///        │                    └──respond, close──▶ closing
-///        ├──head refused by its route's screen, or no budget for its body──▶ handling (answer, close)
-///        ├──parse error / 408──▶ closing (error response queued)
-///        └──peer closed, idle timeout──▶ closed
-///     closing ──output flushed──▶ lingering (write side shut, discarding input) ──EOF/2 s──▶ closed
-///
-/// A request with a body is screened from its head (route, method, key and role; memory for
-/// the body) before any of the body is read or `100 Continue` is sent: a refused one is answered
-/// and the connection closed without reading on, so a client the handler would refuse cannot
-/// make the server hold its body.
-///
-/// Only one request is handled at a time: while `handling` or `streaming`, the connection stops
-/// reading, so pipelined requests wait in the kernel and the parser, and answers go out in order.
-/// The socket is closed in exactly one place, ``close()``.
+/// One client connection, confined to the event loop that accepted it: the hands of a
+/// ``ConnectionStateMachine``, which decides everything the protocol says (see the states and
+/// transitions there). This class reports socket events, responses, stream pieces and timer
+/// sweeps to the machine and carries out the actions it returns: reading and writing the
+/// socket, epoll interest, routing, screens and handlers, the body budget, the access log and
+/// metrics, closing. The socket is closed in exactly one place, ``close(releasing:)``.
 final class HTTPConnection: EventSource {
-    enum State {
-        case reading
-        case handling
-        case streaming
-        case closing
-        case lingering(since: Int64)
-        case closed
-    }
-
-    /// What the connection remembers about the request being handled, for the response and the log.
-    private struct Exchange {
-        let serial: UInt64
-        let method: HTTPMethod
-        let version: HTTPVersion
-        let keepAlive: Bool
+    /// What the log line and `X-Request-Id` of the exchange being answered need: what the router
+    /// and the request said when it began.
+    private struct ExchangeRecord {
         let requestID: String
         let route: String?
+        let method: HTTPMethod
         let startedAt: UInt64
     }
 
     private let socket: Socket
     private let loop: EventLoop
     private let core: ServerCore
-    private var parser: RequestParser
-    private(set) var state = State.reading
+    private var machine: ConnectionStateMachine
     private var output: [UInt8] = []
     private var outputStart = 0
     private var registeredEvents: UInt32 = 0
-    private var headStartedAt: Int64?
-    /// When the head of the request whose body is arriving passed its screen (body timeout).
-    private var bodyStartedAt: Int64?
-    /// What this connection has charged to the server's ``BodyBudget`` for the current body.
-    private var bodyCharge = 0
-    private var lastActivity: Int64
-    private var exchange: Exchange?
-    private var serial: UInt64 = 0
-    private var isProcessing = false
-    private var draining = false
-    /// Set when shutdown began while a request head had been received: that request is served.
-    private var drainAfterCurrent = false
+    /// The last write would have blocked: the next one waits for `EPOLLOUT`.
+    private var writeBlocked = false
+    /// Set while ``run(_:now:)`` carries out actions. A handler that answers at once re-enters it
+    /// from inside `.dispatch`; that inner run writes the answer and leaves reading on to the
+    /// outer one, so pipelined requests take one stack frame however many there are.
+    private var running = false
+    private var exchange: ExchangeRecord?
     private var bodyWriter: BodyWriter?
 
-    /// Past this much unsent output the connection stops taking new requests until the client reads.
-    private static let outputHighWater = 1 << 20
+    private static let continueResponse = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)
 
     init(socket: Socket, loop: EventLoop, core: ServerCore) {
         self.socket = socket
         self.loop = loop
         self.core = core
-        self.parser = RequestParser(limits: core.configuration.limits, announcesHeads: true)
-        self.lastActivity = MonotonicClock.milliseconds()
+        let configuration = core.configuration
+        machine = ConnectionStateMachine(
+            limits: configuration.limits,
+            timeouts: .init(
+                header: configuration.headerTimeout, body: configuration.bodyTimeout, idle: configuration.idleTimeout),
+            now: MonotonicClock.milliseconds())
     }
 
     func start() throws {
@@ -88,128 +60,189 @@ final class HTTPConnection: EventSource {
     // MARK: Events
 
     func handleEvents(_ events: UInt32) {
+        let now = MonotonicClock.milliseconds()
         if events & (EPOLLERR.rawValue | EPOLLHUP.rawValue) != 0 {
-            close()
+            run(machine.connectionLost(), now: now)
             return
         }
-        if events & EPOLLOUT.rawValue != 0 {
-            flush()
-        }
-        if events & EPOLLIN.rawValue != 0 {
-            switch state {
-            case .reading: readAndProcess()
-            case .lingering: discardInput()
-            default: break
-            }
-        }
-        if case .reading = state, parser.bufferedByteCount > 0, pendingOutput < Self.outputHighWater {
-            process()
-        }
-        flush()
+        if events & EPOLLOUT.rawValue != 0 { writeBlocked = false }
+        run(events & EPOLLIN.rawValue != 0 ? machine.readable() : .wait, now: now)
     }
 
     func checkTimeouts(now: Int64) {
-        let config = core.configuration
-        switch state {
-        case .reading:
-            if let started = headStartedAt, now - started >= config.headerTimeout.wholeMilliseconds {
-                sendError(status: 408, detail: "the request head did not arrive within \(config.headerTimeout)")
-                flush()
-            } else if let started = bodyStartedAt, case .body = parser.state,
-                now - started >= config.bodyTimeout.wholeMilliseconds
-            {
-                sendError(status: 408, detail: "the request body did not arrive within \(config.bodyTimeout)")
-                flush()
-            } else if now - lastActivity >= config.idleTimeout.wholeMilliseconds {
-                close()
-            }
-        case .lingering(let since):
-            if now - since >= 2000 { close() }
-        case .closing, .streaming:
-            // A client that stopped reading cannot hold the connection forever.
-            if pendingOutput > 0 && now - lastActivity >= config.idleTimeout.wholeMilliseconds { close() }
-        case .handling, .closed:
-            break
-        }
+        // Every connection hears every sweep: one that has nothing to do returns at once.
+        let action = machine.timerFired(now: now, unsent: pendingOutput)
+        if case .wait = action { return }
+        run(action, now: now)
     }
 
     func beginDraining() {
-        draining = true
-        switch state {
-        case .reading:
-            switch parser.state {
-            case .idle where pendingOutput == 0:
-                // Nothing in flight and nothing unread: close at once, no lingering needed.
-                close()
-            case .idle: startClosing()
-            case .body: drainAfterCurrent = true
-            default: break
-            }
-        case .handling, .streaming:
-            break
-        case .closing, .lingering, .closed:
-            break
-        }
+        run(machine.shutdownBegan(), now: MonotonicClock.milliseconds())
     }
 
-    // MARK: Reading and dispatching
+    func finishDraining() {
+        run(machine.drainCompleted(unsent: pendingOutput), now: MonotonicClock.milliseconds())
+    }
+
+    var hasRequestInFlight: Bool { machine.hasRequestInFlight(unsent: pendingOutput) }
+
+    // MARK: Carrying out actions
 
     private var pendingOutput: Int { output.count - outputStart }
 
-    private func readAndProcess() {
-        // One read per readiness event keeps the loop fair; level-triggered epoll reports the rest.
-        switch socket.read(into: loop.readBuffer) {
-        case .bytes(let count):
-            lastActivity = MonotonicClock.milliseconds()
-            parser.feed(UnsafeRawBufferPointer(rebasing: loop.readBuffer[0..<count]))
-            process()
-        case .wouldBlock:
-            break
-        case .closed:
-            // The peer will send nothing more; whatever complete requests it sent are answered first.
-            process()
-            if case .reading = state { startClosing() }
-        }
-    }
-
-    private func process() {
-        guard !isProcessing else { return }
-        isProcessing = true
-        defer { isProcessing = false }
-        while case .reading = state, pendingOutput < Self.outputHighWater {
-            switch parser.next() {
-            case .needMore:
-                switch parser.state {
-                case .head:
-                    bodyStartedAt = nil
-                    if headStartedAt == nil { headStartedAt = MonotonicClock.milliseconds() }
-                case .idle:
-                    headStartedAt = nil
-                    bodyStartedAt = nil
-                    if draining && pendingOutput == 0 { startClosing() }
-                case .body:
-                    headStartedAt = nil
-                    chargeGrowingBody()
+    /// Carries out `first` and what follows from it until the machine says to wait and nothing
+    /// buffered can be parsed; then writes what is queued and sets the epoll interest.
+    private func run(_ first: ConnectionStateMachine.Action, now: Int64) {
+        let outermost = !running
+        running = true
+        defer { if outermost { running = false } }
+        var action = first
+        while true {
+            // Consumed, so that each payload moves out of the action instead of being copied.
+            switch consume action {
+            case .wait:
+                if outermost {
+                    let parsed = machine.parseNext(unsent: pendingOutput, now: now)
+                    if case .wait = parsed {
+                    } else {
+                        action = parsed
+                        continue
+                    }
                 }
+                if machine.isClosed { return }
+                if pendingOutput > 0 ? !writeBlocked : machine.isClosing {
+                    action = flush(now: now)
+                    continue
+                }
+                updateInterest()
                 return
-            case .head(let head):
-                headStartedAt = nil
-                screen(head)
-            case .continueExpected:
+            case .read:
+                action = read(now: now)
+            case .discardInput:
+                switch socket.read(into: loop.readBuffer) {
+                case .bytes, .wouldBlock: action = .wait
+                case .closed: action = machine.peerClosed(unsent: pendingOutput, now: now)
+                }
+            case .screen(let head, let bodyLength):
+                action = machine.headScreened(screen(head, bodyLength: bodyLength), unsent: pendingOutput, now: now)
+            case .sendContinue:
                 output.append(contentsOf: Self.continueResponse)
-            case .error(let error):
-                headStartedAt = nil
-                bodyStartedAt = nil
-                sendError(status: error.status, detail: error.reason)
-            case .request(let request):
-                headStartedAt = nil
-                bodyStartedAt = nil
-                dispatch(request)
+                action = .wait
+            case .dispatch(let request, let serial):
+                dispatch(request, serial: serial)
+                action = .wait
+            case .refuseShuttingDown(let request, let serial):
+                let requestID = requestID(for: request)
+                begin(request.method, requestID: requestID, route: nil)
+                complete(core.errorResponse(503, "the server is shutting down", requestID), serial: serial)
+                action = .wait
+            case .answerRefusedHead(let head, let refusal, let serial):
+                answer(head, refusal, serial: serial)
+                action = .wait
+            case .chargeBody(let bytes):
+                action = machine.bodyCharged(bytes, granted: core.bodyBudget.reserve(bytes))
+            case .refuseBodyOverBudget(let serial):
+                let requestID = loop.requestIDs.next()
+                begin(.post, requestID: requestID, route: nil)
+                complete(bodyBudgetRefusal(requestID), serial: serial)
+                action = .wait
+            case .sendError(let status, let detail):
+                sendError(status: status, detail: detail)
+                action = .wait
+            case .writeResponse(let response, let head, let releasing):
+                appendHead(of: response, head)
+                if head.includesBody, case .bytes(let body) = response.body { output.append(contentsOf: body) }
+                core.bodyBudget.release(releasing)
+                logExchange(status: response.status)
+                action = .wait
+            case .startStream(let response, let head, let body, let serial):
+                appendHead(of: response, head)
+                startProducer(body, serial: serial)
+                action = .wait
+            case .writeBodyPiece(let bytes, let chunked):
+                if chunked { ResponseEncoder.appendChunk(bytes, into: &output) } else { output.append(contentsOf: bytes) }
+                action = .wait
+            case .endStream(let chunked, let status, let releasing):
+                bodyWriter = nil
+                if chunked { output.append(contentsOf: ResponseEncoder.lastChunk) }
+                core.bodyBudget.release(releasing)
+                logExchange(status: status)
+                action = .wait
+            case .resumeProducer:
+                bodyWriter?.didDrain()
+                action = .wait
+            case .shutdownWrite:
+                _ = Glibc.shutdown(socket.descriptor, Int32(SHUT_WR))
+                action = .wait
+            case .close(let releasing, let failedStatus):
+                if let failedStatus { logExchange(status: failedStatus) }
+                close(releasing: releasing)
+                return
             }
         }
     }
 
-    private static let continueResponse = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)
+    private func read(now: Int64) -> ConnectionStateMachine.Action {
+        // One read per readiness event keeps the loop fair; level-triggered epoll reports the rest.
+        switch socket.read(into: loop.readBuffer) {
+        case .bytes(let count):
+            return machine.bytesReceived(
+                UnsafeRawBufferPointer(rebasing: loop.readBuffer[0..<count]), unsent: pendingOutput, now: now)
+        case .wouldBlock:
+            return .wait
+        case .closed:
+            return machine.peerClosed(unsent: pendingOutput, now: now)
+        }
+    }
+
+    /// Writes queued output until it is all gone or the socket would block.
+    private func flush(now: Int64) -> ConnectionStateMachine.Action {
+        var written = 0
+        writing: while pendingOutput > 0 {
+            let result = output.withUnsafeBytes { bytes in
+                socket.write(UnsafeRawBufferPointer(rebasing: bytes[outputStart...]))
+            }
+            switch result {
+            case .bytes(let count):
+                outputStart += count
+                written += count
+            case .wouldBlock:
+                writeBlocked = true
+                break writing
+            case .closed:
+                return machine.connectionLost()
+            }
+        }
+        if pendingOutput == 0 && outputStart > 0 {
+            // Keep a moderate buffer for the next response; drop one that a big export inflated.
+            if output.capacity > 4 << 20 { output = [] } else { output.removeAll(keepingCapacity: true) }
+            outputStart = 0
+        }
+        return machine.outputFlushed(written: written, unsent: pendingOutput, now: now)
+    }
+
+    private func updateInterest() {
+        var wanted: UInt32 = machine.wantsInput(unsent: pendingOutput) ? EPOLLIN.rawValue : 0
+        if pendingOutput > 0 { wanted |= EPOLLOUT.rawValue }
+        if wanted != registeredEvents {
+            registeredEvents = wanted
+            loop.modify(socket.descriptor, events: wanted)
+        }
+    }
+
+    private func close(releasing: Int) {
+        core.bodyBudget.release(releasing)
+        bodyWriter?.connectionClosed()
+        bodyWriter = nil
+        exchange = nil
+        output = []
+        outputStart = 0
+        loop.deregister(socket.descriptor)
+        socket.close()
+        core.configuration.metrics.connectionClosed()
+    }
+
+    // MARK: Routing and answering
 
     private func match(_ request: Request) -> Router.RouteMatch {
         // One spelling per resource: `/v1/customers/1/` and `/v1//customers/1` name nothing.
@@ -223,38 +256,25 @@ final class HTTPConnection: EventSource {
         return supplied.flatMap { RequestIDGenerator.isAcceptable($0) ? $0 : nil } ?? loop.requestIDs.next()
     }
 
-    /// Starts the exchange for `request` (its serial, id, route and log entry) and moves to
-    /// `handling`.
-    private func beginExchange(
-        _ request: Request, requestID: String, match: Router.RouteMatch, keepAlive: Bool
-    ) -> RequestContext {
-        serial &+= 1
+    /// Records the exchange the machine just began, for its response and log line; returns when it began.
+    @discardableResult
+    private func begin(_ method: HTTPMethod, requestID: String, route: String?) -> UInt64 {
         let startedAt = MonotonicClock.nanoseconds()
+        exchange = ExchangeRecord(requestID: requestID, route: route, method: method, startedAt: startedAt)
+        return startedAt
+    }
+
+    private func dispatch(_ request: Request, serial: UInt64) {
+        let match = match(request)
+        let requestID = requestID(for: request)
         var route: String?
         var parameters: [String: String] = [:]
         if case .found(let template, let found, _) = match {
             route = template
             parameters = found
         }
-        exchange = Exchange(
-            serial: serial, method: request.method, version: request.version,
-            keepAlive: keepAlive, requestID: requestID, route: route, startedAt: startedAt)
-        state = .handling
-        return RequestContext(requestID: requestID, route: route, parameters: parameters, receivedAt: startedAt)
-    }
-
-    private func dispatch(_ request: Request) {
-        let servedWhileDraining = drainAfterCurrent
-        drainAfterCurrent = false
-        let refused = draining && !servedWhileDraining
-        let match: Router.RouteMatch = refused ? .miss(.notFound) : match(request)
-        let context = beginExchange(
-            request, requestID: requestID(for: request), match: match, keepAlive: request.keepAlive && !draining)
-        if refused {
-            // A request that arrived after shutdown began: refuse it, and close.
-            complete(core.errorResponse(503, "the server is shutting down", context.requestID), serial: serial)
-            return
-        }
+        let startedAt = begin(request.method, requestID: requestID, route: route)
+        let context = RequestContext(requestID: requestID, route: route, parameters: parameters, receivedAt: startedAt)
         let responder = makeResponder(serial: serial)
         switch match {
         case .found(_, _, let endpoint):
@@ -264,69 +284,35 @@ final class HTTPConnection: EventSource {
         }
     }
 
-    /// A refused request's body up to this size is skipped (consumed, never held) so that the
-    /// connection stays open, as for any well-framed request; a larger or chunked one, or one
-    /// whose client waits for `100 Continue`, is not read at all: the connection closes.
-    private static let skippableBody = 64 << 10
-
     /// Decides from the head of a request with a body whether to read the body. A route miss,
-    /// the route's screen (authentication, role) or a full ``BodyBudget`` answers at once,
-    /// before any of the body is read or held; otherwise the body timeout starts and the body
-    /// is read.
-    private func screen(_ head: Request) {
-        let shuttingDown = draining && !drainAfterCurrent
-        let match: Router.RouteMatch = shuttingDown ? .miss(.notFound) : match(head)
+    /// the route's screen (authentication, role) or a full ``BodyBudget`` refuses it, before any
+    /// of the body is read or held.
+    private func screen(_ head: Request, bodyLength: Int?) -> ConnectionStateMachine.HeadVerdict {
         let requestID = requestID(for: head)
-        var refusal: Response?
-        if case .found(let template, let parameters, let endpoint) = match, !shuttingDown {
-            if let screen = endpoint.screen {
-                refusal = screen(head, RequestContext(requestID: requestID, route: template, parameters: parameters))
+        switch match(head) {
+        case .found(let template, let parameters, let endpoint):
+            let context = RequestContext(requestID: requestID, route: template, parameters: parameters)
+            if let refusal = endpoint.screen?(head, context) {
+                return .refused(HeadRefusal(requestID: requestID, route: template, answer: .response(refusal)))
             }
-            if refusal == nil, let length = parser.remainingFixedBody, !charge(length) {
-                refusal = bodyBudgetRefusal(requestID)
+            if let length = bodyLength, !core.bodyBudget.reserve(length) {
+                let refusal = bodyBudgetRefusal(requestID)
+                return .refused(HeadRefusal(requestID: requestID, route: template, answer: .response(refusal)))
             }
-            if refusal == nil {
-                bodyStartedAt = MonotonicClock.milliseconds()
-                return
-            }
+            return .accepted(charged: bodyLength ?? 0)
+        case .miss(let miss):
+            return .refused(HeadRefusal(requestID: requestID, route: nil, answer: .routeMiss(miss)))
         }
-        drainAfterCurrent = false
-        var keepAlive = false
-        if head.keepAlive && !draining && !parser.expectsContinue, let length = parser.remainingFixedBody,
-            length <= Self.skippableBody
-        {
-            parser.skipBody()
-            bodyStartedAt = MonotonicClock.milliseconds()
-            keepAlive = true
-        }
-        let context = beginExchange(head, requestID: requestID, match: match, keepAlive: keepAlive)
-        if shuttingDown {
-            complete(core.errorResponse(503, "the server is shutting down", requestID), serial: serial)
-        } else if let refusal {
-            complete(refusal, serial: serial)
-        } else if case .miss(let miss) = match {
+    }
+
+    private func answer(_ head: Request, _ refusal: HeadRefusal, serial: UInt64) {
+        let startedAt = begin(head.method, requestID: refusal.requestID, route: refusal.route)
+        switch refusal.answer {
+        case .response(let response):
+            complete(response, serial: serial)
+        case .routeMiss(let miss):
+            let context = RequestContext(requestID: refusal.requestID, route: nil, receivedAt: startedAt)
             core.router.fallback(head, context, miss, makeResponder(serial: serial))
-        }
-    }
-
-    /// Charges `bytes` more of the current body to the server's budget.
-    private func charge(_ bytes: Int) -> Bool {
-        guard core.bodyBudget.reserve(bytes) else { return false }
-        bodyCharge += bytes
-        return true
-    }
-
-    /// Keeps the charge of a chunked body ahead of what the parser holds, 64 KiB at a time;
-    /// when the budget is spent the request is refused with `503` and the connection closed.
-    private func chargeGrowingBody() {
-        let held = parser.bodyByteCount
-        guard held > bodyCharge else { return }
-        if !charge(max(held - bodyCharge, 64 << 10)) {
-            let requestID = loop.requestIDs.next()
-            bodyStartedAt = nil
-            _ = beginExchange(
-                Request(method: .post, target: "/"), requestID: requestID, match: .miss(.notFound), keepAlive: false)
-            complete(bodyBudgetRefusal(requestID), serial: serial)
         }
     }
 
@@ -334,13 +320,6 @@ final class HTTPConnection: EventSource {
         var response = core.errorResponse(503, "the server holds too many request bodies at once; retry", requestID)
         response.headers.append(("Retry-After", "1"))
         return response
-    }
-
-    /// Returns this connection's charge to the body budget (the exchange ended or the
-    /// connection closed).
-    private func releaseBodyCharge() {
-        core.bodyBudget.release(bodyCharge)
-        bodyCharge = 0
     }
 
     private func makeResponder(serial: UInt64) -> Responder {
@@ -355,52 +334,24 @@ final class HTTPConnection: EventSource {
         }
     }
 
-    // MARK: Responding
-
-    /// Encodes the handler's response; a second answer to the same request, or one arriving after
-    /// the connection closed, is dropped.
-    private func complete(_ response: Response, serial: UInt64) {
-        guard case .handling = state, let exchange, exchange.serial == serial else { return }
-        let keepAlive = exchange.keepAlive && !draining
-        let connectionHeader: ResponseEncoder.ConnectionHeader? =
-            !keepAlive ? .close : (exchange.version == .http10 ? .keepAlive : nil)
-        let date = loop.dateCache.current()
-        switch response.body {
-        case .bytes(let body):
-            ResponseEncoder.appendHead(
-                status: response.status, headers: response.headers, requestID: exchange.requestID, date: date,
-                framing: .length(body.count), connection: connectionHeader, into: &output)
-            if exchange.method != .head && response.status >= 200 && response.status != 204 && response.status != 304 {
-                output.append(contentsOf: body)
-            }
-            finishExchange(status: response.status, keepAlive: keepAlive)
-        case .stream(let stream):
-            if exchange.method == .head {
-                ResponseEncoder.appendHead(
-                    status: response.status, headers: response.headers, requestID: exchange.requestID, date: date,
-                    framing: .chunked, connection: connectionHeader, into: &output)
-                finishExchange(status: response.status, keepAlive: keepAlive)
-            } else {
-                // HTTP/1.0 knows no chunked coding: the body ends when the connection closes.
-                let chunked = exchange.version != .http10
-                ResponseEncoder.appendHead(
-                    status: response.status, headers: response.headers, requestID: exchange.requestID, date: date,
-                    framing: chunked ? .chunked : .untilClose, connection: chunked ? connectionHeader : .close,
-                    into: &output)
-                startStreaming(stream, chunked: chunked, status: response.status, keepAlive: keepAlive && chunked)
-            }
-        }
-        if !isProcessing, case .reading = state { process() }
-        flush()
+    private func complete(_ response: consuming Response, serial: UInt64) {
+        let now = MonotonicClock.milliseconds()
+        run(machine.responseReady(consume response, serial: serial, now: now), now: now)
     }
 
-    private func startStreaming(_ stream: StreamingBody, chunked: Bool, status: Int, keepAlive: Bool) {
-        state = .streaming
+    // MARK: Encoding, streaming, logging
+
+    private func appendHead(of response: Response, _ head: ConnectionStateMachine.ResponseHead) {
+        ResponseEncoder.appendHead(
+            status: response.status, headers: response.headers, requestID: exchange?.requestID ?? "",
+            date: loop.dateCache.current(), framing: head.framing, connection: head.connection, into: &output)
+    }
+
+    private func startProducer(_ stream: StreamingBody, serial: UInt64) {
         let bound = LoopBound(value: self)
         let loop = self.loop
-        let serial = self.serial
         let writer = BodyWriter { bytes in
-            loop.execute { bound.value.appendStreamed(bytes, chunked: chunked, serial: serial) }
+            loop.execute { bound.value.streamed(bytes, serial: serial) }
         }
         bodyWriter = writer
         DispatchQueue.global().async {
@@ -411,46 +362,22 @@ final class HTTPConnection: EventSource {
             } catch {
                 failed = true
             }
-            loop.execute { bound.value.endStream(chunked: chunked, failed: failed, status: status, keepAlive: keepAlive, serial: serial) }
+            loop.execute { bound.value.streamEnded(serial: serial, failed: failed) }
         }
     }
 
-    private func appendStreamed(_ bytes: [UInt8], chunked: Bool, serial: UInt64) {
-        guard case .streaming = state, exchange?.serial == serial else { return }
-        if chunked { ResponseEncoder.appendChunk(bytes, into: &output) } else { output.append(contentsOf: bytes) }
-        flush()
+    private func streamed(_ bytes: [UInt8], serial: UInt64) {
+        run(machine.streamChunk(bytes, serial: serial), now: MonotonicClock.milliseconds())
     }
 
-    private func endStream(chunked: Bool, failed: Bool, status: Int, keepAlive: Bool, serial: UInt64) {
-        guard case .streaming = state, exchange?.serial == serial else { return }
-        bodyWriter = nil
-        if failed {
-            // The status line is gone already; an unterminated body tells the client it is incomplete.
-            logExchange(status: status)
-            exchange = nil
-            close()
-            return
-        }
-        if chunked { output.append(contentsOf: ResponseEncoder.lastChunk) }
-        finishExchange(status: status, keepAlive: keepAlive)
-        if case .reading = state { process() }
-        flush()
-    }
-
-    private func finishExchange(status: Int, keepAlive: Bool) {
-        releaseBodyCharge()
-        logExchange(status: status)
-        exchange = nil
-        if keepAlive {
-            state = .reading
-            lastActivity = MonotonicClock.milliseconds()
-        } else {
-            state = .closing
-        }
+    private func streamEnded(serial: UInt64, failed: Bool) {
+        let now = MonotonicClock.milliseconds()
+        run(machine.streamEnded(serial: serial, failed: failed, now: now), now: now)
     }
 
     private func logExchange(status: Int) {
         guard let exchange else { return }
+        self.exchange = nil
         let seconds = Double(MonotonicClock.nanoseconds() &- exchange.startedAt) / 1e9
         core.configuration.metrics.recordRequest(route: exchange.route ?? "unmatched", status: status, seconds: seconds)
         if core.configuration.accessLog {
@@ -460,7 +387,7 @@ final class HTTPConnection: EventSource {
         }
     }
 
-    /// Queues an error response for a request the parser or a timer rejected, then closes.
+    /// Queues the error response for a request the parser or a timer refused.
     private func sendError(status: Int, detail: String) {
         let requestID = loop.requestIDs.next()
         let response = core.errorResponse(status, detail, requestID)
@@ -476,85 +403,5 @@ final class HTTPConnection: EventSource {
                 requestID: requestID, method: nil, route: nil, status: status, seconds: seconds, into: &loop.logBuffer,
                 clock: &loop.logClock)
         }
-        state = .closing
-    }
-
-    // MARK: Writing and closing
-
-    private func flush() {
-        while pendingOutput > 0 {
-            let result = output.withUnsafeBytes { bytes in
-                socket.write(UnsafeRawBufferPointer(rebasing: bytes[outputStart...]))
-            }
-            switch result {
-            case .bytes(let count):
-                outputStart += count
-                lastActivity = MonotonicClock.milliseconds()
-            case .wouldBlock:
-                updateInterest()
-                return
-            case .closed:
-                close()
-                return
-            }
-        }
-        if outputStart > 0 {
-            // Keep a moderate buffer for the next response; drop one that a big export inflated.
-            if output.capacity > 4 << 20 { output = [] } else { output.removeAll(keepingCapacity: true) }
-            outputStart = 0
-        }
-        bodyWriter?.didDrain()
-        if case .closing = state { startClosing() }
-        updateInterest()
-    }
-
-    /// Graceful close (RFC 9112 §9.6): shut our write side, then read and discard until the peer
-    /// closes or two seconds pass, so unread request bytes do not turn into a reset that could
-    /// destroy the response before the client reads it.
-    private func startClosing() {
-        guard pendingOutput == 0 else {
-            state = .closing
-            return
-        }
-        switch state {
-        case .lingering, .closed: return
-        default: break
-        }
-        _ = Glibc.shutdown(socket.descriptor, Int32(SHUT_WR))
-        state = .lingering(since: MonotonicClock.milliseconds())
-        updateInterest()
-    }
-
-    private func discardInput() {
-        switch socket.read(into: loop.readBuffer) {
-        case .bytes, .wouldBlock: break
-        case .closed: close()
-        }
-    }
-
-    private func updateInterest() {
-        var wanted: UInt32 = 0
-        switch state {
-        case .reading where pendingOutput < Self.outputHighWater, .lingering:
-            wanted |= EPOLLIN.rawValue
-        default:
-            break
-        }
-        if pendingOutput > 0 { wanted |= EPOLLOUT.rawValue }
-        if wanted != registeredEvents {
-            registeredEvents = wanted
-            loop.modify(socket.descriptor, events: wanted)
-        }
-    }
-
-    func close() {
-        if case .closed = state { return }
-        state = .closed
-        releaseBodyCharge()
-        bodyWriter?.connectionClosed()
-        bodyWriter = nil
-        loop.deregister(socket.descriptor)
-        socket.close()
-        core.configuration.metrics.connectionClosed()
     }
 }

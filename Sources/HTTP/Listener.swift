@@ -39,6 +39,10 @@ final class Listener: EventSource {
 
     func checkTimeouts(now: Int64) {}
 
+    var hasRequestInFlight: Bool { false }
+
+    func finishDraining() {}
+
     /// Shutdown step one: stop accepting on this loop.
     func beginDraining() {
         guard registered else { return }

@@ -1,7 +1,7 @@
 /// Writes a response head straight into a connection's output buffer (no intermediate Strings
 /// for the fixed parts). Pure: given the same inputs it appends the same bytes.
 enum ResponseEncoder {
-    enum Framing {
+    enum Framing: Equatable {
         /// `Content-Length: n`.
         case length(Int)
         /// `Transfer-Encoding: chunked` (RFC 9112 §7.1).
@@ -62,8 +62,9 @@ enum ResponseEncoder {
         }
         switch framing {
         case .length(let count):
-            // RFC 9110 §8.6: no Content-Length on 1xx and 204 responses.
-            if status >= 200 && status != 204 {
+            // RFC 9110 §8.6: never on 1xx and 204; on a 304 only the length the 200 would have
+            // had (§15.4.5), which the 304's empty body does not tell, so none there either.
+            if status >= 200 && status != 204 && status != 304 {
                 output.append(contentsOf: lengthName)
                 appendDecimal(count, into: &output)
             }
@@ -81,7 +82,7 @@ enum ResponseEncoder {
         output.append(contentsOf: crlf)
     }
 
-    enum ConnectionHeader {
+    enum ConnectionHeader: Equatable {
         case close
         case keepAlive
     }

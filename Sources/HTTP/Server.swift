@@ -64,6 +64,10 @@ public final class Server: Sendable {
 
     /// Graceful shutdown (DESIGN.md): stop accepting, answer `503` + close to new requests, finish
     /// in-flight ones, and return once every connection is closed or `shutdownTimeout` passed.
+    ///
+    /// Idle keep-alive connections stay open while any loop still has a request in flight, so
+    /// that a request a client sends on one meanwhile is answered `503` rather than dropped; they
+    /// close as soon as no request is in flight anywhere, and do not hold the server up.
     public func shutdown() {
         let proceed = phase.withLock { phase -> Bool in
             guard case .running = phase else { return false }
@@ -73,6 +77,11 @@ public final class Server: Sendable {
         guard proceed else { return }
         for loop in loops { loop.beginDraining() }
         let deadline = DispatchTime.now() + .milliseconds(Int(core.configuration.shutdownTimeout.wholeMilliseconds))
+        // Polled: shutdown happens once, and a few milliseconds of latency cost nothing there.
+        while !loops.allSatisfy(\.isQuiet) && DispatchTime.now() < deadline {
+            usleep(2000)
+        }
+        for loop in loops { loop.finishDraining() }
         for loop in loops where loop.stopped.wait(timeout: deadline) == .timedOut {
             loop.stop()
             _ = loop.stopped.wait(timeout: .now() + .seconds(1))
