@@ -1,5 +1,6 @@
 import CLinux
 import Dispatch
+import Foundation
 
 #if canImport(Glibc)
     import Glibc
@@ -354,7 +355,11 @@ final class HTTPConnection: EventSource {
             loop.execute { bound.value.streamed(bytes, serial: serial) }
         }
         bodyWriter = writer
-        DispatchQueue.global().async {
+        // A thread of its own, not a Dispatch queue: a producer blocks (by design) while its
+        // client reads slowly, and Dispatch runs only about a core's worth of blocked work at
+        // once, so a few slow clients would hold every other stream back. The application caps
+        // how many streams run at once.
+        let thread = Thread {
             let failed: Bool
             do {
                 try stream.produce(writer)
@@ -364,6 +369,9 @@ final class HTTPConnection: EventSource {
             }
             loop.execute { bound.value.streamEnded(serial: serial, failed: failed) }
         }
+        thread.name = "stream"
+        thread.stackSize = 512 << 10
+        thread.start()
     }
 
     private func streamed(_ bytes: [UInt8], serial: UInt64) {

@@ -14,6 +14,8 @@ struct CustomerTransferRoutes {
 
     /// Customers read per database visit during an export.
     static let exportPage = 500
+    /// Exports that may stream at once (each holds a thread while its client reads).
+    static let streams = StreamSlots(limit: 64)
 
     /// Rows per writer transaction during an import, so a large file never holds the writer long.
     static let importChunk = 500
@@ -39,7 +41,14 @@ struct CustomerTransferRoutes {
                     request.http, resource: "customers-export", fields: CustomerSchema.listFields, searchable: true, extra: ["format"],
                     cursors: cursors)
                 let contentType = format == "csv" ? "text/csv; charset=utf-8" : "application/x-ndjson"
-                let stream = StreamingBody { body in
+                // A HEAD answers the headers only: no stream runs, so it takes no slot.
+                var slot: StreamSlots.Slot?
+                if request.http.method != .head {
+                    slot = Self.streams.take()
+                    if slot == nil { throw APIError.unavailable("\(Self.streams.limit) exports are running; retry") }
+                }
+                let stream = StreamingBody { [slot] body in
+                    defer { withExtendedLifetime(slot) {} }
                     // Keyset pages, each read on its own and the reader given back before the
                     // page is written: a client that reads slowly holds no database connection,
                     // only this stream (ids only grow, so no row is skipped or sent twice).
