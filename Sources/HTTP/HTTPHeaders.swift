@@ -69,6 +69,26 @@ public struct HTTPHeaders: Sendable, Sequence, Equatable, ExpressibleByDictionar
         indices(of: name).map { value(at: $0) }
     }
 
+    /// How many fields are named `name` (ASCII case-insensitive); allocates nothing.
+    public func count(of name: String) -> Int {
+        var name = name
+        return name.withUTF8 { wanted in
+            bytes.withUnsafeBufferPointer { buf in
+                var count = 0
+                for field in fields where field.nameEnd - field.nameStart == wanted.count {
+                    var i = field.nameStart
+                    var same = true
+                    for w in wanted where same {
+                        same = buf[i].asciiLowercased == w.asciiLowercased
+                        i += 1
+                    }
+                    if same { count += 1 }
+                }
+                return count
+            }
+        }
+    }
+
     /// Whether a field named `name` is present.
     public func contains(_ name: String) -> Bool {
         firstIndex(of: name) != nil

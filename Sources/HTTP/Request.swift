@@ -105,19 +105,21 @@ public struct Request: Sendable, Equatable {
     /// `/v1//customers/1` name no resource (one spelling per resource, so caches, logs and
     /// access rules cannot be told apart by slashes). `*` (`OPTIONS *`) counts as canonical.
     public var hasCanonicalPath: Bool {
-        let utf8 = target.utf8
-        guard utf8.first == UInt8(ascii: "/") else { return true }
-        let end = utf8.firstIndex(of: UInt8(ascii: "?")) ?? utf8.endIndex
-        var previousWasSlash = false
-        var index = utf8.startIndex
-        while index < end {
-            let isSlash = utf8[index] == UInt8(ascii: "/")
-            if isSlash && previousWasSlash { return false }
-            previousWasSlash = isSlash
-            index = utf8.index(after: index)
+        var target = target
+        return target.withUTF8 { bytes in
+            guard bytes.first == UInt8(ascii: "/") else { return true }
+            var previousWasSlash = false
+            var length = 0
+            for byte in bytes {
+                if byte == UInt8(ascii: "?") { break }
+                let isSlash = byte == UInt8(ascii: "/")
+                if isSlash && previousWasSlash { return false }
+                previousWasSlash = isSlash
+                length += 1
+            }
+            // A trailing slash is allowed only on the root path itself.
+            return !previousWasSlash || length == 1
         }
-        // A trailing slash is allowed only on the root path itself.
-        return !previousWasSlash || utf8.distance(from: utf8.startIndex, to: end) == 1
     }
 
     /// The query decoded as `application/x-www-form-urlencoded`: split on `&`, each piece

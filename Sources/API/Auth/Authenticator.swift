@@ -13,12 +13,13 @@ struct Authenticator: Sendable {
     private let cache = VerifiedKeyCache()
 
     func authenticate(_ request: Request) throws -> APIKey {
-        let headers = request.headers.values("Authorization")
-        guard let header = headers.first else {
+        guard let header = request.headers["Authorization"] else {
             throw APIError.unauthorized("missing Authorization: Bearer <api key>")
         }
         // Two credentials are ambiguous: which one a layer reads must never be a question.
-        guard headers.count == 1 else { throw APIError.badRequest("more than one Authorization header", field: "Authorization") }
+        guard request.headers.count(of: "Authorization") == 1 else {
+            throw APIError.badRequest("more than one Authorization header", field: "Authorization")
+        }
         let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
         guard parts.count == 2, parts[0].lowercased() == "bearer" else {
             throw APIError.unauthorized("the Authorization header must be 'Bearer <api key>'")

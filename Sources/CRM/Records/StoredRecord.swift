@@ -6,22 +6,24 @@ import SQLite
 ///     let record = try service.createRecord(connection, changes, actor: key, now: now)
 ///     Response(status: 201, headers: [ETag(record.version)], body: record.json)
 public struct StoredRecord: Sendable {
-    /// The stored row, for the domain's own use; routes never see it.
-    let row: Row
+    /// The stored row, for the domain's own use (nil when rendered straight from the statement);
+    /// routes never see it.
+    let storedRow: Row?
+    var row: Row { storedRow ?? Row(columnNames: [], values: []) }
     public let id: Int64
     public let version: Int64
     /// The record's API JSON.
     public let json: [UInt8]
 
     init(row: Row, json: [UInt8]) {
-        self.row = row
+        self.storedRow = row
         self.id = row.int64("id") ?? 0
         self.version = row.int64("version") ?? 1
         self.json = json
     }
 
-    init(id: Int64, version: Int64, json: [UInt8], row: Row = Row(columnNames: [], values: [])) {
-        self.row = row
+    init(id: Int64, version: Int64, json: [UInt8]) {
+        self.storedRow = nil
         self.id = id
         self.version = version
         self.json = json
