@@ -360,6 +360,9 @@ final class HTTPConnection: EventSource {
         // once, so a few slow clients would hold every other stream back. The application caps
         // how many streams run at once.
         let thread = Thread {
+            // Below the event loops (nice 10; on Linux a nice value belongs to the thread): many
+            // producers rendering at once must not delay the short requests the loops serve.
+            setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10)
             let failed: Bool
             do {
                 try stream.produce(writer)

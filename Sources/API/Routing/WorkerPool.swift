@@ -22,15 +22,22 @@ final class WorkerPool: Sendable {
     let threads: Int
     let queueLimit: Int
     private let queue = Queue()
+    /// Signalled by each thread as it ends.
+    private let ended = DispatchSemaphore(value: 0)
 
     init(threads: Int, queueLimit: Int, threadStarted: @escaping @Sendable () -> Void = {}) {
         self.threads = max(1, threads)
         self.queueLimit = max(1, queueLimit)
         for index in 0..<self.threads {
             let queue = self.queue
+            let ended = self.ended
             let thread = Thread {
+                // Below the event loops (nice 5; on Linux a nice value belongs to the thread), so a
+                // busy pool never delays the short requests the loops answer themselves.
+                setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 5)
                 threadStarted()
                 Self.work(queue)
+                ended.signal()
             }
             thread.name = "worker-\(index)"
             thread.start()
@@ -54,12 +61,18 @@ final class WorkerPool: Sendable {
         return queue.jobs.count - queue.head
     }
 
-    /// Lets the threads finish what is queued, then end; later submissions are refused.
-    func shutdown() {
+    /// Lets the threads finish what is queued, then waits (at most `timeout`) for them to end,
+    /// so that nothing still runs on their database connections when the database closes.
+    /// Later submissions are refused.
+    func shutdown(timeout: Duration = .seconds(5)) {
         queue.condition.lock()
+        let wasStopped = queue.stopped
         queue.stopped = true
         queue.condition.broadcast()
         queue.condition.unlock()
+        guard !wasStopped else { return }
+        let deadline = DispatchTime.now() + .milliseconds(Int(timeout.components.seconds * 1000))
+        for _ in 0..<threads where ended.wait(timeout: deadline) == .timedOut { return }
     }
 
     private static func work(_ queue: Queue) {
