@@ -10,7 +10,9 @@ enum Serve {
         do {
             application = try Application(configuration: configuration)
         } catch {
-            fail("cannot start: \(error)")
+            // A log line like every other one the server writes (JSON, with `ts`).
+            Logger().error("cannot start", ["error": "\(error)"])
+            exit(1)
         }
         if let key = application.bootstrapKey {
             // Written unbuffered: `serve` never returns, so buffered stdout would never reach a pipe.

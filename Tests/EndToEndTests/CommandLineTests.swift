@@ -133,6 +133,17 @@ final class CommandLineTests: XCTestCase {
             mistyped.err.split(separator: "\n").map(String.init),
             [#"crm-server: serve: unknown option "--prot""#, "Run 'crm-server serve --help' for usage."])
     }
+
+    func testAServerThatCannotStartSaysSoInOneJSONLogLineAndExits1() throws {
+        let failed = try run(["serve", "--db", "/nonexistent-directory/crm.sqlite", "--port", "0"])
+        XCTAssertEqual(failed.status, 1)
+        let line = try XCTUnwrap(failed.err.split(separator: "\n").last)
+        let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        XCTAssertEqual(object["level"] as? String, "error")
+        XCTAssertEqual(object["message"] as? String, "cannot start")
+        XCTAssertNotNil(object["ts"] as? String)
+        XCTAssertTrue((object["error"] as? String ?? "").contains("unable to open database file"))
+    }
 }
 
 /// Bytes a pipe's readability handler delivers on its own thread, read by the test as text.
@@ -151,4 +162,5 @@ private final class CollectedOutput: @unchecked Sendable {
         defer { lock.unlock() }
         return String(decoding: data, as: UTF8.self)
     }
+
 }
