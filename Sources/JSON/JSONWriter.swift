@@ -15,6 +15,9 @@
 /// // writer.bytes == Array(#"{"id":42,"tags":["vip"]}"#.utf8)
 /// ```
 ///
+/// Every request renders through it, so its methods are `@inlinable`: a renderer in another
+/// module compiles them in place, as if the writer were its own.
+///
 /// Misuse (a key outside an object, unbalanced `end` calls) is a programming
 /// error and is caught by assertions in debug builds.
 public struct JSONWriter: Sendable {
@@ -23,13 +26,14 @@ public struct JSONWriter: Sendable {
 
     /// One entry per open container: `true` once it holds an element, so the
     /// next element needs a comma first.
-    private var hasElements: [Bool] = []
+    @usableFromInline var hasElements: [Bool] = []
     /// Whether the last thing written was a key, so the next value takes no comma.
-    private var afterKey = false
+    @usableFromInline var afterKey = false
     /// Whether each open container is an object (for the debug checks).
-    private var isObject: [Bool] = []
+    @usableFromInline var isObject: [Bool] = []
 
     /// Creates a writer with room for `capacity` bytes before it reallocates.
+    @inlinable
     public init(capacity: Int = 256) {
         bytes = []
         bytes.reserveCapacity(capacity)
@@ -37,6 +41,7 @@ public struct JSONWriter: Sendable {
 
     // MARK: Containers
 
+    @inlinable
     public mutating func beginObject() {
         beforeValue()
         bytes.append(UInt8(ascii: "{"))
@@ -44,6 +49,7 @@ public struct JSONWriter: Sendable {
         isObject.append(true)
     }
 
+    @inlinable
     public mutating func endObject() {
         assert(isObject.last == true && !afterKey, "endObject() without a matching beginObject() or after a key")
         hasElements.removeLast()
@@ -51,6 +57,7 @@ public struct JSONWriter: Sendable {
         bytes.append(UInt8(ascii: "}"))
     }
 
+    @inlinable
     public mutating func beginArray() {
         beforeValue()
         bytes.append(UInt8(ascii: "["))
@@ -58,6 +65,7 @@ public struct JSONWriter: Sendable {
         isObject.append(false)
     }
 
+    @inlinable
     public mutating func endArray() {
         assert(isObject.last == false, "endArray() without a matching beginArray()")
         hasElements.removeLast()
@@ -67,6 +75,7 @@ public struct JSONWriter: Sendable {
 
     /// Writes a member name already encoded as `"name":` (see ``encodedKey(_:)``): renderers
     /// precompute their keys so hot paths do not escape the same names for every record.
+    @inlinable
     public mutating func key(encoded: [UInt8]) {
         assert(isObject.last == true && !afterKey, "key(encoded:) outside an object or twice in a row")
         if let last = hasElements.indices.last {
@@ -77,6 +86,7 @@ public struct JSONWriter: Sendable {
     }
 
     /// `"name":` as bytes, for ``key(encoded:)``.
+    @inlinable
     public static func encodedKey(_ name: String) -> [UInt8] {
         var writer = JSONWriter(capacity: name.utf8.count + 3)
         writer.appendEscaped(name)
@@ -85,6 +95,7 @@ public struct JSONWriter: Sendable {
     }
 
     /// Writes an object member's name and the `:`; the next call writes its value.
+    @inlinable
     public mutating func key(_ key: String) {
         assert(isObject.last == true && !afterKey, "key(_:) outside an object or twice in a row")
         if let last = hasElements.indices.last {
@@ -97,11 +108,13 @@ public struct JSONWriter: Sendable {
 
     // MARK: Scalars
 
+    @inlinable
     public mutating func string(_ value: String) {
         beforeValue()
         appendEscaped(value)
     }
 
+    @inlinable
     public mutating func int(_ value: Int64) {
         beforeValue()
         appendDecimal(value)
@@ -110,6 +123,7 @@ public struct JSONWriter: Sendable {
     /// Writes Swift's shortest round-trip form (`0.1`, `12.0`, `1e-07`), which
     /// is valid RFC 8259 number syntax; infinities and NaN, which JSON cannot
     /// express (§6), are written as `null`.
+    @inlinable
     public mutating func double(_ value: Double) {
         beforeValue()
         if value.isFinite {
@@ -119,11 +133,13 @@ public struct JSONWriter: Sendable {
         }
     }
 
+    @inlinable
     public mutating func bool(_ value: Bool) {
         beforeValue()
         appendASCII(value ? "true" : "false")
     }
 
+    @inlinable
     public mutating func null() {
         beforeValue()
         appendASCII("null")
@@ -131,12 +147,14 @@ public struct JSONWriter: Sendable {
 
     /// Writes UTF-8 bytes (e.g. straight from a database column) as an escaped JSON string,
     /// without making a `String`. The bytes must be valid UTF-8.
+    @inlinable
     public mutating func string(utf8: UnsafeBufferPointer<UInt8>) {
         beforeValue()
         appendEscaped(utf8)
     }
 
     /// Writes already-serialised JSON bytes as one value (a stored document), unchecked.
+    @inlinable
     public mutating func rawJSON(buffer: UnsafeBufferPointer<UInt8>) {
         beforeValue()
         bytes.append(contentsOf: buffer)
@@ -144,12 +162,14 @@ public struct JSONWriter: Sendable {
 
     /// Writes already-serialised JSON as one value, e.g. a stored document.
     /// The bytes are not checked.
+    @inlinable
     public mutating func rawJSON(_ json: some Sequence<UInt8>) {
         beforeValue()
         bytes.append(contentsOf: json)
     }
 
     /// Writes a whole value.
+    @inlinable
     public mutating func value(_ value: JSONValue) {
         switch value {
         case .null:
@@ -180,7 +200,7 @@ public struct JSONWriter: Sendable {
 
     // MARK: Encoding
 
-    private mutating func beforeValue() {
+    @usableFromInline mutating func beforeValue() {
         if afterKey {
             afterKey = false
         } else if let last = hasElements.indices.last {
@@ -193,11 +213,11 @@ public struct JSONWriter: Sendable {
         }
     }
 
-    private mutating func appendASCII(_ text: StaticString) {
+    @usableFromInline mutating func appendASCII(_ text: StaticString) {
         bytes.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
     }
 
-    private mutating func appendDecimal(_ value: Int64) {
+    @usableFromInline mutating func appendDecimal(_ value: Int64) {
         if value < 0 {
             bytes.append(UInt8(ascii: "-"))
         }
@@ -214,17 +234,17 @@ public struct JSONWriter: Sendable {
         }
     }
 
-    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+    @usableFromInline static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
     /// Appends `text` as a quoted JSON string (RFC 8259 §7), copying runs of
     /// bytes that need no escape in one go.
-    private mutating func appendEscaped(_ text: String) {
+    @usableFromInline mutating func appendEscaped(_ text: String) {
         var text = text
         text.withUTF8 { appendEscaped($0) }
     }
 
     /// Copies runs that need no escaping in one append each (most text has none).
-    private mutating func appendEscaped(_ utf8: UnsafeBufferPointer<UInt8>) {
+    @usableFromInline mutating func appendEscaped(_ utf8: UnsafeBufferPointer<UInt8>) {
         // Fast path: most text needs no escape at all, so check first and copy it whole.
         var clean = true
         for byte in utf8 where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {

@@ -37,7 +37,7 @@ extension ReaderPool {
         let connection = try Connection(path: path, readOnly: true, configuration: configuration)
         let kept = state.withLock { state -> Bool in
             guard !state.isClosed else { return false }
-            state.owned[key] = OwnedReader(connection: connection)
+            state.owned.append((key, OwnedReader(connection: connection)))
             return true
         }
         if !kept {
@@ -59,6 +59,9 @@ extension ReaderPool {
     }
 
     private func owned(by key: UInt) -> OwnedReader? {
-        state.withLock { $0.owned[key] }
+        state.withLock { state in
+            for entry in state.owned where entry.thread == key { return entry.reader }
+            return nil
+        }
     }
 }

@@ -23,7 +23,9 @@ public final class ReaderPool: Sendable {
     struct PoolState {
         /// Connections owned by threads (``ownReader()``), by thread: outside the pool's
         /// `maximumCount` and its counts, so they can never starve borrowers.
-        var owned: [UInt: OwnedReader] = [:]
+        /// A short list (one entry per loop and worker thread), searched linearly: cheaper on
+        /// every read than hashing a thread id.
+        var owned: [(thread: UInt, reader: OwnedReader)] = []
         /// Connections not borrowed, last returned at the end.
         var idle: [Connection] = []
         /// Invariant: `openCount == idle.count + busyCount <= maximumCount` — a borrowed
@@ -66,8 +68,8 @@ public final class ReaderPool: Sendable {
             let idle = state.idle
             state.idle = []
             state.openCount -= idle.count
-            let owned = state.owned.values.map(\.connection)
-            state.owned = [:]
+            let owned = state.owned.map(\.reader.connection)
+            state.owned = []
             return idle + owned
         }
         for connection in idle { connection.close() }
