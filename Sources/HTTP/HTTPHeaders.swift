@@ -74,17 +74,9 @@ public struct HTTPHeaders: Sendable, Sequence, Equatable, ExpressibleByDictionar
         var name = name
         return name.withUTF8 { wanted in
             bytes.withUnsafeBufferPointer { buf in
-                var count = 0
-                for field in fields where field.nameEnd - field.nameStart == wanted.count {
-                    var i = field.nameStart
-                    var same = true
-                    for w in wanted where same {
-                        same = buf[i].asciiLowercased == w.asciiLowercased
-                        i += 1
-                    }
-                    if same { count += 1 }
+                fields.reduce(0) { count, field in
+                    HTTPHeaders.equalsIgnoringCase(buf, field.nameStart..<field.nameEnd, wanted) ? count + 1 : count
                 }
-                return count
             }
         }
     }
@@ -162,13 +154,7 @@ public struct HTTPHeaders: Sendable, Sequence, Equatable, ExpressibleByDictionar
         return name.withUTF8 { wanted in
             bytes.withUnsafeBufferPointer { buf in
                 fields.firstIndex { field in
-                    guard field.nameEnd - field.nameStart == wanted.count else { return false }
-                    var i = field.nameStart
-                    for w in wanted {
-                        if buf[i].asciiLowercased != w.asciiLowercased { return false }
-                        i += 1
-                    }
-                    return true
+                    HTTPHeaders.equalsIgnoringCase(buf, field.nameStart..<field.nameEnd, wanted)
                 }
             }
         }
@@ -184,7 +170,8 @@ public struct HTTPHeaders: Sendable, Sequence, Equatable, ExpressibleByDictionar
     }
 
     /// Whether `buf[range]` equals `wanted`, ASCII letters compared case-insensitively.
-    static func equalsIgnoringCase(_ buf: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, _ wanted: [UInt8]) -> Bool {
+    @inline(__always)
+    static func equalsIgnoringCase(_ buf: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, _ wanted: some Collection<UInt8>) -> Bool {
         guard range.count == wanted.count else { return false }
         var i = range.lowerBound
         for w in wanted {

@@ -32,8 +32,7 @@ struct EndpointBuilder: Sendable {
     ) -> Router.Endpoint {
         let builder = self
         return Router.Endpoint(screen: screen(access)) { request, context, responder in
-            var shared = builder.cors.responseHeaders(for: request)
-            if context.route?.hasPrefix("/v1") ?? true { shared.append(("Vary", "Origin")) }
+            var shared = builder.sharedHeaders(request, context)
             let apiRequest: APIRequest
             let finish: Reply
             do {
@@ -81,6 +80,14 @@ struct EndpointBuilder: Sendable {
         }
     }
 
+    /// What every answer of an endpoint carries: the CORS headers for the request's origin, and
+    /// `Vary: Origin` under `/v1`.
+    func sharedHeaders(_ request: Request, _ context: RequestContext) -> [(name: String, value: String)] {
+        var headers = cors.responseHeaders(for: request)
+        if context.route?.hasPrefix("/v1") ?? true { headers.append(("Vary", "Origin")) }
+        return headers
+    }
+
     /// The head check of an endpoint that needs a key: the same `401` and `403` the handler
     /// would answer, decided before the body is read (a client that may not call the endpoint
     /// cannot make the server receive and hold its body). The rate limit is left to the handler,
@@ -96,9 +103,7 @@ struct EndpointBuilder: Sendable {
                 }
                 return nil
             } catch {
-                var shared = builder.cors.responseHeaders(for: head)
-                shared.append(("Vary", "Origin"))
-                return builder.render(.failure(error), extra: shared, context: context)
+                return builder.render(.failure(error), extra: builder.sharedHeaders(head, context), context: context)
             }
         }
     }
