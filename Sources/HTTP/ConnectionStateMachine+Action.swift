@@ -2,7 +2,7 @@
 extension ConnectionStateMachine {
     /// What the connection decided from the head of a request with a body.
     enum HeadVerdict {
-        /// Read the body; `charged` bytes of it were charged to the server's ``BodyBudget``.
+        /// Read the body; `charged` bytes of it were charged to the server's body budget (a ``Quota``).
         case accepted(charged: Int)
         /// Answer from the head without holding the body.
         case refused(HeadRefusal)

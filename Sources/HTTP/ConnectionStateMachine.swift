@@ -117,7 +117,7 @@ struct ConnectionStateMachine {
     private(set) var state = State.reading(.idle)
     private(set) var parser: RequestParser
     let timeouts: Timeouts
-    /// What this connection has charged to the server's ``BodyBudget`` for the current body;
+    /// What this connection has charged to the server's body budget (a ``Quota``) for the current body;
     /// handed back in the action that ends the exchange or closes the connection.
     private(set) var bodyCharge = 0
     private var serial: UInt64 = 0

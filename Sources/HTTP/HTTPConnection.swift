@@ -286,7 +286,7 @@ final class HTTPConnection: EventSource {
     }
 
     /// Decides from the head of a request with a body whether to read the body. A route miss,
-    /// the route's screen (authentication, role) or a full ``BodyBudget`` refuses it, before any
+    /// the route's screen (authentication, role) or a full body budget (a ``Quota``) refuses it, before any
     /// of the body is read or held.
     private func screen(_ head: Request, bodyLength: Int?) -> ConnectionStateMachine.HeadVerdict {
         let requestID = requestID(for: head)

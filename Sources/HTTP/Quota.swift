@@ -1,17 +1,20 @@
 import Synchronization
 
-/// The memory all request bodies in flight may hold together, across every connection and loop.
+/// A limited amount shared by every thread: units are taken when they fit under ``limit`` and
+/// given back later, without locks.
 ///
-/// A connection charges a body to the budget once its head passed the route's screen: the whole
-/// `Content-Length` at once, a chunked body as it grows. When a charge does not fit, the request
-/// is answered `503` with `Retry-After` and the connection closed, so a crowd of slow or large
-/// uploads costs at most this much memory, however many connections carry them. The charge is
-/// returned when the exchange ends or the connection closes.
+/// The server's body budget is one: the memory all request bodies in flight may hold together,
+/// across every connection and loop. A connection charges a body once its head passed the
+/// route's screen (the whole `Content-Length` at once, a chunked body as it grows); a charge that
+/// does not fit is answered `503` with `Retry-After` and the connection closed, so a crowd of
+/// slow or large uploads costs at most this much memory, however many connections carry them.
+/// The charge is returned when the exchange ends or the connection closes. The API counts
+/// running exports with another.
 ///
-///     let budget = BodyBudget(limit: 64 << 20)
+///     let budget = Quota(limit: 64 << 20)
 ///     guard budget.reserve(length) else { refuse() }
 ///     defer { budget.release(length) }
-public final class BodyBudget: Sendable {
+public final class Quota: Sendable {
     public let limit: Int
     private let used = Atomic<Int>(0)
 
@@ -19,25 +22,25 @@ public final class BodyBudget: Sendable {
         self.limit = max(0, limit)
     }
 
-    /// Bytes currently charged.
+    /// Units currently taken.
     public var inUse: Int { used.load(ordering: .relaxed) }
 
-    /// Charges `bytes` if they fit under ``limit``; returns whether they did.
-    public func reserve(_ bytes: Int) -> Bool {
-        guard bytes > 0 else { return true }
+    /// Takes `units` if they fit under ``limit``; returns whether they did.
+    public func reserve(_ units: Int) -> Bool {
+        guard units > 0 else { return true }
         var current = used.load(ordering: .relaxed)
         while true {
-            guard bytes <= limit - current else { return false }
+            guard units <= limit - current else { return false }
             let (exchanged, original) = used.compareExchange(
-                expected: current, desired: current + bytes, ordering: .relaxed)
+                expected: current, desired: current + units, ordering: .relaxed)
             if exchanged { return true }
             current = original
         }
     }
 
-    /// Returns `bytes` charged earlier.
-    public func release(_ bytes: Int) {
-        guard bytes > 0 else { return }
-        used.subtract(bytes, ordering: .relaxed)
+    /// Gives back `units` taken earlier.
+    public func release(_ units: Int) {
+        guard units > 0 else { return }
+        used.subtract(units, ordering: .relaxed)
     }
 }

@@ -10,7 +10,7 @@ public struct ServerConfiguration: Sendable {
     public var headerTimeout: Duration
     /// From the end of a request head to the end of its body; then `408` and close.
     public var bodyTimeout: Duration
-    /// What all request bodies in flight may hold together (``BodyBudget``); past it `503`.
+    /// What all request bodies in flight may hold together (body budget (a ``Quota``)); past it `503`.
     public var maxBodyMemory: Int
     /// Wait for the next request on a keep-alive connection (and for a body making no progress); then close.
     public var idleTimeout: Duration

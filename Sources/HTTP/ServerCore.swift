@@ -4,13 +4,13 @@ final class ServerCore: Sendable {
     let configuration: ServerConfiguration
     let router: Router
     let errorRenderer: Server.ErrorRenderer
-    let bodyBudget: BodyBudget
+    let bodyBudget: Quota
 
     init(configuration: ServerConfiguration, router: Router, errorRenderer: @escaping Server.ErrorRenderer) {
         self.configuration = configuration
         self.router = router
         self.errorRenderer = errorRenderer
-        self.bodyBudget = BodyBudget(limit: configuration.maxBodyMemory)
+        self.bodyBudget = Quota(limit: configuration.maxBodyMemory)
     }
 
     func errorResponse(_ status: Int, _ detail: String, _ requestID: String) -> Response {

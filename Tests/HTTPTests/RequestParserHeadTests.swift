@@ -86,7 +86,7 @@ final class RequestParserHeadTests: XCTestCase {
     }
 
     func testBodyBudgetChargesAndReleases() {
-        let budget = BodyBudget(limit: 100)
+        let budget = Quota(limit: 100)
         XCTAssertTrue(budget.reserve(60))
         XCTAssertFalse(budget.reserve(41))
         XCTAssertTrue(budget.reserve(40))

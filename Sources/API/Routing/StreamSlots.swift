@@ -1,4 +1,4 @@
-import Synchronization
+import HTTP
 
 /// How many streamed responses (exports) may run at once. Each holds a producer thread that
 /// blocks while its client reads slowly, so the count is bounded: past it the request is
@@ -12,37 +12,28 @@ import Synchronization
 final class StreamSlots: Sendable {
     /// One running stream's place; returns itself when released.
     final class Slot: Sendable {
-        private let slots: StreamSlots
+        private let running: Quota
 
-        fileprivate init(_ slots: StreamSlots) {
-            self.slots = slots
+        fileprivate init(_ running: Quota) {
+            self.running = running
         }
 
-        deinit { slots.giveBack() }
+        deinit { running.release(1) }
     }
 
-    let limit: Int
-    private let running = Atomic<Int>(0)
+    private let running: Quota
 
     init(limit: Int) {
-        self.limit = max(1, limit)
+        running = Quota(limit: max(1, limit))
     }
+
+    var limit: Int { running.limit }
 
     /// Takes a slot if one is free.
     func take() -> Slot? {
-        var current = running.load(ordering: .relaxed)
-        while current < limit {
-            let (exchanged, original) = running.compareExchange(expected: current, desired: current + 1, ordering: .relaxed)
-            if exchanged { return Slot(self) }
-            current = original
-        }
-        return nil
-    }
-
-    private func giveBack() {
-        running.subtract(1, ordering: .relaxed)
+        running.reserve(1) ? Slot(running) : nil
     }
 
     /// Streams running now.
-    var inUse: Int { running.load(ordering: .relaxed) }
+    var inUse: Int { running.inUse }
 }
