@@ -316,10 +316,8 @@ final class CSVTests: XCTestCase {
         }
 
         // The row as an export hands it out.
-        var exported: [ExportedCustomer] = []
-        try database.read { connection in
-            try service.export(connection, ListRequest(sortField: try XCTUnwrap(CustomerSchema.listField("id")))) { exported.append($0) }
-        }
+        let page = ListRequest(sortField: try XCTUnwrap(CustomerSchema.listField("id")))
+        let exported = try database.read { try service.exportPage($0, page).customers }
         let cells = CustomerCSV.cells(try XCTUnwrap(exported.first))
         XCTAssertEqual(cells.count, CustomerCSV.header.count)
         XCTAssertEqual(cells.first, String(row.int64("id") ?? 0))

@@ -55,9 +55,11 @@ struct SalesRoutes {
             .get, "/v1/pipelines",
             endpoints.sync(.read(.pipelines)) { request in
                 let list = try ListParameters(request.http, resource: "pipelines", fields: fields, cursors: cursors)
-                let page = try database.read { try pipelines.list($0, list.request) }
-                return JSONResponse.list(page.items, nextCursor: list.nextCursor(page, cursors: cursors)) { writer, row in
-                    pipelines.render(row, into: &writer)
+                return try database.read { connection in
+                    try JSONResponse.list { writer in
+                        let next = try pipelines.renderPage(connection, list.request, into: &writer)
+                        return list.nextCursor(after: next, cursors: cursors)
+                    }
                 }
             })
         router.add(

@@ -137,12 +137,6 @@ public struct CustomerService: Sendable {
         return (page.items.map { ExportedCustomer(row: $0, renderer: renderer) }, page.next)
     }
 
-    /// Every live customer `request` matches (exports), in keyset pages of `pageSize`.
-    public func export(_ connection: Connection, _ request: ListRequest, _ body: (ExportedCustomer) throws -> Void) throws {
-        let renderer = self.renderer
-        try CustomerStore.forEach(connection, request) { try body(ExportedCustomer(row: $0, renderer: renderer)) }
-    }
-
     /// Creates the customer `key` names, or updates it (merge semantics): `created` tells which.
     /// An ``UpsertKey/id(_:)`` that names no live customer creates nothing: it is a `422` naming `id`.
     public func upsert(_ connection: Connection, key: UpsertKey, _ changes: RecordChanges, actor: Int64?, now: Timestamp) throws -> (

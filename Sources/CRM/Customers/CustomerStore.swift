@@ -198,18 +198,6 @@ enum CustomerStore {
         }
     }
 
-    /// Streams every matching row (exports): keyset pages of `pageSize` until the end.
-    static func forEach(_ connection: Connection, _ request: ListRequest, pageSize: Int = 500, _ body: (Row) throws -> Void) throws {
-        var page = request
-        page.limit = pageSize
-        while true {
-            let result = try list(connection, page)
-            for row in result.items { try body(row) }
-            guard let next = result.next else { return }
-            page.after = next
-        }
-    }
-
     /// Rewrites the tag rows and the search document from the stored row.
     private static func syncSideTables(_ connection: Connection, id: Int64) throws {
         guard let row = try connection.queryOne("SELECT name, email, phone, company, tags FROM customers WHERE id = ?", [.integer(id)])

@@ -91,24 +91,10 @@ public struct RecordService: Sendable {
         return page.next
     }
 
-    public func render(_ row: Row, into writer: inout JSONWriter) {
-        hooks.render(row, &writer)
-    }
-
     public func json(_ row: Row) -> [UInt8] {
         var writer = JSONWriter(capacity: 512)
         hooks.render(row, &writer)
         return writer.bytes
-    }
-
-    public func get(_ connection: Connection, id: Int64) throws -> Row? {
-        try store.find(connection, id: id)
-    }
-
-    public func list(_ connection: Connection, _ request: ListRequest, search: (sql: String, bindings: [SQLValue])? = nil) throws
-        -> ListPage<Row>
-    {
-        try store.list(connection, request, search: search)
     }
 
     /// The shared write flow over this resource's store and renderer.

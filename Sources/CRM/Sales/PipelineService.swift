@@ -30,12 +30,14 @@ public struct PipelineService: Sendable {
 
     public init() {}
 
-    public func list(_ connection: Connection, _ request: ListRequest) throws -> ListPage<Row> {
-        try store.list(connection, request)
-    }
-
-    public func get(_ connection: Connection, id: Int64) throws -> Row? {
-        try store.find(connection, id: id)
+    /// Writes a page of pipelines as JSON array elements into `writer`; returns the position
+    /// after the page, or nil at the end.
+    public func renderPage(_ connection: Connection, _ request: ListRequest, into writer: inout JSONWriter) throws -> (
+        key: JSONValue, id: Int64
+    )? {
+        let page = try store.list(connection, request)
+        for row in page.items { render(row, into: &writer) }
+        return page.next
     }
 
     public func defaultPipelineID(_ connection: Connection) throws -> Int64 {
@@ -58,7 +60,7 @@ public struct PipelineService: Sendable {
         }
     }
 
-    public func render(_ row: Row, into writer: inout JSONWriter) {
+    func render(_ row: Row, into writer: inout JSONWriter) {
         writer.beginObject()
         writer.key("id")
         writer.int(row.int64("id") ?? 0)
@@ -72,7 +74,7 @@ public struct PipelineService: Sendable {
         writer.endObject()
     }
 
-    public func json(_ row: Row) -> [UInt8] {
+    func json(_ row: Row) -> [UInt8] {
         var writer = JSONWriter()
         render(row, into: &writer)
         return writer.bytes
