@@ -118,10 +118,12 @@ extension Writer {
             for job in pending { job.reject(error) }
             return
         }
-        state.withLock {
+        let observer = state.withLock {
             $0.statistics.committedTransactions += 1
             $0.statistics.committedJobs += outcomes.count
+            return $0.commitObserver
         }
+        observer?(connection)
         for outcome in outcomes { outcome.deliver() }
     }
 }

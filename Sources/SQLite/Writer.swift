@@ -145,6 +145,14 @@ public final class Writer: Sendable {
         return state.withLock { $0.writerThread == current }
     }
 
+    /// Calls `observer` on the writer thread after every batch COMMIT, before the batch's
+    /// completions, with the write connection outside any transaction: what just committed can
+    /// be read there (the change feed wakes its long-polls this way). Replaces any earlier
+    /// observer. Keep it short, as the next batch waits for it.
+    public func observeCommits(_ observer: @escaping @Sendable (Connection) -> Void) {
+        state.withLock { $0.commitObserver = observer }
+    }
+
     /// Appends unless closed; wakes the writer thread.
     private func enqueue(_ item: WriterItem) -> Bool {
         state.withLock(broadcast: true) {
@@ -174,6 +182,8 @@ struct WriterState {
     /// FIFO. Invariant: empty once `phase == .finished`.
     var queue: [WriterItem] = []
     var statistics = Writer.Statistics()
+    /// Called on the writer thread after each batch's COMMIT (see `Writer.observeCommits`).
+    var commitObserver: (@Sendable (Connection) -> Void)?
 }
 
 /// One unit of work for the writer thread.

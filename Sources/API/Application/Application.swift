@@ -21,6 +21,7 @@ public final class Application: Sendable {
     private let customers: CustomerService
     private let scoringTimer = ScoringTimer()
     private let workers: WorkerPool
+    private let feedWaiters: ChangeFeedWaiters
 
     /// The port the API listens on (useful with port 0).
     public var port: Int { server.port }
@@ -55,6 +56,16 @@ public final class Application: Sendable {
             let workers = WorkerPool(threads: max(2, configuration.workers * 2), queueLimit: 256) { try? database.ownReader() }
             self.workers = workers
             metrics.addGauge("crm_worker_queue_depth", help: "Long requests waiting for a worker thread.") { Double(workers.waiting) }
+            let feedWaiters = ChangeFeedWaiters(
+                lastSeq: try database.read { try ChangeFeed.lastSeq($0) }, threadStarted: { try? database.ownReader() },
+                read: { query in try database.read { try ChangeFeed.page($0, query) } })
+            self.feedWaiters = feedWaiters
+            database.observeChanges(since: { feedWaiters.isIdle ? nil : feedWaiters.committedSeq }) { last, recordTypes in
+                feedWaiters.committed(through: last, recordTypes: recordTypes)
+            }
+            metrics.addGauge("crm_feed_waiters", help: "Long-polls of the change feed waiting for a change.") {
+                Double(feedWaiters.count)
+            }
             let endpoints = EndpointBuilder(
                 authenticator: Authenticator(database: database),
                 rateLimiter: configuration.rateLimit.map { RateLimiter(capacity: $0.requests, window: $0.window) },
@@ -82,6 +93,7 @@ public final class Application: Sendable {
                 endpoints: endpoints, database: database, cursors: cursors, clock: clock, settings: settings, customers: customers
             )
             .install(on: &router)
+            ChangeFeedRoutes(endpoints: endpoints, database: database, waiters: feedWaiters).install(on: &router)
             router.fallback = Fallback.make(cors: endpoints.cors)
 
             let limits = ParserLimits(
@@ -141,6 +153,9 @@ public final class Application: Sendable {
     /// Graceful: stop accepting, finish in-flight requests, flush the writer, close the database.
     public func shutdown() {
         scoringTimer.stop()
+        // Long-polls are answered first, with what the feed holds: they would otherwise keep
+        // the server's in-flight count up until their wait ran out.
+        feedWaiters.stop()
         server.shutdown()
         metricsServer?.shutdown()
         workers.shutdown()
