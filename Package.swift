@@ -23,7 +23,8 @@ let package = Package(
         // RFC 8259 JSON reading and writing: no CRM knowledge, shared by CRM (records, change
         // feed) and API (request bodies, responses).
         .target(name: "JSON", swiftSettings: strict),
-        // SHA-256, HMAC, constant-time comparison, secure random bytes, base64url.
+        // SHA-256, HMAC, constant-time comparison, secure random bytes, hex, base64url; ChaCha20 and
+        // SecretBox to keep secrets encrypted at rest, and SecretKeyFile for their master key.
         .target(name: "Crypto", swiftSettings: strict),
         .target(name: "HTTP", dependencies: ["CLinux"], swiftSettings: strict),
         .target(
