@@ -94,6 +94,7 @@ public final class Application: Sendable {
             )
             .install(on: &router)
             ChangeFeedRoutes(endpoints: endpoints, database: database, waiters: feedWaiters).install(on: &router)
+            AuditLogRoutes(endpoints: endpoints, database: database, cursors: cursors).install(on: &router)
             router.fallback = Fallback.make(cors: endpoints.cors)
 
             let limits = ParserLimits(

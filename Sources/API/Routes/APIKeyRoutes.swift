@@ -29,8 +29,9 @@ enum APIKeyRoutes {
             .post, "/v1/api-keys",
             endpoints.write(.write(.apiKeys), database: database, clock: clock, withheld: "created an API key") { request in
                 let input = try CreateKeyInput(try request.jsonObject())
+                let actor = request.key?.id
                 return { connection, now in
-                    let issued = try service.create(connection, name: input.name, role: input.role, now: now)
+                    let issued = try service.create(connection, name: input.name, role: input.role, actor: actor, now: now)
                     return JSONResponse.make(201) { write(issued.key, secret: issued.secret, into: &$0) }
                 }
             })
@@ -39,8 +40,9 @@ enum APIKeyRoutes {
             .delete, "/v1/api-keys/{id}",
             endpoints.write(.write(.apiKeys), database: database, clock: clock) { request in
                 let id = try request.idParameter()
+                let actor = request.key?.id
                 return { connection, now in
-                    guard try service.revoke(connection, id: id, now: now) else { throw APIError.notFound("no live API key \(id)") }
+                    guard try service.revoke(connection, id: id, actor: actor, now: now) else { throw APIError.notFound("no live API key \(id)") }
                     return Response(status: 204)
                 }
             })

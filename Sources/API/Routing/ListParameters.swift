@@ -13,11 +13,12 @@ struct ListParameters {
     static let reserved: Set<String> = ["limit", "cursor", "sort", "include_deleted", "q"]
 
     init(
-        _ http: Request, resource: String, fields: [ListField], defaultSort: String = "id", searchable: Bool = false,
-        extra: Set<String> = [], cursors: CursorCodec
+        _ http: Request, resource: String, fields: [ListField], defaultSort: String = "id", newestFirst: Bool = false,
+        searchable: Bool = false, extra: Set<String> = [], cursors: CursorCodec
     ) throws {
         guard let defaultField = fields.first(where: { $0.name == defaultSort }) else { preconditionFailure("no \(defaultSort) field") }
         var request = ListRequest(sortField: defaultField)
+        request.descending = newestFirst
         var seen: Set<String> = []
         var scopeParts: [String] = []
         var cursor: String?

@@ -122,11 +122,12 @@ final class ChangeFeedWaiters: Sendable {
     private static func place(_ waiter: Waiter, seenUpTo: Int64, in state: State) {
         if state.committed > seenUpTo {
             state.due.append((waiter, false))
-            state.condition.signal()
         } else {
             state.parked[state.nextTicket] = waiter
             state.nextTicket &+= 1
         }
+        // Either way the answering thread looks again: at what is due, or at a nearer deadline.
+        state.condition.signal()
     }
 
     /// The answering thread: waits for due waiters or the next deadline, reads, answers or

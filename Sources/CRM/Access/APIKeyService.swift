@@ -9,9 +9,16 @@ public struct APIKeyService: Sendable {
     public init() {}
 
     /// Creates a key and returns it with its secret, which is stored only as a SHA-256 hash.
-    public func create(_ connection: Connection, name: String, role: Role, now: Timestamp = .now()) throws -> IssuedAPIKey {
+    /// The audit log names the key's name and role, never its secret or hash; `actor` is the
+    /// key that asked (nil from the command line).
+    public func create(_ connection: Connection, name: String, role: Role, actor: Int64? = nil, now: Timestamp = .now()) throws
+        -> IssuedAPIKey
+    {
         let randomPart = APIKeySecret.makeRandomPart()
         let id = try APIKeyStore.insert(connection, name: name, role: role, secretHash: APIKeySecret.hash(randomPart), at: now)
+        try ChangeLog.audit(
+            connection, action: .create, recordType: "api_key", id: id,
+            fields: [("name", .null, .string(name)), ("role", .null, .string(role.rawValue))], actor: actor, now: now)
         let key = APIKey(id: id, name: name, role: role, createdAt: now, revokedAt: nil)
         return IssuedAPIKey(key: key, secret: APIKeySecret.compose(id: id, randomPart: randomPart))
     }
@@ -25,8 +32,12 @@ public struct APIKeyService: Sendable {
     }
 
     /// Revokes a live key; `false` when there is none with that id.
-    public func revoke(_ connection: Connection, id: Int64, now: Timestamp = .now()) throws -> Bool {
-        try APIKeyStore.revoke(connection, id: id, at: now)
+    public func revoke(_ connection: Connection, id: Int64, actor: Int64? = nil, now: Timestamp = .now()) throws -> Bool {
+        guard try APIKeyStore.revoke(connection, id: id, at: now) else { return false }
+        try ChangeLog.audit(
+            connection, action: .delete, recordType: "api_key", id: id, fields: [("revoked_at", .null, .string(now.rfc3339))], actor: actor,
+            now: now)
+        return true
     }
 
     /// The live key a presented secret belongs to, or `nil`. Hashes are compared in constant time.

@@ -44,4 +44,17 @@ public enum ChangeLog {
             connection, actor: actor, action: action.rawValue, recordType: schema.recordType, id: id,
             changes: JSONValue.object(diff).jsonString, now: now)
     }
+
+    /// An audit entry alone, for administrative records the feed does not carry (API keys,
+    /// webhooks): `fields` are the changed fields' `(before, after)`; never pass a secret.
+    static func audit(
+        _ connection: Connection, action: Action, recordType: String, id: Int64, fields: [(String, before: JSONValue, after: JSONValue)],
+        actor: Int64?, now: Timestamp
+    ) throws {
+        var diff = JSONObject()
+        for (name, before, after) in fields where before != after { diff[name] = ["before": before, "after": after] }
+        try ChangeLogStore.insertAudit(
+            connection, actor: actor, action: action.rawValue, recordType: recordType, id: id, changes: JSONValue.object(diff).jsonString,
+            now: now)
+    }
 }

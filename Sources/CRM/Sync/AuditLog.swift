@@ -1,0 +1,77 @@
+import JSON
+import SQLite
+
+/// The audit log (API.md §2, "audit-log", admin only): who changed what, when. Its rows are
+/// written by ``ChangeLog`` in the write's own transaction, so a refused or rolled-back write
+/// leaves none; this is the reading side.
+public enum AuditLog {
+    /// Filters (`a` is the audit_log alias); the list is newest first by `id`.
+    public static let listFields: [ListField] = [
+        ListField("id", kind: .integer(minimum: 1, maximum: .max), filter: .expression("a.id"), sort: "a.id"),
+        ListField("key_id", kind: .integer(minimum: 1, maximum: .max), filter: .expression("a.key_id")),
+        ListField("action", kind: .enumeration(["create", "update", "delete"]), filter: .expression("a.action")),
+        ListField("record_type", kind: .text(maxLength: 50), filter: .expression("a.record_type")),
+        ListField("record_id", kind: .integer(minimum: 1, maximum: .max), filter: .expression("a.record_id")),
+        ListField("occurred_at", kind: .timestamp, filter: .expression("a.occurred_at")),
+    ]
+
+    /// Writes one page of entries, `{id, key_id, action, record_type, record_id, changes,
+    /// occurred_at}` each, into `writer`'s open array; returns the position after the page, or
+    /// nil at the end.
+    public static func renderPage(_ connection: Connection, _ request: ListRequest, into writer: inout JSONWriter) throws -> (
+        key: JSONValue, id: Int64
+    )? {
+        try AuditLogStore.forEach(connection, request) { entry in
+            writer.beginObject()
+            writer.key("id")
+            writer.int(entry.id)
+            writer.key("key_id")
+            if let key = entry.keyID { writer.int(key) } else { writer.null() }
+            writer.key("action")
+            writer.string(entry.action)
+            writer.key("record_type")
+            writer.string(entry.recordType)
+            writer.key("record_id")
+            writer.int(entry.recordID)
+            writer.key("changes")
+            writer.rawJSON(entry.changes)
+            writer.key("occurred_at")
+            writer.string(entry.occurredAt)
+            writer.endObject()
+        }
+    }
+
+    /// One stored entry; `changes` is its JSON `{"field":{"before":…,"after":…}}`.
+    struct Entry {
+        let id: Int64
+        let keyID: Int64?
+        let action: String
+        let recordType: String
+        let recordID: Int64
+        let changes: [UInt8]
+        let occurredAt: String
+    }
+}
+
+/// The `audit_log` table's reads (its inserts are ``ChangeLogStore/insertAudit``).
+enum AuditLogStore {
+    static func forEach(_ connection: Connection, _ request: ListRequest, _ body: (AuditLog.Entry) -> Void) throws -> (
+        key: JSONValue, id: Int64
+    )? {
+        var request = request
+        // Audit entries are never deleted; the list has no deleted_at to test.
+        request.includeDeleted = true
+        let query = ListQuery(
+            select: "a.id, a.key_id, a.action, a.record_type, a.record_id, a.changes, a.occurred_at", from: "audit_log a", alias: "a",
+            request: request)
+        return try query.render(connection, limit: request.limit) { row in
+            body(
+                AuditLog.Entry(
+                    id: row.int64(at: 0) ?? 0, keyID: row.int64(at: 1),
+                    action: row.withUTF8(at: 2) { String(decoding: $0, as: UTF8.self) } ?? "",
+                    recordType: row.withUTF8(at: 3) { String(decoding: $0, as: UTF8.self) } ?? "",
+                    recordID: row.int64(at: 4) ?? 0, changes: row.withUTF8(at: 5) { Array($0) } ?? Array("{}".utf8),
+                    occurredAt: row.withUTF8(at: 6) { String(decoding: $0, as: UTF8.self) } ?? ""))
+        }
+    }
+}
