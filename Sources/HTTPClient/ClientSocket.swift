@@ -17,6 +17,8 @@ struct ClientSocket {
     /// until `deadline`.
     static func connect(to address: IPAddress, port: Int, until deadline: Deadline) throws(OutboundFailure) -> ClientSocket {
         let peer = address.endpoint(port: port)
+        // A connection to the loopback can succeed or fail at once: nothing starts after the deadline.
+        guard !deadline.hasPassed else { throw OutboundFailure(.timeout, "connecting to \(peer): the deadline passed") }
         let descriptor = socket(
             address.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard descriptor >= 0 else { throw OutboundFailure(.connectFailed, "socket: \(describe(errno))") }

@@ -107,6 +107,8 @@ public struct OutboundURL: Hashable, Sendable, CustomStringConvertible {
             guard rest.isEmpty || rest.first == UInt8(ascii: ":") else { throw .invalidHost }
             return (address.description, rest.isEmpty ? nil : rest.dropFirst())
         }
+        // More than one colon: an IPv6 address without its brackets.
+        guard authority.count(where: { $0 == UInt8(ascii: ":") }) <= 1 else { throw .invalidHost }
         var name = authority
         var portText: ArraySlice<UInt8>?
         if let colon = authority.firstIndex(of: UInt8(ascii: ":")) {

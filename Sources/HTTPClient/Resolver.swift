@@ -26,7 +26,12 @@ enum Resolver {
             }
             var entry = pollfd(fd: lookup.event, events: Int16(POLLIN), revents: 0)
             let ready = poll(&entry, 1, timeout)
+            let error = errno
+            // The thread sets the outcome before it signals, so a readable event means an outcome.
             if ready > 0, let outcome = lookup.outcome.withLock({ $0 }) { return try outcome.get() }
+            if ready < 0, error != EINTR {
+                throw OutboundFailure(.dnsFailure, "resolving \(host): poll: \(ClientSocket.describe(error))")
+            }
         }
     }
 

@@ -4,9 +4,10 @@ import COpenSSL
 /// bytes between them and the socket, so every wait is the socket's, bounded by the deadline,
 /// and a send never raises `SIGPIPE`.
 ///
-/// The peer's certificate must be for the URL's host: its DNS name (`SSL_set1_host`, no partial
-/// wildcards such as `w*.example.com`), or, for an IP literal, that IP address in the
-/// certificate's subjectAltName. The host name is also sent as SNI (RFC 6066 §3); an IP
+/// The peer's certificate must be for the URL's host: its DNS name among the certificate's
+/// subjectAltNames (`SSL_set1_host`; the subject's common name is never consulted, RFC 9525,
+/// and no partial wildcards such as `w*.example.com`), or, for an IP literal, that IP
+/// address among them. The host name is also sent as SNI (RFC 6066 §3); an IP
 /// literal is not, as that section forbids.
 ///
 ///     let session = try TLSSession(socket: socket, context: context, host: url.host, until: deadline)
@@ -41,14 +42,14 @@ final class TLSSession {
         if IPAddress(literal: host) != nil {
             configured = X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), host) == 1
         } else {
-            SSL_set_hostflags(ssl, UInt32(X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS))
+            SSL_set_hostflags(ssl, UInt32(X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS | X509_CHECK_FLAG_NEVER_CHECK_SUBJECT))
             configured = crm_ssl_set_server_name(ssl, host) == 1 && SSL_set1_host(ssl, host) == 1
         }
         guard configured else {
             throw OutboundFailure(.tlsFailure, "setting the expected host \(host): \(OpenSSLErrors.drain(or: "failed"))")
         }
         SSL_set_connect_state(ssl)
-        let activity = "TLS handshake with \(socket.peer)"
+        let activity = "TLS handshake with \(host) at \(socket.peer)"
         guard try drive(activity, until: deadline, { SSL_connect(ssl) }) > 0 else {
             throw OutboundFailure(.tlsFailure, "\(activity): the peer ended the connection")
         }
