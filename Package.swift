@@ -1,6 +1,6 @@
 // swift-tools-version:6.0
-// crm-server: one binary, one SQLite file, no package dependencies: the toolchain and libsqlite3
-// only (docs/architecture.md).
+// crm-server: one binary, one SQLite file, no package dependencies: the toolchain, libsqlite3 and
+// OpenSSL's libssl only (docs/architecture.md).
 import PackageDescription
 
 let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
@@ -19,6 +19,13 @@ let package = Package(
         ),
         // epoll and eventfd, which Swift's Glibc module leaves out: headers only, no C code.
         .systemLibrary(name: "CLinux"),
+        // TLS for outbound HTTPS (webhook delivery): the system's OpenSSL 3, so certificates are
+        // checked against the same CA store as every other program on the machine.
+        .systemLibrary(
+            name: "COpenSSL",
+            pkgConfig: "openssl",
+            providers: [.apt(["libssl-dev"])]
+        ),
         .target(name: "SQLite", dependencies: ["CSQLite"], swiftSettings: strict),
         // RFC 8259 JSON reading and writing: no CRM knowledge, shared by CRM (records, change
         // feed) and API (request bodies, responses).
@@ -27,6 +34,9 @@ let package = Package(
         // SecretBox to keep secrets encrypted at rest, and SecretKeyFile for their master key.
         .target(name: "Crypto", swiftSettings: strict),
         .target(name: "HTTP", dependencies: ["CLinux"], swiftSettings: strict),
+        // The outbound side: one blocking HTTP/1.1 POST with a deadline, refusing private and
+        // loopback addresses (SSRF). Apart from HTTP, which serves and never calls out.
+        .target(name: "HTTPClient", dependencies: ["COpenSSL", "CLinux"], swiftSettings: strict),
         .target(
             name: "CRM",
             dependencies: ["SQLite", "JSON", "Crypto"],
@@ -57,6 +67,8 @@ let package = Package(
 
         .testTarget(name: "SQLiteTests", dependencies: ["SQLite"], swiftSettings: strict),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP"], swiftSettings: strict),
+        // COpenSSL too: the TLS tests run a small OpenSSL server of their own.
+        .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "COpenSSL"], swiftSettings: strict),
         .testTarget(name: "CommandLineTests", dependencies: ["crm-server", "API"], swiftSettings: strict),
         .testTarget(name: "JSONTests", dependencies: ["JSON"], swiftSettings: strict),
         .testTarget(name: "CryptoTests", dependencies: ["Crypto"], swiftSettings: strict),
