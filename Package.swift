@@ -49,7 +49,7 @@ let package = Package(
             // from modules API does not import are invisible here (MemberImportVisibility), so a
             // row, a column or a binding cannot be touched, and .ci/run fails on any
             // `import SQLite` under Sources/API.
-            dependencies: ["HTTP", "CRM", "JSON", "Crypto"],
+            dependencies: ["HTTP", "CRM", "JSON", "Crypto", "HTTPClient"],
             swiftSettings: strict + [.enableUpcomingFeature("MemberImportVisibility")],
             plugins: ["EmbedResources"]
         ),

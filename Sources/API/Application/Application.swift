@@ -1,4 +1,5 @@
 import CRM
+import Crypto
 import Foundation
 import HTTP
 
@@ -22,6 +23,7 @@ public final class Application: Sendable {
     private let scoringTimer = ScoringTimer()
     private let workers: WorkerPool
     private let feedWaiters: ChangeFeedWaiters
+    private let webhookDispatcher: WebhookDispatcher
 
     /// The port the API listens on (useful with port 0).
     public var port: Int { server.port }
@@ -60,8 +62,32 @@ public final class Application: Sendable {
                 lastSeq: try database.read { try ChangeFeed.lastSeq($0) }, threadStarted: { try? database.ownReader() },
                 read: { query in try database.read { try ChangeFeed.page($0, query) } })
             self.feedWaiters = feedWaiters
+            let webhooks = WebhookService(
+                secretKey: try SecretKeyFile.loadOrCreate(path: configuration.secretKeyFile ?? configuration.db + ".key"),
+                urlProblem: WebhookRoutes.urlProblem(allowPrivate: configuration.allowPrivateWebhooks))
+            let dispatcher = WebhookDispatcher(
+                database: database, service: webhooks,
+                policy: WebhookRetryPolicy(
+                    firstDelayMilliseconds: configuration.webhookBackoff.components.seconds * 1000
+                        + configuration.webhookBackoff.components.attoseconds / 1_000_000_000_000_000),
+                allowPrivate: configuration.allowPrivateWebhooks, trustedCAFile: configuration.webhookTrustedCAFile, clock: clock)
+            webhookDispatcher = dispatcher
             database.observeChanges(since: { feedWaiters.isIdle ? nil : feedWaiters.committedSeq }) { last, recordTypes in
                 feedWaiters.committed(through: last, recordTypes: recordTypes)
+                // A commit may have written outbox rows.
+                dispatcher.wake()
+            }
+            metrics.addGauge("crm_webhook_outbox_pending", help: "Webhook deliveries waiting to be sent (the outbox backlog).") {
+                Double((try? database.read { try webhooks.deliveryCounts($0) })?["pending"] ?? 0)
+            }
+            metrics.addGauge("crm_webhook_deliveries_delivered_total", help: "Webhook delivery attempts answered 2xx.") {
+                Double(dispatcher.outcomes.delivered)
+            }
+            metrics.addGauge("crm_webhook_deliveries_retried_total", help: "Webhook delivery attempts that failed and will be retried.") {
+                Double(dispatcher.outcomes.retried)
+            }
+            metrics.addGauge("crm_webhook_deliveries_failed_total", help: "Webhook deliveries given up after 24 hours of failures.") {
+                Double(dispatcher.outcomes.failed)
             }
             metrics.addGauge("crm_feed_waiters", help: "Long-polls of the change feed waiting for a change.") {
                 Double(feedWaiters.count)
@@ -95,6 +121,7 @@ public final class Application: Sendable {
             .install(on: &router)
             ChangeFeedRoutes(endpoints: endpoints, database: database, waiters: feedWaiters).install(on: &router)
             AuditLogRoutes(endpoints: endpoints, database: database, cursors: cursors).install(on: &router)
+            WebhookRoutes(endpoints: endpoints, database: database, cursors: cursors, clock: clock, service: webhooks).install(on: &router)
             router.fallback = Fallback.make(cors: endpoints.cors)
 
             let limits = ParserLimits(
@@ -126,6 +153,7 @@ public final class Application: Sendable {
     public func start() {
         server.start()
         metricsServer?.start()
+        webhookDispatcher.start()
         scoringTimer.start(every: CustomerScoring.refreshInterval) { [self] in
             _ = try? recomputeScores()
         }
@@ -158,6 +186,7 @@ public final class Application: Sendable {
         // the server's in-flight count up until their wait ran out.
         feedWaiters.stop()
         server.shutdown()
+        webhookDispatcher.stop()
         metricsServer?.shutdown()
         workers.shutdown()
         database.close()

@@ -57,6 +57,11 @@ public struct Configuration: Sendable, Equatable {
     /// The first webhook retry delay; it doubles per attempt, capped at one hour
     /// (`--webhook-backoff`, `CRM_WEBHOOK_BACKOFF`).
     public var webhookBackoff: Duration
+    /// The file holding the key that seals webhook secrets (`--secret-key-file`,
+    /// `CRM_SECRET_KEY_FILE`); nil means the database path with `.key` appended.
+    public var secretKeyFile: String?
+    /// Certificate authorities trusted for HTTPS webhook targets besides the system's (tests).
+    public var webhookTrustedCAFile: String?
     /// The UTC time of the daily automations run (`--daily-at`, `CRM_DAILY_AT`).
     public var dailyAt: TimeOfDay
     /// SQLite's `PRAGMA synchronous` (`--sync`, `CRM_SYNC`).
@@ -114,6 +119,8 @@ public struct Configuration: Sendable, Equatable {
         self.metricsAddress = metricsAddress
         self.allowPrivateWebhooks = allowPrivateWebhooks
         self.webhookBackoff = webhookBackoff
+        self.secretKeyFile = nil
+        self.webhookTrustedCAFile = nil
         self.dailyAt = dailyAt
         self.sync = sync
         self.baseCurrency = baseCurrency

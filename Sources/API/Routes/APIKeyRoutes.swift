@@ -42,7 +42,9 @@ enum APIKeyRoutes {
                 let id = try request.idParameter()
                 let actor = request.key?.id
                 return { connection, now in
-                    guard try service.revoke(connection, id: id, actor: actor, now: now) else { throw APIError.notFound("no live API key \(id)") }
+                    guard try service.revoke(connection, id: id, actor: actor, now: now) else {
+                        throw APIError.notFound("no live API key \(id)")
+                    }
                     return Response(status: 204)
                 }
             })

@@ -15,6 +15,9 @@ struct RecordRoutes {
     let path: String
     let resource: Resource
     let listFields: [ListField]
+    /// False when the resource creates its records its own way (webhooks make a secret).
+    var installsCreate = true
+
     func install(on router: inout Router) {
         let service = self.service
         let database = self.database
@@ -40,16 +43,18 @@ struct RecordRoutes {
                 }
             })
 
-        router.add(
-            .post, path,
-            endpoints.write(.write(resource), database: database, clock: clock) { request in
-                let changes = try service.parse(try request.jsonObject(), mode: .create)
-                let actor = request.key?.id
-                return { connection, now in
-                    RecordResponse.make(
-                        try service.createRecord(connection, changes, actor: actor, now: now), status: 201, collection: path)
-                }
-            })
+        if installsCreate {
+            router.add(
+                .post, path,
+                endpoints.write(.write(resource), database: database, clock: clock) { request in
+                    let changes = try service.parse(try request.jsonObject(), mode: .create)
+                    let actor = request.key?.id
+                    return { connection, now in
+                        RecordResponse.make(
+                            try service.createRecord(connection, changes, actor: actor, now: now), status: 201, collection: path)
+                    }
+                })
+        }
 
         router.add(
             .get, path + "/{id}",

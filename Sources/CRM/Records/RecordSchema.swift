@@ -12,8 +12,13 @@ public struct RecordSchema: Sendable {
     /// The fields' columns, in field order (for rendering by position).
     public let columns: [String]
 
-    public init(recordType: String, table: String, fields: [FieldDefinition]) {
+    /// Whether its changes go to the change feed (business data, every role reads it) or only
+    /// to the audit log (administrative records such as webhooks).
+    public let inFeed: Bool
+
+    public init(recordType: String, table: String, fields: [FieldDefinition], inFeed: Bool = true) {
         self.recordType = recordType
+        self.inFeed = inFeed
         self.table = table
         self.fields = fields
         self.columns = fields.map(\.column)

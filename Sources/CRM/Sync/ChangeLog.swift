@@ -17,11 +17,13 @@ public enum ChangeLog {
     }
 
     /// Appends one change-feed entry (its `seq` is the next rowid, in commit order); `data` is the
-    /// record's JSON, or nil when it was deleted.
+    /// record's JSON, or nil when it was deleted. Every webhook that wants the event gets an
+    /// outbox row in the same transaction.
     public static func recordEvent(
         _ connection: Connection, type: String, recordType: String, id: Int64, data: [UInt8]?, now: Timestamp
     ) throws {
-        try ChangeLogStore.insertChange(connection, type: type, recordType: recordType, id: id, data: data, now: now)
+        let seq = try ChangeLogStore.insertChange(connection, type: type, recordType: recordType, id: id, data: data, now: now)
+        try WebhookOutboxStore.enqueue(connection, changeSeq: seq, type: type, now: now)
     }
 
     /// Records `action` on a record: its feed entry (with the record as it now is, or null when
@@ -30,8 +32,10 @@ public enum ChangeLog {
         _ connection: Connection, action: Action, schema: RecordSchema, id: Int64, before: Row?, after: Row?,
         data: [UInt8]?, actor: Int64?, now: Timestamp, audit: Bool = true
     ) throws {
-        try recordEvent(
-            connection, type: "\(schema.recordType).\(action.eventSuffix)", recordType: schema.recordType, id: id, data: data, now: now)
+        if schema.inFeed {
+            try recordEvent(
+                connection, type: "\(schema.recordType).\(action.eventSuffix)", recordType: schema.recordType, id: id, data: data, now: now)
+        }
         // Derived updates (metrics, scores) are changes to the record but nobody's edit.
         guard audit else { return }
         var diff = JSONObject()

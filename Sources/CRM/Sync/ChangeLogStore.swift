@@ -3,15 +3,17 @@ import SQLite
 /// The `changes` (the sync feed) and `audit_log` tables. A change's `seq` is its rowid, taken by
 /// the single writer in commit order, so the feed has no gaps.
 enum ChangeLogStore {
+    /// Returns the new entry's seq.
     static func insertChange(
         _ connection: Connection, type: String, recordType: String, id: Int64, data: [UInt8]?, now: Timestamp
-    ) throws {
+    ) throws -> Int64 {
         try connection.run(
             "INSERT INTO changes (type, record_type, record_id, occurred_at, data) VALUES (?, ?, ?, ?, ?)",
             [
                 .text(type), .text(recordType), .integer(id), .text(now.rfc3339),
                 data.map { .text(String(decoding: $0, as: UTF8.self)) } ?? .null,
             ])
+        return connection.lastInsertRowID
     }
 
     static func insertAudit(

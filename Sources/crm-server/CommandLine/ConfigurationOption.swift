@@ -160,17 +160,24 @@ extension ConfigurationOption {
 
     static let allowPrivateWebhooks = ConfigurationOption(
         "allow-private-webhooks", "CRM_ALLOW_PRIVATE_WEBHOOKS", placeholder: nil, default: "off",
-        "let webhooks target loopback and private addresses (variable: true/false/1/0); nothing uses it yet, as webhooks are not built",
+        "let webhooks target loopback and private addresses (variable: true/false/1/0)",
         reason: "is not a boolean (true, false, 1 or 0)",
         parse: { ValueGrammar.boolean($0) },
         store: { $0.allowPrivateWebhooks = $1 })
 
     static let webhookBackoff = ConfigurationOption(
         "webhook-backoff", "CRM_WEBHOOK_BACKOFF", placeholder: "DURATION", default: "10s",
-        "first webhook retry delay, doubling, capped at 1h; nothing uses it yet, as webhooks are not built",
+        "first webhook retry delay, doubling, capped at 1h; given up after 24h",
         reason: "is not a positive duration (\(durationSyntax))",
         parse: { ValueGrammar.duration($0) },
         store: { $0.webhookBackoff = $1 })
+
+    static let secretKeyFile = ConfigurationOption(
+        "secret-key-file", "CRM_SECRET_KEY_FILE", placeholder: "PATH", default: "<db>.key",
+        "the server key that seals webhook secrets (created, mode 0600, on first start; back it up with the database)",
+        reason: "is not a file path",
+        parse: { $0.isEmpty || $0.utf8.contains(0) ? nil : $0 },
+        store: { $0.secretKeyFile = $1 })
 
     static let dailyAt = ConfigurationOption(
         "daily-at", "CRM_DAILY_AT", placeholder: "HH:MM", default: "02:00",
@@ -221,7 +228,7 @@ extension ConfigurationOption {
     static let server: [ConfigurationOption] = [
         db, host, port, headerTimeout, bodyTimeout, idleTimeout, shutdownTimeout,
         maxRequestLine, maxHeaderBytes, maxBodyBytes, maxBodyMemory, rateLimit, corsOrigins,
-        metricsAddress, allowPrivateWebhooks, webhookBackoff, dailyAt, sync,
+        metricsAddress, allowPrivateWebhooks, webhookBackoff, secretKeyFile, dailyAt, sync,
         baseCurrency, atRiskDays, churnDays, eventLoops,
     ]
 }

@@ -1,0 +1,116 @@
+import JSON
+import SQLite
+
+/// The `webhook_deliveries` table: the durable outbox. Rows are written in the transaction of
+/// the change they announce; the dispatcher claims the due ones, and each attempt's result is
+/// written back through the writer.
+enum WebhookOutboxStore {
+    /// One row per webhook that wants `type`, for the change-feed entry `changeSeq`. The body's
+    /// `id` is `evt_<seq>`: the same on every retry and for every webhook.
+    static func enqueue(_ connection: Connection, changeSeq: Int64, type: String, now: Timestamp) throws {
+        try connection.run(
+            """
+            INSERT INTO webhook_deliveries
+                (webhook_id, event_id, type, change_seq, occurred_at, status, next_attempt_at, created_at, updated_at)
+            SELECT DISTINCT e.webhook_id, 'evt_' || ?1, ?2, ?1, ?3, 'pending', ?3, ?3, ?3
+            FROM webhook_events e WHERE e.event IN (?2, '*')
+            """,
+            [.integer(changeSeq), .text(type), .text(now.rfc3339)])
+    }
+
+    /// A delivery for an event the feed does not carry (`automation.fired`) to one webhook.
+    static func enqueue(_ connection: Connection, webhookID: Int64, eventID: String, type: String, data: [UInt8], now: Timestamp) throws {
+        try connection.run(
+            """
+            INSERT INTO webhook_deliveries
+                (webhook_id, event_id, type, data, occurred_at, status, next_attempt_at, created_at, updated_at)
+            VALUES (?1, ?2, ?3, ?4, ?5, 'pending', ?5, ?5, ?5)
+            """,
+            [.integer(webhookID), .text(eventID), .text(type), .text(String(decoding: data, as: UTF8.self)), .text(now.rfc3339)])
+    }
+
+    /// Pending deliveries due at `now` to live, enabled webhooks, oldest due first, skipping
+    /// `busy` ones (already being sent). A disabled webhook's deliveries wait for it.
+    static func due(_ connection: Connection, now: Timestamp, limit: Int, skipping busy: Set<Int64>) throws -> [WebhookDelivery] {
+        let rows = try connection.query(
+            """
+            SELECT d.id, d.webhook_id, d.event_id, d.type, d.occurred_at, d.attempts, d.created_at,
+                   coalesce(d.data, c.data), w.url, w.secret, w.enabled, w.deleted_at IS NOT NULL
+            FROM webhook_deliveries d
+            JOIN webhooks w ON w.id = d.webhook_id
+            LEFT JOIN changes c ON c.seq = d.change_seq
+            WHERE d.status = 'pending' AND d.next_attempt_at <= ? AND w.enabled = 1 AND w.deleted_at IS NULL
+            ORDER BY d.next_attempt_at, d.id LIMIT ?
+            """,
+            [.text(now.rfc3339), .integer(Int64(limit + busy.count))])
+        return rows.compactMap { row in
+            guard let id = row.int64(0), !busy.contains(id) else { return nil }
+            return WebhookDelivery(
+                id: id, webhookID: row.int64(1) ?? 0, eventID: row.string(2) ?? "", type: row.string(3) ?? "",
+                occurredAt: row.string(4) ?? "", attempts: row.int(5) ?? 0, createdAt: Timestamp(rfc3339: row.string(6) ?? "") ?? now,
+                data: row.string(7).map { Array($0.utf8) }, url: row.string(8) ?? "", sealedSecret: row.blob(9) ?? [],
+                webhookEnabled: row.bool(10) ?? false, webhookDeleted: row.bool(11) ?? true)
+        }
+        .prefix(limit).map { $0 }
+    }
+
+    /// When the next pending delivery falls due, if any.
+    static func nextDue(_ connection: Connection) throws -> Timestamp? {
+        try connection.queryOne("SELECT min(next_attempt_at) FROM webhook_deliveries WHERE status = 'pending'")?.string(0)
+            .flatMap(Timestamp.init(rfc3339:))
+    }
+
+    static func pendingCount(_ connection: Connection) throws -> Int {
+        try connection.queryOne("SELECT count(*) FROM webhook_deliveries WHERE status = 'pending'")?.int(0) ?? 0
+    }
+
+    /// Writes an attempt's outcome: `status` and, while pending, when to try again.
+    static func recordAttempt(
+        _ connection: Connection, id: Int64, status: WebhookDelivery.Status, statusCode: Int?, error: String?, nextAttempt: Timestamp?,
+        now: Timestamp
+    ) throws {
+        try connection.run(
+            """
+            UPDATE webhook_deliveries SET status = ?, attempts = attempts + 1, last_status_code = ?, last_error = ?,
+                next_attempt_at = ?, updated_at = ?
+            WHERE id = ? AND status = 'pending'
+            """,
+            [
+                .text(status.rawValue), statusCode.map { .integer(Int64($0)) } ?? .null, error.map(SQLValue.text) ?? .null,
+                nextAttempt.map { .text($0.rfc3339) } ?? .null, .text(now.rfc3339), .integer(id),
+            ])
+    }
+
+    /// Gives up the pending deliveries of a deleted webhook.
+    static func abandon(_ connection: Connection, webhookID: Int64, now: Timestamp) throws {
+        try connection.run(
+            """
+            UPDATE webhook_deliveries SET status = 'failed', last_error = 'the webhook was deleted', next_attempt_at = NULL,
+                updated_at = ?
+            WHERE webhook_id = ? AND status = 'pending'
+            """,
+            [.text(now.rfc3339), .integer(webhookID)])
+    }
+
+    /// A page of a webhook's deliveries, newest first, after the delivery `beforeID` (0: the start).
+    static func list(_ connection: Connection, webhookID: Int64, beforeID: Int64, limit: Int, _ body: (RowView) -> Void) throws {
+        try connection.forEachRowView(
+            """
+            SELECT id, event_id, type, status, attempts, last_status_code, last_error, next_attempt_at, created_at
+            FROM webhook_deliveries WHERE webhook_id = ? AND id < ? ORDER BY id DESC LIMIT ?
+            """, [.integer(webhookID), .integer(beforeID > 0 ? beforeID : .max), .integer(Int64(limit))]
+        ) { row in
+            body(row)
+            return true
+        }
+    }
+
+    /// Counts by status, for /metrics.
+    static func countsByStatus(_ connection: Connection) throws -> [String: Int] {
+        var counts: [String: Int] = [:]
+        for row in try connection.query("SELECT status, count(*) FROM webhook_deliveries GROUP BY status") {
+            if let status = row.string(0) { counts[status] = row.int(1) ?? 0 }
+        }
+        return counts
+    }
+}

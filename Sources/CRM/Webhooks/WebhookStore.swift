@@ -1,0 +1,23 @@
+import SQLite
+
+/// The `webhooks` table beyond what ``RecordStore`` does for it: ids taken ahead (a secret is
+/// sealed to its row), the sealed secret, and the `webhook_events` lookup the outbox uses.
+enum WebhookStore {
+    /// The id the next insert will get; the single writer makes it safe to know it ahead.
+    static func nextID(_ connection: Connection) throws -> Int64 {
+        try connection.queryOne("SELECT coalesce(max(id), 0) + 1 FROM webhooks")?.int64(0) ?? 1
+    }
+
+    static func sealedSecret(_ connection: Connection, id: Int64) throws -> [UInt8]? {
+        try connection.queryOne("SELECT secret FROM webhooks WHERE id = ?", [.integer(id)])?.blob(0)
+    }
+
+    /// Makes `webhook_events` say what the webhook wants now: its events while it is live and
+    /// enabled, nothing otherwise.
+    static func replaceEvents(_ connection: Connection, id: Int64, events: [String]) throws {
+        try connection.run("DELETE FROM webhook_events WHERE webhook_id = ?", [.integer(id)])
+        for event in events {
+            try connection.run("INSERT OR IGNORE INTO webhook_events (event, webhook_id) VALUES (?, ?)", [.text(event), .integer(id)])
+        }
+    }
+}
