@@ -40,6 +40,14 @@ public enum ChangeFeed {
         public let occurredAt: String
         /// The record's JSON as the change left it; nil when the change deleted it.
         public let data: [UInt8]?
+
+        public init(seq: Int64, type: String, recordID: Int64, occurredAt: String, data: [UInt8]?) {
+            self.seq = seq
+            self.type = type
+            self.recordID = recordID
+            self.occurredAt = occurredAt
+            self.data = data
+        }
     }
 
     public struct Page: Sendable {
@@ -48,6 +56,12 @@ public enum ChangeFeed {
         /// What the consumer passes as `after` next: the last entry's seq, or the query's own
         /// `after` when the page is empty.
         public let nextAfter: Int64
+
+        public init(entries: [Entry], hasMore: Bool, nextAfter: Int64) {
+            self.entries = entries
+            self.hasMore = hasMore
+            self.nextAfter = nextAfter
+        }
     }
 
     /// The entries after `query.after`, oldest first, at most `query.limit`.

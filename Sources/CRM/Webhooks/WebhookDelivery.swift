@@ -55,7 +55,8 @@ public struct WebhookRetryPolicy: Sendable {
     /// to give up.
     public func nextAttempt(after attempt: Int, createdAt: Timestamp, now: Timestamp) -> Timestamp? {
         let doublings = min(max(attempt - 1, 0), 20)
-        let delay = min(firstDelayMilliseconds << Int64(doublings), Self.maximumDelayMilliseconds)
+        let (doubled, overflow) = firstDelayMilliseconds.multipliedReportingOverflow(by: 1 << Int64(doublings))
+        let delay = overflow ? Self.maximumDelayMilliseconds : min(doubled, Self.maximumDelayMilliseconds)
         let next = now.adding(milliseconds: delay)
         return next.milliseconds(since: createdAt) > Self.giveUpAfterMilliseconds ? nil : next
     }
