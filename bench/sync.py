@@ -127,6 +127,22 @@ async def webhook_throughput(host, port, key, receiver_port, customers):
     )
 
 
+async def hold_waiters(host, port, key, waiters, seconds):
+    """Keeps `waiters` consumers long-polling an idle type for `seconds` (for measuring what
+    parked consumers cost the other requests)."""
+    conns = [await connect(host, port) for _ in range(waiters)]
+
+    async def keep(conn):
+        end = time.perf_counter() + seconds
+        while time.perf_counter() < end:
+            await request(*conn, "GET", "/v1/changes?after=999999999&wait=30&types=feedback", key)
+
+    try:
+        await asyncio.wait_for(asyncio.gather(*(keep(conn) for conn in conns)), timeout=seconds)
+    except asyncio.TimeoutError:
+        pass
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--url", default="http://127.0.0.1:18090")
@@ -135,8 +151,12 @@ def main():
     parser.add_argument("--writes", type=int, default=20)
     parser.add_argument("--deliveries", type=int, default=5000)
     parser.add_argument("--receiver-port", type=int, default=18095)
+    parser.add_argument("--hold", type=float, default=0, help="only hold --waiters long-polls for this many seconds")
     args = parser.parse_args()
     host, port = args.url.split("//")[1].split(":")
+    if args.hold:
+        asyncio.run(hold_waiters(host, int(port), args.key, args.waiters, args.hold))
+        return
     asyncio.run(long_poll_latency(host, int(port), args.key, args.waiters, args.writes))
     asyncio.run(webhook_throughput(host, int(port), args.key, args.receiver_port, args.deliveries))
 

@@ -53,5 +53,16 @@ log "feed read throughput: GET /v1/changes?after=$MIDDLE&limit=100, 64 connectio
 taskset -c 1 wrk -t1 -c64 -d"${DURATION}s" --latency -H "$AUTH" "$CRM/v1/changes?after=$MIDDLE&limit=100" | tee "$TMP/wrk.txt" |
     awk '/Requests\/sec/ { printf "feed pages of 100: %s req/s (%.0f entries/s)\n", $2, $2 * 100 } /^ +99%/ { print "  p99 " $2 }'
 
+by_id() { taskset -c 1 wrk -t1 -c64 -d"${DURATION}s" --latency -H "$AUTH" "$CRM/v1/customers/1" |
+    awk -v label="$1" '/Requests\/sec/ { rps = $2 } /^ +99%/ { p99 = $2 } END { printf "GET /v1/customers/{id} %s: %s req/s, p99 %s\n", label, rps, p99 }'; }
+log "what parked long-polls cost other requests"
+by_id "with no long-poll waiting"
+taskset -c 1 python3 "$ROOT/bench/sync.py" --url "$CRM" --key "$KEY" --waiters "$WAITERS" --hold $((DURATION + 4)) &
+HOLDER=$!
+sleep 3
+echo "  feed waiters parked: $(curl -fs "$CRM/metrics" | awk '$1 == "crm_feed_waiters" { print $2 }')"
+by_id "with $WAITERS long-polls parked"
+wait "$HOLDER" || true
+
 log "long-poll wake-up and webhook deliveries"
 taskset -c 1 python3 "$ROOT/bench/sync.py" --url "$CRM" --key "$KEY" --waiters "$WAITERS" --deliveries "$DELIVERIES"

@@ -44,7 +44,7 @@ final class WebhookDispatcher: Sendable {
 
     init(
         database: Database, service: WebhookService, policy: WebhookRetryPolicy, allowPrivate: Bool, trustedCAFile: String?,
-        clock: CRMClock, senderCount: Int = 8, perWebhookLimit: Int = 2
+        clock: CRMClock, senderCount: Int = 32, perWebhookLimit: Int = 4
     ) {
         self.database = database
         self.service = service
@@ -95,6 +95,7 @@ final class WebhookDispatcher: Sendable {
     }
 
     private func schedule() {
+        var round = 0
         while true {
             state.condition.lock()
             if !state.woken && !state.stopped {
@@ -113,13 +114,12 @@ final class WebhookDispatcher: Sendable {
             let room = senderCount - busy.count
             guard room > 0 else { continue }
             let now = clock.now()
-            let due = (try? database.read { try service.dueDeliveries($0, now: now, limit: room * 2, skipping: Set(busy.keys)) }) ?? []
-            var perWebhook: [Int64: Int] = [:]
-            for webhook in busy.values { perWebhook[webhook, default: 0] += 1 }
-            var claimed = 0
-            for delivery in due where claimed < room && perWebhook[delivery.webhookID, default: 0] < perWebhookLimit {
-                perWebhook[delivery.webhookID, default: 0] += 1
-                claimed += 1
+            round &+= 1
+            let due =
+                (try? database.read {
+                    try service.dueDeliveries($0, now: now, room: room, perWebhook: perWebhookLimit, busy: busy, round: round)
+                }) ?? []
+            for delivery in due {
                 state.condition.lock()
                 state.inFlight[delivery.id] = delivery.webhookID
                 state.condition.unlock()

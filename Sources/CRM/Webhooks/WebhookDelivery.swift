@@ -20,8 +20,6 @@ public struct WebhookDelivery: Sendable {
     public let data: [UInt8]?
     public let url: String
     let sealedSecret: [UInt8]
-    public let webhookEnabled: Bool
-    public let webhookDeleted: Bool
 
     /// The exact body sent: `{"id","type","occurred_at","data"}`.
     public var body: [UInt8] {

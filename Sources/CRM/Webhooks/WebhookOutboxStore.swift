@@ -29,29 +29,38 @@ enum WebhookOutboxStore {
             [.integer(webhookID), .text(eventID), .text(type), .text(String(decoding: data, as: UTF8.self)), .text(now.rfc3339)])
     }
 
-    /// Pending deliveries due at `now` to live, enabled webhooks, oldest due first, skipping
-    /// `busy` ones (already being sent). A disabled webhook's deliveries wait for it.
-    static func due(_ connection: Connection, now: Timestamp, limit: Int, skipping busy: Set<Int64>) throws -> [WebhookDelivery] {
+    /// The live, enabled webhooks (the ones whose deliveries are sent), in id order.
+    static func sendingWebhooks(_ connection: Connection) throws -> [Int64] {
+        try connection.query("SELECT id FROM webhooks WHERE enabled = 1 AND deleted_at IS NULL ORDER BY id").compactMap { $0.int64(0) }
+    }
+
+    /// Webhook `webhookID`'s pending deliveries due at `now`, oldest due first, at most `limit`
+    /// after leaving out `busy` ones (already being sent).
+    static func due(_ connection: Connection, webhookID: Int64, now: Timestamp, limit: Int, skipping busy: Set<Int64>) throws
+        -> [WebhookDelivery]
+    {
         let rows = try connection.query(
             """
             SELECT d.id, d.webhook_id, d.event_id, d.type, d.occurred_at, d.attempts, d.created_at,
-                   coalesce(d.data, c.data), w.url, w.secret, w.enabled, w.deleted_at IS NOT NULL
+                   coalesce(d.data, c.data), w.url, w.secret
             FROM webhook_deliveries d
             JOIN webhooks w ON w.id = d.webhook_id
             LEFT JOIN changes c ON c.seq = d.change_seq
-            WHERE d.status = 'pending' AND d.next_attempt_at <= ? AND w.enabled = 1 AND w.deleted_at IS NULL
+            WHERE d.webhook_id = ? AND d.status = 'pending' AND d.next_attempt_at <= ?
             ORDER BY d.next_attempt_at, d.id LIMIT ?
             """,
-            [.text(now.rfc3339), .integer(Int64(limit + busy.count))])
-        return rows.compactMap { row in
-            guard let id = row.int64(0), !busy.contains(id) else { return nil }
-            return WebhookDelivery(
-                id: id, webhookID: row.int64(1) ?? 0, eventID: row.string(2) ?? "", type: row.string(3) ?? "",
-                occurredAt: row.string(4) ?? "", attempts: row.int(5) ?? 0, createdAt: Timestamp(rfc3339: row.string(6) ?? "") ?? now,
-                data: row.string(7).map { Array($0.utf8) }, url: row.string(8) ?? "", sealedSecret: row.blob(9) ?? [],
-                webhookEnabled: row.bool(10) ?? false, webhookDeleted: row.bool(11) ?? true)
+            [.integer(webhookID), .text(now.rfc3339), .integer(Int64(limit + busy.count))])
+        var deliveries: [WebhookDelivery] = []
+        for row in rows {
+            guard deliveries.count < limit, let id = row.int64(0), !busy.contains(id) else { continue }
+            deliveries.append(
+                WebhookDelivery(
+                    id: id, webhookID: row.int64(1) ?? 0, eventID: row.string(2) ?? "", type: row.string(3) ?? "",
+                    occurredAt: row.string(4) ?? "", attempts: row.int(5) ?? 0,
+                    createdAt: Timestamp(rfc3339: row.string(6) ?? "") ?? now, data: row.string(7).map { Array($0.utf8) },
+                    url: row.string(8) ?? "", sealedSecret: row.blob(9) ?? []))
         }
-        .prefix(limit).map { $0 }
+        return deliveries
     }
 
     /// When the next pending delivery falls due, if any.

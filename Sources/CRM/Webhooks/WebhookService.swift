@@ -73,9 +73,26 @@ public struct WebhookService: Sendable {
 
     // MARK: The outbox
 
-    /// Pending deliveries due at `now`, at most `limit`, leaving out `busy` ones.
-    public func dueDeliveries(_ connection: Connection, now: Timestamp, limit: Int, skipping busy: Set<Int64>) throws -> [WebhookDelivery] {
-        try WebhookOutboxStore.due(connection, now: now, limit: limit, skipping: busy)
+    /// Deliveries due at `now` to live, enabled webhooks (a disabled one's wait for it): at most
+    /// `room` in all and `perWebhook` per webhook, counting those in flight (`busy`, delivery id
+    /// → webhook id). Each webhook is asked for its own, starting at a different one each round
+    /// (`round`), so a dead receiver's backlog never keeps another webhook's deliveries waiting.
+    public func dueDeliveries(
+        _ connection: Connection, now: Timestamp, room: Int, perWebhook: Int, busy: [Int64: Int64], round: Int
+    ) throws -> [WebhookDelivery] {
+        let webhooks = try WebhookOutboxStore.sendingWebhooks(connection)
+        guard !webhooks.isEmpty else { return [] }
+        var inFlight: [Int64: Int] = [:]
+        for webhook in busy.values { inFlight[webhook, default: 0] += 1 }
+        let busyIDs = Set(busy.keys)
+        var due: [WebhookDelivery] = []
+        for offset in 0..<webhooks.count where due.count < room {
+            let webhook = webhooks[(round + offset) % webhooks.count]
+            let free = min(perWebhook - inFlight[webhook, default: 0], room - due.count)
+            guard free > 0 else { continue }
+            due += try WebhookOutboxStore.due(connection, webhookID: webhook, now: now, limit: free, skipping: busyIDs)
+        }
+        return due
     }
 
     public func nextDue(_ connection: Connection) throws -> Timestamp? {
