@@ -247,8 +247,8 @@ final class HTTPConnection: EventSource {
 
     private func match(_ request: Request) -> Router.RouteMatch {
         // One spelling per resource: `/v1/customers/1/` and `/v1//customers/1` name nothing.
-        guard request.hasCanonicalPath else { return .miss(.notFound) }
-        return core.router.match(request.method, segments: request.pathSegments)
+        guard let segments = request.canonicalPathSegments else { return .miss(.notFound) }
+        return core.router.match(request.method, segments: segments)
     }
 
     /// The client's `X-Request-Id` when it is sane, else a fresh one.
