@@ -69,3 +69,11 @@ extension ConnectionStateMachine {
         let includesBody: Bool
     }
 }
+
+extension ConnectionStateMachine.Action {
+    /// Whether this is ``wait``; asks without copying (or consuming) the action.
+    var isWait: Bool {
+        if case .wait = self { return true }
+        return false
+    }
+}

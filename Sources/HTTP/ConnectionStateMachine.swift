@@ -39,11 +39,13 @@
 /// `unsent` is always the connection's count of queued, unwritten output bytes and `now` its
 /// monotonic milliseconds.
 struct ConnectionStateMachine {
+    /// Plain values only (the screened head waits in ``screenedHead``): a state is read or
+    /// replaced on every event, and that costs no reference counting.
     enum State: Equatable {
         /// Between requests or receiving one.
         case reading(Reading)
-        /// The head of a request with a body is with its route's screen.
-        case screening(Request)
+        /// The head of a request with a body (``screenedHead``) is with its route's screen.
+        case screening
         /// A request is with its handler (or a refused head is being answered); nothing is read.
         case handling(Exchange)
         /// A response body is being produced and written piece by piece; nothing is read.
@@ -116,6 +118,8 @@ struct ConnectionStateMachine {
 
     private(set) var state = State.reading(.idle)
     private(set) var parser: RequestParser
+    /// The head being screened, while `screening`.
+    private var screenedHead: Request?
     let timeouts: Timeouts
     /// What this connection has charged to the server's body budget (a ``Quota``) for the current body;
     /// handed back in the action that ends the exchange or closes the connection.
@@ -136,23 +140,13 @@ struct ConnectionStateMachine {
 
     /// Whether the connection wants `EPOLLIN`.
     func wantsInput(unsent: Int) -> Bool {
-        switch state {
-        case .reading: unsent < Self.outputHighWater
-        case .lingering: true
-        default: false
-        }
+        state.wantsInput(unsent: unsent)
     }
 
     /// A `closing` connection with nothing left to write must still hear ``outputFlushed(written:unsent:now:)``.
-    var isClosing: Bool {
-        if case .closing = state { return true }
-        return false
-    }
+    var isClosing: Bool { state.isClosing }
 
-    var isClosed: Bool {
-        if case .closed = state { return true }
-        return false
-    }
+    var isClosed: Bool { state.isClosed }
 
     /// Whether a request is on this connection: part of one received, one being answered, or an
     /// answer not yet written. Shutdown waits for these, and only these.
@@ -208,7 +202,8 @@ struct ConnectionStateMachine {
             return awaitMore(reading, unsent: unsent, now: now)
         case .head(let head):
             if draining { return begin(head, keepAlive: false, refused: true) }
-            state = .screening(head)
+            state = .screening
+            screenedHead = head
             return .screen(head, bodyLength: parser.remainingFixedBody)
         case .continueExpected:
             return .sendContinue
@@ -251,7 +246,7 @@ struct ConnectionStateMachine {
 
     /// The connection screened the head that ``Action/screen(_:bodyLength:)`` named.
     mutating func headScreened(_ verdict: HeadVerdict, unsent: Int, now: Int64) -> Action {
-        guard case .screening(let head) = state else { return .wait }
+        guard case .screening = state, let head = screenedHead.take() else { return .wait }
         switch verdict {
         case .accepted(let charged):
             bodyCharge += charged
@@ -419,12 +414,36 @@ struct ConnectionStateMachine {
 
     private mutating func closeNow() -> Action {
         state = .closed
+        screenedHead = nil
         return .close(releasing: takeCharge(), failedStatus: nil)
     }
 
     private mutating func takeCharge() -> Int {
         defer { bodyCharge = 0 }
         return bodyCharge
+    }
+}
+
+/// What the connection asks of the state once it has nothing else to do: it reads the state once
+/// and asks these of its copy.
+extension ConnectionStateMachine.State {
+    /// Whether a connection in this state wants `EPOLLIN` (``ConnectionStateMachine/wantsInput(unsent:)``).
+    func wantsInput(unsent: Int) -> Bool {
+        switch self {
+        case .reading: unsent < ConnectionStateMachine.outputHighWater
+        case .lingering: true
+        default: false
+        }
+    }
+
+    var isClosing: Bool {
+        if case .closing = self { return true }
+        return false
+    }
+
+    var isClosed: Bool {
+        if case .closed = self { return true }
+        return false
     }
 }
 

@@ -32,8 +32,9 @@ final class HTTPConnection: EventSource {
     /// The last write would have blocked: the next one waits for `EPOLLOUT`.
     private var writeBlocked = false
     /// Set while ``run(_:now:)`` carries out actions. A handler that answers at once re-enters it
-    /// from inside `.dispatch`; that inner run writes the answer and leaves reading on to the
-    /// outer one, so pipelined requests take one stack frame however many there are.
+    /// from inside `.dispatch`; that inner run writes the answer and leaves reading on (and the
+    /// epoll interest) to the outer one, so pipelined requests take one stack frame however many
+    /// there are.
     private var running = false
     private var exchange: ExchangeRecord?
     private var bodyWriter: BodyWriter?
@@ -93,7 +94,13 @@ final class HTTPConnection: EventSource {
 
     /// Carries out `first` and what follows from it until the machine says to wait and nothing
     /// buffered can be parsed; then writes what is queued and sets the epoll interest.
-    private func run(_ first: ConnectionStateMachine.Action, now: Int64) {
+    ///
+    /// Every request passes through here several times, so: actions are consumed, never copied;
+    /// once there is nothing to do, the machine's state and the unsent count are read once each
+    /// (every access to `machine` or `output` is checked for exclusivity at run time); and a run
+    /// nested in another (a handler that answers at once re-enters from inside `.dispatch`)
+    /// leaves the epoll interest to the outer run, which always ends by setting it or closing.
+    private func run(_ first: consuming ConnectionStateMachine.Action, now: Int64) {
         let outermost = !running
         running = true
         defer { if outermost { running = false } }
@@ -103,19 +110,17 @@ final class HTTPConnection: EventSource {
             switch consume action {
             case .wait:
                 if outermost {
-                    let parsed = machine.parseNext(unsent: pendingOutput, now: now)
-                    if case .wait = parsed {
-                    } else {
-                        action = parsed
-                        continue
-                    }
+                    action = machine.parseNext(unsent: pendingOutput, now: now)
+                    if !action.isWait { continue }
                 }
-                if machine.isClosed { return }
-                if pendingOutput > 0 ? !writeBlocked : machine.isClosing {
+                let unsent = pendingOutput
+                let state = machine.state
+                if state.isClosed { return }
+                if unsent > 0 ? !writeBlocked : state.isClosing {
                     action = flush(now: now)
                     continue
                 }
-                updateInterest()
+                if outermost { updateInterest(wantsInput: state.wantsInput(unsent: unsent), unsent: unsent) }
                 return
             case .read:
                 action = read(now: now)
@@ -125,7 +130,8 @@ final class HTTPConnection: EventSource {
                 case .closed: action = machine.peerClosed(unsent: pendingOutput, now: now)
                 }
             case .screen(let head, let bodyLength):
-                action = machine.headScreened(screen(head, bodyLength: bodyLength), unsent: pendingOutput, now: now)
+                let verdict = screen(head, bodyLength: bodyLength)
+                action = machine.headScreened(verdict, unsent: pendingOutput, now: now)
             case .sendContinue:
                 output.append(contentsOf: Self.continueResponse)
                 action = .wait
@@ -151,13 +157,12 @@ final class HTTPConnection: EventSource {
                 sendError(status: status, detail: detail)
                 action = .wait
             case .writeResponse(let response, let head, let releasing):
-                appendHead(of: response, head)
-                if head.includesBody, case .bytes(let body) = response.body { output.append(contentsOf: body) }
+                append(response, head)
                 core.bodyBudget.release(releasing)
                 logExchange(status: response.status)
                 action = .wait
             case .startStream(let response, let head, let body, let serial):
-                appendHead(of: response, head)
+                append(response, head)
                 startProducer(body, serial: serial)
                 action = .wait
             case .writeBodyPiece(let bytes, let chunked):
@@ -198,33 +203,37 @@ final class HTTPConnection: EventSource {
 
     /// Writes queued output until it is all gone or the socket would block.
     private func flush(now: Int64) -> ConnectionStateMachine.Action {
-        var written = 0
-        writing: while pendingOutput > 0 {
+        let end = output.count
+        let first = outputStart
+        var start = first
+        writing: while start < end {
             let result = output.withUnsafeBytes { bytes in
-                socket.write(UnsafeRawBufferPointer(rebasing: bytes[outputStart...]))
+                socket.write(UnsafeRawBufferPointer(rebasing: bytes[start..<end]))
             }
             switch result {
             case .bytes(let count):
-                outputStart += count
-                written += count
+                start += count
             case .wouldBlock:
                 writeBlocked = true
                 break writing
             case .closed:
+                outputStart = start
                 return machine.connectionLost()
             }
         }
-        if pendingOutput == 0 && outputStart > 0 {
+        if start == end && start > 0 {
             // Keep a moderate buffer for the next response; drop one that a big export inflated.
             if output.capacity > 4 << 20 { output = [] } else { output.removeAll(keepingCapacity: true) }
             outputStart = 0
+        } else {
+            outputStart = start
         }
-        return machine.outputFlushed(written: written, unsent: pendingOutput, now: now)
+        return machine.outputFlushed(written: start - first, unsent: end - start, now: now)
     }
 
-    private func updateInterest() {
-        var wanted: UInt32 = machine.wantsInput(unsent: pendingOutput) ? EPOLLIN.rawValue : 0
-        if pendingOutput > 0 { wanted |= EPOLLOUT.rawValue }
+    private func updateInterest(wantsInput: Bool, unsent: Int) {
+        var wanted: UInt32 = wantsInput ? EPOLLIN.rawValue : 0
+        if unsent > 0 { wanted |= EPOLLOUT.rawValue }
         if wanted != registeredEvents {
             registeredEvents = wanted
             loop.modify(socket.descriptor, events: wanted)
@@ -247,8 +256,8 @@ final class HTTPConnection: EventSource {
 
     private func match(_ request: Request) -> Router.RouteMatch {
         // One spelling per resource: `/v1/customers/1/` and `/v1//customers/1` name nothing.
-        guard request.hasCanonicalPath else { return .miss(.notFound) }
-        return core.router.match(request.method, segments: request.pathSegments)
+        guard let segments = request.canonicalPathSegments else { return .miss(.notFound) }
+        return core.router.match(request.method, segments: segments)
     }
 
     /// The client's `X-Request-Id` when it is sane, else a fresh one.
@@ -266,21 +275,16 @@ final class HTTPConnection: EventSource {
     }
 
     private func dispatch(_ request: Request, serial: UInt64) {
-        let match = match(request)
         let requestID = requestID(for: request)
-        var route: String?
-        var parameters: [String: String] = [:]
-        if case .found(let template, let found, _) = match {
-            route = template
-            parameters = found
-        }
-        let startedAt = begin(request.method, requestID: requestID, route: route)
-        let context = RequestContext(requestID: requestID, route: route, parameters: parameters, receivedAt: startedAt)
         let responder = makeResponder(serial: serial)
-        switch match {
-        case .found(_, _, let endpoint):
+        switch match(request) {
+        case .found(let template, let parameters, let endpoint):
+            let startedAt = begin(request.method, requestID: requestID, route: template)
+            let context = RequestContext(requestID: requestID, route: template, parameters: parameters, receivedAt: startedAt)
             endpoint.handler(request, context, responder)
         case .miss(let miss):
+            let startedAt = begin(request.method, requestID: requestID, route: nil)
+            let context = RequestContext(requestID: requestID, route: nil, receivedAt: startedAt)
             core.router.fallback(request, context, miss, responder)
         }
     }
@@ -342,10 +346,20 @@ final class HTTPConnection: EventSource {
 
     // MARK: Encoding, streaming, logging
 
-    private func appendHead(of response: Response, _ head: ConnectionStateMachine.ResponseHead) {
+    /// Queues `response`'s head, and its body when it has one of bytes that `head` says to send.
+    private func append(_ response: Response, _ head: ConnectionStateMachine.ResponseHead) {
+        Self.encode(response, head, requestID: exchange?.requestID ?? "", date: loop.dateCache.current(), into: &output)
+    }
+
+    /// One access to `output` for the head and the body.
+    private static func encode(
+        _ response: Response, _ head: ConnectionStateMachine.ResponseHead, requestID: String, date: [UInt8],
+        into output: inout [UInt8]
+    ) {
         ResponseEncoder.appendHead(
-            status: response.status, headers: response.headers, requestID: exchange?.requestID ?? "",
-            date: loop.dateCache.current(), framing: head.framing, connection: head.connection, into: &output)
+            status: response.status, headers: response.headers, requestID: requestID, date: date, framing: head.framing,
+            connection: head.connection, into: &output)
+        if head.includesBody, case .bytes(let body) = response.body { output.append(contentsOf: body) }
     }
 
     private func startProducer(_ stream: StreamingBody, serial: UInt64) {
