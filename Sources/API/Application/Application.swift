@@ -62,8 +62,16 @@ public final class Application: Sendable {
                 lastSeq: try database.read { try ChangeFeed.lastSeq($0) }, threadStarted: { try? database.ownReader() },
                 read: { query in try database.read { try ChangeFeed.page($0, query) } })
             self.feedWaiters = feedWaiters
+            let keyFile = configuration.secretKeyFile ?? configuration.db + ".key"
+            // A new key would leave every existing webhook unable to sign: refuse to start instead
+            // of making one silently when webhooks exist (restore the file from the backup).
+            if !FileManager.default.fileExists(atPath: keyFile), try database.read({ try WebhookService.liveCount($0) }) > 0 {
+                throw StartError(
+                    "the server key file \(keyFile) is missing but the database has webhooks whose secrets it sealed; restore it from the backup taken with the database (or point --secret-key-file at it)"
+                )
+            }
             let webhooks = WebhookService(
-                secretKey: try SecretKeyFile.loadOrCreate(path: configuration.secretKeyFile ?? configuration.db + ".key"),
+                secretKey: try SecretKeyFile.loadOrCreate(path: keyFile),
                 urlProblem: WebhookRoutes.urlProblem(allowPrivate: configuration.allowPrivateWebhooks))
             let dispatcher = WebhookDispatcher(
                 database: database, service: webhooks,
@@ -191,4 +199,10 @@ public final class Application: Sendable {
         workers.shutdown()
         database.close()
     }
+}
+
+/// Why the server cannot start, in words for the operator.
+public struct StartError: Error, CustomStringConvertible {
+    public let description: String
+    init(_ description: String) { self.description = description }
 }

@@ -25,6 +25,9 @@ public enum FieldKind: Sendable {
     case attributes
     /// Order lines: an array of `{sku, name, quantity, unit_amount}`; stored as JSON text.
     case lineItems
+    /// A rule tree (segments' `rules`), checked by ``RuleTree`` against customers; stored as
+    /// JSON text.
+    case ruleTree
     /// The id of a live record in `table` (a missing or deleted one is a 422 naming the field).
     case reference(table: String)
 }

@@ -109,6 +109,16 @@ public enum FieldValue {
                 }
             }
             return .success(.text(JSONValue.object(object).jsonString))
+        case .ruleTree:
+            do throws(CRMError) {
+                _ = try RuleTree.parse(value, catalog: .customers, path: field)
+            } catch {
+                guard case .validation(let issues) = error, let first = issues.first else {
+                    return invalid("invalid_rules", "not a valid rule tree")
+                }
+                return .failure(first)
+            }
+            return .success(.text(value.jsonString))
         }
     }
 }

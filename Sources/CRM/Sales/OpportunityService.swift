@@ -64,10 +64,16 @@ public enum OpportunityService {
                         try OpportunityHistoryStore.insert(
                             connection, opportunityID: id, customerID: customer, from: before?["stage"] ?? .null, to: after["stage"],
                             actor: actor, now: now)
-                        var writer = JSONWriter()
-                        RecordRenderer.writeRecord(schema, after, into: &writer)
-                        try ChangeLog.recordEvent(
-                            connection, type: "opportunity.stage_changed", recordType: "opportunity", id: id, data: writer.bytes, now: now)
+                        // The first stage is part of the creation (its history's first entry), not a
+                        // change: the feed announces it as opportunity.created only, so a consumer
+                        // never hears of a stage change of an opportunity it has not seen yet.
+                        if before != nil {
+                            var writer = JSONWriter()
+                            RecordRenderer.writeRecord(schema, after, into: &writer)
+                            try ChangeLog.recordEvent(
+                                connection, type: "opportunity.stage_changed", recordType: "opportunity", id: id, data: writer.bytes,
+                                now: now)
+                        }
                     }
                     try SalesServices.refreshCustomers(connection, before, after, settings: settings, customers: customers, now: now)
                 }))

@@ -23,6 +23,7 @@ public struct WebhookService: Sendable {
                 schema: schema,
                 prepare: { connection, values, extra, before, _ in
                     var issues: [FieldIssue] = []
+                    if values["enabled"] == .null { issues.append(FieldIssue("enabled", "invalid_type", "must be true or false")) }
                     if case .text(let url)? = values["url"], let problem = urlProblem(url) {
                         issues.append(FieldIssue("url", problem.code, problem.message))
                     }
@@ -48,6 +49,11 @@ public struct WebhookService: Sendable {
                     try WebhookStore.replaceEvents(connection, id: id, events: live ? Self.events(after.string("events") ?? "[]") : [])
                     if after.string("deleted_at") != nil { try WebhookOutboxStore.abandon(connection, webhookID: id, now: now) }
                 }))
+    }
+
+    /// Live webhooks in `connection`'s database (before a missing key file may be made anew).
+    public static func liveCount(_ connection: Connection) throws -> Int {
+        try WebhookStore.liveCount(connection)
     }
 
     /// A new secret: 256 random bits, `whsec_` and base64url.

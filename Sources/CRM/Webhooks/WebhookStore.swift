@@ -8,6 +8,10 @@ enum WebhookStore {
         try connection.queryOne("SELECT coalesce(max(id), 0) + 1 FROM webhooks")?.int64(0) ?? 1
     }
 
+    static func liveCount(_ connection: Connection) throws -> Int {
+        try connection.queryOne("SELECT count(*) FROM webhooks WHERE deleted_at IS NULL")?.int(0) ?? 0
+    }
+
     static func sealedSecret(_ connection: Connection, id: Int64) throws -> [UInt8]? {
         try connection.queryOne("SELECT secret FROM webhooks WHERE id = ?", [.integer(id)])?.blob(0)
     }

@@ -1,0 +1,115 @@
+import SQLite
+
+/// Compiles a ``RuleTree`` into one SQL condition over a record table aliased `c`, every value
+/// bound (never written into the SQL text). Field expressions come from the ``RuleCatalog``.
+///
+///     {"all":[{"field":"industry","op":"eq","value":"retail"},{"field":"tags","op":"eq","value":"vip"}]}
+///     → (c.industry = ? AND EXISTS (SELECT 1 FROM customer_tags t WHERE t.customer_id = c.id AND t.tag = ?))
+enum RuleConditionStore {
+    static func condition(_ tree: RuleTree) -> ListCondition {
+        var bindings: [SQLValue] = []
+        let sql = compile(tree, &bindings)
+        return ListCondition(sql: sql, bindings: bindings)
+    }
+
+    private static func compile(_ tree: RuleTree, _ bindings: inout [SQLValue]) -> String {
+        switch tree {
+        case .all(let children):
+            guard !children.isEmpty else { return "1" }
+            return "(" + children.map { compile($0, &bindings) }.joined(separator: " AND ") + ")"
+        case .any(let children):
+            guard !children.isEmpty else { return "0" }
+            return "(" + children.map { compile($0, &bindings) }.joined(separator: " OR ") + ")"
+        case .not(let child):
+            // A NULL inside must count as "does not hold", so NOT of it holds: coalesce to 0 first.
+            return "NOT coalesce(\(compile(child, &bindings)), 0)"
+        case .leaf(let leaf):
+            return compile(leaf, &bindings)
+        }
+    }
+
+    private static func compile(_ leaf: RuleLeaf, _ bindings: inout [SQLValue]) -> String {
+        switch leaf.field.target {
+        case .tags: return tags(leaf, &bindings)
+        case .column(let expression): return compare(expression, [], leaf, &bindings)
+        case .attribute(let key): return compare("json_extract(c.attributes, ?)", [.text("$.\"\(key)\"")], leaf, &bindings)
+        }
+    }
+
+    /// `expression <op> ?`; a missing value (NULL) never matches except `ne` and `exists:false`.
+    /// `own` are the expression's own bindings, bound again wherever it appears.
+    private static func compare(_ column: String, _ own: [SQLValue], _ leaf: RuleLeaf, _ bindings: inout [SQLValue]) -> String {
+        let normalize = leaf.field.normalize
+        var expression: String {
+            bindings += own
+            return column
+        }
+        func bind(_ value: RuleValue) {
+            switch value {
+            case .text(let text): bindings.append(.text(normalize?(text) ?? text))
+            case .integer(let number): bindings.append(.integer(number))
+            case .real(let number): bindings.append(.real(number))
+            }
+        }
+        switch leaf.operand {
+        case .exists(let present):
+            let first = expression
+            let second = expression
+            return present ? "(\(first) IS NOT NULL AND \(second) != '')" : "(\(first) IS NULL OR \(second) = '')"
+        case .values(let values):
+            let left = expression
+            values.forEach(bind)
+            return "\(left) IN (\(Array(repeating: "?", count: values.count).joined(separator: ", ")))"
+        case .value(let value):
+            let left = expression
+            if leaf.op == .contains {
+                bindings.append(.text("%" + escapedLike(normalize?(textOf(value)) ?? textOf(value)) + "%"))
+                return "\(left) LIKE ? ESCAPE '\\'"
+            }
+            bind(value)
+            switch leaf.op {
+            case .ne: return "\(left) IS NOT ?"
+            case .gt: return "\(left) > ?"
+            case .gte: return "\(left) >= ?"
+            case .lt: return "\(left) < ?"
+            case .lte: return "\(left) <= ?"
+            default: return "\(left) = ?"
+            }
+        }
+    }
+
+    private static func tags(_ leaf: RuleLeaf, _ bindings: inout [SQLValue]) -> String {
+        let has = "EXISTS (SELECT 1 FROM customer_tags t WHERE t.customer_id = c.id AND t.tag"
+        switch leaf.operand {
+        case .exists(let present):
+            return present ? "c.tags != '[]'" : "c.tags = '[]'"
+        case .values(let values):
+            values.forEach { bindings.append(.text(textOf($0))) }
+            return "\(has) IN (\(Array(repeating: "?", count: values.count).joined(separator: ", "))))"
+        case .value(let value):
+            if leaf.op == .contains {
+                bindings.append(.text("%" + escapedLike(textOf(value)) + "%"))
+                return "\(has) LIKE ? ESCAPE '\\')"
+            }
+            bindings.append(.text(textOf(value)))
+            return leaf.op == .ne ? "NOT \(has) = ?)" : "\(has) = ?)"
+        }
+    }
+
+    private static func textOf(_ value: RuleValue) -> String {
+        switch value {
+        case .text(let text): text
+        case .integer(let number): String(number)
+        case .real(let number): String(number)
+        }
+    }
+
+    private static func escapedLike(_ text: String) -> String {
+        var escaped = ""
+        for character in text {
+            if character == "%" || character == "_" || character == "\\" { escaped.append("\\") }
+            escaped.append(character)
+        }
+        return escaped
+    }
+}
