@@ -17,6 +17,9 @@ struct RecordRoutes {
     let listFields: [ListField]
     /// False when the resource creates its records its own way (webhooks make a secret).
     var installsCreate = true
+    /// True when reading a record computes something that may take long (a segment counts its
+    /// members): lists and single reads then run on the worker pool, never on an event loop.
+    var readsOnWorkers = false
 
     func install(on router: inout Router) {
         let service = self.service
@@ -29,7 +32,7 @@ struct RecordRoutes {
 
         router.add(
             .get, path,
-            endpoints.sync(.read(resource), .workerWhen({ $0.queryValue("q") != nil })) { request in
+            endpoints.sync(.read(resource), readsOnWorkers ? .worker : .workerWhen({ $0.queryValue("q") != nil })) { request in
                 let list = try ListParameters(
                     request.http, resource: resourceName, fields: listFields, searchable: service.searchColumn != nil,
                     extra: Set(service.listParameters.keys), cursors: cursors)
@@ -58,7 +61,7 @@ struct RecordRoutes {
 
         router.add(
             .get, path + "/{id}",
-            endpoints.sync(.read(resource)) { request in
+            endpoints.sync(.read(resource), readsOnWorkers ? .worker : .inline) { request in
                 _ = try QueryParameters(request.http, allowed: [])
                 let id = try request.idParameter()
                 guard let record = try database.read({ try service.record($0, id: id) }) else {

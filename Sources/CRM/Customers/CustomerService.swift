@@ -75,11 +75,27 @@ public struct CustomerService: Sendable {
         return try CustomerStore.renderList(connection, request) { row in renderer.write(row, into: &output) }
     }
 
+    /// Writes a page of the live customers matching `rules` (and `request`'s filters and sort)
+    /// into `output`'s open array; the position after the page, or nil at the end.
+    public func renderMatching(_ connection: Connection, _ request: ListRequest, rules: RuleTree, into output: inout JSONWriter) throws
+        -> (key: JSONValue, id: Int64)?
+    {
+        let renderer = self.renderer
+        return try CustomerStore.renderList(connection, request, rules: RuleConditionStore.condition(rules)) { row in
+            renderer.write(row, into: &output)
+        }
+    }
+
+    /// How many live customers match `rules` now.
+    public func count(_ connection: Connection, matching rules: RuleTree) throws -> Int {
+        try CustomerStore.count(connection, matching: RuleConditionStore.condition(rules))
+    }
+
     /// The shared write flow over the customer store and renderer.
     var flow: WriteFlow {
         let renderer = self.renderer
         return WriteFlow(
-            schema: schema, find: { try CustomerStore.find($0, id: $1, includeDeleted: $2) }, render: { renderer.json($0) })
+            schema: schema, find: { try CustomerStore.find($0, id: $1, includeDeleted: $2) }, render: { renderer.json($1) })
     }
 
     public func create(_ connection: Connection, _ changes: RecordChanges, actor: Int64?, now: Timestamp) throws -> Row {

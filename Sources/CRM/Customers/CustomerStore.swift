@@ -172,20 +172,29 @@ enum CustomerStore {
     }
 
     /// The page's rows in place (no copies), for rendering; the position after the page.
-    static func renderList(_ connection: Connection, _ request: ListRequest, _ body: (RowView) throws -> Void) throws -> (
-        key: JSONValue, id: Int64
-    )? {
-        guard let query = listQuery(request) else { return nil }
+    /// `rules`, when given, is a compiled rule tree the rows must also match.
+    static func renderList(
+        _ connection: Connection, _ request: ListRequest, rules: ListCondition? = nil, _ body: (RowView) throws -> Void
+    ) throws -> (key: JSONValue, id: Int64)? {
+        guard let query = listQuery(request, rules: rules) else { return nil }
         return try query.render(connection, limit: request.limit, body)
     }
 
+    /// Live customers matching a compiled rule tree.
+    static func count(_ connection: Connection, matching rules: ListCondition) throws -> Int {
+        try connection.queryOne("SELECT count(*) FROM customers c WHERE c.deleted_at IS NULL AND \(rules.sql)", rules.bindings)?.int(0) ?? 0
+    }
+
     /// nil when the search holds nothing searchable (an empty page).
-    private static func listQuery(_ request: ListRequest) -> ListQuery? {
-        var search: (String, [SQLValue])?
+    private static func listQuery(_ request: ListRequest, rules: ListCondition? = nil) -> ListQuery? {
+        var conditions: [ListCondition] = []
         if let text = request.search {
             guard let match = SearchDocument.query(text) else { return nil }
-            search = ("c.id IN (SELECT rowid FROM customers_fts WHERE customers_fts MATCH ?)", [.text(match)])
+            conditions.append(
+                ListCondition(sql: "c.id IN (SELECT rowid FROM customers_fts WHERE customers_fts MATCH ?)", bindings: [.text(match)]))
         }
+        if let rules { conditions.append(rules) }
+        let search = ListCondition.all(conditions).map { (sql: $0.sql, bindings: $0.bindings) }
         return ListQuery(select: "c.*", from: "customers c", alias: "c", request: request, search: search)
     }
 

@@ -15,6 +15,9 @@ public struct RecordHooks: Sendable {
         @Sendable (_ connection: Connection, _ before: Row?, _ after: Row, _ actor: Int64?, _ now: Timestamp) throws -> Void
     /// The record's JSON.
     public var render: @Sendable (_ row: Row, _ writer: inout JSONWriter) -> Void
+    /// Read-only values computed when the record is read (a segment's `member_count`), added
+    /// after its stored fields.
+    public var computed: (@Sendable (_ connection: Connection, _ row: Row) throws -> [(String, JSONValue)])?
 
     public init(
         schema: RecordSchema,
@@ -22,8 +25,10 @@ public struct RecordHooks: Sendable {
             _, _, _, _, _ in
         },
         afterWrite: @escaping @Sendable (Connection, Row?, Row, Int64?, Timestamp) throws -> Void = { _, _, _, _, _ in },
-        render: (@Sendable (Row, inout JSONWriter) -> Void)? = nil
+        render: (@Sendable (Row, inout JSONWriter) -> Void)? = nil,
+        computed: (@Sendable (Connection, Row) throws -> [(String, JSONValue)])? = nil
     ) {
+        self.computed = computed
         self.prepare = prepare
         self.afterWrite = afterWrite
         self.render = render ?? { row, writer in RecordRenderer.writeRecord(schema, row, into: &writer) }
@@ -87,7 +92,9 @@ public struct RecordService: Sendable {
         }
         let search = ListCondition.all(conditions).map { (sql: $0.sql, bindings: $0.bindings) }
         let page = try store.list(connection, request, search: search)
-        for row in page.items { hooks.render(row, &writer) }
+        for row in page.items {
+            if hooks.computed == nil { hooks.render(row, &writer) } else { writer.rawJSON(try json(connection, row)) }
+        }
         return page.next
     }
 
@@ -97,22 +104,33 @@ public struct RecordService: Sendable {
         return writer.bytes
     }
 
+    /// The record's JSON with its computed values.
+    func json(_ connection: Connection, _ row: Row) throws -> [UInt8] {
+        var bytes = json(row)
+        guard let computed = hooks.computed else { return bytes }
+        let values = try computed(connection, row)
+        guard !values.isEmpty, bytes.last == UInt8(ascii: "}") else { return bytes }
+        bytes.removeLast()
+        for (name, value) in values {
+            bytes.append(UInt8(ascii: ","))
+            bytes += JSONWriter.encodedKey(name)
+            bytes += value.serialized()
+        }
+        bytes.append(UInt8(ascii: "}"))
+        return bytes
+    }
+
     /// The shared write flow over this resource's store and renderer.
     var flow: WriteFlow {
         let store = self.store
-        let render = hooks.render
+        let service = self
         return WriteFlow(
-            schema: schema, find: { try store.find($0, id: $1, includeDeleted: $2) },
-            render: { row in
-                var writer = JSONWriter(capacity: 512)
-                render(row, &writer)
-                return writer.bytes
-            })
+            schema: schema, find: { try store.find($0, id: $1, includeDeleted: $2) }, render: { try service.json($0, $1) })
     }
 
     /// The live record, rendered.
     public func record(_ connection: Connection, id: Int64) throws -> StoredRecord? {
-        try store.find(connection, id: id).map { StoredRecord(row: $0, json: json($0)) }
+        try store.find(connection, id: id).map { StoredRecord(row: $0, json: try json(connection, $0)) }
     }
 
     public func create(_ connection: Connection, _ changes: RecordChanges, actor: Int64?, now: Timestamp) throws -> Row {

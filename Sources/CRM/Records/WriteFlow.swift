@@ -18,8 +18,8 @@ struct WriteFlow: Sendable {
     let schema: RecordSchema
     /// Reads one record by id (`includeDeleted` for the state a delete left).
     let find: @Sendable (_ connection: Connection, _ id: Int64, _ includeDeleted: Bool) throws -> Row?
-    /// The record's API JSON.
-    let render: @Sendable (Row) -> [UInt8]
+    /// The record's API JSON (with what a resource computes at read time, hence the connection).
+    let render: @Sendable (_ connection: Connection, _ row: Row) throws -> [UInt8]
 
     /// Step 1: the live record, checked against `If-Match`.
     func current(_ connection: Connection, id: Int64, ifMatch: Int64?) throws -> Row {
@@ -37,7 +37,7 @@ struct WriteFlow: Sendable {
         let id = try insert()
         guard let after = try find(connection, id, false) else { throw CRMError.notFound("\(schema.recordType) \(id)") }
         try derive(after)
-        let json = render(after)
+        let json = try render(connection, after)
         try ChangeLog.record(
             connection, action: .create, schema: schema, id: id, before: nil, after: after, data: json, actor: actor, now: now)
         return StoredRecord(row: after, json: json)
@@ -51,10 +51,10 @@ struct WriteFlow: Sendable {
         derive: (_ before: Row, _ after: Row) throws -> Void = { _, _ in }
     ) throws -> StoredRecord {
         let id = before.int64("id") ?? 0
-        guard try write() else { return StoredRecord(row: before, json: render(before)) }
+        guard try write() else { return StoredRecord(row: before, json: try render(connection, before)) }
         guard let after = try find(connection, id, false) else { throw CRMError.notFound("\(schema.recordType) \(id)") }
         try derive(before, after)
-        let json = render(after)
+        let json = try render(connection, after)
         try ChangeLog.record(
             connection, action: .update, schema: schema, id: id, before: before, after: after, data: json, actor: actor, now: now)
         return StoredRecord(row: after, json: json)

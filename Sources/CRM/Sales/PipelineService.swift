@@ -147,7 +147,7 @@ public struct PipelineService: Sendable {
     var flow: WriteFlow {
         let store = self.store
         let pipelines = self
-        return WriteFlow(schema: Self.schema, find: { try store.find($0, id: $1, includeDeleted: $2) }, render: { pipelines.json($0) })
+        return WriteFlow(schema: Self.schema, find: { try store.find($0, id: $1, includeDeleted: $2) }, render: { pipelines.json($1) })
     }
 
     /// The live pipeline, rendered.

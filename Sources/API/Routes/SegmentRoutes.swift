@@ -1,0 +1,102 @@
+import CRM
+import Crypto
+import HTTP
+import JSON
+
+/// `/v1/segments` (saved rule trees, marketing and admin write; API.md §2 "segments"), their
+/// members, and `POST /v1/customers/search` (a rule tree run ad hoc). Rule trees may scan
+/// customers, so everything here that runs one is placed on the worker pool.
+struct SegmentRoutes {
+    let endpoints: EndpointBuilder
+    let database: Database
+    let cursors: CursorCodec
+    let clock: CRMClock
+    let customers: CustomerService
+
+    func install(on router: inout Router) {
+        let segments = SegmentSchema.service(customers: customers)
+        RecordRoutes(
+            endpoints: endpoints, database: database, cursors: cursors, clock: clock, service: segments, path: "/v1/segments",
+            resource: .segments, listFields: SegmentSchema.listFields, readsOnWorkers: true
+        )
+        .install(on: &router)
+        let database = database
+        let cursors = cursors
+        let customers = customers
+
+        router.add(
+            .get, "/v1/segments/{id}/customers",
+            endpoints.sync(.read(.segments), .worker) { request in
+                let id = try request.idParameter()
+                let list = try ListParameters(
+                    request.http, resource: "segments/\(id)/customers", fields: CustomerSchema.listFields, cursors: cursors)
+                return try database.read { connection in
+                    guard let rules = try SegmentSchema.rules(connection, segment: id) else { throw APIError.notFound("no segment \(id)") }
+                    return try JSONResponse.list { writer in
+                        let next = try customers.renderMatching(connection, list.request, rules: rules, into: &writer)
+                        return list.nextCursor(after: next, cursors: cursors)
+                    }
+                }
+            })
+
+        router.add(
+            .post, "/v1/customers/search",
+            endpoints.sync(.read(.customers), .worker) { request in
+                _ = try QueryParameters(request.http, allowed: [])
+                let search = try CustomerSearch(try request.jsonObject(), cursors: cursors)
+                return try database.read { connection in
+                    try JSONResponse.list { writer in
+                        let next = try customers.renderMatching(connection, search.request, rules: search.rules, into: &writer)
+                        return next.map { cursors.encode(.array([$0.key, .int($0.id)]), scope: search.scope) }
+                    }
+                }
+            })
+    }
+}
+
+/// The body of `POST /v1/customers/search`: `{"rules"*, "sort", "limit", "cursor"}`.
+struct CustomerSearch {
+    let rules: RuleTree
+    let request: ListRequest
+    /// What the cursor is bound to: the tree and the sort.
+    let scope: String
+
+    init(_ body: JSONObject, cursors: CursorCodec) throws {
+        var issues: [FieldError] = []
+        for key in body.keys where !["rules", "sort", "limit", "cursor"].contains(key) {
+            issues.append(FieldError(key, "unknown_field", "the body takes rules, sort, limit and cursor"))
+        }
+        guard issues.isEmpty else { throw APIError.validation(issues) }
+        rules = try RuleTree.parse(body["rules"], catalog: .customers)
+
+        guard let byID = CustomerSchema.listField("id") else { preconditionFailure("customers list without id") }
+        var request = ListRequest(sortField: byID)
+        if let sort = body["sort"] {
+            let text = sort.stringValue ?? ""
+            let name = text.hasPrefix("-") ? String(text.dropFirst()) : text
+            guard let field = CustomerSchema.listField(name), field.sortExpression != nil else {
+                let sortable = CustomerSchema.listFields.filter { $0.sortExpression != nil }.map(\.name).joined(separator: ", ")
+                throw APIError.validation([FieldError("sort", "invalid_sort", "sort by one of \(sortable), with - for descending")])
+            }
+            request.sortField = field
+            request.descending = text.hasPrefix("-")
+        }
+        if let limit = body["limit"] {
+            guard let number = limit.intValue, (1...200).contains(number) else {
+                throw APIError.badRequest("limit must be an integer from 1 to 200", field: "limit")
+            }
+            request.limit = Int(number)
+        }
+        let sortText = (request.descending ? "-" : "") + request.sortField.name
+        scope = "customers/search?sort=\(sortText)&rules=" + SHA256.hash(Array((body["rules"] ?? .null).jsonString.utf8)).hexString
+        if let cursor = body["cursor"] {
+            guard let text = cursor.stringValue, case .array(let parts) = try cursors.decode(text, scope: scope), parts.count == 2,
+                case .int(let id) = parts[1]
+            else {
+                throw APIError.badRequest("the cursor is invalid", field: "cursor")
+            }
+            request.after = (parts[0], id)
+        }
+        self.request = request
+    }
+}
