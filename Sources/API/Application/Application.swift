@@ -132,6 +132,8 @@ public final class Application: Sendable {
             SegmentRoutes(endpoints: endpoints, database: database, cursors: cursors, clock: clock, customers: customers).install(
                 on: &router)
             WebhookRoutes(endpoints: endpoints, database: database, cursors: cursors, clock: clock, service: webhooks).install(on: &router)
+            CustomerMergeRoutes(endpoints: endpoints, database: database, clock: clock, settings: settings, customers: customers)
+                .install(on: &router)
             router.fallback = Fallback.make(cors: endpoints.cors)
 
             let limits = ParserLimits(

@@ -77,6 +77,27 @@ struct CustomerRoutes {
             })
 
         router.add(
+            .get, "/v1/customers/duplicates",
+            endpoints.sync(.read(.customers), .worker) { request in
+                let query = try QueryParameters(request.http, allowed: ["limit", "cursor"])
+                let limit = try query.limit()
+                var after: (reason: String, key: String)?
+                if let cursor = query["cursor"] {
+                    guard case .array(let parts) = try cursors.decode(cursor, scope: "customers/duplicates"), parts.count == 2,
+                        let reason = parts[0].stringValue, let key = parts[1].stringValue
+                    else { throw APIError.badRequest("the cursor is invalid", field: "cursor") }
+                    after = (reason, key)
+                }
+                return try database.read { connection in
+                    try JSONResponse.list { writer in
+                        let next = try CustomerDuplicates.renderPage(
+                            connection, after: after, limit: limit, customers: service, into: &writer)
+                        return next.map { cursors.encode(.array([.string($0.reason), .string($0.key)]), scope: "customers/duplicates") }
+                    }
+                }
+            })
+
+        router.add(
             .get, "/v1/customers/by-external-id/{external_id}",
             endpoints.sync(.read(.customers)) { request in
                 _ = try QueryParameters(request.http, allowed: [])

@@ -227,7 +227,7 @@ public struct CustomerService: Sendable {
         return values
     }
 
-    private func checkUnique(_ connection: Connection, _ values: [String: SQLValue], except id: Int64?) throws {
+    func checkUnique(_ connection: Connection, _ values: [String: SQLValue], except id: Int64?) throws {
         var issues: [FieldIssue] = []
         if case .text(let email)? = values["email"], let holder = try CustomerStore.emailHolder(connection, email: email, except: id) {
             issues.append(FieldIssue("email", "taken", "another customer has this email", holderID: holder))

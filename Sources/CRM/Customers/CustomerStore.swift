@@ -137,6 +137,11 @@ enum CustomerStore {
         }
     }
 
+    /// Adds `delta` to a customer's loyalty balance (a merge adds the merged customers' balances).
+    static func addLoyaltyPoints(_ connection: Connection, id: Int64, delta: Int64) throws {
+        try connection.run("UPDATE customers SET loyalty_points = loyalty_points + ? WHERE id = ?", [.integer(delta), .integer(id)])
+    }
+
     /// Writes server-derived columns (metrics, scores, lifecycle) that differ from `before`: bumps
     /// the version, since the representation changed, and records a feed entry when asked, with no
     /// audit entry (nobody edited the record). Returns whether anything changed.

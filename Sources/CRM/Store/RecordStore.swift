@@ -34,6 +34,24 @@ public struct RecordStore: Sendable {
         )?.int64(0)
     }
 
+    /// The live records of these customers, in id order (what a merge moves one by one).
+    public func liveIDs(_ connection: Connection, customerIDs: [Int64]) throws -> [Int64] {
+        let placeholders = Array(repeating: "?", count: customerIDs.count).joined(separator: ", ")
+        return try connection.query(
+            "SELECT id FROM \(schema.table) WHERE customer_id IN (\(placeholders)) AND deleted_at IS NULL ORDER BY id",
+            customerIDs.map(SQLValue.integer)
+        ).compactMap { $0.int64(0) }
+    }
+
+    /// Points these customers' deleted records at `survivor` too, so nothing of theirs is left
+    /// behind a merge (deleted records are not in lists or the feed, so they move quietly).
+    public func moveDeleted(_ connection: Connection, customerIDs: [Int64], to survivor: Int64) throws {
+        let placeholders = Array(repeating: "?", count: customerIDs.count).joined(separator: ", ")
+        try connection.run(
+            "UPDATE \(schema.table) SET customer_id = ? WHERE customer_id IN (\(placeholders)) AND deleted_at IS NOT NULL",
+            [.integer(survivor)] + customerIDs.map(SQLValue.integer))
+    }
+
     /// Inserts a record: schema values by field name plus server-owned `extra` columns.
     public func insert(_ connection: Connection, values: [String: SQLValue], extra: [String: SQLValue] = [:], now: Timestamp) throws
         -> Int64

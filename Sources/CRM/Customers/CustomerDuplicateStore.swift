@@ -1,0 +1,73 @@
+import JSON
+import SQLite
+
+/// The queries behind `GET /v1/customers/duplicates`: groups of live customers sharing a
+/// normalised email, phone digits, or name and company.
+enum CustomerDuplicateStore {
+    /// Groups in (reason, key) order after `after`, at most `limit`; each with its ids ascending.
+    static func groups(_ connection: Connection, after: (reason: String, key: String)?, limit: Int) throws -> [CustomerDuplicates.Group] {
+        var sql = """
+            SELECT reason, key, ids FROM (
+                SELECT 'email' AS reason, email_normalized AS key, group_concat(id) AS ids FROM customers
+                WHERE deleted_at IS NULL AND email_normalized IS NOT NULL AND email_normalized != ''
+                GROUP BY email_normalized HAVING count(*) > 1
+                UNION ALL
+                SELECT 'name_company', lower(trim(name)) || ' | ' || lower(trim(company)), group_concat(id) FROM customers
+                WHERE deleted_at IS NULL AND company IS NOT NULL AND trim(company) != ''
+                GROUP BY lower(trim(name)), lower(trim(company)) HAVING count(*) > 1
+                UNION ALL
+                SELECT 'phone', phone_digits, group_concat(id) FROM customers
+                WHERE deleted_at IS NULL AND phone_digits IS NOT NULL AND phone_digits != ''
+                GROUP BY phone_digits HAVING count(*) > 1
+            )
+            """
+        var bindings: [SQLValue] = []
+        if let after {
+            sql += " WHERE (reason, key) > (?, ?)"
+            bindings = [.text(after.reason), .text(after.key)]
+        }
+        sql += " ORDER BY reason, key LIMIT ?"
+        bindings.append(.integer(Int64(limit)))
+        return try connection.query(sql, bindings).map { row in
+            let ids = (row.string(2) ?? "").split(separator: ",").compactMap { Int64($0) }.sorted()
+            return CustomerDuplicates.Group(reason: row.string(0) ?? "", key: row.string(1) ?? "", ids: ids)
+        }
+    }
+}
+
+/// Likely duplicate customers (API.md §2: `GET /v1/customers/duplicates`), for a person to
+/// review and merge.
+public enum CustomerDuplicates {
+    public struct Group: Sendable {
+        /// `email`, `name_company` or `phone`.
+        public let reason: String
+        /// The normalised value they share (`name | company` for name_company).
+        public let key: String
+        public let ids: [Int64]
+    }
+
+    /// Writes a page of groups `{"reason","key","customers":[…]}` into `writer`'s open array;
+    /// returns the position after the page when more follow.
+    public static func renderPage(
+        _ connection: Connection, after: (reason: String, key: String)?, limit: Int, customers: CustomerService,
+        into writer: inout JSONWriter
+    ) throws -> (reason: String, key: String)? {
+        let groups = try CustomerDuplicateStore.groups(connection, after: after, limit: limit + 1)
+        for group in groups.prefix(limit) {
+            writer.beginObject()
+            writer.key("reason")
+            writer.string(group.reason)
+            writer.key("key")
+            writer.string(group.key)
+            writer.key("customers")
+            writer.beginArray()
+            for id in group.ids {
+                if let record = try customers.render(connection, id: id) { writer.rawJSON(record.json) }
+            }
+            writer.endArray()
+            writer.endObject()
+        }
+        guard groups.count > limit, let last = groups.prefix(limit).last else { return nil }
+        return (last.reason, last.key)
+    }
+}

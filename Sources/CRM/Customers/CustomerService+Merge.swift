@@ -1,0 +1,100 @@
+import JSON
+import SQLite
+
+/// `POST /v1/customers/{id}/merge` (API.md §2): one transaction that moves every related record
+/// of the `from` customers to the survivor, fills the survivor's empty fields from them (in the
+/// order given), unions tags and attributes, adds their loyalty balances, soft-deletes them with
+/// `merged_into`, and recomputes the survivor's metrics. Each moved record, the survivor and each
+/// merged customer get their change-feed and audit entries, as any other write would.
+extension CustomerService {
+    /// The most customers one merge takes.
+    public static let maximumMerge = 100
+
+    /// - Parameter related: the services of records that belong to a customer, in the order they
+    ///   move: records others link to (opportunities, tickets) before the records linking them.
+    public func merge(
+        _ connection: Connection, into id: Int64, from sources: [Int64], related: [RecordService], settings: CRMSettings, actor: Int64?,
+        now: Timestamp
+    ) throws -> StoredRecord {
+        guard try CustomerStore.find(connection, id: id) != nil else { throw CRMError.notFound("no customer \(id)") }
+        if sources.isEmpty || sources.count > Self.maximumMerge {
+            throw CRMError.validation([FieldIssue("from", "invalid", "name 1 to \(Self.maximumMerge) customer ids to merge")])
+        }
+        if sources.contains(id) { throw CRMError.validation([FieldIssue("from", "self_merge", "a customer cannot be merged into itself")]) }
+        if Set(sources).count != sources.count { throw CRMError.validation([FieldIssue("from", "duplicate", "an id is given twice")]) }
+        var merged: [Row] = []
+        for source in sources {
+            guard let row = try CustomerStore.find(connection, id: source) else {
+                throw CRMError.validation([FieldIssue("from", "not_found", "no live customer \(source)")])
+            }
+            merged.append(row)
+        }
+
+        for service in related {
+            let changes = try service.parse(["customer_id": .int(id)], mode: .patch)
+            for record in try service.store.liveIDs(connection, customerIDs: sources) {
+                _ = try service.updateRecord(connection, id: record, changes, ifMatch: nil, actor: actor, now: now)
+            }
+            try service.store.moveDeleted(connection, customerIDs: sources, to: id)
+        }
+        // The merged customers go first, so their unique email or external id can pass to the survivor.
+        for source in sources {
+            try flow.delete(connection, id: source, ifMatch: nil, actor: actor, now: now) {
+                try CustomerStore.softDelete(connection, id: source, now: now, mergedInto: id)
+            }
+        }
+
+        let before = try flow.current(connection, id: id, ifMatch: nil)
+        let values = Self.filled(before, from: merged)
+        let points = merged.reduce(Int64(0)) { $0 + ($1.int64("loyalty_points") ?? 0) }
+        _ = try flow.update(connection, before: before, actor: actor, now: now) {
+            guard !values.isEmpty || points != 0 else { return false }
+            try checkUnique(connection, values, except: id)
+            if !values.isEmpty { try CustomerStore.update(connection, id: id, values: values, now: now) }
+            if points != 0 { try CustomerStore.addLoyaltyPoints(connection, id: id, delta: points) }
+            return true
+        }
+        try CustomerMetrics.refresh(connection, customerID: id, settings: settings, service: self, now: now)
+        guard let record = try record(connection, id: id) else { throw CRMError.notFound("no customer \(id)") }
+        return record
+    }
+
+    /// What the survivor takes from the merged customers: each empty writable field from the
+    /// first that has it, every tag (survivor's first), every attribute it lacks.
+    static func filled(_ survivor: Row, from merged: [Row]) -> [String: SQLValue] {
+        var values: [String: SQLValue] = [:]
+        for field in CustomerSchema.schema.writableFields {
+            switch field.kind {
+            case .tags:
+                var tags = Self.strings(survivor.string(field.column))
+                let before = tags.count
+                for row in merged {
+                    for tag in Self.strings(row.string(field.column)) where !tags.contains(tag) { tags.append(tag) }
+                }
+                if tags.count != before { values[field.name] = .text(JSONValue.array(tags.map(JSONValue.string)).jsonString) }
+            case .attributes:
+                var object = Self.object(survivor.string(field.column))
+                let before = object.count
+                for row in merged {
+                    for (key, value) in Self.object(row.string(field.column)) where object[key] == nil { object[key] = value }
+                }
+                if object.count != before { values[field.name] = .text(JSONValue.object(object).jsonString) }
+            default:
+                let current = survivor[field.column]
+                guard current == .null || current == .text("") else { continue }
+                if let value = merged.lazy.map({ $0[field.column] }).first(where: { $0 != .null && $0 != .text("") }) {
+                    values[field.name] = value
+                }
+            }
+        }
+        return values
+    }
+
+    private static func strings(_ json: String?) -> [String] {
+        (try? JSONParser.parse(json ?? "[]"))?.arrayValue?.compactMap(\.stringValue) ?? []
+    }
+
+    private static func object(_ json: String?) -> JSONObject {
+        (try? JSONParser.parse(json ?? "{}"))?.objectValue ?? JSONObject()
+    }
+}
