@@ -142,7 +142,8 @@ final class Locked<Value>: @unchecked Sendable {
 }
 
 /// A tiny HTTP/1.1 server on 127.0.0.1 standing in for a webhook receiver: it records every
-/// request and answers each as `answer` says (by the request's 0-based index), or never.
+/// request and answers each as `answer` says (by the request's 0-based index; it runs on the
+/// connection's own thread and may block to hold an answer back), or never.
 final class WebhookReceiver: @unchecked Sendable {
     // @unchecked Sendable: the mutable fields are only touched with `condition` locked.
     struct Request {
@@ -283,13 +284,19 @@ final class WebhookReceiver: @unchecked Sendable {
         let index = received.count
         received.append(request)
         condition.broadcast()
-        let reply = stopped ? .status(503) : answer(index)
-        if case .hang = reply, !stopped {
-            hanging.append(connection)
-            condition.unlock()
-            return
-        }
+        let wasStopped = stopped
         condition.unlock()
+        // Outside the lock: `answer` may block to hold this request's answer back.
+        let reply = wasStopped ? .status(503) : answer(index)
+        if case .hang = reply {
+            condition.lock()
+            if !stopped {
+                hanging.append(connection)
+                condition.unlock()
+                return
+            }
+            condition.unlock()
+        }
         let code = if case .status(let code) = reply { code } else { 503 }
         let bytes = Array("HTTP/1.1 \(code) Whatever\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok".utf8)
         _ = bytes.withUnsafeBytes { Glibc.send(connection, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
