@@ -201,6 +201,28 @@ final class ChangeFeedTests: CustomerTestCase {
         XCTAssertEqual(try APISession(server, key: try server.key(role: "viewer")).send("POST", "/v1/changes").status, 405)
     }
 
+    func testNoOpPatchesAndIdempotentReplaysAddNothingToTheFeedOrTheAuditLog() throws {
+        let body: [String: Any] = ["type": "person", "name": "Once only", "tags": ["vip"]]
+        let first = try api.send("POST", "/v1/customers", json: body, headers: [("Idempotency-Key", "create-once-1")])
+        XCTAssertEqual(first.status, 201, first.text)
+        let id = try XCTUnwrap(try first.json()["id"] as? Int)
+        let order = try api.created(
+            "/v1/orders", ["customer_id": id, "amount": 100, "currency": "CNY", "ordered_at": "2026-01-01T00:00:00.000Z"])
+        let feed = try api.wholeFeed()
+        let audit = try api.expecting(200, "GET", "/v1/audit-log?limit=200")["data"] as? [[String: Any]] ?? []
+
+        let replay = try api.send("POST", "/v1/customers", json: body, headers: [("Idempotency-Key", "create-once-1")])
+        XCTAssertEqual(replay.status, 201, replay.text)
+        XCTAssertEqual(replay.header("Idempotent-Replayed"), "true")
+        try api.expecting(200, "PATCH", "/v1/customers/\(id)", json: ["name": "Once only", "tags": ["vip"]])
+        try api.expecting(200, "PATCH", "/v1/customers/\(id)", json: [String: Any]())
+        try api.expecting(200, "PATCH", "/v1/orders/\(order["id"] as? Int ?? 0)", json: ["amount": 100])
+
+        XCTAssertEqual(canonicalJSON(try api.wholeFeed()), canonicalJSON(feed), "nothing changed, nothing in the feed")
+        let auditAfter = try api.expecting(200, "GET", "/v1/audit-log?limit=200")["data"] as? [[String: Any]] ?? []
+        XCTAssertEqual(canonicalJSON(auditAfter), canonicalJSON(audit), "nothing changed, nothing audited")
+    }
+
     func testKeysAndWebhooksStayOutOfTheFeed() throws {
         let before = try api.wholeFeed()
         _ = try server.keyWithID(role: "sales")
