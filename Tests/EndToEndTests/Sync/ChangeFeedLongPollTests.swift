@@ -195,6 +195,34 @@ final class ChangeFeedLongPollTests: CustomerTestCase {
         XCTAssertTrue(ticketPage.entries.isEmpty)
     }
 
+    func testParkedLongPollsHoldNoThreadAndAreAllAnsweredByOneWrite() throws {
+        _ = try api.createPerson("Ada Lovelace")
+        let after = try lastSeq()
+        // More long polls than the server has worker threads and event loops together.
+        var consumers: [RawClient] = []
+        for _ in 0..<12 {
+            let consumer = try server.client(timeout: 15)
+            try consumer.send(RawClient.format("GET", "/v1/changes?after=\(after)&wait=20", headers: auth))
+            consumers.append(consumer)
+        }
+        try server.waitForParkedLongPolls(12)
+        // Requests that need a worker thread (full-text search, export) still run at once.
+        for path in ["/v1/customers?q=Ada", "/v1/customers/export?format=ndjson", "/v1/customers", "/v1/changes?after=0"] {
+            let started = Date()
+            let reply = try api.send("GET", path)
+            XCTAssertEqual(reply.status, 200, "\(path): \(reply.text)")
+            XCTAssertLessThan(Date().timeIntervalSince(started), 0.5, path)
+        }
+        let id = try api.createPerson("Wakes everyone")
+        let written = Date()
+        for consumer in consumers {
+            let page = try FeedPage(try consumer.readResponse())
+            XCTAssertEqual(page.entries.compactMap { $0["id"] as? Int }, [id])
+        }
+        XCTAssertLessThan(Date().timeIntervalSince(written), 1, "all twelve answered promptly")
+        XCTAssertEqual(try server.gauge("crm_feed_waiters"), 0)
+    }
+
     func testShutdownAnswersAParkedLongPollAtOnce() throws {
         let after = try lastSeq()
         let consumer = try server.client(timeout: 15)

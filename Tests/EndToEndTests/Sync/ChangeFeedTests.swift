@@ -156,7 +156,7 @@ final class ChangeFeedTests: CustomerTestCase {
 
     func testBadParametersAre400sNamingTheParameter() throws {
         let cases: [(String, String)] = [
-            ("after", "-1"), ("after", "abc"), ("after", "1.5"), ("after", ""),
+            ("after", "-1"), ("after", "abc"), ("after", "1.5"), ("after", ""), ("after", "99999999999999999999"), ("after", "+1"),
             ("limit", "0"), ("limit", "201"), ("limit", "-3"), ("limit", "ten"),
             ("types", "foo"), ("types", ""), ("types", "customer,"), ("types", "customers"), ("types", "webhook"), ("types", "api_key"),
             ("wait", "31"), ("wait", "-1"), ("wait", "abc"), ("wait", "30.5"), ("wait", "1e1"), ("wait", ""),
@@ -199,6 +199,60 @@ final class ChangeFeedTests: CustomerTestCase {
             XCTAssertEqual(try session.feed([("wait", "5")]).entries.isEmpty, false, role)
         }
         XCTAssertEqual(try APISession(server, key: try server.key(role: "viewer")).send("POST", "/v1/changes").status, 405)
+    }
+
+    func testUpsertsBatchesImportsAndPipelinesAppearOncePerRecord() throws {
+        let start = try api.wholeFeed().count
+        XCTAssertEqual(try api.send("PUT", "/v1/customers/by-external-id/ext-1", json: ["type": "person", "name": "Ext"]).status, 201)
+        XCTAssertEqual(try api.send("PUT", "/v1/customers/by-external-id/ext-1", json: ["type": "person", "name": "Ext two"]).status, 200)
+        let existing = try api.createPerson("Existing", ["email": "existing@example.com"])
+        let batch = try api.expecting(
+            200, "POST", "/v1/customers/batch",
+            json: [
+                "upsert_by": "email",
+                "records": [
+                    ["type": "person", "name": "Batch new", "email": "new@example.com"], ["type": "robot", "name": "Refused"],
+                    ["type": "person", "name": "Existing renamed", "email": "existing@example.com"],
+                ],
+            ])
+        let results = try XCTUnwrap(batch["results"] as? [[String: Any]])
+        XCTAssertEqual(results.compactMap { $0["status"] as? Int }, [201, 422, 200])
+        let imported = try api.send(
+            "POST", "/v1/customers/import", json: "type,name\nperson,Imported one\nperson,Imported two\n",
+            headers: [("Content-Type", "text/csv")])
+        XCTAssertEqual(imported.status, 200, imported.text)
+        let importedIDs = (try imported.json()["results"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? Int }
+        XCTAssertEqual(importedIDs.count, 2)
+        let pipeline = try api.created(
+            "/v1/pipelines",
+            [
+                "name": "Renewals",
+                "stages": [
+                    ["key": "open", "name": "Open", "probability": 10],
+                    ["key": "won", "name": "Won", "probability": 100, "closed": true, "won": true],
+                ],
+            ])
+        let pipelineID = try XCTUnwrap(pipeline["id"] as? Int)
+
+        let entries = Array(try api.wholeFeed().dropFirst(start))
+        let described = entries.map { "\($0["type"] as? String ?? "?") \($0["id"] as? Int ?? 0)" }
+        let batchNew = try XCTUnwrap(results[0]["id"] as? Int)
+        let external = try XCTUnwrap(entries.first?["id"] as? Int)
+        XCTAssertEqual(
+            described,
+            [
+                "customer.created \(external)", "customer.updated \(external)", "customer.created \(existing)",
+                "customer.created \(batchNew)",
+                "customer.updated \(existing)", "customer.created \(importedIDs[0])", "customer.created \(importedIDs[1])",
+                "pipeline.created \(pipelineID)",
+            ])
+        // Each record's last entry is the record as it is now.
+        for id in [external, existing, batchNew] + importedIDs {
+            let last = try XCTUnwrap(entries.last { $0["id"] as? Int == id && ($0["type"] as? String ?? "").hasPrefix("customer.") })
+            XCTAssertEqual(canonicalJSON(last["data"]), canonicalJSON(try api.expecting(200, "GET", "/v1/customers/\(id)")))
+        }
+        XCTAssertEqual(canonicalJSON(entries.last?["data"]), canonicalJSON(pipeline))
+        XCTAssertEqual(try api.feed([("types", "pipeline"), ("after", String(start))]).entries.count, 1)
     }
 
     func testNoOpPatchesAndIdempotentReplaysAddNothingToTheFeedOrTheAuditLog() throws {

@@ -238,7 +238,26 @@ final class WebhookDeliveryTests: XCTestCase {
         XCTAssertEqual(
             received.count, 1,
             "the healthy receiver got nothing within 3 s: it waits behind the stuck webhook's backlog (deliveries: \(list))")
-        XCTAssertEqual((try received.first?.json()["data"] as? [String: Any])?["id"] as? Int, id)
+        if let first = received.first { XCTAssertEqual((try first.json()["data"] as? [String: Any])?["id"] as? Int, id) }
+    }
+
+    func testDeletingAWebhookGivesUpItsPendingDeliveries() throws {
+        // Nothing listens yet: the delivery is refused and stays pending.
+        let port = try WebhookReceiver.unusedPort()
+        let hook = try webhook("http://127.0.0.1:\(port)/hooks/crm", events: ["customer.created"])
+        _ = try api.createPerson("Undeliverable for now")
+        let pending = try deliveries(hook.id) { ($0.first?["attempts"] as? Int ?? 0) >= 1 }
+        XCTAssertEqual(pending.first?["status"] as? String, "pending", "\(pending)")
+        XCTAssertNotNil(pending.first?["last_error"] as? String, "\(pending)")
+        XCTAssertNil(pending.first?["last_status_code"] as? Int, "no answer, no status code: \(pending)")
+        XCTAssertEqual(try server.gauge("crm_webhook_outbox_pending"), 1)
+
+        try api.expecting(204, "DELETE", "/v1/webhooks/\(hook.id)")
+        XCTAssertEqual(try server.gauge("crm_webhook_outbox_pending"), 0, "the deleted webhook's delivery is given up")
+        // A receiver that comes up now hears nothing, even after several backoffs.
+        let late = try WebhookReceiver(port: port)
+        receivers.append(late)
+        XCTAssertEqual(late.waitFor(1, timeout: Double(Self.backoffMilliseconds) * 4 / 1000).count, 0)
     }
 
     func testADisabledWebhookGetsNothingUntilEnabledAgain() throws {
