@@ -110,20 +110,6 @@ func eventually(timeout: TimeInterval, interval: TimeInterval = 0.01, _ conditio
     }
 }
 
-/// Runs `body` on `count` threads at once and waits for all of them.
-func onThreads(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
-    let group = DispatchGroup()
-    for index in 0..<count {
-        group.enter()
-        Thread {
-            body(index)
-            group.leave()
-        }
-        .start()
-    }
-    group.wait()
-}
-
 /// A value shared between threads, guarded by a lock.
 final class Locked<Value>: @unchecked Sendable {
     // @unchecked Sendable: `value` is only touched with `lock` held.
