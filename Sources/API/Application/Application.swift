@@ -121,6 +121,8 @@ public final class Application: Sendable {
                 .install(on: &router)
             CustomerTransferRoutes(endpoints: endpoints, database: database, cursors: cursors, clock: clock, service: customers)
                 .install(on: &router)
+            LoyaltyPointsRoutes(endpoints: endpoints, database: database, cursors: cursors, clock: clock, customers: customers)
+                .install(on: &router)
             SalesRoutes(endpoints: endpoints, database: database, cursors: cursors, clock: clock, settings: settings, customers: customers)
                 .install(on: &router)
             SupportRoutes(
