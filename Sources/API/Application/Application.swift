@@ -129,6 +129,11 @@ public final class Application: Sendable {
                 endpoints: endpoints, database: database, cursors: cursors, clock: clock, settings: settings, customers: customers
             )
             .install(on: &router)
+            RecordRoutes(
+                endpoints: endpoints, database: database, cursors: cursors, clock: clock, service: TaskService.make(), path: "/v1/tasks",
+                resource: .tasks, listFields: TaskSchema.listFields
+            )
+            .install(on: &router)
             ChangeFeedRoutes(endpoints: endpoints, database: database, waiters: feedWaiters).install(on: &router)
             AuditLogRoutes(endpoints: endpoints, database: database, cursors: cursors).install(on: &router)
             SegmentRoutes(endpoints: endpoints, database: database, cursors: cursors, clock: clock, customers: customers).install(

@@ -1,7 +1,9 @@
 import SQLite
 
 /// `GET /v1/customers/{id}/timeline`: the customer's orders, interactions, opportunity stage
-/// changes, tickets and feedback as one newest-first list (API.md §2).
+/// changes, tickets, feedback and tasks as one newest-first list (API.md §2). A task stands at
+/// its `created_at`, like a ticket: the timeline is what happened, and a task's due date (which
+/// may be ahead, or unset) is in its summary.
 ///
 /// Keyset pagination over `(occurred_at, kind, entry)`, where `entry` is the row's own id (for a
 /// stage change, the history entry's, since `id` names the opportunity), so entries at the same
@@ -45,6 +47,9 @@ public enum CustomerTimeline {
             let score = row.int64("b").map { " \($0)" } ?? ""
             let comment = row.string("c").map { ": \($0.prefix(80))" } ?? ""
             return "\(a.uppercased())\(score)\(comment)"
+        case "task":
+            let due = row.string("c").map { ", due \($0)" } ?? ""
+            return "Task \"\(a)\" (\(row.string("b") ?? "")\(due))"
         default:
             return a
         }

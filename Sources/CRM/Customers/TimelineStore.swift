@@ -1,7 +1,7 @@
 import SQLite
 
-/// The timeline's one query: a customer's orders, interactions, stage changes, tickets and
-/// feedback as rows `kind, id, entry, occurred_at, a, b, c`, newest first, keyset by
+/// The timeline's one query: a customer's orders, interactions, stage changes, tickets, feedback
+/// and tasks as rows `kind, id, entry, occurred_at, a, b, c`, newest first, keyset by
 /// `(occurred_at, kind, entry)`.
 enum TimelineStore {
     static let union = """
@@ -21,6 +21,9 @@ enum TimelineStore {
         UNION ALL
         SELECT 'feedback', f.id, f.id, f.created_at, f.kind, f.score, f.comment, NULL
           FROM feedback f WHERE f.customer_id = ?1 AND f.deleted_at IS NULL
+        UNION ALL
+        SELECT 'task', k.id, k.id, k.created_at, k.title, k.status, k.due_at, NULL
+          FROM tasks k WHERE k.customer_id = ?1 AND k.deleted_at IS NULL
         """
 
     static func rows(

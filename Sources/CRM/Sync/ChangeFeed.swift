@@ -11,7 +11,9 @@ import SQLite
 ///     let page = try database.read { try ChangeFeed.page($0, ChangeFeed.Query(after: 10, types: ["customer"], limit: 50)) }
 public enum ChangeFeed {
     /// The resources whose changes the feed carries, as `types` names them.
-    public static let resourceTypes = ["customer", "order", "interaction", "opportunity", "pipeline", "ticket", "feedback", "segment"]
+    public static let resourceTypes = [
+        "customer", "order", "interaction", "opportunity", "pipeline", "ticket", "feedback", "segment", "task",
+    ]
 
     public struct Query: Sendable, Hashable {
         /// Entries with a `seq` above this one.
