@@ -28,6 +28,12 @@ struct SegmentRoutes {
             .get, "/v1/segments/{id}/customers",
             endpoints.sync(.read(.segments), .worker) { request in
                 let id = try request.idParameter()
+                // Deleted customers are never members (member_count does not count them), so there
+                // are no tombstones to include.
+                if request.http.query.contains(where: { $0.name == "include_deleted" }) {
+                    throw APIError.badRequest(
+                        "deleted customers are not members; include_deleted is not accepted here", field: "include_deleted")
+                }
                 let list = try ListParameters(
                     request.http, resource: "segments/\(id)/customers", fields: CustomerSchema.listFields, cursors: cursors)
                 return try database.read { connection in
