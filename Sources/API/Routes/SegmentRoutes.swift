@@ -28,6 +28,12 @@ struct SegmentRoutes {
             .get, "/v1/segments/{id}/customers",
             endpoints.sync(.read(.segments), .worker) { request in
                 let id = try request.idParameter()
+                // Deleted customers are never members (member_count does not count them), so there
+                // are no tombstones to include.
+                if request.http.query.contains(where: { $0.name == "include_deleted" }) {
+                    throw APIError.badRequest(
+                        "deleted customers are not members; include_deleted is not accepted here", field: "include_deleted")
+                }
                 let list = try ListParameters(
                     request.http, resource: "segments/\(id)/customers", fields: CustomerSchema.listFields, cursors: cursors)
                 return try database.read { connection in
@@ -88,7 +94,10 @@ struct CustomerSearch {
             request.limit = Int(number)
         }
         let sortText = (request.descending ? "-" : "") + request.sortField.name
-        scope = "customers/search?sort=\(sortText)&rules=" + SHA256.hash(Array((body["rules"] ?? .null).jsonString.utf8)).hexString
+        // The tree with its keys sorted: a client that sends the same tree with its members in
+        // another order (most JSON encoders do not keep an order) still continues its search.
+        let rulesText = Self.canonical(body["rules"] ?? .null).jsonString
+        scope = "customers/search?sort=\(sortText)&rules=" + SHA256.hash(Array(rulesText.utf8)).hexString
         if let cursor = body["cursor"] {
             guard let text = cursor.stringValue, case .array(let parts) = try cursors.decode(text, scope: scope), parts.count == 2,
                 case .int(let id) = parts[1]
@@ -98,5 +107,14 @@ struct CustomerSearch {
             request.after = (parts[0], id)
         }
         self.request = request
+    }
+
+    /// `value` with the members of every object in key order.
+    static func canonical(_ value: JSONValue) -> JSONValue {
+        switch value {
+        case .object(let object): .object(JSONObject(object.sorted { $0.key < $1.key }.map { ($0.key, canonical($0.value)) }))
+        case .array(let items): .array(items.map(canonical))
+        default: value
+        }
     }
 }

@@ -56,6 +56,9 @@ public struct RuleCatalog: Sendable {
                     RuleField(name: "email", kind: .text, target: .column("c.email_normalized"), normalize: EmailAddress.normalized))
             case "phone":
                 fields.append(RuleField(name: "phone", kind: .text, target: .column("c.phone_digits"), normalize: PhoneNumber.digits))
+            case "country":
+                // Stored upper-cased (`cn` is written as `CN`), so compared that way, as `?country=` is.
+                fields.append(RuleField(name: "country", kind: .text, target: .column("c.country"), normalize: { $0.uppercased() }))
             default:
                 guard let kind = RuleFieldKind(definition.kind) else { continue }
                 fields.append(RuleField(name: definition.name, kind: kind, target: .column("c.\(definition.column)")))

@@ -32,8 +32,21 @@ enum RuleConditionStore {
         switch leaf.field.target {
         case .tags: return tags(leaf, &bindings)
         case .column(let expression): return compare(expression, [], leaf, &bindings)
-        case .attribute(let key): return compare("json_extract(c.attributes, ?)", [.text("$.\"\(key)\"")], leaf, &bindings)
+        case .attribute(let key):
+            let path = SQLValue.text("$.\"\(key)\"")
+            guard let types = comparableTypes(leaf) else { return compare("json_extract(c.attributes, ?)", [path], leaf, &bindings) }
+            bindings.append(path)
+            return "(json_type(c.attributes, ?) IN (\(types)) AND \(compare("json_extract(c.attributes, ?)", [path], leaf, &bindings)))"
         }
+    }
+
+    /// For `gt|gte|lt|lte` over an attribute, the JSON types its value must have: attributes
+    /// hold values of any type, and SQLite orders every number below every string, so without
+    /// this `attributes.score gt 3` would hold for a score of `"high"`.
+    private static func comparableTypes(_ leaf: RuleLeaf) -> String? {
+        guard [.gt, .gte, .lt, .lte].contains(leaf.op), case .value(let value) = leaf.operand else { return nil }
+        if case .text = value { return "'text'" }
+        return "'integer', 'real'"
     }
 
     /// `expression <op> ?`; a missing value (NULL) never matches except `ne` and `exists:false`.
