@@ -427,6 +427,29 @@ final class CustomerMergeTests: SalesTestCase {
         XCTAssertEqual(try snapshot([survivor, source], orders: [order]), before)
     }
 
+    // MARK: - Idempotency and ETag
+
+    func testAnIdempotentRetryReplaysTheMergeOnce() throws {
+        let survivor = try person("Survivor")
+        let source = try person("Source", ["city": "Kyiv"])
+        let order = try sales.order(source, amount: 100, at: SalesTime.ago(days: 1)).supportID
+        let body = jsonText(["from": [source]])
+        let first = try sales.send("POST", "/v1/customers/\(survivor)/merge", json: body, headers: [("Idempotency-Key", "merge-1")])
+        XCTAssertEqual(first.status, 200, first.text)
+        let version = try XCTUnwrap(try first.json()["version"] as? Int)
+        XCTAssertEqual(first.header("ETag"), "\"\(version)\"")
+        XCTAssertNil(first.header("Idempotent-Replayed"))
+        let after = try snapshot([survivor], orders: [order])
+
+        let replay = try sales.send("POST", "/v1/customers/\(survivor)/merge", json: body, headers: [("Idempotency-Key", "merge-1")])
+        XCTAssertEqual(replay.status, 200, replay.text)
+        XCTAssertEqual(replay.header("Idempotent-Replayed"), "true")
+        XCTAssertEqual(replay.text, first.text)
+        XCTAssertEqual(try snapshot([survivor], orders: [order]), after)
+        // Without the key, the same request is refused: the source is merged already.
+        XCTAssertEqual(try merge(survivor, ["from": [source]]).status, 422)
+    }
+
     // MARK: - Change feed and audit log
 
     func testTheFeedCarriesTheMovesAndTheAuditLogNamesTheMerge() throws {
