@@ -45,12 +45,18 @@ extension CustomerService {
         }
 
         let before = try flow.current(connection, id: id, ifMatch: nil)
-        let values = Self.filled(before, from: merged)
+        var values = Self.filled(before, from: merged)
+        if case .text(let override)? = values["tier_override"] {
+            // A manual tier that passes to the survivor shows at once, as on PATCH.
+            values["__tier"] = .text(CustomerScoring.tier(score: before.int64("rfm_score"), override: override))
+        }
         let points = merged.reduce(Int64(0)) { $0 + ($1.int64("loyalty_points") ?? 0) }
         _ = try flow.update(connection, before: before, actor: actor, now: now) {
             guard !values.isEmpty || points != 0 else { return false }
             try checkUnique(connection, values, except: id)
-            if !values.isEmpty { try CustomerStore.update(connection, id: id, values: values, now: now) }
+            // Always through update, which bumps version and updated_at: a balance that changes
+            // alone changes the representation (and so the ETag) too.
+            try CustomerStore.update(connection, id: id, values: values, now: now)
             if points != 0 { try CustomerStore.addLoyaltyPoints(connection, id: id, delta: points) }
             return true
         }
