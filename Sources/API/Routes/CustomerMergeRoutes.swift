@@ -22,6 +22,7 @@ struct CustomerMergeRoutes {
             SalesServices.orders(settings: settings, customers: customers),
             SalesServices.interactions(settings: settings, customers: customers),
             FeedbackService.make(settings: settings, customers: customers),
+            TaskService.make(),
         ]
         router.add(
             .post, "/v1/customers/{id}/merge",

@@ -91,8 +91,9 @@ final class ChangeFeedWaiters: Sendable {
     }
 
     /// Called by the database writer after a commit: the feed now runs to `last`, and
-    /// `recordTypes` are the resources the commit changed.
-    func committed(through last: Int64, recordTypes: Set<String>) {
+    /// `recordTypes` are the resources the commit changed (nil: not known, so every waiter behind
+    /// `last` is read again).
+    func committed(through last: Int64, recordTypes: Set<String>?) {
         state.condition.lock()
         defer { state.condition.unlock() }
         guard last > state.committed else { return }
@@ -100,7 +101,7 @@ final class ChangeFeedWaiters: Sendable {
         guard !state.parked.isEmpty else { return }
         var woken = false
         for (ticket, waiter) in state.parked
-        where waiter.query.after < last && recordTypes.contains(where: waiter.query.matches(recordType:)) {
+        where waiter.query.after < last && (recordTypes?.contains(where: waiter.query.matches(recordType:)) ?? true) {
             state.parked[ticket] = nil
             state.due.append((waiter, false))
             woken = true

@@ -7,6 +7,10 @@ import SQLite
 /// `merged_into`, and recomputes the survivor's metrics. Each moved record, the survivor and each
 /// merged customer get their change-feed and audit entries, as any other write would.
 extension CustomerService {
+    /// The request flag a merge sets on the records it moves, so resource rules can tell a move
+    /// from an edit (a closed ticket is final to edits, not to a merge).
+    static let mergeFlag = "__merge"
+
     /// The most customers one merge takes.
     public static let maximumMerge = 100
 
@@ -31,7 +35,8 @@ extension CustomerService {
         }
 
         for service in related {
-            let changes = try service.parse(["customer_id": .int(id)], mode: .patch)
+            var changes = try service.parse(["customer_id": .int(id)], mode: .patch)
+            changes.flags[Self.mergeFlag] = .integer(1)
             for record in try service.store.liveIDs(connection, customerIDs: sources) {
                 _ = try service.updateRecord(connection, id: record, changes, ifMatch: nil, actor: actor, now: now)
             }
@@ -57,7 +62,18 @@ extension CustomerService {
             // Always through update, which bumps version and updated_at: a balance that changes
             // alone changes the representation (and so the ETag) too.
             try CustomerStore.update(connection, id: id, values: values, now: now)
-            if points != 0 { try CustomerStore.addLoyaltyPoints(connection, id: id, delta: points) }
+            if points != 0 {
+                try CustomerStore.addLoyaltyPoints(connection, id: id, delta: points)
+                // The ledger says where the points came from, so the balance stays its sum.
+                var balance = before.int64("loyalty_points") ?? 0
+                for row in merged {
+                    guard let delta = row.int64("loyalty_points"), delta != 0, let source = row.int64("id") else { continue }
+                    balance += delta
+                    _ = try LoyaltyLedgerStore.insert(
+                        connection, customerID: id, delta: delta, reason: "merged from customer \(source)", balanceAfter: balance,
+                        actor: actor, now: now)
+                }
+            }
             return true
         }
         try CustomerMetrics.refresh(connection, customerID: id, settings: settings, service: self, now: now)

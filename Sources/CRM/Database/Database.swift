@@ -91,17 +91,20 @@ public final class Database: Sendable {
 
     /// Tells `report` after every commit of this process's writer how far the change feed now
     /// runs and, when `since` gives the seq it last knew, which resources changed after it
-    /// (`since` returns nil when nobody needs to know, and only the newest seq is read).
+    /// (`since` returns nil when nobody needs to know: only the newest seq is read and the
+    /// resources are reported as unknown, nil).
     /// `report` runs on the writer thread before the commit's requests are answered.
     public func observeChanges(
-        since: @escaping @Sendable () -> Int64?, report: @escaping @Sendable (_ last: Int64, _ recordTypes: Set<String>) -> Void
+        since: @escaping @Sendable () -> Int64?, report: @escaping @Sendable (_ last: Int64, _ recordTypes: Set<String>?) -> Void
     ) {
         writer.observeCommits { connection in
             if let seq = since() {
                 guard let committed = try? ChangeFeed.committed(connection, after: seq) else { return }
                 report(committed.last, committed.recordTypes)
             } else if let last = try? ChangeFeed.lastSeq(connection) {
-                report(last, [])
+                // Not read: a request may have parked since `since` was asked, so "unknown" (nil)
+                // wakes every waiter behind `last` rather than none.
+                report(last, nil)
             }
         }
     }

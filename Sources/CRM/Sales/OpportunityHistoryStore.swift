@@ -10,6 +10,14 @@ enum OpportunityHistoryStore {
             [.integer(opportunityID), .integer(customerID), from, to, .text(now.rfc3339), actor.map(SQLValue.integer) ?? .null])
     }
 
+    /// Moves an opportunity's history to its new customer, so its stage changes stay on the
+    /// timeline of the customer it now belongs to (a PATCH of customer_id, a merge).
+    static func reassign(_ connection: Connection, opportunityID: Int64, to customerID: Int64) throws {
+        try connection.run(
+            "UPDATE opportunity_stage_history SET customer_id = ? WHERE opportunity_id = ?",
+            [.integer(customerID), .integer(opportunityID)])
+    }
+
     /// An opportunity's entries after `afterID`, oldest first.
     static func list(_ connection: Connection, opportunityID: Int64, afterID: Int64, limit: Int) throws -> [Row] {
         try connection.query(

@@ -55,6 +55,11 @@ public enum OpportunityService {
                     try applyStageRules(connection, &values, &extra, before: before, settings: settings, pipelines: pipelines, now: now)
                 },
                 afterWrite: { connection, before, after, actor, now in
+                    if let before, let id = after.int64("id"), let customer = after.int64("customer_id"),
+                        before.int64("customer_id") != customer
+                    {
+                        try OpportunityHistoryStore.reassign(connection, opportunityID: id, to: customer)
+                    }
                     let stageChanged =
                         before == nil || before?.string("stage") != after.string("stage")
                         || before?.int64("pipeline_id") != after.int64("pipeline_id")

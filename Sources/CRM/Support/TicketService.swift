@@ -46,6 +46,8 @@ public enum TicketService {
             return
         }
         let from = before.string("status") ?? "new"
+        // A merge moves a closed ticket to the surviving customer: that alone may change it.
+        if values.removeValue(forKey: CustomerService.mergeFlag) != nil, from == "closed" { return }
         if from == "closed" {
             throw CRMError.conflict(
                 "a closed ticket is final", [FieldIssue("status", "invalid_transition", "closed tickets cannot change")])
