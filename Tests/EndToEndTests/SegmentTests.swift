@@ -176,6 +176,12 @@ final class SegmentTests: SalesTestCase {
         XCTAssertEqual(badRules.status, 422)
         XCTAssertEqual(badRules.problemFields, ["rules.all[1].field"])
         XCTAssertEqual(badRules.problemEntry("rules.all[1].field")?["code"] as? String, "unknown_field")
+        // Every bad part of a tree is named at once, as search names them.
+        let twoBad = try sales.send(
+            "POST", "/v1/segments",
+            json: ["name": "x", "rules": ["all": [searchRule("shoe", "eq", 1), searchRule("metrics.order_count", "eq", "many")]]])
+        XCTAssertEqual(twoBad.status, 422)
+        XCTAssertEqual(Set(twoBad.problemFields), ["rules.all[0].field", "rules.all[1].value"], twoBad.text)
         let cases: [([String: Any], String)] = [
             (["name": "x", "rules": ["any": [searchRule("marketing_opt_in", "gt", true)]]], "rules.any[0].op"),
             (["name": "x", "rules": searchRule("metrics.order_count", "eq", "many")], "rules.value"),

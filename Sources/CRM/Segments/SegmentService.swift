@@ -21,6 +21,11 @@ public enum SegmentSchema {
             schema: schema,
             hooks: RecordHooks(
                 schema: schema,
+                prepare: { _, values, _, _, _ in
+                    // Every bad part of the tree at once, by its path (`rules.all[1].value`).
+                    guard case .text(let text)? = values["rules"] else { return }
+                    _ = try RuleTree.parse(try? JSONParser.parse(Array(text.utf8)), catalog: .customers)
+                },
                 computed: { connection, row in
                     guard let rules = rules(of: row) else { return [("member_count", .int(0))] }
                     return [("member_count", .int(Int64(try customers.count(connection, matching: rules))))]
