@@ -65,4 +65,35 @@ enum CustomerScoringStore {
             """, [.text(now.rfc3339), .text(yearAgo)])
     }
 
+    /// Every live customer's churn signals (``ChurnRisk/Signals``) and stored churn score and
+    /// reasons: `id, churn_score, churn_reasons, nps_last, csat_avg, open_tickets,
+    /// last_interaction_at, paid, first_at, last_at, recent_n, prior_n, recent_m, prior_m,
+    /// complaints` (columns 0-14). `body` returns false to stop.
+    static func forEachChurnSignals(
+        _ connection: Connection, trendStart: String, priorStart: String, complaintsSince: String, _ body: (RowView) throws -> Bool
+    ) throws {
+        try connection.forEachRowView(
+            """
+            SELECT c.id, c.churn_score, c.churn_reasons, c.nps_last, c.csat_avg, c.open_tickets, c.last_interaction_at,
+                   coalesce(s.paid, 0), s.first_at, s.last_at, coalesce(s.recent_n, 0), coalesce(s.prior_n, 0),
+                   coalesce(s.recent_m, 0), coalesce(s.prior_m, 0),
+                   (SELECT count(*) FROM feedback f
+                    WHERE f.customer_id = c.id AND f.kind = 'complaint' AND f.created_at > ?3 AND f.deleted_at IS NULL)
+            FROM customers c
+            LEFT JOIN (
+                SELECT customer_id, count(*) AS paid, min(ordered_at) AS first_at, max(ordered_at) AS last_at,
+                       sum(ordered_at > ?1) AS recent_n, sum(ordered_at <= ?1 AND ordered_at > ?2) AS prior_n,
+                       sum(CASE WHEN ordered_at > ?1 THEN amount ELSE 0 END) AS recent_m,
+                       sum(CASE WHEN ordered_at <= ?1 AND ordered_at > ?2 THEN amount ELSE 0 END) AS prior_m
+                FROM orders WHERE status = 'paid' AND deleted_at IS NULL GROUP BY customer_id
+            ) s ON s.customer_id = c.id
+            WHERE c.deleted_at IS NULL
+            """, [.text(trendStart), .text(priorStart), .text(complaintsSince)], body)
+    }
+
+    /// A bulk load's churn risk, written in place (no version bump: nobody has seen the row).
+    static func setChurn(_ connection: Connection, id: Int64, score: Int64, reasons: String) throws {
+        try connection.run(
+            "UPDATE customers SET churn_score = ?, churn_reasons = ? WHERE id = ?", [.integer(score), .text(reasons), .integer(id)])
+    }
 }

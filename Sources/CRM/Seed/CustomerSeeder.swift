@@ -55,6 +55,10 @@ public struct CustomerSeeder: Sendable {
                     }
                 }
                 try Self.build(indexes, connection)
+                // Churn risk reads orders and feedback the load just wrote, through their indexes.
+                try connection.transaction(.immediate) {
+                    try CustomerScoring.bulkChurn(connection, settings: settings, now: now)
+                }
             }
             try pipeline.copySearchIndex(writer)
             try writer.exclusive { try tuning.restore($0) }
