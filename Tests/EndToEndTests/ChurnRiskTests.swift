@@ -51,4 +51,32 @@ final class ChurnRiskTests: SalesTestCase {
         XCTAssertEqual(Set(assessed.codes), ["recent_complaint", "low_satisfaction"])
         XCTAssertEqual(assessed.score, 30)
     }
+
+    func testTheChurnRiskReportListsTheRiskiestFirstAndPages() throws {
+        var expected: [(score: Int, id: Int)] = []
+        for index in 0..<5 {
+            // 1.5x, 2x, 3x, … their 30-day rhythm: rising risk with the index.
+            let id = try sales.customer("Buyer \(index)")
+            let silent = [50.0, 70, 100, 100, 200][index]
+            for month in 0..<6 { try sales.order(id, amount: 10_000, at: SalesTime.ago(days: silent + Double(month) * 30)) }
+            if index % 2 == 0 { try sales.interaction(id, at: SalesTime.ago(days: 3)) }
+            expected.append((0, id))
+        }
+        _ = try sales.customer("Never bought")
+        try server.application.recomputeScores()
+        for index in expected.indices { expected[index].score = try risk(expected[index].id).score }
+        let ranked = expected.filter { $0.score > 0 }.sorted { ($0.score, $0.id) > ($1.score, $1.id) }
+        XCTAssertEqual(ranked.count, 5)
+
+        let whole = try sales.walk("/v1/analytics/churn-risk", limit: 2).entries
+        XCTAssertEqual(whole.compactMap { $0["customer_id"] as? Int }, ranked.map(\.id))
+        XCTAssertEqual(whole.compactMap { $0["score"] as? Int }, ranked.map(\.score))
+        XCTAssertTrue(whole.allSatisfy { ($0["name"] as? String)?.hasPrefix("Buyer") == true && $0["reasons"] is [Any] })
+        // Every role reads analytics; a bad cursor or limit is a 400.
+        let viewer = try SalesClient.withNewKey(server, role: "viewer").client
+        XCTAssertEqual(try viewer.send("GET", "/v1/analytics/churn-risk").status, 200)
+        XCTAssertEqual(try sales.send("GET", "/v1/analytics/churn-risk?cursor=nope").status, 400)
+        XCTAssertEqual(try sales.send("GET", "/v1/analytics/churn-risk?limit=0").status, 400)
+        XCTAssertEqual(try sales.send("GET", "/v1/analytics/churn-risk?sort=name").status, 400)
+    }
 }

@@ -1,0 +1,34 @@
+import CRM
+import HTTP
+import JSON
+
+/// `/v1/analytics/*` (API.md §3, read-only, every role). So far: the churn-risk list.
+struct AnalyticsRoutes {
+    let endpoints: EndpointBuilder
+    let database: Database
+    let cursors: CursorCodec
+
+    func install(on router: inout Router) {
+        let database = database
+        let cursors = cursors
+        router.add(
+            .get, "/v1/analytics/churn-risk",
+            endpoints.sync(.read(.analytics)) { request in
+                let query = try QueryParameters(request.http, allowed: ["limit", "cursor"])
+                let limit = try query.limit()
+                var after: (score: Int64, id: Int64)?
+                if let cursor = query["cursor"] {
+                    guard case .array(let parts) = try cursors.decode(cursor, scope: "analytics/churn-risk"), parts.count == 2,
+                        let score = parts[0].intValue, let id = parts[1].intValue
+                    else { throw APIError.badRequest("the cursor is invalid", field: "cursor") }
+                    after = (score, id)
+                }
+                return try database.read { connection in
+                    try JSONResponse.list { writer in
+                        let next = try ChurnRiskReport.renderPage(connection, after: after, limit: limit, into: &writer)
+                        return next.map { cursors.encode(.array([.int($0.score), .int($0.id)]), scope: "analytics/churn-risk") }
+                    }
+                }
+            })
+    }
+}
