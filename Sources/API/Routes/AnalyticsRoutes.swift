@@ -2,7 +2,8 @@ import CRM
 import HTTP
 import JSON
 
-/// `/v1/analytics/*` (API.md §3, read-only, every role). So far: the churn-risk list.
+/// `/v1/analytics/*` (API.md §3, read-only, every role). So far: the customers report and the
+/// churn-risk list.
 struct AnalyticsRoutes {
     let endpoints: EndpointBuilder
     let database: Database
@@ -11,6 +12,14 @@ struct AnalyticsRoutes {
     func install(on router: inout Router) {
         let database = database
         let cursors = cursors
+        router.add(
+            .get, "/v1/analytics/customers",
+            // One pass over every live customer: never on an event loop.
+            endpoints.sync(.read(.analytics), .worker) { request in
+                _ = try QueryParameters(request.http, allowed: [])
+                let body = try database.read { try CustomerReport.render($0) }
+                return Response(status: 200, headers: [JSONResponse.contentType], body: body)
+            })
         router.add(
             .get, "/v1/analytics/churn-risk",
             endpoints.sync(.read(.analytics)) { request in

@@ -1,0 +1,76 @@
+import JSON
+import SQLite
+
+/// `GET /v1/analytics/customers` (API.md §3): live customers counted by lifecycle stage, tier,
+/// source and industry, and the RFM grid (recency × frequency). Every known stage, tier and
+/// source is present, with 0 when nobody has it; customers without a source or industry count
+/// under `none`. One grouped pass over the live customers.
+public enum CustomerReport {
+    public static func render(_ connection: Connection) throws -> [UInt8] {
+        var total: Int64 = 0
+        var stages = Dictionary(uniqueKeysWithValues: CustomerSchema.lifecycleStages.map { ($0, Int64(0)) })
+        var tiers = Dictionary(uniqueKeysWithValues: CustomerSchema.tiers.map { ($0, Int64(0)) })
+        var sources = Dictionary(uniqueKeysWithValues: (CustomerSchema.sources + ["none"]).map { ($0, Int64(0)) })
+        var industries: [String: Int64] = [:]
+        var grid: [Int64: Int64] = [:]
+        try CustomerReportStore.forEachGroup(connection) { row in
+            let count = row.int64(at: 6) ?? 0
+            func text(_ index: Int) -> String? { row.withUTF8(at: index) { String(decoding: $0, as: UTF8.self) } }
+            total += count
+            if let stage = text(0) { stages[stage, default: 0] += count }
+            if let tier = text(1) { tiers[tier, default: 0] += count }
+            sources[text(2) ?? "none", default: 0] += count
+            industries[text(3) ?? "none", default: 0] += count
+            if let r = row.int64(at: 4), let f = row.int64(at: 5) { grid[r * 10 + f, default: 0] += count }
+        }
+        var writer = JSONWriter(capacity: 2048)
+        func counts(_ name: String, _ values: [String: Int64], order: [String]) {
+            writer.key(name)
+            writer.beginObject()
+            for key in order {
+                writer.key(key)
+                writer.int(values[key] ?? 0)
+            }
+            writer.endObject()
+        }
+        writer.beginObject()
+        writer.key("total")
+        writer.int(total)
+        counts("by_lifecycle_stage", stages, order: CustomerSchema.lifecycleStages)
+        counts("by_tier", tiers, order: CustomerSchema.tiers)
+        counts("by_source", sources, order: CustomerSchema.sources + ["none"])
+        counts("by_industry", industries, order: industries.keys.sorted())
+        writer.key("rfm_grid")
+        writer.beginArray()
+        for r in Int64(1)...5 {
+            for f in Int64(1)...5 {
+                writer.beginObject()
+                writer.key("r")
+                writer.int(r)
+                writer.key("f")
+                writer.int(f)
+                writer.key("count")
+                writer.int(grid[r * 10 + f] ?? 0)
+                writer.endObject()
+            }
+        }
+        writer.endArray()
+        writer.endObject()
+        return writer.bytes
+    }
+}
+
+enum CustomerReportStore {
+    /// `lifecycle_stage, tier, source, industry, rfm_r, rfm_f, count` per distinct combination.
+    static func forEachGroup(_ connection: Connection, _ body: (RowView) throws -> Void) throws {
+        try connection.forEachRowView(
+            """
+            SELECT lifecycle_stage, tier, source, industry, rfm_r, rfm_f, count(*) FROM customers WHERE deleted_at IS NULL
+            GROUP BY lifecycle_stage, tier, source, industry, rfm_r, rfm_f
+            """
+        ) { row in
+            try body(row)
+            return true
+        }
+    }
+}
