@@ -2,8 +2,8 @@ import CRM
 import HTTP
 import JSON
 
-/// `/v1/analytics/*` (API.md §3, read-only, every role). So far: the customers report and the
-/// churn-risk list.
+/// `/v1/analytics/*` (API.md §3, read-only, every role). So far: the customers and feedback
+/// reports and the churn-risk list.
 struct AnalyticsRoutes {
     let endpoints: EndpointBuilder
     let database: Database
@@ -18,6 +18,13 @@ struct AnalyticsRoutes {
             endpoints.sync(.read(.analytics), .worker) { request in
                 _ = try QueryParameters(request.http, allowed: [])
                 let body = try database.read { try CustomerReport.render($0) }
+                return Response(status: 200, headers: [JSONResponse.contentType], body: body)
+            })
+        router.add(
+            .get, "/v1/analytics/feedback",
+            endpoints.sync(.read(.analytics), .worker) { request in
+                let window = try DateWindow(try QueryParameters(request.http, allowed: ["from", "to"]))
+                let body = try database.read { try FeedbackReport.render($0, from: window.start, to: window.end) }
                 return Response(status: 200, headers: [JSONResponse.contentType], body: body)
             })
         router.add(
@@ -39,5 +46,25 @@ struct AnalyticsRoutes {
                     }
                 }
             })
+    }
+}
+
+/// `from`/`to` (dates, both inclusive, UTC) as a half-open window of instants.
+struct DateWindow {
+    let start: Timestamp?
+    /// The start of the day after `to`.
+    let end: Timestamp?
+
+    init(_ query: QueryParameters) throws {
+        func date(_ name: String) throws -> CalendarDate? {
+            guard let text = query[name] else { return nil }
+            guard let date = CalendarDate(text) else { throw APIError.badRequest("\(name) must be a date YYYY-MM-DD", field: name) }
+            return date
+        }
+        let from = try date("from")
+        let to = try date("to")
+        if let from, let to, to < from { throw APIError.badRequest("to must not be before from", field: "to") }
+        start = from?.startTimestamp
+        end = to?.adding(days: 1).startTimestamp
     }
 }
