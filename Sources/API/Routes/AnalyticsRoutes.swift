@@ -2,12 +2,13 @@ import CRM
 import HTTP
 import JSON
 
-/// `/v1/analytics/*` (API.md §3, read-only, every role). So far: the customers and feedback
-/// reports and the churn-risk list.
+/// `/v1/analytics/*` (API.md §3, read-only, every role). So far: the customers, feedback and
+/// tickets reports and the churn-risk list.
 struct AnalyticsRoutes {
     let endpoints: EndpointBuilder
     let database: Database
     let cursors: CursorCodec
+    let clock: CRMClock
 
     func install(on router: inout Router) {
         let database = database
@@ -25,6 +26,15 @@ struct AnalyticsRoutes {
             endpoints.sync(.read(.analytics), .worker) { request in
                 let window = try DateWindow(try QueryParameters(request.http, allowed: ["from", "to"]))
                 let body = try database.read { try FeedbackReport.render($0, from: window.start, to: window.end) }
+                return Response(status: 200, headers: [JSONResponse.contentType], body: body)
+            })
+        let clock = clock
+        router.add(
+            .get, "/v1/analytics/tickets",
+            endpoints.sync(.read(.analytics), .worker) { request in
+                let window = try DateWindow(try QueryParameters(request.http, allowed: ["from", "to"]))
+                let now = clock.now()
+                let body = try database.read { try TicketReport.render($0, from: window.start, to: window.end, now: now) }
                 return Response(status: 200, headers: [JSONResponse.contentType], body: body)
             })
         router.add(

@@ -1,0 +1,99 @@
+import JSON
+import SQLite
+
+/// `GET /v1/analytics/tickets` (API.md §3):
+/// - the backlog (tickets neither solved nor closed, now) by status and by priority;
+/// - `sla_compliance`: % of the tickets whose resolution fell due in the window (and by now)
+///   that met both targets, the first response and the resolution (`null` when none fell due);
+/// - the medians, in minutes, of the time to first response and to resolution (paused time left
+///   out) of the tickets created in the window.
+public enum TicketReport {
+    public static func render(_ connection: Connection, from: Timestamp?, to: Timestamp?, now: Timestamp) throws -> [UInt8] {
+        let backlog = TicketSchema.statuses.filter { $0 != "solved" && $0 != "closed" }
+        var byStatus = Dictionary(uniqueKeysWithValues: backlog.map { ($0, Int64(0)) })
+        var byPriority = Dictionary(uniqueKeysWithValues: TicketSchema.priorities.map { ($0, Int64(0)) })
+        for (status, priority, count) in try TicketReportStore.backlog(connection) {
+            byStatus[status, default: 0] += count
+            byPriority[priority, default: 0] += count
+        }
+        let start = from ?? .earliest
+        let end = min(to ?? .latest, now)
+        let (due, met) = start < end ? try TicketReportStore.compliance(connection, dueFrom: start, dueBefore: end, now: now) : (0, 0)
+        let createdFrom = from ?? .earliest
+        let createdBefore = to ?? .latest
+        let firstResponse = try TicketReportStore.firstResponseMinutes(connection, createdFrom: createdFrom, createdBefore: createdBefore)
+        let resolution = try TicketReportStore.resolutionMinutes(connection, createdFrom: createdFrom, createdBefore: createdBefore)
+
+        var writer = JSONWriter(capacity: 512)
+        writer.beginObject()
+        for (name, counts, order) in [
+            ("backlog_by_status", byStatus, backlog), ("backlog_by_priority", byPriority, TicketSchema.priorities),
+        ] {
+            writer.key(name)
+            writer.beginObject()
+            for key in order {
+                writer.key(key)
+                writer.int(counts[key] ?? 0)
+            }
+            writer.endObject()
+        }
+        writer.key("sla_compliance")
+        writer.value(due == 0 ? .null : .double(Double(met) * 100 / Double(due)))
+        writer.key("median_first_response_minutes")
+        writer.value(median(firstResponse).map(JSONValue.double) ?? .null)
+        writer.key("median_resolution_minutes")
+        writer.value(median(resolution).map(JSONValue.double) ?? .null)
+        writer.endObject()
+        return writer.bytes
+    }
+
+    /// The median of sorted values: the middle one, or the mean of the two middle ones.
+    static func median(_ sorted: [Double]) -> Double? {
+        guard !sorted.isEmpty else { return nil }
+        let middle = sorted.count / 2
+        return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+    }
+}
+
+enum TicketReportStore {
+    static func backlog(_ connection: Connection) throws -> [(String, String, Int64)] {
+        try connection.query(
+            """
+            SELECT status, priority, count(*) FROM tickets
+            WHERE deleted_at IS NULL AND status NOT IN ('solved', 'closed') GROUP BY status, priority
+            """
+        ).map { ($0.string(0) ?? "", $0.string(1) ?? "", $0.int64(2) ?? 0) }
+    }
+
+    /// Tickets whose resolution fell due in `[dueFrom, dueBefore)`, and how many of them met both
+    /// targets (the breach rule of the ticket list, judged at `now`).
+    static func compliance(_ connection: Connection, dueFrom: Timestamp, dueBefore: Timestamp, now: Timestamp) throws -> (Int64, Int64) {
+        let (met, bindings) = TicketStore.breachedCondition(false, now: now)
+        let row = try connection.queryOne(
+            """
+            SELECT count(*), coalesce(sum(\(met)), 0) FROM tickets r
+            WHERE r.deleted_at IS NULL AND r.resolution_due_at >= ? AND r.resolution_due_at < ?
+            """, bindings + [.text(dueFrom.rfc3339), .text(dueBefore.rfc3339)])
+        return (row?.int64(0) ?? 0, row?.int64(1) ?? 0)
+    }
+
+    /// Minutes from creation to the first response, ascending.
+    static func firstResponseMinutes(_ connection: Connection, createdFrom: Timestamp, createdBefore: Timestamp) throws -> [Double] {
+        try connection.query(
+            """
+            SELECT (julianday(first_response_at) - julianday(created_at)) * 1440 AS minutes FROM tickets
+            WHERE deleted_at IS NULL AND first_response_at IS NOT NULL AND created_at >= ? AND created_at < ? ORDER BY minutes
+            """, [.text(createdFrom.rfc3339), .text(createdBefore.rfc3339)]
+        ).compactMap { $0.double(0) }
+    }
+
+    /// Minutes from creation to resolution, time paused (pending, on hold) left out, ascending.
+    static func resolutionMinutes(_ connection: Connection, createdFrom: Timestamp, createdBefore: Timestamp) throws -> [Double] {
+        try connection.query(
+            """
+            SELECT (julianday(solved_at) - julianday(created_at)) * 1440 - paused_ms / 60000.0 AS minutes FROM tickets
+            WHERE deleted_at IS NULL AND solved_at IS NOT NULL AND created_at >= ? AND created_at < ? ORDER BY minutes
+            """, [.text(createdFrom.rfc3339), .text(createdBefore.rfc3339)]
+        ).compactMap { $0.double(0) }
+    }
+}
