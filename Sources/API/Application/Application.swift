@@ -136,7 +136,9 @@ public final class Application: Sendable {
             .install(on: &router)
             ChangeFeedRoutes(endpoints: endpoints, database: database, waiters: feedWaiters).install(on: &router)
             AuditLogRoutes(endpoints: endpoints, database: database, cursors: cursors).install(on: &router)
-            AnalyticsRoutes(endpoints: endpoints, database: database, cursors: cursors, clock: clock).install(on: &router)
+            AnalyticsRoutes(
+                endpoints: endpoints, database: database, cursors: cursors, clock: clock, baseCurrency: configuration.baseCurrency
+            ).install(on: &router)
             SegmentRoutes(endpoints: endpoints, database: database, cursors: cursors, clock: clock, customers: customers).install(
                 on: &router)
             WebhookRoutes(endpoints: endpoints, database: database, cursors: cursors, clock: clock, service: webhooks).install(on: &router)

@@ -2,13 +2,14 @@ import CRM
 import HTTP
 import JSON
 
-/// `/v1/analytics/*` (API.md §3, read-only, every role). So far: the customers, feedback and
-/// tickets reports and the churn-risk list.
+/// `/v1/analytics/*` (API.md §3, read-only, every role). So far: the forecast, customers,
+/// feedback and tickets reports and the churn-risk list.
 struct AnalyticsRoutes {
     let endpoints: EndpointBuilder
     let database: Database
     let cursors: CursorCodec
     let clock: CRMClock
+    let baseCurrency: String
 
     func install(on router: inout Router) {
         let database = database
@@ -29,6 +30,16 @@ struct AnalyticsRoutes {
                 return Response(status: 200, headers: [JSONResponse.contentType], body: body)
             })
         let clock = clock
+        let baseCurrency = baseCurrency
+        router.add(
+            .get, "/v1/analytics/forecast",
+            endpoints.sync(.read(.analytics), .worker) { request in
+                let window = try DateWindow(try QueryParameters(request.http, allowed: ["from", "to"]))
+                let body = try database.read {
+                    try ForecastReport.render($0, from: window.from, to: window.to, currency: baseCurrency)
+                }
+                return Response(status: 200, headers: [JSONResponse.contentType], body: body)
+            })
         router.add(
             .get, "/v1/analytics/tickets",
             endpoints.sync(.read(.analytics), .worker) { request in
@@ -61,6 +72,8 @@ struct AnalyticsRoutes {
 
 /// `from`/`to` (dates, both inclusive, UTC) as a half-open window of instants.
 struct DateWindow {
+    let from: CalendarDate?
+    let to: CalendarDate?
     let start: Timestamp?
     /// The start of the day after `to`.
     let end: Timestamp?
@@ -74,6 +87,8 @@ struct DateWindow {
         let from = try date("from")
         let to = try date("to")
         if let from, let to, to < from { throw APIError.badRequest("to must not be before from", field: "to") }
+        self.from = from
+        self.to = to
         start = from?.startTimestamp
         end = to?.adding(days: 1).startTimestamp
     }

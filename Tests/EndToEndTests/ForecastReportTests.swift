@@ -1,0 +1,31 @@
+import CRM
+import Foundation
+import XCTest
+
+/// `GET /v1/analytics/forecast` against hand-computed weighting.
+final class ForecastReportTests: SalesTestCase {
+    func testOpenPipelineByExpectedCloseMonthWeightedByProbability() throws {
+        let customer = try sales.customer("Prospect")
+        try sales.opportunity(customer, name: "A", ["amount": 100_000, "probability": 50, "expected_close_date": "2026-07-10"])
+        try sales.opportunity(customer, name: "B", ["amount": 33_333, "probability": 33, "expected_close_date": "2026-07-31"])
+        try sales.opportunity(customer, name: "C", ["amount": 200_000, "probability": 10, "expected_close_date": "2026-09-01"])
+        try sales.opportunity(customer, name: "No date", ["amount": 5_000, "probability": 90])
+        let deleted = try sales.opportunity(customer, name: "Deleted", ["amount": 7_000, "expected_close_date": "2026-07-02"])
+        try sales.expect(204, "DELETE", "/v1/opportunities/\(try XCTUnwrap(deleted["id"] as? Int))")
+
+        let report = try sales.expect(200, "GET", "/v1/analytics/forecast")
+        XCTAssertEqual(report["currency"] as? String, "CNY")
+        let months = try XCTUnwrap(report["months"] as? [[String: Any]])
+        XCTAssertEqual(months.compactMap { $0["month"] as? String }, ["2026-07", "2026-09"])
+        XCTAssertEqual(months.compactMap { $0["count"] as? Int }, [2, 1])
+        XCTAssertEqual(months.compactMap { $0["amount"] as? Int }, [133_333, 200_000])
+        // July: 100,000 × 50% + 33,333 × 33% = 50,000 + 10,999.89 → 61,000 (rounded once, on the sum).
+        XCTAssertEqual(months.compactMap { $0["weighted_amount"] as? Int }, [61_000, 20_000])
+
+        let july = try sales.expect(200, "GET", "/v1/analytics/forecast?from=2026-07-01&to=2026-07-31")
+        XCTAssertEqual((july["months"] as? [[String: Any]])?.compactMap { $0["month"] as? String }, ["2026-07"])
+        XCTAssertEqual(try sales.send("GET", "/v1/analytics/forecast?to=2026-02-30").status, 400)
+        let viewer = try SalesClient.withNewKey(server, role: "viewer").client
+        XCTAssertEqual(try viewer.send("GET", "/v1/analytics/forecast").status, 200)
+    }
+}
