@@ -14,40 +14,30 @@ struct AnalyticsRoutes {
     func install(on router: inout Router) {
         let database = database
         let cursors = cursors
-        router.add(
-            .get, "/v1/analytics/customers",
-            // One pass over every live customer: never on an event loop.
-            endpoints.sync(.read(.analytics), .worker) { request in
-                _ = try QueryParameters(request.http, allowed: [])
-                let body = try database.read { try CustomerReport.render($0) }
-                return Response(status: 200, headers: [JSONResponse.contentType], body: body)
-            })
-        router.add(
-            .get, "/v1/analytics/feedback",
-            endpoints.sync(.read(.analytics), .worker) { request in
-                let window = try DateWindow(try QueryParameters(request.http, allowed: ["from", "to"]))
-                let body = try database.read { try FeedbackReport.render($0, from: window.start, to: window.end) }
-                return Response(status: 200, headers: [JSONResponse.contentType], body: body)
-            })
         let clock = clock
         let baseCurrency = baseCurrency
-        router.add(
-            .get, "/v1/analytics/forecast",
-            endpoints.sync(.read(.analytics), .worker) { request in
-                let window = try DateWindow(try QueryParameters(request.http, allowed: ["from", "to"]))
-                let body = try database.read {
-                    try ForecastReport.render($0, from: window.from, to: window.to, currency: baseCurrency)
-                }
-                return Response(status: 200, headers: [JSONResponse.contentType], body: body)
-            })
-        router.add(
-            .get, "/v1/analytics/tickets",
-            endpoints.sync(.read(.analytics), .worker) { request in
-                let window = try DateWindow(try QueryParameters(request.http, allowed: ["from", "to"]))
-                let now = clock.now()
-                let body = try database.read { try TicketReport.render($0, from: window.start, to: window.end, now: now) }
-                return Response(status: 200, headers: [JSONResponse.contentType], body: body)
-            })
+        let endpoints = endpoints
+        /// A report: one JSON document, computed on a worker since it reads many rows; `windowed`
+        /// reports take `from`/`to`, the others no parameter at all.
+        func report(_ name: String, windowed: Bool, _ render: @escaping @Sendable (StoreConnection, DateWindow) throws -> [UInt8]) {
+            router.add(
+                .get, "/v1/analytics/" + name,
+                endpoints.sync(.read(.analytics), .worker) { request in
+                    let window = try DateWindow(try QueryParameters(request.http, allowed: windowed ? ["from", "to"] : []))
+                    let body = try database.read { try render($0, window) }
+                    return Response(status: 200, headers: [JSONResponse.contentType], body: body)
+                })
+        }
+        report("customers", windowed: false) { connection, _ in try CustomerReport.render(connection) }
+        report("feedback", windowed: true) { connection, window in
+            try FeedbackReport.render(connection, from: window.start, to: window.end)
+        }
+        report("forecast", windowed: true) { connection, window in
+            try ForecastReport.render(connection, from: window.from, to: window.to, currency: baseCurrency)
+        }
+        report("tickets", windowed: true) { connection, window in
+            try TicketReport.render(connection, from: window.start, to: window.end, now: clock.now())
+        }
         router.add(
             .get, "/v1/analytics/churn-risk",
             endpoints.sync(.read(.analytics)) { request in

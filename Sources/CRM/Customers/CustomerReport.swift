@@ -8,9 +8,9 @@ import SQLite
 public enum CustomerReport {
     public static func render(_ connection: Connection) throws -> [UInt8] {
         var total: Int64 = 0
-        var stages = Dictionary(uniqueKeysWithValues: CustomerSchema.lifecycleStages.map { ($0, Int64(0)) })
-        var tiers = Dictionary(uniqueKeysWithValues: CustomerSchema.tiers.map { ($0, Int64(0)) })
-        var sources = Dictionary(uniqueKeysWithValues: (CustomerSchema.sources + ["none"]).map { ($0, Int64(0)) })
+        var stages: [String: Int64] = [:]
+        var tiers: [String: Int64] = [:]
+        var sources: [String: Int64] = [:]
         var industries: [String: Int64] = [:]
         var grid: [Int64: Int64] = [:]
         try CustomerReportStore.forEachGroup(connection) { row in
@@ -24,22 +24,13 @@ public enum CustomerReport {
             if let r = row.int64(at: 4), let f = row.int64(at: 5) { grid[r * 10 + f, default: 0] += count }
         }
         var writer = JSONWriter(capacity: 2048)
-        func counts(_ name: String, _ values: [String: Int64], order: [String]) {
-            writer.key(name)
-            writer.beginObject()
-            for key in order {
-                writer.key(key)
-                writer.int(values[key] ?? 0)
-            }
-            writer.endObject()
-        }
         writer.beginObject()
         writer.key("total")
         writer.int(total)
-        counts("by_lifecycle_stage", stages, order: CustomerSchema.lifecycleStages)
-        counts("by_tier", tiers, order: CustomerSchema.tiers)
-        counts("by_source", sources, order: CustomerSchema.sources + ["none"])
-        counts("by_industry", industries, order: industries.keys.sorted())
+        writer.counts("by_lifecycle_stage", stages, order: CustomerSchema.lifecycleStages)
+        writer.counts("by_tier", tiers, order: CustomerSchema.tiers)
+        writer.counts("by_source", sources, order: CustomerSchema.sources + ["none"])
+        writer.counts("by_industry", industries, order: industries.keys.sorted())
         writer.key("rfm_grid")
         writer.beginArray()
         for r in Int64(1)...5 {

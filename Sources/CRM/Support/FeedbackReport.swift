@@ -39,7 +39,7 @@ public enum FeedbackReport {
     /// - Parameters: from/to: the window, `from` inclusive and `to` exclusive; nil for open ends.
     public static func render(_ connection: Connection, from: Timestamp?, to: Timestamp?) throws -> [UInt8] {
         var all = Tally()
-        var byKind = Dictionary(uniqueKeysWithValues: FeedbackSchema.kinds.map { ($0, Int64(0)) })
+        var byKind: [String: Int64] = [:]
         var months: [String: Tally] = [:]
         try FeedbackReportStore.forEachGroup(connection, from: from, to: to) { month, kind, score, count in
             all.add(kind: kind, score: score, count: count)
@@ -56,13 +56,7 @@ public enum FeedbackReport {
         writer.value(all.cesValue)
         writer.key("responses")
         writer.int(all.count)
-        writer.key("by_kind")
-        writer.beginObject()
-        for kind in FeedbackSchema.kinds {
-            writer.key(kind)
-            writer.int(byKind[kind] ?? 0)
-        }
-        writer.endObject()
+        writer.counts("by_kind", byKind, order: FeedbackSchema.kinds)
         writer.key("by_month")
         writer.beginArray()
         for month in months.keys.sorted() {

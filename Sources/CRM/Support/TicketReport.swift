@@ -10,8 +10,8 @@ import SQLite
 public enum TicketReport {
     public static func render(_ connection: Connection, from: Timestamp?, to: Timestamp?, now: Timestamp) throws -> [UInt8] {
         let backlog = TicketSchema.statuses.filter { $0 != "solved" && $0 != "closed" }
-        var byStatus = Dictionary(uniqueKeysWithValues: backlog.map { ($0, Int64(0)) })
-        var byPriority = Dictionary(uniqueKeysWithValues: TicketSchema.priorities.map { ($0, Int64(0)) })
+        var byStatus: [String: Int64] = [:]
+        var byPriority: [String: Int64] = [:]
         for (status, priority, count) in try TicketReportStore.backlog(connection) {
             byStatus[status, default: 0] += count
             byPriority[priority, default: 0] += count
@@ -26,17 +26,8 @@ public enum TicketReport {
 
         var writer = JSONWriter(capacity: 512)
         writer.beginObject()
-        for (name, counts, order) in [
-            ("backlog_by_status", byStatus, backlog), ("backlog_by_priority", byPriority, TicketSchema.priorities),
-        ] {
-            writer.key(name)
-            writer.beginObject()
-            for key in order {
-                writer.key(key)
-                writer.int(counts[key] ?? 0)
-            }
-            writer.endObject()
-        }
+        writer.counts("backlog_by_status", byStatus, order: backlog)
+        writer.counts("backlog_by_priority", byPriority, order: TicketSchema.priorities)
         writer.key("sla_compliance")
         writer.value(due == 0 ? .null : .double(Double(met) * 100 / Double(due)))
         writer.key("median_first_response_minutes")

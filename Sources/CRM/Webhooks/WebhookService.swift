@@ -146,26 +146,20 @@ public struct WebhookService: Sendable {
             writer.beginObject()
             writer.key("id")
             writer.int(id)
-            for (index, name) in [(1, "event_id"), (2, "type"), (3, "status")] {
+            func text(_ index: Int, _ name: String) {
                 writer.key(name)
-                if let text = row.withUTF8(at: index, { String(decoding: $0, as: UTF8.self) }) {
-                    writer.string(text)
-                } else {
-                    writer.null()
-                }
+                if row.withUTF8(at: index, { writer.string(utf8: $0) }) == nil { writer.null() }
             }
+            text(1, "event_id")
+            text(2, "type")
+            text(3, "status")
             writer.key("attempts")
             writer.int(row.int64(at: 4) ?? 0)
             writer.key("last_status_code")
             if let code = row.int64(at: 5) { writer.int(code) } else { writer.null() }
-            for (index, name) in [(6, "last_error"), (7, "next_attempt_at"), (8, "created_at")] {
-                writer.key(name)
-                if let text = row.withUTF8(at: index, { String(decoding: $0, as: UTF8.self) }) {
-                    writer.string(text)
-                } else {
-                    writer.null()
-                }
-            }
+            text(6, "last_error")
+            text(7, "next_attempt_at")
+            text(8, "created_at")
             writer.endObject()
         }
         return more ? last : nil
