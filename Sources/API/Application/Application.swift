@@ -82,8 +82,8 @@ public final class Application: Sendable {
             webhookDispatcher = dispatcher
             database.observeChanges(since: { feedWaiters.isIdle ? nil : feedWaiters.committedSeq }) { last, recordTypes in
                 feedWaiters.committed(through: last, recordTypes: recordTypes)
-                // A commit may have written outbox rows.
-                dispatcher.wake()
+                // Only a commit that queued deliveries wakes the dispatcher (retries it finds itself).
+                if WebhookOutbox.takeQueued() { dispatcher.wake() }
             }
             metrics.addGauge("crm_webhook_outbox_pending", help: "Webhook deliveries waiting to be sent (the outbox backlog).") {
                 Double((try? database.read { try webhooks.deliveryCounts($0) })?["pending"] ?? 0)

@@ -16,6 +16,7 @@ enum WebhookOutboxStore {
             FROM webhook_events e WHERE e.event IN (?2, '*')
             """,
             [.integer(changeSeq), .text(type), .text(now.rfc3339)])
+        if connection.changes > 0 { WebhookOutbox.markQueued() }
     }
 
     /// A delivery for an event the feed does not carry (`automation.fired`) to one webhook.
@@ -27,6 +28,7 @@ enum WebhookOutboxStore {
             VALUES (?1, ?2, ?3, ?4, ?5, 'pending', ?5, ?5, ?5)
             """,
             [.integer(webhookID), .text(eventID), .text(type), .text(String(decoding: data, as: UTF8.self)), .text(now.rfc3339)])
+        WebhookOutbox.markQueued()
     }
 
     /// The live, enabled webhooks (the ones whose deliveries are sent), in id order.
