@@ -63,8 +63,12 @@ final class CustomerCountsTests: XCTestCase {
                 switch random.int(0...7) {
                 case 0: try connection.run("UPDATE customers SET lifecycle_stage = ? WHERE id = ?", [.text(random.pick(stages)), id])
                 case 1: try connection.run("UPDATE customers SET tier = ? WHERE id = ?", [.text(random.pick(tiers)), id])
-                case 2: try connection.run("UPDATE customers SET source = ?, industry = ? WHERE id = ?", [random.pick(sources), random.pick(industries), id])
-                case 3: try connection.run("UPDATE customers SET rfm_r = ?, rfm_f = ? WHERE id = ?", [random.pick(scores), random.pick(scores), id])
+                case 2:
+                    try connection.run(
+                        "UPDATE customers SET source = ?, industry = ? WHERE id = ?", [random.pick(sources), random.pick(industries), id])
+                case 3:
+                    try connection.run(
+                        "UPDATE customers SET rfm_r = ?, rfm_f = ? WHERE id = ?", [random.pick(scores), random.pick(scores), id])
                 case 4: try connection.run("UPDATE customers SET deleted_at = '2026-03-01T00:00:00.000Z' WHERE id = ?", [id])
                 case 5: try connection.run("UPDATE customers SET deleted_at = NULL WHERE id = ?", [id])
                 case 6: try connection.run("UPDATE customers SET name = 'renamed' WHERE id = ?", [id])
