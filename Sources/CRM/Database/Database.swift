@@ -41,7 +41,10 @@ public final class Database: Sendable {
         let writer = try Writer(path: path, configuration: configuration, maximumBatchSize: max(1, maximumWriteBatch))
         do {
             let migrator = try Schema.migrator()
-            _ = try writer.exclusive { try migrator.migrate($0) }
+            _ = try writer.exclusive { connection in
+                try migrator.migrate(connection)
+                try FunnelRollupStore.rebuildPending(connection)
+            }
             let readers = try ReaderPool(path: path, maximumCount: maximumReaders, configuration: configuration)
             return Database(path: path, writer: writer, readers: readers)
         } catch {
