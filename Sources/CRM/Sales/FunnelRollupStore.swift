@@ -41,7 +41,9 @@ enum FunnelRollupStore {
         for row in try connection.query("SELECT id, name, stages, is_default FROM pipelines") {
             if let id = row.int64("id") { orders[id] = PipelineService.stages(row) }
         }
-        try connection.run("DELETE FROM funnel_rollup WHERE ? IS NULL OR pipeline_id = ?", [pipelineID.map(SQLValue.integer) ?? .null, pipelineID.map(SQLValue.integer) ?? .null])
+        try connection.run(
+            "DELETE FROM funnel_rollup WHERE ? IS NULL OR pipeline_id = ?",
+            [pipelineID.map(SQLValue.integer) ?? .null, pipelineID.map(SQLValue.integer) ?? .null])
         var totals: [String: (pipelineID: Int64, createdOn: String, stage: String, counts: FunnelContribution.Counts)] = [:]
         func add(_ contribution: FunnelContribution) {
             for (stage, counts) in contribution.stages {
@@ -98,7 +100,9 @@ enum FunnelRollupStore {
 
     /// The pipeline's sums per stage over opportunities created from `fromDay` to `toDay`
     /// (`YYYY-MM-DD`, both inclusive).
-    static func sums(_ connection: Connection, pipelineID: Int64, fromDay: String, toDay: String) throws -> [String: FunnelContribution.Counts] {
+    static func sums(_ connection: Connection, pipelineID: Int64, fromDay: String, toDay: String) throws -> [String: FunnelContribution
+        .Counts]
+    {
         var sums: [String: FunnelContribution.Counts] = [:]
         for row in try connection.query(
             """
