@@ -8,7 +8,9 @@ final class AutomationEventTests: SalesTestCase {
     func testLargeOrderTagsTheCustomerAndMakesATaskBeforeTheWriteIsAnswered() throws {
         let automation = try sales.automation(
             "order.created", name: "VIP on a large order", conditions: ["all": [leaf("amount", "gte", 100_000)]],
-            actions: [["type": "add_tag", "tag": "vip"], ["type": "create_task", "title": "Thank them", "kind": "care", "due_in_days": 2]])
+            actions: [
+                ["type": "add_tag", "tag": "vip"], ["type": "create_task", "title": "Thank them", "kind": "care", "due_in_days": 2],
+            ])
         let customer = try sales.person("Li Lei", ["owner": "wang"])
         let after = try XCTUnwrap(try sales.expect(200, "GET", "/v1/changes?after=0")["next_after"] as? Int)
 
@@ -125,7 +127,8 @@ final class AutomationEventTests: SalesTestCase {
 
     func testWebhookActionQueuesAnAutomationFiredEvent() throws {
         let webhook = try XCTUnwrap(
-            try sales.expect(201, "POST", "/v1/webhooks", json: ["url": "https://hooks.example.com/crm", "events": ["automation.fired"]])["id"]
+            try sales.expect(201, "POST", "/v1/webhooks", json: ["url": "https://hooks.example.com/crm", "events": ["automation.fired"]])[
+                "id"]
                 as? Int)
         let automation = try sales.automation("customer.created", actions: [["type": "webhook", "webhook_id": webhook]])
         _ = try sales.person("Announced")

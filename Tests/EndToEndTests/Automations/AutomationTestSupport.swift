@@ -40,7 +40,8 @@ extension SalesClient {
     func person(_ name: String, _ fields: [String: Any] = [:], file: StaticString = #filePath, line: UInt = #line) throws -> Int {
         var body: [String: Any] = ["type": "person", "name": name]
         for (key, value) in fields { body[key] = value }
-        return try XCTUnwrap(try expect(201, "POST", "/v1/customers", json: body, file: file, line: line)["id"] as? Int, file: file, line: line)
+        return try XCTUnwrap(
+            try expect(201, "POST", "/v1/customers", json: body, file: file, line: line)["id"] as? Int, file: file, line: line)
     }
 }
 
