@@ -14,6 +14,8 @@ public struct AutomationEngine: Sendable {
     let records: [AutomationRecord: RecordService]
     let clock: CRMClock
     public let counts = AutomationRunCounts()
+    /// Parsed automations by id, each valid for the version it was parsed at.
+    private let parsed = AutomationCache()
 
     /// How many records one write of a daily run acts on: small, so API writes queued behind it
     /// wait milliseconds, not the length of the whole run.
@@ -42,7 +44,7 @@ public struct AutomationEngine: Sendable {
         let now = clock.now()
         var automations: [String: [AutomationStore.Stored]] = [:]
         for event in events {
-            let matching = try automations[event.type] ?? AutomationStore.enabled(connection, trigger: event.type)
+            let matching = try automations[event.type] ?? enabled(connection, trigger: event.type)
             automations[event.type] = matching
             for automation in matching {
                 _ = try run(connection, automation, trigger: event.type, recordID: event.id, runDay: nil, checkCondition: true, now: now)
@@ -58,7 +60,7 @@ public struct AutomationEngine: Sendable {
         let trigger = AutomationDefinition.Trigger.daily.rawValue
         let day = CalendarDate(now).description
         var runs = 0
-        for automation in try database.read({ try AutomationStore.enabled($0, trigger: trigger) }) {
+        for automation in try database.read({ try enabled($0, trigger: trigger) }) {
             guard let definition = automation.definition else { continue }
             let ids = try database.read {
                 try AutomationStore.dailySelection($0, automationID: automation.id, definition: definition, now: now)
@@ -87,6 +89,15 @@ public struct AutomationEngine: Sendable {
         return runs
     }
 
+    /// The enabled automations with `trigger`, parsing only those not parsed at their version.
+    private func enabled(_ connection: Connection, trigger: String) throws -> [AutomationStore.Stored] {
+        let found = try AutomationStore.enabled(connection, trigger: trigger) { id, version in
+            parsed.known(id: id, version: version)
+        }
+        parsed.keep(found)
+        return found
+    }
+
     /// One run of `automation` on one record: the condition (unless the selection already
     /// applied it), then the actions in order in a savepoint, and the run's record. Returns
     /// false when a daily run of it already acted on the record that day.
@@ -96,9 +107,8 @@ public struct AutomationEngine: Sendable {
     ) throws -> Bool {
         guard let definition = automation.definition else { return false }
         let record = definition.record
-        if checkCondition, !definition.conditions.isAlwaysTrue,
-            try !AutomationStore.holds(
-                connection, record: record, id: recordID, condition: RuleConditionStore.condition(definition.conditions))
+        if checkCondition, let condition = automation.condition,
+            try !AutomationStore.holds(connection, record: record, id: recordID, condition: condition)
         {
             _ = try AutomationStore.insertRun(
                 connection, automationID: automation.id, status: .skipped, trigger: trigger, record: record, recordID: recordID,
@@ -225,6 +235,21 @@ public struct AutomationEngine: Sendable {
         case CRMError.versionMismatch: "the record changed meanwhile"
         case CRMError.invalidParameter(let name, let message): "\(name): \(message)"
         default: "\(error)"
+        }
+    }
+}
+
+/// Automations parsed at a version, by id, so each definition is parsed once per change.
+final class AutomationCache: Sendable {
+    private let entries = Mutex<[Int64: AutomationStore.Stored]>([:])
+
+    func known(id: Int64, version: Int64) -> AutomationStore.Stored? {
+        entries.withLock { $0[id] }.flatMap { $0.version == version ? $0 : nil }
+    }
+
+    func keep(_ automations: [AutomationStore.Stored]) {
+        entries.withLock { cache in
+            for automation in automations { cache[automation.id] = automation }
         }
     }
 }

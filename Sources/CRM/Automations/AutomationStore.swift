@@ -7,16 +7,36 @@ import SQLite
 enum AutomationStore {
     struct Stored: Sendable {
         let id: Int64
+        let version: Int64
         let name: String
         let definition: AutomationDefinition?
+        /// The definition's condition compiled to SQL once, nil when it always holds.
+        let condition: ListCondition?
+
+        init(id: Int64, version: Int64, name: String, definition: AutomationDefinition?) {
+            self.id = id
+            self.version = version
+            self.name = name
+            self.definition = definition
+            condition = definition.flatMap { $0.conditions.isAlwaysTrue ? nil : RuleConditionStore.condition($0.conditions) }
+        }
     }
 
     /// The enabled, live automations with `trigger`, in id order (`automations_by_trigger`).
-    static func enabled(_ connection: Connection, trigger: String) throws -> [Stored] {
+    /// `known` returns an automation already parsed at that id and version, so a write that fires
+    /// an event parses nothing it parsed before.
+    static func enabled(_ connection: Connection, trigger: String, known: (Int64, Int64) -> Stored? = { _, _ in nil }) throws -> [Stored] {
         try connection.query(
-            "SELECT id, name, trigger, schedule, conditions, actions FROM automations WHERE trigger = ? AND enabled = 1 AND deleted_at IS NULL ORDER BY id",
-            [.text(trigger)]
-        ).map { Stored(id: $0.int64("id") ?? 0, name: $0.string("name") ?? "", definition: AutomationSchema.definition(of: $0)) }
+            """
+            SELECT id, version, name, trigger, schedule, conditions, actions FROM automations
+            WHERE trigger = ? AND enabled = 1 AND deleted_at IS NULL ORDER BY id
+            """, [.text(trigger)]
+        ).map { row in
+            let id = row.int64("id") ?? 0
+            let version = row.int64("version") ?? 0
+            return known(id, version)
+                ?? Stored(id: id, version: version, name: row.string("name") ?? "", definition: AutomationSchema.definition(of: row))
+        }
     }
 
     /// Whether the live record `id` meets `condition` (compiled over alias `c`).
