@@ -105,7 +105,13 @@ public struct AutomationEngine: Sendable {
         _ connection: Connection, _ automation: AutomationStore.Stored, trigger: String, recordID: Int64, runDay: String?,
         checkCondition: Bool, now: Timestamp
     ) throws -> Bool {
-        guard let definition = automation.definition else { return false }
+        guard let definition = automation.definition else {
+            _ = try AutomationStore.insertRun(
+                connection, automationID: automation.id, status: .failed, trigger: trigger, record: .customer, recordID: recordID,
+                actions: [], error: "the stored definition no longer holds: save the automation again", now: now, runDay: runDay)
+            counts.add(.failed)
+            return true
+        }
         let record = definition.record
         if checkCondition, let condition = automation.condition,
             try !AutomationStore.holds(connection, record: record, id: recordID, condition: condition)
@@ -194,7 +200,15 @@ public struct AutomationEngine: Sendable {
             if let priority { body["priority"] = .string(priority) }
             if let type { body["type"] = .string(type) }
             let ticket = try tickets.createRecord(connection, try tickets.parse(body, mode: .create), actor: nil, now: now)
-            return action.result([("ticket_id", .int(ticket.row.int64("id") ?? 0))])
+            let ticketID = ticket.row.int64("id") ?? 0
+            // A complaint that becomes a ticket points at it, as if staff had filed it by hand.
+            if record == .feedback, let feedback = records[.feedback],
+                try feedback.record(connection, id: recordID)?.row["ticket_id"] == .null
+            {
+                let link = try RecordInput.parse(["ticket_id": .int(ticketID)], schema: FeedbackSchema.schema, mode: .patch)
+                _ = try feedback.updateRecord(connection, id: recordID, link, ifMatch: nil, actor: nil, now: now)
+            }
+            return action.result([("ticket_id", .int(ticketID))])
         case .webhook(let webhookID):
             guard try RecordStore.exists(connection, table: WebhookSchema.schema.table, id: webhookID) else {
                 throw CRMError.notFound("no live webhook \(webhookID)")

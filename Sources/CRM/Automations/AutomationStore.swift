@@ -100,7 +100,8 @@ enum AutomationStore {
 
     /// The records a daily run of `automation` acts on at `now`: the selection, the automation's
     /// condition, and not yet acted on (today; for the `no_*` selections, since the customer
-    /// last ordered or was last contacted; for a breached ticket, ever). With `onlyID`, whether
+    /// last ordered or was last contacted; for a breached ticket, ever; a failed run is tried
+    /// again the next day). With `onlyID`, whether
     /// that one record still qualifies (checked again in the write that acts on it).
     static func dailySelection(
         _ connection: Connection, automationID: Int64, definition: AutomationDefinition, now: Timestamp, onlyID: Int64? = nil
@@ -129,13 +130,13 @@ enum AutomationStore {
                 ? "c.deleted_at IS NULL AND \(last) > '' AND \(last) < ?"
                 : "c.deleted_at IS NULL AND coalesce(c.last_interaction_at, '') < ? AND \(last) < ?"
             bindings = selection == .noOrderForDays ? [.text(before)] : [.text(before), .text(before)]
-            actedSince = "r.run_day IS NOT NULL AND r.started_at > \(last)"
+            actedSince = "r.run_day IS NOT NULL AND r.status != 'failed' AND r.started_at > \(last)"
         case .ticketSLABreached:
             let open = TicketSchema.statuses.filter { $0 != "solved" && $0 != "closed" }
             let breached = TicketStore.breachedCondition(true, now: now, alias: "c")
             predicate = "c.deleted_at IS NULL AND c.status IN (\(open.map { _ in "?" }.joined(separator: ", "))) AND \(breached.sql)"
             bindings = open.map(SQLValue.text) + breached.bindings
-            actedSince = "r.run_day IS NOT NULL"
+            actedSince = "r.run_day IS NOT NULL AND r.status != 'failed'"
         }
         var dedupBindings: [SQLValue] = [.integer(automationID)]
         if selection == .birthdayToday { dedupBindings.append(.text(today.description)) }
