@@ -6,17 +6,18 @@ import XCTest
 ///
 /// | role | may write | may read |
 /// |---|---|---|
-/// | admin | everything, incl. api-keys, webhooks, automations, sla-policies, pipelines | everything, incl. audit log |
+/// | admin | everything, incl. api-keys, webhooks, automations, sla-policies, pipelines, fields | everything, incl. audit log |
 /// | sales | customers, orders, interactions, opportunities, tasks | all business data, analytics |
 /// | support | customers, interactions, tickets (+comments), feedback, tasks | all business data, analytics |
 /// | marketing | customers, segments, feedback, tasks | all business data, analytics |
 /// | viewer | nothing | all business data, analytics |
 final class RoleTests: XCTestCase {
-    /// What every role reads: business data, analytics and the change feed; pipelines and SLA
-    /// policies are read by every role (`GET /v1/pipelines`, `GET /v1/sla-policies`).
+    /// What every role reads: business data, analytics and the change feed; pipelines, SLA
+    /// policies and custom field definitions are read by every role (`GET /v1/pipelines`,
+    /// `GET /v1/sla-policies`, `GET /v1/fields`: a frontend builds its forms from them).
     private static let businessAndAnalytics: Set<Resource> = [
         .customers, .orders, .interactions, .opportunities, .pipelines, .tickets, .feedback, .tasks, .segments,
-        .analytics, .changes, .slaPolicies,
+        .analytics, .changes, .slaPolicies, .fields,
     ]
     /// Only admin reads these (API.md §2: api-keys, webhooks, automations and audit-log are "(admin)").
     private static let administrative: Set<Resource> = [.apiKeys, .webhooks, .automations, .auditLog]
