@@ -140,6 +140,36 @@ final class FieldTests: SalesTestCase {
         try sales.expect(200, "PATCH", "/v1/fields/count", json: ["type": "number"])
     }
 
+    func testListFiltersReadAttributesByTheirDefinedType() throws {
+        try define(["key": "score", "label": "Score", "type": "number"])
+        try define(["key": "vip_level", "label": "VIP level", "type": "enum", "options": ["gold", "platinum"]])
+        try define(["key": "vegetarian", "label": "Vegetarian", "type": "bool"])
+        func person(_ name: String, _ attributes: [String: Any]) throws -> Int {
+            try XCTUnwrap(
+                try sales.expect(201, "POST", "/v1/customers", json: ["type": "person", "name": name, "attributes": attributes])["id"]
+                    as? Int)
+        }
+        let low = try person("Low", ["score": 2, "vip_level": "gold", "vegetarian": false])
+        let high = try person("High", ["score": 10.5, "vip_level": "platinum", "vegetarian": true])
+        let none = try person("None", [:])
+        func ids(_ query: [(String, String)]) throws -> [Int] {
+            try sales.walk("/v1/customers", query, limit: 50).entries.compactMap { $0["id"] as? Int }.sorted()
+        }
+        XCTAssertEqual(try ids([("attributes.score[gte]", "3")]), [high], "numbers compare as numbers (10.5 > 3)")
+        XCTAssertEqual(try ids([("attributes.score[lt]", "3")]), [low])
+        XCTAssertEqual(try ids([("attributes.vip_level", "gold,platinum")]), [low, high])
+        XCTAssertEqual(try ids([("attributes.vip_level[ne]", "gold")]).contains(low), false)
+        XCTAssertEqual(try ids([("attributes.vegetarian", "true")]), [high])
+        XCTAssertFalse(try ids([("attributes.vegetarian", "false")]).contains(none))
+        for (parameter, value) in [("attributes.score[gte]", "high"), ("attributes.vip_level", "silver"), ("attributes.vegetarian", "yes")]
+        {
+            let reply = try sales.send("GET", "/v1/customers" + queryString([(parameter, value)]))
+            XCTAssertEqual(reply.status, 400, "\(parameter)=\(value)")
+            XCTAssertEqual((try reply.json()["errors"] as? [[String: Any]])?.first?["field"] as? String, parameter)
+        }
+        XCTAssertEqual(try sales.send("GET", "/v1/customers?attributes.undefined=1").status, 400, "only defined keys filter")
+    }
+
     func testEveryRoleReadsOnlyAdminsWrite() throws {
         try define(["key": "vip_level", "label": "VIP level", "type": "enum", "options": ["gold"]])
         for role in ["sales", "support", "marketing", "viewer"] {

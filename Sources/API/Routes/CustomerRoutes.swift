@@ -20,8 +20,10 @@ struct CustomerRoutes {
         router.add(
             .get, "/v1/customers",
             endpoints.sync(.read(.customers), .workerWhen({ $0.queryValue("q") != nil })) { request in
+                // `attributes.<key>` filters read the key's definition, typed by it.
                 let list = try ListParameters(
-                    request.http, resource: "customers", fields: CustomerSchema.listFields, searchable: true, cursors: cursors)
+                    request.http, resource: "customers", fields: CustomerSchema.listFields, searchable: true,
+                    dynamicField: { name in try database.read { try CustomFieldSchema.listField($0, name: name) } }, cursors: cursors)
                 return try database.read { connection in
                     try JSONResponse.list { writer in
                         let next = try service.renderPage(connection, list.request, into: &writer)

@@ -14,7 +14,8 @@ struct ListParameters {
 
     init(
         _ http: Request, resource: String, fields: [ListField], defaultSort: String = "id", newestFirst: Bool = false,
-        searchable: Bool = false, extra: Set<String> = [], cursors: CursorCodec
+        searchable: Bool = false, extra: Set<String> = [], dynamicField: (String) throws -> ListField? = { _ in nil },
+        cursors: CursorCodec
     ) throws {
         guard let defaultField = fields.first(where: { $0.name == defaultSort }) else { preconditionFailure("no \(defaultSort) field") }
         var request = ListRequest(sortField: defaultField)
@@ -57,7 +58,7 @@ struct ListParameters {
             case _ where extra.contains(name):
                 break
             default:
-                request.filters.append(try Self.filter(name: name, value: value, fields: fields))
+                request.filters.append(try Self.filter(name: name, value: value, fields: fields, dynamicField: dynamicField))
             }
             scopeParts.append("\(name)=\(value)")
         }
@@ -86,7 +87,9 @@ struct ListParameters {
         return cursors.encode(.array([next.key, .int(next.id)]), scope: scope)
     }
 
-    private static func filter(name: String, value: String, fields: [ListField]) throws -> ListFilter {
+    private static func filter(name: String, value: String, fields: [ListField], dynamicField: (String) throws -> ListField?) throws
+        -> ListFilter
+    {
         var fieldName = name
         var op = ListFilter.Operator.eq
         if name.hasSuffix("]"), let open = name.firstIndex(of: "[") {
@@ -98,7 +101,7 @@ struct ListParameters {
             }
             op = parsed
         }
-        guard let field = fields.first(where: { $0.name == fieldName }) else {
+        guard let field = try fields.first(where: { $0.name == fieldName }) ?? dynamicField(fieldName) else {
             throw APIError.badRequest("unknown query parameter '\(name)'", field: name, code: "unknown_parameter")
         }
         if case .none = field.filtering {
@@ -114,6 +117,12 @@ struct ListParameters {
         func bad(_ expected: String) -> APIError {
             APIError.badRequest(
                 "'\(raw)' is not a valid value for \(parameter): expected \(expected)", field: parameter, code: "invalid_value")
+        }
+        if let parse = field.parseValue {
+            switch parse(text) {
+            case .success(let value): return value
+            case .failure(let error): throw bad(error.expected)
+            }
         }
         switch field.kind {
         case .integer(let minimum, let maximum):

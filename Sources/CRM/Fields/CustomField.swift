@@ -28,6 +28,18 @@ public struct CustomField: Sendable, Equatable {
         }
     }
 
+    /// What a value of the field is, for messages.
+    public var expected: String {
+        switch type {
+        case .string: "a non-empty string"
+        case .number: "a number"
+        case .integer: "an integer"
+        case .bool: "true or false"
+        case .date: "a date YYYY-MM-DD"
+        case .enumeration: "one of \(options.joined(separator: ", "))"
+        }
+    }
+
     /// A key is snake_case: a lower-case letter, then lower-case letters, digits and `_`, at most 64.
     public static func isValidKey(_ key: String) -> Bool {
         guard let first = key.unicodeScalars.first, ("a"..."z").contains(first), key.unicodeScalars.count <= 64 else { return false }

@@ -92,3 +92,34 @@ enum CustomFieldRules {
         if !issues.isEmpty { throw CRMError.validation(issues) }
     }
 }
+
+extension CustomFieldSchema {
+    /// The list filter `attributes.<key>` of the live definition `key` (alias `c`), reading
+    /// values by the field's type (`attributes.score[gte]=3` compares numbers); nil when no live
+    /// field has that key.
+    public static func listField(_ connection: Connection, name: String) throws -> ListField? {
+        guard name.hasPrefix("attributes.") else { return nil }
+        let key = String(name.dropFirst("attributes.".count))
+        guard CustomField.isValidKey(key),
+            let row = try connection.queryOne(
+                "SELECT key, type, options, required FROM custom_fields WHERE key = ? AND deleted_at IS NULL", [.text(key)]),
+            let field = CustomFieldStore.field(row)
+        else { return nil }
+        // The key is snake_case (checked above and when it was defined): safe inside the literal.
+        return ListField(
+            name, kind: .text(maxLength: 1000), filter: .expression("json_extract(c.attributes, '$.\(key)')"),
+            parseValue: { text in
+                let value: JSONValue? =
+                    switch field.type {
+                    case .string: text.isEmpty ? nil : .string(text)
+                    case .number: Double(text).map(JSONValue.double)
+                    case .integer: Int64(text).map(JSONValue.int)
+                    case .bool: text == "true" ? .int(1) : text == "false" ? .int(0) : nil
+                    case .date: CalendarDate(text).map { .string($0.description) }
+                    case .enumeration: field.options.contains(text) ? .string(text) : nil
+                    }
+                guard let value else { return .failure(ListValueError(expected: field.expected)) }
+                return .success(value)
+            })
+    }
+}

@@ -20,16 +20,28 @@ public struct ListField: Sendable {
     public let sortExpression: String?
     /// Applied to filter values before binding (e.g. lower-casing emails).
     public let normalize: (@Sendable (String) -> String)?
+    /// The field's own reading of a filter value (a custom field's type), nil to read it by
+    /// `kind`; returns nil with what it expected for a value it refuses.
+    public let parseValue: (@Sendable (String) -> Result<JSONValue, ListValueError>)?
 
     public init(
-        _ name: String, kind: FieldKind, filter: Filtering, sort: String? = nil, normalize: (@Sendable (String) -> String)? = nil
+        _ name: String, kind: FieldKind, filter: Filtering, sort: String? = nil, normalize: (@Sendable (String) -> String)? = nil,
+        parseValue: (@Sendable (String) -> Result<JSONValue, ListValueError>)? = nil
     ) {
         self.name = name
         self.kind = kind
         self.filtering = filter
         self.sortExpression = sort
         self.normalize = normalize
+        self.parseValue = parseValue
     }
+}
+
+/// A filter value a field refuses: what it expected instead.
+public struct ListValueError: Error, Sendable {
+    public let expected: String
+
+    public init(expected: String) { self.expected = expected }
 }
 
 /// One condition of a list request.
