@@ -168,6 +168,25 @@ final class FieldTests: SalesTestCase {
             XCTAssertEqual((try reply.json()["errors"] as? [[String: Any]])?.first?["field"] as? String, parameter)
         }
         XCTAssertEqual(try sales.send("GET", "/v1/customers?attributes.undefined=1").status, 400, "only defined keys filter")
+
+        // Rule trees (search, segments, automation conditions) check defined attributes' values too.
+        let search = try sales.expect(
+            200, "POST", "/v1/customers/search", json: ["rules": ["all": [["field": "attributes.score", "op": "gt", "value": 3]]]])
+        XCTAssertEqual((search["data"] as? [[String: Any]])?.compactMap { $0["id"] as? Int }, [high])
+        for (value, op) in [("high", "gt"), ("silver", "eq")] as [(Any, String)] {
+            let field = op == "gt" ? "attributes.score" : "attributes.vip_level"
+            let tree: [String: Any] = ["all": [["field": field, "op": op, "value": value]]]
+            XCTAssertEqual(try sales.send("POST", "/v1/customers/search", json: ["rules": tree]).status, 422, field)
+            XCTAssertEqual(try sales.send("POST", "/v1/segments", json: ["name": "s", "rules": tree]).status, 422, field)
+            XCTAssertEqual(
+                try sales.send(
+                    "POST", "/v1/automations",
+                    json: ["name": "a", "trigger": "customer.created", "conditions": tree, "actions": [["type": "add_tag", "tag": "x"]]]
+                ).status, 422, field)
+        }
+        // Undefined attributes still take any scalar.
+        try sales.expect(
+            200, "POST", "/v1/customers/search", json: ["rules": ["all": [["field": "attributes.other", "op": "eq", "value": 1]]]])
     }
 
     func testEveryRoleReadsOnlyAdminsWrite() throws {

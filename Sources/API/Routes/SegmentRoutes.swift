@@ -49,7 +49,9 @@ struct SegmentRoutes {
             .post, "/v1/customers/search",
             endpoints.sync(.read(.customers), .worker) { request in
                 _ = try QueryParameters(request.http, allowed: [])
-                let search = try CustomerSearch(try request.jsonObject(), cursors: cursors)
+                let body = try request.jsonObject()
+                let catalog = try database.read { try RuleCatalog.customers($0) }
+                let search = try CustomerSearch(body, catalog: catalog, cursors: cursors)
                 return try database.read { connection in
                     try JSONResponse.list { writer in
                         let next = try customers.renderMatching(connection, search.request, rules: search.rules, into: &writer)
@@ -67,13 +69,13 @@ struct CustomerSearch {
     /// What the cursor is bound to: the tree and the sort.
     let scope: String
 
-    init(_ body: JSONObject, cursors: CursorCodec) throws {
+    init(_ body: JSONObject, catalog: RuleCatalog = .customers, cursors: CursorCodec) throws {
         var issues: [FieldError] = []
         for key in body.keys where !["rules", "sort", "limit", "cursor"].contains(key) {
             issues.append(FieldError(key, "unknown_field", "the body takes rules, sort, limit and cursor"))
         }
         guard issues.isEmpty else { throw APIError.validation(issues) }
-        rules = try RuleTree.parse(body["rules"], catalog: .customers)
+        rules = try RuleTree.parse(body["rules"], catalog: catalog)
 
         guard let byID = CustomerSchema.listField("id") else { preconditionFailure("customers list without id") }
         var request = ListRequest(sortField: byID)

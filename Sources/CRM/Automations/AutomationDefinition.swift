@@ -52,7 +52,7 @@ public struct AutomationDefinition: Sendable {
     /// - Parameter webhookExists: whether a live webhook has this id (`webhook` actions).
     public static func parse(
         trigger triggerValue: JSONValue?, schedule: JSONValue?, conditions conditionsValue: JSONValue?, actions actionsValue: JSONValue?,
-        webhookExists: (Int64) throws -> Bool
+        webhookExists: (Int64) throws -> Bool, customerCatalog: RuleCatalog = .customers
     ) throws -> AutomationDefinition {
         var issues: [FieldIssue] = []
         guard let text = triggerValue?.stringValue, let trigger = Trigger(rawValue: text) else {
@@ -95,7 +95,8 @@ public struct AutomationDefinition: Sendable {
         var conditions = RuleTree.all([])
         if let conditionsValue, conditionsValue != .null {
             do {
-                conditions = try RuleTree.parse(conditionsValue, catalog: record.catalog, path: "conditions")
+                conditions = try RuleTree.parse(
+                    conditionsValue, catalog: record == .customer ? customerCatalog : record.catalog, path: "conditions")
             } catch {
                 if case .validation(let found) = error { issues += found } else { throw error }
             }

@@ -43,7 +43,7 @@ public enum AutomationSchema {
                         actions: stored("actions"),
                         webhookExists: { id in
                             try !writesActions || RecordStore.exists(connection, table: WebhookSchema.schema.table, id: id)
-                        })
+                        }, customerCatalog: try .customers(connection))
                 }))
     }
 

@@ -1,4 +1,5 @@
 import JSON
+import SQLite
 
 /// The fields rules may test on one kind of record, each with the SQL that reads it (an
 /// allow-list: a rule's field name never reaches SQL, only the expression found here).
@@ -6,12 +7,33 @@ public struct RuleCatalog: Sendable {
     private let fields: [String: RuleField]
     /// Whether `attributes.<name>` leaves are allowed.
     private let hasAttributes: Bool
+    /// The kinds of the attributes that have a custom field definition; any other attribute
+    /// takes any scalar.
+    private var attributeKinds: [String: RuleFieldKind] = [:]
 
     init(_ fields: [RuleField], hasAttributes: Bool) {
         var byName: [String: RuleField] = [:]
         for field in fields { byName[field.name] = field }
         self.fields = byName
         self.hasAttributes = hasAttributes
+    }
+
+    /// Customers, with `attributes.<key>` typed by the live custom field definitions, so a leaf's
+    /// value is checked against the defined type (`attributes.score gte "high"` is a `422`).
+    public static func customers(_ connection: Connection) throws -> RuleCatalog {
+        var catalog = customers
+        for field in try CustomFieldStore.live(connection) {
+            catalog.attributeKinds[field.key] =
+                switch field.type {
+                case .string: .text
+                case .number: .number
+                case .integer: .integer
+                case .bool: .boolean
+                case .date: .date
+                case .enumeration: .enumeration(field.options)
+                }
+        }
+        return catalog
     }
 
     /// The field a leaf names: a known name, or `attributes.<name>` (any custom field).
@@ -23,7 +45,7 @@ public struct RuleCatalog: Sendable {
         guard (1...100).contains(key.count), !key.contains("\""), !key.contains("\\"), TextRules.problem(in: key) == nil else {
             return nil
         }
-        return RuleField(name: name, kind: .attribute, target: .attribute(key))
+        return RuleField(name: name, kind: attributeKinds[key] ?? .attribute, target: .attribute(key))
     }
 
     /// Customers: their fields, `tags`, `attributes.<name>` and `metrics.*` (API.md §2, "segments").

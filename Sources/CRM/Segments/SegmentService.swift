@@ -21,10 +21,10 @@ public enum SegmentSchema {
             schema: schema,
             hooks: RecordHooks(
                 schema: schema,
-                prepare: { _, values, _, _, _ in
+                prepare: { connection, values, _, _, _ in
                     // Every bad part of the tree at once, by its path (`rules.all[1].value`).
                     guard case .text(let text)? = values["rules"] else { return }
-                    _ = try RuleTree.parse(try? JSONParser.parse(Array(text.utf8)), catalog: .customers)
+                    _ = try RuleTree.parse(try? JSONParser.parse(Array(text.utf8)), catalog: try .customers(connection))
                 },
                 computed: { connection, row in
                     guard let rules = rules(of: row) else { return [("member_count", .int(0))] }
