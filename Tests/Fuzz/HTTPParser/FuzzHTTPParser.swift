@@ -104,7 +104,8 @@ struct HTTPParserHarness {
                     precondition(parser.bufferedByteCount <= bufferBound, "\(parser.bufferedByteCount) bytes buffered")
                     continue feeding
                 case .continueExpected:
-                    precondition(expectingContinue && continues == 0, "100 Continue twice or not after Expect")
+                    // At most once per request; with announced heads, only after one that expects it.
+                    precondition(continues == 0 && (expectingContinue || !announcesHeads), "100 Continue twice or unasked")
                     precondition(parser.state == .body, "100 Continue outside a body")
                     continues += 1
                 case .head(let head):
@@ -124,6 +125,7 @@ struct HTTPParserHarness {
                     checkRequest(request, isHead: false)
                     outcome.events.append(.request(request))
                     expectingContinue = false
+                    continues = 0
                 case .error(let error):
                     precondition([400, 413, 414, 431, 501, 505].contains(error.status), "status \(error.status)")
                     outcome.events.append(.error(error))
