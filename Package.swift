@@ -65,6 +65,11 @@ let package = Package(
             path: "Sources/EmbedResourcesPlugin"
         ),
 
+        // libFuzzer harnesses (README "Fuzzing", .ci/fuzz): built with -sanitize=fuzzer they fuzz,
+        // built plainly (as here, by `swift build`) they replay files. Corpus: Tests/Fuzz/corpus.
+        .executableTarget(name: "FuzzHTTPParser", dependencies: ["HTTP"], path: "Tests/Fuzz/HTTPParser", swiftSettings: strict),
+        .executableTarget(name: "FuzzJSON", dependencies: ["JSON"], path: "Tests/Fuzz/JSON", swiftSettings: strict),
+
         .testTarget(name: "SQLiteTests", dependencies: ["SQLite"], swiftSettings: strict),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP"], swiftSettings: strict),
         // COpenSSL too: the TLS tests run a small OpenSSL server of their own.

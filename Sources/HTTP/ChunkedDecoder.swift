@@ -53,6 +53,11 @@ struct ChunkedDecoder {
                     return (pos, .needMore)
                 }
                 scanResume = 0
+                // The limits before the syntax, here and in the trailers: a line refused for its
+                // length while it arrived must be refused so when it arrives whole.
+                if lf - pos > limits.maxRequestLine {
+                    return (pos, .failed(.badRequest("chunk-size line too long")))
+                }
                 guard lf > pos, buf[lf - 1] == 0x0D else {
                     return (pos, .failed(.badRequest("chunk-size line not ended by CRLF")))
                 }
@@ -97,10 +102,10 @@ struct ChunkedDecoder {
                 }
                 scanResume = lf + 1 - pos
                 let lineStart = pos + trailerLineStart
+                if lf + 1 - pos > limits.maxHeaderBytes { return (pos, .failed(.headersTooLarge)) }
                 guard lf > lineStart, buf[lf - 1] == 0x0D else {
                     return (pos, .failed(.badRequest("trailer line not ended by CRLF")))
                 }
-                if lf + 1 - pos > limits.maxHeaderBytes { return (pos, .failed(.headersTooLarge)) }
                 if lf - 1 == lineStart {
                     let lines = trailerLines.map { ($0.lowerBound + pos)..<($0.upperBound + pos) }
                     let trailers: HTTPHeaders

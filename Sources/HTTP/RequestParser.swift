@@ -51,7 +51,8 @@ public enum ParseState: Sendable, Hashable {
 /// - Request line (RFC 9112 §3): exactly `method SP request-target SP HTTP-version`, else
 ///   `400`. A line ends with CRLF or bare LF in the head (RFC 9112 §2.2); one empty line before
 ///   the request line is skipped (RFC 9112 §2.2), a second one is `400`. A request line longer
-///   than ``ParserLimits/maxRequestLine`` is `414`, decided while it is still arriving.
+///   than ``ParserLimits/maxRequestLine`` (or than fits in ``ParserLimits/maxHeaderBytes`` with its
+///   CRLF) is `414`, decided while it is still arriving.
 /// - Method: a token (RFC 9110 §9.1) or `400`; a token that is not an ``HTTPMethod`` is `501`.
 /// - Version (RFC 9112 §2.3): `HTTP/` DIGIT `.` DIGIT exactly, else `400`; 1.0 and 1.1 are
 ///   served, 1.2–1.9 are served as 1.1, any other major version (and 0.9) is `505`.
@@ -94,6 +95,10 @@ public struct RequestParser {
     }
 
     public let limits: ParserLimits
+    /// The longest request line: ``ParserLimits/maxRequestLine``, or less when the line and its
+    /// CRLF would not fit in ``ParserLimits/maxHeaderBytes``. So a request line is refused by
+    /// one rule only (`414`), never `431` or `414` depending on how its bytes were split.
+    private let requestLineLimit: Int
 
     /// Received bytes; `buffer[readIndex...]` is not yet consumed.
     private var buffer: [UInt8] = []
@@ -125,6 +130,7 @@ public struct RequestParser {
     ///   there); off, the parser reports only whole requests.
     public init(limits: ParserLimits = ParserLimits(), announcesHeads: Bool = false) {
         self.limits = limits
+        self.requestLineLimit = min(limits.maxRequestLine, limits.maxHeaderBytes - 2)
         self.announcesHeads = announcesHeads
         lines.reserveCapacity(16)
     }
@@ -319,30 +325,35 @@ public struct RequestParser {
                 if lines.isEmpty {
                     var pending = buf.count - lineStart
                     if pending > 0, buf[buf.count - 1] == 0x0D { pending -= 1 }
-                    if pending > limits.maxRequestLine { return .failure(.uriTooLong) }
+                    if pending > requestLineLimit { return .failure(.uriTooLong) }
                 }
                 if buf.count - headStart > limits.maxHeaderBytes { return .failure(.headersTooLarge) }
                 return .success(nil)
             }
             scanOffset = lf + 1
             let end = lf > lineStart && buf[lf - 1] == 0x0D ? lf - 1 : lf
-            if end > lineStart, buf[end - 1] == 0x0D { return .failure(.badRequest("bare CR in head")) }
-            if end == lineStart {
-                if lines.isEmpty {
-                    // RFC 9112 §2.2: ignore at least one empty line before the request line.
-                    guard !skippedEmptyLine else { return .failure(.badRequest("empty line instead of request line")) }
-                    skippedEmptyLine = true
-                    headStart = lf + 1
-                    lineStart = lf + 1
-                    continue
-                }
+            if end > lineStart {
+                // The limits first, as while the line was still arriving: the answer must not
+                // depend on how the bytes were split into reads (a too-long line that also ends
+                // in a bare CR is 414 or 431 either way).
+                if lines.isEmpty, end - lineStart > requestLineLimit { return .failure(.uriTooLong) }
                 if lf + 1 - headStart > limits.maxHeaderBytes { return .failure(.headersTooLarge) }
-                return .success(lf + 1)
+                if buf[end - 1] == 0x0D { return .failure(.badRequest("bare CR in head")) }
+                lines.append(lineStart..<end)
+                lineStart = lf + 1
+                continue
             }
-            if lines.isEmpty, end - lineStart > limits.maxRequestLine { return .failure(.uriTooLong) }
+            // An empty line.
+            if lines.isEmpty {
+                // RFC 9112 §2.2: ignore at least one empty line before the request line.
+                guard !skippedEmptyLine else { return .failure(.badRequest("empty line instead of request line")) }
+                skippedEmptyLine = true
+                headStart = lf + 1
+                lineStart = lf + 1
+                continue
+            }
             if lf + 1 - headStart > limits.maxHeaderBytes { return .failure(.headersTooLarge) }
-            lines.append(lineStart..<end)
-            lineStart = lf + 1
+            return .success(lf + 1)
         }
     }
 

@@ -80,4 +80,71 @@ final class RequestParserSplitTests: XCTestCase {
             XCTAssertEqual(drain(bytes.map { [$0] }).last, .error(expected))
         }
     }
+
+    /// Asserts that `text` is refused with `status` fed whole, split in two anywhere, and byte by byte.
+    private func assertRefusedAlikeUnderSplits(
+        _ text: String, _ status: Int, limits: ParserLimits, file: StaticString = #filePath, line: UInt = #line
+    ) {
+        let bytes = Array(text.utf8)
+        var feeds = [[bytes], bytes.map { [$0] }]
+        feeds += (0...bytes.count).map { [Array(bytes[..<$0]), Array(bytes[$0...])] }
+        for pieces in feeds {
+            guard case .error(let error)? = drain(pieces, limits: limits).last else {
+                XCTFail("no error for reads of \(pieces.map(\.count))", file: file, line: line)
+                continue
+            }
+            XCTAssertEqual(error.status, status, "\(error.reason) for reads of \(pieces.map(\.count))", file: file, line: line)
+        }
+    }
+
+    /// Found by FuzzHTTPParser: a request line beyond the limit that ends in a bare CR was 414 when
+    /// it arrived in pieces (the limit is checked while the line arrives) but 400 "bare CR" when
+    /// it arrived whole (the CR was checked before the length).
+    func testTooLongRequestLineEndingInBareCRIs414HoweverSplit() {
+        let limits = ParserLimits(maxRequestLine: 16, maxHeaderBytes: 48, maxBodyBytes: 32)
+        assertRefusedAlikeUnderSplits("GET /aaaaaaaaaaaaaa HTTP/1.1\r\r\nHost: a\r\n\r\n", 414, limits: limits)
+        // The same for a header line beyond maxHeaderBytes: 431, not "bare CR".
+        assertRefusedAlikeUnderSplits(
+            "GET / HTTP/1.1\r\nHost: a\r\nX: " + String(repeating: "b", count: 40) + "\r\r\n\r\n", 431, limits: limits)
+    }
+
+    /// Found by FuzzHTTPParser: with maxHeaderBytes not above maxRequestLine + 2 (both are options
+    /// of crm-server), a long request line was 431 or 414 depending on where a read ended (a
+    /// read ending in CR hid that byte from the request-line limit but not from the head limit).
+    /// The request line is now held to what fits in the head, so it is 414 whatever the reads.
+    func testRequestLineLongerThanTheHeadLimitIs414HoweverSplit() {
+        let limits = ParserLimits(maxRequestLine: 200, maxHeaderBytes: 200, maxBodyBytes: 4096)
+        let line = "GET /" + String(repeating: "a", count: 195) + "\rb HTTP/1.1\r\nHost: a\r\n\r\n"
+        assertRefusedAlikeUnderSplits(line, 414, limits: limits)
+        let small = ParserLimits(maxRequestLine: 8192, maxHeaderBytes: 100, maxBodyBytes: 4096)
+        let small2 = ParserLimits(maxRequestLine: 8192, maxHeaderBytes: 200, maxBodyBytes: 4096)
+        assertRefusedAlikeUnderSplits("GET /" + String(repeating: "a", count: 150) + " HTTP/1.1\r\nHost: a\r\n\r\n", 414, limits: small)
+        // The longest request line that fits in the head (with bare LFs) is still served.
+        let fits = "GET /" + String(repeating: "a", count: 184) + " HTTP/1.0"
+        XCTAssertEqual(fits.utf8.count, 198)
+        XCTAssertEqual(requests(drain(fits + "\n\n", limits: small2)).count, 1)
+        assertRefusedAlikeUnderSplits("GET /a" + fits.dropFirst(5) + "\n\n", 414, limits: small2)
+    }
+
+    /// Found by FuzzHTTPParser: a chunk-size line beyond maxRequestLine (a long chunk extension)
+    /// was refused only when it arrived in pieces; whole, its length was never checked.
+    func testTooLongChunkSizeLineIs400HoweverSplit() {
+        let limits = ParserLimits(maxRequestLine: 64, maxHeaderBytes: 256, maxBodyBytes: 512)
+        let head = "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+        let longLine = "1;e=" + String(repeating: "a", count: 61) + "\r\n"
+        assertRefusedAlikeUnderSplits(head + longLine + "x\r\n0\r\n\r\n", 400, limits: limits)
+        // One byte shorter (64 with its CR) is within the limit.
+        let fits = head + "1;e=" + String(repeating: "a", count: 59) + "\r\nx\r\n0\r\n\r\n"
+        XCTAssertEqual(requests(drain(fits, limits: limits)).first?.body, [UInt8(ascii: "x")])
+    }
+
+    /// Found by FuzzHTTPParser: a trailer section beyond maxHeaderBytes whose last line ended in a
+    /// bare LF was 431 in pieces but 400 whole (the terminator was checked before the size).
+    func testTooLargeTrailersEndingInBareLFAre431HoweverSplit() {
+        let limits = ParserLimits(maxRequestLine: 64, maxHeaderBytes: 256, maxBodyBytes: 512)
+        let text =
+            "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nx\r\n0\r\nX-A: 1\r\nX-B: "
+            + String(repeating: "b", count: 260) + "\n\r\n"
+        assertRefusedAlikeUnderSplits(text, 431, limits: limits)
+    }
 }
