@@ -72,6 +72,11 @@ CROSS_FIELD_422 = {
     # the document's pattern only says http(s) and visible ASCII.
     ("POST /v1/webhooks", "url", "invalid_url"),
     ("PATCH /v1/webhooks/{id}", "url", "invalid_url"),
+    # Custom field definitions: options go with (and only with) an enum, and a type change is
+    # refused while stored values would not fit it.
+    (None, "options", "required"),
+    (None, "options", "invalid"),
+    ("PATCH /v1/fields/{key}", "type", "incompatible"),
     # PUT by external id creates (type and name required) or updates (nothing required).
     ("PUT /v1/customers/by-external-id/{external_id}", "type", "required"),
     ("PUT /v1/customers/by-external-id/{external_id}", "name", "required"),
@@ -91,6 +96,17 @@ def _cross_field_422(case, field, code):
         return True
     # An automation's `set_field` names a field of the trigger's record.
     if (plain.startswith("conditions") or plain.startswith("rules") or plain.startswith("actions")) and code in RULE_CODES:
+        return True
+    # `set_field`'s value is checked against the field it names, whatever its type.
+    if re.fullmatch(r"actions\[\]\.(value|field)", plain) and code in {"invalid_type", "read_only", "invalid_enum", "out_of_range",
+                                                                    "invalid_format", "invalid_reference", "required"}:
+        return True
+    # Custom attributes are checked against the definitions that exist when the write is made.
+    if plain.startswith("attributes.") and code in {"invalid_type", "required"}:
+        return True
+    # A number a 64-bit float would not keep as written is refused wherever it is (documented in
+    # the conventions); JSON Schema has no such bound.
+    if plain == "body" and code == "inexact_number":
         return True
     # `integer` fields take integers written without a fraction: `2.0` is refused on purpose
     # (see the document's conventions), while JSON Schema counts it as an integer.
