@@ -6,8 +6,13 @@
 # are dropped here, each only in its exact documented form (status and problem `errors` codes).
 # Anything else still fails the run. The run's summary counts what was dropped.
 import re
+import sys
 
 import schemathesis
+
+# CPython 3.11's ast.parse can fail with "AST constructor recursion depth mismatch" when called
+# deep in the stack, which hypothesis does to describe its filters; room on the stack avoids it.
+sys.setrecursionlimit(20000)
 
 # `wait` is up to 30 s of long polling on GET /v1/changes; a generated `30` would hold a worker
 # (and hit the client's timeout). Valid values are shortened, invalid ones are left alone so
@@ -101,6 +106,9 @@ def _cross_field_422(case, field, code):
     if re.fullmatch(r"actions\[\]\.(value|field)", plain) and code in {"invalid_type", "read_only", "invalid_enum", "out_of_range",
                                                                     "invalid_format", "invalid_reference", "required"}:
         return True
+    # A `webhook` action names a live webhook.
+    if plain == "actions[].webhook_id" and code == "not_found":
+        return True
     # Custom attributes are checked against the definitions that exist when the write is made.
     if plain.startswith("attributes.") and code in {"invalid_type", "required"}:
         return True
@@ -150,5 +158,13 @@ def filter_failure(context, failure, case, response):
         return False
     # Invalid data refused with 412: the If-Match precondition is checked before the body.
     if failure.code == "ST201" and response.status_code == 412:
+        return False
+    # PUT by external id updates an existing customer without `type` or `name` (CustomerUpsert
+    # requires nothing; they are required only when it creates); schemathesis 4.32 reports
+    # "missing required property" for them anyway, apparently carrying POST /v1/customers'
+    # requirement over. Only that exact report is dropped.
+    text = str(getattr(failure, "message", failure))
+    if (failure.code == "ST201" and case.method.upper() == "PUT" and case.path == "/v1/customers/by-external-id/{external_id}"
+            and response.status_code == 200 and "required property" in text.lower() and ("name" in text or "type" in text)):
         return False
     return True
