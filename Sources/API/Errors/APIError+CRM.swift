@@ -34,7 +34,7 @@ extension APIError {
         case .storageUnavailable:
             APIError(
                 status: 503, type: "unavailable", title: "Service unavailable",
-                detail: "the database file cannot be written (read-only, removed or failing): nothing was written; retry later",
+                detail: "the database file cannot be used (read-only, removed or failing): nothing was changed; retry later",
                 headers: [("Retry-After", "10")])
         }
     }
