@@ -39,7 +39,7 @@ public final class Writer: Sendable {
     public let maximumBatchSize: Int
     /// The file the write connection opened; nil for an in-memory database. Every batch checks
     /// it before its COMMIT, and fails if it is gone or read-only (``checkFile()``).
-    public let file: DatabaseFile?
+    let file: DatabaseFile?
     let state: GuardedState<WriterState>
 
     /// Starts the writer thread, which opens the write connection (creating the file and
