@@ -91,15 +91,16 @@ public final class Connection {
     /// Runs one or more statements that take no bindings (DDL, PRAGMAs, scripts), through
     /// `sqlite3_exec`; nothing is cached.
     public func execute(_ sql: String) throws {
-        let db = try database.open(for: sql)
+        let db = try database.executable(for: sql)
         var message: UnsafeMutablePointer<CChar>?
         let code = sqlite3_exec(db, sql, nil, nil, &message)
         defer { sqlite3_free(message) }
         guard code == SQLITE_OK else {
-            throw SQLiteError(
-                code: sqlite3_extended_errcode(db),
-                message: message.map { String(cString: $0) } ?? String(cString: sqlite3_errmsg(db)),
-                sql: sql)
+            throw database.failed(
+                SQLiteError(
+                    code: sqlite3_extended_errcode(db),
+                    message: message.map { String(cString: $0) } ?? String(cString: sqlite3_errmsg(db)),
+                    sql: sql))
         }
     }
 

@@ -29,6 +29,37 @@ final class DatabaseHandle {
         guard let pointer else { throw SQLiteError.misuse("the connection is closed", sql: sql) }
         return pointer
     }
+
+    /// Set by the writer while its batch transaction is open: from then on every statement must
+    /// run inside that transaction. SQLite itself rolls the whole transaction back on some errors
+    /// (`SQLITE_FULL`, `SQLITE_IOERR`, ...); a job that caught such an error and went on would
+    /// otherwise run its next statements in autocommit mode, each committed on its own, and a
+    /// half batch would stay behind however the batch ended.
+    var requiresTransaction = false
+    /// The error with which SQLite ended the required transaction, thrown again by every later
+    /// statement until the writer lets go (``requiresTransaction``).
+    var transactionLoss: SQLiteError?
+
+    /// The open handle for executing `sql` (a step or an exec): refused while a required
+    /// transaction is gone.
+    func executable(for sql: String?) throws -> OpaquePointer {
+        let pointer = try open(for: sql)
+        if requiresTransaction, sqlite3_get_autocommit(pointer) != 0 {
+            throw transactionLoss
+                ?? SQLiteError(
+                    code: SQLiteError.abortRollback, message: "the transaction was rolled back; nothing more runs in it", sql: sql)
+        }
+        return pointer
+    }
+
+    /// Notes `error`, just returned by executing a statement, as the cause of a lost required
+    /// transaction when it ended it; returns it for throwing.
+    func failed(_ error: SQLiteError) -> SQLiteError {
+        if requiresTransaction, transactionLoss == nil, let pointer, sqlite3_get_autocommit(pointer) != 0 {
+            transactionLoss = error
+        }
+        return error
+    }
 }
 
 @available(*, unavailable)

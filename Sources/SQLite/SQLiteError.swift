@@ -45,6 +45,18 @@ public struct SQLiteError: Error, CustomStringConvertible, Sendable, Hashable {
     /// The database stayed locked past the busy timeout; retrying later may succeed.
     public var isBusy: Bool { primaryCode == SQLITE_BUSY }
 
+    /// The disk, or the page limit (`PRAGMA max_page_count`), is full: `SQLITE_FULL`.
+    public var isFull: Bool { primaryCode == SQLITE_FULL }
+
+    /// The file cannot be written or opened: read-only (or moved away, see ``DatabaseFile``),
+    /// not openable, failing I/O; or a transaction SQLite rolled back (`SQLITE_ABORT_ROLLBACK`).
+    public var isStorageFailure: Bool {
+        switch primaryCode {
+        case SQLITE_READONLY, SQLITE_CANTOPEN, SQLITE_IOERR: true
+        default: code == SQLiteError.abortRollback
+        }
+    }
+
     public var description: String {
         var text = "SQLite error \(code) (\(String(cString: sqlite3_errstr(code)))): \(message)"
         if let sql { text += " — in `\(sql)`" }
@@ -58,6 +70,11 @@ public struct SQLiteError: Error, CustomStringConvertible, Sendable, Hashable {
     public static let constraintNotNull: Int32 = 1299
     public static let constraintPrimaryKey: Int32 = 1555
     public static let constraintUnique: Int32 = 2067
+    /// `SQLITE_ABORT_ROLLBACK`: the transaction a statement belonged to was rolled back.
+    public static let abortRollback: Int32 = 516
+    /// `SQLITE_READONLY_DBMOVED`: the database file was moved, removed or replaced since it was
+    /// opened, so a write would go to a file no one will open again.
+    public static let readOnlyMoved: Int32 = 1032
 
     /// Reads the connection's last error: the extended code and message belong to the
     /// most recent failing call on `db`, so this must run right after that call.

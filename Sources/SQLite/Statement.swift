@@ -155,14 +155,14 @@ public final class Statement {
     /// Advances to the next row; nil when the statement is done. The row is a copy and
     /// stays valid after further steps.
     public func step() throws -> Row? {
-        let db = try database.open(for: sql)
+        let db = try database.executable(for: sql)
         switch sqlite3_step(sqliteStatement) {
         case SQLITE_ROW:
             return currentRow()
         case SQLITE_DONE:
             return nil
         default:
-            throw SQLiteError.fromConnection(db, sql: sql)
+            throw database.failed(SQLiteError.fromConnection(db, sql: sql))
         }
     }
 
@@ -202,11 +202,11 @@ public final class Statement {
 
     /// Steps and hands the current row to `body` without copying it; false when done.
     func stepInPlace() throws -> Bool {
-        let db = try database.open(for: sql)
+        let db = try database.executable(for: sql)
         switch sqlite3_step(sqliteStatement) {
         case SQLITE_ROW: return true
         case SQLITE_DONE: return false
-        default: throw SQLiteError.fromConnection(db, sql: sql)
+        default: throw database.failed(SQLiteError.fromConnection(db, sql: sql))
         }
     }
 

@@ -20,8 +20,10 @@ extension Writer {
             return
         }
         let current = ObjectIdentifier(Thread.current)
+        let file = DatabaseFile(path: path)
         state.withLock(broadcast: true) {
             $0.writerThread = current
+            $0.file = file
             $0.phase = .open
         }
 
@@ -34,7 +36,7 @@ extension Writer {
                 body(connection)
                 connection.rollbackIfNeeded()
             case .batch(let jobs):
-                runBatch(jobs, on: connection, state: state, maximumBatchSize: maximumBatchSize)
+                runBatch(jobs, on: connection, file: file, state: state, maximumBatchSize: maximumBatchSize)
             }
         }
         connection.close()
@@ -73,12 +75,16 @@ extension Writer {
     }
 
     /// One group commit: BEGIN IMMEDIATE; each job in SAVEPOINT writer_job; jobs that
-    /// arrived meanwhile join until the batch is full; one COMMIT; then the completions.
+    /// arrived meanwhile join until the batch is full; a check that the file is still there and
+    /// writable; one COMMIT; then the completions.
     ///
     /// Invariant: every job taken from the queue has its completion called exactly once —
-    /// through `deliver` after the COMMIT, or `fail`/`reject` when the batch fails.
+    /// through `deliver` after the COMMIT, or `fail`/`reject` when the batch fails. A batch that
+    /// fails leaves nothing behind: between BEGIN and the end of the batch no statement runs
+    /// outside its transaction (``DatabaseHandle/requiresTransaction``), and the connection is
+    /// out of any transaction afterwards, ready for the next batch.
     private static func runBatch(
-        _ firstJobs: [WriterJob], on connection: Connection, state: GuardedState<WriterState>,
+        _ firstJobs: [WriterJob], on connection: Connection, file: DatabaseFile?, state: GuardedState<WriterState>,
         maximumBatchSize: Int
     ) {
         var outcomes: [WriterJob.Outcome] = []
@@ -86,17 +92,24 @@ extension Writer {
         var pending = firstJobs[...]
         do {
             try connection.run("BEGIN IMMEDIATE")
+            connection.database.requiresTransaction = true
+            defer {
+                connection.database.requiresTransaction = false
+                connection.database.transactionLoss = nil
+            }
             while true {
                 while let job = pending.popFirst() {
                     try connection.run("SAVEPOINT writer_job")
                     let outcome = job.execute(connection)
                     outcomes.append(outcome)
                     // A job's error can make SQLite roll the whole transaction back
-                    // (SQLITE_FULL, SQLITE_IOERR, ...); its batch-mates' work is then gone too.
+                    // (SQLITE_FULL, SQLITE_IOERR, ...); its batch-mates' work is then gone too,
+                    // and they all fail with that error (a job may have caught it).
                     guard connection.isInTransaction else {
-                        throw SQLiteError(
-                            code: SQLITE_ABORT,
-                            message: "the batch transaction was rolled back by SQLite while a job ran")
+                        throw connection.database.transactionLoss
+                            ?? SQLiteError(
+                                code: SQLiteError.abortRollback,
+                                message: "the batch transaction was rolled back by SQLite while a job ran")
                     }
                     if !outcome.succeeded {
                         try connection.run("ROLLBACK TO writer_job")
@@ -110,6 +123,8 @@ extension Writer {
                 guard !more.isEmpty else { break }
                 pending = more[...]
             }
+            // Committing to a file that is gone would acknowledge writes no restart sees.
+            if let problem = file?.problem() { throw problem }
             try connection.run("COMMIT")
         } catch {
             connection.rollbackIfNeeded()

@@ -37,6 +37,9 @@ public final class Writer: Sendable {
 
     public let label: String
     public let maximumBatchSize: Int
+    /// The file the write connection opened; nil for an in-memory database. Every batch checks
+    /// it before its COMMIT, and fails if it is gone or read-only (``checkFile()``).
+    let file: DatabaseFile?
     let state: GuardedState<WriterState>
 
     /// Starts the writer thread, which opens the write connection (creating the file and
@@ -57,8 +60,9 @@ public final class Writer: Sendable {
         }
         thread.name = label
         thread.start()
-        let openError = state.withLock(waitingUntil: { $0.phase != .opening }) { $0.openError }
+        let (openError, file) = state.withLock(waitingUntil: { $0.phase != .opening }) { ($0.openError, $0.file) }
         if let openError { throw openError }
+        self.file = file
         self.label = label
         self.maximumBatchSize = maximumBatchSize
         self.state = state
@@ -120,6 +124,13 @@ public final class Writer: Sendable {
         return try result.withLock(waitingUntil: { $0 != nil }) { $0! }.get()
     }
 
+    /// Throws what would make a batch fail before its COMMIT now: the database file is no longer
+    /// the one opened at its path, or is read-only (see ``DatabaseFile/problem()``). Cheap (two
+    /// system calls) and callable from any thread: for readiness probes.
+    public func checkFile() throws {
+        if let problem = file?.problem() { throw problem }
+    }
+
     /// Jobs waiting for a batch (not counting the batch being run).
     public var queueDepth: Int { state.withLock { $0.queue.count } }
 
@@ -177,6 +188,8 @@ struct WriterState {
 
     var phase = Phase.opening
     var openError: (any Error)?
+    /// Set with `phase = .open`: the file the connection opened.
+    var file: DatabaseFile?
     /// Identity of the writer thread's `Thread` object; nil unless it is running.
     var writerThread: ObjectIdentifier?
     /// FIFO. Invariant: empty once `phase == .finished`.

@@ -17,3 +17,25 @@ extension APIError {
         }
     }
 }
+
+extension APIError {
+    /// A database fault (``Database/Fault``): always a `503` with `Retry-After`, as nothing was
+    /// changed and the same request may succeed later (docs/operations.md, "Faults"). A full disk
+    /// has a type of its own, `storage-full`, so clients and operators can tell it apart; `507`
+    /// would be WebDAV's, undeclared by most clients and absent from this API's contract.
+    static func databaseFault(_ fault: Database.Fault) -> APIError {
+        switch fault {
+        case .busy:
+            .unavailable("the database is busy or closing; retry")
+        case .storageFull:
+            APIError(
+                status: 503, type: "storage-full", title: "Insufficient storage",
+                detail: "the database's disk is full: nothing was written; retry once space is freed", headers: [("Retry-After", "10")])
+        case .storageUnavailable:
+            APIError(
+                status: 503, type: "unavailable", title: "Service unavailable",
+                detail: "the database file cannot be used (read-only, removed or failing): nothing was changed; retry later",
+                headers: [("Retry-After", "10")])
+        }
+    }
+}

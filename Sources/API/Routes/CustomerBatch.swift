@@ -60,9 +60,11 @@ struct CustomerBatch: Sendable {
         case failed(APIError)
     }
 
-    /// Applies every entry in its own savepoint; a failing entry leaves no trace.
-    func apply(_ connection: StoreConnection, service: CustomerService, actor: Int64?, now: Timestamp) -> [Outcome] {
-        entries.map { entry in
+    /// Applies every entry in its own savepoint; a failing entry leaves no trace. A database fault
+    /// (a full disk, an unwritable file) is no entry's fault: it fails the whole batch, which
+    /// then leaves no trace either.
+    func apply(_ connection: StoreConnection, service: CustomerService, actor: Int64?, now: Timestamp) throws -> [Outcome] {
+        try entries.map { entry in
             do {
                 switch entry {
                 case .rejected(let error):
@@ -75,14 +77,16 @@ struct CustomerBatch: Sendable {
                 return .failed(error)
             } catch let error as CRMError {
                 return .failed(APIError(error))
+            } catch  where Database.fault(of: error) != nil {
+                throw error
             } catch {
                 return .failed(.internalError())
             }
         }
     }
 
-    func run(_ connection: StoreConnection, service: CustomerService, actor: Int64?, now: Timestamp) -> Response {
-        Self.render(apply(connection, service: service, actor: actor, now: now), requestID: requestID)
+    func run(_ connection: StoreConnection, service: CustomerService, actor: Int64?, now: Timestamp) throws -> Response {
+        Self.render(try apply(connection, service: service, actor: actor, now: now), requestID: requestID)
     }
 
     /// `{"results":[{"index","status","id"}|{"index","status","error"}]}`.

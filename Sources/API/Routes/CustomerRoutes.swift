@@ -134,7 +134,7 @@ struct CustomerRoutes {
                 let batch = try CustomerBatch(request.jsonObject(), requestID: request.requestID)
                 let actor = request.key?.id
                 return { connection, now in
-                    batch.run(connection, service: service, actor: actor, now: now)
+                    try batch.run(connection, service: service, actor: actor, now: now)
                 }
             })
     }

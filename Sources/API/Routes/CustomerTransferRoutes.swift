@@ -111,7 +111,7 @@ struct CustomerTransferRoutes {
                     let chunk = CustomerBatch(
                         entries: Array(entries[start..<min(start + Self.importChunk, entries.count)]), requestID: request.requestID)
                     outcomes += try database.writeAndWait { connection in
-                        chunk.apply(connection, service: service, actor: actor, now: clock.now())
+                        try chunk.apply(connection, service: service, actor: actor, now: clock.now())
                     }
                     start += Self.importChunk
                 }

@@ -154,11 +154,17 @@ struct EndpointBuilder: Sendable {
             response = ProblemRenderer.response(error, requestID: context.requestID)
         case .failure(let error as CRMError):
             response = ProblemRenderer.response(APIError(error), requestID: context.requestID)
-        case .failure(let error) where Database.isUnavailable(error):
-            response = ProblemRenderer.response(.unavailable("the database is busy or closing; retry"), requestID: context.requestID)
         case .failure(let error):
-            log.error("unhandled error", ["request_id": context.requestID, "route": context.route ?? "", "error": "\(error)"])
-            response = ProblemRenderer.response(.internalError(), requestID: context.requestID)
+            if let fault = Database.fault(of: error) {
+                // Busy is routine under load; a full or unwritable database needs the operator.
+                if fault != .busy {
+                    log.error("database fault", ["request_id": context.requestID, "route": context.route ?? "", "error": "\(error)"])
+                }
+                response = ProblemRenderer.response(.databaseFault(fault), requestID: context.requestID)
+            } else {
+                log.error("unhandled error", ["request_id": context.requestID, "route": context.route ?? "", "error": "\(error)"])
+                response = ProblemRenderer.response(.internalError(), requestID: context.requestID)
+            }
         }
         response.headers += extra
         return response

@@ -142,6 +142,9 @@ public struct AutomationEngine: Sendable {
                             runID: runID, now: now))
                 }
             }
+        } catch  where Database.fault(of: error) != nil {
+            // A full disk or an unwritable file is no action's failure: the whole write fails.
+            throw error
         } catch {
             let action = definition.actions[failing]
             try AutomationStore.finishRun(

@@ -56,10 +56,32 @@ public final class Database: Sendable {
     /// How many queued writes share one transaction unless told otherwise.
     public static let defaultWriteBatch = Writer.defaultMaximumBatchSize
 
-    /// Whether `error` means the database is busy or closing (a `503`, retry), not a bug.
-    public static func isUnavailable(_ error: any Error) -> Bool {
-        guard let error = error as? SQLiteError else { return false }
-        return error.isBusy || error == Writer.closedError
+    /// Why the database could not serve a request when that is no bug of ours and nothing was
+    /// changed: each is a `503` (docs/operations.md, "Faults").
+    public enum Fault: Sendable, Equatable {
+        /// Busy past the timeout, or closing for shutdown: retry shortly.
+        case busy
+        /// The disk (or SQLite's page limit) is full: `SQLITE_FULL`.
+        case storageFull
+        /// The file cannot be written or opened: read-only, removed or replaced under the running
+        /// server, or failing I/O (`SQLITE_READONLY`, `SQLITE_CANTOPEN`, `SQLITE_IOERR`), or a
+        /// batch rolled back by SQLite for such a reason.
+        case storageUnavailable
+    }
+
+    /// The fault `error` reports, or nil when it is not a database fault.
+    public static func fault(of error: any Error) -> Fault? {
+        guard let error = error as? SQLiteError else { return nil }
+        if error.isBusy || error == Writer.closedError { return .busy }
+        if error.isFull { return .storageFull }
+        if error.isStorageFailure { return .storageUnavailable }
+        return nil
+    }
+
+    /// Whether a write could commit now: the file the server opened is still at its path and
+    /// writable (for `/readyz`: two system calls, no database access).
+    public func isWritable() -> Bool {
+        (try? writer.checkFile()) != nil
     }
 
     /// Writes waiting for the writer (a metrics gauge).
