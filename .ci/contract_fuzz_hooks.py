@@ -6,13 +6,18 @@
 # are dropped here, each only in its exact documented form (status and problem `errors` codes).
 # Anything else still fails the run. The run's summary counts what was dropped.
 import re
-import sys
 
 import schemathesis
 
-# CPython 3.11's ast.parse can fail with "AST constructor recursion depth mismatch" when called
-# deep in the stack, which hypothesis does to describe its filters; room on the stack avoids it.
-sys.setrecursionlimit(20000)
+# CPython 3.11's ast.parse can fail with "AST constructor recursion depth mismatch" deep in a
+# stack, and hypothesis parses a lambda's source only to name it in a strategy's repr: a plain
+# name instead keeps that interpreter bug from ending a run as an "error".
+try:
+    from hypothesis.internal import lambda_sources
+
+    lambda_sources._lambda_description = lambda f, *args, **kwargs: "lambda: ..."
+except Exception:  # another hypothesis: its own description code runs
+    pass
 
 # `wait` is up to 30 s of long polling on GET /v1/changes; a generated `30` would hold a worker
 # (and hit the client's timeout). Valid values are shortened, invalid ones are left alone so
