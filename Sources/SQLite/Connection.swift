@@ -16,6 +16,10 @@ public final class Connection {
     public let path: String
     public let isReadOnly: Bool
     private var statementCache: [String: Statement] = [:]
+    /// What the layer above keeps with this connection for the duration of its use (the CRM
+    /// layer: the events a write job fired, for the automations that run after it). Touched only
+    /// by the connection's one owner, like everything else here.
+    public var attachment: AnyObject?
 
     /// The cache is keyed by SQL text written in code, so it stays small; the cap only
     /// guards against a caller that builds SQL dynamically.

@@ -618,17 +618,17 @@ final class ConfigurationTests: XCTestCase {
         }
     }
 
-    func testHelpSaysWhichOptionsNothingUsesYetAndWhatTheBaseCurrencyDoes() {
+    func testHelpSaysWhatTheOptionsDoAndWhatTheBaseCurrencyDoes() {
         let lines = help(["serve", "--help"]).split(separator: "\n").map(String.init)
         func summary(_ flag: String) -> String {
             guard let index = lines.firstIndex(where: { $0.hasPrefix("  \(flag)") }), index + 1 < lines.count else { return "" }
             return lines[index + 1]
         }
-        for flag in ["--daily-at"] {
-            XCTAssertTrue(summary(flag).contains("nothing uses it yet"), "\(flag): \(summary(flag))")
-        }
-        // Webhooks are built: their options are in use.
-        for flag in ["--port", "--base-currency", "--at-risk-days", "--sync", "--allow-private-webhooks", "--webhook-backoff"] {
+        XCTAssertTrue(summary("--daily-at").contains("daily automations run"), summary("--daily-at"))
+        // Every option is in use: none says otherwise.
+        for flag in [
+            "--port", "--base-currency", "--at-risk-days", "--sync", "--allow-private-webhooks", "--webhook-backoff", "--daily-at",
+        ] {
             XCTAssertFalse(summary(flag).contains("nothing uses it yet"), "\(flag): \(summary(flag))")
         }
         // Orders must carry a currency, so nothing "defaults" to it there: it is the one they may use.

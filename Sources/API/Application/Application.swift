@@ -2,6 +2,7 @@ import CRM
 import Crypto
 import Foundation
 import HTTP
+import Synchronization
 
 /// The whole server built from one ``Configuration``: database, routes, HTTP listeners.
 /// `main.swift` and the end-to-end tests both build it here, so the tests run the real wiring.
@@ -20,7 +21,11 @@ public final class Application: Sendable {
     private let metricsServer: Server?
     private let settings: CRMSettings
     private let customers: CustomerService
-    private let scoringTimer = ScoringTimer()
+    private let scoringTimer = PeriodicTimer(label: "crm-scoring")
+    private let dailyTimer = PeriodicTimer(label: "crm-daily-automations")
+    private let automations: AutomationEngine
+    /// The last UTC day the daily automations ran in this process (nil: not yet).
+    private let lastDailyRun = Mutex<String?>(nil)
     private let workers: WorkerPool
     private let feedWaiters: ChangeFeedWaiters
     private let webhookDispatcher: WebhookDispatcher
@@ -117,6 +122,14 @@ public final class Application: Sendable {
                 baseCurrency: configuration.baseCurrency, atRiskDays: configuration.atRiskDays, churnDays: configuration.churnDays)
             self.settings = settings
             self.customers = customers
+            let automations = AutomationEngine(settings: settings, customers: customers, clock: clock)
+            try automations.install(on: database)
+            self.automations = automations
+            for status in AutomationRun.Status.allCases {
+                metrics.addGauge("crm_automation_runs_\(status.rawValue)_total", help: "Automation runs recorded \(status.rawValue).") {
+                    Double(automations.counts.count(status))
+                }
+            }
             CustomerRoutes(endpoints: endpoints, database: database, cursors: cursors, clock: clock, service: customers)
                 .install(on: &router)
             CustomerTransferRoutes(endpoints: endpoints, database: database, cursors: cursors, clock: clock, service: customers)
@@ -143,6 +156,8 @@ public final class Application: Sendable {
                 on: &router)
             WebhookRoutes(endpoints: endpoints, database: database, cursors: cursors, clock: clock, service: webhooks).install(on: &router)
             CustomerMergeRoutes(endpoints: endpoints, database: database, clock: clock, settings: settings, customers: customers)
+                .install(on: &router)
+            AutomationRoutes(endpoints: endpoints, database: database, cursors: cursors, clock: clock, engine: automations)
                 .install(on: &router)
             router.fallback = Fallback.make(cors: endpoints.cors)
 
@@ -179,6 +194,25 @@ public final class Application: Sendable {
         scoringTimer.start(every: CustomerScoring.refreshInterval) { [self] in
             _ = try? recomputeScores()
         }
+        dailyTimer.start(every: .seconds(60)) { [self] in
+            _ = try? runDailyIfDue()
+        }
+    }
+
+    /// The daily automations, once per UTC day once `--daily-at` has passed (checked every
+    /// minute, so a run missed while the server was down happens soon after it starts; each
+    /// record is acted on at most once a day whatever runs). Returns the runs recorded, or nil
+    /// when it was not due.
+    @discardableResult
+    func runDailyIfDue() throws -> Int? {
+        let now = clock.now()
+        let day = CalendarDate(now).description
+        let minutes = Int((now.millisecondsSinceEpoch / 60_000) % 1440)
+        let due = minutes >= configuration.dailyAt.hour * 60 + configuration.dailyAt.minute
+        guard due, lastDailyRun.withLock({ $0 != day }) else { return nil }
+        let runs = try automations.runDaily(database, now: now)
+        lastDailyRun.withLock { $0 = day }
+        return runs
     }
 
     /// Rescores every customer now (RFM, tier, time-driven lifecycle); the server also does this
@@ -204,6 +238,7 @@ public final class Application: Sendable {
     /// Graceful: stop accepting, finish in-flight requests, flush the writer, close the database.
     public func shutdown() {
         scoringTimer.stop()
+        dailyTimer.stop()
         // Long-polls are answered first, with what the feed holds: they would otherwise keep
         // the server's in-flight count up until their wait ran out.
         feedWaiters.stop()

@@ -2,7 +2,7 @@ import CRM
 import HTTP
 import JSON
 
-/// `/v1/analytics/*` (API.md §3, read-only, every role). So far: the forecast, customers,
+/// `/v1/analytics/*` (API.md §3, read-only, every role): the funnel, forecast, customers,
 /// feedback and tickets reports and the churn-risk list.
 struct AnalyticsRoutes {
     let endpoints: EndpointBuilder
@@ -17,25 +17,42 @@ struct AnalyticsRoutes {
         let clock = clock
         let baseCurrency = baseCurrency
         let endpoints = endpoints
-        /// A report: one JSON document, computed on a worker since it reads many rows; `windowed`
-        /// reports take `from`/`to`, the others no parameter at all.
-        func report(_ name: String, windowed: Bool, _ render: @escaping @Sendable (StoreConnection, DateWindow) throws -> [UInt8]) {
+        /// A report: one JSON document, computed on a worker since it may read many rows;
+        /// `windowed` reports take `from`/`to`, and any report the `parameters` it names.
+        func report(
+            _ name: String, windowed: Bool, parameters: [String] = [],
+            _ render: @escaping @Sendable (StoreConnection, DateWindow, QueryParameters) throws -> [UInt8]
+        ) {
             router.add(
                 .get, "/v1/analytics/" + name,
                 endpoints.sync(.read(.analytics), .worker) { request in
-                    let window = try DateWindow(try QueryParameters(request.http, allowed: windowed ? ["from", "to"] : []))
-                    let body = try database.read { try render($0, window) }
+                    let query = try QueryParameters(request.http, allowed: Set((windowed ? ["from", "to"] : []) + parameters))
+                    let window = try DateWindow(query)
+                    let body = try database.read { try render($0, window, query) }
                     return Response(status: 200, headers: [JSONResponse.contentType], body: body)
                 })
         }
-        report("customers", windowed: false) { connection, _ in try CustomerReport.render(connection) }
-        report("feedback", windowed: true) { connection, window in
+        report("customers", windowed: false) { connection, _, _ in try CustomerReport.render(connection) }
+        report("feedback", windowed: true) { connection, window, _ in
             try FeedbackReport.render(connection, from: window.start, to: window.end)
         }
-        report("forecast", windowed: true) { connection, window in
+        report("forecast", windowed: true) { connection, window, _ in
             try ForecastReport.render(connection, from: window.from, to: window.to, currency: baseCurrency)
         }
-        report("tickets", windowed: true) { connection, window in
+        report("funnel", windowed: true, parameters: ["pipeline_id"]) { connection, window, query in
+            var pipelineID: Int64?
+            if let text = query["pipeline_id"] {
+                guard let id = RecordID.parse(text) else {
+                    throw APIError.badRequest("pipeline_id must be a positive integer", field: "pipeline_id")
+                }
+                pipelineID = id
+            }
+            guard let body = try FunnelReport.render(connection, pipelineID: pipelineID, from: window.from, to: window.to) else {
+                throw APIError.notFound("no pipeline \(pipelineID ?? 0)")
+            }
+            return body
+        }
+        report("tickets", windowed: true) { connection, window, _ in
             try TicketReport.render(connection, from: window.start, to: window.end, now: clock.now())
         }
         router.add(

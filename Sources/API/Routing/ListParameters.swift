@@ -143,7 +143,7 @@ struct ListParameters {
         case .currency:
             guard CurrencyCode.isValid(text.uppercased()) else { throw bad("an ISO 4217 code") }
             return .string(text.uppercased())
-        case .text, .email, .phone, .tags, .attributes, .lineItems, .ruleTree:
+        case .text, .email, .phone, .tags, .attributes, .lineItems, .ruleTree, .document:
             guard !text.isEmpty else { throw bad("a non-empty value") }
             return .string(text)
         }

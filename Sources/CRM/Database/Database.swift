@@ -41,7 +41,10 @@ public final class Database: Sendable {
         let writer = try Writer(path: path, configuration: configuration, maximumBatchSize: max(1, maximumWriteBatch))
         do {
             let migrator = try Schema.migrator()
-            _ = try writer.exclusive { try migrator.migrate($0) }
+            _ = try writer.exclusive { connection in
+                try migrator.migrate(connection)
+                try FunnelRollupStore.rebuildPending(connection)
+            }
             let readers = try ReaderPool(path: path, maximumCount: maximumReaders, configuration: configuration)
             return Database(path: path, writer: writer, readers: readers)
         } catch {
@@ -81,12 +84,33 @@ public final class Database: Sendable {
         _ job: @escaping @Sendable (Connection) throws -> T,
         completion: @escaping @Sendable (Result<T, any Error>) -> Void
     ) {
-        writer.submit(job, completion: completion)
+        writer.submit({ connection in try Self.withAutomations(connection, job) }, completion: completion)
+    }
+
+    /// Runs a write job, then the automations its events trigger, in its transaction.
+    private static func withAutomations<T>(_ connection: Connection, _ job: (Connection) throws -> T) throws -> T {
+        guard let events = WriteEvents.of(connection) else { return try job(connection) }
+        return try events.around(connection, job)
+    }
+
+    /// Installs what runs after every write job that fired events automations trigger on
+    /// (``AutomationEngine``), on the writer's connection. Until then no event is collected.
+    func installAutomations(_ handler: @escaping WriteEvents.Handler) throws {
+        try writer.exclusive { connection in connection.attachment = WriteEvents(handler: handler) }
+    }
+
+    /// Runs `job` on the writer without noting its events: the daily automation run's writes,
+    /// which must trigger no further automations.
+    func writeWithoutAutomations<T: Sendable>(_ job: @escaping @Sendable (Connection) throws -> T) throws -> T {
+        try writer.perform { connection in
+            guard let events = WriteEvents.of(connection) else { return try job(connection) }
+            return try events.withoutCollecting { try job(connection) }
+        }
     }
 
     /// Runs `job` on the writer and waits for its commit (command line, tests).
     public func writeAndWait<T: Sendable>(_ job: @escaping @Sendable (Connection) throws -> T) throws -> T {
-        try writer.perform(job)
+        try writer.perform { connection in try Self.withAutomations(connection, job) }
     }
 
     /// Tells `report` after every commit of this process's writer how far the change feed now

@@ -28,6 +28,9 @@ public enum FieldKind: Sendable {
     /// A rule tree (segments' `rules`), checked by ``RuleTree`` against customers; stored as
     /// JSON text.
     case ruleTree
+    /// A JSON object or array whose shape the resource's own rules check (an automation's
+    /// `schedule` and `actions`); stored as JSON text.
+    case document
     /// The id of a live record in `table` (a missing or deleted one is a 422 naming the field).
     case reference(table: String)
 }

@@ -114,6 +114,11 @@ public enum FieldValue {
             // whole tree and name every bad part (SegmentSchema).
             guard value.objectValue != nil else { return invalid("invalid_type", "must be a rule tree object") }
             return .success(.text(value.jsonString))
+        case .document:
+            guard value.objectValue != nil || value.arrayValue != nil else {
+                return invalid("invalid_type", "must be an object or an array")
+            }
+            return .success(.text(value.jsonString))
         }
     }
 }

@@ -34,7 +34,7 @@ public enum RecordRenderer {
             } else {
                 writer.null()
             }
-        case .tags, .attributes, .lineItems, .ruleTree:
+        case .tags, .attributes, .lineItems, .ruleTree, .document:
             // Stored as JSON text this server wrote: copied as it is, not parsed and re-encoded.
             if row.withUTF8(at: index, { writer.rawJSON(buffer: $0) }) == nil { writer.null() }
         default:
@@ -88,7 +88,8 @@ public enum RecordRenderer {
             return .null
         case (.boolean, .integer(let number)):
             return .bool(number != 0)
-        case (.tags, .text(let text)), (.attributes, .text(let text)), (.lineItems, .text(let text)), (.ruleTree, .text(let text)):
+        case (.tags, .text(let text)), (.attributes, .text(let text)), (.lineItems, .text(let text)), (.ruleTree, .text(let text)),
+            (.document, .text(let text)):
             return (try? JSONParser.parse(text)) ?? .null
         case (_, .integer(let number)):
             return .int(number)

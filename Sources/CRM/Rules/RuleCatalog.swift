@@ -68,6 +68,25 @@ public struct RuleCatalog: Sendable {
     }()
 }
 
+extension RuleCatalog {
+    /// Another kind of record (the order, ticket, feedback or opportunity an automation runs
+    /// on): its id, timestamps and every field rules can test, read from the row aliased `c`.
+    /// Their tags are not testable: they live in the row as JSON, not in an indexed side table.
+    public static func records(_ schema: RecordSchema) -> RuleCatalog {
+        var fields: [RuleField] = [
+            RuleField(name: "id", kind: .integer, target: .column("c.id")),
+            RuleField(name: "created_at", kind: .timestamp, target: .column("c.created_at")),
+            RuleField(name: "updated_at", kind: .timestamp, target: .column("c.updated_at")),
+        ]
+        for definition in schema.fields {
+            guard let kind = RuleFieldKind(definition.kind) else { continue }
+            if case .tags = kind { continue }
+            fields.append(RuleField(name: definition.name, kind: kind, target: .column("c.\(definition.column)")))
+        }
+        return RuleCatalog(fields, hasAttributes: false)
+    }
+}
+
 /// One testable field: its name in rules, what values it takes, and where SQL reads it.
 public struct RuleField: Sendable {
     public let name: String
@@ -108,7 +127,7 @@ enum RuleFieldKind: Sendable {
         case .boolean: self = .boolean
         case .integer, .reference: self = .integer
         case .tags: self = .tags
-        case .attributes, .lineItems, .ruleTree: return nil
+        case .attributes, .lineItems, .ruleTree, .document: return nil
         }
     }
 

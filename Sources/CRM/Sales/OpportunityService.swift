@@ -55,6 +55,15 @@ public enum OpportunityService {
                     try applyStageRules(connection, &values, &extra, before: before, settings: settings, pipelines: pipelines, now: now)
                 },
                 afterWrite: { connection, before, after, actor, now in
+                    // The funnel changes with the stage, the pipeline, the won flag and deletion; the
+                    // old contribution is taken away before this write's history entry is added.
+                    let funnelChanged =
+                        before == nil || before?.string("stage") != after.string("stage")
+                        || before?.int64("pipeline_id") != after.int64("pipeline_id")
+                        || before?.int64("is_won") != after.int64("is_won") || before?.string("deleted_at") != after.string("deleted_at")
+                    if funnelChanged, let before, before.string("deleted_at") == nil {
+                        try FunnelRollupStore.apply(connection, try funnelContribution(connection, before, pipelines: pipelines), sign: -1)
+                    }
                     if let before, let id = after.int64("id"), let customer = after.int64("customer_id"),
                         before.int64("customer_id") != customer
                     {
@@ -80,8 +89,20 @@ public enum OpportunityService {
                                 now: now)
                         }
                     }
+                    if funnelChanged && after.string("deleted_at") == nil {
+                        try FunnelRollupStore.apply(connection, try funnelContribution(connection, after, pipelines: pipelines), sign: 1)
+                    }
                     try SalesServices.refreshCustomers(connection, before, after, settings: settings, customers: customers, now: now)
                 }))
+    }
+
+    /// What the opportunity in `row` adds to the funnel rollup, given its history as it stands.
+    static func funnelContribution(_ connection: Connection, _ row: Row, pipelines: PipelineService) throws -> FunnelContribution {
+        let pipelineID = row.int64("pipeline_id") ?? 0
+        return FunnelContribution(
+            pipelineID: pipelineID, createdAt: row.string("created_at") ?? "", currentStage: row.string("stage") ?? "",
+            isWon: row.int64("is_won") == 1, history: try FunnelRollupStore.history(connection, opportunityID: row.int64("id") ?? 0),
+            order: try pipelines.stages(connection, pipelineID: pipelineID) ?? [])
     }
 
     static func applyStageRules(

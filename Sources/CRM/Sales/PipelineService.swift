@@ -204,6 +204,8 @@ public struct PipelineService: Sendable {
                 for stage in stages { try PipelineStore.applyStageFlags(connection, pipelineID: id, stage: stage) }
             }
             try store.update(connection, id: id, values: values, extra: extra, now: now)
+            // The funnel's "went on to a later stage" and "won" follow the stages' order and flags.
+            if stages != nil { try FunnelRollupStore.rebuild(connection, pipelineID: id) }
             return true
         }
     }

@@ -59,6 +59,8 @@ public struct CustomerSeeder: Sendable {
                 try connection.transaction(.immediate) {
                     try CustomerScoring.bulkChurn(connection, settings: settings, now: now)
                 }
+                // The load wrote opportunities and their history directly, past the write hooks.
+                try connection.transaction(.immediate) { try FunnelRollupStore.rebuild(connection, pipelineID: nil) }
             }
             try pipeline.copySearchIndex(writer)
             try writer.exclusive { try tuning.restore($0) }

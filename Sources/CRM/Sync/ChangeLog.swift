@@ -18,12 +18,14 @@ public enum ChangeLog {
 
     /// Appends one change-feed entry (its `seq` is the next rowid, in commit order); `data` is the
     /// record's JSON, or nil when it was deleted. Every webhook that wants the event gets an
-    /// outbox row in the same transaction.
+    /// outbox row in the same transaction, and an event automations trigger on is noted for the
+    /// automations that run when the write job is done (``WriteEvents``).
     public static func recordEvent(
         _ connection: Connection, type: String, recordType: String, id: Int64, data: [UInt8]?, now: Timestamp
     ) throws {
         let seq = try ChangeLogStore.insertChange(connection, type: type, recordType: recordType, id: id, data: data, now: now)
         try WebhookOutboxStore.enqueue(connection, changeSeq: seq, type: type, now: now)
+        WriteEvents.of(connection)?.note(type: type, recordType: recordType, id: id)
     }
 
     /// Records `action` on a record: its feed entry (with the record as it now is, or null when

@@ -181,7 +181,7 @@ extension ConfigurationOption {
 
     static let dailyAt = ConfigurationOption(
         "daily-at", "CRM_DAILY_AT", placeholder: "HH:MM", default: "02:00",
-        "UTC time of the daily automations run; nothing uses it yet, as automations are not built",
+        "UTC time of the daily automations run (schedule.daily; a missed run happens at the next start)",
         reason: "is not a time of day (HH:MM, 00:00-23:59)",
         parse: { ValueGrammar.timeOfDay($0) },
         store: { $0.dailyAt = $1 })

@@ -1,19 +1,20 @@
 import Dispatch
 import Synchronization
 
-/// Runs a periodic job on a background queue (customer scoring), first one interval after start;
-/// stops on shutdown before the database closes.
+/// Runs a periodic job on a background queue of its own (customer scoring, the daily automations
+/// check), first one interval after start; stops on shutdown before the database closes.
 ///
 /// `@unchecked Sendable`: the state is a Dispatch timer source, whose schedule, resume and cancel
 /// calls are thread-safe, an immutable queue, and a mutex-guarded flag.
-final class ScoringTimer: @unchecked Sendable {
-    private let queue = DispatchQueue(label: "crm-scoring")
+final class PeriodicTimer: @unchecked Sendable {
+    private let queue: DispatchQueue
     private let timer: DispatchSourceTimer
     /// Whether the source has been resumed: a suspended source must be resumed before it is
     /// released, or Dispatch traps.
     private let resumed = Mutex(false)
 
-    init() {
+    init(label: String) {
+        queue = DispatchQueue(label: label)
         timer = DispatchSource.makeTimerSource(queue: queue)
     }
 
@@ -24,8 +25,8 @@ final class ScoringTimer: @unchecked Sendable {
 
     func start(every interval: Duration, _ job: @escaping @Sendable () -> Void) {
         let milliseconds = Int(interval.components.seconds * 1000)
-        // The first run waits one interval: the scores stored by the last run (or by `seed`) are
-        // at most that old, and a start under load is not slowed by a full rescoring.
+        // The first run waits one interval: a start under load is not slowed by the job (scores
+        // stored by the last run or by `seed` are at most that old).
         timer.schedule(deadline: .now() + .milliseconds(milliseconds), repeating: .milliseconds(milliseconds), leeway: .seconds(1))
         timer.setEventHandler(handler: job)
         resumeOnce()

@@ -1,0 +1,70 @@
+import CRM
+import HTTP
+import JSON
+
+/// `/v1/automations` (admin, API.md §2 "automations"): the records engine's CRUD, each
+/// automation's run log, and the daily run on demand.
+struct AutomationRoutes {
+    let endpoints: EndpointBuilder
+    let database: Database
+    let cursors: CursorCodec
+    let clock: CRMClock
+    let engine: AutomationEngine
+
+    func install(on router: inout Router) {
+        let path = "/v1/automations"
+        let service = AutomationSchema.service()
+        RecordRoutes(
+            endpoints: endpoints, database: database, cursors: cursors, clock: clock, service: service, path: path,
+            resource: .automations, listFields: AutomationSchema.listFields
+        )
+        .install(on: &router)
+        let database = database
+        let cursors = cursors
+        let clock = clock
+        let engine = engine
+
+        // A daily run over many customers takes a while: on a worker, writing in small batches.
+        router.add(
+            .post, path + "/run-daily",
+            endpoints.sync(.write(.automations), .worker) { request in
+                _ = try QueryParameters(request.http, allowed: [])
+                if !request.http.body.isEmpty {
+                    guard let body = try request.jsonObject() as JSONObject?, body.isEmpty else {
+                        throw APIError.badRequest("run-daily takes no body (or {})")
+                    }
+                }
+                let runs = try engine.runDaily(database, now: clock.now())
+                var writer = JSONWriter(capacity: 32)
+                writer.beginObject()
+                writer.key("runs")
+                writer.int(Int64(runs))
+                writer.endObject()
+                return Response(status: 200, headers: [JSONResponse.contentType], body: writer.bytes)
+            })
+
+        router.add(
+            .get, path + "/{id}/runs",
+            endpoints.sync(.read(.automations)) { request in
+                let query = try QueryParameters(request.http, allowed: ["limit", "cursor"])
+                let id = try request.idParameter()
+                let limit = try query.limit()
+                let scope = "automation-runs:\(id)"
+                var beforeID: Int64 = 0
+                if let cursor = query["cursor"] {
+                    guard case .int(let position) = try cursors.decode(cursor, scope: scope) else {
+                        throw APIError.badRequest("the cursor is invalid", field: "cursor")
+                    }
+                    beforeID = position
+                }
+                return try database.read { connection in
+                    guard try service.record(connection, id: id) != nil else { throw APIError.notFound("no automation \(id)") }
+                    return try JSONResponse.list { writer in
+                        let last = try AutomationRun.renderPage(
+                            connection, automationID: id, beforeID: beforeID, limit: limit, into: &writer)
+                        return last.map { cursors.encode(.int($0), scope: scope) }
+                    }
+                }
+            })
+    }
+}

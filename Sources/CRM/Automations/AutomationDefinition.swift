@@ -1,0 +1,154 @@
+import JSON
+
+/// What an automation does, checked whole when it is saved (API.md §2 "automations"): its
+/// trigger, the daily selection, the rule-tree condition over the trigger's record and the
+/// actions, in order. ``parse(trigger:schedule:conditions:actions:webhookExists:)`` names every
+/// bad part at once (`schedule.days`, `conditions.all[0].field`, `actions[1].webhook_id`).
+public struct AutomationDefinition: Sendable {
+    public enum Trigger: String, CaseIterable, Sendable {
+        case customerCreated = "customer.created"
+        case orderCreated = "order.created"
+        case ticketCreated = "ticket.created"
+        case feedbackCreated = "feedback.created"
+        case opportunityStageChanged = "opportunity.stage_changed"
+        case daily = "schedule.daily"
+    }
+
+    /// Which records a daily run acts on.
+    public enum Selection: String, CaseIterable, Sendable {
+        case birthdayToday = "birthday_today"
+        case noOrderForDays = "no_order_for_days"
+        case noInteractionForDays = "no_interaction_for_days"
+        case ticketSLABreached = "ticket_sla_breached"
+
+        var takesDays: Bool { self == .noOrderForDays || self == .noInteractionForDays }
+    }
+
+    public let trigger: Trigger
+    public let selection: Selection?
+    /// The `days` of the `no_*` selections.
+    public let days: Int64?
+    public let conditions: RuleTree
+    public let actions: [AutomationAction]
+
+    /// The kind of record the automation runs on.
+    public var record: AutomationRecord {
+        switch trigger {
+        case .customerCreated: .customer
+        case .orderCreated: .order
+        case .ticketCreated: .ticket
+        case .feedbackCreated: .feedback
+        case .opportunityStageChanged: .opportunity
+        case .daily: selection == .ticketSLABreached ? .ticket : .customer
+        }
+    }
+
+    /// The event types that may run automations: what ``ChangeLog`` collects for them.
+    static let eventTypes: Set<String> = Set(Trigger.allCases.filter { $0 != .daily }.map(\.rawValue))
+
+    public static let maximumActions = 20
+    public static let maximumDays: Int64 = 3650
+
+    /// - Parameter webhookExists: whether a live webhook has this id (`webhook` actions).
+    public static func parse(
+        trigger triggerValue: JSONValue?, schedule: JSONValue?, conditions conditionsValue: JSONValue?, actions actionsValue: JSONValue?,
+        webhookExists: (Int64) throws -> Bool
+    ) throws -> AutomationDefinition {
+        var issues: [FieldIssue] = []
+        guard let text = triggerValue?.stringValue, let trigger = Trigger(rawValue: text) else {
+            throw CRMError.validation([
+                FieldIssue("trigger", "invalid_enum", "one of \(Trigger.allCases.map(\.rawValue).joined(separator: ", "))")
+            ])
+        }
+        var selection: Selection?
+        var days: Int64?
+        let schedule = schedule == .null ? nil : schedule
+        if trigger == .daily {
+            if let object = schedule?.objectValue {
+                for key in object.keys where key != "select" && key != "days" {
+                    issues.append(FieldIssue("schedule.\(key)", "unknown_field", "a schedule has select and days"))
+                }
+                if let name = object["select"]?.stringValue, let found = Selection(rawValue: name) {
+                    selection = found
+                    if found.takesDays {
+                        if let number = object["days"]?.intValue, (1...maximumDays).contains(number) {
+                            days = number
+                        } else {
+                            issues.append(
+                                FieldIssue("schedule.days", "out_of_range", "\(found.rawValue) takes days from 1 to \(maximumDays)"))
+                        }
+                    } else if let extra = object["days"], extra != .null {
+                        issues.append(FieldIssue("schedule.days", "invalid", "\(found.rawValue) takes no days"))
+                    }
+                } else {
+                    issues.append(
+                        FieldIssue(
+                            "schedule.select", "invalid_enum", "one of \(Selection.allCases.map(\.rawValue).joined(separator: ", "))"))
+                }
+            } else {
+                issues.append(FieldIssue("schedule", "required", "schedule.daily needs a schedule {\"select\", \"days\"}"))
+            }
+        } else if schedule != nil {
+            issues.append(FieldIssue("schedule", "invalid", "only schedule.daily takes a schedule"))
+        }
+        let record = trigger == .daily ? (selection == .ticketSLABreached ? AutomationRecord.ticket : .customer) : Self.record(of: trigger)
+        var conditions = RuleTree.all([])
+        if let conditionsValue, conditionsValue != .null {
+            do {
+                conditions = try RuleTree.parse(conditionsValue, catalog: record.catalog, path: "conditions")
+            } catch {
+                if case .validation(let found) = error { issues += found } else { throw error }
+            }
+        }
+        var actions: [AutomationAction] = []
+        if let array = actionsValue?.arrayValue, (1...maximumActions).contains(array.count) {
+            for (index, element) in array.enumerated() {
+                switch AutomationAction.parse(element, path: "actions[\(index)]", record: record, webhookExists: webhookExists) {
+                case .success(let action): actions.append(action)
+                case .failure(let found): issues += found.issues
+                }
+            }
+        } else {
+            issues.append(FieldIssue("actions", "invalid_type", "an array of 1 to \(maximumActions) actions"))
+        }
+        if !issues.isEmpty { throw CRMError.validation(issues) }
+        return AutomationDefinition(trigger: trigger, selection: selection, days: days, conditions: conditions, actions: actions)
+    }
+
+    private static func record(of trigger: Trigger) -> AutomationRecord {
+        AutomationDefinition(trigger: trigger, selection: nil, days: nil, conditions: .all([]), actions: []).record
+    }
+}
+
+/// The kinds of record automations run on, with what rules test and actions write there.
+public enum AutomationRecord: String, Sendable {
+    case customer, order, ticket, feedback, opportunity
+
+    /// "a" or "an", for messages.
+    var article: String { self == .order || self == .opportunity ? "an" : "a" }
+
+    public var schema: RecordSchema {
+        switch self {
+        case .customer: CustomerSchema.schema
+        case .order: OrderSchema.schema
+        case .ticket: TicketSchema.schema
+        case .feedback: FeedbackSchema.schema
+        case .opportunity: OpportunitySchema.schema
+        }
+    }
+
+    var catalog: RuleCatalog {
+        switch self {
+        case .customer: .customers
+        case .order: Self.orderCatalog
+        case .ticket: Self.ticketCatalog
+        case .feedback: Self.feedbackCatalog
+        case .opportunity: Self.opportunityCatalog
+        }
+    }
+
+    private static let orderCatalog = RuleCatalog.records(OrderSchema.schema)
+    private static let ticketCatalog = RuleCatalog.records(TicketSchema.schema)
+    private static let feedbackCatalog = RuleCatalog.records(FeedbackSchema.schema)
+    private static let opportunityCatalog = RuleCatalog.records(OpportunitySchema.schema)
+}

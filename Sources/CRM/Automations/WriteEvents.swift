@@ -1,0 +1,56 @@
+import SQLite
+
+/// The events a write job fired that automations trigger on, kept with the writer's connection
+/// (``Connection/attachment``): ``ChangeLog`` notes them as it records them, and when the job is
+/// done ``Database`` hands them to the handler the server installed, still inside the job's
+/// transaction (API.md §2: event-triggered automations run in the transaction of the write that
+/// fired them, right after it).
+final class WriteEvents {
+    struct Event {
+        let type: String
+        let recordType: String
+        let id: Int64
+    }
+
+    typealias Handler = @Sendable (_ connection: Connection, _ events: [Event]) throws -> Void
+
+    let handler: Handler
+    private(set) var fired: [Event] = []
+    /// Off while automations act, so their own writes fire nothing (no cascades).
+    private var collecting = true
+
+    init(handler: @escaping Handler) {
+        self.handler = handler
+    }
+
+    /// The events of `connection`'s current job, if a handler is installed there.
+    static func of(_ connection: Connection) -> WriteEvents? {
+        connection.attachment as? WriteEvents
+    }
+
+    /// Notes an event if it is one automations trigger on.
+    func note(type: String, recordType: String, id: Int64) {
+        guard collecting, AutomationDefinition.eventTypes.contains(type) else { return }
+        fired.append(Event(type: type, recordType: recordType, id: id))
+    }
+
+    /// Runs `job`, then the handler over the events it fired (none are noted while the handler
+    /// runs). A job that throws leaves nothing behind for the next one.
+    func around<T>(_ connection: Connection, _ job: (Connection) throws -> T) throws -> T {
+        fired.removeAll(keepingCapacity: true)
+        let result = try job(connection)
+        guard !fired.isEmpty else { return result }
+        let events = fired
+        fired.removeAll(keepingCapacity: true)
+        try withoutCollecting { try handler(connection, events) }
+        return result
+    }
+
+    /// Runs `body` with nothing noted (the daily run's own writes).
+    func withoutCollecting<T>(_ body: () throws -> T) rethrows -> T {
+        let was = collecting
+        collecting = false
+        defer { collecting = was }
+        return try body()
+    }
+}
