@@ -1,10 +1,13 @@
 /// The request methods this server implements.
 ///
 /// Methods are case-sensitive tokens (RFC 9110 §9.1): `get` is a valid token but not `GET`.
-/// A request whose method is a valid token outside this set (`TRACE`, `CONNECT`, `PROPFIND`, …)
-/// is answered `501 Not Implemented` by ``RequestParser`` (RFC 9110 §9.1, §15.6.2).
+/// A request whose method is another valid token (`TRACE`, `CONNECT`, `PROPFIND`, …) is
+/// ``other(_:)``: no route serves one, so a known path answers `405` with `Allow` (RFC 9110
+/// §15.5.6) and an unknown path `404`, as for any method the path does not take.
 public enum HTTPMethod: Sendable, Hashable, CustomStringConvertible {
     case get, head, post, put, patch, delete, options
+    /// A method token this server implements nowhere, as sent.
+    case other(String)
 
     /// The method token as it appears on the request line, e.g. `"GET"`.
     public var name: String {
@@ -16,6 +19,7 @@ public enum HTTPMethod: Sendable, Hashable, CustomStringConvertible {
         case .patch: "PATCH"
         case .delete: "DELETE"
         case .options: "OPTIONS"
+        case .other(let token): token
         }
     }
 

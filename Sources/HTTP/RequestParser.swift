@@ -379,8 +379,9 @@ public struct RequestParser {
 
 extension RequestParser {
     /// Parses `method SP request-target SP HTTP-version` (RFC 9112 §3). Checks, in order:
-    /// shape (400), method token (400), version syntax (400), version support (505),
-    /// method support (501), target (400).
+    /// shape (400), method token (400), version syntax (400), version support (505), target
+    /// (400). A method token this server does not implement is parsed as ``HTTPMethod/other(_:)``
+    /// and left to the router (`405` on a known path).
     static func parseRequestLine(
         _ buf: UnsafeBufferPointer<UInt8>, _ line: Range<Int>
     ) throws(HTTPParseError) -> (HTTPMethod, String, HTTPVersion) {
@@ -397,9 +398,8 @@ extension RequestParser {
 
         for i in methodRange where !buf[i].isTokenChar { throw .badRequest("method is not a token") }
         let version = try parseVersion(buf, versionRange)
-        guard let method = HTTPMethod(token: UnsafeBufferPointer(rebasing: buf[methodRange])) else {
-            throw .notImplemented("method not implemented")
-        }
+        let methodBytes = UnsafeBufferPointer(rebasing: buf[methodRange])
+        let method = HTTPMethod(token: methodBytes) ?? .other(String(decoding: methodBytes, as: UTF8.self))
         let targetBytes = UnsafeBufferPointer(rebasing: buf[targetRange])
         try validateTarget(targetBytes, method: method)
         return (method, String(decoding: targetBytes, as: UTF8.self), version)

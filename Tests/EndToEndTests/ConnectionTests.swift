@@ -80,6 +80,19 @@ final class ConnectionTests: XCTestCase {
         XCTAssertEqual(try client.request("GET", "/healthz").status, 200)
     }
 
+    /// Methods no route implements (TRACE, CONNECT, any other token) are a 405 with `Allow` on a
+    /// known path and a 404 elsewhere, like any method a path does not take.
+    func testUnimplementedMethodsAre405OnKnownPaths() throws {
+        let client = try server.client()
+        for method in ["TRACE", "CONNECT", "PROPFIND", "BREW"] {
+            let reply = try client.request(method, "/v1/customers")
+            XCTAssertEqual(reply.status, 405, method)
+            XCTAssertEqual(reply.header("Allow"), "GET, HEAD, POST", method)
+            XCTAssertEqual(try client.request(method, "/v1/no-such-thing").status, 404, method)
+        }
+        XCTAssertEqual(try client.request("GET", "/healthz").status, 200)
+    }
+
     func testHeadAnswersGetHeadersWithoutBody() throws {
         let client = try server.client()
         let reply = try client.request("HEAD", "/healthz")
@@ -128,9 +141,9 @@ final class ConnectionTests: XCTestCase {
         try assertRejected("GET /healthz HTTP/1.1\r\n\r\n", status: 400)
     }
 
-    func testUnknownMethodIs501AndUnsupportedVersionIs505() throws {
-        try assertRejected("BREW /healthz HTTP/1.1\r\nHost: x\r\n\r\n", status: 501)
+    func testUnsupportedVersionIs505AndAnUnknownTransferCoding501() throws {
         try assertRejected("GET /healthz HTTP/2.0\r\nHost: x\r\n\r\n", status: 505)
+        try assertRejected("POST /healthz HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n", status: 501)
     }
 
     func testHeaderTimeoutAnswers408AndCloses() throws {

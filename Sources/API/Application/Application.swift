@@ -159,6 +159,7 @@ public final class Application: Sendable {
                 .install(on: &router)
             AutomationRoutes(endpoints: endpoints, database: database, cursors: cursors, clock: clock, engine: automations)
                 .install(on: &router)
+            FieldRoutes(endpoints: endpoints, database: database, cursors: cursors, clock: clock).install(on: &router)
             router.fallback = Fallback.make(cors: endpoints.cors)
 
             let limits = ParserLimits(

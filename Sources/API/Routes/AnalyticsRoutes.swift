@@ -34,7 +34,7 @@ struct AnalyticsRoutes {
         }
         report("customers", windowed: false) { connection, _, _ in try CustomerReport.render(connection) }
         report("feedback", windowed: true) { connection, window, _ in
-            try FeedbackReport.render(connection, from: window.start, to: window.end)
+            try FeedbackReport.render(connection, from: window.from, to: window.to)
         }
         report("forecast", windowed: true) { connection, window, _ in
             try ForecastReport.render(connection, from: window.from, to: window.to, currency: baseCurrency)
@@ -53,7 +53,7 @@ struct AnalyticsRoutes {
             return body
         }
         report("tickets", windowed: true) { connection, window, _ in
-            try TicketReport.render(connection, from: window.start, to: window.end, now: clock.now())
+            try TicketReport.render(connection, from: window.from, to: window.to, now: clock.now())
         }
         router.add(
             .get, "/v1/analytics/churn-risk",

@@ -20,6 +20,8 @@ struct RecordRoutes {
     /// True when reading a record computes something that may take long (a segment counts its
     /// members): lists and single reads then run on the worker pool, never on an event loop.
     var readsOnWorkers = false
+    /// False when the resource addresses its records its own way (fields by `key`).
+    var installsItems = true
 
     func install(on router: inout Router) {
         let service = self.service
@@ -59,6 +61,7 @@ struct RecordRoutes {
                 })
         }
 
+        guard installsItems else { return }
         router.add(
             .get, path + "/{id}",
             endpoints.sync(.read(resource), readsOnWorkers ? .worker : .inline) { request in

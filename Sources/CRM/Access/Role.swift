@@ -5,7 +5,8 @@ public enum Role: String, Sendable, CaseIterable, Codable {
     /// Whether this role may write records of `resource`.
     ///
     /// Every role reads all business data and analytics; only `admin` reads or writes the
-    /// administrative resources (keys, webhooks, automations, SLA policies, pipelines, audit log).
+    /// administrative resources (keys, webhooks, automations, SLA policies, pipelines, custom field
+    /// definitions, audit log).
     public func mayWrite(_ resource: Resource) -> Bool {
         switch self {
         case .admin: true
@@ -24,7 +25,7 @@ public enum Role: String, Sendable, CaseIterable, Codable {
 
 /// The kinds of records the roles table speaks of.
 public enum Resource: String, Sendable, CaseIterable {
-    case customers, orders, interactions, opportunities, pipelines, tickets, feedback, tasks, segments
+    case customers, orders, interactions, opportunities, pipelines, tickets, feedback, tasks, segments, fields
     case analytics, changes
     case apiKeys = "api-keys"
     case webhooks, automations

@@ -14,6 +14,8 @@ public struct AutomationEngine: Sendable {
     let records: [AutomationRecord: RecordService]
     let clock: CRMClock
     public let counts = AutomationRunCounts()
+    /// Parsed automations by id, each valid for the version it was parsed at.
+    private let parsed = AutomationCache()
 
     /// How many records one write of a daily run acts on: small, so API writes queued behind it
     /// wait milliseconds, not the length of the whole run.
@@ -42,7 +44,7 @@ public struct AutomationEngine: Sendable {
         let now = clock.now()
         var automations: [String: [AutomationStore.Stored]] = [:]
         for event in events {
-            let matching = try automations[event.type] ?? AutomationStore.enabled(connection, trigger: event.type)
+            let matching = try automations[event.type] ?? enabled(connection, trigger: event.type)
             automations[event.type] = matching
             for automation in matching {
                 _ = try run(connection, automation, trigger: event.type, recordID: event.id, runDay: nil, checkCondition: true, now: now)
@@ -58,7 +60,7 @@ public struct AutomationEngine: Sendable {
         let trigger = AutomationDefinition.Trigger.daily.rawValue
         let day = CalendarDate(now).description
         var runs = 0
-        for automation in try database.read({ try AutomationStore.enabled($0, trigger: trigger) }) {
+        for automation in try database.read({ try enabled($0, trigger: trigger) }) {
             guard let definition = automation.definition else { continue }
             let ids = try database.read {
                 try AutomationStore.dailySelection($0, automationID: automation.id, definition: definition, now: now)
@@ -87,6 +89,15 @@ public struct AutomationEngine: Sendable {
         return runs
     }
 
+    /// The enabled automations with `trigger`, parsing only those not parsed at their version.
+    private func enabled(_ connection: Connection, trigger: String) throws -> [AutomationStore.Stored] {
+        let found = try AutomationStore.enabled(connection, trigger: trigger) { id, version in
+            parsed.known(id: id, version: version)
+        }
+        parsed.keep(found)
+        return found
+    }
+
     /// One run of `automation` on one record: the condition (unless the selection already
     /// applied it), then the actions in order in a savepoint, and the run's record. Returns
     /// false when a daily run of it already acted on the record that day.
@@ -94,11 +105,16 @@ public struct AutomationEngine: Sendable {
         _ connection: Connection, _ automation: AutomationStore.Stored, trigger: String, recordID: Int64, runDay: String?,
         checkCondition: Bool, now: Timestamp
     ) throws -> Bool {
-        guard let definition = automation.definition else { return false }
+        guard let definition = automation.definition else {
+            _ = try AutomationStore.insertRun(
+                connection, automationID: automation.id, status: .failed, trigger: trigger, record: .customer, recordID: recordID,
+                actions: [], error: "the stored definition no longer holds: save the automation again", now: now, runDay: runDay)
+            counts.add(.failed)
+            return true
+        }
         let record = definition.record
-        if checkCondition, !definition.conditions.isAlwaysTrue,
-            try !AutomationStore.holds(
-                connection, record: record, id: recordID, condition: RuleConditionStore.condition(definition.conditions))
+        if checkCondition, let condition = automation.condition,
+            try !AutomationStore.holds(connection, record: record, id: recordID, condition: condition)
         {
             _ = try AutomationStore.insertRun(
                 connection, automationID: automation.id, status: .skipped, trigger: trigger, record: record, recordID: recordID,
@@ -184,7 +200,15 @@ public struct AutomationEngine: Sendable {
             if let priority { body["priority"] = .string(priority) }
             if let type { body["type"] = .string(type) }
             let ticket = try tickets.createRecord(connection, try tickets.parse(body, mode: .create), actor: nil, now: now)
-            return action.result([("ticket_id", .int(ticket.row.int64("id") ?? 0))])
+            let ticketID = ticket.row.int64("id") ?? 0
+            // A complaint that becomes a ticket points at it, as if staff had filed it by hand.
+            if record == .feedback, let feedback = records[.feedback],
+                try feedback.record(connection, id: recordID)?.row["ticket_id"] == .null
+            {
+                let link = try RecordInput.parse(["ticket_id": .int(ticketID)], schema: FeedbackSchema.schema, mode: .patch)
+                _ = try feedback.updateRecord(connection, id: recordID, link, ifMatch: nil, actor: nil, now: now)
+            }
+            return action.result([("ticket_id", .int(ticketID))])
         case .webhook(let webhookID):
             guard try RecordStore.exists(connection, table: WebhookSchema.schema.table, id: webhookID) else {
                 throw CRMError.notFound("no live webhook \(webhookID)")
@@ -225,6 +249,21 @@ public struct AutomationEngine: Sendable {
         case CRMError.versionMismatch: "the record changed meanwhile"
         case CRMError.invalidParameter(let name, let message): "\(name): \(message)"
         default: "\(error)"
+        }
+    }
+}
+
+/// Automations parsed at a version, by id, so each definition is parsed once per change.
+final class AutomationCache: Sendable {
+    private let entries = Mutex<[Int64: AutomationStore.Stored]>([:])
+
+    func known(id: Int64, version: Int64) -> AutomationStore.Stored? {
+        entries.withLock { $0[id] }.flatMap { $0.version == version ? $0 : nil }
+    }
+
+    func keep(_ automations: [AutomationStore.Stored]) {
+        entries.withLock { cache in
+            for automation in automations { cache[automation.id] = automation }
         }
     }
 }

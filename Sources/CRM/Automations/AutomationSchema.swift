@@ -35,15 +35,20 @@ public enum AutomationSchema {
                         guard case .text(let text) = value else { return nil }
                         return name == "trigger" ? .string(text) : try? JSONParser.parse(Array(text.utf8))
                     }
+                    // Webhooks are looked up when the actions are written: a webhook deleted since
+                    // must not block pausing or renaming the automation (its runs fail and say so).
+                    let writesActions = before == nil || values["actions"] != nil
                     _ = try AutomationDefinition.parse(
                         trigger: stored("trigger"), schedule: stored("schedule"), conditions: stored("conditions"),
                         actions: stored("actions"),
-                        webhookExists: { try RecordStore.exists(connection, table: WebhookSchema.schema.table, id: $0) })
+                        webhookExists: { id in
+                            try !writesActions || RecordStore.exists(connection, table: WebhookSchema.schema.table, id: id)
+                        })
                 }))
     }
 
-    /// The definition of a stored automation (checked when it was written); nil if it no longer
-    /// parses (a webhook it names was deleted since: its runs fail and say so).
+    /// The definition of a stored automation (checked when it was written; webhooks are looked
+    /// up when a run sends to one); nil only if it no longer parses, which runs record as failed.
     static func definition(of row: Row) -> AutomationDefinition? {
         func json(_ name: String) -> JSONValue? { row.string(name).flatMap { try? JSONParser.parse(Array($0.utf8)) } }
         return try? AutomationDefinition.parse(

@@ -7,16 +7,36 @@ import SQLite
 enum AutomationStore {
     struct Stored: Sendable {
         let id: Int64
+        let version: Int64
         let name: String
         let definition: AutomationDefinition?
+        /// The definition's condition compiled to SQL once, nil when it always holds.
+        let condition: ListCondition?
+
+        init(id: Int64, version: Int64, name: String, definition: AutomationDefinition?) {
+            self.id = id
+            self.version = version
+            self.name = name
+            self.definition = definition
+            condition = definition.flatMap { $0.conditions.isAlwaysTrue ? nil : RuleConditionStore.condition($0.conditions) }
+        }
     }
 
     /// The enabled, live automations with `trigger`, in id order (`automations_by_trigger`).
-    static func enabled(_ connection: Connection, trigger: String) throws -> [Stored] {
+    /// `known` returns an automation already parsed at that id and version, so a write that fires
+    /// an event parses nothing it parsed before.
+    static func enabled(_ connection: Connection, trigger: String, known: (Int64, Int64) -> Stored? = { _, _ in nil }) throws -> [Stored] {
         try connection.query(
-            "SELECT id, name, trigger, schedule, conditions, actions FROM automations WHERE trigger = ? AND enabled = 1 AND deleted_at IS NULL ORDER BY id",
-            [.text(trigger)]
-        ).map { Stored(id: $0.int64("id") ?? 0, name: $0.string("name") ?? "", definition: AutomationSchema.definition(of: $0)) }
+            """
+            SELECT id, version, name, trigger, schedule, conditions, actions FROM automations
+            WHERE trigger = ? AND enabled = 1 AND deleted_at IS NULL ORDER BY id
+            """, [.text(trigger)]
+        ).map { row in
+            let id = row.int64("id") ?? 0
+            let version = row.int64("version") ?? 0
+            return known(id, version)
+                ?? Stored(id: id, version: version, name: row.string("name") ?? "", definition: AutomationSchema.definition(of: row))
+        }
     }
 
     /// Whether the live record `id` meets `condition` (compiled over alias `c`).
@@ -80,7 +100,8 @@ enum AutomationStore {
 
     /// The records a daily run of `automation` acts on at `now`: the selection, the automation's
     /// condition, and not yet acted on (today; for the `no_*` selections, since the customer
-    /// last ordered or was last contacted; for a breached ticket, ever). With `onlyID`, whether
+    /// last ordered or was last contacted; for a breached ticket, ever; a failed run is tried
+    /// again the next day). With `onlyID`, whether
     /// that one record still qualifies (checked again in the write that acts on it).
     static func dailySelection(
         _ connection: Connection, automationID: Int64, definition: AutomationDefinition, now: Timestamp, onlyID: Int64? = nil
@@ -109,13 +130,13 @@ enum AutomationStore {
                 ? "c.deleted_at IS NULL AND \(last) > '' AND \(last) < ?"
                 : "c.deleted_at IS NULL AND coalesce(c.last_interaction_at, '') < ? AND \(last) < ?"
             bindings = selection == .noOrderForDays ? [.text(before)] : [.text(before), .text(before)]
-            actedSince = "r.run_day IS NOT NULL AND r.started_at > \(last)"
+            actedSince = "r.run_day IS NOT NULL AND r.status != 'failed' AND r.started_at > \(last)"
         case .ticketSLABreached:
             let open = TicketSchema.statuses.filter { $0 != "solved" && $0 != "closed" }
             let breached = TicketStore.breachedCondition(true, now: now, alias: "c")
             predicate = "c.deleted_at IS NULL AND c.status IN (\(open.map { _ in "?" }.joined(separator: ", "))) AND \(breached.sql)"
             bindings = open.map(SQLValue.text) + breached.bindings
-            actedSince = "r.run_day IS NOT NULL"
+            actedSince = "r.run_day IS NOT NULL AND r.status != 'failed'"
         }
         var dedupBindings: [SQLValue] = [.integer(automationID)]
         if selection == .birthdayToday { dedupBindings.append(.text(today.description)) }

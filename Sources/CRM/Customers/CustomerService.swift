@@ -106,6 +106,7 @@ public struct CustomerService: Sendable {
         try changes.requireFields(of: schema)
         return try flow.create(connection, actor: actor, now: now) {
             let values = resolve(changes, existing: nil)
+            try CustomFieldRules.check(connection, attributes: values["attributes"], creating: true)
             try checkUnique(connection, values, except: nil)
             return try CustomerStore.insert(connection, values: values, now: now)
         }
@@ -190,6 +191,7 @@ public struct CustomerService: Sendable {
         guard let id = before.int64("id") else { throw StoreError.corruptRow(table: "customers") }
         return try flow.update(connection, before: before, actor: actor, now: now) {
             var values = resolve(changes, existing: before)
+            if let attributes = values["attributes"] { try CustomFieldRules.check(connection, attributes: attributes, creating: false) }
             try checkUnique(connection, values, except: id)
             if let override = values["tier_override"] {
                 // A manual tier shows at once; clearing it falls back to the RFM tier.

@@ -1,6 +1,8 @@
 import JSON
 import SQLite
 
+/// Reads `forecast_rollup` (migration 0018): the open pipeline per expected close date, kept by
+/// triggers on every opportunity write.
 enum ForecastReportStore {
     struct Month {
         let month: String
@@ -9,15 +11,15 @@ enum ForecastReportStore {
         let weightedHundredths: Int64
     }
 
+    /// The months of expected close dates from `from` to `to` (`YYYY-MM-DD`, both inclusive; nil
+    /// for open ends) that hold open opportunities, oldest first. A day row whose opportunities
+    /// all closed or moved keeps a count of 0 and is left out.
     static func months(_ connection: Connection, from: String?, to: String?) throws -> [Month] {
         try connection.query(
             """
-            SELECT substr(expected_close_date, 1, 7), count(*), coalesce(sum(amount), 0),
-                   coalesce(sum(coalesce(amount, 0) * coalesce(probability, 0)), 0)
-            FROM opportunities
-            WHERE deleted_at IS NULL AND is_closed = 0 AND expected_close_date IS NOT NULL
-              AND expected_close_date >= ? AND expected_close_date <= ?
-            GROUP BY 1 ORDER BY 1
+            SELECT substr(close_on, 1, 7), sum(count), sum(amount), sum(weighted) FROM forecast_rollup
+            WHERE close_on >= ? AND close_on <= ?
+            GROUP BY 1 HAVING sum(count) > 0 ORDER BY 1
             """, [.text(from ?? "0000-01-01"), .text(to ?? "9999-12-31")]
         ).map { Month(month: $0.string(0) ?? "", count: $0.int64(1) ?? 0, amount: $0.int64(2) ?? 0, weightedHundredths: $0.int64(3) ?? 0) }
     }

@@ -1,7 +1,7 @@
 import JSON
 import SQLite
 
-/// `GET /v1/analytics/feedback` (API.md §3) over the live feedback created in `[from, to)`:
+/// `GET /v1/analytics/feedback` (API.md §3) over the live feedback created from `from` to `to`:
 /// NPS = % promoters (9–10) − % detractors (0–6) of the `nps` answers, CSAT = % of `csat`
 /// answers scoring 4–5, CES = the average `ces` score (each `null` without answers), the number
 /// of responses, counts by kind, and the same per month (`YYYY-MM`, UTC, oldest first).
@@ -36,12 +36,12 @@ public enum FeedbackReport {
         var cesValue: JSONValue { ces.answers == 0 ? .null : .double(Double(ces.sum) / Double(ces.answers)) }
     }
 
-    /// - Parameters: from/to: the window, `from` inclusive and `to` exclusive; nil for open ends.
-    public static func render(_ connection: Connection, from: Timestamp?, to: Timestamp?) throws -> [UInt8] {
+    /// - Parameters: from/to: the window of creation days (UTC), both inclusive; nil for open ends.
+    public static func render(_ connection: Connection, from: CalendarDate?, to: CalendarDate?) throws -> [UInt8] {
         var all = Tally()
         var byKind: [String: Int64] = [:]
         var months: [String: Tally] = [:]
-        try FeedbackReportStore.forEachGroup(connection, from: from, to: to) { month, kind, score, count in
+        try FeedbackReportStore.forEachGroup(connection, fromDay: from?.description, toDay: to?.description) { month, kind, score, count in
             all.add(kind: kind, score: score, count: count)
             byKind[kind, default: 0] += count
             months[month, default: Tally()].add(kind: kind, score: score, count: count)

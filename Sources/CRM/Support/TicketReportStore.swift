@@ -1,18 +1,41 @@
 import JSON
 import SQLite
 
+/// What `GET /v1/analytics/tickets` reads (migration 0020): the counts and day rollups that
+/// triggers keep on every ticket write, and the two minutes indexes the medians come from.
 enum TicketReportStore {
-    static func backlog(_ connection: Connection) throws -> [(String, String, Int64)] {
-        try connection.query(
+    /// Live tickets per status and priority; rows of statuses other than `statuses` left out.
+    static func counts(_ connection: Connection, statuses: [String]) throws -> [(String, String, Int64)] {
+        try connection.query("SELECT status, priority, count FROM ticket_counts WHERE count > 0").compactMap { row in
+            guard let status = row.string(0), statuses.contains(status) else { return nil }
+            return (status, row.string(1) ?? "", row.int64(2) ?? 0)
+        }
+    }
+
+    /// Tickets whose resolution fell due on the days from `fromDay` up to but not including
+    /// `beforeDay` (all before `now`), and how many of them met both targets at `now`: the rows
+    /// counted as met whatever the clock, plus those without a first response whose first
+    /// response is not due before `now` (read row by row: tickets due ahead of `now` are few).
+    static func dueDays(_ connection: Connection, fromDay: String, beforeDay: String, now: Timestamp) throws -> (due: Int64, met: Int64) {
+        let sums = try connection.queryOne(
+            "SELECT coalesce(sum(due), 0), coalesce(sum(met), 0), coalesce(sum(unanswered), 0) FROM ticket_due_rollup WHERE due_on >= ? AND due_on < ?",
+            [.text(fromDay), .text(beforeDay)])
+        let (due, met, unanswered) = (sums?.int64(0) ?? 0, sums?.int64(1) ?? 0, sums?.int64(2) ?? 0)
+        guard unanswered > 0 else { return (due, met) }
+        let onTime = try connection.queryOne(
             """
-            SELECT status, priority, count(*) FROM tickets
-            WHERE deleted_at IS NULL AND status NOT IN ('solved', 'closed') GROUP BY status, priority
-            """
-        ).map { ($0.string(0) ?? "", $0.string(1) ?? "", $0.int64(2) ?? 0) }
+            SELECT count(*) FROM tickets INDEXED BY tickets_by_first_response_due
+            WHERE first_response_due_at >= ? AND deleted_at IS NULL AND first_response_at IS NULL
+              AND resolution_due_at >= ? AND resolution_due_at < ?
+              AND CASE WHEN paused_since IS NOT NULL THEN paused_since <= resolution_due_at
+                  ELSE solved_at IS NOT NULL AND solved_at <= resolution_due_at END
+            """, [.text(now.rfc3339), .text(fromDay), .text(beforeDay)])
+        return (due, met + (onTime?.int64(0) ?? 0))
     }
 
     /// Tickets whose resolution fell due in `[dueFrom, dueBefore)`, and how many of them met both
-    /// targets (the breach rule of the ticket list, judged at `now`).
+    /// targets (the breach rule of the ticket list, judged at `now`), read row by row: for the
+    /// part of a day the rollup cannot split.
     static func compliance(_ connection: Connection, dueFrom: Timestamp, dueBefore: Timestamp, now: Timestamp) throws -> (Int64, Int64) {
         let (met, bindings) = TicketStore.breachedCondition(false, now: now)
         let row = try connection.queryOne(
@@ -23,23 +46,47 @@ enum TicketReportStore {
         return (row?.int64(0) ?? 0, row?.int64(1) ?? 0)
     }
 
-    /// Minutes from creation to the first response, ascending.
-    static func firstResponseMinutes(_ connection: Connection, createdFrom: Timestamp, createdBefore: Timestamp) throws -> [Double] {
-        try connection.query(
-            """
-            SELECT (julianday(first_response_at) - julianday(created_at)) * 1440 AS minutes FROM tickets
-            WHERE deleted_at IS NULL AND first_response_at IS NOT NULL AND created_at >= ? AND created_at < ? ORDER BY minutes
-            """, [.text(createdFrom.rfc3339), .text(createdBefore.rfc3339)]
-        ).compactMap { $0.double(0) }
+    /// A median's measure: the minutes expression (as the index on it spells it), the column
+    /// that must be set, the index and the `ticket_created_rollup` column counting the values.
+    enum Measure {
+        /// Minutes from creation to the first response.
+        case firstResponse
+        /// Minutes from creation to resolution, time paused (pending, on hold) left out.
+        case resolution
+
+        var minutes: String {
+            switch self {
+            case .firstResponse: "(julianday(first_response_at) - julianday(created_at)) * 1440"
+            case .resolution: "(julianday(solved_at) - julianday(created_at)) * 1440 - paused_ms / 60000.0"
+            }
+        }
+        var column: String { self == .firstResponse ? "first_response_at" : "solved_at" }
+        var index: String { self == .firstResponse ? "tickets_by_first_response_minutes" : "tickets_by_resolution_minutes" }
+        var counted: String { self == .firstResponse ? "responded" : "solved" }
     }
 
-    /// Minutes from creation to resolution, time paused (pending, on hold) left out, ascending.
-    static func resolutionMinutes(_ connection: Connection, createdFrom: Timestamp, createdBefore: Timestamp) throws -> [Double] {
-        try connection.query(
+    /// The median of the measure over the live tickets created on the days from `from` to `to`
+    /// (UTC, both inclusive; nil for open ends): the rollup says how many values there are, and
+    /// the index, in order of the minutes, is read up to the middle one or two.
+    static func median(_ connection: Connection, _ measure: Measure, from: CalendarDate?, to: CalendarDate?) throws -> Double? {
+        let count =
+            try connection.queryOne(
+                "SELECT coalesce(sum(\(measure.counted)), 0) FROM ticket_created_rollup WHERE created_on >= ? AND created_on <= ?",
+                [.text(from?.description ?? "0000-01-01"), .text(to?.description ?? "9999-12-31")]
+            )?.int64(0) ?? 0
+        guard count > 0 else { return nil }
+        let createdFrom = from?.startTimestamp ?? .earliest
+        let createdBefore = to?.adding(days: 1).startTimestamp ?? .latest
+        let middle = try connection.query(
             """
-            SELECT (julianday(solved_at) - julianday(created_at)) * 1440 - paused_ms / 60000.0 AS minutes FROM tickets
-            WHERE deleted_at IS NULL AND solved_at IS NOT NULL AND created_at >= ? AND created_at < ? ORDER BY minutes
-            """, [.text(createdFrom.rfc3339), .text(createdBefore.rfc3339)]
+            SELECT \(measure.minutes) FROM tickets INDEXED BY \(measure.index)
+            WHERE deleted_at IS NULL AND \(measure.column) IS NOT NULL AND \(measure.minutes) IS NOT NULL
+              AND created_at >= ? AND created_at < ?
+            ORDER BY \(measure.minutes) LIMIT ? OFFSET ?
+            """,
+            [.text(createdFrom.rfc3339), .text(createdBefore.rfc3339), .integer(count % 2 == 1 ? 1 : 2), .integer((count - 1) / 2)]
         ).compactMap { $0.double(0) }
+        guard let first = middle.first else { return nil }
+        return middle.count == 2 ? (first + middle[1]) / 2 : first
     }
 }

@@ -94,6 +94,20 @@ final class AutomationDailyTests: SalesTestCase {
         XCTAssertEqual(try sales.tags(of: recent), [])
     }
 
+    func testAFailedDailyRunIsTriedAgainTheNextDay() throws {
+        _ = try sales.person("Holder", ["email": "taken@example.com"])
+        let automation = try sales.automation(
+            "schedule.daily", schedule: ["select": "no_order_for_days", "days": 30],
+            actions: [["type": "set_field", "field": "email", "value": "taken@example.com"]])
+        let quiet = try sales.person("Quiet")
+        try sales.order(quiet, amount: 1000, at: SalesTime.ago(days: 40))
+        XCTAssertEqual(try sales.runDaily(), 1)
+        XCTAssertEqual(try sales.runs(automation).first?["status"] as? String, "failed")
+        XCTAssertEqual(try sales.runDaily(), 0, "once a day, failed or not")
+        clock.advance(milliseconds: SalesTime.day)
+        XCTAssertEqual(try sales.runDaily(), 1, "a failed run does not count as followed up")
+    }
+
     func testBreachedTicketsOnceEach() throws {
         let automation = try sales.automation(
             "schedule.daily", schedule: ["select": "ticket_sla_breached"],

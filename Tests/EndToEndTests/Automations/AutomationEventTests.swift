@@ -70,9 +70,15 @@ final class AutomationEventTests: SalesTestCase {
             try sales.expect(201, "POST", "/v1/tickets", json: ["customer_id": person, "subject": "Total outage"])["id"] as? Int)
         XCTAssertEqual(try sales.expect(200, "GET", "/v1/tickets/\(ticket)")["priority"] as? String, "urgent")
 
-        try sales.expect(201, "POST", "/v1/feedback", json: ["customer_id": person, "kind": "complaint", "comment": "Late delivery"])
+        let complaint = try XCTUnwrap(
+            try sales.expect(201, "POST", "/v1/feedback", json: ["customer_id": person, "kind": "complaint", "comment": "Late delivery"])[
+                "id"]
+                as? Int)
         let tickets = try sales.walk("/v1/tickets", [("customer_id", "\(person)")], limit: 50).entries
         let followUp = try XCTUnwrap(tickets.first { $0["subject"] as? String == "Complaint follow-up" })
+        XCTAssertEqual(
+            try sales.expect(200, "GET", "/v1/feedback/\(complaint)")["ticket_id"] as? Int, followUp["id"] as? Int,
+            "the complaint points at the ticket it became")
         XCTAssertEqual(followUp["priority"] as? String, "high")
         XCTAssertEqual(followUp["type"] as? String, "complaint")
         try sales.expect(201, "POST", "/v1/feedback", json: ["customer_id": person, "kind": "praise", "comment": "Great"])
@@ -143,5 +149,11 @@ final class AutomationEventTests: SalesTestCase {
         let run = try XCTUnwrap(try sales.runs(automation).first)
         XCTAssertEqual(run["status"] as? String, "failed")
         XCTAssertTrue((run["error"] as? String ?? "").contains("no live webhook \(webhook)"), "\(run)")
+        // It can still be paused or renamed; new actions are checked again.
+        try sales.expect(200, "PATCH", "/v1/automations/\(automation)", json: ["enabled": false, "name": "Paused"])
+        XCTAssertEqual(
+            try sales.send("PATCH", "/v1/automations/\(automation)", json: ["actions": [["type": "webhook", "webhook_id": webhook]]])
+                .status,
+            422)
     }
 }

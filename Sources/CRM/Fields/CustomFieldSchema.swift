@@ -1,0 +1,94 @@
+import JSON
+import SQLite
+
+/// Custom field definitions (API.md §2 "fields"; admin writes, every role reads) over the records
+/// engine, addressed by their `key`. Like webhooks they are audited and stay out of the feed.
+public enum CustomFieldSchema {
+    public static let schema = RecordSchema(
+        recordType: "field", table: "custom_fields",
+        fields: [
+            FieldDefinition("key", .text(maxLength: 64), required: true, sortable: true),
+            FieldDefinition("label", .text(maxLength: 200), required: true, sortable: true),
+            FieldDefinition("type", .enumeration(CustomField.FieldType.allCases.map(\.rawValue)), required: true),
+            FieldDefinition("options", .tags, filterable: false),
+            FieldDefinition("required", .boolean),
+            FieldDefinition("description", .text(maxLength: 2000), filterable: false),
+        ],
+        inFeed: false)
+
+    public static let listFields = RecordStore.listFields(schema)
+
+    public static func service() -> RecordService {
+        RecordService(
+            schema: schema, uniqueFields: ["key"],
+            hooks: RecordHooks(
+                schema: schema,
+                prepare: { connection, values, _, before, _ in
+                    try check(connection, &values, before: before)
+                }))
+    }
+
+    /// The live definition's id, by key.
+    public static func id(_ connection: Connection, key: String) throws -> Int64? {
+        try CustomFieldStore.id(connection, key: key)
+    }
+
+    /// How many live customers hold a value the definition `row` refuses (or lack a required one).
+    public static func violations(_ connection: Connection, id: Int64) throws -> Int64 {
+        guard let row = try RecordStore(schema: schema).find(connection, id: id), let field = CustomFieldStore.field(row) else { return 0 }
+        return try CustomFieldStore.violations(connection, field)
+    }
+
+    /// The rules of a definition as it will stand: a snake_case key that never changes, options
+    /// for (and only for) an enum, and a type change only when no live customer's value would
+    /// stop fitting it.
+    static func check(_ connection: Connection, _ values: inout [String: SQLValue], before: Row?) throws {
+        var issues: [FieldIssue] = []
+        if let before {
+            if let key = values["key"], key != before["key"] {
+                issues.append(FieldIssue("key", "read_only", "a field's key never changes: define a new field instead"))
+            }
+        } else {
+            if case .text(let key)? = values["key"], !CustomField.isValidKey(key) {
+                issues.append(FieldIssue("key", "invalid_format", "snake_case: a-z first, then a-z, 0-9 and _, at most 64 characters"))
+            }
+            if values["required"] == nil || values["required"] == .null { values["required"] = .integer(0) }
+            if values["options"] == nil { values["options"] = .text("[]") }
+        }
+        if values["required"] == .null { issues.append(FieldIssue("required", "required", "required is true or false")) }
+        func text(_ name: String) -> String? {
+            if case .text(let text)? = values[name] ?? before?[name] { return text }
+            return nil
+        }
+        let type = text("type").flatMap(CustomField.FieldType.init)
+        let options = (try? JSONParser.parse(text("options") ?? "[]"))?.arrayValue?.compactMap(\.stringValue) ?? []
+        if type == .enumeration && options.isEmpty {
+            issues.append(FieldIssue("options", "required", "an enum field lists its options"))
+        } else if type != .enumeration && type != nil && !options.isEmpty {
+            issues.append(FieldIssue("options", "invalid", "only enum fields have options"))
+        }
+        if !issues.isEmpty { throw CRMError.validation(issues) }
+        if let before, let type, let key = before.string("key"), type.rawValue != before.string("type") {
+            let field = CustomField(key: key, type: type, options: options, required: false)
+            let unfit = try CustomFieldStore.violations(connection, field)
+            if unfit > 0 {
+                throw CRMError.validation([
+                    FieldIssue("type", "incompatible", "\(unfit) customers hold values of attributes.\(key) that are not \(type.rawValue)")
+                ])
+            }
+        }
+    }
+}
+
+/// What every customer write runs: the `attributes` it would store against the live definitions.
+enum CustomFieldRules {
+    /// - Parameter attributes: the attributes as stored after the write (JSON text), nil for none.
+    static func check(_ connection: Connection, attributes: SQLValue?, creating: Bool) throws {
+        let fields = try CustomFieldStore.live(connection)
+        guard !fields.isEmpty else { return }
+        var object = JSONObject()
+        if case .text(let text)? = attributes { object = (try? JSONParser.parse(text))?.objectValue ?? JSONObject() }
+        let issues = CustomField.issues(object, fields: fields, creating: creating)
+        if !issues.isEmpty { throw CRMError.validation(issues) }
+    }
+}

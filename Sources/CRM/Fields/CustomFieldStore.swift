@@ -1,0 +1,46 @@
+import JSON
+import SQLite
+
+/// The SQL of custom fields: the live definitions every customer write is checked against, a
+/// definition's id by key, and how many live customers hold a value a definition refuses.
+enum CustomFieldStore {
+    static func live(_ connection: Connection) throws -> [CustomField] {
+        try connection.query("SELECT key, type, options, required FROM custom_fields WHERE deleted_at IS NULL ORDER BY key").compactMap(
+            field)
+    }
+
+    static func field(_ row: Row) -> CustomField? {
+        guard let key = row.string("key"), let type = row.string("type").flatMap(CustomField.FieldType.init) else { return nil }
+        let options = (try? JSONParser.parse(row.string("options") ?? "[]"))?.arrayValue?.compactMap(\.stringValue) ?? []
+        return CustomField(key: key, type: type, options: options, required: row.int64("required") == 1)
+    }
+
+    static func id(_ connection: Connection, key: String) throws -> Int64? {
+        try connection.queryOne("SELECT id FROM custom_fields WHERE key = ? AND deleted_at IS NULL", [.text(key)])?.int64(0)
+    }
+
+    /// Live customers whose stored value of the field does not fit it (or, for a required field,
+    /// who have none): one pass over the customers, bound values only.
+    static func violations(_ connection: Connection, _ field: CustomField) throws -> Int64 {
+        let path = SQLValue.text("$.\"\(field.key)\"")
+        let type = "coalesce(json_type(attributes, ?1), 'null')"
+        let wrongType: String
+        var bindings: [SQLValue] = [path]
+        switch field.type {
+        case .string: wrongType = "\(type) NOT IN ('text', 'null')"
+        case .number: wrongType = "\(type) NOT IN ('integer', 'real', 'null')"
+        case .integer: wrongType = "\(type) NOT IN ('integer', 'null')"
+        case .bool: wrongType = "\(type) NOT IN ('true', 'false', 'null')"
+        case .date:
+            wrongType =
+                "(\(type) NOT IN ('text', 'null') OR (\(type) = 'text' AND coalesce(date(json_extract(attributes, ?1)) = json_extract(attributes, ?1), 0) = 0))"
+        case .enumeration:
+            wrongType =
+                "(\(type) NOT IN ('text', 'null') OR (\(type) = 'text' AND json_extract(attributes, ?1) NOT IN (SELECT value FROM json_each(?2))))"
+            bindings.append(.text(JSONValue.array(field.options.map(JSONValue.string)).jsonString))
+        }
+        let missing = field.required ? " OR \(type) = 'null'" : ""
+        return try connection.queryOne(
+            "SELECT count(*) FROM customers WHERE deleted_at IS NULL AND (\(wrongType)\(missing))", bindings)?.int64(0) ?? 0
+    }
+}

@@ -1,0 +1,156 @@
+import Foundation
+import XCTest
+
+/// `/v1/fields`: custom field definitions, their checks on every customer write path, `required`
+/// on create, `violations` after a definition changes, and the role checks.
+final class FieldTests: SalesTestCase {
+    @discardableResult
+    private func define(_ body: [String: Any], file: StaticString = #filePath, line: UInt = #line) throws -> [String: Any] {
+        try sales.expect(201, "POST", "/v1/fields", json: body, file: file, line: line)
+    }
+
+    /// The fields a refused write names, sorted.
+    private func refused(_ reply: RawClient.Reply, file: StaticString = #filePath, line: UInt = #line) -> [String] {
+        XCTAssertEqual(reply.status, 422, reply.text, file: file, line: line)
+        return ((try? reply.json()["errors"] as? [[String: Any]]) ?? []).compactMap { $0["field"] as? String }.sorted()
+    }
+
+    func testDefinitionsCRUDByKey() throws {
+        let created = try sales.send(
+            "POST", "/v1/fields", json: ["key": "vip_level", "label": "VIP level", "type": "enum", "options": ["gold", "platinum"]])
+        XCTAssertEqual(created.status, 201, created.text)
+        XCTAssertEqual(created.header("Location"), "/v1/fields/vip_level")
+        let field = try sales.expect(200, "GET", "/v1/fields/vip_level")
+        XCTAssertEqual(field["key"] as? String, "vip_level")
+        XCTAssertEqual(field["options"] as? [String], ["gold", "platinum"])
+        XCTAssertEqual(field["required"] as? Bool, false)
+        XCTAssertEqual(field["violations"] as? Int, 0)
+        try define(["key": "score", "label": "Score", "type": "integer", "description": "0-10"])
+        XCTAssertEqual(
+            try sales.walk("/v1/fields", limit: 50).entries.compactMap { $0["key"] as? String }.sorted(), ["score", "vip_level"])
+
+        try sales.expect(200, "PATCH", "/v1/fields/score", json: ["label": "Lead score"])
+        XCTAssertEqual(try sales.expect(200, "GET", "/v1/fields/score")["label"] as? String, "Lead score")
+        XCTAssertEqual(refused(try sales.send("PATCH", "/v1/fields/score", json: ["key": "other"])), ["key"])
+        XCTAssertEqual(try sales.send("PATCH", "/v1/fields/nope", json: ["label": "x"]).status, 404)
+        try sales.expect(204, "DELETE", "/v1/fields/score")
+        XCTAssertEqual(try sales.send("GET", "/v1/fields/score").status, 404)
+        XCTAssertEqual(try sales.send("DELETE", "/v1/fields/score").status, 404)
+        try define(["key": "score", "label": "Score again", "type": "number"])  // a deleted key may be defined anew
+
+        // Bad definitions.
+        XCTAssertEqual(refused(try sales.send("POST", "/v1/fields", json: ["key": "VipLevel", "label": "x", "type": "string"])), ["key"])
+        XCTAssertEqual(refused(try sales.send("POST", "/v1/fields", json: ["key": "1st", "label": "x", "type": "string"])), ["key"])
+        XCTAssertEqual(refused(try sales.send("POST", "/v1/fields", json: ["key": "tier2", "label": "x", "type": "enum"])), ["options"])
+        XCTAssertEqual(
+            refused(try sales.send("POST", "/v1/fields", json: ["key": "tier3", "label": "x", "type": "string", "options": ["a"]])),
+            ["options"])
+        XCTAssertEqual(refused(try sales.send("POST", "/v1/fields", json: ["key": "tier4", "label": "x", "type": "money"])), ["type"])
+        XCTAssertEqual(refused(try sales.send("POST", "/v1/fields", json: ["key": "tier5", "type": "string"])), ["label"])
+        XCTAssertEqual(try sales.send("POST", "/v1/fields", json: ["key": "vip_level", "label": "x", "type": "string"]).status, 409)
+    }
+
+    func testEveryTypeOnEveryWritePath() throws {
+        try define(["key": "nickname", "label": "Nickname", "type": "string"])
+        try define(["key": "weight", "label": "Weight", "type": "number"])
+        try define(["key": "visits", "label": "Visits", "type": "integer"])
+        try define(["key": "vegetarian", "label": "Vegetarian", "type": "bool"])
+        try define(["key": "member_since", "label": "Member since", "type": "date"])
+        try define(["key": "vip_level", "label": "VIP level", "type": "enum", "options": ["gold", "platinum"]])
+        let good: [String: Any] = [
+            "nickname": "Lei", "weight": 61.5, "visits": 3, "vegetarian": true, "member_since": "2020-02-29", "vip_level": "gold",
+            "undefined_key": "anything",
+        ]
+        let bad: [String: Any] = [
+            "nickname": 7, "weight": "heavy", "visits": 2.5, "vegetarian": "yes", "member_since": "2021-02-29", "vip_level": "silver",
+        ]
+        let badFields = bad.keys.map { "attributes.\($0)" }.sorted()
+
+        // Create.
+        let id = try XCTUnwrap(
+            try sales.expect(201, "POST", "/v1/customers", json: ["type": "person", "name": "Good", "attributes": good])["id"] as? Int)
+        XCTAssertEqual(
+            refused(try sales.send("POST", "/v1/customers", json: ["type": "person", "name": "Bad", "attributes": bad])), badFields)
+        // Patch (a merge into the stored attributes).
+        try sales.expect(200, "PATCH", "/v1/customers/\(id)", json: ["attributes": ["visits": 4]])
+        XCTAssertEqual(
+            refused(try sales.send("PATCH", "/v1/customers/\(id)", json: ["attributes": ["visits": "four"]])), ["attributes.visits"])
+        // Upsert by external id.
+        try sales.expect(
+            201, "PUT", "/v1/customers/by-external-id/ext-1", json: ["type": "person", "name": "Upserted", "attributes": good])
+        XCTAssertEqual(
+            refused(try sales.send("PUT", "/v1/customers/by-external-id/ext-1", json: ["attributes": ["vip_level": "bronze"]])),
+            ["attributes.vip_level"])
+        // Batch: per-record results.
+        let batch = try sales.expect(
+            200, "POST", "/v1/customers/batch",
+            json: [
+                "upsert_by": "external_id",
+                "records": [
+                    ["type": "person", "name": "B1", "external_id": "b1", "attributes": good],
+                    ["type": "person", "name": "B2", "external_id": "b2", "attributes": bad],
+                ],
+            ])
+        let results = try XCTUnwrap(batch["results"] as? [[String: Any]])
+        XCTAssertEqual(results.compactMap { $0["status"] as? Int }, [201, 422])
+        let batchErrors = ((results.last?["error"] as? [String: Any])?["errors"] as? [[String: Any]])?.compactMap { $0["field"] as? String }
+        XCTAssertEqual(batchErrors?.sorted(), badFields)
+        // CSV import.
+        let csv = "type,name,attributes\nperson,Imported,\"{\"\"visits\"\":1}\"\nperson,Refused,\"{\"\"visits\"\":\"\"x\"\"}\"\n"
+        let imported = try sales.send("POST", "/v1/customers/import", json: csv, headers: [("Content-Type", "text/csv")])
+        XCTAssertEqual(imported.status, 200, imported.text)
+        XCTAssertEqual((try imported.json()["results"] as? [[String: Any]])?.compactMap { $0["status"] as? Int }, [201, 422])
+        // null removes a value and always fits.
+        try sales.expect(200, "PATCH", "/v1/customers/\(id)", json: ["attributes": ["vip_level": NSNull()]])
+    }
+
+    func testRequiredOnCreateAndViolationsAfterAChange() throws {
+        let old = try XCTUnwrap(
+            try sales.expect(201, "POST", "/v1/customers", json: ["type": "person", "name": "Old", "attributes": ["tier_code": "x1"]])["id"]
+                as? Int)
+        _ = try sales.expect(201, "POST", "/v1/customers", json: ["type": "person", "name": "Blank"])
+        try define(["key": "tier_code", "label": "Tier code", "type": "string", "required": true])
+        // Existing customers are not rewritten: the one without a value is reported.
+        XCTAssertEqual(try sales.expect(200, "GET", "/v1/fields/tier_code")["violations"] as? Int, 1)
+        XCTAssertEqual(refused(try sales.send("POST", "/v1/customers", json: ["type": "person", "name": "New"])), ["attributes.tier_code"])
+        try sales.expect(201, "POST", "/v1/customers", json: ["type": "person", "name": "New", "attributes": ["tier_code": "b2"]])
+        // A patch that leaves attributes alone is not held up by a missing required value.
+        try sales.expect(200, "PATCH", "/v1/customers/\(old)", json: ["name": "Old renamed"])
+
+        // An enum whose options shrink: stored values outside them are counted and refused on their next write.
+        try define(["key": "plan", "label": "Plan", "type": "enum", "options": ["basic", "pro"]])
+        let pro = try XCTUnwrap(
+            try sales.expect(
+                201, "POST", "/v1/customers", json: ["type": "person", "name": "Pro", "attributes": ["plan": "pro", "tier_code": "c"]])[
+                    "id"] as? Int)
+        try sales.expect(200, "PATCH", "/v1/fields/plan", json: ["options": ["basic", "team"]])
+        XCTAssertEqual(try sales.expect(200, "GET", "/v1/fields/plan")["violations"] as? Int, 1)
+        XCTAssertEqual(refused(try sales.send("PATCH", "/v1/customers/\(pro)", json: ["attributes": ["note": "x"]])), ["attributes.plan"])
+        try sales.expect(200, "PATCH", "/v1/customers/\(pro)", json: ["attributes": ["plan": "team"]])
+        XCTAssertEqual(try sales.expect(200, "GET", "/v1/fields/plan")["violations"] as? Int, 0)
+
+        // A type change that stored values would not fit is refused; one they fit is not.
+        try define(["key": "code", "label": "Code", "type": "string"])
+        _ = try sales.expect(
+            201, "POST", "/v1/customers", json: ["type": "person", "name": "Coded", "attributes": ["code": "A7", "tier_code": "d"]])
+        XCTAssertEqual(refused(try sales.send("PATCH", "/v1/fields/code", json: ["type": "integer"])), ["type"])
+        try define(["key": "count", "label": "Count", "type": "integer"])
+        _ = try sales.expect(
+            201, "POST", "/v1/customers", json: ["type": "person", "name": "Counted", "attributes": ["count": 3, "tier_code": "e"]])
+        try sales.expect(200, "PATCH", "/v1/fields/count", json: ["type": "number"])
+    }
+
+    func testEveryRoleReadsOnlyAdminsWrite() throws {
+        try define(["key": "vip_level", "label": "VIP level", "type": "enum", "options": ["gold"]])
+        for role in ["sales", "support", "marketing", "viewer"] {
+            let client = try SalesClient.withNewKey(server, role: role).client
+            XCTAssertEqual(try client.send("GET", "/v1/fields").status, 200, role)
+            XCTAssertEqual(try client.send("GET", "/v1/fields/vip_level").status, 200, role)
+            XCTAssertEqual(try client.send("POST", "/v1/fields", json: ["key": "k", "label": "k", "type": "string"]).status, 403, role)
+            XCTAssertEqual(try client.send("PATCH", "/v1/fields/vip_level", json: ["label": "x"]).status, 403, role)
+            XCTAssertEqual(try client.send("DELETE", "/v1/fields/vip_level").status, 403, role)
+        }
+        XCTAssertEqual(try SalesClient(server, key: "crm_1_not-a-key").send("GET", "/v1/fields").status, 401)
+        XCTAssertEqual(try sales.expect(200, "GET", "/v1/fields/vip_level")["label"] as? String, "VIP level", "nothing changed")
+    }
+}
