@@ -14,7 +14,7 @@
 # (bench/out/insight, git-ignored), RESEED=1 to seed it again.
 #
 # The database is kept and reused while it holds SEED_CUSTOMERS customers seeded by the same seed
-# code (the git tree of Sources/CRM/Seed, noted beside it); each run merges MERGES duplicate
+# code and schema (the git trees of Sources/CRM/Seed and Migrations, noted beside it); each run merges MERGES duplicate
 # groups and adds a segment to it. Results: stdout and bench/out/insight.txt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -54,7 +54,8 @@ BINARY=$ROOT/$SCRATCH/release/crm-server
 
 DB=$DATA/customers-$SEED_CUSTOMERS.sqlite
 STAMP_FILE=$DB.seeded
-STAMP="$SEED_CUSTOMERS customers, seed $(git rev-parse HEAD:Sources/CRM/Seed 2>/dev/null || echo unknown)"
+STAMP="$SEED_CUSTOMERS customers, seed $(git rev-parse --short HEAD:Sources/CRM/Seed 2>/dev/null || echo unknown), schema $(
+    git rev-parse --short HEAD:Migrations 2>/dev/null || echo unknown)"
 if [[ ${RESEED:-} == 1 || ! -f $DB || $(head -n 1 "$STAMP_FILE" 2>/dev/null) != "$STAMP" ]]; then
     rm -f "$DB" "$DB-wal" "$DB-shm" "$DB.key" "$STAMP_FILE"
     log "seeding $SEED_CUSTOMERS customers into ${DB#"$ROOT"/}"
