@@ -70,4 +70,15 @@ final class SeedPartsTests: XCTestCase {
             XCTAssertEqual(swift, sql, "\(from) → \(to)")
         }
     }
+
+    func testCompanyNamesDifferForEveryCustomerNumberAndLookReal() {
+        let numbers = 1...60_000
+        XCTAssertEqual(Set(numbers.map(DemoCompanies.chinese)).count, numbers.count)
+        XCTAssertEqual(Set(numbers.map(DemoCompanies.english)).count, numbers.count)
+        XCTAssertGreaterThanOrEqual(DemoCompanies.capacity, 1_000_000)
+        XCTAssertTrue(DemoCompanies.chinese(1).hasSuffix("有限公司"), DemoCompanies.chinese(1))
+        XCTAssertGreaterThanOrEqual(DemoCompanies.english(7).split(separator: " ").count, 4, DemoCompanies.english(7))
+        // Some keep the words people search for.
+        XCTAssertTrue(numbers.prefix(1000).contains { DemoCompanies.english($0).hasPrefix("Acme ") })
+    }
 }

@@ -1,24 +1,23 @@
 import JSON
 import SQLite
 
-/// Seeds what customers do — orders, interactions, opportunities with their stage history,
-/// tickets with comments, feedback — in realistic proportions, as rows for the writer, and adds up
-/// each customer's derived metrics on the way (``ActivitySummary``). Deterministic like
-/// ``CustomerSeeder``; no change-feed or audit entries.
+/// Seeds what customers do — orders with their loyalty points, interactions, opportunities with
+/// their stage history, tickets with comments, feedback, tasks — in realistic proportions, as rows
+/// for the writer, and adds up each customer's derived metrics on the way (``ActivitySummary``).
+/// Deterministic like ``CustomerSeeder``; no change-feed or audit entries.
 ///
-/// Per customer, on average: 60 % have 1–8 orders (90 % paid), 0–2 interactions, 20 % an
-/// opportunity, 10 % 1–2 tickets with 0–3 comments, 15 % a piece of feedback.
+/// Per customer, on average: 60 % have 1–8 orders (90 % paid) over the last 18 months, each paid
+/// one earning points (some redeemed); 0–2 interactions; 20 % an opportunity (a funnel: fewer
+/// reach each later stage, and old ones are mostly won or lost); 10 % 1–2 tickets with 0–3
+/// comments; 15 % 1–2 pieces of feedback over the last 18 months; 25 % 1–2 tasks due in the
+/// past or next weeks. (The opportunities, tickets, feedback and tasks are in
+/// `ActivitySeeder+Sales.swift` and `ActivitySeeder+Service.swift`.)
 struct ActivitySeeder {
     static let day: Int64 = 86_400_000
-    private static let salesStages = ["qualification", "needs_analysis", "proposal", "negotiation", "won", "lost"]
-    private static let probabilities: [String: Int64] = [
-        "qualification": 10, "needs_analysis": 25, "proposal": 50, "negotiation": 75, "won": 100, "lost": 0,
-    ]
     private static let products: [(sku: String, name: String, unitAmount: Int)] = [
         ("SKU-100", "CRM 专业版", 129_900), ("SKU-200", "Onboarding package", 50_000), ("SKU-300", "数据迁移服务", 300_000),
         ("SKU-400", "Support plan", 80_000),
     ]
-    private static let subjects = ["无法登录", "Invoice question", "数据导出失败", "Feature request: API limits", "账号权限问题", "Slow dashboard"]
 
     var random = SeedRandom(seed: 7_777)
 
@@ -53,11 +52,15 @@ struct ActivitySeeder {
         }
     }
 
-    /// Customer `number`'s activity: its rows, and what they add up to.
-    mutating func generate(customer number: Int, epoch: Timestamp, yearAgo: Timestamp) -> (rows: [SeedRow], summary: ActivitySummary) {
+    /// Customer `number`'s activity: its rows, and what they add up to. `owner` is the
+    /// customer's, who gets most of its tasks.
+    mutating func generate(customer number: Int, owner: String, epoch: Timestamp, yearAgo: Timestamp) -> (
+        rows: [SeedRow], summary: ActivitySummary
+    ) {
         var rows: [SeedRow] = []
         var summary = ActivitySummary()
-        for order in Self.plannedOrders(customer: number, epoch: epoch) {
+        let orders = Self.plannedOrders(customer: number, epoch: epoch)
+        for order in orders {
             if order.status == "paid" { summary.addPaidOrder(amount: order.amount, at: order.ordered, yearAgo: yearAgo) }
             let items = JSONValue.array([
                 [
@@ -71,6 +74,7 @@ struct ActivitySeeder {
                     table: .order,
                     values: [.integer(order.amount), .text(order.status), time, .text(order.channel), .text(items), time, time]))
         }
+        loyalty(orders, epoch: epoch, rows: &rows, summary: &summary)
         for _ in 0..<random.int(0...2) {
             let at = epoch.adding(milliseconds: -Int64(random.int(0...365)) * Self.day - Int64(random.int(0...86_399_999)))
             summary.lastInteraction = max(summary.lastInteraction ?? at, at)
@@ -89,88 +93,43 @@ struct ActivitySeeder {
             for _ in 0..<random.int(1...2) { rows.append(ticket(epoch: epoch, summary: &summary)) }
         }
         if random.chance(15) {
-            let kind = random.pick(["nps", "nps", "csat", "csat", "ces", "review", "complaint", "suggestion", "praise"])
-            let range = FeedbackSchema.scoreRanges[kind]
-            let score = range.map { Int64(random.int(Int($0.lowerBound)...Int($0.upperBound))) }
-            let at = epoch.adding(milliseconds: -Int64(random.int(0...365)) * Self.day)
-            if let score { summary.addFeedback(kind: kind, score: score, at: at) }
-            let time = SQLValue.text(at.rfc3339)
-            rows.append(
-                SeedRow(
-                    table: .feedback,
-                    values: [
-                        .text(kind), score.map(SQLValue.integer) ?? .null,
-                        .text(random.pick(["很满意", "Great support", "发货太慢", "Could be faster", "推荐给朋友"])),
-                        .text(random.pick(["email", "web", "wechat"])), .text(random.pick(FeedbackSchema.statuses)), time, time,
-                    ]))
+            for _ in 0..<random.int(1...2) { rows.append(feedback(epoch: epoch, summary: &summary)) }
+        }
+        if random.chance(25) {
+            for _ in 0..<random.int(1...2) { rows.append(task(owner: owner, epoch: epoch)) }
         }
         return (rows, summary)
     }
 
-    private mutating func opportunity(epoch: Timestamp, summary: inout ActivitySummary) -> SeedRow {
-        let created = epoch.adding(milliseconds: -Int64(random.int(10...300)) * Self.day)
-        let stageIndex = random.int(0...5)
-        let stage = Self.salesStages[stageIndex]
-        let closed = stage == "won" || stage == "lost"
-        if !closed { summary.hasOpenOpportunity = true }
-        let entered = created.adding(milliseconds: Int64(stageIndex) * 3 * Self.day)
-        let closeDate = CalendarDate(epoch.adding(milliseconds: Int64(random.int(-60...180)) * Self.day))
-        var row = SeedRow(
-            table: .opportunity,
-            values: [
-                .text(random.pick(["年度订阅", "Enterprise upgrade", "渠道合作", "Renewal 2026", "新门店系统"])), .text(stage),
-                .integer(Int64(random.int(10...500)) * 10_000), .integer(Self.probabilities[stage] ?? 0), .text(closeDate.description),
-                .text(random.pick(DemoData.owners)), .text(random.pick(["web", "referral", "event"])),
-                stage == "lost" ? .text(random.pick(["预算不足", "Chose a competitor", "No decision"])) : .null,
-                .integer(closed ? 1 : 0), .integer(stage == "won" ? 1 : 0), closed ? .text(entered.rfc3339) : .null, .text(entered.rfc3339),
-                .text(created.rfc3339), .text(entered.rfc3339),
-            ])
-        var previous: SQLValue = .null
-        for index in 0...stageIndex where index == 0 || index == stageIndex || (index < 4 && Self.salesStages[index] != "won") {
-            let to = Self.salesStages[index]
-            if stage == "lost" && to == "won" { continue }
-            row.children.append(
+    /// Loyalty points: one point per yuan of each paid order, earned when it was paid, and now
+    /// and then some redeemed (never more than the balance), in time order so the ledger's ids
+    /// follow its times and each `balance_after` is the running sum.
+    private mutating func loyalty(_ orders: [PlannedOrder], epoch: Timestamp, rows: inout [SeedRow], summary: inout ActivitySummary) {
+        let paid = orders.filter { $0.status == "paid" }.sorted { $0.ordered < $1.ordered }
+        var balance: Int64 = 0
+        for (index, order) in paid.enumerated() {
+            let points = max(1, order.amount / 100)
+            balance += points
+            rows.append(
                 SeedRow(
-                    table: .stageHistory,
-                    values: [previous, .text(to), .text(created.adding(milliseconds: Int64(index) * 3 * Self.day).rfc3339)]))
-            previous = .text(to)
-        }
-        return row
-    }
-
-    private mutating func ticket(epoch: Timestamp, summary: inout ActivitySummary) -> SeedRow {
-        let created = epoch.adding(milliseconds: -Int64(random.int(0...200)) * Self.day - Int64(random.int(0...86_399_999)))
-        let priority = random.pick(["low", "normal", "normal", "high", "urgent"])
-        let targets: [String: (Int64, Int64)] = ["urgent": (60, 240), "high": (240, 1440), "normal": (480, 4320), "low": (1440, 10080)]
-        let (first, resolution) = targets[priority] ?? (480, 4320)
-        let status = random.pick(["new", "open", "pending", "solved", "solved", "closed", "closed"])
-        if status != "solved" && status != "closed" { summary.openTickets += 1 }
-        let responded = status != "new" ? created.adding(milliseconds: Int64(random.int(5...600)) * 60_000) : nil
-        let solved = status == "solved" || status == "closed" ? created.adding(milliseconds: Int64(random.int(30...6000)) * 60_000) : nil
-        var row = SeedRow(
-            table: .ticket,
-            values: [
-                .text(random.pick(Self.subjects)), .text("客户反馈 / customer report"), .text(status), .text(priority),
-                .text(random.pick(TicketSchema.types)), .text(random.pick(["email", "phone", "web", "wechat"])),
-                .text(random.pick(["客服小王", "Lee Support", "客服小李"])),
-                .text(created.adding(milliseconds: first * 60_000).rfc3339),
-                .text(created.adding(milliseconds: resolution * 60_000).rfc3339),
-                status == "pending" ? .text(created.adding(milliseconds: 3_600_000).rfc3339) : .null,
-                responded.map { .text($0.rfc3339) } ?? .null,
-                solved.map { .text($0.rfc3339) } ?? .null,
-                status == "closed" ? (solved.map { .text($0.adding(milliseconds: Self.day).rfc3339) } ?? .null) : .null,
-                .text(created.rfc3339), .text(created.rfc3339),
-            ])
-        for index in 0..<random.int(0...3) {
-            let at = (responded ?? created).adding(milliseconds: Int64(index) * 3_600_000)
-            row.children.append(
-                SeedRow(
-                    table: .comment,
+                    table: .loyalty,
                     values: [
-                        .text(index % 2 == 0 ? "客服小王" : "客户"), .text(index % 2 == 0 ? "staff" : "customer"),
-                        .text(random.pick(["我们正在处理", "Thanks, it works now", "请提供截图", "Any update?"])), .integer(1), .text(at.rfc3339),
+                        .integer(points), .text(random.pick(["订单积分", "Points for order"])), .integer(balance), .text(order.ordered.rfc3339),
+                    ]))
+            guard random.chance(20) else { continue }
+            let redeemed = min(balance, Int64(random.pick([200, 500, 1000, 2000, 5000])))
+            // Between this order and the next (or today).
+            let until = index + 1 < paid.count ? paid[index + 1].ordered : epoch
+            let span = max(1, until.milliseconds(since: order.ordered))
+            let at = order.ordered.adding(milliseconds: 1 + Int64(random.int(0...Int(min(span - 1, 30 * Self.day)))))
+            balance -= redeemed
+            rows.append(
+                SeedRow(
+                    table: .loyalty,
+                    values: [
+                        .integer(-redeemed), .text(random.pick(["兑换咖啡券", "Gift card", "积分抵现"])), .integer(balance), .text(at.rfc3339),
                     ]))
         }
-        return row
+        summary.loyaltyPoints = balance
     }
 }

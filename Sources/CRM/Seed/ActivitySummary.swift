@@ -16,11 +16,13 @@ struct ActivitySummary {
     var latestNPS: (at: Timestamp, score: Int64)?
     var csatTotal: Int64 = 0
     var csatCount: Int64 = 0
+    /// The loyalty ledger's sum (its last `balance_after`).
+    var loyaltyPoints: Int64 = 0
 
     /// The columns ``values(settings:now:)`` fills, in its order.
     static let columns = [
         "order_count", "total_spent", "first_order_at", "last_order_at", "last_interaction_at", "open_tickets", "nps_last", "csat_avg",
-        "lifecycle_stage",
+        "lifecycle_stage", "loyalty_points",
     ]
 
     mutating func addPaidOrder(amount: Int64, at time: Timestamp, yearAgo: Timestamp) {
@@ -53,7 +55,7 @@ struct ActivitySummary {
         return [
             .integer(paidOrders), .integer(spent), Self.text(firstOrder), Self.text(lastOrder), Self.text(lastInteraction),
             .integer(openTickets), latestNPS.map { .integer($0.score) } ?? .null,
-            csatCount > 0 ? .real(Double(csatTotal) / Double(csatCount)) : .null, .text(stage),
+            csatCount > 0 ? .real(Double(csatTotal) / Double(csatCount)) : .null, .text(stage), .integer(loyaltyPoints),
         ]
     }
 

@@ -95,7 +95,7 @@ public struct CustomerSeeder: Sendable {
 
     static let bulkTables = [
         "customers", "customer_tags", "orders", "interactions", "opportunities", "opportunity_stage_history", "tickets", "ticket_comments",
-        "feedback",
+        "feedback", "tasks", "loyalty_ledger",
     ]
 
     /// Columns whose index entries a load adds cheaply: parents' ids and customers' creation
@@ -123,7 +123,7 @@ public struct CustomerSeeder: Sendable {
             values["country"] = .text("CN")
             values["region"] = .text(place.region)
             values["city"] = .text(random.pick(place.cities))
-            values["company"] = .text(random.pick(DemoData.chineseCompanyPrefixes) + random.pick(DemoData.chineseCompanySuffixes))
+            values["company"] = .text(DemoCompanies.chinese(number))
             values["phone"] = .text("+86 1\(random.int(30...99)) \(random.int(1000...9999)) \(random.int(1000...9999))")
         } else {
             let first = random.pick(DemoData.englishFirstNames)
@@ -134,7 +134,7 @@ public struct CustomerSeeder: Sendable {
             values["country"] = .text(place.country)
             values["region"] = .text(place.region)
             values["city"] = .text(random.pick(place.cities))
-            values["company"] = .text("\(random.pick(DemoData.englishCompanyWords)) \(random.pick(DemoData.englishCompanySuffixes))")
+            values["company"] = .text(DemoCompanies.english(number))
             values["phone"] = .text("+1 \(random.int(200...989)) \(random.int(200...999)) \(random.int(1000...9999))")
         }
         if isCompany, case .text(let company)? = values["company"] {

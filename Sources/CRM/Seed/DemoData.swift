@@ -16,7 +16,6 @@ enum DemoData {
         "Smith", "Johnson", "Williams", "Brown", "Jones", "Garcia", "Miller", "Davis", "Wilson", "Taylor", "Clark", "Lewis", "Walker",
         "Hall",
     ]
-    static let chineseCompanyPrefixes = ["华信", "东方", "金桥", "鼎盛", "瑞丰", "博远", "新纪元", "恒达", "嘉禾", "天成", "星河", "中科"]
     static let chineseCompanySuffixes = ["科技有限公司", "贸易有限公司", "信息技术有限公司", "医疗器械有限公司", "物流有限公司", "教育咨询有限公司", "食品有限公司"]
     static let englishCompanyWords = [
         "Acme", "Globex", "Initech", "Umbrella", "Stark", "Wayne", "Northwind", "Contoso", "Fabrikam", "Tailspin", "Blue Harbor", "Summit",

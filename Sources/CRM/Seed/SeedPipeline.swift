@@ -122,11 +122,14 @@ final class SeedPipeline: Sendable {
         let slot = max(1, CustomerSeeder.history / Int64(plan.count))
         var random = SeedRandom(seed: 20_261_124)
         var activity = ActivitySeeder()
+        var duplicates = SeedDuplicates()
         var batch: [Generated] = []
         for (index, number) in numbers.enumerated() {
             var values = CustomerSeeder.customer(number: number, random: &random)
+            duplicates.process(&values, random: &random)
             let created = epoch.adding(milliseconds: -CustomerSeeder.history + Int64(index) * slot + Int64(random.int(0...Int(slot - 1))))
-            let (rows, summary) = activity.generate(customer: number, epoch: epoch, yearAgo: yearAgo)
+            guard case .text(let owner)? = values["owner"] else { throw SeedError(message: "a seeded customer has no owner") }
+            let (rows, summary) = activity.generate(customer: number, owner: owner, epoch: epoch, yearAgo: yearAgo)
             var derived = summary.values(settings: plan.settings, now: plan.now)
             if let scores {
                 let (columns, tier) = scores.values(at: index)

@@ -12,7 +12,7 @@ struct SeedRow: Sendable {
 
 /// The tables the seed fills besides customers, each with its insert statement.
 enum SeedTable: Int, CaseIterable, Sendable {
-    case order, interaction, opportunity, stageHistory, ticket, comment, feedback
+    case order, loyalty, interaction, opportunity, stageHistory, ticket, comment, feedback, task
 
     /// Where a leading key comes from.
     enum Key {
@@ -31,6 +31,8 @@ enum SeedTable: Int, CaseIterable, Sendable {
         switch self {
         case .order:
             "INSERT INTO orders (customer_id, amount, currency, status, ordered_at, channel, items, created_at, updated_at) VALUES (?, ?, 'CNY', ?, ?, ?, ?, ?, ?)"
+        case .loyalty:
+            "INSERT INTO loyalty_ledger (customer_id, delta, reason, balance_after, created_at) VALUES (?, ?, ?, ?, ?)"
         case .interaction:
             "INSERT INTO interactions (customer_id, channel, direction, subject, occurred_at, duration_seconds, owner, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
         case .opportunity:
@@ -51,6 +53,8 @@ enum SeedTable: Int, CaseIterable, Sendable {
             "INSERT INTO ticket_comments (ticket_id, author, author_type, body, public, created_at) VALUES (?, ?, ?, ?, ?, ?)"
         case .feedback:
             "INSERT INTO feedback (customer_id, kind, score, comment, channel, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+        case .task:
+            "INSERT INTO tasks (customer_id, title, due_at, assignee, kind, status, source, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'manual', ?, ?)"
         }
     }
 }
