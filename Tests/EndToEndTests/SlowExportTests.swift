@@ -66,8 +66,12 @@ final class SlowExportTests: XCTestCase {
         reading.isOn = false
         Thread.sleep(forTimeInterval: 0.05)
         XCTAssertGreaterThan(reading.received, 1000, "the exports were being read")
+        // A loop held by an export would hold the probe for as long as the crawl lasts (seconds:
+        // none of these exports can finish during the test); a second tells that apart from
+        // scheduling noise on a busy 2-core CI machine, where 100 ms did not (this is not a speed
+        // measurement: bench/ measures speed).
         XCTAssertLessThan(
-            during, max(0.1, baseline * 4), "worst /healthz or GET by id took \(during * 1000) ms (baseline \(baseline * 1000) ms)")
+            during, max(1.0, baseline * 4), "worst /healthz or GET by id took \(during * 1000) ms (baseline \(baseline * 1000) ms)")
         for client in exporters { client.closeNow() }
 
     }
