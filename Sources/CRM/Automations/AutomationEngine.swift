@@ -1,3 +1,5 @@
+import Dispatch
+import Foundation
 import JSON
 import SQLite
 import Synchronization
@@ -69,6 +71,14 @@ public struct AutomationEngine: Sendable {
             while start < ids.count {
                 let chunk = Array(ids[start..<min(start + Self.dailyChunk, ids.count)])
                 start += chunk.count
+                let began = DispatchTime.now().uptimeNanoseconds
+                defer {
+                    // Paced: after each batch the run rests as long as the batch took, so on a
+                    // server sharing one core the API keeps at least half of it however long the
+                    // selection (a nightly job may take longer; requests may not).
+                    let took = DispatchTime.now().uptimeNanoseconds - began
+                    if start < ids.count { usleep(useconds_t(min(took / 1000, 1_000_000))) }
+                }
                 runs += try database.writeWithoutAutomations { connection in
                     var made = 0
                     for id in chunk {
