@@ -12,7 +12,8 @@ enum SeedStore {
     }
 
     /// Drops the secondary indexes of the seeded tables that the load would update at random
-    /// places (names, emails, amounts, times); returns the SQL that recreates them.
+    /// places (names, emails, amounts, times) and the triggers keeping `customer_duplicate_keys`;
+    /// returns the SQL that recreates them (and rebuilds that table first).
     static func dropIndexes(_ connection: Connection) throws -> [String] {
         let placeholders = CustomerSeeder.bulkTables.map { _ in "?" }.joined(separator: ", ")
         let rows = try connection.query(
@@ -28,6 +29,17 @@ enum SeedStore {
                 if columns.allSatisfy({ $0.map(CustomerSeeder.cheapIndexColumns.contains) ?? false }) { continue }
                 recreate.append(sql)
                 try connection.execute("DROP INDEX \"\(name)\"")
+            }
+            // The duplicate-key triggers would add three keys at random places per customer: the
+            // kept table is built once after the load instead, before they come back.
+            let triggers = try connection.query(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'customers' AND name LIKE 'customer_duplicate_keys_%'"
+            )
+            if !triggers.isEmpty { recreate.append(CustomerDuplicateStore.rebuildSQL) }
+            for row in triggers {
+                guard let name = row.string("name"), let sql = row.string("sql") else { continue }
+                recreate.append(sql)
+                try connection.execute("DROP TRIGGER \"\(name)\"")
             }
         }
         return recreate
