@@ -46,24 +46,9 @@ struct AutomationRoutes {
         router.add(
             .get, path + "/{id}/runs",
             endpoints.sync(.read(.automations)) { request in
-                let query = try QueryParameters(request.http, allowed: ["limit", "cursor"])
-                let id = try request.idParameter()
-                let limit = try query.limit()
-                let scope = "automation-runs:\(id)"
-                var beforeID: Int64 = 0
-                if let cursor = query["cursor"] {
-                    guard case .int(let position) = try cursors.decode(cursor, scope: scope) else {
-                        throw APIError.badRequest("the cursor is invalid", field: "cursor")
-                    }
-                    beforeID = position
-                }
-                return try database.read { connection in
-                    guard try service.record(connection, id: id) != nil else { throw APIError.notFound("no automation \(id)") }
-                    return try JSONResponse.list { writer in
-                        let last = try AutomationRun.renderPage(
-                            connection, automationID: id, beforeID: beforeID, limit: limit, into: &writer)
-                        return last.map { cursors.encode(.int($0), scope: scope) }
-                    }
+                try SubList.newestFirst(request, database: database, cursors: cursors, scope: "automation-runs") {
+                    connection, id, before, limit in
+                    try AutomationRun.page(connection, automationID: id, beforeID: before, limit: limit)
                 }
             })
     }

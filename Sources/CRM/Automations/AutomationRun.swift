@@ -13,13 +13,12 @@ public enum AutomationRun {
         case skipped
     }
 
-    /// Writes a page of automation `automationID`'s runs, newest first, as JSON array elements;
-    /// returns the id to continue before, or nil at the end.
-    public static func renderPage(_ connection: Connection, automationID: Int64, beforeID: Int64, limit: Int, into writer: inout JSONWriter)
-        throws -> Int64?
-    {
-        let rows = try AutomationStore.runs(connection, automationID: automationID, beforeID: beforeID, limit: limit + 1)
-        for row in rows.prefix(limit) {
+    /// A page of automation `automationID`'s runs, newest first, below `beforeID` (from the
+    /// newest when nil), at most `limit`, rendered; nil when there is no live such automation.
+    public static func page(_ connection: Connection, automationID: Int64, beforeID: Int64?, limit: Int) throws -> [RenderedEntry]? {
+        guard try RecordStore.exists(connection, table: AutomationSchema.schema.table, id: automationID) else { return nil }
+        return try AutomationStore.runs(connection, automationID: automationID, beforeID: beforeID ?? 0, limit: limit).map { row in
+            var writer = JSONWriter(capacity: 256)
             writer.beginObject()
             writer.key("id")
             writer.int(row.int64("id") ?? 0)
@@ -36,7 +35,7 @@ public enum AutomationRun {
             writer.key("started_at")
             writer.string(row.string("started_at") ?? "")
             writer.endObject()
+            return RenderedEntry(id: row.int64("id") ?? 0, json: writer.bytes)
         }
-        return rows.count > limit ? rows[limit - 1].int64("id") : nil
     }
 }

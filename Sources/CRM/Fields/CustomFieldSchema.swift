@@ -100,11 +100,7 @@ extension CustomFieldSchema {
     public static func listField(_ connection: Connection, name: String) throws -> ListField? {
         guard name.hasPrefix("attributes.") else { return nil }
         let key = String(name.dropFirst("attributes.".count))
-        guard CustomField.isValidKey(key),
-            let row = try connection.queryOne(
-                "SELECT key, type, options, required FROM custom_fields WHERE key = ? AND deleted_at IS NULL", [.text(key)]),
-            let field = CustomFieldStore.field(row)
-        else { return nil }
+        guard CustomField.isValidKey(key), let field = try CustomFieldStore.live(connection, key: key) else { return nil }
         // The key is snake_case (checked above and when it was defined): safe inside the literal.
         return ListField(
             name, kind: .text(maxLength: 1000), filter: .expression("json_extract(c.attributes, '$.\(key)')"),

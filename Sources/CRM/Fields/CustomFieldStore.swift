@@ -9,6 +9,13 @@ enum CustomFieldStore {
             field)
     }
 
+    /// The live definition of `key`.
+    static func live(_ connection: Connection, key: String) throws -> CustomField? {
+        try connection.queryOne(
+            "SELECT key, type, options, required FROM custom_fields WHERE key = ? AND deleted_at IS NULL", [.text(key)]
+        ).flatMap(field)
+    }
+
     static func field(_ row: Row) -> CustomField? {
         guard let key = row.string("key"), let type = row.string("type").flatMap(CustomField.FieldType.init) else { return nil }
         let options = (try? JSONParser.parse(row.string("options") ?? "[]"))?.arrayValue?.compactMap(\.stringValue) ?? []
