@@ -735,6 +735,16 @@ final class CustomerServiceTests: XCTestCase {
         }
         XCTAssertEqual(try query("SELECT count(*) FROM customers WHERE version != 1").first?.int(0), 0)
         XCTAssertGreaterThan(try query("SELECT count(*) FROM customers WHERE order_count > 0").first?.int(0) ?? 0, 100)
+        // Companies have contacts (whose rollups the refresh above found already right), each
+        // a person naming a company seeded before it.
+        XCTAssertGreaterThan(try query("SELECT count(*) FROM customers WHERE account_contacts > 1").first?.int(0) ?? 0, 10)
+        XCTAssertEqual(
+            try query(
+                """
+                SELECT count(*) FROM customers p JOIN customers c ON c.id = p.account_id
+                WHERE p.type != 'person' OR c.type != 'company' OR p.company != c.name OR c.id > p.id
+                """
+            ).first?.int(0), 0)
         XCTAssertGreaterThan(try query("SELECT count(DISTINCT lifecycle_stage) FROM customers").first?.int(0) ?? 0, 3)
         XCTAssertEqual(try database.read { try CustomerScoring.changes($0, settings: settings, now: now) }.count, 0, "scores are current")
     }

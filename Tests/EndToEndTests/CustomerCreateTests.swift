@@ -78,7 +78,7 @@ final class CustomerCreateTests: XCTestCase {
             Set(metrics.keys),
             [
                 "order_count", "total_spent", "currency", "first_order_at", "last_order_at", "last_interaction_at", "open_tickets",
-                "nps_last", "csat_avg", "rfm", "churn_risk",
+                "nps_last", "csat_avg", "rfm", "churn_risk", "account",
             ])
         XCTAssertEqual(metrics["order_count"] as? Int, 0)
         XCTAssertEqual(metrics["total_spent"] as? Int, 0)

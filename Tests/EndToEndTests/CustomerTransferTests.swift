@@ -6,7 +6,8 @@ final class CustomerTransferTests: CustomerTestCase {
 
     static let csvHeader = [
         "id", "type", "name", "email", "phone", "company", "title", "industry", "country", "region", "city", "company_size", "source",
-        "owner", "tags", "birthday", "marketing_opt_in", "attributes", "external_id", "tier_override", "lifecycle_stage", "tier",
+        "owner", "tags", "birthday", "marketing_opt_in", "attributes", "external_id", "account_id", "tier_override", "lifecycle_stage",
+        "tier",
         "loyalty_points", "created_at", "updated_at",
     ]
 

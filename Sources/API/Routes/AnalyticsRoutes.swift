@@ -32,7 +32,10 @@ struct AnalyticsRoutes {
                     return Response(status: 200, headers: [JSONResponse.contentType], body: body)
                 })
         }
-        report("customers", windowed: false) { connection, _, _ in try CustomerReport.render(connection) }
+        report("customers", windowed: false, parameters: ["account_id"]) { connection, _, query in
+            let account = try Self.accountID(query, connection)
+            return try CustomerReport.render(connection, accountID: account)
+        }
         report("feedback", windowed: true) { connection, window, _ in
             try FeedbackReport.render(connection, from: window.from, to: window.to)
         }
@@ -58,22 +61,32 @@ struct AnalyticsRoutes {
         router.add(
             .get, "/v1/analytics/churn-risk",
             endpoints.sync(.read(.analytics)) { request in
-                let query = try QueryParameters(request.http, allowed: ["limit", "cursor"])
+                let query = try QueryParameters(request.http, allowed: ["limit", "cursor", "account_id"])
                 let limit = try query.limit()
+                let scope = "analytics/churn-risk" + (query["account_id"].map { "?account_id=\($0)" } ?? "")
                 var after: (score: Int64, id: Int64)?
                 if let cursor = query["cursor"] {
-                    guard case .array(let parts) = try cursors.decode(cursor, scope: "analytics/churn-risk"), parts.count == 2,
+                    guard case .array(let parts) = try cursors.decode(cursor, scope: scope), parts.count == 2,
                         let score = parts[0].intValue, let id = parts[1].intValue
                     else { throw APIError.badRequest("the cursor is invalid", field: "cursor") }
                     after = (score, id)
                 }
                 return try database.read { connection in
-                    try JSONResponse.list { writer in
-                        let next = try ChurnRiskReport.renderPage(connection, after: after, limit: limit, into: &writer)
-                        return next.map { cursors.encode(.array([.int($0.score), .int($0.id)]), scope: "analytics/churn-risk") }
+                    let account = try Self.accountID(query, connection)
+                    return try JSONResponse.list { writer in
+                        let next = try ChurnRiskReport.renderPage(connection, accountID: account, after: after, limit: limit, into: &writer)
+                        return next.map { cursors.encode(.array([.int($0.score), .int($0.id)]), scope: scope) }
                     }
                 }
             })
+    }
+
+    /// A report's `account_id`: a positive id (else `400`) naming a live company (else `404`).
+    private static func accountID(_ query: QueryParameters, _ connection: StoreConnection) throws -> Int64? {
+        guard let text = query["account_id"] else { return nil }
+        guard let id = RecordID.parse(text) else { throw APIError.badRequest("account_id must be a positive integer", field: "account_id") }
+        guard try CustomerService.isCompany(connection, id: id) else { throw APIError.notFound("no company customer \(id)") }
+        return id
     }
 }
 

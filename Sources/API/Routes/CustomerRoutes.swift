@@ -79,6 +79,22 @@ struct CustomerRoutes {
             })
 
         router.add(
+            .get, "/v1/customers/{id}/contacts",
+            endpoints.sync(.read(.customers)) { request in
+                let id = try request.idParameter()
+                let list = try ListParameters(
+                    request.http, resource: "customers/\(id)/contacts", fields: CustomerSchema.listFields,
+                    dynamicField: { name in try database.read { try CustomFieldSchema.listField($0, name: name) } }, cursors: cursors)
+                return try database.read { connection in
+                    guard try CustomerService.isCompany(connection, id: id) else { throw APIError.notFound("no company customer \(id)") }
+                    return try JSONResponse.list { writer in
+                        let next = try service.renderContacts(connection, of: id, list.request, into: &writer)
+                        return list.nextCursor(after: next, cursors: cursors)
+                    }
+                }
+            })
+
+        router.add(
             .get, "/v1/customers/duplicates",
             endpoints.sync(.read(.customers), .worker) { request in
                 let query = try QueryParameters(request.http, allowed: ["limit", "cursor"])

@@ -104,9 +104,10 @@ struct SalesRoutes {
             .get, "/v1/customers/{id}/timeline",
             endpoints.sync(.read(.customers)) { request in
                 let id = try request.idParameter()
-                let query = try QueryParameters(request.http, allowed: ["limit", "cursor"])
+                let query = try QueryParameters(request.http, allowed: ["limit", "cursor", "include_contacts"])
                 let limit = try query.limit()
-                let scope = "timeline/\(id)"
+                let includeContacts = try query.bool("include_contacts") ?? false
+                let scope = includeContacts ? "timeline/\(id)/contacts" : "timeline/\(id)"
                 var after: (String, String, Int64)?
                 if let cursor = query["cursor"] {
                     guard case .array(let parts) = try cursors.decode(cursor, scope: scope), parts.count == 3,
@@ -119,7 +120,8 @@ struct SalesRoutes {
                     guard try customers.exists(connection, id: id) else {
                         throw APIError.notFound("no customer \(id)")
                     }
-                    return try CustomerTimeline.page(connection, customerID: id, after: after, limit: limit)
+                    return try CustomerTimeline.page(
+                        connection, customerID: id, includeContacts: includeContacts, after: after, limit: limit)
                 }
                 let next =
                     page.hasMore
@@ -135,6 +137,10 @@ struct SalesRoutes {
                     writer.string(entry.occurredAt)
                     writer.key("summary")
                     writer.string(entry.summary)
+                    if includeContacts {
+                        writer.key("customer_id")
+                        writer.int(entry.customerID)
+                    }
                     writer.endObject()
                 }
             })

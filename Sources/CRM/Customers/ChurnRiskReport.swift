@@ -6,13 +6,14 @@ import SQLite
 /// Served by `customers_by_churn`, so a page costs its rows, not the population.
 public enum ChurnRiskReport {
     /// Writes a page into `writer`'s open array; returns the position after it when more follow.
-    public static func renderPage(_ connection: Connection, after: (score: Int64, id: Int64)?, limit: Int, into writer: inout JSONWriter)
-        throws -> (score: Int64, id: Int64)?
-    {
+    /// With `accountID`, one account's customers: the company and its live contacts.
+    public static func renderPage(
+        _ connection: Connection, accountID: Int64? = nil, after: (score: Int64, id: Int64)?, limit: Int, into writer: inout JSONWriter
+    ) throws -> (score: Int64, id: Int64)? {
         var count = 0
         var last: (score: Int64, id: Int64)?
         var more = false
-        try ChurnRiskReportStore.forEach(connection, after: after, limit: limit + 1) { row in
+        try ChurnRiskReportStore.forEach(connection, accountID: accountID, after: after, limit: limit + 1) { row in
             guard count < limit else {
                 more = true
                 return false

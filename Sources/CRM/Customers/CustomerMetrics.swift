@@ -20,13 +20,25 @@ public enum CustomerMetrics {
             paidOrders: facts.orderCount, paidInLastYear: facts.paidInLastYear,
             lastPaidOrder: facts.lastOrderAt.text.flatMap(Timestamp.init(rfc3339:)), hasOpenOpportunity: facts.hasOpenOpportunity,
             settings: settings, now: now)
-        let values: [(column: String, value: SQLValue)] = [
+        var values: [(column: String, value: SQLValue)] = [
             ("order_count", .integer(facts.orderCount)), ("total_spent", .integer(facts.totalSpent)),
             ("first_order_at", facts.firstOrderAt), ("last_order_at", facts.lastOrderAt),
             ("last_interaction_at", facts.lastInteractionAt), ("open_tickets", .integer(facts.openTickets)),
             ("nps_last", facts.npsLast), ("csat_avg", facts.csatAverage), ("lifecycle_stage", .text(stage)),
         ]
+        if before.string("type") == "company" {
+            // A company's `metrics.account` includes its own metrics: one write for both.
+            values += try AccountStore.contactTotals(connection, companyID: customerID).including(
+                orderCount: facts.orderCount, totalSpent: facts.totalSpent, openTickets: facts.openTickets
+            ).columns
+        }
         _ = try CustomerStore.updateDerived(connection, before: before, values, renderer: service.renderer, now: now)
+        let summed = ["order_count", "total_spent", "open_tickets"]
+        if let account = before.int64("account_id"), values.contains(where: { summed.contains($0.column) && before[$0.column] != $0.value })
+        {
+            // What the contact adds to its account moved: the company's `metrics.account` follows.
+            try CustomerAccounts.refresh(connection, companyID: account, renderer: service.renderer, now: now)
+        }
     }
 
     /// The lifecycle rule of API.md §3, as a pure function (tested on its own).

@@ -32,7 +32,8 @@ public struct CustomerRenderer: Sendable {
 
     private static let metricColumns = [
         "order_count", "total_spent", "first_order_at", "last_order_at", "last_interaction_at", "open_tickets", "nps_last", "csat_avg",
-        "rfm_r", "rfm_f", "rfm_m", "rfm_score", "churn_score", "churn_reasons",
+        "rfm_r", "rfm_f", "rfm_m", "rfm_score", "churn_score", "churn_reasons", "type", "account_contacts", "account_order_count",
+        "account_total_spent", "account_open_tickets",
     ]
 
     private func writeMetrics<R: ColumnReader>(_ row: R, into writer: inout JSONWriter) {
@@ -81,6 +82,18 @@ public struct CustomerRenderer: Sendable {
             writer.value(.array([]))
         }
         writer.endObject()
+        writer.key("account")
+        // A company's rollup over itself and its contacts; a person has none.
+        if let index = at[14], row.withUTF8(at: index, { $0.elementsEqual("company".utf8) }) == true {
+            writer.beginObject()
+            for (offset, name) in zip(15...18, ["contacts", "order_count", "total_spent", "open_tickets"]) {
+                writer.key(name)
+                writer.int(int(offset) ?? 0)
+            }
+            writer.endObject()
+        } else {
+            writer.null()
+        }
         writer.endObject()
     }
 }

@@ -5,16 +5,17 @@ import SQLite
 /// source and industry, and the RFM grid (recency × frequency). Every known stage, tier and
 /// source is present, with 0 when nobody has it; customers without a source or industry count
 /// under `none`. Read from counts kept current by triggers in every customer write, so the
-/// report costs the same at a million customers as at ten.
+/// report costs the same at a million customers as at ten. With `accountID` it counts one
+/// account: the company and its live contacts.
 public enum CustomerReport {
-    public static func render(_ connection: Connection) throws -> [UInt8] {
+    public static func render(_ connection: Connection, accountID: Int64? = nil) throws -> [UInt8] {
         var total: Int64 = 0
         var stages: [String: Int64] = [:]
         var tiers: [String: Int64] = [:]
         var sources: [String: Int64] = [:]
         var industries: [String: Int64] = [:]
         var grid: [Int64: Int64] = [:]
-        try CustomerReportStore.forEachGroup(connection) { row in
+        try CustomerReportStore.forEachGroup(connection, accountID: accountID) { row in
             let count = row.int64(at: 6) ?? 0
             func text(_ index: Int) -> String? { row.withUTF8(at: index) { String(decoding: $0, as: UTF8.self) } }
             total += count

@@ -29,6 +29,8 @@ public enum CustomerSchema {
             FieldDefinition("marketing_opt_in", .boolean),
             FieldDefinition("attributes", .attributes, filterable: false),
             FieldDefinition("external_id", .text(maxLength: 200)),
+            // A person's company (accounts and contacts); always null on a company.
+            FieldDefinition("account_id", .reference(table: "customers")),
             FieldDefinition("lifecycle_stage", .enumeration(lifecycleStages), writable: false),
             FieldDefinition("tier", .enumeration(tiers), writable: false),
             FieldDefinition("tier_override", .enumeration(tiers)),

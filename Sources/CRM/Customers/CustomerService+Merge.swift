@@ -42,6 +42,15 @@ extension CustomerService {
             }
             try service.store.moveDeleted(connection, customerIDs: sources, to: id)
         }
+        // A merged company's contacts move to the survivor when it is a company, else to no
+        // account (API.md §2); the merged customers themselves are about to go.
+        let survivorIsCompany = try CustomerStore.find(connection, id: id)?.string("type") == "company"
+        for row in merged where row.string("type") == "company" {
+            guard let company = row.int64("id") else { continue }
+            try CustomerAccounts.repoint(
+                connection, contactsOf: company, to: survivorIsCompany ? id : nil, skipping: Set(sources), flow: flow, actor: actor,
+                now: now)
+        }
         // The merged customers go first, so their unique email or external id can pass to the survivor.
         for source in sources {
             try flow.delete(connection, id: source, ifMatch: nil, actor: actor, now: now) {
@@ -51,6 +60,10 @@ extension CustomerService {
 
         let before = try flow.current(connection, id: id, ifMatch: nil)
         var values = Self.filled(before, from: merged)
+        if case .integer(let account)? = values["account_id"], survivorIsCompany || sources.contains(account) || account == id {
+            // An account passes only to a person, and never one that this merge removes.
+            values["account_id"] = nil
+        }
         if case .text(let override)? = values["tier_override"] {
             // A manual tier that passes to the survivor shows at once, as on PATCH.
             values["__tier"] = .text(CustomerScoring.tier(score: before.int64("rfm_score"), override: override))
@@ -75,6 +88,11 @@ extension CustomerService {
                 }
             }
             return true
+        }
+        // The accounts the merged customers left, and the one the survivor may have joined.
+        let after = try CustomerStore.find(connection, id: id)
+        for company in Set(merged.compactMap { $0.int64("account_id") } + [after?.int64("account_id")].compactMap { $0 }).sorted() {
+            try CustomerAccounts.refresh(connection, companyID: company, renderer: renderer, now: now)
         }
         try CustomerMetrics.refresh(connection, customerID: id, settings: settings, service: self, now: now)
         guard let record = try record(connection, id: id) else { throw CRMError.notFound("no customer \(id)") }

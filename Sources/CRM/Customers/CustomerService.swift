@@ -86,6 +86,22 @@ public struct CustomerService: Sendable {
         }
     }
 
+    /// Whether `id` names a live company (one that can have contacts).
+    public static func isCompany(_ connection: Connection, id: Int64) throws -> Bool {
+        try AccountStore.liveType(connection, id: id) == "company"
+    }
+
+    /// Writes a page of the company's live contacts (and `request`'s filters and sort) into
+    /// `output`'s open array; the position after the page, or nil at the end.
+    public func renderContacts(_ connection: Connection, of companyID: Int64, _ request: ListRequest, into output: inout JSONWriter) throws
+        -> (key: JSONValue, id: Int64)?
+    {
+        let renderer = self.renderer
+        return try CustomerStore.renderList(connection, request, rules: AccountStore.contactsCondition(companyID: companyID)) { row in
+            renderer.write(row, into: &output)
+        }
+    }
+
     /// How many live customers match `rules` now.
     public func count(_ connection: Connection, matching rules: RuleTree) throws -> Int {
         try CustomerStore.count(connection, matching: RuleConditionStore.condition(rules))
@@ -104,12 +120,16 @@ public struct CustomerService: Sendable {
 
     public func createRecord(_ connection: Connection, _ changes: RecordChanges, actor: Int64?, now: Timestamp) throws -> StoredRecord {
         try changes.requireFields(of: schema)
-        return try flow.create(connection, actor: actor, now: now) {
-            let values = resolve(changes, existing: nil)
-            try CustomFieldRules.check(connection, attributes: values["attributes"], creating: true)
-            try checkUnique(connection, values, except: nil)
-            return try CustomerStore.insert(connection, values: values, now: now)
-        }
+        return try flow.create(
+            connection, actor: actor, now: now,
+            insert: {
+                let values = resolve(changes, existing: nil)
+                try CustomFieldRules.check(connection, attributes: values["attributes"], creating: true)
+                try CustomerAccounts.check(connection, values, before: nil)
+                try checkUnique(connection, values, except: nil)
+                return try CustomerStore.insert(connection, values: values, now: now)
+            },
+            derive: { after in try refreshAccounts(connection, touchedBy: nil, after, now: now) })
     }
 
     public func update(_ connection: Connection, id: Int64, _ changes: RecordChanges, ifMatch: Int64?, actor: Int64?, now: Timestamp) throws
@@ -126,8 +146,21 @@ public struct CustomerService: Sendable {
     }
 
     public func delete(_ connection: Connection, id: Int64, ifMatch: Int64?, actor: Int64?, now: Timestamp) throws {
-        try flow.delete(connection, id: id, ifMatch: ifMatch, actor: actor, now: now) {
-            try CustomerStore.softDelete(connection, id: id, now: now)
+        let flow = self.flow
+        try flow.delete(
+            connection, id: id, ifMatch: ifMatch, actor: actor, now: now,
+            softDelete: {
+                // A deleted company's contacts belong to no account (API.md §2).
+                try CustomerAccounts.repoint(connection, contactsOf: id, to: nil, flow: flow, actor: actor, now: now)
+                try CustomerStore.softDelete(connection, id: id, now: now)
+            },
+            derive: { before, after in try refreshAccounts(connection, touchedBy: before, after, now: now) })
+    }
+
+    /// Recounts the rollups of the accounts a customer's write moved it out of or into.
+    func refreshAccounts(_ connection: Connection, touchedBy before: Row?, _ after: Row?, now: Timestamp) throws {
+        for company in CustomerAccounts.touched(before: before, after: after).sorted() {
+            try CustomerAccounts.refresh(connection, companyID: company, renderer: renderer, now: now)
         }
     }
 
@@ -189,21 +222,35 @@ public struct CustomerService: Sendable {
         -> StoredRecord
     {
         guard let id = before.int64("id") else { throw StoreError.corruptRow(table: "customers") }
-        return try flow.update(connection, before: before, actor: actor, now: now) {
-            var values = resolve(changes, existing: before)
-            if let attributes = values["attributes"] { try CustomFieldRules.check(connection, attributes: attributes, creating: false) }
-            try checkUnique(connection, values, except: id)
-            if let override = values["tier_override"] {
-                // A manual tier shows at once; clearing it falls back to the RFM tier.
-                var overrideText: String?
-                if case .text(let text) = override { overrideText = text }
-                values["__tier"] = .text(CustomerScoring.tier(score: before.int64("rfm_score"), override: overrideText))
-            }
-            let unchanged = schema.fields.allSatisfy { field in values[field.name].map { $0 == before[field.column] } ?? true }
-            if unchanged && values["__tier"].map({ $0 == before["tier"] }) ?? true { return false }
-            try CustomerStore.update(connection, id: id, values: values, now: now)
-            return true
+        return try flow.update(
+            connection, before: before, actor: actor, now: now,
+            write: {
+                try write(connection, changes, to: before, id: id, now: now)
+            },
+            derive: { before, after in try refreshAccounts(connection, touchedBy: before, after, now: now) })
+    }
+
+    /// The update itself: checks, then the row; false when it would change nothing.
+    private func write(_ connection: Connection, _ changes: RecordChanges, to before: Row, id: Int64, now: Timestamp) throws -> Bool {
+        var values = resolve(changes, existing: before)
+        if let attributes = values["attributes"] { try CustomFieldRules.check(connection, attributes: attributes, creating: false) }
+        try CustomerAccounts.check(connection, values, before: before)
+        try checkUnique(connection, values, except: id)
+        if let override = values["tier_override"] {
+            // A manual tier shows at once; clearing it falls back to the RFM tier.
+            var overrideText: String?
+            if case .text(let text) = override { overrideText = text }
+            values["__tier"] = .text(CustomerScoring.tier(score: before.int64("rfm_score"), override: overrideText))
         }
+        let unchanged = schema.fields.allSatisfy { field in values[field.name].map { $0 == before[field.column] } ?? true }
+        if unchanged && values["__tier"].map({ $0 == before["tier"] }) ?? true { return false }
+        try CustomerStore.update(connection, id: id, values: values, now: now)
+        if values["type"] == .text("company"), before.string("type") != "company" {
+            // A person that becomes a company starts its rollup from its own metrics.
+            guard let row = try CustomerStore.find(connection, id: id) else { return true }
+            try AccountStore.writeRollup(connection, id: id, try CustomerAccounts.rollup(connection, company: row))
+        }
+        return true
     }
 
     /// The values to store: merges attribute patches into the stored object (`null` removes a key).

@@ -16,16 +16,22 @@ public enum CustomerTimeline {
         public let summary: String
         /// The position of this entry, for the cursor.
         public let entry: Int64
+        /// Whose record it is (a company's timeline with its contacts mixes several).
+        public let customerID: Int64
     }
 
+    /// A page of the customer's timeline; with `includeContacts`, a company's merged with its
+    /// live contacts' (API.md §2 "accounts and contacts").
     public static func page(
-        _ connection: Connection, customerID: Int64, after: (occurredAt: String, kind: String, entry: Int64)?, limit: Int
+        _ connection: Connection, customerID: Int64, includeContacts: Bool = false,
+        after: (occurredAt: String, kind: String, entry: Int64)?, limit: Int
     ) throws -> (entries: [Entry], hasMore: Bool) {
-        let rows = try TimelineStore.rows(connection, customerID: customerID, after: after, limit: limit + 1)
+        let rows = try TimelineStore.rows(
+            connection, customerID: customerID, includeContacts: includeContacts, after: after, limit: limit + 1)
         let entries = rows.prefix(limit).map { row in
             Entry(
                 kind: row.string("kind") ?? "", id: row.int64("id") ?? 0, occurredAt: row.string("occurred_at") ?? "",
-                summary: summary(row), entry: row.int64("entry") ?? 0)
+                summary: summary(row), entry: row.int64("entry") ?? 0, customerID: row.int64("customer_id") ?? customerID)
         }
         return (Array(entries), rows.count > limit)
     }

@@ -70,6 +70,16 @@ public struct RuleCatalog: Sendable {
             RuleField(name: "metrics.churn_risk", kind: .integer, target: .column("c.churn_score")),
             RuleField(name: "metrics.churn_risk.score", kind: .integer, target: .column("c.churn_score")),
         ]
+        // A company's rollup; a person has none, so these are null (no comparison holds) on persons.
+        for (name, column) in [
+            ("contacts", "account_contacts"), ("order_count", "account_order_count"), ("total_spent", "account_total_spent"),
+            ("open_tickets", "account_open_tickets"),
+        ] {
+            fields.append(
+                RuleField(
+                    name: "metrics.account.\(name)", kind: .integer, target: .column("(CASE WHEN c.type = 'company' THEN c.\(column) END)"))
+            )
+        }
         for definition in CustomerSchema.schema.fields {
             switch definition.name {
             case "tags", "attributes": continue

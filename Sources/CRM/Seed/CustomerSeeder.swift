@@ -61,6 +61,8 @@ public struct CustomerSeeder: Sendable {
                 }
                 // The load wrote opportunities and their history directly, past the write hooks.
                 try connection.transaction(.immediate) { try FunnelRollupStore.rebuild(connection, pipelineID: nil) }
+                // And contacts with their metrics: every company's `metrics.account` from them.
+                try connection.transaction(.immediate) { try AccountStore.rebuildAll(connection) }
             }
             try pipeline.copySearchIndex(writer)
             try writer.exclusive { try tuning.restore($0) }

@@ -29,12 +29,13 @@ struct SeedDuplicates {
     private static let remembered = 1024
 
     /// Remembers `values` as a possible original, or (when the dice say so and there is one)
-    /// turns them into a duplicate of an earlier customer.
-    mutating func process(_ values: inout [String: SQLValue], random: inout SeedRandom) {
+    /// turns them into a duplicate of an earlier customer; returns whether it did.
+    @discardableResult
+    mutating func process(_ values: inout [String: SQLValue], random: inout SeedRandom) -> Bool {
         if !recent.isEmpty, random.int(0...999) < Self.perMille {
             let original = recent[random.int(0...(recent.count - 1))]
             copy(original, into: &values, byPhone: random.chance(50))
-            return
+            return true
         }
         let original = Original(
             type: values["type"], name: values["name"], title: values["title"], company: values["company"], phone: values["phone"])
@@ -44,6 +45,7 @@ struct SeedDuplicates {
             recent[next] = original
             next = (next + 1) % Self.remembered
         }
+        return false
     }
 
     private func copy(_ original: Original, into values: inout [String: SQLValue], byPhone: Bool) {

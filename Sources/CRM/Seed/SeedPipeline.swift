@@ -123,10 +123,12 @@ final class SeedPipeline: Sendable {
         var random = SeedRandom(seed: 20_261_124)
         var activity = ActivitySeeder()
         var duplicates = SeedDuplicates()
+        var accounts = SeedAccounts()
         var batch: [Generated] = []
         for (index, number) in numbers.enumerated() {
             var values = CustomerSeeder.customer(number: number, random: &random)
-            duplicates.process(&values, random: &random)
+            // A planted duplicate keeps the company it copied, so it stays findable as one.
+            if !duplicates.process(&values, random: &random) { accounts.process(&values, number: number, random: &random) }
             let created = epoch.adding(milliseconds: -CustomerSeeder.history + Int64(index) * slot + Int64(random.int(0...Int(slot - 1))))
             guard case .text(let owner)? = values["owner"] else { throw SeedError(message: "a seeded customer has no owner") }
             let (rows, summary) = activity.generate(customer: number, owner: owner, epoch: epoch, yearAgo: yearAgo)

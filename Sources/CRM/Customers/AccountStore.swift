@@ -1,0 +1,82 @@
+import SQLite
+
+/// All SQL for accounts and contacts: who a company's contacts are and what they add up to.
+/// Served by `customers_by_account` (migration 0023).
+enum AccountStore {
+    /// The type of the live customer `id`, nil when there is none.
+    static func liveType(_ connection: Connection, id: Int64) throws -> String? {
+        try connection.queryOne("SELECT type FROM customers WHERE id = ? AND deleted_at IS NULL", [.integer(id)])?.string(0)
+    }
+
+    static func hasContacts(_ connection: Connection, companyID: Int64) throws -> Bool {
+        try connection.queryOne(
+            "SELECT 1 FROM customers WHERE account_id = ? AND deleted_at IS NULL LIMIT 1", [.integer(companyID)]) != nil
+    }
+
+    /// A customer list's condition (alias `c`) for the company's contacts.
+    static func contactsCondition(companyID: Int64) -> ListCondition {
+        ListCondition(sql: "c.account_id = ? AND c.type = 'person'", bindings: [.integer(companyID)])
+    }
+
+    /// The company's live contacts, in id order.
+    static func contacts(_ connection: Connection, companyID: Int64) throws -> [Row] {
+        try connection.query("SELECT * FROM customers WHERE account_id = ? AND deleted_at IS NULL ORDER BY id", [.integer(companyID)])
+    }
+
+    /// What the company's live contacts add up to: how many, their paid orders, spend and
+    /// open tickets.
+    static func contactTotals(_ connection: Connection, companyID: Int64) throws -> AccountTotals {
+        let row = try connection.queryOne(
+            """
+            SELECT count(*), coalesce(sum(order_count), 0), coalesce(sum(total_spent), 0), coalesce(sum(open_tickets), 0)
+            FROM customers WHERE account_id = ? AND deleted_at IS NULL
+            """, [.integer(companyID)])
+        return AccountTotals(
+            contacts: row?.int64(0) ?? 0, orderCount: row?.int64(1) ?? 0, totalSpent: row?.int64(2) ?? 0, openTickets: row?.int64(3) ?? 0)
+    }
+
+    /// Writes a rollup into the row without touching its version: for the write that is
+    /// already changing the row (and bumps it) itself.
+    static func writeRollup(_ connection: Connection, id: Int64, _ values: [(column: String, value: SQLValue)]) throws {
+        let assignments = values.map { "\($0.column) = ?" }.joined(separator: ", ")
+        _ = try connection.run("UPDATE customers SET \(assignments) WHERE id = ?", values.map(\.value) + [.integer(id)])
+    }
+
+    /// Recomputes every company's rollup in one statement (after a bulk load, which writes rows
+    /// without going through the write flows).
+    static func rebuildAll(_ connection: Connection) throws {
+        _ = try connection.run(
+            """
+            UPDATE customers SET
+                account_contacts = (SELECT count(*) FROM customers k WHERE k.account_id = customers.id AND k.deleted_at IS NULL),
+                account_order_count = order_count + (SELECT coalesce(sum(k.order_count), 0) FROM customers k
+                                                     WHERE k.account_id = customers.id AND k.deleted_at IS NULL),
+                account_total_spent = total_spent + (SELECT coalesce(sum(k.total_spent), 0) FROM customers k
+                                                     WHERE k.account_id = customers.id AND k.deleted_at IS NULL),
+                account_open_tickets = open_tickets + (SELECT coalesce(sum(k.open_tickets), 0) FROM customers k
+                                                       WHERE k.account_id = customers.id AND k.deleted_at IS NULL)
+            WHERE type = 'company'
+            """)
+    }
+}
+
+/// A company's `metrics.account`, or what its contacts add to it.
+struct AccountTotals: Equatable {
+    var contacts: Int64
+    var orderCount: Int64
+    var totalSpent: Int64
+    var openTickets: Int64
+
+    /// The company's rollup: its contacts' totals plus its own metrics.
+    func including(orderCount own: Int64, totalSpent spent: Int64, openTickets tickets: Int64) -> AccountTotals {
+        AccountTotals(contacts: contacts, orderCount: orderCount + own, totalSpent: totalSpent + spent, openTickets: openTickets + tickets)
+    }
+
+    /// As the columns that store it.
+    var columns: [(column: String, value: SQLValue)] {
+        [
+            ("account_contacts", .integer(contacts)), ("account_order_count", .integer(orderCount)),
+            ("account_total_spent", .integer(totalSpent)), ("account_open_tickets", .integer(openTickets)),
+        ]
+    }
+}

@@ -1,0 +1,90 @@
+import SQLite
+
+/// Accounts and contacts (API.md §2): a person may belong to a live company through
+/// `account_id`, and a company's `metrics.account` sums its own and its live contacts' order
+/// count, spend and open tickets, with the number of contacts.
+///
+/// The rollup is stored on the company's row and kept in the transaction of every write that
+/// changes it: a contact's metrics (an order, a ticket), a contact joining, leaving or being
+/// deleted, the company's own metrics. Each recount reads only that company's contacts
+/// (`customers_by_account`), so its cost grows with the size of one account, never the table.
+enum CustomerAccounts {
+    /// Checks the link a write leaves, `values` over `before` (nil on create): a person's
+    /// `account_id` names a live company other than itself, a company has none, and a company
+    /// with contacts stays a company. Every broken rule is a `422` naming its field.
+    static func check(_ connection: Connection, _ values: [String: SQLValue], before: Row?) throws {
+        let type = values["type"].flatMap(text) ?? before?.string("type")
+        let account = values["account_id"].map(integer) ?? before?.int64("account_id")
+        var issues: [FieldIssue] = []
+        if let account, values["account_id"] != nil || values["type"] != nil {
+            if type == "company" {
+                issues.append(FieldIssue("account_id", "not_allowed", "a company cannot belong to an account; account_id must be null"))
+            } else if account == before?.int64("id") {
+                issues.append(FieldIssue("account_id", "self_reference", "a customer cannot be its own account"))
+            } else {
+                switch try AccountStore.liveType(connection, id: account) {
+                case nil: issues.append(FieldIssue("account_id", "not_found", "no live customer \(account)"))
+                case "company": break
+                default: issues.append(FieldIssue("account_id", "not_a_company", "customer \(account) is a person, not a company"))
+                }
+            }
+        }
+        if let before, let id = before.int64("id"), before.string("type") == "company", type == "person",
+            try AccountStore.hasContacts(connection, companyID: id)
+        {
+            issues.append(FieldIssue("type", "has_contacts", "a company with contacts cannot become a person; move its contacts first"))
+        }
+        if !issues.isEmpty { throw CRMError.validation(issues) }
+    }
+
+    /// The companies whose rollup a customer's write changes: the account it left and the one
+    /// it joined (a deleted customer leaves its account).
+    static func touched(before: Row?, after: Row?) -> Set<Int64> {
+        let old = before.flatMap { $0.string("deleted_at") == nil ? $0.int64("account_id") : nil }
+        let new = after.flatMap { $0.string("deleted_at") == nil ? $0.int64("account_id") : nil }
+        guard old != new else { return [] }
+        return Set([old, new].compactMap { $0 })
+    }
+
+    /// The company's rollup recounted: its contacts' totals plus its own stored metrics.
+    static func rollup(_ connection: Connection, company: Row) throws -> [(column: String, value: SQLValue)] {
+        guard let id = company.int64("id") else { return [] }
+        return try AccountStore.contactTotals(connection, companyID: id).including(
+            orderCount: company.int64("order_count") ?? 0, totalSpent: company.int64("total_spent") ?? 0,
+            openTickets: company.int64("open_tickets") ?? 0
+        ).columns
+    }
+
+    /// Recounts the company's rollup and writes it when it changed (a new version and a feed
+    /// entry for the company, as other derived metrics get).
+    static func refresh(_ connection: Connection, companyID: Int64, renderer: CustomerRenderer, now: Timestamp) throws {
+        guard let company = try CustomerStore.find(connection, id: companyID), company.string("type") == "company" else { return }
+        _ = try CustomerStore.updateDerived(
+            connection, before: company, try rollup(connection, company: company), renderer: renderer, now: now)
+    }
+
+    /// Points every live contact of `companyID` at `target` (nil: no account), each as an update
+    /// of its own with feed and audit entries; the caller recounts the rollups once afterwards.
+    static func repoint(
+        _ connection: Connection, contactsOf companyID: Int64, to target: Int64?, skipping: Set<Int64> = [], flow: WriteFlow,
+        actor: Int64?, now: Timestamp
+    ) throws {
+        for contact in try AccountStore.contacts(connection, companyID: companyID) {
+            guard let id = contact.int64("id"), !skipping.contains(id) else { continue }
+            _ = try flow.update(connection, before: contact, actor: actor, now: now) {
+                try CustomerStore.update(connection, id: id, values: ["account_id": target.map(SQLValue.integer) ?? .null], now: now)
+                return true
+            }
+        }
+    }
+
+    private static func text(_ value: SQLValue) -> String? {
+        if case .text(let text) = value { return text }
+        return nil
+    }
+
+    private static func integer(_ value: SQLValue) -> Int64? {
+        if case .integer(let number) = value { return number }
+        return nil
+    }
+}
