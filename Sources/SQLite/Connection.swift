@@ -71,10 +71,13 @@ public final class Connection {
         // connection keeps hot indexes resident (https://sqlite.org/mmap.html).
         try execute("PRAGMA mmap_size=268435456")
         try execute("PRAGMA cache_size=-32768")
-        // Savepoints (one per job of a group commit) keep each page's content from before the
-        // savepoint in a sub-journal; in memory, not in a temp file, that is a copy instead of a
-        // pwrite per page (a fifth of a create's writer time went to those writes).
-        try execute("PRAGMA temp_store=MEMORY")
+        if !readOnly {
+            // Savepoints (one per job of a group commit) keep each page's content from before the
+            // savepoint in a sub-journal; in memory, not in a temp file, that is a copy instead of
+            // a pwrite per page (a fifth of a create's writer time went to those writes). Readers
+            // keep temp files: their large sorts must not grow the heap.
+            try execute("PRAGMA temp_store=MEMORY")
+        }
         if readOnly {
             try execute("PRAGMA query_only=ON")
         }
