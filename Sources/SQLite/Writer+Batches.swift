@@ -123,6 +123,7 @@ extension Writer {
                 guard !more.isEmpty else { break }
                 pending = more[...]
             }
+            if let prepare = state.withLock({ $0.commitPreparation }) { try prepare(connection) }
             // Committing to a file that is gone would acknowledge writes no restart sees.
             if let problem = file?.problem() { throw problem }
             try connection.run("COMMIT")

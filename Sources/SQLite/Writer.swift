@@ -156,6 +156,15 @@ public final class Writer: Sendable {
         return state.withLock { $0.writerThread == current }
     }
 
+    /// Calls `hook` on the writer thread at the end of every batch, after its last job and
+    /// before its COMMIT, inside the batch's transaction and outside every job's savepoint:
+    /// work that is cheaper done once per batch than once per job (the search index takes the
+    /// batch's documents in one go). A throw fails the batch like a failed COMMIT. Replaces any
+    /// earlier hook; keep it short.
+    public func prepareCommits(_ hook: @escaping @Sendable (Connection) throws -> Void) {
+        state.withLock { $0.commitPreparation = hook }
+    }
+
     /// Calls `observer` on the writer thread after every batch COMMIT, before the batch's
     /// completions, with the write connection outside any transaction: what just committed can
     /// be read there (the change feed wakes its long-polls this way). Replaces any earlier
@@ -197,6 +206,8 @@ struct WriterState {
     var statistics = Writer.Statistics()
     /// Called on the writer thread after each batch's COMMIT (see `Writer.observeCommits`).
     var commitObserver: (@Sendable (Connection) -> Void)?
+    /// Called on the writer thread before each batch's COMMIT (see `Writer.prepareCommits`).
+    var commitPreparation: (@Sendable (Connection) throws -> Void)?
 }
 
 /// One unit of work for the writer thread.

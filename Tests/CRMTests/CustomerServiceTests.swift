@@ -722,6 +722,38 @@ final class CustomerServiceTests: XCTestCase {
         }
     }
 
+    func testSearchDocumentsReachTheIndexAtTheEndOfTheirBatchAndFailedJobsLeaveNone() throws {
+        func matches(_ word: String) throws -> [Int64] {
+            try query("SELECT rowid FROM customers_fts WHERE customers_fts MATCH ? ORDER BY rowid", [.text(word)]).compactMap {
+                $0.int64(0)
+            }
+        }
+        // One job: a create, an update that renames, a second create deleted again.
+        let changes = try parseChanges(#"{"type":"person","name":"Zebulon Quill"}"#, mode: .create)
+        let rename = try parseChanges(#"{"name":"Yara Quill"}"#, mode: .patch)
+        let other = try parseChanges(#"{"type":"person","name":"Xavier Quill"}"#, mode: .create)
+        let (kept, dropped) = try database.writeAndWait { connection in
+            let kept = try service.create(connection, changes, actor: nil, now: t0)
+            _ = try service.update(connection, id: kept.int64("id") ?? 0, rename, ifMatch: nil, actor: nil, now: t0)
+            let dropped = try service.create(connection, other, actor: nil, now: t0)
+            try service.delete(connection, id: dropped.int64("id") ?? 0, ifMatch: nil, actor: nil, now: t0)
+            return (kept.int64("id") ?? 0, dropped.int64("id") ?? 0)
+        }
+        XCTAssertNotEqual(kept, dropped)
+        XCTAssertEqual(try matches("yara"), [kept])
+        XCTAssertEqual(try matches("zebulon"), [])
+        XCTAssertEqual(try matches("xavier"), [])
+        XCTAssertEqual(try count("customer_search_pending"), 0)
+        // A job that fails after staging a document leaves nothing behind.
+        XCTAssertThrowsError(
+            try database.writeAndWait { connection in
+                _ = try service.create(connection, other, actor: nil, now: t0)
+                throw CRMError.notFound("on purpose")
+            })
+        XCTAssertEqual(try matches("xavier"), [])
+        XCTAssertEqual(try count("customer_search_pending"), 0)
+    }
+
     func testSeededDerivedFieldsAgreeWithTheLiveRules() throws {
         let now = Timestamp.now()
         let settings = CRMSettings()

@@ -41,6 +41,8 @@ enum CustomerStore {
     private static let insertSQL = insertStatement(columns: insertColumns)
     private static let insertTagSQL = "INSERT OR IGNORE INTO customer_tags (customer_id, tag) VALUES (?, ?)"
     private static let insertDocumentSQL = "INSERT INTO customers_fts (rowid, document) VALUES (?, ?)"
+    /// A write's search document waits for the end of its batch (migration 0026).
+    private static let stageDocumentSQL = "INSERT OR REPLACE INTO customer_search_pending (customer_id, document) VALUES (?, ?)"
 
     private static func insertStatement(columns: [String]) -> String {
         "INSERT INTO customers (\(columns.joined(separator: ", "))) VALUES (\(Array(repeating: "?", count: columns.count).joined(separator: ", ")))"
@@ -168,7 +170,19 @@ enum CustomerStore {
             "UPDATE customers SET deleted_at = ?, updated_at = ?, merged_into = ?, version = version + 1 WHERE id = ?",
             [.text(now.rfc3339), .text(now.rfc3339), mergedInto.map(SQLValue.integer) ?? .null, .integer(id)])
         try connection.run("DELETE FROM customer_tags WHERE customer_id = ?", [.integer(id)])
-        try connection.run("DELETE FROM customers_fts WHERE rowid = ?", [.integer(id)])
+        try connection.run(stageDocumentSQL, [.integer(id), .null])
+    }
+
+    /// Moves the documents the batch's writes staged into the search index: the writer's last
+    /// step before its COMMIT (``Database``), one index segment per batch instead of one per
+    /// customer.
+    static func flushSearchDocuments(_ connection: Connection) throws {
+        guard try connection.queryOne("SELECT 1 FROM customer_search_pending LIMIT 1") != nil else { return }
+        try connection.run("DELETE FROM customers_fts WHERE rowid IN (SELECT customer_id FROM customer_search_pending)")
+        try connection.run(
+            "INSERT INTO customers_fts (rowid, document) SELECT customer_id, document FROM customer_search_pending WHERE document IS NOT NULL"
+        )
+        try connection.run("DELETE FROM customer_search_pending")
     }
 
     static func list(_ connection: Connection, _ request: ListRequest) throws -> ListPage<Row> {
@@ -219,7 +233,6 @@ enum CustomerStore {
             return
         }
         try connection.run("DELETE FROM customer_tags WHERE customer_id = ?", [.integer(id)])
-        try connection.run("DELETE FROM customers_fts WHERE rowid = ?", [.integer(id)])
         let (tags, document) = sideTableData(
             name: row["name"], email: row["email"], phone: row["phone"], company: row["company"], tags: row["tags"])
         try writeSideTables(connection, id: id, tags: tags, document: document)
@@ -239,10 +252,10 @@ enum CustomerStore {
         return (tagList, document)
     }
 
-    /// Inserts the tag rows and the search document of a customer that has none yet.
+    /// Inserts the tag rows of a customer that has none yet, and stages its search document.
     private static func writeSideTables(_ connection: Connection, id: Int64, tags: [String], document: String) throws {
         for tag in tags { try connection.run(insertTagSQL, [.integer(id), .text(tag)]) }
-        try connection.run(insertDocumentSQL, [.integer(id), .text(document)])
+        try connection.run(stageDocumentSQL, [.integer(id), .text(document)])
     }
 
     private static func normalizedEmail(_ value: SQLValue?) -> SQLValue {

@@ -44,7 +44,10 @@ public final class Database: Sendable {
             _ = try writer.exclusive { connection in
                 try migrator.migrate(connection)
                 try FunnelRollupStore.rebuildPending(connection)
+                // Documents staged by writes outside a batch (none should be) reach the index.
+                try connection.transaction(.immediate) { try CustomerStore.flushSearchDocuments(connection) }
             }
+            writer.prepareCommits { connection in try CustomerStore.flushSearchDocuments(connection) }
             let readers = try ReaderPool(path: path, maximumCount: maximumReaders, configuration: configuration)
             return Database(path: path, writer: writer, readers: readers)
         } catch {
