@@ -67,6 +67,13 @@ CROSS_FIELD_422 = {
     (None, "pipeline_id", "not_found"),
     (None, "webhook_id", "not_found"),
     (None, "from", "not_found"),  # merge: the customers to merge exist
+    (None, "account_id", "not_found"),  # a person's account is a live company other than itself
+    (None, "account_id", "not_a_company"),
+    (None, "account_id", "self_reference"),
+    (None, "account_id", "not_allowed"),  # a company has no account
+    (None, "type", "has_contacts"),  # a company with contacts stays a company
+    ("POST /v1/feedback", "score", "not_allowed"),  # praise and complaints take no score
+    ("PATCH /v1/feedback/{id}", "score", "not_allowed"),
     (None, "ticket_id", "other_customer"),  # a linked record belongs to the same customer
     (None, "opportunity_id", "other_customer"),
     (None, "Idempotency-Key", "reused"),  # remembered for 24 h, per API key

@@ -135,6 +135,8 @@ final class AccountTests: SalesTestCase {
         XCTAssertEqual(try sales.send("GET", "/v1/customers/\(expected[0])/contacts").status, 404)  // a person
         XCTAssertEqual(try sales.send("GET", "/v1/customers/999999/contacts").status, 404)
         XCTAssertEqual(try sales.send("GET", "/v1/customers/\(acme)/contacts?limit=0").status, 400)
+        XCTAssertEqual(try sales.send("GET", "/v1/customers?account_id%5Blte%5D=0").status, 400)
+        XCTAssertEqual(try sales.send("GET", "/v1/customers?account_id=x").status, 400)
         XCTAssertEqual(try sales.send("GET", "/v1/customers/\(acme)/contacts?cursor=garbage").status, 400)
         // Every role reads it; without a key it is 401.
         for role in ["viewer", "support", "marketing"] {

@@ -32,6 +32,9 @@ extension CustomerSchema {
                 fields.append(ListField("name", kind: field.kind, filter: .expression("c.name"), sort: "c.name"))
             case "country":
                 fields.append(ListField("country", kind: .country, filter: .expression("c.country")))
+            case "account_id":
+                // A company's id: positive, like every id filter.
+                fields.append(ListField("account_id", kind: .integer(minimum: 1, maximum: .max), filter: .expression("c.account_id")))
             default:
                 fields.append(ListField(field.name, kind: field.kind, filter: .expression("c.\(field.column)")))
             }
