@@ -67,10 +67,14 @@ public final class Connection {
         }
         try execute("PRAGMA foreign_keys=ON")
         try execute("PRAGMA synchronous=\(configuration.synchronous.rawValue)")
-        // Pages read through a memory map cost no read() call each; a 32 MiB page cache per
-        // connection keeps hot indexes resident (https://sqlite.org/mmap.html).
-        try execute("PRAGMA mmap_size=268435456")
-        try execute("PRAGMA cache_size=-32768")
+        // Pages read through a memory map cost no read() call each, and stay the kernel's page
+        // cache rather than our heap (https://sqlite.org/mmap.html): map as much of the file as
+        // SQLite allows (2 GiB in Debian's build). Pages past the map are read into each
+        // connection's own page cache, which is heap: the writer's 32 MiB keeps the indexes it
+        // updates resident; a reader's 4 MiB holds its hot pages without every reader growing
+        // the process by the writer's share.
+        try execute("PRAGMA mmap_size=\(Int64.max)")
+        try execute(readOnly ? "PRAGMA cache_size=-4096" : "PRAGMA cache_size=-32768")
         if !readOnly {
             // Savepoints (one per job of a group commit) keep each page's content from before the
             // savepoint in a sub-journal; in memory, not in a temp file, that is a copy instead of
