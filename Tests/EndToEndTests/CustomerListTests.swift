@@ -228,6 +228,26 @@ final class CustomerListTests: XCTestCase {
         XCTAssertEqual(try ids([("q", "acme"), ("type", "person")]), [], "search combines with filters")
     }
 
+    func testSearchPagesInEitherIDOrderAndUnderOtherSorts() throws {
+        var expected: [Int] = []
+        for index in 0..<7 { expected.append(try api.createPerson("Pager \(index)", ["company": "Acme Paging"])) }
+        _ = try api.createPerson("Someone else")
+        func walk(_ query: [(String, String)]) throws -> [Int] {
+            var ids: [Int] = []
+            var cursor: String?
+            repeat {
+                let page = try api.list(query + [("q", "acme"), ("limit", "3")] + (cursor.map { [("cursor", $0)] } ?? []))
+                ids += page.ids
+                cursor = page.nextCursor
+            } while cursor != nil
+            return ids
+        }
+        XCTAssertEqual(try walk([]), expected)
+        XCTAssertEqual(try walk([("sort", "-id")]), expected.reversed())
+        XCTAssertEqual(try walk([("sort", "-name")]), expected.reversed())
+        XCTAssertEqual(try walk([("id[gt]", String(expected[2]))]), Array(expected[3...]))
+    }
+
     func testSearchOfOnlyPunctuationIsAnEmptyList() throws {
         _ = try seedFive()
         for query in ["!!!", "\"", "*", "()", "-", "\"*\"", "@.", "：。", "... ,,, ;"] {

@@ -19,7 +19,13 @@ public struct ListQuery {
     ///   - from: the table with its alias, e.g. `customers c`.
     ///   - alias: the alias that owns `id` and `deleted_at`.
     ///   - search: a condition (with its bindings) for `request.search`, from the resource's store.
-    public init(select: String, from: String, alias: String, request: ListRequest, search: (sql: String, bindings: [SQLValue])? = nil) {
+    ///   - idOrder: when sorting by id, an expression equal to the id that the query should walk
+    ///     and compare instead (a full-text table's `rowid`, so the index hands out matches in
+    ///     id order and the page stops after `limit` of them instead of collecting every match).
+    public init(
+        select: String, from: String, alias: String, request: ListRequest, search: (sql: String, bindings: [SQLValue])? = nil,
+        idOrder: String? = nil
+    ) {
         var conditions: [String] = []
         var bindings: [SQLValue] = []
         if !request.includeDeleted { conditions.append("\(alias).deleted_at IS NULL") }
@@ -32,12 +38,14 @@ public struct ListQuery {
             conditions.append(search.sql)
             bindings += search.bindings
         }
-        let sort = request.sortField.sortExpression ?? "\(alias).id"
+        var sort = request.sortField.sortExpression ?? "\(alias).id"
+        let byID = sort == "\(alias).id"
+        if byID, let idOrder { sort = idOrder }
         let direction = request.descending ? "DESC" : "ASC"
         if let after = request.after {
             let comparison = request.descending ? "<" : ">"
-            if sort == "\(alias).id" {
-                conditions.append("\(alias).id \(comparison) ?")
+            if byID {
+                conditions.append("\(sort) \(comparison) ?")
                 bindings.append(.integer(after.id))
             } else {
                 conditions.append("(\(sort), \(alias).id) \(comparison) (?, ?)")
@@ -47,7 +55,7 @@ public struct ListQuery {
         var sql = "SELECT \(select), \(sort) AS \(Self.sortKeyColumn) FROM \(from)"
         if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
         sql += " ORDER BY \(sort) \(direction)"
-        if sort != "\(alias).id" { sql += ", \(alias).id \(direction)" }
+        if !byID { sql += ", \(alias).id \(direction)" }
         sql += " LIMIT ?"
         bindings.append(.integer(Int64(request.limit + 1)))
         self.sql = sql
