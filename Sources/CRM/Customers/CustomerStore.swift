@@ -185,9 +185,13 @@ enum CustomerStore {
         return try query.render(connection, limit: request.limit, body)
     }
 
+    /// Rule trees (segments, `POST /v1/customers/search`) never match an erased customer.
+    static let erasedOut = "c.erased_at IS NULL"
+
     /// Live customers matching a compiled rule tree.
     static func count(_ connection: Connection, matching rules: ListCondition) throws -> Int {
-        try connection.queryOne("SELECT count(*) FROM customers c WHERE c.deleted_at IS NULL AND \(rules.sql)", rules.bindings)?.int(0) ?? 0
+        try connection.queryOne(
+            "SELECT count(*) FROM customers c WHERE c.deleted_at IS NULL AND \(erasedOut) AND \(rules.sql)", rules.bindings)?.int(0) ?? 0
     }
 
     /// nil when the search holds nothing searchable (an empty page).
@@ -198,7 +202,10 @@ enum CustomerStore {
             conditions.append(
                 ListCondition(sql: "c.id IN (SELECT rowid FROM customers_fts WHERE customers_fts MATCH ?)", bindings: [.text(match)]))
         }
-        if let rules { conditions.append(rules) }
+        if let rules {
+            conditions.append(ListCondition(sql: erasedOut, bindings: []))
+            conditions.append(rules)
+        }
         let search = ListCondition.all(conditions).map { (sql: $0.sql, bindings: $0.bindings) }
         return ListQuery(select: "c.*", from: "customers c", alias: "c", request: request, search: search)
     }
