@@ -67,6 +67,7 @@ CROSS_FIELD_422 = {
     (None, "pipeline_id", "not_found"),
     (None, "webhook_id", "not_found"),
     (None, "from", "not_found"),  # merge: the customers to merge exist
+    (None, "customer_id", "erased"),  # an erased customer takes no new records
     (None, "ticket_id", "other_customer"),  # a linked record belongs to the same customer
     (None, "opportunity_id", "other_customer"),
     (None, "Idempotency-Key", "reused"),  # remembered for 24 h, per API key

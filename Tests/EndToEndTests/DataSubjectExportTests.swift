@@ -40,7 +40,10 @@ final class DataSubjectExportTests: DataSubjectTestCase {
         XCTAssertEqual(reply.header("Transfer-Encoding")?.lowercased(), "chunked")
         XCTAssertEqual(
             Set(document.keys),
-            ["exported_at", "customer", "orders", "interactions", "opportunities", "tickets", "feedback", "tasks", "points", "audit_log"])
+            [
+                "exported_at", "customer", "orders", "interactions", "opportunities", "tickets", "ticket_comments", "feedback", "tasks",
+                "points", "audit_log",
+            ])
         let customer = try XCTUnwrap(document["customer"] as? [String: Any])
         XCTAssertEqual(customer["id"] as? Int, id)
         XCTAssertEqual(customer["email"] as? String, "li.na@example.com")
@@ -50,9 +53,10 @@ final class DataSubjectExportTests: DataSubjectTestCase {
         XCTAssertEqual((document["interactions"] as? [[String: Any]])?.first?["body"] as? String, "Asked about prices")
         XCTAssertEqual(ids(document, "opportunities"), [opportunity])
         XCTAssertEqual(ids(document, "tickets"), [ticket])
-        let comments = (document["tickets"] as? [[String: Any]])?.first?["comments"] as? [[String: Any]]
-        XCTAssertEqual(comments?.compactMap { $0["id"] as? Int }, [comment])
+        XCTAssertEqual(ids(document, "ticket_comments"), [comment])
+        let comments = document["ticket_comments"] as? [[String: Any]]
         XCTAssertEqual(comments?.first?["body"] as? String, "Looking into it")
+        XCTAssertEqual(comments?.first?["ticket_id"] as? Int, ticket)
         XCTAssertEqual(ids(document, "feedback"), [feedback])
         XCTAssertEqual(ids(document, "tasks"), [task])
         XCTAssertEqual(ids(document, "points"), [entry])

@@ -6,15 +6,17 @@ import SQLite
 /// one streams:
 ///
 ///     {"exported_at":…,"customer":{…},"orders":[…],"interactions":[…],"opportunities":[…],
-///      "tickets":[{…,"comments":[…]}],"feedback":[…],"tasks":[…],"points":[…],"audit_log":[…]}
+///      "tickets":[…],"ticket_comments":[…],"feedback":[…],"tasks":[…],"points":[…],"audit_log":[…]}
 ///
-/// Records are rendered as their own endpoints render them; deleted ones are included (with their
-/// `deleted_at`), since the business still holds them. `audit_log` holds the entries of the customer
+/// Every entry is rendered as its own endpoint renders it (a comment names its `ticket_id`);
+/// deleted records are included (with their `deleted_at`), since the business still holds them. `audit_log` holds the entries of the customer
 /// and of each of those records, oldest first.
 public struct CustomerDataExport: Sendable {
     /// One array of the document, in document order.
     public enum Section: String, CaseIterable, Sendable {
-        case orders, interactions, opportunities, tickets, feedback, tasks, points
+        case orders, interactions, opportunities, tickets
+        case ticketComments = "ticket_comments"
+        case feedback, tasks, points
         case auditLog = "audit_log"
     }
 
@@ -47,6 +49,11 @@ public struct CustomerDataExport: Sendable {
     ) throws -> Int64? {
         var last: Int64?
         switch section {
+        case .ticketComments:
+            for row in try CustomerDataExportStore.comments(connection, customerID: customerID, after: after, limit: limit) {
+                TicketComments.render(row, into: &writer)
+                last = row.int64("id")
+            }
         case .points:
             for row in try CustomerDataExportStore.ledger(connection, customerID: customerID, after: after, limit: limit) {
                 let entry = LoyaltyEntry(row: row)
@@ -65,28 +72,11 @@ public struct CustomerDataExport: Sendable {
             for row in try CustomerDataExportStore.records(
                 connection, table: service.schema.table, customerID: customerID, after: after, limit: limit)
             {
-                var json = try service.json(connection, row)
-                let id = row.int64("id") ?? 0
-                if section == .tickets { try Self.addComments(connection, ticketID: id, to: &json) }
-                writer.rawJSON(json)
-                last = id
+                writer.rawJSON(try service.json(connection, row))
+                last = row.int64("id")
             }
         }
         return last
     }
 
-    /// A ticket's JSON with its comments (all of them, oldest first) as `comments`.
-    private static func addComments(_ connection: Connection, ticketID: Int64, to json: inout [UInt8]) throws {
-        guard json.last == UInt8(ascii: "}") else { return }
-        var comments = JSONWriter(capacity: 512)
-        comments.beginArray()
-        for row in try TicketCommentStore.list(connection, ticketID: ticketID, afterID: 0, limit: .max) {
-            var comment = JSONWriter(capacity: 256)
-            TicketComments.render(row, into: &comment)
-            comments.rawJSON(comment.bytes)
-        }
-        comments.endArray()
-        json.removeLast()
-        json += Array(",\"comments\":".utf8) + comments.bytes + [UInt8(ascii: "}")]
-    }
 }

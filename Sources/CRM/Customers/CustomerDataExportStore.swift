@@ -11,6 +11,15 @@ enum CustomerDataExportStore {
             [.integer(customerID), .integer(after), .integer(Int64(limit))])
     }
 
+    /// The comments on the customer's tickets (deleted tickets included).
+    static func comments(_ connection: Connection, customerID: Int64, after: Int64, limit: Int) throws -> [Row] {
+        try connection.query(
+            """
+            SELECT c.* FROM tickets t JOIN ticket_comments c ON c.ticket_id = t.id
+            WHERE t.customer_id = ? AND c.id > ? ORDER BY c.id LIMIT ?
+            """, [.integer(customerID), .integer(after), .integer(Int64(limit))])
+    }
+
     static func ledger(_ connection: Connection, customerID: Int64, after: Int64, limit: Int) throws -> [Row] {
         try connection.query(
             "SELECT * FROM loyalty_ledger WHERE customer_id = ? AND id > ? ORDER BY id LIMIT ?",
