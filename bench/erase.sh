@@ -23,28 +23,9 @@ CRM=http://127.0.0.1:$PORT
 log() { printf '[erase-bench] %s\n' "$*" >&2; }
 command -v wrk >/dev/null || { apt-get update >/dev/null && apt-get install -y wrk >/dev/null; }
 
-log "building (release)"
-swift build -c release --scratch-path .build-bench --product crm-server >/dev/null
-BINARY=$ROOT/.build-bench/release/crm-server
-TMP=$(mktemp -d)
-CRM_PID=
-stop_server() {
-    if [[ -n $CRM_PID ]]; then kill "$CRM_PID" 2>/dev/null && wait "$CRM_PID" 2>/dev/null || true; fi
-    CRM_PID=
-}
-cleanup() { stop_server; rm -rf "$TMP"; }
-trap cleanup EXIT
-
-# Starts the server on $1 and sets KEY (the bootstrap key of a fresh database, or one made for it).
-start_server() {
-    taskset -c 0 "$BINARY" serve --db "$1" --port "$PORT" --event-loops 1 --rate-limit off --allow-private-webhooks \
-        >"$TMP/out" 2>"$TMP/err" &
-    CRM_PID=$!
-    for _ in $(seq 600); do curl -fs -o /dev/null "$CRM/readyz" && break; sleep 0.1; done
-    curl -fs -o /dev/null "$CRM/readyz" || { log "the server did not start: $(tail -n 3 "$TMP/err")"; exit 1; }
-    KEY=$(grep '^crm_' "$TMP/out" | tail -n 1 || true)
-    [[ -n $KEY ]] || KEY=$("$BINARY" keys create --role admin --name "erase bench" --db "$1")
-}
+# shellcheck source=bench/common.sh
+. "$ROOT/bench/common.sh"
+build_release
 
 # Creates a customer with $RELATED related records over one keep-alive connection; prints its id.
 populate() {
@@ -92,7 +73,7 @@ erase() {
 }
 
 log "part 1: a fresh database"
-start_server "$TMP/fresh.sqlite"
+start_server "$TMP/fresh.sqlite" --allow-private-webhooks
 customer=$(populate)
 seconds=$(erase "$customer")
 printf 'erase of a customer with %s related records, fresh database: %.3f s\n' "$RELATED" "$seconds"
@@ -102,13 +83,12 @@ if [[ -n ${SEEDED_DB:-} || -n ${SEED_CUSTOMERS:-} ]]; then
     DB=$TMP/large.sqlite
     if [[ -n ${SEEDED_DB:-} ]]; then
         log "part 2: copying $SEEDED_DB"
-        # With its write-ahead log and key file: the database is the three together.
-        for suffix in "" -wal .key; do [[ -e $SEEDED_DB$suffix ]] && cp "$SEEDED_DB$suffix" "$DB$suffix"; done
+        copy_database "$SEEDED_DB" "$DB"
     else
         log "part 2: seeding $SEED_CUSTOMERS customers"
         "$BINARY" seed --customers "$SEED_CUSTOMERS" --db "$DB" >/dev/null
     fi
-    start_server "$DB"
+    start_server "$DB" --allow-private-webhooks
     customers=$(curl -fs "$CRM/v1/analytics/customers" -H "Authorization: Bearer $KEY" | python3 -c 'import json,sys; print(json.load(sys.stdin)["total"])')
     customer=$(populate)
     # A first create run warms the page cache of a database just opened (its numbers are dropped).

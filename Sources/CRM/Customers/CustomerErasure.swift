@@ -34,16 +34,12 @@ public struct CustomerErasure: Sendable {
                 FieldIssue(key, RecordSchema.serverOwned.contains(key) ? "read_only" : "unknown_field", "the body takes only reason"))
         }
         var reason = ""
-        if let value = object["reason"], !value.isNull {
-            switch FieldValue.convert(value, kind: .text(maxLength: maximumReasonLength), field: "reason") {
-            case .success(.text(let text)): reason = text
-            case .success: break
-            case .failure(let issue): issues.append(issue)
-            }
-        }
-        if reason.isEmpty && !issues.contains(where: { $0.field == "reason" }) {
-            issues.append(
-                FieldIssue("reason", "required", "why the customer is erased: non-empty, at most \(maximumReasonLength) characters"))
+        switch FieldValue.requiredText(
+            object["reason"], field: "reason", maxLength: maximumReasonLength,
+            required: "why the customer is erased: non-empty, at most \(maximumReasonLength) characters")
+        {
+        case .success(let text): reason = text
+        case .failure(let issue): issues.append(issue)
         }
         if !issues.isEmpty { throw .validation(issues) }
         return reason

@@ -128,6 +128,20 @@ extension FieldValue {
 
     /// `[{sku, name, quantity, unit_amount}]`: `name` required, `quantity` ≥ 0 integer,
     /// `unit_amount` ≥ 0 integer minor units, `sku` optional text; nothing else.
+    /// A required text field of a body that is no record (a loyalty entry's or an erase's
+    /// `reason`): trimmed, non-empty, at most `maxLength` characters, no control characters.
+    /// `required` is the message when it is missing, null or blank.
+    static func requiredText(_ value: JSONValue?, field: String, maxLength: Int, required: String) -> Result<String, FieldIssue> {
+        if let value, !value.isNull {
+            switch convert(value, kind: .text(maxLength: maxLength), field: field) {
+            case .success(.text(let text)): return .success(text)
+            case .success: break
+            case .failure(let issue): return .failure(issue)
+            }
+        }
+        return .failure(FieldIssue(field, "required", required))
+    }
+
     static func lineItems(_ value: JSONValue, field: String) -> Result<SQLValue, FieldIssue> {
         guard let array = value.arrayValue else { return .failure(FieldIssue(field, "invalid_type", "must be an array of line items")) }
         guard array.count <= maximumLineItems else { return .failure(FieldIssue(field, "too_many", "at most \(maximumLineItems) items")) }
