@@ -7,6 +7,9 @@
 ALTER TABLE customers ADD COLUMN erased_at TEXT;
 ALTER TABLE customers ADD COLUMN erase_reason TEXT;
 
+-- The customers merged into one (`merged_into`): the same person, erased with it.
+CREATE INDEX customers_by_merged_into ON customers (merged_into) WHERE merged_into IS NOT NULL;
+
 -- The feed entries of one record: an erase rewrites them (the feed's own index is by type and
 -- seq, which would walk every entry of the type).
 CREATE INDEX changes_by_record ON changes (record_type, record_id);

@@ -105,6 +105,48 @@ final class DataSubjectEraseTests: DataSubjectTestCase {
         XCTAssertEqual(points.map { $0["delta"] as? Int }, [50])
     }
 
+    func testAReplayedCreateAnswersTheErasedCustomerAndCreatesNoOne() throws {
+        let fields: [String: Any] = ["type": "person", "name": marker(), "email": "\(marker())@example.com"]
+        let key = [("Idempotency-Key", marker())]
+        let created = try sales.send("POST", "/v1/customers", json: fields, headers: key)
+        XCTAssertEqual(created.status, 201, created.text)
+        let id = try XCTUnwrap(try created.json()["id"] as? Int)
+        try erase(id)
+        let count = try sales.api.storedCustomerCount()
+
+        let replay = try sales.send("POST", "/v1/customers", json: fields, headers: key)
+        XCTAssertEqual(replay.status, 201, replay.text)
+        XCTAssertEqual(replay.header("Idempotent-Replayed"), "true")
+        let body = try replay.json()
+        XCTAssertEqual(body["id"] as? Int, id)
+        XCTAssertEqual(body["name"] as? String, "erased")
+        XCTAssertTrue(body["email"] is NSNull)
+        XCTAssertEqual(try sales.api.storedCustomerCount(), count)
+    }
+
+    func testEraseReachesTheCustomersMergedIntoIt() throws {
+        let (name, local, external, body) = (marker(), marker(), marker(), marker())
+        let survivor = try sales.customer("Survivor")
+        let merged = try sales.api.createPerson(name, ["email": "\(local)@example.com", "external_id": external])
+        try sales.interaction(merged, at: SalesTime.ago(days: 1), ["body": body])
+        let earlier = try sales.api.createPerson("Earlier", ["title": name])
+        try sales.expect(200, "POST", "/v1/customers/\(merged)/merge", json: ["from": [earlier]])
+        try sales.expect(200, "POST", "/v1/customers/\(survivor)/merge", json: ["from": [merged]])
+        try sales.expect(200, "PATCH", "/v1/customers/\(survivor)", json: ["name": "Survivor", "email": NSNull(), "external_id": NSNull()])
+        let markers = [name, local, external, body]
+        XCTAssertEqual(try markersFound(markers), markers)
+
+        try erase(survivor)
+
+        XCTAssertEqual(try markersFound(markers), [], "the merged customers, their history and moved records")
+        let tombstones = try sales.walk("/v1/customers", [("include_deleted", "true")], limit: 200).entries
+        for id in [merged, earlier] {
+            let tombstone = try XCTUnwrap(tombstones.first { $0["id"] as? Int == id })
+            XCTAssertEqual(tombstone["name"] as? String, "erased")
+            XCTAssertNotNil(tombstone["erased_at"] as? String)
+        }
+    }
+
     func testEraseRewritesEarlierFeedEntriesAndAddsOneErasedEntry() throws {
         let someone = try person()
         let before = try feed().filter { $0["type"] as? String != nil }

@@ -51,12 +51,16 @@ public struct CustomerErasure: Sendable {
     ///   (`erased`) for one already erased. Either way nothing is written.
     public func erase(_ connection: Connection, id: Int64, reason: String, actor: Int64?, now: Timestamp) throws -> StoredRecord {
         _ = try customers.flow.current(connection, id: id, ifMatch: nil)
-        // History first, while the related rows still say which records are the customer's.
-        try CustomerErasureStore.rewriteHistory(connection, customerID: id)
-        try CustomerErasureStore.rewriteOutbox(connection, customerID: id)
-        try CustomerErasureStore.rewriteAnswers(connection, customerID: id)
-        try CustomerErasureStore.eraseRelated(connection, customerID: id, now: now)
-        try CustomerErasureStore.eraseCustomer(connection, id: id, reason: reason, now: now)
+        // The customers merged into it were the same person: their rows (deleted, with
+        // `merged_into`) and their history hold the same kind of data, so they are erased with it.
+        for customer in try [id] + CustomerErasureStore.mergedInto(connection, id: id) {
+            // History first, while the related rows still say which records are the customer's.
+            try CustomerErasureStore.rewriteHistory(connection, customerID: customer)
+            try CustomerErasureStore.rewriteOutbox(connection, customerID: customer)
+            try CustomerErasureStore.rewriteAnswers(connection, customerID: customer)
+            try CustomerErasureStore.eraseRelated(connection, customerID: customer, now: now)
+            try CustomerErasureStore.eraseCustomer(connection, id: customer, reason: reason, now: now)
+        }
         try CustomerErasureStore.markPurgePending(connection)
         guard let record = try customers.record(connection, id: id) else { throw CRMError.notFound("no customer \(id)") }
         try ChangeLog.recordEvent(

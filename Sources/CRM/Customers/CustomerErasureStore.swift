@@ -11,6 +11,18 @@ enum CustomerErasureStore {
         try connection.queryOne("SELECT 1 FROM customers WHERE id = ? AND erased_at IS NOT NULL", [.integer(id)]) != nil
     }
 
+    /// The customers merged into `id`, directly or through others merged into those.
+    static func mergedInto(_ connection: Connection, id: Int64) throws -> [Int64] {
+        try connection.query(
+            """
+            WITH RECURSIVE merged(id) AS (
+                SELECT id FROM customers WHERE merged_into = ?
+                UNION SELECT c.id FROM customers c JOIN merged m ON c.merged_into = m.id)
+            SELECT id FROM merged ORDER BY id
+            """, [.integer(id)]
+        ).compactMap { $0.int64(0) }
+    }
+
     /// Clears the customer's personal columns (and the columns derived from them), marks it erased
     /// and takes its search document away. Its tags and amounts stay.
     static func eraseCustomer(_ connection: Connection, id: Int64, reason: String, now: Timestamp) throws {
