@@ -148,3 +148,53 @@ enum CustomerErasureStore {
         return connection.totalChanges - before >= 2
     }
 }
+
+/// The SQL that applies an ``ErasedForm``: to a row's columns and to the JSON copies of a record.
+extension ErasedForm.Value {
+    /// The value for `json_replace` (a JSON object must keep its JSON subtype).
+    var jsonSQL: String {
+        switch self {
+        case .null: "NULL"
+        case .placeholder: "'\(ErasedForm.placeholder)'"
+        case .emptyObject: "json_object()"
+        }
+    }
+
+    /// The value for a column.
+    var columnSQL: String {
+        switch self {
+        case .null: "NULL"
+        case .placeholder: "'\(ErasedForm.placeholder)'"
+        case .emptyObject: "'{}'"
+        }
+    }
+}
+
+extension ErasedForm {
+    /// `json_replace(<json>, …)` giving a stored rendering of this kind (at `prefix`, `$` for the
+    /// document itself) its erased form. Paths absent from the document are left absent.
+    func replacing(_ json: String, prefix: String = "$") -> String {
+        var arguments = fields.map { "'\(prefix).\($0.name)', \($0.value.jsonSQL)" }
+        if self == .comment {
+            arguments.append(
+                "'\(prefix).author', CASE WHEN json_extract(\(json), '\(prefix).author_type') = 'customer' THEN '\(Self.placeholder)' "
+                    + "ELSE json_extract(\(json), '\(prefix).author') END")
+        }
+        return "json_replace(\(json), \(arguments.joined(separator: ", ")))"
+    }
+
+    /// `json_replace(<changes>, …)` giving an audit entry's `{"field":{"before","after"}}` its
+    /// erased form: a value that was there becomes the erased value, a null stays null.
+    func replacingAudit(_ json: String) -> String {
+        let arguments = fields.flatMap { field in
+            ["before", "after"].map { side in
+                let path = "$.\(field.name).\(side)"
+                let erased =
+                    field.value == .null
+                    ? "NULL" : "CASE WHEN json_type(\(json), '\(path)') = 'null' THEN NULL ELSE \(field.value.jsonSQL) END"
+                return "'\(path)', \(erased)"
+            }
+        }
+        return "json_replace(\(json), \(arguments.joined(separator: ", ")))"
+    }
+}

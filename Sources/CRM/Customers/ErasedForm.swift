@@ -3,7 +3,8 @@ import JSON
 /// What an erase leaves of each kind of record that holds a customer's personal data (API.md §2,
 /// "data-subject requests"): the fields it clears and what they become. The customer's row, its
 /// related rows and every stored JSON copy of them (feed entries, audit changes, idempotent
-/// answers, webhook outbox data) are rewritten by this one table, so they all agree.
+/// answers, webhook outbox data) are rewritten by this one table, so they all agree (the SQL that
+/// applies it is ``CustomerErasureStore``'s).
 ///
 ///     ErasedForm.customer.fields  // name → "erased", email → null, attributes → {}, …
 enum ErasedForm: String, CaseIterable, Sendable {
@@ -14,32 +15,6 @@ enum ErasedForm: String, CaseIterable, Sendable {
 
     enum Value: Sendable, Equatable {
         case null, placeholder, emptyObject
-
-        /// The value as SQL, for `json_replace` (a JSON object must keep its JSON subtype) and for
-        /// a column.
-        var jsonSQL: String {
-            switch self {
-            case .null: "NULL"
-            case .placeholder: "'\(ErasedForm.placeholder)'"
-            case .emptyObject: "json_object()"
-            }
-        }
-
-        var columnSQL: String {
-            switch self {
-            case .null: "NULL"
-            case .placeholder: "'\(ErasedForm.placeholder)'"
-            case .emptyObject: "'{}'"
-            }
-        }
-
-        var json: JSONValue {
-            switch self {
-            case .null: .null
-            case .placeholder: .string(ErasedForm.placeholder)
-            case .emptyObject: .object(JSONObject())
-            }
-        }
     }
 
     /// The cleared fields (their API names, which are also their columns) and their erased values.
@@ -52,7 +27,8 @@ enum ErasedForm: String, CaseIterable, Sendable {
             ]
         case .interaction: [("subject", .null), ("body", .null)]
         case .feedback: [("comment", .null)]
-        // A customer-written comment's author is the customer's name (``authorOfCustomerComment``).
+        // Also: a customer-written comment's `author` is the customer's name, so it becomes the
+        // placeholder too (``CustomerErasureStore`` tests `author_type`).
         case .comment: [("body", .placeholder)]
         case .loyaltyEntry: [("reason", .placeholder)]
         }
@@ -66,33 +42,6 @@ enum ErasedForm: String, CaseIterable, Sendable {
         case .feedback: "feedback"
         case .comment, .loyaltyEntry: nil
         }
-    }
-
-    /// `json_replace(<json>, …)` giving a stored rendering of this kind (at `prefix`, `$` for the
-    /// document itself) its erased form. Paths absent from the document are left absent.
-    func replacing(_ json: String, prefix: String = "$") -> String {
-        var arguments = fields.map { "'\(prefix).\($0.name)', \($0.value.jsonSQL)" }
-        if self == .comment {
-            arguments.append(
-                "'\(prefix).author', CASE WHEN json_extract(\(json), '\(prefix).author_type') = 'customer' THEN '\(Self.placeholder)' "
-                    + "ELSE json_extract(\(json), '\(prefix).author') END")
-        }
-        return "json_replace(\(json), \(arguments.joined(separator: ", ")))"
-    }
-
-    /// `json_replace(<changes>, …)` giving an audit entry's `{"field":{"before","after"}}` its
-    /// erased form: a value that was there becomes the erased value, a null stays null.
-    func replacingAudit(_ json: String) -> String {
-        let arguments = fields.flatMap { field in
-            ["before", "after"].map { side in
-                let path = "$.\(field.name).\(side)"
-                let erased =
-                    field.value == .null
-                    ? "NULL" : "CASE WHEN json_type(\(json), '\(path)') = 'null' THEN NULL ELSE \(field.value.jsonSQL) END"
-                return "'\(path)', \(erased)"
-            }
-        }
-        return "json_replace(\(json), \(arguments.joined(separator: ", ")))"
     }
 
     /// The kind of record a stored JSON answer shows, judged by the members only that kind's
