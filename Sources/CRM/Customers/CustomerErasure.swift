@@ -33,14 +33,9 @@ public struct CustomerErasure: Sendable {
             issues.append(
                 FieldIssue(key, RecordSchema.serverOwned.contains(key) ? "read_only" : "unknown_field", "the body takes only reason"))
         }
-        var reason = ""
-        switch FieldValue.requiredText(
+        let reason = FieldValue.requiredText(
             object["reason"], field: "reason", maxLength: maximumReasonLength,
-            required: "why the customer is erased: non-empty, at most \(maximumReasonLength) characters")
-        {
-        case .success(let text): reason = text
-        case .failure(let issue): issues.append(issue)
-        }
+            required: "why the customer is erased: non-empty, at most \(maximumReasonLength) characters", issues: &issues)
         if !issues.isEmpty { throw .validation(issues) }
         return reason
     }

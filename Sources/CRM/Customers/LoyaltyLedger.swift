@@ -57,14 +57,9 @@ public struct LoyaltyLedger: Sendable {
         case .some:
             issues.append(FieldIssue("delta", "invalid_type", "must be a non-zero integer"))
         }
-        var reason = ""
-        switch FieldValue.requiredText(
+        let reason = FieldValue.requiredText(
             object["reason"], field: "reason", maxLength: maximumReasonLength,
-            required: "a non-empty reason of at most \(maximumReasonLength) characters")
-        {
-        case .success(let text): reason = text
-        case .failure(let issue): issues.append(issue)
-        }
+            required: "a non-empty reason of at most \(maximumReasonLength) characters", issues: &issues)
         if !issues.isEmpty { throw .validation(issues) }
         return Input(delta: delta, reason: reason)
     }

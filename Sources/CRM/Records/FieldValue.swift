@@ -129,17 +129,21 @@ extension FieldValue {
     /// `[{sku, name, quantity, unit_amount}]`: `name` required, `quantity` ≥ 0 integer,
     /// `unit_amount` ≥ 0 integer minor units, `sku` optional text; nothing else.
     /// A required text field of a body that is no record (a loyalty entry's or an erase's
-    /// `reason`): trimmed, non-empty, at most `maxLength` characters, no control characters.
-    /// `required` is the message when it is missing, null or blank.
-    static func requiredText(_ value: JSONValue?, field: String, maxLength: Int, required: String) -> Result<String, FieldIssue> {
+    /// `reason`): trimmed, non-empty, at most `maxLength` characters, no control characters. What
+    /// is wrong goes to `issues` (`required`, with that message, when it is missing, null or
+    /// blank), and the text is then empty.
+    static func requiredText(_ value: JSONValue?, field: String, maxLength: Int, required: String, issues: inout [FieldIssue]) -> String {
         if let value, !value.isNull {
             switch convert(value, kind: .text(maxLength: maxLength), field: field) {
-            case .success(.text(let text)): return .success(text)
+            case .success(.text(let text)): return text
             case .success: break
-            case .failure(let issue): return .failure(issue)
+            case .failure(let issue):
+                issues.append(issue)
+                return ""
             }
         }
-        return .failure(FieldIssue(field, "required", required))
+        issues.append(FieldIssue(field, "required", required))
+        return ""
     }
 
     static func lineItems(_ value: JSONValue, field: String) -> Result<SQLValue, FieldIssue> {
