@@ -56,7 +56,7 @@ public struct CustomerErasure: Sendable {
             try CustomerErasureStore.eraseRelated(connection, customerID: customer, now: now)
             try CustomerErasureStore.eraseCustomer(connection, id: customer, reason: reason, now: now)
         }
-        try CustomerErasureStore.markPurgePending(connection)
+        try CustomerErasureStore.markPurgePending(connection, customerID: id)
         guard let record = try customers.record(connection, id: id) else { throw CRMError.notFound("no customer \(id)") }
         try ChangeLog.recordEvent(
             connection, type: Self.eventType, recordType: CustomerSchema.schema.recordType, id: id, data: record.json, now: now)

@@ -114,20 +114,22 @@ enum CustomerErasureStore {
         }
     }
 
-    /// The name in `pending_rebuilds` (migration 0016) while the search index still holds terms of
-    /// an erased customer: set by the erase, removed once the index is merged and the log truncated.
-    static let pendingPurge = "customers_fts"
-
-    static func markPurgePending(_ connection: Connection) throws {
-        try connection.run("INSERT OR IGNORE INTO pending_rebuilds (name) VALUES (?)", [.text(pendingPurge)])
+    /// While the search index may still hold terms of an erased customer, `pending_rebuilds`
+    /// (migration 0016) names it `customers_fts:<id>`: set by the erase, removed by the purge that
+    /// read it before merging and has truncated the log (so a crash in between purges it again).
+    static func markPurgePending(_ connection: Connection, customerID: Int64) throws {
+        try connection.run("INSERT OR IGNORE INTO pending_rebuilds (name) VALUES (?)", [.text("customers_fts:\(customerID)")])
     }
 
-    static func isPurgePending(_ connection: Connection) throws -> Bool {
-        try connection.queryOne("SELECT 1 FROM pending_rebuilds WHERE name = ?", [.text(pendingPurge)]) != nil
+    /// The pending purges' names.
+    static func pendingPurges(_ connection: Connection) throws -> [String] {
+        try connection.query("SELECT name FROM pending_rebuilds WHERE name LIKE 'customers\\_fts:%' ESCAPE '\\'").compactMap {
+            $0.string(0)
+        }
     }
 
-    static func clearPurgePending(_ connection: Connection) throws {
-        try connection.run("DELETE FROM pending_rebuilds WHERE name = ?", [.text(pendingPurge)])
+    static func clearPurges(_ connection: Connection, _ names: [String]) throws {
+        for name in names { try connection.run("DELETE FROM pending_rebuilds WHERE name = ?", [.text(name)]) }
     }
 
     /// One step of merging the full-text index into a single segment, writing about `pages` FTS

@@ -18,13 +18,16 @@ extension Database {
     }
 
     /// Merges the search index in steps (each its own writer job, so other writes interleave) until
-    /// it is one segment, then checkpoints with `TRUNCATE`, and only then forgets that a purge is
-    /// pending. A checkpoint that a long reader keeps from finishing leaves the purge pending: the
-    /// next erase, or the next start (``purgePendingAtOpen(_:)``), does it again. Returns whether
-    /// the purge finished.
+    /// it is one segment, then checkpoints with `TRUNCATE`, and only then forgets the erases whose
+    /// purge was pending when it began: each of those committed before its first step, so the
+    /// merge took their delete markers in (a merge started by a negative step takes every segment
+    /// there is; later positive steps only carry it on). A checkpoint that a long reader keeps from
+    /// finishing leaves them pending: the next erase, or the next start
+    /// (``purgePendingAtOpen(_:)``), does it again. Returns whether the purge finished.
     @discardableResult
     public func purgeErased() throws -> Bool {
-        guard try writer.perform({ try CustomerErasureStore.isPurgePending($0) }) else { return true }
+        let pending = try writer.perform { try CustomerErasureStore.pendingPurges($0) }
+        guard !pending.isEmpty else { return true }
         var first = true
         while try writer.perform({ [first] in try CustomerErasureStore.mergeSearchIndex($0, pages: Self.searchMergePages, first: first) }) {
             first = false
@@ -34,20 +37,20 @@ extension Database {
         } catch let error as SQLiteError where error.isBusy {
             return false
         }
-        try writer.perform { try CustomerErasureStore.clearPurgePending($0) }
+        try writer.perform { try CustomerErasureStore.clearPurges($0, pending) }
         return true
     }
 
-    /// At open, before anything else writes: finishes a purge an erase left pending (a crash, or a
+    /// At open, before anything else writes: finishes the purges erases left pending (a crash, or a
     /// checkpoint a reader held off), in one go.
     static func purgePendingAtOpen(_ connection: Connection) throws {
-        guard try CustomerErasureStore.isPurgePending(connection) else { return }
+        let pending = try CustomerErasureStore.pendingPurges(connection)
+        guard !pending.isEmpty else { return }
         var first = true
-        while try connection.transaction(.immediate, { try CustomerErasureStore.mergeSearchIndex(connection, pages: 10_000, first: first) })
-        {
+        while try connection.transaction(.immediate, { try CustomerErasureStore.mergeSearchIndex(connection, pages: 10_000, first: first) }) {
             first = false
         }
         try connection.checkpointTruncating()
-        try connection.transaction(.immediate) { try CustomerErasureStore.clearPurgePending(connection) }
+        try connection.transaction(.immediate) { try CustomerErasureStore.clearPurges(connection, pending) }
     }
 }
