@@ -47,7 +47,8 @@ extension Database {
         let pending = try CustomerErasureStore.pendingPurges(connection)
         guard !pending.isEmpty else { return }
         var first = true
-        while try connection.transaction(.immediate, { try CustomerErasureStore.mergeSearchIndex(connection, pages: 10_000, first: first) }) {
+        while try connection.transaction(.immediate, { try CustomerErasureStore.mergeSearchIndex(connection, pages: 10_000, first: first) })
+        {
             first = false
         }
         try connection.checkpointTruncating()
