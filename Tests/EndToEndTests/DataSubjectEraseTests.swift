@@ -105,6 +105,20 @@ final class DataSubjectEraseTests: DataSubjectTestCase {
         XCTAssertEqual(points.map { $0["delta"] as? Int }, [50])
     }
 
+    func testErasesAtTheSameTimeEachLeaveNothing() throws {
+        let people = try (0..<3).map { _ in try person() }
+        let server = try XCTUnwrap(self.server)
+        let statuses = Locked<[Int]>([])
+        DispatchQueue.concurrentPerform(iterations: people.count) { index in
+            let status = try? SalesClient(server).send("POST", "/v1/customers/\(people[index].id)/erase", json: ["reason": "at once"])
+                .status
+            statuses.withLock { $0.append(status ?? 0) }
+        }
+        XCTAssertEqual(statuses.current, [200, 200, 200])
+        XCTAssertEqual(try markersFound(people.flatMap(\.markers)), [])
+        XCTAssertEqual(try feed().filter { $0["type"] as? String == "customer.erased" }.count, 3)
+    }
+
     func testAReplayedCreateAnswersTheErasedCustomerAndCreatesNoOne() throws {
         // Sent as text, so both requests carry the same bytes (the key is bound to them).
         let fields = #"{"type":"person","name":"\#(marker())","email":"\#(marker())@example.com"}"#
