@@ -16,7 +16,7 @@ enum IdempotencySubject {
         if let id = answer["customer_id"]?.intValue { return id }
         if answer["lifecycle_stage"] != nil { return answer["id"]?.intValue }
         if answer["author_type"] != nil, let ticket = answer["ticket_id"]?.intValue {
-            return try RecordStore.customerID(connection, table: "tickets", id: ticket)
+            return try RecordStore.customerID(connection, table: TicketSchema.schema.table, id: ticket)
         }
         return nil
     }

@@ -126,8 +126,6 @@ public enum FieldValue {
 extension FieldValue {
     public static let maximumLineItems = 500
 
-    /// `[{sku, name, quantity, unit_amount}]`: `name` required, `quantity` ≥ 0 integer,
-    /// `unit_amount` ≥ 0 integer minor units, `sku` optional text; nothing else.
     /// A required text field of a body that is no record (a loyalty entry's or an erase's
     /// `reason`): trimmed, non-empty, at most `maxLength` characters, no control characters. What
     /// is wrong goes to `issues` (`required`, with that message, when it is missing, null or
@@ -146,6 +144,8 @@ extension FieldValue {
         return ""
     }
 
+    /// `[{sku, name, quantity, unit_amount}]`: `name` required, `quantity` ≥ 0 integer,
+    /// `unit_amount` ≥ 0 integer minor units, `sku` optional text; nothing else.
     static func lineItems(_ value: JSONValue, field: String) -> Result<SQLValue, FieldIssue> {
         guard let array = value.arrayValue else { return .failure(FieldIssue(field, "invalid_type", "must be an array of line items")) }
         guard array.count <= maximumLineItems else { return .failure(FieldIssue(field, "too_many", "at most \(maximumLineItems) items")) }
