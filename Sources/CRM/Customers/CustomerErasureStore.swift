@@ -31,9 +31,8 @@ enum CustomerErasureStore {
     }
 
     private static let eraseCustomerSQL: String = {
-        let cleared = ErasedForm.customer.fields.map { "\($0.name) = \($0.value.columnSQL)" }
         let assignments =
-            cleared + [
+            [ErasedForm.customer.clearing] + [
                 "email_normalized = NULL", "phone_digits = NULL", "erased_at = ?", "erase_reason = ?", "updated_at = ?",
                 "version = version + 1",
             ]
@@ -46,19 +45,19 @@ enum CustomerErasureStore {
     /// record that changes gets a new version and `updated_at`.
     static func eraseRelated(_ connection: Connection, customerID: Int64, now: Timestamp) throws {
         let customer = SQLValue.integer(customerID)
-        try connection.run(
-            "UPDATE interactions SET subject = NULL, body = NULL, updated_at = ?, version = version + 1 "
-                + "WHERE customer_id = ? AND (subject IS NOT NULL OR body IS NOT NULL)", [.text(now.rfc3339), customer])
-        try connection.run(
-            "UPDATE feedback SET comment = NULL, updated_at = ?, version = version + 1 WHERE customer_id = ? AND comment IS NOT NULL",
-            [.text(now.rfc3339), customer])
+        for (kind, table) in [(ErasedForm.interaction, "interactions"), (.feedback, "feedback")] {
+            let held = kind.fields.map { "\($0.name) IS NOT NULL" }.joined(separator: " OR ")
+            try connection.run(
+                "UPDATE \(table) SET \(kind.clearing), updated_at = ?, version = version + 1 WHERE customer_id = ? AND (\(held))",
+                [.text(now.rfc3339), customer])
+        }
         try connection.run(
             """
-            UPDATE ticket_comments SET body = '\(ErasedForm.placeholder)',
+            UPDATE ticket_comments SET \(ErasedForm.comment.clearing),
                 author = CASE author_type WHEN 'customer' THEN '\(ErasedForm.placeholder)' ELSE author END
             WHERE ticket_id IN (SELECT id FROM tickets WHERE customer_id = ?)
             """, [customer])
-        try connection.run("UPDATE loyalty_ledger SET reason = '\(ErasedForm.placeholder)' WHERE customer_id = ?", [customer])
+        try connection.run("UPDATE loyalty_ledger SET \(ErasedForm.loyaltyEntry.clearing) WHERE customer_id = ?", [customer])
     }
 
     /// The records of `kind` whose feed entries, audit entries and outbox copies an erase of the
@@ -173,6 +172,11 @@ extension ErasedForm.Value {
 }
 
 extension ErasedForm {
+    /// `column = value, …`: the assignments that clear a row of this kind.
+    var clearing: String {
+        fields.map { "\($0.name) = \($0.value.columnSQL)" }.joined(separator: ", ")
+    }
+
     /// `json_replace(<json>, …)` giving a stored rendering of this kind (at `prefix`, `$` for the
     /// document itself) its erased form. Paths absent from the document are left absent.
     func replacing(_ json: String, prefix: String = "$") -> String {
