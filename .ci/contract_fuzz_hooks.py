@@ -74,6 +74,7 @@ CROSS_FIELD_422 = {
     (None, "type", "has_contacts"),  # a company with contacts stays a company
     ("POST /v1/feedback", "score", "not_allowed"),  # praise and complaints take no score
     ("PATCH /v1/feedback/{id}", "score", "not_allowed"),
+    (None, "customer_id", "erased"),  # an erased customer takes no new records
     (None, "ticket_id", "other_customer"),  # a linked record belongs to the same customer
     (None, "opportunity_id", "other_customer"),
     (None, "Idempotency-Key", "reused"),  # remembered for 24 h, per API key

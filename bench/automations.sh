@@ -23,26 +23,9 @@ CRM=http://127.0.0.1:$PORT
 log() { printf '[automations-bench] %s\n' "$*" >&2; }
 command -v wrk >/dev/null || { apt-get update >/dev/null && apt-get install -y wrk >/dev/null; }
 
-log "building (release)"
-swift build -c release --scratch-path .build-bench --product crm-server >/dev/null
-BINARY=$ROOT/.build-bench/release/crm-server
-TMP=$(mktemp -d)
-CRM_PID=
-stop_server() {
-    if [[ -n $CRM_PID ]]; then kill "$CRM_PID" 2>/dev/null && wait "$CRM_PID" 2>/dev/null || true; fi
-    CRM_PID=
-}
-cleanup() { stop_server; rm -rf "$TMP"; }
-trap cleanup EXIT
-
-# Starts the server on $1 and sets KEY (the bootstrap key of a fresh database, or $2).
-start_server() {
-    taskset -c 0 "$BINARY" serve --db "$1" --port "$PORT" --event-loops 1 --rate-limit off >"$TMP/out" 2>"$TMP/err" &
-    CRM_PID=$!
-    for _ in $(seq 600); do curl -fs -o /dev/null "$CRM/readyz" && break; sleep 0.1; done
-    curl -fs -o /dev/null "$CRM/readyz" || { log "the server did not start: $(tail -n 3 "$TMP/err")"; exit 1; }
-    KEY=${2:-$(grep '^crm_' "$TMP/out" | tail -n 1 || true)}
-}
+# shellcheck source=bench/common.sh
+. "$ROOT/bench/common.sh"
+build_release
 
 # POST /v1/automations with the JSON body $1.
 automation() {
@@ -79,15 +62,12 @@ if [[ " $PARTS " == *" daily "* ]]; then
     DB=$TMP/daily.sqlite
     if [[ -n ${SEEDED_DB:-} ]]; then
         log "part 2: copying $SEEDED_DB"
-        # With its write-ahead log and key file: the database is the three together.
-        for suffix in "" -wal .key; do [[ -e $SEEDED_DB$suffix ]] && cp "$SEEDED_DB$suffix" "$DB$suffix"; done
+        copy_database "$SEEDED_DB" "$DB"
     else
         log "part 2: seeding $CUSTOMERS customers"
         "$BINARY" seed --customers "$CUSTOMERS" --db "$DB" >/dev/null
     fi
     start_server "$DB"
-    # A database that already had keys prints none on start: make one.
-    [[ -n $KEY ]] || KEY=$("$BINARY" keys create --role admin --name "automations bench" --db "$DB")
     automation '{"name":"Birthday care","trigger":"schedule.daily","schedule":{"select":"birthday_today"},"actions":[{"type":"create_task","title":"Birthday greeting","kind":"care"}]}'
     automation '{"name":"60-day follow-up","trigger":"schedule.daily","schedule":{"select":"no_order_for_days","days":60},"conditions":{"all":[{"field":"tier","op":"eq","value":"vip"}]},"actions":[{"type":"create_task","title":"Follow up","due_in_days":3}]}'
     automation '{"name":"Quiet VIPs","trigger":"schedule.daily","schedule":{"select":"no_interaction_for_days","days":90},"conditions":{"all":[{"field":"tier","op":"eq","value":"vip"}]},"actions":[{"type":"add_tag","tag":"quiet"}]}'

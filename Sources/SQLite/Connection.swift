@@ -31,7 +31,8 @@ public final class Connection {
     /// Opens (creating if needed, unless `readOnly`) the database at `path` and applies,
     /// in this order: extended result codes, `busy_timeout`, `journal_mode=WAL`
     /// (writers only: it is a property of the file), `foreign_keys=ON`, `synchronous`,
-    /// and for readers `query_only=ON`, so a read path cannot write even by mistake.
+    /// and for readers `query_only=ON`, so a read path cannot write even by mistake, for
+    /// writers `secure_delete=ON`.
     public init(
         path: String, readOnly: Bool = false, configuration: ConnectionConfiguration = .init()
     ) throws {
@@ -84,8 +85,17 @@ public final class Connection {
         }
         if readOnly {
             try execute("PRAGMA query_only=ON")
+        } else {
+            try execute(Self.secureDelete)
         }
     }
+
+    /// Every byte a write frees (a deleted or rewritten cell, a freed page) is overwritten with
+    /// zeros, so a value that was changed or erased lingers nowhere in the file
+    /// (https://sqlite.org/pragma.html#pragma_secure_delete). `ON`, not `FAST`: `FAST` leaves
+    /// freed pages as they were. Debian's SQLite defaults to it; this states it for every build.
+    /// Erasure (docs/architecture.md, "Erasure") depends on it.
+    static let secureDelete = "PRAGMA secure_delete=ON"
 
     deinit { close() }
 
@@ -217,6 +227,12 @@ public final class Connection {
     /// Rows changed by the most recent INSERT, UPDATE or DELETE on this connection.
     public var changes: Int {
         database.pointer.map { Int(sqlite3_changes($0)) } ?? 0
+    }
+
+    /// Rows changed by every INSERT, UPDATE or DELETE since this connection opened, those run by
+    /// triggers and virtual tables included (how FTS5 tells whether a `merge` did any work).
+    public var totalChanges: Int64 {
+        database.pointer.map { sqlite3_total_changes64($0) } ?? 0
     }
 
     /// True between BEGIN and COMMIT/ROLLBACK (SQLite's autocommit mode is off).

@@ -70,6 +70,9 @@ public struct Migrator: Sendable {
             }
             if didApply { applied.append(migration.version) }
         }
+        // A migration may switch secure_delete off for its own statements (0010 did, and a
+        // connection keeps the setting): the writer must go on zeroing what it frees.
+        if !applied.isEmpty && !connection.isReadOnly { try connection.execute(Connection.secureDelete) }
         return applied
     }
 

@@ -19,8 +19,9 @@ final class RoleTests: XCTestCase {
         .customers, .orders, .interactions, .opportunities, .pipelines, .tickets, .feedback, .tasks, .segments,
         .analytics, .changes, .slaPolicies, .fields,
     ]
-    /// Only admin reads these (API.md §2: api-keys, webhooks, automations and audit-log are "(admin)").
-    private static let administrative: Set<Resource> = [.apiKeys, .webhooks, .automations, .auditLog]
+    /// Only admin reads these (API.md §2: api-keys, webhooks, automations, audit-log and the
+    /// data-subject requests are "(admin)").
+    private static let administrative: Set<Resource> = [.apiKeys, .webhooks, .automations, .auditLog, .dataSubjectRequests]
 
     private static let writes: [Role: Set<Resource>] = [
         .admin: Set(Resource.allCases),

@@ -20,9 +20,9 @@ final class BudgetTests: XCTestCase {
     func testAStatementPastItsBudgetStopsAndOneWithinItAnswers() throws {
         let reader = try Connection(path: directory.path(), readOnly: true)
         let count = "SELECT count(*) FROM numbers WHERE n % 7 = 3"
-        XCTAssertNil(try reader.withinBudget(operations: 1_000) { try reader.queryOne(count)?.int64(0) })
+        XCTAssertNil(try reader.withinBudget(operations: 1_000) { try reader.queryOne(count)?.int64(0) ?? -1 })
         XCTAssertEqual(
-            try reader.withinBudget(operations: 1_000) { try reader.queryOne("SELECT n FROM numbers WHERE n = 42")?.int64(0) }, 42)
+            try reader.withinBudget(operations: 1_000) { try reader.queryOne("SELECT n FROM numbers WHERE n = 42")?.int64(0) ?? -1 }, 42)
         // No budget afterwards: the same statement runs to its end.
         XCTAssertEqual(try reader.queryOne(count)?.int64(0), 7143)
     }

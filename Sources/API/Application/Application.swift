@@ -157,6 +157,8 @@ public final class Application: Sendable {
             WebhookRoutes(endpoints: endpoints, database: database, cursors: cursors, clock: clock, service: webhooks).install(on: &router)
             CustomerMergeRoutes(endpoints: endpoints, database: database, clock: clock, settings: settings, customers: customers)
                 .install(on: &router)
+            CustomerErasureRoutes(endpoints: endpoints, database: database, clock: clock, settings: settings, customers: customers)
+                .install(on: &router)
             AutomationRoutes(endpoints: endpoints, database: database, cursors: cursors, clock: clock, engine: automations)
                 .install(on: &router)
             FieldRoutes(endpoints: endpoints, database: database, cursors: cursors, clock: clock).install(on: &router)

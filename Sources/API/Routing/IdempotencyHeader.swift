@@ -17,7 +17,7 @@ enum IdempotencyHeader {
         var hasher = SHA256()
         hasher.update(Array(request.http.method.name.utf8) + [0] + Array(request.http.target.utf8) + [0])
         hasher.update(request.http.body)
-        return IdempotencyKey(keyID: keyID, key: key, requestHash: hasher.finalize())
+        return IdempotencyKey(keyID: keyID, key: key, requestHash: hasher.finalize(), target: request.http.target)
     }
 
     /// Runs `write` under `key`: a replay answers the stored response with

@@ -31,12 +31,14 @@ public enum Resource: String, Sendable, CaseIterable {
     case webhooks, automations
     case slaPolicies = "sla-policies"
     case auditLog = "audit-log"
+    /// A customer's data export and erasure (API.md §2, "data-subject requests").
+    case dataSubjectRequests = "data-subject-requests"
 
     /// Resources only `admin` may read (writes to pipelines and SLA policies are admin-only too,
     /// but every role reads them).
     public var isAdministrative: Bool {
         switch self {
-        case .apiKeys, .webhooks, .automations, .auditLog: true
+        case .apiKeys, .webhooks, .automations, .auditLog, .dataSubjectRequests: true
         default: false
         }
     }

@@ -140,6 +140,8 @@ enum AutomationStore {
         }
         var dedupBindings: [SQLValue] = [.integer(automationID)]
         if selection == .birthdayToday { dedupBindings.append(.text(today.description)) }
+        // An erased customer is acted on no more (its writes are refused anyway).
+        if definition.record == .customer { predicate += " AND c.erased_at IS NULL" }
         let condition = RuleConditionStore.condition(definition.conditions)
         var sql = """
             SELECT c.id FROM \(definition.record.schema.table) c WHERE \(predicate) AND \(condition.sql)

@@ -6,7 +6,8 @@ import SQLite
 /// of whitespace one space; SQLite's `lower` folds ASCII letters only).
 ///
 /// A page never groups the customers: `customer_duplicate_keys` (migration 0022), kept by
-/// triggers on `customers`, counts the live customers holding each key, and a partial index
+/// triggers on `customers`, counts the live customers holding each key (an erased customer is
+/// none: migration 0024), and a partial index
 /// over the keys held more than once gives them in (reason, key) order. Each key's members are
 /// then read through an index on that key, so a page costs the same at any table size.
 enum CustomerDuplicateStore {
@@ -52,7 +53,7 @@ enum CustomerDuplicateStore {
         case "email", "phone":
             let column = reason == "email" ? "email_normalized" : "phone_digits"
             let ids = try connection.query(
-                "SELECT id FROM customers WHERE \(column) = ? AND deleted_at IS NULL ORDER BY id", [.text(key)]
+                "SELECT id FROM customers WHERE \(column) = ? AND deleted_at IS NULL AND erased_at IS NULL ORDER BY id", [.text(key)]
             ).compactMap { $0.int64(0) }
             return ids.count > 1 ? [CustomerDuplicates.Group(reason: reason, key: key, ids: ids)] : []
         case "name_company":
@@ -77,7 +78,7 @@ enum CustomerDuplicateStore {
     /// The live customers of a name + company key, read through `customers_by_name_company_key`.
     static let membersByNameCompanySQL = """
         SELECT id, \(normalized("name")), \(normalized("company")) FROM customers
-        WHERE \(nameCompanyKey) = ? AND deleted_at IS NULL AND company IS NOT NULL ORDER BY id
+        WHERE \(nameCompanyKey) = ? AND deleted_at IS NULL AND erased_at IS NULL AND company IS NOT NULL ORDER BY id
         """
 
     /// Counts every key of the live customers afresh, as migration 0022 first did: for a load
@@ -93,7 +94,7 @@ enum CustomerDuplicateStore {
         INSERT INTO customer_duplicate_keys
         SELECT 'name_company', key, count(*) FROM (
             SELECT \(nameCompanyKey) AS key FROM customers
-            WHERE deleted_at IS NULL AND company IS NOT NULL AND \(normalized("company")) != ''
+            WHERE deleted_at IS NULL AND erased_at IS NULL AND company IS NOT NULL AND \(normalized("company")) != ''
         )
         GROUP BY key;
         """

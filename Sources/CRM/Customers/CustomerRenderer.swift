@@ -20,6 +20,7 @@ public struct CustomerRenderer: Sendable {
             writer.key("merged_into")
             writer.int(merged)
         }
+        CustomerErasure.writeMarks(row, into: &writer)
         RecordRenderer.writeTrailer(row, into: &writer)
         writer.endObject()
     }

@@ -20,7 +20,8 @@ extension CustomerService {
         _ connection: Connection, into id: Int64, from sources: [Int64], related: [RecordService], settings: CRMSettings, actor: Int64?,
         now: Timestamp
     ) throws -> StoredRecord {
-        guard try CustomerStore.find(connection, id: id) != nil else { throw CRMError.notFound("no customer \(id)") }
+        guard let survivor = try CustomerStore.find(connection, id: id) else { throw CRMError.notFound("no customer \(id)") }
+        if let refused = CustomerErasure.refusal(survivor) { throw refused }
         if sources.isEmpty || sources.count > Self.maximumMerge {
             throw CRMError.validation([FieldIssue("from", "invalid", "name 1 to \(Self.maximumMerge) customer ids to merge")])
         }
@@ -31,6 +32,7 @@ extension CustomerService {
             guard let row = try CustomerStore.find(connection, id: source) else {
                 throw CRMError.validation([FieldIssue("from", "not_found", "no live customer \(source)")])
             }
+            if let refused = CustomerErasure.refusal(row, field: "from") { throw refused }
             merged.append(row)
         }
 

@@ -111,7 +111,8 @@ public struct CustomerService: Sendable {
     var flow: WriteFlow {
         let renderer = self.renderer
         return WriteFlow(
-            schema: schema, find: { try CustomerStore.find($0, id: $1, includeDeleted: $2) }, render: { renderer.json($1) })
+            schema: schema, find: { try CustomerStore.find($0, id: $1, includeDeleted: $2) }, render: { renderer.json($1) },
+            refusal: { CustomerErasure.refusal($0) })
     }
 
     public func create(_ connection: Connection, _ changes: RecordChanges, actor: Int64?, now: Timestamp) throws -> Row {

@@ -202,6 +202,9 @@ enum CustomerStore {
         return try query.render(connection, limit: request.limit, body)
     }
 
+    /// Rule trees (segments, `POST /v1/customers/search`) never match an erased customer.
+    static let erasedOut = "c.erased_at IS NULL"
+
     /// VM instructions the id-order scan may take before the planner's plan is used instead:
     /// a few milliseconds of rows (a broad rule finds its page in far fewer).
     static let idOrderScanBudget: Int32 = 2_000_000
@@ -217,7 +220,8 @@ enum CustomerStore {
     private static func matchesInIDOrder(_ connection: Connection, _ request: ListRequest, rules: ListCondition) throws -> [Int64]? {
         guard connection.isReadOnly, request.search == nil, request.sortField.sortExpression == "c.id" else { return nil }
         let scan = ListQuery(
-            select: "c.id", from: "customers c NOT INDEXED", alias: "c", request: request, search: (rules.sql, rules.bindings))
+            select: "c.id", from: "customers c NOT INDEXED", alias: "c", request: request,
+            search: ("\(erasedOut) AND \(rules.sql)", rules.bindings))
         return try connection.withinBudget(operations: idOrderScanBudget) {
             try connection.query(scan.sql, scan.bindings).compactMap { $0.int64(0) }
         }
@@ -244,7 +248,8 @@ enum CustomerStore {
 
     /// Live customers matching a compiled rule tree.
     static func count(_ connection: Connection, matching rules: ListCondition) throws -> Int {
-        try connection.queryOne("SELECT count(*) FROM customers c WHERE c.deleted_at IS NULL AND \(rules.sql)", rules.bindings)?.int(0) ?? 0
+        try connection.queryOne(
+            "SELECT count(*) FROM customers c WHERE c.deleted_at IS NULL AND \(erasedOut) AND \(rules.sql)", rules.bindings)?.int(0) ?? 0
     }
 
     /// nil when the search holds nothing searchable (an empty page).
@@ -266,7 +271,10 @@ enum CustomerStore {
                     ListCondition(sql: "c.id IN (SELECT rowid FROM customers_fts WHERE customers_fts MATCH ?)", bindings: [.text(match)]))
             }
         }
-        if let rules { conditions.append(rules) }
+        if let rules {
+            conditions.append(ListCondition(sql: erasedOut, bindings: []))
+            conditions.append(rules)
+        }
         let search = ListCondition.all(conditions).map { (sql: $0.sql, bindings: $0.bindings) }
         return ListQuery(select: "c.*", from: from, alias: "c", request: request, search: search, idOrder: idOrder)
     }

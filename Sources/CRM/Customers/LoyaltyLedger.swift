@@ -57,17 +57,9 @@ public struct LoyaltyLedger: Sendable {
         case .some:
             issues.append(FieldIssue("delta", "invalid_type", "must be a non-zero integer"))
         }
-        var reason = ""
-        if let value = object["reason"], !value.isNull {
-            switch FieldValue.convert(value, kind: .text(maxLength: maximumReasonLength), field: "reason") {
-            case .success(.text(let text)): reason = text
-            case .success: break
-            case .failure(let issue): issues.append(issue)
-            }
-        }
-        if reason.isEmpty && !issues.contains(where: { $0.field == "reason" }) {
-            issues.append(FieldIssue("reason", "required", "a non-empty reason of at most \(maximumReasonLength) characters"))
-        }
+        let reason = FieldValue.requiredText(
+            object["reason"], field: "reason", maxLength: maximumReasonLength,
+            required: "a non-empty reason of at most \(maximumReasonLength) characters", issues: &issues)
         if !issues.isEmpty { throw .validation(issues) }
         return Input(delta: delta, reason: reason)
     }

@@ -20,11 +20,14 @@ public struct IdempotencyKey: Sendable {
     public let key: String
     /// SHA-256 of what makes two requests the same one (method, target, body).
     public let requestHash: [UInt8]
+    /// The request's path, which may name the customer the answer is about (``IdempotencySubject``).
+    public let target: String?
 
-    public init(keyID: Int64, key: String, requestHash: [UInt8]) {
+    public init(keyID: Int64, key: String, requestHash: [UInt8], target: String? = nil) {
         self.keyID = keyID
         self.key = key
         self.requestHash = requestHash
+        self.target = target
     }
 
     /// Runs `write` once per key: replays a stored answer (`replayed` true), refuses a different
@@ -54,7 +57,8 @@ public struct IdempotencyKey: Sendable {
             let kept =
                 withheld == nil ? answer : IdempotentAnswer(status: Self.withheldStatus, headers: [], body: [])
             try IdempotencyStore.save(
-                connection, keyID: keyID, key: key, requestHash: requestHash, answer: kept, now: now, cutoff: cutoff)
+                connection, keyID: keyID, key: key, requestHash: requestHash, answer: kept,
+                customerID: try IdempotencySubject.customerID(connection, target: target, body: kept.body), now: now, cutoff: cutoff)
         }
         return (answer, false)
     }

@@ -20,20 +20,21 @@ enum IdempotencyStore {
                 body: row.blob("body") ?? []))
     }
 
-    /// Stores `answer` for the key (replacing an expired one) and drops answers older than `cutoff`.
+    /// Stores `answer` for the key (replacing an expired one), linked to the customer it is about,
+    /// and drops answers older than `cutoff`.
     static func save(
-        _ connection: Connection, keyID: Int64, key: String, requestHash: [UInt8], answer: IdempotentAnswer, now: Timestamp,
-        cutoff: Timestamp
+        _ connection: Connection, keyID: Int64, key: String, requestHash: [UInt8], answer: IdempotentAnswer, customerID: Int64?,
+        now: Timestamp, cutoff: Timestamp
     ) throws {
         try connection.run("DELETE FROM idempotency_keys WHERE created_at <= ?", [.text(cutoff.rfc3339)])
         try connection.run(
             """
-            INSERT OR REPLACE INTO idempotency_keys (key_id, idempotency_key, request_hash, status, headers, body, created_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?)
+            INSERT OR REPLACE INTO idempotency_keys (key_id, idempotency_key, request_hash, status, headers, body, created_at, customer_id)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             """,
             [
                 .integer(keyID), .text(key), .blob(requestHash), .integer(Int64(answer.status)), .text(answer.headersJSON),
-                .blob(answer.body), .text(now.rfc3339),
+                .blob(answer.body), .text(now.rfc3339), customerID.map(SQLValue.integer) ?? .null,
             ])
     }
 }

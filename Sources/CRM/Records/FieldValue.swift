@@ -126,6 +126,24 @@ public enum FieldValue {
 extension FieldValue {
     public static let maximumLineItems = 500
 
+    /// A required text field of a body that is no record (a loyalty entry's or an erase's
+    /// `reason`): trimmed, non-empty, at most `maxLength` characters, no control characters. What
+    /// is wrong goes to `issues` (`required`, with that message, when it is missing, null or
+    /// blank), and the text is then empty.
+    static func requiredText(_ value: JSONValue?, field: String, maxLength: Int, required: String, issues: inout [FieldIssue]) -> String {
+        if let value, !value.isNull {
+            switch convert(value, kind: .text(maxLength: maxLength), field: field) {
+            case .success(.text(let text)): return text
+            case .success: break
+            case .failure(let issue):
+                issues.append(issue)
+                return ""
+            }
+        }
+        issues.append(FieldIssue(field, "required", required))
+        return ""
+    }
+
     /// `[{sku, name, quantity, unit_amount}]`: `name` required, `quantity` ≥ 0 integer,
     /// `unit_amount` ≥ 0 integer minor units, `sku` optional text; nothing else.
     static func lineItems(_ value: JSONValue, field: String) -> Result<SQLValue, FieldIssue> {

@@ -207,6 +207,11 @@ public struct RecordService: Sendable {
             guard case .reference(let table) = field.kind, case .integer(let target)? = values[field.name] else { continue }
             if try !RecordStore.exists(connection, table: table, id: target) {
                 issues.append(FieldIssue(field.name, "not_found", "no live record \(target) in \(table)"))
+            } else if table == CustomerSchema.schema.table, before?[field.column] != .integer(target),
+                try CustomerErasure.isErased(connection, id: target)
+            {
+                // Nothing new is recorded about an erased person.
+                issues.append(FieldIssue(field.name, "erased", "customer \(target) was erased: it takes no new records"))
             }
         }
         do {

@@ -20,10 +20,13 @@ struct WriteFlow: Sendable {
     let find: @Sendable (_ connection: Connection, _ id: Int64, _ includeDeleted: Bool) throws -> Row?
     /// The record's API JSON (with what a resource computes at read time, hence the connection).
     let render: @Sendable (_ connection: Connection, _ row: Row) throws -> [UInt8]
+    /// The refusal of any write to a record in a final state (an erased customer's `409`), or nil.
+    var refusal: @Sendable (_ row: Row) -> CRMError? = { _ in nil }
 
-    /// Step 1: the live record, checked against `If-Match`.
+    /// Step 1: the live record, writable (``refusal``) and checked against `If-Match`.
     func current(_ connection: Connection, id: Int64, ifMatch: Int64?) throws -> Row {
         guard let row = try find(connection, id, false) else { throw CRMError.notFound("no \(schema.recordType) \(id)") }
+        if let refused = refusal(row) { throw refused }
         if let ifMatch, let version = row.int64("version"), version != ifMatch { throw CRMError.versionMismatch(current: version) }
         return row
     }
@@ -51,6 +54,7 @@ struct WriteFlow: Sendable {
         derive: (_ before: Row, _ after: Row) throws -> Void = { _, _ in }
     ) throws -> StoredRecord {
         let id = before.int64("id") ?? 0
+        if let refused = refusal(before) { throw refused }
         guard try write() else { return StoredRecord(row: before, json: try render(connection, before)) }
         guard let after = try find(connection, id, false) else { throw CRMError.notFound("\(schema.recordType) \(id)") }
         try derive(before, after)

@@ -21,24 +21,27 @@ public enum AuditLog {
     public static func renderPage(_ connection: Connection, _ request: ListRequest, into writer: inout JSONWriter) throws -> (
         key: JSONValue, id: Int64
     )? {
-        try AuditLogStore.forEach(connection, request) { entry in
-            writer.beginObject()
-            writer.key("id")
-            writer.int(entry.id)
-            writer.key("key_id")
-            if let key = entry.keyID { writer.int(key) } else { writer.null() }
-            writer.key("action")
-            writer.string(entry.action)
-            writer.key("record_type")
-            writer.string(entry.recordType)
-            writer.key("record_id")
-            writer.int(entry.recordID)
-            writer.key("changes")
-            writer.rawJSON(entry.changes)
-            writer.key("occurred_at")
-            writer.string(entry.occurredAt)
-            writer.endObject()
-        }
+        try AuditLogStore.forEach(connection, request) { entry in write(entry, into: &writer) }
+    }
+
+    /// One entry as the API shows it.
+    static func write(_ entry: Entry, into writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.key("id")
+        writer.int(entry.id)
+        writer.key("key_id")
+        if let key = entry.keyID { writer.int(key) } else { writer.null() }
+        writer.key("action")
+        writer.string(entry.action)
+        writer.key("record_type")
+        writer.string(entry.recordType)
+        writer.key("record_id")
+        writer.int(entry.recordID)
+        writer.key("changes")
+        writer.rawJSON(entry.changes)
+        writer.key("occurred_at")
+        writer.string(entry.occurredAt)
+        writer.endObject()
     }
 
     /// One stored entry; `changes` is its JSON `{"field":{"before":…,"after":…}}`.

@@ -13,9 +13,9 @@ public enum WebhookSchema {
     public static let listFields = RecordStore.listFields(schema)
 
     /// What a webhook may subscribe to: every change-feed type, the stage changes of
-    /// opportunities, automation events, or `*` for all of them.
+    /// opportunities, customers' erasures, automation events, or `*` for all of them.
     public static let events: Set<String> = {
-        var events: Set<String> = ["*", "opportunity.stage_changed", "automation.fired"]
+        var events: Set<String> = ["*", "opportunity.stage_changed", CustomerErasure.eventType, "automation.fired"]
         for resource in ChangeFeed.resourceTypes {
             for action in ["created", "updated", "deleted"] { events.insert("\(resource).\(action)") }
         }

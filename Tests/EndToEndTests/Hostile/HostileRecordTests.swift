@@ -38,10 +38,10 @@ final class HostileRecordTests: CustomerTestCase {
         let planted = #"{"id":2,"name":"old","role":"admin","created_at":"2026-01-01T00:00:00.000Z","secret":"crm_2_abc"}"#
         try server.application.database.writeAndWait { connection in
             try connection.run(
-                "INSERT INTO idempotency_keys VALUES (1, 'old', x'00', 201, '[]', ?, '2026-01-01T00:00:00.000Z')",
+                "INSERT INTO idempotency_keys (key_id, idempotency_key, request_hash, status, headers, body, created_at) VALUES (1, 'old', x'00', 201, '[]', ?, '2026-01-01T00:00:00.000Z')",
                 [.blob(Array(planted.utf8))])
             try connection.run(
-                "INSERT INTO idempotency_keys VALUES (1, 'customer', x'00', 201, '[]', ?, '2026-01-01T00:00:00.000Z')",
+                "INSERT INTO idempotency_keys (key_id, idempotency_key, request_hash, status, headers, body, created_at) VALUES (1, 'customer', x'00', 201, '[]', ?, '2026-01-01T00:00:00.000Z')",
                 [.blob(Array(#"{"id":1,"name":"kept"}"#.utf8))])
             try connection.execute(migration.sql)
         }
