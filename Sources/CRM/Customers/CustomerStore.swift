@@ -191,7 +191,7 @@ enum CustomerStore {
     }
 
     /// nil when the search holds nothing searchable (an empty page).
-    private static func listQuery(_ request: ListRequest, rules: ListCondition? = nil) -> ListQuery? {
+    static func listQuery(_ request: ListRequest, rules: ListCondition? = nil) -> ListQuery? {
         var conditions: [ListCondition] = []
         if let text = request.search {
             guard let match = SearchDocument.query(text) else { return nil }

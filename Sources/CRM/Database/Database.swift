@@ -44,6 +44,7 @@ public final class Database: Sendable {
             _ = try writer.exclusive { connection in
                 try migrator.migrate(connection)
                 try FunnelRollupStore.rebuildPending(connection)
+                try AttributeIndexStore.rebuildPending(connection)
             }
             let readers = try ReaderPool(path: path, maximumCount: maximumReaders, configuration: configuration)
             return Database(path: path, writer: writer, readers: readers)

@@ -34,9 +34,13 @@ enum RuleConditionStore {
         case .column(let expression): return compare(expression, [], leaf, &bindings)
         case .attribute(let key):
             let path = SQLValue.text("$.\"\(key)\"")
-            guard let types = comparableTypes(leaf) else { return compare("json_extract(c.attributes, ?)", [path], leaf, &bindings) }
+            // A snake_case key (every defined field's) is read through the expression of its
+            // index (AttributeIndexStore), path and all; any other key through a bound path.
+            let (value, own): (String, [SQLValue]) =
+                CustomField.isValidKey(key) ? (AttributeIndexStore.expression(key), []) : ("json_extract(c.attributes, ?)", [path])
+            guard let types = comparableTypes(leaf) else { return compare(value, own, leaf, &bindings) }
             bindings.append(path)
-            return "(json_type(c.attributes, ?) IN (\(types)) AND \(compare("json_extract(c.attributes, ?)", [path], leaf, &bindings)))"
+            return "(json_type(c.attributes, ?) IN (\(types)) AND \(compare(value, own, leaf, &bindings)))"
         }
     }
 
