@@ -187,7 +187,11 @@ enum CustomerStore {
 
     /// Live customers matching a compiled rule tree.
     static func count(_ connection: Connection, matching rules: ListCondition) throws -> Int {
-        try connection.queryOne("SELECT count(*) FROM customers c WHERE c.deleted_at IS NULL AND \(rules.sql)", rules.bindings)?.int(0) ?? 0
+        try connection.queryOne(countSQL(rules), rules.bindings)?.int(0) ?? 0
+    }
+
+    static func countSQL(_ rules: ListCondition) -> String {
+        "SELECT count(*) FROM customers c WHERE c.deleted_at IS NULL AND \(rules.sql)"
     }
 
     /// nil when the search holds nothing searchable (an empty page).

@@ -15,10 +15,15 @@ import SQLite
 /// holds live customers that have a value, so a customer without the key costs it nothing but
 /// the `json_extract` of its `WHERE`, and a filter (`= ?`, `IN (…)`, `> ?`, which each imply
 /// `IS NOT NULL`) qualifies for it.
+///
+/// Where a comparison is sure to gain from the index, it reads the expression; elsewhere it reads
+/// `+expression`, which no index serves, so SQLite plans it as it would without the index
+/// (``AttributeIndexUse``).
 enum AttributeIndexStore {
-    /// The value of `attributes.<key>` of the customer aliased `c`, as its index reads it.
-    static func expression(_ key: String) -> String {
-        value(of: key, in: "c.attributes")
+    /// The value of `attributes.<key>` of the customer aliased `c`: as its index reads it, or
+    /// (`indexed: false`) the same value in a form the planner cannot serve from the index.
+    static func expression(_ key: String, indexed: Bool = true) -> String {
+        (indexed ? "" : "+") + value(of: key, in: "c.attributes")
     }
 
     /// The index of `key`.
@@ -56,5 +61,27 @@ enum AttributeIndexStore {
     private static func value(of key: String, in column: String) -> String {
         precondition(CustomField.isValidKey(key), "an attribute index over a key that is not snake_case: \(key)")
         return "json_extract(\(column), '$.\(key)')"
+    }
+}
+
+/// Which comparisons of a compiled rule tree read a defined attribute through its index
+/// (``AttributeIndexStore``). Without statistics SQLite takes an index whenever a term can use
+/// one; for a page of a list that is a win only when the index yields the rows in the page's
+/// order: equality or any-of on one expression, in id order (each value's entries are in id
+/// order, and for any-of SQLite stops reading each value's run once the page is full). Elsewhere
+/// it would read and sort every match, hundreds of thousands for a common value, where walking
+/// the order's own index stops after a page of matches.
+enum AttributeIndexUse: Sendable {
+    /// Every comparison: the condition is counted, and `count(*)` reads only the matching entries.
+    case all
+    /// Equality and any-of leaves that every match passes (the root, or children of the root
+    /// `all`), for a page in id order. Under `any` SQLite would merge several indexes and sort.
+    case conjunctEqualities
+    /// None: the condition is planned as without the indexes (a page in another order, automations).
+    case none
+
+    /// For a page of `request`: the equalities in id order, none in another order.
+    static func page(_ request: ListRequest) -> AttributeIndexUse {
+        [nil, "c.id"].contains(request.sortField.sortExpression) ? .conjunctEqualities : .none
     }
 }

@@ -110,9 +110,9 @@ extension CustomFieldSchema {
         guard name.hasPrefix("attributes.") else { return nil }
         let key = String(name.dropFirst("attributes.".count))
         guard CustomField.isValidKey(key), let field = try CustomFieldStore.live(connection, key: key) else { return nil }
-        // The expression the key's index is built on, so the filter is served by it.
+        // The expression the key's index is built on, so equalities in id order are served by it.
         return ListField(
-            name, kind: .text(maxLength: 1000), filter: .expression(AttributeIndexStore.expression(key)),
+            name, kind: .text(maxLength: 1000), filter: .indexedForEquality(AttributeIndexStore.expression(key)),
             parseValue: { text in
                 let value: JSONValue? =
                     switch field.type {

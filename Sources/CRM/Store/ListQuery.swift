@@ -23,8 +23,9 @@ public struct ListQuery {
         var conditions: [String] = []
         var bindings: [SQLValue] = []
         if !request.includeDeleted { conditions.append("\(alias).deleted_at IS NULL") }
+        let sort = request.sortField.sortExpression ?? "\(alias).id"
         for filter in request.filters {
-            let (sql, values) = Self.condition(filter)
+            let (sql, values) = Self.condition(filter, idOrder: sort == "\(alias).id")
             conditions.append(sql)
             bindings += values
         }
@@ -32,7 +33,6 @@ public struct ListQuery {
             conditions.append(search.sql)
             bindings += search.bindings
         }
-        let sort = request.sortField.sortExpression ?? "\(alias).id"
         let direction = request.descending ? "DESC" : "ASC"
         if let after = request.after {
             let comparison = request.descending ? "<" : ">"
@@ -92,11 +92,15 @@ public struct ListQuery {
         return ListPage(items: rows, next: next)
     }
 
-    private static func condition(_ filter: ListFilter) -> (String, [SQLValue]) {
+    private static func condition(_ filter: ListFilter, idOrder: Bool) -> (String, [SQLValue]) {
         let placeholders = Array(repeating: "?", count: filter.values.count).joined(separator: ", ")
         let values = filter.values.map(\.sqlValue)
         switch filter.field.filtering {
-        case .expression(let expression):
+        case .expression(let expression), .indexedForEquality(let expression):
+            let expression: String =
+                if case .indexedForEquality = filter.field.filtering, !(idOrder && filter.op == .eq) { "+" + expression } else {
+                    expression
+                }
             switch filter.op {
             case .eq:
                 return filter.values.count == 1
