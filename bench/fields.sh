@@ -73,6 +73,10 @@ send() {
     curl "${args[@]}"
 }
 
+# The server's CPU time so far (user and system, all threads), in seconds: per request, it is what
+# a write costs the one core, which other work on the machine skews far less than throughput.
+cpu_seconds() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$CRM_PID/stat"; }
+
 # run_wrk NAME CONNS URL [wrk args...]: one line, requests/s and p50/p99.
 run_wrk() {
     local name=$1 conns=$2 url=$3
@@ -88,7 +92,10 @@ run_wrk() {
 
 fields_part() {
     local kinds=(string integer number bool date enum) variant i kind options body
-    printf '%-62s %5s %10s %10s %10s\n' "durable POST /v1/customers, 20 attributes in each body" conns 'creates/s' p50 p99
+    printf '%-62s %5s %10s %10s %10s %11s\n' "durable POST /v1/customers, 20 attributes in each body" conns 'creates/s' p50 p99 \
+        'server CPU'
+    printf '%-62s %5s %10s %10s %10s %11s\n' "" "" "" "" "" 'per create'
+
     for variant in none indexed checked; do
         rm -f "$TMP"/w.sqlite*
         start_server "$TMP/w.sqlite"
@@ -113,7 +120,12 @@ fields_part() {
             indexed) label="20 fields defined (checked and indexed)" ;;
             checked) label="20 fields defined, indexes dropped (checked only)" ;;
         esac
-        KEY=$KEY RUN=$variant run_wrk "$label" 64 "$CRM" -s "$ROOT/bench/lua/create_customer_fields.lua"
+        local before after
+        before=$(cpu_seconds)
+        KEY=$KEY RUN=$variant run_wrk "$label" 64 "$CRM" -s "$ROOT/bench/lua/create_customer_fields.lua" | tr -d '\n'
+        after=$(cpu_seconds)
+        awk -v a="$before" -v b="$after" '/ requests in / { n = $1 } END { printf " %8.0f us\n", (n > 0 ? (b - a) * 1e6 / n : 0) }' \
+            "$TMP/wrk.txt"
         stop_server
     done
 }
@@ -133,19 +145,29 @@ reads_part() {
     local key
     key=$("$BINARY" keys create --role admin --name "fields bench" --db "$db")
     start_server "$db" "$key"
-    local today renewals_from renewals_to
+    local today in_two_weeks in_a_month
     today=$(date -u +%F)
-    renewals_from=$today
-    renewals_to=$(date -u -d "$today + 30 days" +%F)
-    local gold="/v1/customers?attributes.vip_level=gold&limit=20"
-    local platinum_newest="/v1/customers?attributes.vip_level=platinum&sort=-created_at&limit=20"
-    local renewals="/v1/customers?attributes.contract_renewal%5Bgte%5D=$renewals_from&attributes.contract_renewal%5Blte%5D=$renewals_to&limit=20"
-    local search_body='{"rules":{"all":[{"field":"attributes.vip_level","op":"eq","value":"gold"}]},"limit":20}'
+    in_two_weeks=$(date -u -d "$today + 14 days" +%F)
+    in_a_month=$(date -u -d "$today + 30 days" +%F)
+    local gold_rules='{"all":[{"field":"attributes.vip_level","op":"eq","value":"gold"}]}'
+    local search_body='{"rules":'$gold_rules',"limit":20}'
+    local segment
+    segment=$(taskset -c 1 python3 "$ROOT/bench/insight.py" --url "$CRM" --key "$KEY" segment "$gold_rules")
+    # name|path: the reads measured, each a page of 20 (or a segment's member_count).
+    local scenarios=(
+        "GET ?attributes.vip_level=gold|/v1/customers?attributes.vip_level=gold&limit=20"
+        "GET ?attributes.contract_renewal=<in two weeks>|/v1/customers?attributes.contract_renewal=$in_two_weeks&limit=20"
+        "GET ?attributes.vip_level=platinum&sort=-created_at|/v1/customers?attributes.vip_level=platinum&sort=-created_at&limit=20"
+        "GET ?attributes.contract_renewal in the next 30 days|/v1/customers?attributes.contract_renewal%5Bgte%5D=$today&attributes.contract_renewal%5Blte%5D=$in_a_month&limit=20"
+        "POST /v1/customers/search (vip_level eq gold)|POST /v1/customers/search $search_body"
+        "GET /v1/segments/{id} (member_count of vip_level eq gold)|/v1/segments/$segment"
+    )
     local held
     held=$(sqlite3 "$db" "SELECT 'vip_level gold ' || sum(json_extract(attributes, '\$.vip_level') = 'gold') || ', platinum '
-        || sum(json_extract(attributes, '\$.vip_level') = 'platinum') || ', contract renewals in the next 30 days '
-        || sum(json_extract(attributes, '\$.contract_renewal') BETWEEN '$renewals_from' AND '$renewals_to')
-        || ' of ' || count(*) || ' customers' FROM customers")
+        || sum(json_extract(attributes, '\$.vip_level') = 'platinum') || '; contract renewals in two weeks '
+        || sum(json_extract(attributes, '\$.contract_renewal') = '$in_two_weeks') || ', within 30 days '
+        || sum(json_extract(attributes, '\$.contract_renewal') BETWEEN '$today' AND '$in_a_month')
+        || '; of ' || count(*) || ' customers' FROM customers")
     printf 'database: %s; %s on disk\n' "$held" "$(du -h "$db" | cut -f1)"
 
     # Defining a field every customer holds (the seed's undefined `segment`): the index is built
@@ -166,7 +188,7 @@ reads_part() {
     printf 'DELETE /v1/fields/segment (drops its index): %s in %.2f s\n' "$(send DELETE /v1/fields/segment)" \
         "$(echo "$(date +%s.%N) - $started" | bc)"
 
-    local variant
+    local variant scenario name target conns alone
     for variant in "with their indexes" "without (indexes dropped)"; do
         if [[ $variant == without* ]]; then
             stop_server
@@ -174,32 +196,28 @@ reads_part() {
             start_server "$db" "$key"
         fi
         printf '\nfilters on a defined attribute, %s: one request at a time (%s each)\n' "$variant" "$REQUESTS"
-        taskset -c 1 python3 "$ROOT/bench/insight.py" --url "$CRM" --key "$KEY" --requests "$REQUESTS" reports \
-            "$gold" "$platinum_newest" "$renewals" "POST /v1/customers/search $search_body"
+        local targets=()
+        for scenario in "${scenarios[@]}"; do targets+=("${scenario#*|}"); done
+        taskset -c 1 python3 "$ROOT/bench/insight.py" --url "$CRM" --key "$KEY" --requests "$REQUESTS" reports "${targets[@]}"
         printf '%-62s %5s %10s %10s %10s\n' "under load (wrk, $DURATION s)" conns 'req/s' p50 p99
-        local scenario
-        for scenario in gold platinum_newest renewals search; do
-            local conns alone name url args=()
-            case $scenario in
-                gold) name="GET ?attributes.vip_level=gold" url=$CRM$gold ;;
-                platinum_newest) name="GET ?attributes.vip_level=platinum&sort=-created_at" url=$CRM$platinum_newest ;;
-                renewals) name="GET ?attributes.contract_renewal in the next 30 days" url=$CRM$renewals ;;
-                search) name="POST /v1/customers/search (vip_level eq gold)" url=$CRM/v1/customers/search ;;
-            esac
-            if [[ $scenario == search ]]; then
+        for scenario in "${scenarios[@]}"; do
+            name=${scenario%%|*} target=${scenario#*|}
+            local url args=(-H "Authorization: Bearer $KEY") curl_args=(-H "Authorization: Bearer $KEY")
+            if [[ $target == POST\ * ]]; then
+                target=${target#POST }
+                url=$CRM${target%% *}
                 args=(-s "$ROOT/bench/lua/post_json.lua")
-                alone=$(curl -s -o /dev/null -w '%{time_total}' -X POST "$url" -H "Authorization: Bearer $KEY" \
-                    -H 'Content-Type: application/json' -d "$search_body" | awk '{ printf "%d", $1 * 1000 }')
+                curl_args+=(-X POST -H 'Content-Type: application/json' -d "${target#* }")
             else
-                args=(-H "Authorization: Bearer $KEY")
-                alone=$(curl -s -o /dev/null -w '%{time_total}' -H "Authorization: Bearer $KEY" "$url" | awk '{ printf "%d", $1 * 1000 }')
+                url=$CRM$target
             fi
+            alone=$(curl -s -o /dev/null -w '%{time_total}' "${curl_args[@]}" "$url" | awk '{ printf "%d", $1 * 1000 }')
             for conns in $CONNECTIONS; do
                 if ((conns > 1 && alone > 200)); then
                     printf '%-62s %5s   skipped: one request alone takes %s ms\n' "$name" "$conns" "$alone"
                     continue
                 fi
-                BODY=$search_body KEY=$KEY run_wrk "$name" "$conns" "$url" "${args[@]}"
+                BODY=${target#* } KEY=$KEY run_wrk "$name" "$conns" "$url" "${args[@]}"
                 # Let the server answer what wrk left queued before the next run.
                 curl -fs -o /dev/null --max-time 600 -H "Authorization: Bearer $KEY" "$CRM/v1/customers/1" || true
             done
