@@ -27,22 +27,10 @@ log "building (release)"
 swift build -c release --scratch-path .build-bench --product crm-server >/dev/null
 BINARY=$ROOT/.build-bench/release/crm-server
 TMP=$(mktemp -d)
-CRM_PID=
-stop_server() {
-    if [[ -n $CRM_PID ]]; then kill "$CRM_PID" 2>/dev/null && wait "$CRM_PID" 2>/dev/null || true; fi
-    CRM_PID=
-}
+# start_server DB [KEY], stop_server
+source "$ROOT/bench/common.sh"
 cleanup() { stop_server; rm -rf "$TMP"; }
 trap cleanup EXIT
-
-# Starts the server on $1 and sets KEY (the bootstrap key of a fresh database, or $2).
-start_server() {
-    taskset -c 0 "$BINARY" serve --db "$1" --port "$PORT" --event-loops 1 --rate-limit off >"$TMP/out" 2>"$TMP/err" &
-    CRM_PID=$!
-    for _ in $(seq 600); do curl -fs -o /dev/null "$CRM/readyz" && break; sleep 0.1; done
-    curl -fs -o /dev/null "$CRM/readyz" || { log "the server did not start: $(tail -n 3 "$TMP/err")"; exit 1; }
-    KEY=${2:-$(grep '^crm_' "$TMP/out" | tail -n 1 || true)}
-}
 
 # POST /v1/automations with the JSON body $1.
 automation() {

@@ -49,22 +49,10 @@ swift build -c release --scratch-path "$SCRATCH" --product crm-server >"$OUT/fie
     { tail -n 40 "$OUT/fields-build.log" >&2; die "build failed (bench/out/fields-build.log)"; }
 BINARY=$ROOT/$SCRATCH/release/crm-server
 TMP=$(mktemp -d)
-CRM_PID=
-stop_server() {
-    if [[ -n $CRM_PID ]]; then kill "$CRM_PID" 2>/dev/null && wait "$CRM_PID" 2>/dev/null || true; fi
-    CRM_PID=
-}
+WRK_NAME_WIDTH=62
+source "$ROOT/bench/common.sh"
 cleanup() { stop_server; rm -rf "$TMP"; }
 trap cleanup EXIT
-
-# Starts the server on the database $1 and sets KEY (the bootstrap key of a fresh database, or $2).
-start_server() {
-    taskset -c 0 "$BINARY" serve --db "$1" --port "$PORT" --event-loops 1 --rate-limit off >"$TMP/out" 2>"$TMP/err" &
-    CRM_PID=$!
-    for _ in $(seq 600); do curl -fs -o /dev/null "$CRM/readyz" && break; sleep 0.1; done
-    curl -fs -o /dev/null "$CRM/readyz" || die "the server did not start: $(tail -n 3 "$TMP/err")"
-    KEY=${2:-$(grep '^crm_' "$TMP/out" | tail -n 1 || true)}
-}
 
 # curl with the key and a JSON body ($1 method, $2 path, $3 body): prints the status code.
 send() {
@@ -76,19 +64,6 @@ send() {
 # The server's CPU time so far (user and system, all threads), in seconds: per request, it is what
 # a write costs the one core, which other work on the machine skews far less than throughput.
 cpu_seconds() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$CRM_PID/stat"; }
-
-# run_wrk NAME CONNS URL [wrk args...]: one line, requests/s and p50/p99.
-run_wrk() {
-    local name=$1 conns=$2 url=$3
-    shift 3
-    taskset -c 1 wrk -t1 -c"$conns" -d"${DURATION}s" --latency "$@" "$url" >"$TMP/wrk.txt" 2>&1 || true
-    awk -v name="$name" -v conns="$conns" '
-        /^Requests\/sec:/ { rps = $2 }
-        $1 == "50%" { p50 = $2 } $1 == "99%" { p99 = $2 }
-        /Non-2xx or 3xx responses:/ { errors = errors " non-2xx: " $NF }
-        /Socket errors:/ { sub(/.*Socket errors: */, ""); errors = errors " socket errors: " $0 }
-        END { printf "%-62s %5s %10.0f %10s %10s%s\n", name, conns, rps, p50, p99, (errors == "" ? "" : " " errors) }' "$TMP/wrk.txt"
-}
 
 fields_part() {
     local kinds=(string integer number bool date enum) variant i kind options body
