@@ -9,7 +9,7 @@ import SQLite
 ///
 /// SQLite uses an index on an expression only for a query that spells the same expression
 /// (sqlite.org/expridx.html), so every filter reads a defined attribute through
-/// ``expression(_:)``, and the JSON path is a literal there, never a bound parameter: the planner
+/// ``expression(_:indexed:)``, and the JSON path is a literal there, never a bound parameter: the planner
 /// cannot match a `?`. That is safe because the key is snake_case (``CustomField/isValidKey(_:)``,
 /// checked when the field is defined); the values compared with it are still bound. The index
 /// holds live customers that have a value, so a customer without the key costs it nothing but
