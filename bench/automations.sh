@@ -23,9 +23,14 @@ CRM=http://127.0.0.1:$PORT
 log() { printf '[automations-bench] %s\n' "$*" >&2; }
 command -v wrk >/dev/null || { apt-get update >/dev/null && apt-get install -y wrk >/dev/null; }
 
-# shellcheck source=bench/common.sh
-. "$ROOT/bench/common.sh"
-build_release
+log "building (release)"
+swift build -c release --scratch-path .build-bench --product crm-server >/dev/null
+BINARY=$ROOT/.build-bench/release/crm-server
+TMP=$(mktemp -d)
+# start_server DB [KEY], stop_server
+source "$ROOT/bench/common.sh"
+cleanup() { stop_server; rm -rf "$TMP"; }
+trap cleanup EXIT
 
 # POST /v1/automations with the JSON body $1.
 automation() {
@@ -62,12 +67,15 @@ if [[ " $PARTS " == *" daily "* ]]; then
     DB=$TMP/daily.sqlite
     if [[ -n ${SEEDED_DB:-} ]]; then
         log "part 2: copying $SEEDED_DB"
-        copy_database "$SEEDED_DB" "$DB"
+        # With its write-ahead log and key file: the database is the three together.
+        for suffix in "" -wal .key; do [[ -e $SEEDED_DB$suffix ]] && cp "$SEEDED_DB$suffix" "$DB$suffix"; done
     else
         log "part 2: seeding $CUSTOMERS customers"
         "$BINARY" seed --customers "$CUSTOMERS" --db "$DB" >/dev/null
     fi
     start_server "$DB"
+    # A database that already had keys prints none on start: make one.
+    [[ -n $KEY ]] || KEY=$("$BINARY" keys create --role admin --name "automations bench" --db "$DB")
     automation '{"name":"Birthday care","trigger":"schedule.daily","schedule":{"select":"birthday_today"},"actions":[{"type":"create_task","title":"Birthday greeting","kind":"care"}]}'
     automation '{"name":"60-day follow-up","trigger":"schedule.daily","schedule":{"select":"no_order_for_days","days":60},"conditions":{"all":[{"field":"tier","op":"eq","value":"vip"}]},"actions":[{"type":"create_task","title":"Follow up","due_in_days":3}]}'
     automation '{"name":"Quiet VIPs","trigger":"schedule.daily","schedule":{"select":"no_interaction_for_days","days":90},"conditions":{"all":[{"field":"tier","op":"eq","value":"vip"}]},"actions":[{"type":"add_tag","tag":"quiet"}]}'

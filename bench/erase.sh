@@ -23,9 +23,14 @@ CRM=http://127.0.0.1:$PORT
 log() { printf '[erase-bench] %s\n' "$*" >&2; }
 command -v wrk >/dev/null || { apt-get update >/dev/null && apt-get install -y wrk >/dev/null; }
 
+log "building (release)"
+swift build -c release --scratch-path .build-bench --product crm-server >/dev/null
+BINARY=$ROOT/.build-bench/release/crm-server
+TMP=$(mktemp -d)
 # shellcheck source=bench/common.sh
 . "$ROOT/bench/common.sh"
-build_release
+cleanup() { stop_server; rm -rf "$TMP"; }
+trap cleanup EXIT
 
 # Creates a customer with $RELATED related records over one keep-alive connection; prints its id.
 populate() {
@@ -73,7 +78,7 @@ erase() {
 }
 
 log "part 1: a fresh database"
-start_server "$TMP/fresh.sqlite" --allow-private-webhooks
+SERVE_FLAGS=--allow-private-webhooks start_server "$TMP/fresh.sqlite"
 customer=$(populate)
 seconds=$(erase "$customer")
 printf 'erase of a customer with %s related records, fresh database: %.3f s\n' "$RELATED" "$seconds"
@@ -88,7 +93,7 @@ if [[ -n ${SEEDED_DB:-} || -n ${SEED_CUSTOMERS:-} ]]; then
         log "part 2: seeding $SEED_CUSTOMERS customers"
         "$BINARY" seed --customers "$SEED_CUSTOMERS" --db "$DB" >/dev/null
     fi
-    start_server "$DB" --allow-private-webhooks
+    SERVE_FLAGS=--allow-private-webhooks start_server "$DB"
     customers=$(curl -fs "$CRM/v1/analytics/customers" -H "Authorization: Bearer $KEY" | python3 -c 'import json,sys; print(json.load(sys.stdin)["total"])')
     customer=$(populate)
     seconds=$(erase "$customer")

@@ -73,24 +73,18 @@ KEY=$("$BINARY" keys create --role admin --name "insight bench" --db "$DB")
 # --- the server ----------------------------------------------------------------------------------
 
 TMP=$(mktemp -d)
-CRM_PID=
+# start_server DB [KEY], stop_server, run_wrk NAME CONNS URL [wrk args...]
+source "$ROOT/bench/common.sh"
 SAMPLER_PID=
 cleanup() {
     [[ -n $SAMPLER_PID ]] && kill "$SAMPLER_PID" 2>/dev/null
-    if [[ -n $CRM_PID ]] && kill "$CRM_PID" 2>/dev/null; then wait "$CRM_PID" 2>/dev/null; fi
+    stop_server
     [[ -f $TMP/err ]] && tail -n 100 "$TMP/err" >"$OUT/insight-server.log"
     rm -rf "$TMP"
 }
 trap cleanup EXIT
 
-taskset -c 0 "$BINARY" serve --db "$DB" --port "$PORT" --event-loops 1 --rate-limit off >"$TMP/out" 2>"$TMP/err" &
-CRM_PID=$!
-for _ in $(seq 600); do
-    curl -fs -o /dev/null "$CRM/readyz" && break
-    kill -0 "$CRM_PID" 2>/dev/null || die "crm-server exited: $(tail -n 5 "$TMP/err")"
-    sleep 0.1
-done
-curl -fs -o /dev/null "$CRM/readyz" || die "crm-server did not become ready"
+start_server "$DB" "$KEY"
 
 rss_anon() { awk '$1 == "RssAnon:" { print $2 }' "/proc/$CRM_PID/status" 2>/dev/null || echo 0; }
 RSS_START=$(rss_anon)
@@ -108,18 +102,6 @@ SAMPLER_PID=$!
 client() { taskset -c 1 python3 "$ROOT/bench/insight.py" --url "$CRM" --key "$KEY" "$@"; }
 AUTH=(-H "Authorization: Bearer $KEY")
 
-# run_wrk NAME CONNS URL [wrk args...]: one line, requests/s and p50/p99.
-run_wrk() {
-    local name=$1 conns=$2 url=$3
-    shift 3
-    taskset -c 1 wrk -t1 -c"$conns" -d"${DURATION}s" --latency "$@" "$url" >"$TMP/wrk.txt" 2>&1 || true
-    awk -v name="$name" -v conns="$conns" '
-        /^Requests\/sec:/ { rps = $2 }
-        $1 == "50%" { p50 = $2 } $1 == "99%" { p99 = $2 }
-        /Non-2xx or 3xx responses:/ { errors = errors " non-2xx: " $NF }
-        /Socket errors:/ { sub(/.*Socket errors: */, ""); errors = errors " socket errors: " $0 }
-        END { printf "%-40s %5s %10.0f %10s %10s %s\n", name, conns, rps, p50, p99, (errors == "" ? "" : " " errors) }' "$TMP/wrk.txt"
-}
 
 RULES='{"all":[{"field":"lifecycle_stage","op":"eq","value":"loyal"},
   {"field":"metrics.total_spent","op":"gte","value":300000},{"field":"tags","op":"contains","value":"vip"}]}'

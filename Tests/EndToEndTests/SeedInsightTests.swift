@@ -5,7 +5,8 @@ import XCTest
 
 /// `crm-server seed` gives every insight feature something to show (README "Command line"):
 /// tasks in customers' timelines, loyalty balances that are their ledgers' sums, duplicates the
-/// duplicates endpoint finds, feedback over many months, an opportunity funnel, ticket times.
+/// duplicates endpoint finds, feedback over many months, an opportunity funnel, ticket times,
+/// custom fields with values that fit them.
 /// Each test seeds a fresh server's database of its own.
 final class SeedInsightTests: CustomerTestCase {
     private let customers = 2000
@@ -104,6 +105,39 @@ final class SeedInsightTests: CustomerTestCase {
         let merged = try api.send("POST", "/v1/customers/\(ids[0])/merge", json: ["from": Array(ids.dropFirst())])
         XCTAssertEqual(merged.status, 200, merged.text)
         XCTAssertEqual(try number("SELECT count(*) FROM customers WHERE merged_into = \(ids[0])"), ids.count - 1)
+    }
+
+    func testSeededFieldsAreDefinedHeldBySomeAndFilterable() throws {
+        let defined = try expect200("/v1/fields?limit=50")["data"] as? [[String: Any]] ?? []
+        let keys = ["contract_renewal", "employee_count", "nps_consent", "preferred_channel", "vip_level"]
+        XCTAssertEqual(defined.compactMap { $0["key"] as? String }.sorted(), keys)
+        for key in keys {
+            XCTAssertEqual(try expect200("/v1/fields/\(key)")["violations"] as? Int, 0, "every seeded value of \(key) fits")
+            let held = try number("SELECT count(*) FROM customers WHERE json_extract(attributes, '$.\(key)') IS NOT NULL")
+            XCTAssertGreaterThan(held, customers / 20, key)
+            XCTAssertLessThan(held, customers * 9 / 10, "not every customer has \(key)")
+        }
+        XCTAssertEqual(try number("SELECT count(*) FROM sqlite_master WHERE name LIKE 'customers_by_attribute_%'"), keys.count)
+        XCTAssertEqual(
+            try number("SELECT count(*) FROM customers WHERE type = 'person' AND json_extract(attributes, '$.employee_count') IS NOT NULL"),
+            0, "head counts are companies'")
+
+        // Typed filters and rule leaves find them.
+        let gold = try expect200("/v1/customers?attributes.vip_level=gold&limit=5")["data"] as? [[String: Any]] ?? []
+        XCTAssertEqual(gold.count, 5)
+        XCTAssertTrue(gold.allSatisfy { ($0["attributes"] as? [String: Any])?["vip_level"] as? String == "gold" }, "\(gold)")
+        let large = try expect200("/v1/customers?attributes.employee_count[gte]=1000&limit=5")["data"] as? [[String: Any]] ?? []
+        XCTAssertFalse(large.isEmpty)
+        XCTAssertTrue(large.allSatisfy { $0["company_size"] as? String == "1000+" }, "\(large)")
+        let search = try api.send(
+            "POST", "/v1/customers/search",
+            json: ["rules": ["all": [["field": "attributes.preferred_channel", "op": "eq", "value": "wechat"]]], "limit": 5])
+        XCTAssertEqual(search.status, 200, search.text)
+        XCTAssertEqual((try search.json()["data"] as? [[String: Any]])?.count, 5)
+
+        // Seeding more keeps the definitions as they are.
+        try CustomerSeeder().seed(server.application.database.writer, count: 10)
+        XCTAssertEqual(try number("SELECT count(*) FROM custom_fields"), keys.count)
     }
 
     func testFeedbackSpansMonthsAndTheOtherReportsHaveShape() throws {

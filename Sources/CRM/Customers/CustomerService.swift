@@ -81,7 +81,8 @@ public struct CustomerService: Sendable {
         -> (key: JSONValue, id: Int64)?
     {
         let renderer = self.renderer
-        return try CustomerStore.renderList(connection, request, rules: RuleConditionStore.condition(rules)) { row in
+        let condition = RuleConditionStore.condition(rules, attributeIndex: .page(request))
+        return try CustomerStore.renderList(connection, request, rules: condition) { row in
             renderer.write(row, into: &output)
         }
     }
@@ -104,7 +105,7 @@ public struct CustomerService: Sendable {
 
     /// How many live customers match `rules` now.
     public func count(_ connection: Connection, matching rules: RuleTree) throws -> Int {
-        try CustomerStore.count(connection, matching: RuleConditionStore.condition(rules))
+        try CustomerStore.count(connection, matching: RuleConditionStore.condition(rules, attributeIndex: .all))
     }
 
     /// The shared write flow over the customer store and renderer.

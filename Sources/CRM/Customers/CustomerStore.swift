@@ -248,12 +248,15 @@ enum CustomerStore {
 
     /// Live customers matching a compiled rule tree.
     static func count(_ connection: Connection, matching rules: ListCondition) throws -> Int {
-        try connection.queryOne(
-            "SELECT count(*) FROM customers c WHERE c.deleted_at IS NULL AND \(erasedOut) AND \(rules.sql)", rules.bindings)?.int(0) ?? 0
+        try connection.queryOne(countSQL(rules), rules.bindings)?.int(0) ?? 0
+    }
+
+    static func countSQL(_ rules: ListCondition) -> String {
+        "SELECT count(*) FROM customers c WHERE c.deleted_at IS NULL AND \(erasedOut) AND \(rules.sql)"
     }
 
     /// nil when the search holds nothing searchable (an empty page).
-    private static func listQuery(_ request: ListRequest, rules: ListCondition? = nil) -> ListQuery? {
+    static func listQuery(_ request: ListRequest, rules: ListCondition? = nil) -> ListQuery? {
         var conditions: [ListCondition] = []
         var from = "customers c"
         var idOrder: String?

@@ -47,6 +47,7 @@ public final class Database: Sendable {
                 // Documents staged by writes outside a batch (none should be) reach the index.
                 try connection.transaction(.immediate) { try CustomerStore.flushSearchDocuments(connection) }
                 try Database.purgePendingAtOpen(connection)
+                try AttributeIndexStore.rebuildPending(connection)
             }
             writer.prepareCommits { connection in try CustomerStore.flushSearchDocuments(connection) }
             let readers = try ReaderPool(path: path, maximumCount: maximumReaders, configuration: configuration)

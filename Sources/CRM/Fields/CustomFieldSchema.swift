@@ -25,6 +25,15 @@ public enum CustomFieldSchema {
                 schema: schema,
                 prepare: { connection, values, _, before, _ in
                     try check(connection, &values, before: before)
+                },
+                afterWrite: { connection, before, after, _, _ in
+                    // A key never changes, nor does the expression its index reads (a type change keeps it).
+                    guard let key = after.string("key") else { return }
+                    if after.string("deleted_at") != nil {
+                        try AttributeIndexStore.drop(connection, key: key)
+                    } else if before == nil {
+                        try AttributeIndexStore.create(connection, key: key)
+                    }
                 }))
     }
 
@@ -95,15 +104,15 @@ enum CustomFieldRules {
 
 extension CustomFieldSchema {
     /// The list filter `attributes.<key>` of the live definition `key` (alias `c`), reading
-    /// values by the field's type (`attributes.score[gte]=3` compares numbers); nil when no live
-    /// field has that key.
+    /// values by the field's type (`attributes.score[gte]=3` compares numbers) through the key's
+    /// index (``AttributeIndexStore``); nil when no live field has that key.
     public static func listField(_ connection: Connection, name: String) throws -> ListField? {
         guard name.hasPrefix("attributes.") else { return nil }
         let key = String(name.dropFirst("attributes.".count))
         guard CustomField.isValidKey(key), let field = try CustomFieldStore.live(connection, key: key) else { return nil }
-        // The key is snake_case (checked above and when it was defined): safe inside the literal.
+        // The expression the key's index is built on, so equalities in id order are served by it.
         return ListField(
-            name, kind: .text(maxLength: 1000), filter: .expression("json_extract(c.attributes, '$.\(key)')"),
+            name, kind: .text(maxLength: 1000), filter: .indexedForEquality(AttributeIndexStore.expression(key)),
             parseValue: { text in
                 let value: JSONValue? =
                     switch field.type {

@@ -22,6 +22,20 @@ enum CustomFieldStore {
         return CustomField(key: key, type: type, options: options, required: row.int64("required") == 1)
     }
 
+    /// Defines a field unless a live definition has its key (the seed's demo fields); returns
+    /// whether it did.
+    static func insertIfUndefined(
+        _ connection: Connection, key: String, label: String, type: String, options: String, description: String, now: Timestamp
+    ) throws -> Bool {
+        guard try id(connection, key: key) == nil else { return false }
+        try connection.run(
+            """
+            INSERT INTO custom_fields (key, label, type, options, required, description, created_at, updated_at)
+            VALUES (?, ?, ?, ?, 0, ?, ?, ?)
+            """, [.text(key), .text(label), .text(type), .text(options), .text(description), .text(now.rfc3339), .text(now.rfc3339)])
+        return true
+    }
+
     static func id(_ connection: Connection, key: String) throws -> Int64? {
         try connection.queryOne("SELECT id FROM custom_fields WHERE key = ? AND deleted_at IS NULL", [.text(key)])?.int64(0)
     }

@@ -7,6 +7,11 @@ public struct ListField: Sendable {
     public enum Filtering: Sendable {
         /// `expression = ?`, `expression IN (…)`, `expression > ?`, …
         case expression(String)
+        /// Like `expression`, for an expression with an index of its own that pays only where it
+        /// yields rows in the page's order: equality and any-of, in id order. Other comparisons
+        /// and orders read `+expression`, which no index serves, so the list is planned as
+        /// without it (a custom field's attribute: ``AttributeIndexUse``).
+        case indexedForEquality(String)
         /// Equality (any-of) through a membership sub-query: `template` holds `%@` where the
         /// `?, ?, …` list goes, e.g. tags in a side table.
         case membership(String)

@@ -6,37 +6,47 @@ import SQLite
 ///     {"all":[{"field":"industry","op":"eq","value":"retail"},{"field":"tags","op":"eq","value":"vip"}]}
 ///     → (c.industry = ? AND EXISTS (SELECT 1 FROM customer_tags t WHERE t.customer_id = c.id AND t.tag = ?))
 enum RuleConditionStore {
-    static func condition(_ tree: RuleTree) -> ListCondition {
+    /// - Parameter attributeIndex: which comparisons of defined attributes read their index.
+    static func condition(_ tree: RuleTree, attributeIndex: AttributeIndexUse = .none) -> ListCondition {
         var bindings: [SQLValue] = []
-        let sql = compile(tree, &bindings)
+        let sql = compile(tree, attributeIndex, &bindings)
         return ListCondition(sql: sql, bindings: bindings)
     }
 
-    private static func compile(_ tree: RuleTree, _ bindings: inout [SQLValue]) -> String {
+    private static func compile(_ tree: RuleTree, _ index: AttributeIndexUse, _ bindings: inout [SQLValue]) -> String {
+        // The children of an `all` are conjuncts as it is; those of `any` and `not` are not.
+        let nested: AttributeIndexUse = index == .all ? .all : .none
         switch tree {
         case .all(let children):
             guard !children.isEmpty else { return "1" }
-            return "(" + children.map { compile($0, &bindings) }.joined(separator: " AND ") + ")"
+            return "(" + children.map { compile($0, index, &bindings) }.joined(separator: " AND ") + ")"
         case .any(let children):
             guard !children.isEmpty else { return "0" }
-            return "(" + children.map { compile($0, &bindings) }.joined(separator: " OR ") + ")"
+            return "(" + children.map { compile($0, nested, &bindings) }.joined(separator: " OR ") + ")"
         case .not(let child):
             // A NULL inside must count as "does not hold", so NOT of it holds: coalesce to 0 first.
-            return "NOT coalesce(\(compile(child, &bindings)), 0)"
+            return "NOT coalesce(\(compile(child, nested, &bindings)), 0)"
         case .leaf(let leaf):
-            return compile(leaf, &bindings)
+            return compile(leaf, index, &bindings)
         }
     }
 
-    private static func compile(_ leaf: RuleLeaf, _ bindings: inout [SQLValue]) -> String {
+    private static func compile(_ leaf: RuleLeaf, _ index: AttributeIndexUse, _ bindings: inout [SQLValue]) -> String {
         switch leaf.field.target {
         case .tags: return tags(leaf, &bindings)
         case .column(let expression): return compare(expression, [], leaf, &bindings)
         case .attribute(let key):
             let path = SQLValue.text("$.\"\(key)\"")
-            guard let types = comparableTypes(leaf) else { return compare("json_extract(c.attributes, ?)", [path], leaf, &bindings) }
+            // A snake_case key (every defined field's) is read through the expression of its
+            // index (AttributeIndexStore), path and all, where the index is to serve it; any other
+            // key through a bound path.
+            let indexed = index == .all || (index == .conjunctEqualities && [.eq, .in].contains(leaf.op))
+            let (value, own): (String, [SQLValue]) =
+                CustomField.isValidKey(key)
+                ? (AttributeIndexStore.expression(key, indexed: indexed), []) : ("json_extract(c.attributes, ?)", [path])
+            guard let types = comparableTypes(leaf) else { return compare(value, own, leaf, &bindings) }
             bindings.append(path)
-            return "(json_type(c.attributes, ?) IN (\(types)) AND \(compare("json_extract(c.attributes, ?)", [path], leaf, &bindings)))"
+            return "(json_type(c.attributes, ?) IN (\(types)) AND \(compare(value, own, leaf, &bindings)))"
         }
     }
 

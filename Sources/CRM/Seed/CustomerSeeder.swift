@@ -29,6 +29,8 @@ public struct CustomerSeeder: Sendable {
     /// Inserts `count` customers with their activity; returns how many customers were written.
     @discardableResult
     public func seed(_ writer: Writer, count: Int, settings: CRMSettings = CRMSettings(), now: Timestamp = .now()) throws -> Int {
+        // Defined first: into an empty database their indexes are then built once, after the load.
+        try writer.exclusive { try SeedFields.define($0, now: now) }
         let (offset, tuning, target) = try writer.exclusive { connection in
             let offset = try SeedStore.highestCustomerID(connection)
             return (offset, try LoadTuning(connection, bulk: offset == 0), connection.path)

@@ -124,6 +124,7 @@ final class SeedPipeline: Sendable {
         var activity = ActivitySeeder()
         var duplicates = SeedDuplicates()
         var accounts = SeedAccounts()
+        var fields = SeedFields(epoch: epoch)
         var batch: [Generated] = []
         for (index, number) in numbers.enumerated() {
             var values = CustomerSeeder.customer(number: number, random: &random)
@@ -132,6 +133,7 @@ final class SeedPipeline: Sendable {
             let created = epoch.adding(milliseconds: -CustomerSeeder.history + Int64(index) * slot + Int64(random.int(0...Int(slot - 1))))
             guard case .text(let owner)? = values["owner"] else { throw SeedError(message: "a seeded customer has no owner") }
             let (rows, summary) = activity.generate(customer: number, owner: owner, epoch: epoch, yearAgo: yearAgo)
+            fields.fill(&values, paidOrders: summary.paidOrders)
             var derived = summary.values(settings: plan.settings, now: plan.now)
             if let scores {
                 let (columns, tier) = scores.values(at: index)

@@ -29,8 +29,11 @@ public struct ListQuery {
         var conditions: [String] = []
         var bindings: [SQLValue] = []
         if !request.includeDeleted { conditions.append("\(alias).deleted_at IS NULL") }
+        var sort = request.sortField.sortExpression ?? "\(alias).id"
+        let byID = sort == "\(alias).id"
+        if byID, let idOrder { sort = idOrder }
         for filter in request.filters {
-            let (sql, values) = Self.condition(filter)
+            let (sql, values) = Self.condition(filter, idOrder: byID)
             conditions.append(sql)
             bindings += values
         }
@@ -38,9 +41,6 @@ public struct ListQuery {
             conditions.append(search.sql)
             bindings += search.bindings
         }
-        var sort = request.sortField.sortExpression ?? "\(alias).id"
-        let byID = sort == "\(alias).id"
-        if byID, let idOrder { sort = idOrder }
         let direction = request.descending ? "DESC" : "ASC"
         if let after = request.after {
             let comparison = request.descending ? "<" : ">"
@@ -100,11 +100,15 @@ public struct ListQuery {
         return ListPage(items: rows, next: next)
     }
 
-    private static func condition(_ filter: ListFilter) -> (String, [SQLValue]) {
+    private static func condition(_ filter: ListFilter, idOrder: Bool) -> (String, [SQLValue]) {
         let placeholders = Array(repeating: "?", count: filter.values.count).joined(separator: ", ")
         let values = filter.values.map(\.sqlValue)
         switch filter.field.filtering {
-        case .expression(let expression):
+        case .expression(let expression), .indexedForEquality(let expression):
+            let expression: String =
+                if case .indexedForEquality = filter.field.filtering, !(idOrder && filter.op == .eq) { "+" + expression } else {
+                    expression
+                }
             switch filter.op {
             case .eq:
                 return filter.values.count == 1
