@@ -82,6 +82,7 @@ CROSS_FIELD_422 = {
     ("POST /v1/feedback", "score", "out_of_range"),  # the range depends on `kind`
     ("PATCH /v1/feedback/{id}", "score", "out_of_range"),
     (None, "schedule", "invalid"),  # only schedule.daily takes a schedule
+    (None, "schedule", "required"),  # and schedule.daily needs one
     ("POST /v1/feedback", "score", "required"),  # nps, csat and ces need a score
     (None, "stages", "invalid"),  # a pipeline has at least one open stage
     (None, "stages[].key", "duplicate"),  # stage keys are unique within a pipeline
