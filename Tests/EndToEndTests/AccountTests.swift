@@ -41,18 +41,6 @@ final class AccountTests: SalesTestCase {
 
     private func ids(_ entries: [[String: Any]]) -> [Int] { entries.compactMap { $0["id"] as? Int } }
 
-    /// The change feed after `after`.
-    private func changes(after: Int) throws -> (entries: [[String: Any]], next: Int) {
-        var entries: [[String: Any]] = []
-        var position = after
-        while true {
-            let body = try sales.expect(200, "GET", "/v1/changes?after=\(position)&limit=200")
-            entries += body["data"] as? [[String: Any]] ?? []
-            position = body["next_after"] as? Int ?? position
-            if body["has_more"] as? Bool != true { return (entries, position) }
-        }
-    }
-
     // MARK: - account_id
 
     func testAccountIDNamesALiveCompanyAndOnlyOnPersons() throws {
@@ -194,12 +182,12 @@ final class AccountTests: SalesTestCase {
         let acme = try company("Acme")
         let lei = try contact("Li Lei", of: acme)
         let fang = try contact("Wang Fang", of: acme)
-        let position = try changes(after: 0).next
+        let position = try sales.changes(after: 0).next
 
         try sales.expect(204, "DELETE", "/v1/customers/\(acme)")
         XCTAssertTrue(try sales.customerJSON(lei)["account_id"] is NSNull)
         XCTAssertTrue(try sales.customerJSON(fang)["account_id"] is NSNull)
-        let feed = try changes(after: position).entries
+        let feed = try sales.changes(after: position).entries
         for contact in [lei, fang] {
             let entry = feed.first { $0["id"] as? Int == contact }
             XCTAssertEqual(entry?["type"] as? String, "customer.updated")

@@ -36,20 +36,8 @@ final class CustomerMergeTests: SalesTestCase {
         try sales.expect(200, "GET", path, file: file, line: line)
     }
 
-    /// The change feed after `after`, every page: its entries and the next position.
-    private func changes(after: Int) throws -> (entries: [[String: Any]], next: Int) {
-        var entries: [[String: Any]] = []
-        var position = after
-        while true {
-            let body = try sales.expect(200, "GET", "/v1/changes?after=\(position)&limit=200")
-            entries += body["data"] as? [[String: Any]] ?? []
-            position = body["next_after"] as? Int ?? position
-            if body["has_more"] as? Bool != true { return (entries, position) }
-        }
-    }
-
     /// Where the change feed ends now.
-    private func feedPosition() throws -> Int { try changes(after: 0).next }
+    private func feedPosition() throws -> Int { try sales.changes(after: 0).next }
 
     /// Every audit entry (admin), newest first.
     private func auditCount() throws -> Int {
@@ -326,7 +314,7 @@ final class CustomerMergeTests: SalesTestCase {
         XCTAssertTrue(try sales.api.allIDs().contains(survivor))
 
         // The feed announces each as customer.deleted (data null).
-        let deleted = try changes(after: position).entries.filter { $0["type"] as? String == "customer.deleted" }
+        let deleted = try sales.changes(after: position).entries.filter { $0["type"] as? String == "customer.deleted" }
         XCTAssertEqual(deleted.compactMap { $0["id"] as? Int }, [first, second])
         XCTAssertTrue(deleted.allSatisfy { $0["data"] is NSNull })
 
@@ -465,7 +453,7 @@ final class CustomerMergeTests: SalesTestCase {
 
         try merged(survivor, from: [source], as: client)
 
-        let entries = try changes(after: position).entries
+        let entries = try sales.changes(after: position).entries
         func entry(_ type: String, _ id: Int) -> [String: Any]? {
             entries.last { $0["type"] as? String == type && $0["id"] as? Int == id }
         }

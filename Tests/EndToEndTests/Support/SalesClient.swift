@@ -93,6 +93,18 @@ final class SalesClient {
         return try expect(201, "POST", "/v1/opportunities", json: fields, file: file, line: line)
     }
 
+    /// The change feed after `after`, every page: its entries and where it ends.
+    func changes(after: Int) throws -> (entries: [[String: Any]], next: Int) {
+        var entries: [[String: Any]] = []
+        var position = after
+        while true {
+            let body = try expect(200, "GET", "/v1/changes?after=\(position)&limit=200")
+            entries += body["data"] as? [[String: Any]] ?? []
+            position = body["next_after"] as? Int ?? position
+            if body["has_more"] as? Bool != true { return (entries, position) }
+        }
+    }
+
     /// Every entry of a list endpoint, walking the pages with `limit`.
     func walk(_ path: String, _ query: [(String, String)] = [], limit: Int, file: StaticString = #filePath, line: UInt = #line) throws
         -> (entries: [[String: Any]], pages: Int)
