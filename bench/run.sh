@@ -294,6 +294,7 @@ write_comparison "$WRITES_SINGLE" $((CRM_PORT + 2)) 1
 check_server
 THREADS_BEFORE=$(proc_field "$CRM_PID" Threads)
 RSS_BEFORE=$(proc_field "$CRM_PID" VmRSS)
+ANON_BEFORE=$(proc_field "$CRM_PID" RssAnon)
 log "opening $IDLE_CONNECTIONS idle connections"
 python3 "$ROOT/bench/idle_connections.py" --host 127.0.0.1 --port "$CRM_PORT" --count "$IDLE_CONNECTIONS" \
     --hold 300 >"$TMP/holder.out" 2>&1 &
@@ -315,6 +316,7 @@ for _ in $(seq 50); do
 done
 THREADS_IDLE=$(proc_field "$CRM_PID" Threads)
 RSS_IDLE=$(proc_field "$CRM_PID" VmRSS)
+ANON_IDLE=$(proc_field "$CRM_PID" RssAnon)
 run_wrk "crm /healthz + $IDLE_CONNECTIONS idle" "$NGINX_HEALTHZ" "$IDLE_WRK_CONNECTIONS" "$CRM/healthz"
 THREADS_IDLE_LOAD=$(proc_field "$CRM_PID" Threads)
 GAUGE_AFTER=$(open_connections_gauge || true)
@@ -354,6 +356,9 @@ report() {
         "$THREADS_BEFORE" "$THREADS_IDLE" "$IDLE_CONNECTIONS" "$THREADS_IDLE_LOAD"
     printf 'server memory:      VmRSS %s before the idle test, %s with the idle connections; peak (VmHWM) %s\n' \
         "$RSS_BEFORE" "$RSS_IDLE" "$PEAK_RSS"
+    # VmRSS counts the mapped database pages (the kernel's page cache); RssAnon is our own memory.
+    printf '                    RssAnon (private) %s before the idle test, %s with the idle connections\n' \
+        "$ANON_BEFORE" "$ANON_IDLE"
     printf 'server 5xx logged:  %s\n' "$SERVER_5XX"
     printf 'seeded data:        %s (%s on disk), seeded in %s s\n' "$SEED_ROWS" "$DB_SIZE" "$SEED_SECONDS"
     printf '\nbars (bench/README.md):\n'
