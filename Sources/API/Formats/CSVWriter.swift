@@ -11,18 +11,23 @@ enum CSVWriter {
     }
 
     static func appendField(_ field: String, into output: inout [UInt8]) {
-        let needsQuotes =
-            field.utf8.contains { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == 10 || $0 == 13 }
-            || field.first == " " || field.last == " "
-        guard needsQuotes else {
-            output.append(contentsOf: field.utf8)
-            return
+        // Bytes, not Characters: an export writes tens of millions of fields, and the first and
+        // last Character of a String cost a grapheme-breaking pass each.
+        var field = field
+        field.withUTF8 { bytes in
+            let needsQuotes =
+                bytes.first == UInt8(ascii: " ") || bytes.last == UInt8(ascii: " ")
+                || bytes.contains { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == 10 || $0 == 13 }
+            guard needsQuotes else {
+                output.append(contentsOf: bytes)
+                return
+            }
+            output.append(UInt8(ascii: "\""))
+            for byte in bytes {
+                if byte == UInt8(ascii: "\"") { output.append(byte) }
+                output.append(byte)
+            }
+            output.append(UInt8(ascii: "\""))
         }
-        output.append(UInt8(ascii: "\""))
-        for byte in field.utf8 {
-            if byte == UInt8(ascii: "\"") { output.append(byte) }
-            output.append(byte)
-        }
-        output.append(UInt8(ascii: "\""))
     }
 }
