@@ -7,22 +7,7 @@ import XCTest
 /// The `customer_counts` triggers (migration 0015): after any mix of inserts, updates of every
 /// counted column, soft deletes, restores and hard deletes, the kept counts equal a grouped count
 /// of the live customers.
-final class CustomerCountsTests: XCTestCase {
-    private var directory: URL!
-    private var database: Database!
-
-    override func setUpWithError() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("crm-counts-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        database = try Database.open(path: directory.appendingPathComponent("crm.sqlite").path, synchronous: .normal, maximumReaders: 2)
-    }
-
-    override func tearDown() {
-        database?.close()
-        database = nil
-        if let directory { try? FileManager.default.removeItem(at: directory) }
-    }
-
+final class CustomerCountsTests: TemporaryDatabaseTestCase {
     private static func kept(_ connection: Connection) throws -> [String] {
         try connection.query(
             "SELECT lifecycle_stage, tier, source, industry, rfm_r, rfm_f, count FROM customer_counts WHERE count > 0 ORDER BY 1, 2, 3, 4, 5, 6"

@@ -8,22 +8,7 @@ import XCTest
 /// each key column, soft deletes, restores and hard deletes, the kept counts equal a grouped count
 /// of the live customers, and the duplicate groups read through them equal the groups a full
 /// grouping of the customers finds.
-final class CustomerDuplicateKeysTests: XCTestCase {
-    private var directory: URL!
-    private var database: Database!
-
-    override func setUpWithError() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("crm-duplicate-keys-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        database = try Database.open(path: directory.appendingPathComponent("crm.sqlite").path, synchronous: .normal, maximumReaders: 2)
-    }
-
-    override func tearDown() {
-        database?.close()
-        database = nil
-        if let directory { try? FileManager.default.removeItem(at: directory) }
-    }
-
+final class CustomerDuplicateKeysTests: TemporaryDatabaseTestCase {
     private static let nameKey = CustomerDuplicateStore.normalized("name")
     private static let companyKey = CustomerDuplicateStore.normalized("company")
 

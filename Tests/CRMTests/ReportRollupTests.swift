@@ -8,22 +8,7 @@ import XCTest
 /// kept column, soft deletes, restores and hard deletes, each kept table equals the same numbers
 /// recomputed from the rows, and the tickets report read from them equals the report computed
 /// ticket by ticket.
-final class ReportRollupTests: XCTestCase {
-    private var directory: URL!
-    private var database: Database!
-
-    override func setUpWithError() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("crm-rollups-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        database = try Database.open(path: directory.appendingPathComponent("crm.sqlite").path, synchronous: .normal, maximumReaders: 2)
-    }
-
-    override func tearDown() {
-        database?.close()
-        database = nil
-        if let directory { try? FileManager.default.removeItem(at: directory) }
-    }
-
+final class ReportRollupTests: TemporaryDatabaseTestCase {
     /// Rows as `a|b|c` strings, for comparing two queries' answers.
     private static func rows(_ connection: Connection, _ sql: String) throws -> [String] {
         try connection.query(sql).map { row in

@@ -7,22 +7,7 @@ import XCTest
 /// SearchDocument: what FTS5 indexes for a customer and the MATCH expression for `q`
 /// (API.md: full-text search, prefix matching, Chinese text works), run against the real
 /// `customers_fts` table of a freshly migrated database.
-final class SearchDocumentTests: XCTestCase {
-    private var directory: URL!
-    private var database: Database!
-
-    override func setUpWithError() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("crm-search-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        database = try Database.open(path: directory.appendingPathComponent("crm.sqlite").path, synchronous: .normal, maximumReaders: 2)
-    }
-
-    override func tearDown() {
-        database?.close()
-        database = nil
-        if let directory { try? FileManager.default.removeItem(at: directory) }
-    }
-
+final class SearchDocumentTests: TemporaryDatabaseTestCase {
     // MARK: Helpers
 
     private func tokens(_ text: String) -> [String] {
