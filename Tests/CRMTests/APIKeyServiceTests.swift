@@ -7,23 +7,9 @@ import XCTest
 
 /// API keys (API.md §1, "Auth"): random, ≥ 128 bits, shown once, stored only as a hash, compared
 /// in constant time, revocable.
-final class APIKeyServiceTests: XCTestCase {
-    private var directory: URL!
-    private var database: Database!
+final class APIKeyServiceTests: TemporaryDatabaseTestCase {
     private let keys = APIKeyService()
     private let now = Timestamp(rfc3339: "2026-11-23T08:00:00.000Z")!
-
-    override func setUpWithError() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("crm-keys-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        database = try Database.open(path: directory.appendingPathComponent("crm.sqlite").path, synchronous: .normal, maximumReaders: 2)
-    }
-
-    override func tearDown() {
-        database?.close()
-        database = nil
-        if let directory { try? FileManager.default.removeItem(at: directory) }
-    }
 
     // MARK: Helpers
 
