@@ -195,15 +195,18 @@ enum CustomerStore {
     static func renderList(
         _ connection: Connection, _ request: ListRequest, rules: ListCondition? = nil, _ body: (RowView) throws -> Void
     ) throws -> (key: JSONValue, id: Int64)? {
-        if let rules, let page = try matchesInIDOrder(connection, request, rules: rules) {
+        if let rules, let page = try boundedPage(connection, request, rules: rules) {
             return try render(connection, ids: page, request: request, body)
         }
         guard let query = listQuery(request, rules: rules) else { return nil }
         return try query.render(connection, limit: request.limit, body)
     }
 
-    /// Rule trees (segments, `POST /v1/customers/search`) never match an erased customer.
-    static let erasedOut = "c.erased_at IS NULL"
+    /// A compiled rule tree as customers match it (segments, `POST /v1/customers/search`, their
+    /// counts): never an erased customer.
+    private static func matching(_ rules: ListCondition) -> ListCondition {
+        ListCondition(sql: "c.erased_at IS NULL AND \(rules.sql)", bindings: rules.bindings)
+    }
 
     /// SQLite instructions a rule-tree page may take on its first two plans (about 1 µs of a
     /// warm 1M-customer database each, from measurement).
@@ -220,9 +223,10 @@ enum CustomerStore {
     /// in id order finds the page among the first few thousand rows (8 ms): that goes second.
     /// Only a tree that is neither (a few thousand matches, no index) pays both budgets, about
     /// 30 ms, before the full plan.
-    private static func matchesInIDOrder(_ connection: Connection, _ request: ListRequest, rules: ListCondition) throws -> [Int64]? {
+    private static func boundedPage(_ connection: Connection, _ request: ListRequest, rules: ListCondition) throws -> [Int64]? {
         guard connection.isReadOnly, request.search == nil, request.sortField.sortExpression == "c.id" else { return nil }
-        let search = (sql: "\(erasedOut) AND \(rules.sql)", bindings: rules.bindings)
+        let rules = matching(rules)
+        let search = (sql: rules.sql, bindings: rules.bindings)
         for (from, budget) in [("customers c", plannedBudget), ("customers c NOT INDEXED", idOrderBudget)] {
             let query = ListQuery(select: "c.id", from: from, alias: "c", request: request, search: search)
             if let ids = try connection.withinBudget(
@@ -255,11 +259,11 @@ enum CustomerStore {
 
     /// Live customers matching a compiled rule tree.
     static func count(_ connection: Connection, matching rules: ListCondition) throws -> Int {
-        try connection.queryOne(countSQL(rules), rules.bindings)?.int(0) ?? 0
+        try connection.queryOne(countSQL(rules), matching(rules).bindings)?.int(0) ?? 0
     }
 
     static func countSQL(_ rules: ListCondition) -> String {
-        "SELECT count(*) FROM customers c WHERE c.deleted_at IS NULL AND \(erasedOut) AND \(rules.sql)"
+        "SELECT count(*) FROM customers c WHERE c.deleted_at IS NULL AND \(matching(rules).sql)"
     }
 
     /// nil when the search holds nothing searchable (an empty page).
@@ -282,8 +286,7 @@ enum CustomerStore {
             }
         }
         if let rules {
-            conditions.append(ListCondition(sql: erasedOut, bindings: []))
-            conditions.append(rules)
+            conditions.append(matching(rules))
         }
         let search = ListCondition.all(conditions).map { (sql: $0.sql, bindings: $0.bindings) }
         return ListQuery(select: "c.*", from: from, alias: "c", request: request, search: search, idOrder: idOrder)
