@@ -13,8 +13,9 @@ enum CustomerAccounts {
     /// `account_id` names a live company other than itself, a company has none, and a company
     /// with contacts stays a company. Every broken rule is a `422` naming its field.
     static func check(_ connection: Connection, _ values: [String: SQLValue], before: Row?) throws {
-        let type = values["type"].flatMap(text) ?? before?.string("type")
-        let account = values["account_id"].map(integer) ?? before?.int64("account_id")
+        let type = values["type"]?.text ?? before?.string("type")
+        // An explicit null clears the account; a field left out keeps the stored one.
+        let account = values["account_id"].map(\.integer) ?? before?.int64("account_id")
         var issues: [FieldIssue] = []
         if let account, values["account_id"] != nil || values["type"] != nil {
             if type == "company" {
@@ -76,15 +77,5 @@ enum CustomerAccounts {
                 return true
             }
         }
-    }
-
-    private static func text(_ value: SQLValue) -> String? {
-        if case .text(let text) = value { return text }
-        return nil
-    }
-
-    private static func integer(_ value: SQLValue) -> Int64? {
-        if case .integer(let number) = value { return number }
-        return nil
     }
 }

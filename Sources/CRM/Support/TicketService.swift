@@ -127,10 +127,3 @@ public enum TicketService {
         writer.endObject()
     }
 }
-
-extension SQLValue {
-    var text: String? {
-        if case .text(let value) = self { return value }
-        return nil
-    }
-}
