@@ -1,6 +1,6 @@
 // swift-tools-version:6.0
 // crm-server: one binary, one SQLite file, no package dependencies: the toolchain, libsqlite3 and
-// OpenSSL's libssl only (docs/architecture.md).
+// OpenSSL's libssl only (docs/architecture.md); libpq for the PostgreSQL module, not yet used.
 import PackageDescription
 
 let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
@@ -26,7 +26,17 @@ let package = Package(
             pkgConfig: "openssl",
             providers: [.apt(["libssl-dev"])]
         ),
+        // libpq, PostgreSQL's client library: the second engine (issue 16). Nothing in the server
+        // uses it yet.
+        .systemLibrary(
+            name: "CLibPQ",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]
+        ),
         .target(name: "SQLite", dependencies: ["CSQLite"], swiftSettings: strict),
+        // The PostgreSQL twin of SQLite: connection, prepared statements, rows, typed errors,
+        // transactions with retries, advisory locks, LISTEN/NOTIFY and a connection pool.
+        .target(name: "Postgres", dependencies: ["CLibPQ"], swiftSettings: strict),
         // RFC 8259 JSON reading and writing: no CRM knowledge, shared by CRM (records, change
         // feed) and API (request bodies, responses).
         .target(name: "JSON", swiftSettings: strict),
@@ -71,6 +81,8 @@ let package = Package(
         .executableTarget(name: "FuzzJSON", dependencies: ["JSON"], path: "Tests/Fuzz/JSON", swiftSettings: strict),
 
         .testTarget(name: "SQLiteTests", dependencies: ["SQLite"], swiftSettings: strict),
+        // Starts a throwaway PostgreSQL cluster of its own (the `postgresql` package's binaries).
+        .testTarget(name: "PostgresTests", dependencies: ["Postgres"], swiftSettings: strict),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP"], swiftSettings: strict),
         // COpenSSL too: the TLS tests run a small OpenSSL server of their own.
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "COpenSSL"], swiftSettings: strict),
