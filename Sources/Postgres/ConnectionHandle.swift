@@ -37,7 +37,12 @@ final class ConnectionHandle {
     /// is only seen when the socket is next used: see ``isAlive()``.
     var isBroken: Bool {
         guard let pointer else { return true }
-        return PQstatus(pointer) == CONNECTION_BAD
+        return ConnectionHandle.isDead(pointer)
+    }
+
+    /// Whether libpq has given the connection up: `CONNECTION_BAD`, or its socket closed.
+    static func isDead(_ pointer: OpaquePointer) -> Bool {
+        PQstatus(pointer) == CONNECTION_BAD || PQsocket(pointer) < 0
     }
 
     /// A fresh server-side statement name, unique on this connection.
@@ -82,7 +87,11 @@ final class ConnectionHandle {
                 detail: field(crm_pq_diag_message_detail), hint: field(crm_pq_diag_message_hint), sql: sql)
         }
         let message = result.map { ConnectionHandle.trimmed(PQresultErrorMessage($0)) } ?? libpqMessage
-        let broken = PQstatus(connection) == CONNECTION_BAD
+        // libpq 15 can report the server gone ("server closed the connection unexpectedly")
+        // while the connection still reads as OK: it learns of the end-of-file on the next read.
+        // Reading once more (never blocking: libpq's socket is non-blocking) settles it.
+        if !ConnectionHandle.isDead(connection) { _ = PQconsumeInput(connection) }
+        let broken = ConnectionHandle.isDead(connection)
         return PostgresError(
             sqlState: broken ? PostgresError.connectionLost : "XX000",
             message: message.isEmpty ? "libpq reported no message" : message, sql: sql)
@@ -103,7 +112,7 @@ final class ConnectionHandle {
     /// waiting on the socket, which this reads. Data that is only notifications keeps it alive
     /// (they stay queued for ``PostgresNotification`` waits).
     func isAlive() -> Bool {
-        guard let pointer, PQstatus(pointer) == CONNECTION_OK else { return false }
+        guard let pointer, !ConnectionHandle.isDead(pointer) else { return false }
         // A live idle connection has at most a few notifications pending; a dead one reaches
         // end-of-file within two reads (a FATAL message, then EOF).
         for _ in 0..<8 {
@@ -112,9 +121,9 @@ final class ConnectionHandle {
             guard let readable = try? SocketWait.wait(descriptor, until: .readable, deadline: .now), readable else {
                 return true
             }
-            guard PQconsumeInput(pointer) == 1, PQstatus(pointer) == CONNECTION_OK else { return false }
+            guard PQconsumeInput(pointer) == 1, !ConnectionHandle.isDead(pointer) else { return false }
         }
-        return PQstatus(pointer) == CONNECTION_OK
+        return !ConnectionHandle.isDead(pointer)
     }
 }
 
