@@ -1,6 +1,7 @@
 import Foundation
-import Postgres
 import XCTest
+
+@testable import Postgres
 
 #if canImport(Glibc)
     import Glibc
@@ -192,6 +193,17 @@ final class ConnectionTests: PostgresTestCase {
         let statement = try connection.prepare("SELECT $1::int8 * 2")
         try connection.execute("ROLLBACK")
         XCTAssertEqual(try statement.queryOne([21])?.int(0), 42)
+    }
+
+    func testAFullStatementCacheStartsOverAndHeldStatementsPrepareThemselvesAgain() throws {
+        let connection = try connect()
+        let held = try connection.prepare("SELECT $1::int8 + 1")
+        for number in 1...Connection.statementCacheLimit {
+            XCTAssertEqual(try connection.queryOne("SELECT \(number)")?.int(0), number)
+        }
+        XCTAssertEqual(connection.preparedStatementCount, 1, "emptied when full, then the newest added")
+        XCTAssertEqual(try connection.queryOne("SELECT count(*) FROM pg_prepared_statements")?.int(0), 2)
+        XCTAssertEqual(try held.queryOne([41])?.int(0), 42)
     }
 
     func testSyntaxErrorsSurfaceWhenPreparing() throws {

@@ -65,6 +65,23 @@ final class NotificationTests: PostgresTestCase {
         XCTAssertEqual(try listener.notification(waitingUntil: .now + .seconds(1))?.payload, "b")
     }
 
+    func testAConnectionEndedWhileWaitingIsUnavailable() throws {
+        let listener = try connect()
+        try listener.listen("ended")
+        let processID = Int64(listener.backendProcessID)
+        let terminated = onAnotherConnection { connection in
+            Thread.sleep(forTimeInterval: 0.1)
+            try connection.run("SELECT pg_terminate_backend($1)", [.integer(processID)])
+        }
+        let started = ContinuousClock.now
+        XCTAssertThrowsError(try listener.notification(waitingUntil: started + .seconds(5))) { error in
+            XCTAssertEqual((error as? PostgresError)?.isUnavailable, true, "\(error)")
+        }
+        XCTAssertLessThan(ContinuousClock.now - started, .seconds(2))
+        XCTAssertTrue(listener.isBroken)
+        try terminated.wait()
+    }
+
     func testUnlistenStopsDelivery() throws {
         let listener = try connect()
         let sender = try connect()
