@@ -93,16 +93,16 @@ final class ConnectionHandle {
         if !ConnectionHandle.isDead(connection) { _ = PQconsumeInput(connection) }
         let broken = ConnectionHandle.isDead(connection)
         return PostgresError(
-            sqlState: broken ? PostgresError.connectionLost : "XX000",
+            sqlState: broken ? PostgresError.connectionLost : PostgresError.internalError,
             message: message.isEmpty ? "libpq reported no message" : message, sql: sql)
     }
 
-    /// libpq's messages end in a newline and may span lines.
+    /// libpq's messages end in a newline and may span indented lines; an error is one line.
     static func trimmed(_ message: UnsafePointer<CChar>?) -> String {
         guard let message else { return "" }
-        var text = String(cString: message)
-        while text.last?.isNewline == true { text.removeLast() }
-        return text.replacingNewlines()
+        return String(cString: message).split(whereSeparator: \.isNewline)
+            .map { $0.trimmingPrefix(while: \.isWhitespace) }
+            .joined(separator: " ")
     }
 
     // MARK: - Liveness
@@ -124,12 +124,6 @@ final class ConnectionHandle {
             guard PQconsumeInput(pointer) == 1, !ConnectionHandle.isDead(pointer) else { return false }
         }
         return !ConnectionHandle.isDead(pointer)
-    }
-}
-
-extension String {
-    fileprivate func replacingNewlines() -> String {
-        String(map { $0.isNewline ? " " : $0 })
     }
 }
 

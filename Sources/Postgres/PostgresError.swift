@@ -86,6 +86,8 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable, Hashable 
     public static let connectionClosed = "08003"
     /// `connection_failure`: the connection broke while in use.
     public static let connectionLost = "08006"
+    /// `internal_error`: libpq failed without a word from the server, and the connection stands.
+    public static let internalError = "XX000"
     /// `character_not_in_repertoire`: text PostgreSQL cannot store (a NUL character).
     public static let characterNotInRepertoire = "22021"
 }
