@@ -161,10 +161,12 @@ public struct HTTPHeaders: Sendable, Sequence, Equatable, ExpressibleByDictionar
     }
 
     func indices(of name: String) -> [Int] {
-        let wanted = Array(name.utf8)
-        return bytes.withUnsafeBufferPointer { buf in
-            fields.indices.filter {
-                HTTPHeaders.equalsIgnoringCase(buf, fields[$0].nameStart..<fields[$0].nameEnd, wanted)
+        var name = name
+        return name.withUTF8 { wanted in
+            bytes.withUnsafeBufferPointer { buf in
+                fields.indices.filter {
+                    HTTPHeaders.equalsIgnoringCase(buf, fields[$0].nameStart..<fields[$0].nameEnd, wanted)
+                }
             }
         }
     }

@@ -95,13 +95,33 @@ public struct JSONWriter: Sendable {
     }
 
     /// Writes an object member's name and the `:`; the next call writes its value.
-    @inlinable
+    ///
+    /// Disfavoured so that a literal name picks ``key(_:)-(StaticString)`` instead, which copies
+    /// the name without scanning it: every record renders a few dozen of them.
+    @inlinable @_disfavoredOverload
     public mutating func key(_ key: String) {
         assert(isObject.last == true && !afterKey, "key(_:) outside an object or twice in a row")
         if let last = hasElements.indices.last {
             if hasElements[last] { bytes.append(UInt8(ascii: ",")) } else { hasElements[last] = true }
         }
         appendEscaped(key)
+        bytes.append(UInt8(ascii: ":"))
+        afterKey = true
+    }
+
+    /// Writes a member name given as a literal in the source, which never needs escaping (checked
+    /// in debug builds), and the `:`.
+    @inlinable
+    public mutating func key(_ key: StaticString) {
+        assert(isObject.last == true && !afterKey, "key(_:) outside an object or twice in a row")
+        let name = UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount)
+        assert(Self.cleanPrefixLength(name) == name.count, "a literal key that needs escaping: \(key)")
+        if let last = hasElements.indices.last {
+            if hasElements[last] { bytes.append(UInt8(ascii: ",")) } else { hasElements[last] = true }
+        }
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(contentsOf: name)
+        bytes.append(UInt8(ascii: "\""))
         bytes.append(UInt8(ascii: ":"))
         afterKey = true
     }
@@ -234,6 +254,33 @@ public struct JSONWriter: Sendable {
         }
     }
 
+    /// How many leading bytes need no escape. Eight bytes at a time: a word is clean when none of
+    /// its bytes is below 0x20, `"` or `\\` (the classic has-less and has-zero bit tricks, exact for
+    /// "does any byte match"); only the word that holds the first escape is looked at bytewise.
+    @usableFromInline static func cleanPrefixLength(_ utf8: UnsafeBufferPointer<UInt8>) -> Int {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        var index = 0
+        if let base = utf8.baseAddress {
+            let raw = UnsafeRawPointer(base)
+            while index + 8 <= utf8.count {
+                let word = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: index, as: UInt64.self))
+                let control = (word &- ones &* 0x20) & ~word
+                let quote = word ^ (ones &* UInt64(UInt8(ascii: "\"")))
+                let backslash = word ^ (ones &* UInt64(UInt8(ascii: "\\")))
+                let found = (control | ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash)) & highs
+                if found != 0 { break }
+                index += 8
+            }
+        }
+        while index < utf8.count {
+            let byte = utf8[index]
+            if byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { break }
+            index += 1
+        }
+        return index
+    }
+
     @usableFromInline static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
     /// Appends `text` as a quoted JSON string (RFC 8259 §7), copying runs of
@@ -246,12 +293,8 @@ public struct JSONWriter: Sendable {
     /// Copies runs that need no escaping in one append each (most text has none).
     @usableFromInline mutating func appendEscaped(_ utf8: UnsafeBufferPointer<UInt8>) {
         // Fast path: most text needs no escape at all, so check first and copy it whole.
-        var clean = true
-        for byte in utf8 where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
-            clean = false
-            break
-        }
-        if clean {
+        let clean = Self.cleanPrefixLength(utf8)
+        if clean == utf8.count {
             bytes.append(UInt8(ascii: "\""))
             bytes.append(contentsOf: utf8)
             bytes.append(UInt8(ascii: "\""))
@@ -259,7 +302,7 @@ public struct JSONWriter: Sendable {
         }
         bytes.append(UInt8(ascii: "\""))
         var runStart = 0
-        for index in utf8.indices {
+        for index in clean..<utf8.count {
             let byte = utf8[index]
             guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else {
                 continue

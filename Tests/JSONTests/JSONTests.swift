@@ -261,6 +261,49 @@ final class JSONTests: XCTestCase {
         )
     }
 
+    /// The clean-prefix scan reads eight bytes at a time: every byte value, at every offset of
+    /// a word and in the tail, is escaped exactly as a bytewise reference does.
+    func testWriterEscapesEveryByteAtEveryOffset() {
+        func reference(_ bytes: [UInt8]) -> [UInt8] {
+            var out: [UInt8] = [UInt8(ascii: "\"")]
+            let short: [UInt8: UInt8] = [0x22: 0x22, 0x5C: 0x5C, 0x0A: 0x6E, 0x0D: 0x72, 0x09: 0x74, 0x08: 0x62, 0x0C: 0x66]
+            for byte in bytes {
+                if let letter = short[byte] {
+                    out += [UInt8(ascii: "\\"), letter]
+                } else if byte < 0x20 {
+                    let hex = Array("0123456789abcdef".utf8)
+                    out += Array("\\u00".utf8) + [hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]]
+                } else {
+                    out.append(byte)
+                }
+            }
+            return out + [UInt8(ascii: "\"")]
+        }
+        for length in [1, 7, 8, 9, 16, 17, 23] {
+            for offset in 0..<length {
+                for special in 0...255 {
+                    var bytes = [UInt8](repeating: UInt8(ascii: "a"), count: length)
+                    bytes[offset] = UInt8(special)
+                    var writer = JSONWriter()
+                    bytes.withUnsafeBufferPointer { writer.string(utf8: $0) }
+                    XCTAssertEqual(writer.bytes, reference(bytes), "byte \(special) at \(offset) of \(length)")
+                }
+            }
+        }
+    }
+
+    func testWriterLiteralKeys() {
+        var writer = JSONWriter()
+        let dynamic = "dyn\"amic"
+        writer.beginObject()
+        writer.key("literal")
+        writer.int(1)
+        writer.key(dynamic)
+        writer.int(2)
+        writer.endObject()
+        XCTAssertEqual(String(decoding: writer.bytes, as: UTF8.self), #"{"literal":1,"dyn\"amic":2}"#)
+    }
+
     func testWriterManagesCommas() {
         var writer = JSONWriter(capacity: 16)
         writer.beginObject()

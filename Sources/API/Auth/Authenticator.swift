@@ -20,16 +20,38 @@ struct Authenticator: Sendable {
         guard request.headers.count(of: "Authorization") == 1 else {
             throw APIError.badRequest("more than one Authorization header", field: "Authorization")
         }
-        let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
-        guard parts.count == 2, parts[0].lowercased() == "bearer" else {
+        guard let secret = Self.bearerToken(header) else {
             throw APIError.unauthorized("the Authorization header must be 'Bearer <api key>'")
         }
-        let secret = String(parts[1]).trimmingSpaces()
         let keys = self.keys
         let cache = self.cache
         let key = try database.read { try keys.authenticate($0, secret: secret, cache: cache) }
         guard let key else { throw APIError.unauthorized("unknown or revoked API key") }
         return key
+    }
+}
+
+extension Authenticator {
+    /// The token of `Bearer <token>` (scheme case-insensitive, RFC 9110 §11.1), without the
+    /// spaces around it; nil for another scheme or no token. Read in place: every request
+    /// comes through here.
+    static func bearerToken(_ header: String) -> String? {
+        let utf8 = header.utf8
+        var start = utf8.startIndex
+        while start != utf8.endIndex, utf8[start] == UInt8(ascii: " ") { start = utf8.index(after: start) }
+        let scheme = "bearer".utf8
+        for expected in scheme {
+            guard start != utf8.endIndex, utf8[start] | 0x20 == expected else { return nil }
+            start = utf8.index(after: start)
+        }
+        guard start != utf8.endIndex, utf8[start] == UInt8(ascii: " ") else { return nil }
+        var end = utf8.endIndex
+        while start != end, utf8[start] == UInt8(ascii: " ") || utf8[start] == UInt8(ascii: "\t") { start = utf8.index(after: start) }
+        while start != end, utf8[utf8.index(before: end)] == UInt8(ascii: " ") || utf8[utf8.index(before: end)] == UInt8(ascii: "\t") {
+            end = utf8.index(before: end)
+        }
+        guard start != end else { return nil }
+        return String(header[start..<end])
     }
 }
 

@@ -85,8 +85,10 @@ public struct CustomerErasure: Sendable {
 
     /// `erased_at` and `erase_reason` on an erased customer's JSON (absent on others, like
     /// `merged_into`).
+    private static let markColumns = ["erased_at", "erase_reason"]
+
     static func writeMarks<R: ColumnReader>(_ row: R, into writer: inout JSONWriter) {
-        let at = row.positions(of: ["erased_at", "erase_reason"], key: "customers.erasure")
+        let at = row.positions(of: markColumns, key: "customers.erasure")
         guard let erasedAt = at[0], !row.isNull(at: erasedAt) else { return }
         writer.key("erased_at")
         _ = row.withUTF8(at: erasedAt) { writer.string(utf8: $0) }

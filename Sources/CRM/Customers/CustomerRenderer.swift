@@ -80,7 +80,7 @@ public struct CustomerRenderer: Sendable {
         writer.key("reasons")
         if let index = at[13], row.withUTF8(at: index, { writer.rawJSON(buffer: $0) }) != nil {
         } else {
-            writer.value(.array([]))
+            writer.rawJSON("[]".utf8)
         }
         writer.endObject()
         writer.key("account")

@@ -8,22 +8,26 @@ public enum RecordRenderer {
     /// statement's current row in place (``RowView``: no per-column allocation).
     public static func writeFields<R: ColumnReader>(_ schema: RecordSchema, _ row: R, into writer: inout JSONWriter) {
         let positions = row.positions(of: schema.columns, key: schema.table)
-        for (offset, field) in schema.fields.enumerated() {
-            writer.key(encoded: field.encodedKey)
-            writeField(field, at: positions[offset], row, into: &writer)
+        // Element by element in place: a `for field in` loop copies each definition (three
+        // reference-counted members) for every field of every record rendered.
+        schema.fields.withUnsafeBufferPointer { fields in
+            for offset in fields.indices {
+                writer.key(encoded: fields[offset].encodedKey)
+                writeField(fields[offset].kind, at: positions[offset], row, into: &writer)
+            }
         }
     }
 
-    static func writeField<R: ColumnReader>(_ field: FieldDefinition, at position: Int?, _ row: R, into writer: inout JSONWriter) {
+    static func writeField<R: ColumnReader>(_ kind: FieldKind, at position: Int?, _ row: R, into writer: inout JSONWriter) {
         guard let index = position, !row.isNull(at: index) else {
-            switch field.kind {
-            case .tags, .lineItems: writer.value(.array([]))
-            case .attributes: writer.value(.object(JSONObject()))
+            switch kind {
+            case .tags, .lineItems: writer.rawJSON("[]".utf8)
+            case .attributes: writer.rawJSON("{}".utf8)
             default: writer.null()
             }
             return
         }
-        switch field.kind {
+        switch kind {
         case .boolean:
             writer.bool((row.int64(at: index) ?? 0) != 0)
         case .integer, .reference:
