@@ -49,7 +49,9 @@ let package = Package(
         .target(name: "HTTPClient", dependencies: ["COpenSSL", "CLinux"], swiftSettings: strict),
         .target(
             name: "CRM",
-            dependencies: ["SQLite", "JSON", "Crypto"],
+            // Postgres for the PostgreSQL schema and its migrator (Schema+Postgres.swift); the
+            // stores do not use it yet.
+            dependencies: ["SQLite", "Postgres", "JSON", "Crypto"],
             swiftSettings: strict,
             plugins: ["EmbedResources"]
         ),
@@ -63,7 +65,8 @@ let package = Package(
             swiftSettings: strict + [.enableUpcomingFeature("MemberImportVisibility")],
             plugins: ["EmbedResources"]
         ),
-        .executableTarget(name: "crm-server", dependencies: ["API", "CRM"], swiftSettings: strict),
+        // Postgres: `migrate` opens its own connection for a postgres:// database.
+        .executableTarget(name: "crm-server", dependencies: ["API", "CRM", "Postgres"], swiftSettings: strict),
 
         // Build-time only: turns Migrations/*.sql and docs/openapi.yaml into Swift source so
         // the binary carries them and finds them from any working directory.

@@ -21,12 +21,22 @@ do {
     fail("\(error)\nRun 'crm-server --help' for usage.", code: 2)
 }
 
+if configuration.databaseEngine == .postgres {
+    switch command {
+    case .help, .migrate: break
+    default: fail(PostgresCommands.notBuiltYet)
+    }
+}
+
 switch command {
 case .help(let text):
     print(text)
 
 case .serve:
     Serve.run(configuration)
+
+case .migrate where configuration.databaseEngine == .postgres:
+    PostgresCommands.migrate(configuration.db)
 
 case .migrate:
     do {
