@@ -84,8 +84,17 @@ let package = Package(
         .executableTarget(name: "FuzzJSON", dependencies: ["JSON"], path: "Tests/Fuzz/JSON", swiftSettings: strict),
 
         .testTarget(name: "SQLiteTests", dependencies: ["SQLite"], swiftSettings: strict),
-        // Starts a throwaway PostgreSQL cluster of its own (the `postgresql` package's binaries).
-        .testTarget(name: "PostgresTests", dependencies: ["Postgres"], swiftSettings: strict),
+        // The throwaway PostgreSQL cluster (the `postgresql` package's binaries), started once per
+        // test run, and a test case with a fresh database per test: for test targets only.
+        .target(name: "PostgresTestSupport", dependencies: ["Postgres"], path: "Tests/PostgresTestSupport", swiftSettings: strict),
+        .testTarget(name: "PostgresTests", dependencies: ["Postgres", "PostgresTestSupport"], swiftSettings: strict),
+        // The PostgreSQL schema against the SQLite one (tables, columns, indexes, triggers) and
+        // `crm-server migrate --db postgres://…`, on the throwaway cluster.
+        .testTarget(
+            name: "PostgresSchemaTests",
+            dependencies: ["crm-server", "CRM", "SQLite", "Postgres", "PostgresTestSupport"],
+            swiftSettings: strict
+        ),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP"], swiftSettings: strict),
         // COpenSSL too: the TLS tests run a small OpenSSL server of their own.
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "COpenSSL"], swiftSettings: strict),
