@@ -1,6 +1,6 @@
 // swift-tools-version:6.0
 // crm-server: one binary, one SQLite file, no package dependencies: the toolchain, libsqlite3 and
-// OpenSSL's libssl only (docs/architecture.md); libpq for the PostgreSQL module, not yet used.
+// OpenSSL's libssl only (docs/architecture.md); libpq for PostgreSQL, which only `migrate` uses so far.
 import PackageDescription
 
 let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
@@ -26,8 +26,8 @@ let package = Package(
             pkgConfig: "openssl",
             providers: [.apt(["libssl-dev"])]
         ),
-        // libpq, PostgreSQL's client library: the second engine (issue 16). Nothing in the server
-        // uses it yet.
+        // libpq, PostgreSQL's client library: the second engine (issue 16). Only the PostgreSQL
+        // schema's migrator uses it so far.
         .systemLibrary(
             name: "CLibPQ",
             pkgConfig: "libpq",
