@@ -13,6 +13,9 @@ final class SchemaMigrationTests: PostgresTestCase {
         let sqlite = try Schema.migrations()
         XCTAssertEqual(postgres.map(\.version), [27], "one baseline standing for SQLite's 0001–0027")
         XCTAssertEqual(postgres.last?.version, sqlite.last?.version, "the newest version is the same on both engines")
+        XCTAssertFalse(
+            sqlite.contains { migration in postgres.contains { $0.sql == migration.sql } },
+            "SQLite's list leaves Migrations/postgres alone")
         XCTAssertEqual(try Schema.postgresMigrator().lockKey, Migrator.advisoryLockKey)
     }
 
