@@ -14,10 +14,10 @@
 ARG SWIFT_VERSION=6.3
 FROM swift:${SWIFT_VERSION}-bookworm AS build
 
-# SQLite and OpenSSL are the only libraries besides the toolchain (the CSQLite and COpenSSL
-# system-library targets; OpenSSL for outbound HTTPS).
+# SQLite, OpenSSL and libpq are the only libraries besides the toolchain (the CSQLite, COpenSSL
+# and CLibPQ system-library targets; OpenSSL for outbound HTTPS, libpq for PostgreSQL).
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends libsqlite3-dev libssl-dev \
+    && apt-get install -y --no-install-recommends libsqlite3-dev libssl-dev libpq-dev \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /src
@@ -30,10 +30,10 @@ RUN swift build -c release --product crm-server --static-swift-stdlib \
 # ---- run --------------------------------------------------------------------------------------
 FROM debian:bookworm-slim
 
-# libsqlite3-0 and libssl3: the shared libraries the binary links besides glibc. ca-certificates:
-# the CA store outbound HTTPS verifies servers against. curl: the health check.
+# libsqlite3-0, libssl3 and libpq5: the shared libraries the binary links besides glibc.
+# ca-certificates: the CA store outbound HTTPS verifies servers against. curl: the health check.
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends libsqlite3-0 libssl3 ca-certificates curl \
+    && apt-get install -y --no-install-recommends libsqlite3-0 libssl3 libpq5 ca-certificates curl \
     && rm -rf /var/lib/apt/lists/* \
     && groupadd --system --gid 10001 crm \
     && useradd --system --uid 10001 --gid crm --home-dir /data --no-create-home --shell /usr/sbin/nologin crm \

@@ -1,6 +1,6 @@
 // swift-tools-version:6.0
 // crm-server: one binary, one SQLite file, no package dependencies: the toolchain, libsqlite3 and
-// OpenSSL's libssl only (docs/architecture.md); libpq for the PostgreSQL module, not yet used.
+// OpenSSL's libssl only (docs/architecture.md); libpq for PostgreSQL, which only `migrate` uses so far.
 import PackageDescription
 
 let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
@@ -26,8 +26,8 @@ let package = Package(
             pkgConfig: "openssl",
             providers: [.apt(["libssl-dev"])]
         ),
-        // libpq, PostgreSQL's client library: the second engine (issue 16). Nothing in the server
-        // uses it yet.
+        // libpq, PostgreSQL's client library: the second engine (issue 16). Only the PostgreSQL
+        // schema's migrator uses it so far.
         .systemLibrary(
             name: "CLibPQ",
             pkgConfig: "libpq",
@@ -49,7 +49,9 @@ let package = Package(
         .target(name: "HTTPClient", dependencies: ["COpenSSL", "CLinux"], swiftSettings: strict),
         .target(
             name: "CRM",
-            dependencies: ["SQLite", "JSON", "Crypto"],
+            // Postgres for the PostgreSQL schema and its migrator (Schema+Postgres.swift); the
+            // stores do not use it yet.
+            dependencies: ["SQLite", "Postgres", "JSON", "Crypto"],
             swiftSettings: strict,
             plugins: ["EmbedResources"]
         ),
@@ -63,7 +65,8 @@ let package = Package(
             swiftSettings: strict + [.enableUpcomingFeature("MemberImportVisibility")],
             plugins: ["EmbedResources"]
         ),
-        .executableTarget(name: "crm-server", dependencies: ["API", "CRM"], swiftSettings: strict),
+        // Postgres: `migrate` opens its own connection for a postgres:// database.
+        .executableTarget(name: "crm-server", dependencies: ["API", "CRM", "Postgres"], swiftSettings: strict),
 
         // Build-time only: turns Migrations/*.sql and docs/openapi.yaml into Swift source so
         // the binary carries them and finds them from any working directory.
@@ -81,8 +84,17 @@ let package = Package(
         .executableTarget(name: "FuzzJSON", dependencies: ["JSON"], path: "Tests/Fuzz/JSON", swiftSettings: strict),
 
         .testTarget(name: "SQLiteTests", dependencies: ["SQLite"], swiftSettings: strict),
-        // Starts a throwaway PostgreSQL cluster of its own (the `postgresql` package's binaries).
-        .testTarget(name: "PostgresTests", dependencies: ["Postgres"], swiftSettings: strict),
+        // The throwaway PostgreSQL cluster (the `postgresql` package's binaries), started once per
+        // test run, and a test case with a fresh database per test: for test targets only.
+        .target(name: "PostgresTestSupport", dependencies: ["Postgres"], path: "Tests/PostgresTestSupport", swiftSettings: strict),
+        .testTarget(name: "PostgresTests", dependencies: ["Postgres", "PostgresTestSupport"], swiftSettings: strict),
+        // The PostgreSQL schema against the SQLite one (tables, columns, indexes, triggers) and
+        // `crm-server migrate --db postgres://…`, on the throwaway cluster.
+        .testTarget(
+            name: "PostgresSchemaTests",
+            dependencies: ["crm-server", "CRM", "SQLite", "Postgres", "PostgresTestSupport"],
+            swiftSettings: strict
+        ),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP"], swiftSettings: strict),
         // COpenSSL too: the TLS tests run a small OpenSSL server of their own.
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "COpenSSL"], swiftSettings: strict),

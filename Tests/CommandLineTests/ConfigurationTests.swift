@@ -410,6 +410,17 @@ final class ConfigurationTests: XCTestCase {
             error(["--db="]), .invalidValue(option: "--db", value: "", reason: "is not a file path"))
     }
 
+    func testADatabaseURLNamesPostgreSQLAndEverythingElseAnSQLiteFile() {
+        for url in ["postgres://crm@db/crm", "postgresql:///crm?host=/run/postgresql"] {
+            XCTAssertEqual(configuration(["migrate", "--db", url])?.databaseEngine, .postgres, url)
+            XCTAssertEqual(configuration(["migrate"], environment: ["CRM_DB": url])?.databaseEngine, .postgres, url)
+        }
+        for path in ["./crm.sqlite", "/var/lib/crm/crm.sqlite", "postgres.sqlite", "postgres:crm", "file:crm.db"] {
+            XCTAssertEqual(configuration(["--db", path])?.databaseEngine, .sqlite, path)
+        }
+        XCTAssertEqual(Configuration().databaseEngine, .sqlite, "SQLite is the default")
+    }
+
     func testAllowPrivateWebhooks() {
         XCTAssertEqual(configuration(["--allow-private-webhooks"])?.allowPrivateWebhooks, true)
         for (text, expected) in [("true", true), ("1", true), ("TRUE", true), ("false", false), ("0", false)] {

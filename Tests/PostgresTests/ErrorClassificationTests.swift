@@ -1,5 +1,6 @@
 import Foundation
 import Postgres
+import PostgresTestSupport
 import XCTest
 
 /// Real failures, caused between real connections, and how they classify.

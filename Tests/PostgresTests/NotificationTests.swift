@@ -1,5 +1,6 @@
 import Foundation
 import Postgres
+import PostgresTestSupport
 import XCTest
 
 final class NotificationTests: PostgresTestCase {

@@ -1,4 +1,5 @@
 import Postgres
+import PostgresTestSupport
 import XCTest
 
 final class TransactionTests: PostgresTestCase {

@@ -13,7 +13,8 @@ import Foundation
 /// configuration.port = 0          // an ephemeral port
 /// ```
 public struct Configuration: Sendable, Equatable {
-    /// The SQLite database file (`--db`, `CRM_DB`); every subcommand uses it.
+    /// The SQLite database file, or a `postgres://` URL (`--db`, `CRM_DB`); every subcommand uses
+    /// it. ``databaseEngine`` tells which; on PostgreSQL only `migrate` works so far.
     public var db: String
     /// The address `serve` listens on (`--host`, `CRM_HOST`).
     public var host: String
@@ -183,5 +184,22 @@ extension Configuration {
         /// In WAL mode, sync only at checkpoints: a power loss may undo the
         /// last commits but never corrupts the database.
         case normal
+    }
+}
+
+extension Configuration {
+    /// The engine `db` names.
+    public enum DatabaseEngine: Sendable, Equatable {
+        /// `db` is the path of an SQLite file: the default.
+        case sqlite
+        /// `db` is a libpq connection URL (`postgres://user@host:5432/dbname?sslmode=require`).
+        case postgres
+    }
+
+    /// PostgreSQL when `db` starts with one of the two URL schemes libpq accepts
+    /// (https://www.postgresql.org/docs/current/libpq-connect.html#LIBPQ-CONNSTRING-URIS),
+    /// otherwise SQLite: any other value, `./crm.sqlite` or `file.db` alike, stays a file path.
+    public var databaseEngine: DatabaseEngine {
+        db.hasPrefix("postgres://") || db.hasPrefix("postgresql://") ? .postgres : .sqlite
     }
 }

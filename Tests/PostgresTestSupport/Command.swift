@@ -8,11 +8,11 @@ import Foundation
 /// learns of a child's exit from a socket the child inherits, and `pg_ctl start` hands that socket
 /// on to the server it leaves running, so `waitUntilExit()` would wait as long as the server lives
 /// (swiftlang/swift-corelibs-foundation#4795). Here no descriptor past stderr is inherited.
-enum Command {
+public enum Command {
     /// Runs `arguments` (an absolute program path first) to its end and returns what it printed
     /// (stdout and stderr); throws with that text when it exits non-zero.
     @discardableResult
-    static func run(_ arguments: [String]) throws -> String {
+    public static func run(_ arguments: [String]) throws -> String {
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("crm-pg-command-\(UUID().uuidString)").path
         defer { unlink(log) }
         let process = try spawn(arguments, output: log, newSession: false)
@@ -32,7 +32,7 @@ enum Command {
 
     /// Starts `arguments` in a session of its own (out of reach of a terminal's Ctrl-C to this
     /// process group) and does not wait for it.
-    static func startDetached(_ arguments: [String]) throws {
+    public static func startDetached(_ arguments: [String]) throws {
         _ = try spawn(arguments, output: "/dev/null", newSession: true)
     }
 

@@ -17,14 +17,14 @@ import Synchronization
 /// initdb refuses to run as root, so as root (CI) every server command runs as `nobody`.
 /// A watchdog process, in a session of its own so that a Ctrl-C to the tests does not reach it,
 /// stops the cluster and removes the folder once the test process has exited, however it exits.
-final class TestCluster: Sendable {
+public final class TestCluster: Sendable {
     /// The cluster, or the reason it could not start: each test fails with that reason (the
     /// missing binaries are a failure, not a skip — CI installs PostgreSQL).
-    static let shared: Result<TestCluster, any Error> = Result { try TestCluster.start() }
+    public static let shared: Result<TestCluster, any Error> = Result { try TestCluster.start() }
 
-    let folder: String
-    let binaries: String
-    let port: Int
+    public let folder: String
+    public let binaries: String
+    public let port: Int
     private let databaseCounter = Counter()
 
     private var dataDirectory: String { folder + "/data" }
@@ -38,17 +38,17 @@ final class TestCluster: Sendable {
     // MARK: - Connecting
 
     /// The unix socket in the cluster's folder, as a URL (the socket's folder goes in `host`).
-    func configuration(database: String) -> ConnectionConfiguration {
+    public func configuration(database: String) -> ConnectionConfiguration {
         ConnectionConfiguration("postgres:///\(database)?host=\(folder)&port=\(port)&user=postgres")
     }
 
     /// TCP on 127.0.0.1, as a URL.
-    func tcpConfiguration(database: String) -> ConnectionConfiguration {
+    public func tcpConfiguration(database: String) -> ConnectionConfiguration {
         ConnectionConfiguration("postgres://postgres@127.0.0.1:\(port)/\(database)")
     }
 
     /// A new, empty database with a name never used before in this run.
-    func createDatabase() throws -> String {
+    public func createDatabase() throws -> String {
         let name = "crm_test_\(databaseCounter.next())"
         let administrator = try Connection(configuration(database: "postgres"))
         defer { administrator.close() }
@@ -60,13 +60,13 @@ final class TestCluster: Sendable {
 
     /// Stops the server the way a crash or `kill -9` would (`pg_ctl -m immediate`): no session is
     /// told to finish, nothing is checkpointed.
-    func stopImmediately() throws {
+    public func stopImmediately() throws {
         try TestCluster.runServerCommand(binaries + "/pg_ctl", ["-D", dataDirectory, "-m", "immediate", "-w", "stop"])
     }
 
     /// Starts the server again (after ``stopImmediately()``: with crash recovery) and waits until
     /// it accepts connections.
-    func start() throws {
+    public func start() throws {
         try TestCluster.runServerCommand(
             binaries + "/pg_ctl", ["-D", dataDirectory, "-l", folder + "/server.log", "-w", "-t", "60", "start"])
     }
@@ -185,16 +185,18 @@ final class TestCluster: Sendable {
     }
 }
 
-struct ClusterError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
+public struct ClusterError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
 }
 
 /// A number that goes up by one per call, from any thread.
-final class Counter: Sendable {
+public final class Counter: Sendable {
+    public init() {}
+
     private let value = Mutex(0)
 
-    func next() -> Int {
+    public func next() -> Int {
         value.withLock {
             $0 += 1
             return $0

@@ -5,29 +5,29 @@ import XCTest
 
 /// A test on the shared ``TestCluster``, in a database of its own, created empty before the test,
 /// so tests neither see nor disturb each other's data.
-class PostgresTestCase: XCTestCase {
-    private(set) var cluster: TestCluster!
-    private(set) var database: String!
+open class PostgresTestCase: XCTestCase {
+    public private(set) var cluster: TestCluster!
+    public private(set) var database: String!
     /// Connections ``connect()`` opened, closed after the test.
     private var connections: [Connection] = []
 
-    override func setUpWithError() throws {
+    override open func setUpWithError() throws {
         cluster = try TestCluster.shared.get()
         database = try cluster.createDatabase()
     }
 
     /// The database is left in place: the cluster goes, databases and all, when the run ends, and
     /// dropping each one (a checkpoint each) would double the suite's time.
-    override func tearDown() {
+    override open func tearDown() {
         for connection in connections { connection.close() }
         connections = []
     }
 
     /// The test database over the unix socket.
-    var configuration: ConnectionConfiguration { cluster.configuration(database: database) }
+    public var configuration: ConnectionConfiguration { cluster.configuration(database: database) }
 
     /// A new connection to the test database.
-    func connect() throws -> Connection {
+    public func connect() throws -> Connection {
         let connection = try Connection(configuration)
         connections.append(connection)
         return connection
@@ -36,7 +36,7 @@ class PostgresTestCase: XCTestCase {
     /// Runs `body` on a thread of its own with a connection of its own (connections never cross
     /// threads), and returns at once; `wait()` on the result joins it and returns what `body`
     /// returned or threw.
-    func onAnotherConnection<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) -> Joinable<T> {
+    public func onAnotherConnection<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) -> Joinable<T> {
         let joinable = Joinable<T>()
         let configuration = self.configuration
         let thread = Thread {
@@ -49,16 +49,18 @@ class PostgresTestCase: XCTestCase {
 
 /// The outcome of work on another thread, waited for with a timeout so a hung test fails instead
 /// of hanging the run.
-final class Joinable<T: Sendable>: Sendable {
+public final class Joinable<T: Sendable>: Sendable {
+    public init() {}
+
     private let done = DispatchSemaphore(value: 0)
     private let result = Mutex<Result<T, any Error>?>(nil)
 
-    func finish(_ outcome: Result<T, any Error>) {
+    public func finish(_ outcome: Result<T, any Error>) {
         result.withLock { $0 = outcome }
         done.signal()
     }
 
-    func wait(timeout: DispatchTimeInterval = .seconds(10)) throws -> T {
+    public func wait(timeout: DispatchTimeInterval = .seconds(10)) throws -> T {
         guard done.wait(timeout: .now() + timeout) == .success else { throw ClusterError("the other thread did not finish in time") }
         return try result.withLock { $0! }.get()
     }

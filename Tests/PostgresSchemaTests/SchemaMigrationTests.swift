@@ -1,0 +1,69 @@
+import CRM
+import Foundation
+import Postgres
+import PostgresTestSupport
+import XCTest
+
+/// The CRM's own PostgreSQL migrations through the migrator: on an empty database, again, from
+/// several sessions at once, as a database's owner without superuser rights, and against a
+/// database a newer program migrated.
+final class SchemaMigrationTests: PostgresTestCase {
+    func testTheMigrationsMatchSQLitesNumbering() throws {
+        let postgres = try Schema.postgresMigrations()
+        let sqlite = try Schema.migrations()
+        XCTAssertEqual(postgres.map(\.version), [27], "one baseline standing for SQLite's 0001–0027")
+        XCTAssertEqual(postgres.last?.version, sqlite.last?.version, "the newest version is the same on both engines")
+        XCTAssertFalse(
+            sqlite.contains { migration in postgres.contains { $0.sql == migration.sql } },
+            "SQLite's list leaves Migrations/postgres alone")
+        XCTAssertEqual(try Schema.postgresMigrator().lockKey, Migrator.advisoryLockKey)
+    }
+
+    func testTheMigrationsApplyOnAnEmptyDatabaseAndAgainDoNothing() throws {
+        let connection = try connect()
+        let migrator = try Schema.postgresMigrator()
+        XCTAssertEqual(try migrator.migrate(connection), [27])
+        XCTAssertEqual(try migrator.pendingVersions(connection), [])
+        let tables = try connection.queryOne(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema()")?.int(0)
+
+        XCTAssertEqual(try migrator.migrate(connection), [], "a second run is a no-op")
+        XCTAssertEqual(
+            try connection.queryOne("SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema()")?.int(0),
+            tables)
+        XCTAssertEqual(try connection.queryOne("SELECT count(*) FROM schema_migrations")?.int(0), 1)
+        XCTAssertEqual(try connection.queryOne("SELECT name FROM schema_migrations")?.string(0), "baseline")
+    }
+
+    func testConcurrentMigratorsApplyTheSchemaOnce() throws {
+        let migrator = try Schema.postgresMigrator()
+        let runs = (0..<3).map { _ in onAnotherConnection { connection in try migrator.migrate(connection) } }
+        let applied = try runs.map { try $0.wait(timeout: .seconds(60)) }
+        XCTAssertEqual(applied.flatMap { $0 }, [27], "one migrator applied it, the others found it done: \(applied)")
+        XCTAssertEqual(try connect().queryOne("SELECT count(*) FROM schema_migrations")?.int(0), 1)
+    }
+
+    func testADatabasesOwnerWithoutSuperuserRightsCanMigrate() throws {
+        // A stock setup: a login role owning its database, nothing more. The baseline's extension
+        // (unaccent) is a trusted one, which such an owner may create.
+        let owner = "\(database!)_owner"
+        let administrator = try connect()
+        try administrator.execute("CREATE ROLE \(owner) LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE")
+        let ownedDatabase = "\(database!)_owned"
+        try administrator.execute("CREATE DATABASE \(ownedDatabase) OWNER \(owner) TEMPLATE template0")
+        let connection = try Connection(
+            ConnectionConfiguration("postgres:///\(ownedDatabase)?host=\(cluster.folder)&port=\(cluster.port)&user=\(owner)"))
+        defer { connection.close() }
+        XCTAssertEqual(try connection.queryOne("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")?.bool(0), false)
+        XCTAssertEqual(try Schema.postgresMigrator().migrate(connection), [27])
+    }
+
+    func testADatabaseMigratedByANewerProgramIsRefused() throws {
+        let connection = try connect()
+        try Schema.postgresMigrator().migrate(connection)
+        try connection.execute("INSERT INTO schema_migrations VALUES (28, 'from_the_future', '2027-01-01T00:00:00.000Z')")
+        XCTAssertThrowsError(try Schema.postgresMigrator().migrate(connection)) { error in
+            XCTAssertEqual(error as? MigrationError, .databaseIsNewer(applied: 28, latestKnown: 27))
+        }
+    }
+}
