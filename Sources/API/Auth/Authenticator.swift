@@ -33,8 +33,8 @@ struct Authenticator: Sendable {
 
 extension Authenticator {
     /// The token of `Bearer <token>` (scheme case-insensitive, RFC 9110 §11.1), without the
-    /// spaces around it; nil for another scheme or no token. Read in place: every request
-    /// comes through here.
+    /// spaces around it; nil for another scheme or no token. The scheme is matched in place,
+    /// without splitting the header: every request comes through here.
     static func bearerToken(_ header: String) -> String? {
         let utf8 = header.utf8
         var start = utf8.startIndex
@@ -45,13 +45,8 @@ extension Authenticator {
             start = utf8.index(after: start)
         }
         guard start != utf8.endIndex, utf8[start] == UInt8(ascii: " ") else { return nil }
-        var end = utf8.endIndex
-        while start != end, utf8[start] == UInt8(ascii: " ") || utf8[start] == UInt8(ascii: "\t") { start = utf8.index(after: start) }
-        while start != end, utf8[utf8.index(before: end)] == UInt8(ascii: " ") || utf8[utf8.index(before: end)] == UInt8(ascii: "\t") {
-            end = utf8.index(before: end)
-        }
-        guard start != end else { return nil }
-        return String(header[start..<end])
+        let token = String(header[start...]).trimmingSpaces()
+        return token.isEmpty ? nil : token
     }
 }
 
