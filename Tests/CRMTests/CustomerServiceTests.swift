@@ -762,7 +762,8 @@ final class CustomerServiceTests: XCTestCase {
         // rows changes nothing (a change would bump the version).
         try database.writer.perform { connection in
             for id in 1...600 {
-                try CustomerMetrics.refresh(connection, customerID: Int64(id), settings: settings, service: service, now: now)
+                try CustomerMetrics.refresh(
+                    StoreConnection(connection), customerID: Int64(id), settings: settings, service: service, now: now)
             }
         }
         XCTAssertEqual(try query("SELECT count(*) FROM customers WHERE version != 1").first?.int(0), 0)

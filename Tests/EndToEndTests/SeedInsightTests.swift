@@ -1,7 +1,8 @@
-import CRM
 import Foundation
 import SQLite
 import XCTest
+
+@testable import CRM
 
 /// `crm-server seed` gives every insight feature something to show (README "Command line"):
 /// tasks in customers' timelines, loyalty balances that are their ledgers' sums, duplicates the

@@ -2,6 +2,8 @@ import Foundation
 import SQLite
 import XCTest
 
+@testable import CRM
+
 /// Storage faults under a running server (docs/operations.md, "Faults"): a full disk, and the
 /// database file made read-only or removed. Each write then answers a `503` problem and changes
 /// nothing, the process stays up (`/healthz`), and writes succeed again once the fault is gone,

@@ -12,7 +12,9 @@ import SQLite
 /// then read through an index on that key, so a page costs the same at any table size.
 enum CustomerDuplicateStore {
     /// Groups in (reason, key) order after `after`, at most `limit`; each with its ids ascending.
-    static func groups(_ connection: Connection, after: (reason: String, key: String)?, limit: Int) throws -> [CustomerDuplicates.Group] {
+    static func groups(_ connection: StoreConnection, after: (reason: String, key: String)?, limit: Int) throws -> [CustomerDuplicates
+        .Group]
+    {
         var groups: [CustomerDuplicates.Group] = []
         var position = after
         while groups.count < limit {
@@ -28,7 +30,7 @@ enum CustomerDuplicateStore {
     }
 
     /// Keys held by more than one live customer, in (reason, key) order after `after`.
-    private static func sharedKeys(_ connection: Connection, after: (reason: String, key: String)?, limit: Int) throws -> [(
+    private static func sharedKeys(_ connection: StoreConnection, after: (reason: String, key: String)?, limit: Int) throws -> [(
         reason: String, key: String
     )] {
         // INDEXED BY: the primary key has the same order, and reading it would pass over every key
@@ -48,7 +50,7 @@ enum CustomerDuplicateStore {
     /// The groups of one shared key: one, or none when the key's live holders are fewer than two.
     /// Two different name + company pairs can join to the same `name | company` text (a name
     /// holding " | "); each pair is its own group then, as it always was.
-    private static func groups(_ connection: Connection, reason: String, key: String) throws -> [CustomerDuplicates.Group] {
+    private static func groups(_ connection: StoreConnection, reason: String, key: String) throws -> [CustomerDuplicates.Group] {
         switch reason {
         case "email", "phone":
             let column = reason == "email" ? "email_normalized" : "phone_digits"

@@ -6,7 +6,7 @@ enum CustomerScoringStore {
     /// m_score` as ranked now, then the stored `rfm_r, rfm_f, rfm_m, tier, tier_override,
     /// lifecycle_stage` (columns 0-12, in that order). `body` returns false to stop.
     static func forEachScored(
-        _ connection: Connection, now: Timestamp, yearAgo: String, _ body: (RowView) throws -> Bool
+        _ connection: StoreConnection, now: Timestamp, yearAgo: String, _ body: (StoreRow) throws -> Bool
     ) throws {
         try connection.forEachRowView(
             """
@@ -34,13 +34,13 @@ enum CustomerScoringStore {
     }
 
     /// The ids of live customers that have a score (column 0).
-    static func forEachScoredCustomer(_ connection: Connection, _ body: (RowView) throws -> Bool) throws {
+    static func forEachScoredCustomer(_ connection: StoreConnection, _ body: (StoreRow) throws -> Bool) throws {
         try connection.forEachRowView("SELECT id FROM customers WHERE rfm_score IS NOT NULL AND deleted_at IS NULL", [], body)
     }
 
     /// One statement for a bulk load (seed): scores and tiers without feed entries or version
     /// bumps, for rows nobody has seen yet. Lifecycle was derived with the rows.
-    static func bulkRescore(_ connection: Connection, now: Timestamp, yearAgo: String) throws -> Int {
+    static func bulkRescore(_ connection: StoreConnection, now: Timestamp, yearAgo: String) throws -> Int {
         try connection.run(
             """
             WITH stats AS (
@@ -70,7 +70,7 @@ enum CustomerScoringStore {
     /// last_interaction_at, paid, first_at, last_at, recent_n, prior_n, recent_m, prior_m,
     /// complaints` (columns 0-14). `body` returns false to stop.
     static func forEachChurnSignals(
-        _ connection: Connection, trendStart: String, priorStart: String, complaintsSince: String, _ body: (RowView) throws -> Bool
+        _ connection: StoreConnection, trendStart: String, priorStart: String, complaintsSince: String, _ body: (StoreRow) throws -> Bool
     ) throws {
         try connection.forEachRowView(
             """
@@ -92,7 +92,7 @@ enum CustomerScoringStore {
     }
 
     /// A bulk load's churn risk, written in place (no version bump: nobody has seen the row).
-    static func setChurn(_ connection: Connection, id: Int64, score: Int64, reasons: String) throws {
+    static func setChurn(_ connection: StoreConnection, id: Int64, score: Int64, reasons: String) throws {
         try connection.run(
             "UPDATE customers SET churn_score = ?, churn_reasons = ? WHERE id = ?", [.integer(score), .text(reasons), .integer(id)])
     }

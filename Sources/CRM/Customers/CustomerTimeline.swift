@@ -23,7 +23,7 @@ public enum CustomerTimeline {
     /// A page of the customer's timeline; with `includeContacts`, a company's merged with its
     /// live contacts' (API.md §2 "accounts and contacts").
     public static func page(
-        _ connection: Connection, customerID: Int64, includeContacts: Bool = false,
+        _ connection: StoreConnection, customerID: Int64, includeContacts: Bool = false,
         after: (occurredAt: String, kind: String, entry: Int64)?, limit: Int
     ) throws -> (entries: [Entry], hasMore: Bool) {
         let rows = try TimelineStore.rows(

@@ -36,7 +36,7 @@ enum TimelineStore {
         customers: "IN (SELECT ?1 UNION ALL SELECT id FROM customers WHERE account_id = ?1 AND type = 'person' AND deleted_at IS NULL)")
 
     static func rows(
-        _ connection: Connection, customerID: Int64, includeContacts: Bool = false,
+        _ connection: StoreConnection, customerID: Int64, includeContacts: Bool = false,
         after: (occurredAt: String, kind: String, entry: Int64)?, limit: Int
     ) throws -> [Row] {
         var sql = "SELECT * FROM (\(includeContacts ? accountUnion : union))"

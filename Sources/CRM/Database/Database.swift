@@ -8,11 +8,6 @@ import SQLite
 ///     database.write({ try APIKeyService().revoke($0, id: 3) }) { result in … }
 ///
 /// Reads see only committed data (WAL); a write's completion runs after its COMMIT.
-/// The connection a read or a write job runs on. Above CRM it is opaque: routes hand it on to
-/// services, services to stores, and only stores use it (the API module cannot even name its
-/// members).
-public typealias StoreConnection = Connection
-
 public final class Database: Sendable {
     public let path: String
     public let writer: Writer
@@ -41,15 +36,16 @@ public final class Database: Sendable {
         let writer = try Writer(path: path, configuration: configuration, maximumBatchSize: max(1, maximumWriteBatch))
         do {
             let migrator = try Schema.migrator()
-            _ = try writer.exclusive { connection in
-                try migrator.migrate(connection)
+            _ = try writer.exclusive { sqlite in
+                try migrator.migrate(sqlite)
+                let connection = StoreConnection(sqlite)
                 try FunnelRollupStore.rebuildPending(connection)
                 // Documents staged by writes outside a batch (none should be) reach the index.
-                try connection.transaction(.immediate) { try CustomerStore.flushSearchDocuments(connection) }
-                try Database.purgePendingAtOpen(connection)
+                try connection.transaction { try CustomerStore.flushSearchDocuments(connection) }
+                try Database.purgePendingAtOpen(sqlite)
                 try AttributeIndexStore.rebuildPending(connection)
             }
-            writer.prepareCommits { connection in try CustomerStore.flushSearchDocuments(connection) }
+            writer.prepareCommits { connection in try CustomerStore.flushSearchDocuments(StoreConnection(connection)) }
             let readers = try ReaderPool(path: path, maximumCount: maximumReaders, configuration: configuration)
             return Database(path: path, writer: writer, readers: readers)
         } catch {
@@ -102,20 +98,20 @@ public final class Database: Sendable {
         try readers.ownReader()
     }
 
-    public func read<T>(_ body: (Connection) throws -> T) throws -> T {
-        try readers.read(body)
+    public func read<T>(_ body: (StoreConnection) throws -> T) throws -> T {
+        try readers.read { try body(StoreConnection($0)) }
     }
 
     /// Queues `job` for the writer; `completion` gets its result after the batch commits.
     public func write<T: Sendable>(
-        _ job: @escaping @Sendable (Connection) throws -> T,
+        _ job: @escaping @Sendable (StoreConnection) throws -> T,
         completion: @escaping @Sendable (Result<T, any Error>) -> Void
     ) {
-        writer.submit({ connection in try Self.withAutomations(connection, job) }, completion: completion)
+        writer.submit({ connection in try Self.withAutomations(StoreConnection(connection), job) }, completion: completion)
     }
 
     /// Runs a write job, then the automations its events trigger, in its transaction.
-    private static func withAutomations<T>(_ connection: Connection, _ job: (Connection) throws -> T) throws -> T {
+    private static func withAutomations<T>(_ connection: StoreConnection, _ job: (StoreConnection) throws -> T) throws -> T {
         guard let events = WriteEvents.of(connection) else { return try job(connection) }
         return try events.around(connection, job)
     }
@@ -128,16 +124,17 @@ public final class Database: Sendable {
 
     /// Runs `job` on the writer without noting its events: the daily automation run's writes,
     /// which must trigger no further automations.
-    func writeWithoutAutomations<T: Sendable>(_ job: @escaping @Sendable (Connection) throws -> T) throws -> T {
-        try writer.perform { connection in
+    func writeWithoutAutomations<T: Sendable>(_ job: @escaping @Sendable (StoreConnection) throws -> T) throws -> T {
+        try writer.perform { sqlite in
+            let connection = StoreConnection(sqlite)
             guard let events = WriteEvents.of(connection) else { return try job(connection) }
             return try events.withoutCollecting { try job(connection) }
         }
     }
 
     /// Runs `job` on the writer and waits for its commit (command line, tests).
-    public func writeAndWait<T: Sendable>(_ job: @escaping @Sendable (Connection) throws -> T) throws -> T {
-        try writer.perform { connection in try Self.withAutomations(connection, job) }
+    public func writeAndWait<T: Sendable>(_ job: @escaping @Sendable (StoreConnection) throws -> T) throws -> T {
+        try writer.perform { connection in try Self.withAutomations(StoreConnection(connection), job) }
     }
 
     /// Tells `report` after every commit of this process's writer how far the change feed now
@@ -148,7 +145,8 @@ public final class Database: Sendable {
     public func observeChanges(
         since: @escaping @Sendable () -> Int64?, report: @escaping @Sendable (_ last: Int64, _ recordTypes: Set<String>?) -> Void
     ) {
-        writer.observeCommits { connection in
+        writer.observeCommits { sqlite in
+            let connection = StoreConnection(sqlite)
             if let seq = since() {
                 guard let committed = try? ChangeFeed.committed(connection, after: seq) else { return }
                 report(committed.last, committed.recordTypes)
@@ -162,12 +160,12 @@ public final class Database: Sendable {
 
     /// Whether every shipped migration has been applied (for `/readyz`).
     public func isMigrated() -> Bool {
-        (try? read { connection in try Schema.migrator().pendingVersions(connection).isEmpty }) ?? false
+        (try? readers.read { connection in try Schema.migrator().pendingVersions(connection).isEmpty }) ?? false
     }
 
     /// A consistent online copy of the whole database at `path`.
     public func backup(to destination: String) throws {
-        try read { try $0.backup(to: destination) }
+        try readers.read { try $0.backup(to: destination) }
     }
 
     /// Finishes queued writes, then closes every connection.

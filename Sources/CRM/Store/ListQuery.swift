@@ -64,7 +64,8 @@ public struct ListQuery {
 
     /// Runs the query and hands each row of the page to `body` in place (no copies); returns
     /// the position after the page, or nil at the end.
-    public func render(_ connection: Connection, limit: Int, _ body: (RowView) throws -> Void) throws -> (key: JSONValue, id: Int64)? {
+    public func render(_ connection: StoreConnection, limit: Int, _ body: (StoreRow) throws -> Void) throws -> (key: JSONValue, id: Int64)?
+    {
         var count = 0
         var last: (key: JSONValue, id: Int64)?
         var more = false
@@ -90,7 +91,7 @@ public struct ListQuery {
     }
 
     /// Runs the query and cuts the extra row off into the position of the next page.
-    public func page(_ connection: Connection, limit: Int) throws -> ListPage<Row> {
+    public func page(_ connection: StoreConnection, limit: Int) throws -> ListPage<Row> {
         var rows = try connection.query(sql, bindings)
         var next: (key: JSONValue, id: Int64)?
         if rows.count > limit {

@@ -5,7 +5,7 @@ import SQLite
 /// triggers keep on every ticket write, and the two minutes indexes the medians come from.
 enum TicketReportStore {
     /// Live tickets per status and priority; rows of statuses other than `statuses` left out.
-    static func counts(_ connection: Connection, statuses: [String]) throws -> [(String, String, Int64)] {
+    static func counts(_ connection: StoreConnection, statuses: [String]) throws -> [(String, String, Int64)] {
         try connection.query("SELECT status, priority, count FROM ticket_counts WHERE count > 0").compactMap { row in
             guard let status = row.string(0), statuses.contains(status) else { return nil }
             return (status, row.string(1) ?? "", row.int64(2) ?? 0)
@@ -16,7 +16,9 @@ enum TicketReportStore {
     /// `beforeDay` (all before `now`), and how many of them met both targets at `now`: the rows
     /// counted as met whatever the clock, plus those without a first response whose first
     /// response is not due before `now` (read row by row: tickets due ahead of `now` are few).
-    static func dueDays(_ connection: Connection, fromDay: String, beforeDay: String, now: Timestamp) throws -> (due: Int64, met: Int64) {
+    static func dueDays(_ connection: StoreConnection, fromDay: String, beforeDay: String, now: Timestamp) throws -> (
+        due: Int64, met: Int64
+    ) {
         let sums = try connection.queryOne(
             "SELECT coalesce(sum(due), 0), coalesce(sum(met), 0), coalesce(sum(unanswered), 0) FROM ticket_due_rollup WHERE due_on >= ? AND due_on < ?",
             [.text(fromDay), .text(beforeDay)])
@@ -36,7 +38,8 @@ enum TicketReportStore {
     /// Tickets whose resolution fell due in `[dueFrom, dueBefore)`, and how many of them met both
     /// targets (the breach rule of the ticket list, judged at `now`), read row by row: for the
     /// part of a day the rollup cannot split.
-    static func compliance(_ connection: Connection, dueFrom: Timestamp, dueBefore: Timestamp, now: Timestamp) throws -> (Int64, Int64) {
+    static func compliance(_ connection: StoreConnection, dueFrom: Timestamp, dueBefore: Timestamp, now: Timestamp) throws -> (Int64, Int64)
+    {
         let (met, bindings) = TicketStore.breachedCondition(false, now: now)
         let row = try connection.queryOne(
             """
@@ -68,7 +71,7 @@ enum TicketReportStore {
     /// The median of the measure over the live tickets created on the days from `from` to `to`
     /// (UTC, both inclusive; nil for open ends): the rollup says how many values there are, and
     /// the index, in order of the minutes, is read up to the middle one or two.
-    static func median(_ connection: Connection, _ measure: Measure, from: CalendarDate?, to: CalendarDate?) throws -> Double? {
+    static func median(_ connection: StoreConnection, _ measure: Measure, from: CalendarDate?, to: CalendarDate?) throws -> Double? {
         let count =
             try connection.queryOne(
                 "SELECT coalesce(sum(\(measure.counted)), 0) FROM ticket_created_rollup WHERE created_on >= ? AND created_on <= ?",

@@ -3,7 +3,7 @@ import SQLite
 
 /// The `audit_log` table's reads (its inserts are ``ChangeLogStore/insertAudit``).
 enum AuditLogStore {
-    static func forEach(_ connection: Connection, _ request: ListRequest, _ body: (AuditLog.Entry) -> Void) throws -> (
+    static func forEach(_ connection: StoreConnection, _ request: ListRequest, _ body: (AuditLog.Entry) -> Void) throws -> (
         key: JSONValue, id: Int64
     )? {
         var request = request

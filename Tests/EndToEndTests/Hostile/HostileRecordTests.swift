@@ -1,8 +1,9 @@
 import API
-import CRM
 import Foundation
 import SQLite
 import XCTest
+
+@testable import CRM
 
 /// Records as an attacker writes and names them (issue: hostile input, findings 3 to 6).
 final class HostileRecordTests: CustomerTestCase {

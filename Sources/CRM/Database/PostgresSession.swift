@@ -1,0 +1,70 @@
+import Postgres
+import SQLite
+
+/// A PostgreSQL connection as the stores use it: their SQL with its placeholders renumbered
+/// (``SQLDialect/postgresPlaceholders(_:)``), their ``SQLValue`` bindings, and results copied into
+/// SQLite-shaped ``Row``s, so one store serves both engines.
+final class PostgresSession {
+    let connection: Postgres.Connection
+    /// See ``StoreConnection/attachment``.
+    var attachment: AnyObject?
+    /// Each store statement's PostgreSQL text, keyed by its shared text (written in code, so the
+    /// cache stays as small as the connection's own statement cache).
+    private var translations: [String: String] = [:]
+
+    init(_ connection: Postgres.Connection) {
+        self.connection = connection
+    }
+
+    func run(_ sql: String, _ bindings: [SQLValue]) throws -> Int {
+        try connection.run(translated(sql), bindings.map(Self.value))
+    }
+
+    func query(_ sql: String, _ bindings: [SQLValue]) throws -> [SQLite.Row] {
+        let rows = try connection.query(translated(sql), bindings.map(Self.value))
+        guard let first = rows.first else { return [] }
+        let columns = first.columnNames.indices
+        let numeric = columns.map { first.isNumeric(at: $0) }
+        return SQLite.Row.rows(
+            columnNames: first.columnNames,
+            values: rows.map { row in columns.map { Self.value(row[$0], numeric: numeric[$0]) } })
+    }
+
+    private func translated(_ sql: String) -> String {
+        if let known = translations[sql] { return known }
+        let translation = SQLDialect.postgresPlaceholders(sql)
+        if translations.count >= 1024 { translations.removeAll() }
+        translations[sql] = translation
+        return translation
+    }
+
+    private static func value(_ value: SQLValue) -> PostgresValue {
+        switch value {
+        case .null: .null
+        case .integer(let integer): .integer(integer)
+        case .real(let real): .double(real)
+        case .text(let text): .text(text)
+        case .blob(let bytes): .bytes(bytes)
+        }
+    }
+
+    /// What SQLite would have returned: booleans are 0 and 1, and a `numeric` (what `sum` and
+    /// `avg` give) is an integer when it is whole, else a double, as SQLite's arithmetic gives.
+    private static func value(_ value: PostgresValue, numeric: Bool) -> SQLValue {
+        switch value {
+        case .null: return .null
+        case .integer(let integer): return .integer(integer)
+        case .double(let double): return .real(double)
+        case .bool(let bool): return .integer(bool ? 1 : 0)
+        case .bytes(let bytes): return .blob(bytes)
+        case .text(let text):
+            guard numeric else { return .text(text) }
+            if let integer = Int64(text) { return .integer(integer) }
+            if let double = Double(text) {
+                if double == double.rounded(), let integer = Int64(exactly: double) { return .integer(integer) }
+                return .real(double)
+            }
+            return .text(text)
+        }
+    }
+}
