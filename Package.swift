@@ -105,7 +105,7 @@ let package = Package(
         .testTarget(name: "APITests", dependencies: ["API", "CRM", "HTTP", "JSON", "Crypto"], swiftSettings: strict),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["API", "CRM", "HTTP", "SQLite", "JSON", "Crypto"],
+            dependencies: ["API", "CRM", "HTTP", "SQLite", "Postgres", "JSON", "Crypto", "PostgresTestSupport"],
             swiftSettings: strict
         ),
     ]

@@ -48,4 +48,13 @@ final class GuardedState<State>: @unchecked Sendable {
         }
         return try body(&state)
     }
+
+    /// Waits (releasing the lock while asleep) until `predicate` holds, however long, then runs
+    /// `body` with the lock held: for a thread whose only work is what arrives (the writer).
+    func withLock<T>(waitingUntil predicate: (State) -> Bool, _ body: (inout State) throws -> T) rethrows -> T {
+        condition.lock()
+        defer { condition.unlock() }
+        while !predicate(state) { condition.wait() }
+        return try body(&state)
+    }
 }

@@ -152,7 +152,7 @@ final class CustomerDuplicateKeysTests: TemporaryDatabaseTestCase {
         let plans = try database.read { connection in
             try [
                 "SELECT reason, key FROM customer_duplicate_keys INDEXED BY customer_duplicate_keys_shared WHERE count > 1 ORDER BY reason, key LIMIT 10",
-                CustomerDuplicateStore.membersByNameCompanySQL.replacingOccurrences(of: "?", with: "'x | y'"),
+                CustomerDuplicateStore.membersByNameCompanySQL(.sqlite).replacingOccurrences(of: "?", with: "'x | y'"),
             ].map { sql in
                 try connection.query("EXPLAIN QUERY PLAN " + sql).compactMap { $0.string("detail") }.joined(separator: "; ")
             }

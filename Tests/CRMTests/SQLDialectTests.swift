@@ -29,8 +29,6 @@ final class SQLDialectTests: XCTestCase {
     func testDialectFragments() {
         XCTAssertEqual(SQLDialect.sqlite.integerPart("x / 2"), "CAST(x / 2 AS INTEGER)")
         XCTAssertEqual(SQLDialect.postgres.integerPart("x / 2"), "CAST(trunc(x / 2) AS BIGINT)")
-        XCTAssertEqual(SQLDialect.sqlite.caseInsensitiveLike, "LIKE")
-        XCTAssertEqual(SQLDialect.postgres.caseInsensitiveLike, "ILIKE")
         XCTAssertEqual(SQLDialect.sqlite.nextFeedSeq, "NULL")
     }
 }

@@ -12,7 +12,10 @@ import XCTest
 final class SlowExportTests: XCTestCase {
     var server: TestServer!
 
-    override func setUpWithError() throws { server = try TestServer() }
+    override func setUpWithError() throws {
+        try TestDatabase.requireSQLite("the bulk seeder writes the SQLite file directly")
+        server = try TestServer()
+    }
     override func tearDown() { server?.stop() }
 
     private func worstLatency(_ client: RawClient, key: String, rounds: Int) throws -> TimeInterval {
@@ -35,7 +38,7 @@ final class SlowExportTests: XCTestCase {
             "POST", "/v1/customers", headers: [("Authorization", "Bearer \(key)")], body: #"{"type":"person","name":"First"}"#)
         XCTAssertEqual(first.status, 201)
         // Enough customers that an export far outgrows the socket buffers of a slow reader.
-        try CustomerSeeder().seed(server.application.database.writer, count: 3000)
+        try CustomerSeeder().seed(server.application.database.writer!, count: 3000)
 
         let probe = try server.client()
         let baseline = try worstLatency(probe, key: key, rounds: 10)

@@ -11,10 +11,15 @@ import XCTest
 final class StorageFaultTests: CustomerTestCase {
     private var path: String { server.application.database.path }
 
+    override func setUpWithError() throws {
+        try TestDatabase.requireSQLite("faults of the SQLite file (PostgreSQL's own are in PostgresFaultTests)")
+        try super.setUpWithError()
+    }
+
     /// SQLite's `SQLITE_FULL`, made deterministic: the file may grow by `pages` more pages (or
     /// without limit, nil). What a full disk does, without needing one.
     private func limitGrowth(to pages: Int?) throws {
-        try server.application.database.writer.exclusive { connection in
+        try server.application.database.writer!.exclusive { connection in
             let count = try connection.queryOne("PRAGMA page_count")?.int(0) ?? 0
             try connection.execute("PRAGMA max_page_count = \(pages.map { count + $0 } ?? 1_073_741_823)")
         }

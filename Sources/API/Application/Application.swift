@@ -40,9 +40,7 @@ public final class Application: Sendable {
         // CRM_WRITER_MAX_BATCH=1 turns group commit off: a benchmark knob (bench/README.md) to
         // measure what group commit buys, not an operating setting.
         let batch = ProcessInfo.processInfo.environment["CRM_WRITER_MAX_BATCH"].flatMap(Int.init) ?? Database.defaultWriteBatch
-        let database = try Database.open(
-            path: configuration.db, fullSync: configuration.sync != .normal,
-            maximumReaders: max(4, configuration.workers * 2 + 2), maximumWriteBatch: batch)
+        let database = try configuration.openDatabase(maximumReaders: max(4, configuration.workers * 2 + 2), maximumWriteBatch: batch)
         self.database = database
         do {
             let keys = APIKeyService()
@@ -67,7 +65,11 @@ public final class Application: Sendable {
                 lastSeq: try database.read { try ChangeFeed.lastSeq($0) }, threadStarted: { try? database.ownReader() },
                 read: { query in try database.read { try ChangeFeed.page($0, query) } })
             self.feedWaiters = feedWaiters
-            let keyFile = configuration.secretKeyFile ?? configuration.db + ".key"
+            guard let keyFile = configuration.resolvedSecretKeyFile else {
+                throw StartError(
+                    "on PostgreSQL every node must seal webhook secrets with the same key: name its file with --secret-key-file (CRM_SECRET_KEY_FILE); it is created if missing"
+                )
+            }
             // A new key would leave every existing webhook unable to sign: refuse to start instead
             // of making one silently when webhooks exist (restore the file from the backup).
             if !FileManager.default.fileExists(atPath: keyFile), try database.read({ try WebhookService.liveCount($0) }) > 0 {

@@ -8,6 +8,6 @@ enum ServerSettingsStore {
 
     /// Stores `value` under `name` unless a value is there already.
     static func insertIfAbsent(_ connection: StoreConnection, name: String, value: [UInt8]) throws {
-        try connection.run("INSERT OR IGNORE INTO server_settings (name, value) VALUES (?, ?)", [.text(name), .blob(value)])
+        try connection.run("INSERT INTO server_settings (name, value) VALUES (?, ?) ON CONFLICT DO NOTHING", [.text(name), .blob(value)])
     }
 }

@@ -13,12 +13,14 @@ enum AutomationStore {
         /// The definition's condition compiled to SQL once, nil when it always holds.
         let condition: ListCondition?
 
-        init(id: Int64, version: Int64, name: String, definition: AutomationDefinition?) {
+        init(id: Int64, version: Int64, name: String, definition: AutomationDefinition?, dialect: SQLDialect) {
             self.id = id
             self.version = version
             self.name = name
             self.definition = definition
-            condition = definition.flatMap { $0.conditions.isAlwaysTrue ? nil : RuleConditionStore.condition($0.conditions) }
+            condition = definition.flatMap {
+                $0.conditions.isAlwaysTrue ? nil : RuleConditionStore.condition($0.conditions, dialect: dialect)
+            }
         }
     }
 
@@ -37,7 +39,9 @@ enum AutomationStore {
             let id = row.int64("id") ?? 0
             let version = row.int64("version") ?? 0
             return known(id, version)
-                ?? Stored(id: id, version: version, name: row.string("name") ?? "", definition: AutomationSchema.definition(of: row))
+                ?? Stored(
+                    id: id, version: version, name: row.string("name") ?? "", definition: AutomationSchema.definition(of: row),
+                    dialect: connection.dialect)
         }
     }
 
@@ -145,7 +149,7 @@ enum AutomationStore {
         if selection == .birthdayToday { dedupBindings.append(.text(today.description)) }
         // An erased customer is acted on no more (its writes are refused anyway).
         if definition.record == .customer { predicate += " AND c.erased_at IS NULL" }
-        let condition = RuleConditionStore.condition(definition.conditions)
+        let condition = RuleConditionStore.condition(definition.conditions, dialect: connection.dialect)
         var sql = """
             SELECT c.id FROM \(definition.record.schema.table) c WHERE \(predicate) AND \(condition.sql)
             AND NOT EXISTS (SELECT 1 FROM automation_runs r WHERE r.automation_id = ? AND r.record_id = c.id AND \(actedSince))

@@ -38,7 +38,7 @@ enum CustomerDataExportStore {
             )
         }
         let sql =
-            "SELECT id, key_id, action, record_type, record_id, changes, occurred_at FROM (\(arms.joined(separator: " UNION ALL "))) "
+            "SELECT id, key_id, action, record_type, record_id, changes, occurred_at FROM (\(arms.joined(separator: " UNION ALL "))) AS entries "
             + "WHERE id > ?2 ORDER BY id LIMIT ?3"
         return try connection.query(sql, [.integer(customerID), .integer(after), .integer(Int64(limit))]).map { row in
             AuditLog.Entry(

@@ -35,7 +35,8 @@ enum CustomerDuplicateStore {
     )] {
         // INDEXED BY: the primary key has the same order, and reading it would pass over every key
         // held once (a few million at a million customers) to find the shared ones.
-        let select = "SELECT reason, key FROM customer_duplicate_keys INDEXED BY customer_duplicate_keys_shared WHERE count > 1"
+        let select =
+            "SELECT reason, key FROM customer_duplicate_keys \(connection.dialect.indexedBy("customer_duplicate_keys_shared")) WHERE count > 1"
         let rows: [Row]
         if let after {
             rows = try connection.query(
@@ -59,7 +60,7 @@ enum CustomerDuplicateStore {
             ).compactMap { $0.int64(0) }
             return ids.count > 1 ? [CustomerDuplicates.Group(reason: reason, key: key, ids: ids)] : []
         case "name_company":
-            let rows = try connection.query(membersByNameCompanySQL, [.text(key)])
+            let rows = try connection.query(membersByNameCompanySQL(connection.dialect), [.text(key)])
             var pairs: [[String]: [Int64]] = [:]
             var order: [[String]] = []
             for row in rows {
@@ -78,10 +79,12 @@ enum CustomerDuplicateStore {
     }
 
     /// The live customers of a name + company key, read through `customers_by_name_company_key`.
-    static let membersByNameCompanySQL = """
-        SELECT id, \(normalized("name")), \(normalized("company")) FROM customers
-        WHERE \(nameCompanyKey) = ? AND deleted_at IS NULL AND erased_at IS NULL AND company IS NOT NULL ORDER BY id
+    static func membersByNameCompanySQL(_ dialect: SQLDialect) -> String {
         """
+        SELECT id, \(dialect.duplicateKeyText("name")), \(dialect.duplicateKeyText("company")) FROM customers
+        WHERE \(dialect.nameCompanyKey) = ? AND deleted_at IS NULL AND erased_at IS NULL AND company IS NOT NULL ORDER BY id
+        """
+    }
 
     /// Counts every key of the live customers afresh, as migration 0022 first did: for a load
     /// that wrote customers with the keeping triggers dropped.

@@ -29,7 +29,11 @@ enum CustomerErasureStore {
         try connection.run(eraseCustomerSQL, [.text(now.rfc3339), .text(reason), .text(now.rfc3339), .integer(id)])
         try connection.run("DELETE FROM customers_fts WHERE rowid = ?", [.integer(id)])
         // A document an earlier job of the batch staged must not reach the index at its end.
-        try connection.run("INSERT OR REPLACE INTO customer_search_pending (customer_id, document) VALUES (?, NULL)", [.integer(id)])
+        try connection.run(
+            """
+            INSERT INTO customer_search_pending (customer_id, document) VALUES (?, NULL)
+            ON CONFLICT (customer_id) DO UPDATE SET document = NULL
+            """, [.integer(id)])
     }
 
     private static let eraseCustomerSQL: String = {
@@ -68,7 +72,7 @@ enum CustomerErasureStore {
         switch kind {
         case .interaction: "SELECT id FROM interactions WHERE customer_id = ?"
         case .feedback: "SELECT id FROM feedback WHERE customer_id = ?"
-        default: "SELECT ?"
+        default: "SELECT CAST(? AS BIGINT)"
         }
     }
 
@@ -95,7 +99,7 @@ enum CustomerErasureStore {
             try connection.run(
                 """
                 UPDATE webhook_deliveries SET data = \(kind.replacing("data", prefix: "$.record"))
-                WHERE data IS NOT NULL AND json_extract(data, '$.record_type') = ? AND json_extract(data, '$.record_id') IN (\(ids(kind)))
+                WHERE data IS NOT NULL AND json_extract(data, '$.record_type') = ? AND CAST(json_extract(data, '$.record_id') AS BIGINT) IN (\(ids(kind)))
                 """, [.text(recordType), .integer(customerID)])
         }
     }
@@ -110,7 +114,10 @@ enum CustomerErasureStore {
                 let kind = ErasedForm.kind(of: answer)
             else { continue }
             try connection.run(
-                "UPDATE idempotency_keys SET body = CAST(\(kind.replacing("CAST(body AS TEXT)")) AS BLOB) WHERE key_id = ? AND idempotency_key = ?",
+                """
+                UPDATE idempotency_keys SET body = \(connection.dialect.textAsBlob(kind.replacing(connection.dialect.blobAsText("body"))))
+                WHERE key_id = ? AND idempotency_key = ?
+                """,
                 [row["key_id"], row["idempotency_key"]])
         }
     }
@@ -119,7 +126,7 @@ enum CustomerErasureStore {
     /// (migration 0016) names it `customers_fts:<id>`: set by the erase, removed by the purge that
     /// read it before merging and has truncated the log (so a crash in between purges it again).
     static func markPurgePending(_ connection: StoreConnection, customerID: Int64) throws {
-        try connection.run("INSERT OR IGNORE INTO pending_rebuilds (name) VALUES (?)", [.text("customers_fts:\(customerID)")])
+        try connection.run("INSERT INTO pending_rebuilds (name) VALUES (?) ON CONFLICT DO NOTHING", [.text("customers_fts:\(customerID)")])
     }
 
     /// The pending purges' names.

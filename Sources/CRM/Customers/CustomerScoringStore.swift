@@ -12,7 +12,7 @@ enum CustomerScoringStore {
             """
             WITH stats AS (
                 SELECT o.customer_id,
-                       CAST(julianday(?1) - julianday(max(o.ordered_at)) AS INTEGER) AS days,
+                       \(connection.dialect.integerPart("julianday(?1) - julianday(max(o.ordered_at))")) AS days,
                        sum(CASE WHEN o.ordered_at > ?2 THEN 1 ELSE 0 END) AS f,
                        sum(CASE WHEN o.ordered_at > ?2 THEN o.amount ELSE 0 END) AS m,
                        count(*) AS paid, max(o.ordered_at) AS last_at
@@ -22,9 +22,9 @@ enum CustomerScoringStore {
             ),
             scored AS (
                 SELECT customer_id, paid, f, last_at,
-                       1 + min(4, (rank() OVER (ORDER BY days DESC) - 1) * 5 / count(*) OVER ()) AS r_score,
-                       1 + min(4, (rank() OVER (ORDER BY f) - 1) * 5 / count(*) OVER ()) AS f_score,
-                       1 + min(4, (rank() OVER (ORDER BY m) - 1) * 5 / count(*) OVER ()) AS m_score
+                       1 + \(connection.dialect.least("4", "(rank() OVER (ORDER BY days DESC) - 1) * 5 / count(*) OVER ()")) AS r_score,
+                       1 + \(connection.dialect.least("4", "(rank() OVER (ORDER BY f) - 1) * 5 / count(*) OVER ()")) AS f_score,
+                       1 + \(connection.dialect.least("4", "(rank() OVER (ORDER BY m) - 1) * 5 / count(*) OVER ()")) AS m_score
                 FROM stats
             )
             SELECT s.customer_id, s.paid, s.f, s.last_at, s.r_score, s.f_score, s.m_score,
@@ -45,7 +45,7 @@ enum CustomerScoringStore {
             """
             WITH stats AS (
                 SELECT o.customer_id,
-                       CAST(julianday(?1) - julianday(max(o.ordered_at)) AS INTEGER) AS days,
+                       \(connection.dialect.integerPart("julianday(?1) - julianday(max(o.ordered_at))")) AS days,
                        sum(CASE WHEN o.ordered_at > ?2 THEN 1 ELSE 0 END) AS f,
                        sum(CASE WHEN o.ordered_at > ?2 THEN o.amount ELSE 0 END) AS m
                 FROM orders o JOIN customers c ON c.id = o.customer_id AND c.deleted_at IS NULL
@@ -54,9 +54,9 @@ enum CustomerScoringStore {
             ),
             scored AS (
                 SELECT customer_id,
-                       1 + min(4, (rank() OVER (ORDER BY days DESC) - 1) * 5 / count(*) OVER ()) AS r,
-                       1 + min(4, (rank() OVER (ORDER BY f) - 1) * 5 / count(*) OVER ()) AS fs,
-                       1 + min(4, (rank() OVER (ORDER BY m) - 1) * 5 / count(*) OVER ()) AS ms
+                       1 + \(connection.dialect.least("4", "(rank() OVER (ORDER BY days DESC) - 1) * 5 / count(*) OVER ()")) AS r,
+                       1 + \(connection.dialect.least("4", "(rank() OVER (ORDER BY f) - 1) * 5 / count(*) OVER ()")) AS fs,
+                       1 + \(connection.dialect.least("4", "(rank() OVER (ORDER BY m) - 1) * 5 / count(*) OVER ()")) AS ms
                 FROM stats
             )
             UPDATE customers SET rfm_r = s.r, rfm_f = s.fs, rfm_m = s.ms, rfm_score = s.r + s.fs + s.ms,
@@ -82,7 +82,8 @@ enum CustomerScoringStore {
             FROM customers c
             LEFT JOIN (
                 SELECT customer_id, count(*) AS paid, min(ordered_at) AS first_at, max(ordered_at) AS last_at,
-                       sum(ordered_at > ?1) AS recent_n, sum(ordered_at <= ?1 AND ordered_at > ?2) AS prior_n,
+                       sum(CASE WHEN ordered_at > ?1 THEN 1 ELSE 0 END) AS recent_n,
+                       sum(CASE WHEN ordered_at <= ?1 AND ordered_at > ?2 THEN 1 ELSE 0 END) AS prior_n,
                        sum(CASE WHEN ordered_at > ?1 THEN amount ELSE 0 END) AS recent_m,
                        sum(CASE WHEN ordered_at <= ?1 AND ordered_at > ?2 THEN amount ELSE 0 END) AS prior_m
                 FROM orders WHERE status = 'paid' AND deleted_at IS NULL GROUP BY customer_id

@@ -81,7 +81,7 @@ public struct CustomerService: Sendable {
         -> (key: JSONValue, id: Int64)?
     {
         let renderer = self.renderer
-        let condition = RuleConditionStore.condition(rules, attributeIndex: .page(request))
+        let condition = RuleConditionStore.condition(rules, attributeIndex: .page(request), dialect: connection.dialect)
         return try CustomerStore.renderList(connection, request, rules: condition) { row in
             renderer.write(row, into: &output)
         }
@@ -106,7 +106,8 @@ public struct CustomerService: Sendable {
 
     /// How many live customers match `rules` now.
     public func count(_ connection: StoreConnection, matching rules: RuleTree) throws -> Int {
-        try CustomerStore.count(connection, matching: RuleConditionStore.condition(rules, attributeIndex: .all))
+        try CustomerStore.count(
+            connection, matching: RuleConditionStore.condition(rules, attributeIndex: .all, dialect: connection.dialect))
     }
 
     /// The shared write flow over the customer store and renderer.

@@ -188,7 +188,7 @@ enum CustomerStore {
     }
 
     static func list(_ connection: StoreConnection, _ request: ListRequest) throws -> ListPage<Row> {
-        guard let query = listQuery(request) else { return ListPage(items: [], next: nil) }
+        guard let query = listQuery(request, dialect: connection.dialect) else { return ListPage(items: [], next: nil) }
         return try query.page(connection, limit: request.limit)
     }
 
@@ -200,7 +200,7 @@ enum CustomerStore {
         if let rules, let page = try boundedPage(connection, request, rules: rules) {
             return try render(connection, ids: page, request: request, body)
         }
-        guard let query = listQuery(request, rules: rules) else { return nil }
+        guard let query = listQuery(request, rules: rules, dialect: connection.dialect) else { return nil }
         return try query.render(connection, limit: request.limit, body)
     }
 
@@ -232,7 +232,7 @@ enum CustomerStore {
         let rules = matching(rules)
         let search = (sql: rules.sql, bindings: rules.bindings)
         for (from, budget) in [("customers c", plannedBudget), ("customers c NOT INDEXED", idOrderBudget)] {
-            let query = ListQuery(select: "c.id", from: from, alias: "c", request: request, search: search)
+            let query = ListQuery(select: "c.id", from: from, alias: "c", request: request, search: search, dialect: .sqlite)
             if let ids = try sqlite.withinBudget(
                 operations: budget, { try connection.query(query.sql, query.bindings).compactMap { $0.int64(0) } })
             {
@@ -273,29 +273,29 @@ enum CustomerStore {
     }
 
     /// nil when the search holds nothing searchable (an empty page).
-    static func listQuery(_ request: ListRequest, rules: ListCondition? = nil) -> ListQuery? {
+    static func listQuery(_ request: ListRequest, rules: ListCondition? = nil, dialect: SQLDialect) -> ListQuery? {
         var conditions: [ListCondition] = []
         var from = "customers c"
         var idOrder: String?
         if let text = request.search {
-            guard let match = SearchDocument.query(text) else { return nil }
+            guard let match = dialect.fullTextMatch(text, alias: "f") else { return nil }
             if request.sortField.sortExpression == "c.id" {
                 // Sorted by id (the default), the full-text index drives: it yields matches in
                 // rowid order and the page ends after `limit` of them. `acme` matches 29,000 of a
                 // million customers; collecting them all first took 20 ms, walking them 1 ms.
                 from = "customers_fts f JOIN customers c ON c.id = f.rowid"
                 idOrder = "f.rowid"
-                conditions.append(ListCondition(sql: "customers_fts MATCH ?", bindings: [.text(match)]))
+                conditions.append(match)
             } else {
                 conditions.append(
-                    ListCondition(sql: "c.id IN (SELECT rowid FROM customers_fts WHERE customers_fts MATCH ?)", bindings: [.text(match)]))
+                    ListCondition(sql: "c.id IN (SELECT f.rowid FROM customers_fts f WHERE \(match.sql))", bindings: match.bindings))
             }
         }
         if let rules {
             conditions.append(matching(rules))
         }
         let search = ListCondition.all(conditions).map { (sql: $0.sql, bindings: $0.bindings) }
-        return ListQuery(select: "c.*", from: from, alias: "c", request: request, search: search, idOrder: idOrder)
+        return ListQuery(select: "c.*", from: from, alias: "c", request: request, search: search, idOrder: idOrder, dialect: dialect)
     }
 
     /// Renders one live customer straight from the statement; its version and JSON.

@@ -27,6 +27,9 @@ extension Database {
     /// (``purgePendingAtOpen(_:)``), does it again. Returns whether the purge finished.
     @discardableResult
     public func purgeErased() throws -> Bool {
+        // PostgreSQL keeps no copy of an erased value that SQL can reach once the erase commits;
+        // its dead row versions go with VACUUM (docs/operations.md, "Erasure on PostgreSQL").
+        guard case .sqlite(let writer, _) = engine else { return true }
         let pending = try writer.perform { try CustomerErasureStore.pendingPurges(StoreConnection($0)) }
         guard !pending.isEmpty else { return true }
         var first = true

@@ -1,7 +1,9 @@
 import Foundation
 import SQLite
 
-/// The one SQLite file: a single group-committing writer and a pool of read-only connections.
+/// Where everything is stored: by default one SQLite file, with a single group-committing writer
+/// and a pool of read-only connections; or a PostgreSQL database several nodes share
+/// (``open(postgres:maximumConnections:maximumWriteBatch:)``, Database+Postgres.swift).
 ///
 ///     let database = try Database.open(path: "crm.sqlite")
 ///     let count = try database.read { try APIKeyService().count($0) }
@@ -9,14 +11,30 @@ import SQLite
 ///
 /// Reads see only committed data (WAL); a write's completion runs after its COMMIT.
 public final class Database: Sendable {
+    /// The SQLite file's path, or the PostgreSQL URL without its password.
     public let path: String
-    public let writer: Writer
-    public let readers: ReaderPool
+    let engine: Engine
 
-    private init(path: String, writer: Writer, readers: ReaderPool) {
+    enum Engine: Sendable {
+        case sqlite(writer: Writer, readers: ReaderPool)
+        case postgres(PostgresEngine)
+    }
+
+    init(path: String, engine: Engine) {
         self.path = path
-        self.writer = writer
-        self.readers = readers
+        self.engine = engine
+    }
+
+    /// SQLite's single writer (bulk seeding, tests); nil on PostgreSQL.
+    public var writer: Writer? {
+        if case .sqlite(let writer, _) = engine { return writer }
+        return nil
+    }
+
+    /// SQLite's read-only connections; nil on PostgreSQL.
+    public var readers: ReaderPool? {
+        if case .sqlite(_, let readers) = engine { return readers }
+        return nil
     }
 
     /// Opens the database at `path` for a server: `fullSync` is SQLite's `synchronous=FULL`
@@ -47,7 +65,7 @@ public final class Database: Sendable {
             }
             writer.prepareCommits { connection in try CustomerStore.flushSearchDocuments(StoreConnection(connection)) }
             let readers = try ReaderPool(path: path, maximumCount: maximumReaders, configuration: configuration)
-            return Database(path: path, writer: writer, readers: readers)
+            return Database(path: path, engine: .sqlite(writer: writer, readers: readers))
         } catch {
             writer.close()
             throw error
@@ -72,6 +90,7 @@ public final class Database: Sendable {
 
     /// The fault `error` reports, or nil when it is not a database fault.
     public static func fault(of error: any Error) -> Fault? {
+        if let fault = PostgresEngine.fault(of: error) { return fault }
         guard let error = error as? SQLiteError else { return nil }
         if error.isBusy || error == Writer.closedError { return .busy }
         if error.isFull { return .storageFull }
@@ -79,27 +98,51 @@ public final class Database: Sendable {
         return nil
     }
 
-    /// Whether a write could commit now: the file the server opened is still at its path and
-    /// writable (for `/readyz`: two system calls, no database access).
+    /// Whether a write could commit now: SQLite's file is still at its path and writable (two
+    /// system calls, no database access); PostgreSQL answers a query (for `/readyz`).
     public func isWritable() -> Bool {
-        (try? writer.checkFile()) != nil
+        switch engine {
+        case .sqlite(let writer, _): (try? writer.checkFile()) != nil
+        case .postgres(let postgres): postgres.isReachable()
+        }
     }
 
     /// Writes waiting for the writer (a metrics gauge).
-    public var writeQueueDepth: Int { writer.queueDepth }
-    /// Read-only connections open, and in use (metrics gauges).
-    public var readersOpen: Int { readers.openCount }
-    public var readersBusy: Int { readers.busyCount }
-
-    /// Gives the calling thread a read-only connection of its own, used by every later
-    /// ``read(_:)`` on it: event loops and worker threads call it once at start, so their
-    /// reads never wait for a pooled connection.
-    public func ownReader() throws {
-        try readers.ownReader()
+    public var writeQueueDepth: Int {
+        switch engine {
+        case .sqlite(let writer, _): writer.queueDepth
+        case .postgres(let postgres): postgres.writer.queueDepth
+        }
     }
 
+    /// Read connections open, and in use (metrics gauges).
+    public var readersOpen: Int {
+        switch engine {
+        case .sqlite(_, let readers): readers.openCount
+        case .postgres(let postgres): postgres.pool.openCount
+        }
+    }
+
+    public var readersBusy: Int {
+        switch engine {
+        case .sqlite(_, let readers): readers.busyCount
+        case .postgres(let postgres): postgres.pool.busyCount
+        }
+    }
+
+    /// Gives the calling thread a read-only SQLite connection of its own, used by every later
+    /// ``read(_:)`` on it: event loops and worker threads call it once at start, so their
+    /// reads never wait for a pooled connection. PostgreSQL reads borrow from its pool.
+    public func ownReader() throws {
+        if case .sqlite(_, let readers) = engine { try readers.ownReader() }
+    }
+
+    /// Runs `body` on a consistent snapshot of what is committed.
     public func read<T>(_ body: (StoreConnection) throws -> T) throws -> T {
-        try readers.read { try body(StoreConnection($0)) }
+        switch engine {
+        case .sqlite(_, let readers): try readers.read { try body(StoreConnection($0)) }
+        case .postgres(let postgres): try postgres.read(body)
+        }
     }
 
     /// Queues `job` for the writer; `completion` gets its result after the batch commits.
@@ -107,7 +150,12 @@ public final class Database: Sendable {
         _ job: @escaping @Sendable (StoreConnection) throws -> T,
         completion: @escaping @Sendable (Result<T, any Error>) -> Void
     ) {
-        writer.submit({ connection in try Self.withAutomations(StoreConnection(connection), job) }, completion: completion)
+        switch engine {
+        case .sqlite(let writer, _):
+            writer.submit({ connection in try Self.withAutomations(StoreConnection(connection), job) }, completion: completion)
+        case .postgres(let postgres):
+            postgres.submit({ connection in try Self.withAutomations(connection, job) }, completion: completion)
+        }
     }
 
     /// Runs a write job, then the automations its events trigger, in its transaction.
@@ -119,14 +167,13 @@ public final class Database: Sendable {
     /// Installs what runs after every write job that fired events automations trigger on
     /// (``AutomationEngine``), on the writer's connection. Until then no event is collected.
     func installAutomations(_ handler: @escaping WriteEvents.Handler) throws {
-        try writer.exclusive { connection in connection.attachment = WriteEvents(handler: handler) }
+        try performOnWriter { connection in connection.attachment = WriteEvents(handler: handler) }
     }
 
     /// Runs `job` on the writer without noting its events: the daily automation run's writes,
     /// which must trigger no further automations.
     func writeWithoutAutomations<T: Sendable>(_ job: @escaping @Sendable (StoreConnection) throws -> T) throws -> T {
-        try writer.perform { sqlite in
-            let connection = StoreConnection(sqlite)
+        try performOnWriter { connection in
             guard let events = WriteEvents.of(connection) else { return try job(connection) }
             return try events.withoutCollecting { try job(connection) }
         }
@@ -134,19 +181,27 @@ public final class Database: Sendable {
 
     /// Runs `job` on the writer and waits for its commit (command line, tests).
     public func writeAndWait<T: Sendable>(_ job: @escaping @Sendable (StoreConnection) throws -> T) throws -> T {
-        try writer.perform { connection in try Self.withAutomations(StoreConnection(connection), job) }
+        try performOnWriter { connection in try Self.withAutomations(connection, job) }
+    }
+
+    /// Runs `job` as one of the writer's jobs and waits for its commit.
+    func performOnWriter<T: Sendable>(_ job: @escaping @Sendable (StoreConnection) throws -> T) throws -> T {
+        switch engine {
+        case .sqlite(let writer, _): try writer.perform { try job(StoreConnection($0)) }
+        case .postgres(let postgres): try postgres.perform(job)
+        }
     }
 
     /// Tells `report` after every commit of this process's writer how far the change feed now
     /// runs and, when `since` gives the seq it last knew, which resources changed after it
     /// (`since` returns nil when nobody needs to know: only the newest seq is read and the
     /// resources are reported as unknown, nil).
-    /// `report` runs on the writer thread before the commit's requests are answered.
+    /// `report` runs on the writer thread before the commit's requests are answered. On
+    /// PostgreSQL it also runs when another node commits (LISTEN/NOTIFY).
     public func observeChanges(
         since: @escaping @Sendable () -> Int64?, report: @escaping @Sendable (_ last: Int64, _ recordTypes: Set<String>?) -> Void
     ) {
-        writer.observeCommits { sqlite in
-            let connection = StoreConnection(sqlite)
+        let observe: @Sendable (StoreConnection) -> Void = { connection in
             if let seq = since() {
                 guard let committed = try? ChangeFeed.committed(connection, after: seq) else { return }
                 report(committed.last, committed.recordTypes)
@@ -156,21 +211,39 @@ public final class Database: Sendable {
                 report(last, nil)
             }
         }
+        switch engine {
+        case .sqlite(let writer, _): writer.observeCommits { observe(StoreConnection($0)) }
+        case .postgres(let postgres): postgres.observeCommits(observe)
+        }
     }
 
     /// Whether every shipped migration has been applied (for `/readyz`).
     public func isMigrated() -> Bool {
-        (try? readers.read { connection in try Schema.migrator().pendingVersions(connection).isEmpty }) ?? false
+        switch engine {
+        case .sqlite(_, let readers):
+            (try? readers.read { connection in try Schema.migrator().pendingVersions(connection).isEmpty }) ?? false
+        case .postgres(let postgres):
+            postgres.isMigrated()
+        }
     }
 
-    /// A consistent online copy of the whole database at `path`.
+    /// A consistent online copy of the whole SQLite database at `path`. On PostgreSQL, `pg_dump`
+    /// does this (docs/operations.md).
     public func backup(to destination: String) throws {
+        guard case .sqlite(_, let readers) = engine else {
+            throw PostgresEngine.backupRefusal
+        }
         try readers.read { try $0.backup(to: destination) }
     }
 
     /// Finishes queued writes, then closes every connection.
     public func close() {
-        writer.close()
-        readers.close()
+        switch engine {
+        case .sqlite(let writer, let readers):
+            writer.close()
+            readers.close()
+        case .postgres(let postgres):
+            postgres.close()
+        }
     }
 }

@@ -1,27 +1,22 @@
 import Postgres
 import SQLite
+import Synchronization
 
 /// A PostgreSQL connection as the stores use it: their SQL with its placeholders renumbered
 /// (``SQLDialect/postgresPlaceholders(_:)``), their ``SQLValue`` bindings, and results copied into
 /// SQLite-shaped ``Row``s, so one store serves both engines.
-final class PostgresSession {
-    let connection: Postgres.Connection
-    /// See ``StoreConnection/attachment``.
-    var attachment: AnyObject?
-    /// Each store statement's PostgreSQL text, keyed by its shared text (written in code, so the
-    /// cache stays as small as the connection's own statement cache).
-    private var translations: [String: String] = [:]
+enum PostgresSession {
+    /// Each store statement's PostgreSQL text, keyed by its shared text: written in code, so the
+    /// cache stays as small as a connection's own statement cache. Process-wide, as the
+    /// translation depends on the text alone.
+    private static let translations = Mutex<[String: String]>([:])
 
-    init(_ connection: Postgres.Connection) {
-        self.connection = connection
+    static func run(_ connection: Postgres.Connection, _ sql: String, _ bindings: [SQLValue]) throws -> Int {
+        try connection.run(translated(sql), bindings.map(value))
     }
 
-    func run(_ sql: String, _ bindings: [SQLValue]) throws -> Int {
-        try connection.run(translated(sql), bindings.map(Self.value))
-    }
-
-    func query(_ sql: String, _ bindings: [SQLValue]) throws -> [SQLite.Row] {
-        let rows = try connection.query(translated(sql), bindings.map(Self.value))
+    static func query(_ connection: Postgres.Connection, _ sql: String, _ bindings: [SQLValue]) throws -> [SQLite.Row] {
+        let rows = try connection.query(translated(sql), bindings.map(value))
         guard let first = rows.first else { return [] }
         let columns = first.columnNames.indices
         let numeric = columns.map { first.isNumeric(at: $0) }
@@ -30,11 +25,14 @@ final class PostgresSession {
             values: rows.map { row in columns.map { Self.value(row[$0], numeric: numeric[$0]) } })
     }
 
-    private func translated(_ sql: String) -> String {
-        if let known = translations[sql] { return known }
+    private static func translated(_ sql: String) -> String {
+        if let known = translations.withLock({ $0[sql] }) { return known }
         let translation = SQLDialect.postgresPlaceholders(sql)
-        if translations.count >= 1024 { translations.removeAll() }
-        translations[sql] = translation
+        translations.withLock { cache in
+            // Only SQL built from input (none should be) could grow it past this.
+            if cache.count >= 4096 { cache.removeAll() }
+            cache[sql] = translation
+        }
         return translation
     }
 

@@ -7,7 +7,7 @@
 /// (``postgresPlaceholders(_:)``). The schema makes the rest agree: the same tables, columns,
 /// indexes and triggers, text compared byte by byte (`COLLATE "C"`), JSON and times stored as
 /// text, and a `julianday()` function on PostgreSQL (Migrations/postgres).
-enum SQLDialect: Sendable, Hashable {
+public enum SQLDialect: Sendable, Hashable {
     case sqlite
     case postgres
 
@@ -22,12 +22,104 @@ enum SQLDialect: Sendable, Hashable {
         }
     }
 
-    /// `LIKE` as SQLite has it, ASCII letters matching either case (PostgreSQL's `LIKE` is
-    /// case-sensitive; `ILIKE` is not).
-    var caseInsensitiveLike: String {
+    /// The number at JSON `path` of `column` (a bound `?` by default, or a quoted literal), NULL
+    /// when it holds none, where the engine's `json_extract` cannot compare numbers:
+    /// PostgreSQL's answers text (the schema's `json_number`). nil on SQLite, whose
+    /// `json_extract` answers numbers as numbers.
+    func jsonNumber(_ column: String, path: String = "?") -> String? {
         switch self {
-        case .sqlite: "LIKE"
-        case .postgres: "ILIKE"
+        case .sqlite: nil
+        case .postgres: "json_number(\(column), \(path))"
+        }
+    }
+
+    /// SQLite's `date(expression)` as the custom-field check uses it: the date when `expression`
+    /// is one, else NULL (the schema's `sqlite_date` on PostgreSQL).
+    func date(_ expression: String) -> String {
+        switch self {
+        case .sqlite: "date(\(expression))"
+        case .postgres: "sqlite_date(\(expression))"
+        }
+    }
+
+    /// SQLite's `INDEXED BY` hint, for a plan its planner would not pick without statistics;
+    /// nothing on PostgreSQL, whose planner has them.
+    func indexedBy(_ index: String) -> String {
+        switch self {
+        case .sqlite: "INDEXED BY \(index)"
+        case .postgres: ""
+        }
+    }
+
+    /// The condition that `alias` (a `customers_fts` row) matches a user's `q`, and its binding;
+    /// nil when `q` holds nothing searchable. FTS5's MATCH on SQLite; on PostgreSQL the same
+    /// phrases as a tsquery over the document's `terms` (Migrations/postgres: `crm_search`).
+    func fullTextMatch(_ text: String, alias: String) -> ListCondition? {
+        switch self {
+        case .sqlite:
+            SearchDocument.query(text).map { ListCondition(sql: "customers_fts MATCH ?", bindings: [.text($0)]) }
+        case .postgres:
+            SearchDocument.tsquery(text).map { ListCondition(sql: "\(alias).terms @@ to_tsquery('crm_search', ?)", bindings: [.text($0)]) }
+        }
+    }
+
+    /// `column` as name + company duplicate groups compare it (``CustomerDuplicateStore``): in
+    /// SQLite the expression its index and triggers spell; PostgreSQL's schema has it as a
+    /// function, `duplicate_key_text`.
+    func duplicateKeyText(_ column: String) -> String {
+        switch self {
+        case .sqlite: CustomerDuplicateStore.normalized(column)
+        case .postgres: "duplicate_key_text(\(column))"
+        }
+    }
+
+    /// A customer's name + company duplicate key, as `customers_by_name_company_key` indexes it.
+    var nameCompanyKey: String {
+        switch self {
+        case .sqlite: CustomerDuplicateStore.nameCompanyKey
+        case .postgres: "name_company_key(name, company)"
+        }
+    }
+
+    /// `expression` kept from serving as an index's key (SQLite: a unary `+`, for a plan that reads
+    /// another index); as it is on PostgreSQL, whose planner weighs its indexes by statistics.
+    func unindexed(_ expression: String) -> String {
+        switch self {
+        case .sqlite: "+" + expression
+        case .postgres: expression
+        }
+    }
+
+    /// A value of any type as text, where it is compared with text (`!= ''`): PostgreSQL does not
+    /// compare a number with a string; SQLite does, and its indexes serve the bare column.
+    func text(_ expression: String) -> String {
+        switch self {
+        case .sqlite: expression
+        case .postgres: "CAST(\(expression) AS TEXT)"
+        }
+    }
+
+    /// A blob column's bytes as UTF-8 text, and text back as a blob.
+    func blobAsText(_ expression: String) -> String {
+        switch self {
+        case .sqlite: "CAST(\(expression) AS TEXT)"
+        case .postgres: "convert_from(\(expression), 'UTF8')"
+        }
+    }
+
+    func textAsBlob(_ expression: String) -> String {
+        switch self {
+        case .sqlite: "CAST(\(expression) AS BLOB)"
+        case .postgres: "convert_to(\(expression), 'UTF8')"
+        }
+    }
+
+    /// The smaller of two values: SQLite's `min` with two arguments is scalar, PostgreSQL's is
+    /// an aggregate only.
+    func least(_ first: String, _ second: String) -> String {
+        switch self {
+        case .sqlite: "min(\(first), \(second))"
+        case .postgres: "least(\(first), \(second))"
         }
     }
 

@@ -18,13 +18,13 @@ import SQLite
 public struct StoreConnection {
     enum Engine {
         case sqlite(SQLite.Connection)
-        case postgres(PostgresSession)
+        case postgres(Postgres.Connection)
     }
 
     let engine: Engine
 
     init(_ connection: SQLite.Connection) { engine = .sqlite(connection) }
-    init(_ session: PostgresSession) { engine = .postgres(session) }
+    init(_ connection: Postgres.Connection) { engine = .postgres(connection) }
 
     /// How this engine spells what the two spell differently.
     var dialect: SQLDialect {
@@ -48,7 +48,7 @@ public struct StoreConnection {
     func run(_ sql: String, _ bindings: [SQLValue] = []) throws -> Int {
         switch engine {
         case .sqlite(let connection): try connection.run(sql, bindings)
-        case .postgres(let session): try session.run(sql, bindings)
+        case .postgres(let connection): try PostgresSession.run(connection, sql, bindings)
         }
     }
 
@@ -67,8 +67,8 @@ public struct StoreConnection {
         switch engine {
         case .sqlite(let connection):
             return try connection.run(sql, bindings) == 0 ? nil : connection.lastInsertRowID
-        case .postgres(let session):
-            return try session.query(sql + " RETURNING " + key, bindings).first?.int64(0)
+        case .postgres(let connection):
+            return try PostgresSession.query(connection, sql + " RETURNING " + key, bindings).first?.int64(0)
         }
     }
 
@@ -76,7 +76,7 @@ public struct StoreConnection {
     func query(_ sql: String, _ bindings: [SQLValue] = []) throws -> [SQLite.Row] {
         switch engine {
         case .sqlite(let connection): try connection.query(sql, bindings)
-        case .postgres(let session): try session.query(sql, bindings)
+        case .postgres(let connection): try PostgresSession.query(connection, sql, bindings)
         }
     }
 
@@ -84,7 +84,7 @@ public struct StoreConnection {
     func queryOne(_ sql: String, _ bindings: [SQLValue] = []) throws -> SQLite.Row? {
         switch engine {
         case .sqlite(let connection): try connection.queryOne(sql, bindings)
-        case .postgres(let session): try session.query(sql, bindings).first
+        case .postgres(let connection): try PostgresSession.query(connection, sql, bindings).first
         }
     }
 
@@ -93,8 +93,8 @@ public struct StoreConnection {
         switch engine {
         case .sqlite(let connection):
             try connection.forEachRow(sql, bindings, body)
-        case .postgres(let session):
-            for row in try session.query(sql, bindings) {
+        case .postgres(let connection):
+            for row in try PostgresSession.query(connection, sql, bindings) {
                 guard try body(row) else { return }
             }
         }
@@ -106,8 +106,8 @@ public struct StoreConnection {
         switch engine {
         case .sqlite(let connection):
             try connection.forEachRowView(sql, bindings) { try body(.view($0)) }
-        case .postgres(let session):
-            for row in try session.query(sql, bindings) {
+        case .postgres(let connection):
+            for row in try PostgresSession.query(connection, sql, bindings) {
                 guard try body(.copy(row)) else { return }
             }
         }
@@ -118,8 +118,8 @@ public struct StoreConnection {
         switch engine {
         case .sqlite(let connection):
             try connection.withFirstRow(sql, bindings) { try body(.view($0)) }
-        case .postgres(let session):
-            try session.query(sql, bindings).first.map { try body(.copy($0)) }
+        case .postgres(let connection):
+            try PostgresSession.query(connection, sql, bindings).first.map { try body(.copy($0)) }
         }
     }
 
@@ -127,7 +127,7 @@ public struct StoreConnection {
     func execute(_ sql: String) throws {
         switch engine {
         case .sqlite(let connection): try connection.execute(sql)
-        case .postgres(let session): try session.connection.execute(sql)
+        case .postgres(let connection): try connection.execute(sql)
         }
     }
 
@@ -139,7 +139,7 @@ public struct StoreConnection {
     func transaction<T>(_ body: () throws -> T) throws -> T {
         switch engine {
         case .sqlite(let connection): try connection.transaction(.immediate, body)
-        case .postgres(let session): try session.connection.transaction(.readCommitted, maximumAttempts: 1, body)
+        case .postgres(let connection): try connection.transaction(.readCommitted, maximumAttempts: 1, body)
         }
     }
 
@@ -148,14 +148,14 @@ public struct StoreConnection {
     func savepoint<T>(_ name: String, _ body: () throws -> T) throws -> T {
         switch engine {
         case .sqlite(let connection): try connection.savepoint(name, body)
-        case .postgres(let session): try session.connection.savepoint(name, body)
+        case .postgres(let connection): try connection.savepoint(name, body)
         }
     }
 
     var isInTransaction: Bool {
         switch engine {
         case .sqlite(let connection): connection.isInTransaction
-        case .postgres(let session): session.connection.isInTransaction
+        case .postgres(let connection): connection.isInTransaction
         }
     }
 
@@ -165,13 +165,13 @@ public struct StoreConnection {
         get {
             switch engine {
             case .sqlite(let connection): connection.attachment
-            case .postgres(let session): session.attachment
+            case .postgres(let connection): connection.attachment
             }
         }
         nonmutating set {
             switch engine {
             case .sqlite(let connection): connection.attachment = newValue
-            case .postgres(let session): session.attachment = newValue
+            case .postgres(let connection): connection.attachment = newValue
             }
         }
     }

@@ -22,8 +22,9 @@ import SQLite
 enum AttributeIndexStore {
     /// The value of `attributes.<key>` of the customer aliased `c`: as its index reads it, or
     /// (`indexed: false`) the same value in a form the planner cannot serve from the index.
-    static func expression(_ key: String, indexed: Bool = true) -> String {
-        (indexed ? "" : "+") + value(of: key, in: "c.attributes")
+    static func expression(_ key: String, indexed: Bool = true, dialect: SQLDialect) -> String {
+        let value = value(of: key, in: "c.attributes")
+        return indexed ? value : dialect.unindexed(value)
     }
 
     /// The index of `key`.

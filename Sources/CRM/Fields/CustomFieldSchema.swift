@@ -110,9 +110,14 @@ extension CustomFieldSchema {
         guard name.hasPrefix("attributes.") else { return nil }
         let key = String(name.dropFirst("attributes.".count))
         guard CustomField.isValidKey(key), let field = try CustomFieldStore.live(connection, key: key) else { return nil }
-        // The expression the key's index is built on, so equalities in id order are served by it.
+        // The expression the key's index is built on, so equalities in id order are served by it;
+        // numbers on PostgreSQL, whose json_extract answers text, as numbers.
+        var expression = AttributeIndexStore.expression(key, dialect: connection.dialect)
+        if field.type == .number || field.type == .integer, let number = connection.dialect.jsonNumber("c.attributes", path: "'$.\(key)'") {
+            expression = number
+        }
         return ListField(
-            name, kind: .text(maxLength: 1000), filter: .indexedForEquality(AttributeIndexStore.expression(key)),
+            name, kind: .text(maxLength: 1000), filter: .indexedForEquality(expression),
             parseValue: { text in
                 let value: JSONValue? =
                     switch field.type {

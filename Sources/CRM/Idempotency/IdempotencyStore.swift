@@ -29,8 +29,10 @@ enum IdempotencyStore {
         try connection.run("DELETE FROM idempotency_keys WHERE created_at <= ?", [.text(cutoff.rfc3339)])
         try connection.run(
             """
-            INSERT OR REPLACE INTO idempotency_keys (key_id, idempotency_key, request_hash, status, headers, body, created_at, customer_id)
+            INSERT INTO idempotency_keys (key_id, idempotency_key, request_hash, status, headers, body, created_at, customer_id)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (key_id, idempotency_key) DO UPDATE SET request_hash = excluded.request_hash, status = excluded.status,
+                headers = excluded.headers, body = excluded.body, created_at = excluded.created_at, customer_id = excluded.customer_id
             """,
             [
                 .integer(keyID), .text(key), .blob(requestHash), .integer(Int64(answer.status)), .text(answer.headersJSON),

@@ -21,9 +21,10 @@ enum FunnelRollupStore {
                 """
                 INSERT INTO funnel_rollup (pipeline_id, created_on, stage, entered, converted, won, current, stay_ms, stays)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT DO UPDATE SET entered = entered + excluded.entered, converted = converted + excluded.converted,
-                    won = won + excluded.won, current = current + excluded.current, stay_ms = stay_ms + excluded.stay_ms,
-                    stays = stays + excluded.stays
+                ON CONFLICT (pipeline_id, created_on, stage) DO UPDATE SET
+                    entered = funnel_rollup.entered + excluded.entered, converted = funnel_rollup.converted + excluded.converted,
+                    won = funnel_rollup.won + excluded.won, current = funnel_rollup.current + excluded.current,
+                    stay_ms = funnel_rollup.stay_ms + excluded.stay_ms, stays = funnel_rollup.stays + excluded.stays
                 """,
                 [
                     .integer(contribution.pipelineID), .text(contribution.createdOn), .text(stage), .integer(sign * counts.entered),
@@ -42,7 +43,7 @@ enum FunnelRollupStore {
             if let id = row.int64("id") { orders[id] = PipelineService.stages(row) }
         }
         try connection.run(
-            "DELETE FROM funnel_rollup WHERE ? IS NULL OR pipeline_id = ?",
+            "DELETE FROM funnel_rollup WHERE CAST(? AS BIGINT) IS NULL OR pipeline_id = ?",
             [pipelineID.map(SQLValue.integer) ?? .null, pipelineID.map(SQLValue.integer) ?? .null])
         var totals: [String: (pipelineID: Int64, createdOn: String, stage: String, counts: FunnelContribution.Counts)] = [:]
         func add(_ contribution: FunnelContribution) {
@@ -71,7 +72,7 @@ enum FunnelRollupStore {
             """
             SELECT o.id, o.pipeline_id, o.created_at, o.stage, o.is_won, h.to_stage, h.changed_at
             FROM opportunities o LEFT JOIN opportunity_stage_history h ON h.opportunity_id = o.id
-            WHERE o.deleted_at IS NULL AND (?1 IS NULL OR o.pipeline_id = ?1)
+            WHERE o.deleted_at IS NULL AND (CAST(?1 AS BIGINT) IS NULL OR o.pipeline_id = ?1)
             ORDER BY o.id, h.id
             """, [pipelineID.map(SQLValue.integer) ?? .null])
         {

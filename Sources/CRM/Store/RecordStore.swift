@@ -105,7 +105,8 @@ public struct RecordStore: Sendable {
     public func list(_ connection: StoreConnection, _ request: ListRequest, search: (sql: String, bindings: [SQLValue])? = nil) throws
         -> ListPage<Row>
     {
-        let query = ListQuery(select: "r.*", from: "\(schema.table) r", alias: alias, request: request, search: search)
+        let query = ListQuery(
+            select: "r.*", from: "\(schema.table) r", alias: alias, request: request, search: search, dialect: connection.dialect)
         return try query.page(connection, limit: request.limit)
     }
 

@@ -26,7 +26,7 @@ enum TicketReportStore {
         guard unanswered > 0 else { return (due, met) }
         let onTime = try connection.queryOne(
             """
-            SELECT count(*) FROM tickets INDEXED BY tickets_by_first_response_due
+            SELECT count(*) FROM tickets \(connection.dialect.indexedBy("tickets_by_first_response_due"))
             WHERE first_response_due_at >= ? AND deleted_at IS NULL AND first_response_at IS NULL
               AND resolution_due_at >= ? AND resolution_due_at < ?
               AND CASE WHEN paused_since IS NOT NULL THEN paused_since <= resolution_due_at
@@ -43,7 +43,7 @@ enum TicketReportStore {
         let (met, bindings) = TicketStore.breachedCondition(false, now: now)
         let row = try connection.queryOne(
             """
-            SELECT count(*), coalesce(sum(\(met)), 0) FROM tickets r
+            SELECT count(*), coalesce(sum(CASE WHEN \(met) THEN 1 ELSE 0 END), 0) FROM tickets r
             WHERE r.deleted_at IS NULL AND r.resolution_due_at >= ? AND r.resolution_due_at < ?
             """, bindings + [.text(dueFrom.rfc3339), .text(dueBefore.rfc3339)])
         return (row?.int64(0) ?? 0, row?.int64(1) ?? 0)
@@ -82,7 +82,7 @@ enum TicketReportStore {
         let createdBefore = to?.adding(days: 1).startTimestamp ?? .latest
         let middle = try connection.query(
             """
-            SELECT \(measure.minutes) FROM tickets INDEXED BY \(measure.index)
+            SELECT \(measure.minutes) FROM tickets \(connection.dialect.indexedBy(measure.index))
             WHERE deleted_at IS NULL AND \(measure.column) IS NOT NULL AND \(measure.minutes) IS NOT NULL
               AND created_at >= ? AND created_at < ?
             ORDER BY \(measure.minutes) LIMIT ? OFFSET ?

@@ -11,7 +11,7 @@ enum AuditLogStore {
         request.includeDeleted = true
         let query = ListQuery(
             select: "a.id, a.key_id, a.action, a.record_type, a.record_id, a.changes, a.occurred_at", from: "audit_log a", alias: "a",
-            request: request)
+            request: request, dialect: connection.dialect)
         return try query.render(connection, limit: request.limit) { row in
             body(
                 AuditLog.Entry(

@@ -46,7 +46,8 @@ extension ChangeLogStore {
             sql = "SELECT \(entryColumns) FROM changes WHERE record_type = ? AND seq > ? ORDER BY seq LIMIT ?"
             bindings = [.text(types[0]), .integer(after), .integer(Int64(limit))]
         default:
-            let one = "SELECT * FROM (SELECT \(entryColumns) FROM changes WHERE record_type = ? AND seq > ? ORDER BY seq LIMIT ?)"
+            let one =
+                "SELECT * FROM (SELECT \(entryColumns) FROM changes WHERE record_type = ? AND seq > ? ORDER BY seq LIMIT ?) AS entries"
             sql = Array(repeating: one, count: types.count).joined(separator: " UNION ALL ") + " ORDER BY seq LIMIT ?"
             for type in types { bindings += [.text(type), .integer(after), .integer(Int64(limit))] }
             bindings.append(.integer(Int64(limit)))

@@ -19,7 +19,7 @@ enum WebhookOutboxStore {
                 """
                 INSERT INTO webhook_deliveries
                     (webhook_id, event_id, type, change_seq, occurred_at, status, next_attempt_at, created_at, updated_at)
-                VALUES (?1, 'evt_' || ?2, ?3, ?2, ?4, 'pending', ?4, ?4, ?4)
+                VALUES (?1, 'evt_' || CAST(?2 AS BIGINT), ?3, ?2, ?4, 'pending', ?4, ?4, ?4)
                 """,
                 [.integer(webhook), .integer(changeSeq), .text(type), .text(now.rfc3339)])
         }

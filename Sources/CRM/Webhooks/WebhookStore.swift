@@ -21,7 +21,8 @@ enum WebhookStore {
     static func replaceEvents(_ connection: StoreConnection, id: Int64, events: [String]) throws {
         try connection.run("DELETE FROM webhook_events WHERE webhook_id = ?", [.integer(id)])
         for event in events {
-            try connection.run("INSERT OR IGNORE INTO webhook_events (event, webhook_id) VALUES (?, ?)", [.text(event), .integer(id)])
+            try connection.run(
+                "INSERT INTO webhook_events (event, webhook_id) VALUES (?, ?) ON CONFLICT DO NOTHING", [.text(event), .integer(id)])
         }
     }
 }

@@ -44,6 +44,7 @@ class DataSubjectTestCase: SalesTestCase {
 
     /// The database file and its write-ahead log, as bytes on disk now.
     func databaseBytes() throws -> (file: Data, log: Data) {
+        try TestDatabase.requireSQLite("the bytes of the database file")
         let path = server.directory.appendingPathComponent("crm.sqlite").path
         let log = FileManager.default.fileExists(atPath: path + "-wal") ? try Data(contentsOf: URL(fileURLWithPath: path + "-wal")) : Data()
         return (try Data(contentsOf: URL(fileURLWithPath: path)), log)
@@ -61,6 +62,7 @@ class DataSubjectTestCase: SalesTestCase {
 
     /// A truncating checkpoint on the server's writer, as an operator's `PRAGMA wal_checkpoint(TRUNCATE)`.
     func checkpoint() throws {
-        try server.application.database.writer.exclusive { try $0.checkpointTruncating() }
+        try TestDatabase.requireSQLite("a checkpoint of the SQLite log")
+        try server.application.database.writer!.exclusive { try $0.checkpointTruncating() }
     }
 }

@@ -16,7 +16,8 @@ final class TestServer: Sendable {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("crm-e2e-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         var configuration = Configuration()
-        configuration.db = directory.appendingPathComponent("crm.sqlite").path
+        configuration.db = try TestDatabase.url(sqliteFolder: directory)
+        configuration.secretKeyFile = directory.appendingPathComponent("crm.key").path
         configuration.port = 0
         configuration.workers = eventLoops
         configure(&configuration)

@@ -1,0 +1,271 @@
+import Foundation
+
+/// One thread with one connection that runs write jobs in batches, each batch one transaction
+/// (group commit), every transaction first taking one advisory lock held to its COMMIT.
+///
+/// The lock is what makes several processes on one database write one at a time, as SQLite's
+/// single writer does within one: a transaction that holds it sees every write committed before
+/// it, and none commits until it has. So what a store computes from the committed state (the
+/// next change-feed `seq`, a uniqueness check, a version) holds at its COMMIT, on every node.
+/// Batching is what keeps that fast: one lock, one round trip to COMMIT and one WAL flush serve
+/// every job queued meanwhile.
+///
+///     let writer = try Writer(configuration, lockKey: 42)
+///     writer.submit({ connection in
+///         try connection.run("INSERT INTO notes (body) VALUES ($1)", ["你好"])
+///     }, completion: { result in respond(result) })
+///
+/// Each job runs in its own SAVEPOINT: one that throws is rolled back to it and gets its error,
+/// its batch-mates go on. Completions run on the writer thread after the COMMIT (or with the
+/// error that prevented it), in submission order. A broken connection fails its batch with an
+/// ``PostgresError/isUnavailable`` error and is opened again for the next one, so the writer
+/// recovers by itself when PostgreSQL restarts.
+public final class Writer: Sendable {
+    public static let defaultMaximumBatchSize = 256
+
+    /// The error every job submitted after `close()` gets.
+    public static let closedError = PostgresError(sqlState: "57P01", message: "the writer is closed")
+
+    public let lockKey: Int64
+    public let maximumBatchSize: Int
+    let state: GuardedState<PostgresWriterState>
+
+    /// Starts the writer thread; the connection opens with the first batch (and again after one
+    /// breaks), so a server that is down at start delays nothing but the writes.
+    public init(
+        _ configuration: ConnectionConfiguration, lockKey: Int64, label: String = "postgres-writer",
+        maximumBatchSize: Int = Writer.defaultMaximumBatchSize
+    ) {
+        precondition(maximumBatchSize > 0, "a batch holds at least one job")
+        let state = GuardedState(PostgresWriterState())
+        self.lockKey = lockKey
+        self.maximumBatchSize = maximumBatchSize
+        self.state = state
+        let thread = Thread {
+            Writer.serve(configuration: configuration, lockKey: lockKey, state: state, maximumBatchSize: maximumBatchSize)
+        }
+        thread.name = label
+        thread.start()
+        state.withLock(waitingUntil: { $0.writerThread != nil }) { _ in }
+    }
+
+    deinit { close() }
+
+    /// Queues `job` for the next batch; `completion` is called exactly once, on the writer thread.
+    public func submit<T: Sendable>(
+        _ job: @escaping @Sendable (Connection) throws -> T,
+        completion: @escaping @Sendable (Result<T, any Error>) -> Void
+    ) {
+        let item = PostgresWriterJob(
+            execute: { connection in
+                do {
+                    let value = try job(connection)
+                    return PostgresWriterJob.Outcome(
+                        succeeded: true, deliver: { completion(.success(value)) }, fail: { completion(.failure($0)) })
+                } catch {
+                    return PostgresWriterJob.Outcome(
+                        succeeded: false, deliver: { completion(.failure(error)) }, fail: { completion(.failure($0)) })
+                }
+            },
+            reject: { completion(.failure($0)) })
+        guard enqueue(.job(item)) else { return completion(.failure(Writer.closedError)) }
+    }
+
+    /// Submits `job` and blocks until its batch committed (command line, tests, worker threads).
+    @discardableResult
+    public func perform<T: Sendable>(_ job: @escaping @Sendable (Connection) throws -> T) throws -> T {
+        precondition(!isOnWriterThread, "perform from the writer thread would wait for itself")
+        let result = GuardedState<Result<T, any Error>?>(nil)
+        submit(job) { outcome in result.withLock(broadcast: true) { $0 = outcome } }
+        return try result.withLock(waitingUntil: { $0 != nil }) { $0! }.get()
+    }
+
+    /// Runs `body` on the writer thread between batches, outside any transaction, and waits for it.
+    @discardableResult
+    public func exclusive<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) throws -> T {
+        precondition(!isOnWriterThread, "exclusive from the writer thread would wait for itself")
+        let result = GuardedState<Result<T, any Error>?>(nil)
+        let accepted = enqueue(
+            .exclusive { connection in
+                let outcome = Result { try body(connection.get()) }
+                result.withLock(broadcast: true) { $0 = outcome }
+            })
+        guard accepted else { throw Writer.closedError }
+        return try result.withLock(waitingUntil: { $0 != nil }) { $0! }.get()
+    }
+
+    /// Calls `hook` at the end of every batch, inside its transaction, before its COMMIT.
+    public func prepareCommits(_ hook: @escaping @Sendable (Connection) throws -> Void) {
+        state.withLock { $0.commitPreparation = hook }
+    }
+
+    /// Calls `observer` after every COMMIT, before the batch's completions, outside any transaction.
+    public func observeCommits(_ observer: @escaping @Sendable (Connection) -> Void) {
+        state.withLock { $0.commitObserver = observer }
+    }
+
+    /// Jobs waiting for a batch.
+    public var queueDepth: Int { state.withLock { $0.queue.count } }
+
+    /// Stops accepting jobs, runs those queued, closes the connection and waits for the thread.
+    public func close() {
+        state.withLock(broadcast: true) { if $0.phase == .open { $0.phase = .closing } }
+        guard !isOnWriterThread else { return }
+        state.withLock(waitingUntil: { $0.phase == .finished }) { _ in }
+    }
+
+    private var isOnWriterThread: Bool {
+        let current = ObjectIdentifier(Thread.current)
+        return state.withLock { $0.writerThread == current }
+    }
+
+    private func enqueue(_ item: PostgresWriterItem) -> Bool {
+        state.withLock(broadcast: true) {
+            guard $0.phase == .open else { return false }
+            $0.queue.append(item)
+            return true
+        }
+    }
+}
+
+struct PostgresWriterState {
+    enum Phase { case open, closing, finished }
+    var phase = Phase.open
+    var writerThread: ObjectIdentifier?
+    var queue: [PostgresWriterItem] = []
+    var commitObserver: (@Sendable (Connection) -> Void)?
+    var commitPreparation: (@Sendable (Connection) throws -> Void)?
+}
+
+enum PostgresWriterItem: Sendable {
+    case job(PostgresWriterJob)
+    case exclusive(@Sendable (Result<Connection, any Error>) -> Void)
+}
+
+struct PostgresWriterJob: Sendable {
+    struct Outcome: Sendable {
+        let succeeded: Bool
+        let deliver: @Sendable () -> Void
+        let fail: @Sendable (any Error) -> Void
+    }
+
+    let execute: @Sendable (Connection) -> Outcome
+    let reject: @Sendable (any Error) -> Void
+}
+
+// MARK: - The writer thread
+
+extension Writer {
+    static func serve(
+        configuration: ConnectionConfiguration, lockKey: Int64, state: GuardedState<PostgresWriterState>, maximumBatchSize: Int
+    ) {
+        state.withLock(broadcast: true) { $0.writerThread = ObjectIdentifier(Thread.current) }
+        var connection: Connection?
+        while let work = state.withLock(
+            waitingUntil: { !$0.queue.isEmpty || $0.phase != .open }, { takeWork(&$0, limit: maximumBatchSize) })
+        {
+            // A connection that broke is replaced; while none can be opened, work fails at once
+            // with the reason (an `isUnavailable` error), and the next work tries again.
+            var connectError: (any Error)?
+            if connection?.isBroken ?? true {
+                let attachment = connection?.attachment
+                connection?.close()
+                connection = nil
+                do {
+                    connection = try Connection(configuration)
+                    connection?.attachment = attachment
+                } catch {
+                    connectError = error
+                }
+            }
+            switch work {
+            case .exclusive(let body):
+                body(connection.map { .success($0) } ?? .failure(connectError ?? Writer.closedError))
+                connection?.rollbackIfNeeded()
+            case .batch(let jobs):
+                guard let connection else {
+                    for job in jobs { job.reject(connectError ?? Writer.closedError) }
+                    continue
+                }
+                runBatch(jobs, on: connection, lockKey: lockKey, state: state, maximumBatchSize: maximumBatchSize)
+            }
+        }
+        connection?.close()
+        state.withLock(broadcast: true) {
+            $0.writerThread = nil
+            $0.phase = .finished
+        }
+    }
+
+    private enum Work {
+        case exclusive(@Sendable (Result<Connection, any Error>) -> Void)
+        case batch([PostgresWriterJob])
+    }
+
+    private static func takeWork(_ state: inout PostgresWriterState, limit: Int) -> Work? {
+        guard let first = state.queue.first else { return nil }
+        if case .exclusive(let body) = first {
+            state.queue.removeFirst()
+            return .exclusive(body)
+        }
+        return .batch(takeJobs(&state, limit: limit))
+    }
+
+    private static func takeJobs(_ state: inout PostgresWriterState, limit: Int) -> [PostgresWriterJob] {
+        var jobs: [PostgresWriterJob] = []
+        for item in state.queue.prefix(limit) {
+            guard case .job(let job) = item else { break }
+            jobs.append(job)
+        }
+        state.queue.removeFirst(jobs.count)
+        return jobs
+    }
+
+    /// BEGIN; the write lock; each job in SAVEPOINT writer_job; jobs queued meanwhile join until
+    /// the batch is full; the commit hook; COMMIT; the observer; the completions. Every job taken
+    /// gets its completion exactly once.
+    private static func runBatch(
+        _ firstJobs: [PostgresWriterJob], on connection: Connection, lockKey: Int64, state: GuardedState<PostgresWriterState>,
+        maximumBatchSize: Int
+    ) {
+        var outcomes: [PostgresWriterJob.Outcome] = []
+        var pending = firstJobs[...]
+        do {
+            try connection.execute("BEGIN ISOLATION LEVEL READ COMMITTED")
+            try connection.transactionAdvisoryLock(lockKey)
+            while true {
+                while let job = pending.popFirst() {
+                    try connection.execute("SAVEPOINT writer_job")
+                    var outcome = job.execute(connection)
+                    if outcome.succeeded, connection.transactionStatus == .failed {
+                        // The job caught a statement's error and went on: its work is undone with
+                        // the savepoint, so it fails.
+                        let error = PostgresError(
+                            sqlState: PostgresError.inFailedTransaction, message: "a statement failed inside the write job")
+                        outcome = PostgresWriterJob.Outcome(
+                            succeeded: false, deliver: { [outcome] in outcome.fail(error) }, fail: outcome.fail)
+                    }
+                    outcomes.append(outcome)
+                    if !outcome.succeeded {
+                        try connection.execute("ROLLBACK TO SAVEPOINT writer_job")
+                    }
+                    try connection.execute("RELEASE SAVEPOINT writer_job")
+                }
+                let room = maximumBatchSize - outcomes.count
+                guard room > 0 else { break }
+                let more = state.withLock { takeJobs(&$0, limit: room) }
+                guard !more.isEmpty else { break }
+                pending = more[...]
+            }
+            if let prepare = state.withLock({ $0.commitPreparation }) { try prepare(connection) }
+            try connection.execute("COMMIT")
+        } catch {
+            connection.rollbackIfNeeded()
+            for outcome in outcomes { outcome.fail(error) }
+            for job in pending { job.reject(error) }
+            return
+        }
+        state.withLock { $0.commitObserver }?(connection)
+        for outcome in outcomes { outcome.deliver() }
+    }
+}

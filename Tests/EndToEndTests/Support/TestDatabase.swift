@@ -1,0 +1,37 @@
+import Foundation
+import Postgres
+import PostgresTestSupport
+import XCTest
+
+/// The database an end-to-end test's server runs on: a SQLite file in the test's folder, or, with
+/// `CRM_TEST_ENGINE=postgres`, a fresh database on the throwaway PostgreSQL cluster the tests
+/// start (Tests/PostgresTestSupport). Every test gets its own either way.
+enum TestDatabase {
+    static var engine: String { ProcessInfo.processInfo.environment["CRM_TEST_ENGINE"] ?? "sqlite" }
+
+    static func url(sqliteFolder: URL) throws -> String {
+        guard engine == "postgres" else { return sqliteFolder.appendingPathComponent("crm.sqlite").path }
+        let cluster = try TestCluster.shared.get()
+        return cluster.tcpConfiguration(database: try cluster.createDatabase()).connectionString
+    }
+
+    /// Skips a test of what only the SQLite engine has (its file, its writer, the bulk seeder).
+    static func requireSQLite(_ what: String) throws {
+        if engine == "postgres" { throw XCTSkip("SQLite only: \(what)") }
+    }
+
+    /// Every row of every table of the PostgreSQL database at `url`, as text: what a test that
+    /// reads a SQLite file's bytes reads there (bytea shows as hex, as a dump would hold it).
+    static func postgresText(_ url: String) throws -> [UInt8] {
+        let connection = try Connection(ConnectionConfiguration(url))
+        defer { connection.close() }
+        let tables = try connection.query("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename")
+        var text: [UInt8] = []
+        for table in tables.compactMap({ $0.string(0) }) {
+            for row in try connection.query("SELECT t::text FROM \"\(table)\" t") {
+                text += Array((row.string(0) ?? "").utf8) + [10]
+            }
+        }
+        return text
+    }
+}
