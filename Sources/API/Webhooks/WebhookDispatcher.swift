@@ -94,6 +94,10 @@ final class WebhookDispatcher: Sendable {
         return (state.delivered, state.retried, state.failed)
     }
 
+    /// How long a claimed delivery is this node's on a shared database: longer than an attempt
+    /// can take, so that only a node that died leaves one to the others.
+    static let claimMilliseconds: Int64 = 120_000
+
     private func schedule() {
         var round = 0
         while true {
@@ -115,10 +119,17 @@ final class WebhookDispatcher: Sendable {
             guard room > 0 else { continue }
             let now = clock.now()
             round &+= 1
-            let due =
+            var due =
                 (try? database.read {
                     try service.dueDeliveries($0, now: now, room: room, perWebhook: perWebhookLimit, busy: busy, round: round)
                 }) ?? []
+            if database.isShared, !due.isEmpty {
+                // Other nodes read the same outbox: send only what this one claimed, so no delivery
+                // is sent by two of them (a claim lasts past the longest attempt).
+                let found = due
+                let until = Timestamp(millisecondsSinceEpoch: now.millisecondsSinceEpoch + Self.claimMilliseconds)
+                due = (try? database.writeAndWait { [service] in try service.claim($0, found, now: now, until: until) }) ?? []
+            }
             for delivery in due {
                 state.condition.lock()
                 state.inFlight[delivery.id] = delivery.webhookID

@@ -1,5 +1,6 @@
 import Foundation
 import Postgres
+import Synchronization
 
 extension Database {
     /// Opens and migrates the PostgreSQL database at `url` (`postgres://user@host/dbname`): a
@@ -26,7 +27,11 @@ extension Database {
             engine.close()
             throw error
         }
-        engine.writer.prepareCommits { connection in try CustomerStore.flushSearchDocuments(StoreConnection(connection)) }
+        engine.writer.prepareCommits { connection in
+            try CustomerStore.flushSearchDocuments(StoreConnection(connection))
+            // Delivered at the COMMIT to every node listening (long-polls wake on it).
+            try connection.notify(PostgresEngine.changesChannel)
+        }
         return Database(path: configuration.redactedConnectionString, engine: .postgres(engine))
     }
 }
@@ -37,9 +42,20 @@ final class PostgresEngine: Sendable {
     /// node: "crm-writ".
     static let writeLockKey: Int64 = 0x6372_6D2D_7772_6974
 
+    /// The channel every write batch notifies at its COMMIT.
+    static let changesChannel = "crm_changes"
+
     let pool: ConnectionPool
     let writer: Postgres.Writer
+    let configuration: ConnectionConfiguration
+    private let listening = Mutex<ListenerState>(ListenerState())
+
+    private struct ListenerState {
+        var started = false
+        var stopped = false
+    }
     init(_ configuration: ConnectionConfiguration, maximumConnections: Int, maximumWriteBatch: Int) throws {
+        self.configuration = configuration
         pool = try ConnectionPool(configuration, maximumCount: max(1, maximumConnections))
         writer = Postgres.Writer(configuration, lockKey: Self.writeLockKey, maximumBatchSize: max(1, maximumWriteBatch))
     }
@@ -70,8 +86,46 @@ final class PostgresEngine: Sendable {
         try writer.perform { connection in try job(StoreConnection(connection)) }
     }
 
+    /// Calls `observer` after every commit of this node's writer, and after every commit another
+    /// node's writer notifies on ``changesChannel`` (a thread of its own listens, on a connection
+    /// of its own, and reconnects after PostgreSQL restarts).
     func observeCommits(_ observer: @escaping @Sendable (StoreConnection) -> Void) {
         writer.observeCommits { connection in observer(StoreConnection(connection)) }
+        let start = listening.withLock { state in
+            defer { state.started = true }
+            return !state.started
+        }
+        guard start else { return }
+        let thread = Thread { [self] in listen(observer) }
+        thread.name = "postgres-listener"
+        thread.start()
+    }
+
+    private func listen(_ observer: @Sendable (StoreConnection) -> Void) {
+        var connection: Connection?
+        while !listening.withLock({ $0.stopped }) {
+            do {
+                if connection == nil || connection?.isBroken == true {
+                    connection?.close()
+                    connection = nil
+                    let fresh = try Connection(configuration)
+                    try fresh.listen(Self.changesChannel)
+                    connection = fresh
+                    // What committed while nobody listened is reported as well.
+                    observer(StoreConnection(fresh))
+                }
+                guard let connection else { continue }
+                // Short waits, so that close() is noticed soon.
+                guard try connection.notification(waitingUntil: .now + .milliseconds(500)) != nil else { continue }
+                while try connection.notification(waitingUntil: .now) != nil {}
+                observer(StoreConnection(connection))
+            } catch {
+                connection?.close()
+                connection = nil
+                Thread.sleep(forTimeInterval: 0.5)
+            }
+        }
+        connection?.close()
     }
 
     /// The fault a PostgreSQL error reports: the server unreachable, restarting or out of
@@ -95,6 +149,7 @@ final class PostgresEngine: Sendable {
     }
 
     func close() {
+        listening.withLock { $0.stopped = true }
         writer.close()
         pool.close()
     }

@@ -25,6 +25,13 @@ public final class Database: Sendable {
         self.engine = engine
     }
 
+    /// Whether other processes may serve the same data (PostgreSQL): work one process could
+    /// keep track of in memory (a webhook delivery being sent) must then be claimed in the database.
+    public var isShared: Bool {
+        if case .postgres = engine { return true }
+        return false
+    }
+
     /// SQLite's single writer (bulk seeding, tests); nil on PostgreSQL.
     public var writer: Writer? {
         if case .sqlite(let writer, _) = engine { return writer }

@@ -75,6 +75,21 @@ enum WebhookOutboxStore {
     }
 
     /// When the next pending delivery falls due, if any.
+    /// Takes the deliveries `ids` that are still pending and due at `now` for this node until
+    /// `until` (their `next_attempt_at` moves there), and returns those it took: on a database
+    /// several nodes share, a delivery another node took meanwhile is left to it. A node that dies
+    /// holding one leaves it due again at `until`, for any node to send.
+    static func claim(_ connection: StoreConnection, ids: [Int64], now: Timestamp, until: Timestamp) throws -> Set<Int64> {
+        guard !ids.isEmpty else { return [] }
+        let placeholders = Array(repeating: "?", count: ids.count).joined(separator: ", ")
+        let rows = try connection.query(
+            """
+            UPDATE webhook_deliveries SET next_attempt_at = ?
+            WHERE status = 'pending' AND next_attempt_at <= ? AND id IN (\(placeholders)) RETURNING id
+            """, [.text(until.rfc3339), .text(now.rfc3339)] + ids.map(SQLValue.integer))
+        return Set(rows.compactMap { $0.int64(0) })
+    }
+
     static func nextDue(_ connection: StoreConnection) throws -> Timestamp? {
         try connection.queryOne("SELECT min(next_attempt_at) FROM webhook_deliveries WHERE status = 'pending'")?.string(0)
             .flatMap(Timestamp.init(rfc3339:))

@@ -101,6 +101,14 @@ public struct WebhookService: Sendable {
         return due
     }
 
+    /// Of `deliveries`, those this node now holds until `until` (``WebhookOutboxStore/claim``).
+    public func claim(_ connection: StoreConnection, _ deliveries: [WebhookDelivery], now: Timestamp, until: Timestamp) throws
+        -> [WebhookDelivery]
+    {
+        let claimed = try WebhookOutboxStore.claim(connection, ids: deliveries.map(\.id), now: now, until: until)
+        return deliveries.filter { claimed.contains($0.id) }
+    }
+
     public func nextDue(_ connection: StoreConnection) throws -> Timestamp? {
         try WebhookOutboxStore.nextDue(connection)
     }

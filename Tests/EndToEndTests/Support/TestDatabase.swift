@@ -34,4 +34,9 @@ enum TestDatabase {
         }
         return text
     }
+
+    /// Skips a test of what only PostgreSQL has (several nodes on one database).
+    static func requirePostgres(_ what: String) throws {
+        if engine != "postgres" { throw XCTSkip("PostgreSQL only (CRM_TEST_ENGINE=postgres): \(what)") }
+    }
 }
