@@ -215,15 +215,21 @@ public final class Application: Sendable {
         let minutes = Int((now.millisecondsSinceEpoch / 60_000) % 1440)
         let due = minutes >= configuration.dailyAt.hour * 60 + configuration.dailyAt.minute
         guard due, lastDailyRun.withLock({ $0 != day }) else { return nil }
-        let runs = try automations.runDaily(database, now: now)
+        // Another node running it now acts on every record; this one looks again next minute.
+        guard let runs = try database.onOneNode(.dailyAutomations, { try automations.runDaily(database, now: now) }) else { return nil }
         lastDailyRun.withLock { $0 = day }
         return runs
     }
 
     /// Rescores every customer now (RFM, tier, time-driven lifecycle); the server also does this
-    /// every ``CustomerScoring/refreshInterval``. Returns how many customers changed.
+    /// every ``CustomerScoring/refreshInterval``. Returns how many customers changed (0 when
+    /// another node is rescoring them right now).
     @discardableResult
     public func recomputeScores() throws -> Int {
+        try database.onOneNode(.scoring) { try recomputeScoresHere() } ?? 0
+    }
+
+    private func recomputeScoresHere() throws -> Int {
         let settings = self.settings
         let customers = self.customers
         let now = clock.now()

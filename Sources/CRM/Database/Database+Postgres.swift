@@ -139,6 +139,16 @@ final class PostgresEngine: Sendable {
     static let backupRefusal = PostgresError(
         sqlState: "0A000", message: "crm-server backup copies a SQLite file; back PostgreSQL up with pg_dump")
 
+    /// `body` while this session holds advisory lock `key`; nil, without running it, when
+    /// another session holds it.
+    func exclusively<T>(_ key: Int64, _ body: () throws -> T) throws -> T? {
+        try pool.withConnection { connection in
+            guard try connection.tryAdvisoryLock(key) else { return nil }
+            defer { _ = try? connection.advisoryUnlock(key) }
+            return try body()
+        }
+    }
+
     /// Whether a pooled connection answers (for `/readyz`).
     func isReachable() -> Bool {
         (try? pool.withConnection(deadline: .now + .seconds(2)) { try $0.queryOne("SELECT 1") }) != nil

@@ -32,6 +32,24 @@ public final class Database: Sendable {
         return false
     }
 
+    /// Periodic work that one node at a time does for all of them.
+    public enum NodeJob: Int64, Sendable {
+        /// "crm-scor": rescoring every customer.
+        case scoring = 0x6372_6D2D_7363_6F72
+        /// "crm-dail": the daily automations.
+        case dailyAutomations = 0x6372_6D2D_6461_696C
+    }
+
+    /// Runs `body` unless another node is running `job` right now, and then returns nil: on
+    /// PostgreSQL a session advisory lock is held while it runs (a node that dies lets it go);
+    /// SQLite's one process just runs it.
+    public func onOneNode<T>(_ job: NodeJob, _ body: () throws -> T) throws -> T? {
+        switch engine {
+        case .sqlite: try body()
+        case .postgres(let postgres): try postgres.exclusively(job.rawValue, body)
+        }
+    }
+
     /// SQLite's single writer (bulk seeding, tests); nil on PostgreSQL.
     public var writer: Writer? {
         if case .sqlite(let writer, _) = engine { return writer }

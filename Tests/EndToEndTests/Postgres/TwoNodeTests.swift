@@ -136,4 +136,42 @@ final class TwoNodeTests: XCTestCase {
         XCTAssertEqual(eventIDs.count, count, "no delivery was sent twice")
         XCTAssertEqual(Set(eventIDs).count, count)
     }
+
+    func testDailyRunsOnBothNodesAtOnceActOnEachRecordOnce() throws {
+        let automation = try Self.request(
+            first, "POST", "/v1/automations",
+            body: """
+                {"name":"Birthdays","trigger":"schedule.daily","schedule":{"select":"birthday_today"},
+                 "actions":[{"type":"create_task","title":"Happy birthday","kind":"care"}]}
+                """)
+        XCTAssertEqual(automation.status, 201, automation.text)
+        let today = String(ISO8601DateFormatter().string(from: Date()).dropFirst(4).prefix(6))  // -MM-DD
+        let count = 12
+        for index in 0..<count {
+            let reply = try Self.request(
+                index.isMultiple(of: 2) ? first : second, "POST", "/v1/customers",
+                body: "{\"name\":\"寿星 \(index)\",\"type\":\"person\",\"birthday\":\"1990\(today)\"}")
+            XCTAssertEqual(reply.status, 201, reply.text)
+        }
+        let runs = Mutex<[Int]>([])
+        let servers: [TestServer] = [first, second, first, second]
+        DispatchQueue.concurrentPerform(iterations: servers.count) { index in
+            let reply = try? Self.request(servers[index], "POST", "/v1/automations/run-daily", timeout: 30)
+            runs.withLock { $0.append((try? reply?.json()["runs"] as? Int) ?? -1) }
+        }
+        XCTAssertEqual(runs.withLock { $0.reduce(0, +) }, count, "\(runs.withLock { $0 })")
+        let tasks = try Self.request(first, "GET", "/v1/tasks?limit=200").json()["data"] as? [[String: Any]] ?? []
+        XCTAssertEqual(tasks.count, count, "one task per birthday, whichever node ran it")
+    }
+
+    func testPeriodicWorkRunsOnOneNodeAtATime() throws {
+        let firstDatabase = first.application.database
+        let secondDatabase = second.application.database
+        let inner = try firstDatabase.onOneNode(.scoring) { try secondDatabase.onOneNode(.scoring) { "ran" } }
+        XCTAssertEqual(inner, .some(nil), "the other node skips scoring while this one holds it")
+        XCTAssertEqual(try secondDatabase.onOneNode(.scoring) { "ran" }, "ran", "and runs it once it is let go")
+        XCTAssertEqual(
+            try firstDatabase.onOneNode(.dailyAutomations) { try secondDatabase.onOneNode(.scoring) { "ran" } }, "ran",
+            "another job is not held up")
+    }
 }
