@@ -183,11 +183,29 @@ extension Writer {
                 body(connection.map { .success($0) } ?? .failure(connectError ?? Writer.closedError))
                 connection?.rollbackIfNeeded()
             case .batch(let jobs):
-                guard let connection else {
-                    for job in jobs { job.reject(connectError ?? Writer.closedError) }
+                do {
+                    guard let live = connection else { throw connectError ?? Writer.closedError }
+                    do {
+                        try begin(live, lockKey: lockKey)
+                    } catch let error as PostgresError where error.isUnavailable {
+                        // A connection from before a restart of PostgreSQL looks fine until used:
+                        // no job has run yet, so the batch goes on a new one.
+                        let attachment = live.attachment
+                        live.close()
+                        connection = nil
+                        let fresh = try Connection(configuration)
+                        fresh.attachment = attachment
+                        connection = fresh
+                        try begin(fresh, lockKey: lockKey)
+                    }
+                } catch {
+                    connection?.rollbackIfNeeded()
+                    for job in jobs { job.reject(error) }
                     continue
                 }
-                runBatch(jobs, on: connection, lockKey: lockKey, state: state, maximumBatchSize: maximumBatchSize)
+                if let connection {
+                    runBatch(jobs, on: connection, state: state, maximumBatchSize: maximumBatchSize)
+                }
             }
         }
         connection?.close()
@@ -221,18 +239,22 @@ extension Writer {
         return jobs
     }
 
-    /// BEGIN; the write lock; each job in SAVEPOINT writer_job; jobs queued meanwhile join until
+    /// Opens a batch's transaction and takes the write lock.
+    private static func begin(_ connection: Connection, lockKey: Int64) throws {
+        try connection.execute("BEGIN ISOLATION LEVEL READ COMMITTED")
+        try connection.transactionAdvisoryLock(lockKey)
+    }
+
+    /// (After ``begin(_:lockKey:)``) each job in SAVEPOINT writer_job; jobs queued meanwhile join until
     /// the batch is full; the commit hook; COMMIT; the observer; the completions. Every job taken
     /// gets its completion exactly once.
     private static func runBatch(
-        _ firstJobs: [PostgresWriterJob], on connection: Connection, lockKey: Int64, state: GuardedState<PostgresWriterState>,
+        _ firstJobs: [PostgresWriterJob], on connection: Connection, state: GuardedState<PostgresWriterState>,
         maximumBatchSize: Int
     ) {
         var outcomes: [PostgresWriterJob.Outcome] = []
         var pending = firstJobs[...]
         do {
-            try connection.execute("BEGIN ISOLATION LEVEL READ COMMITTED")
-            try connection.transactionAdvisoryLock(lockKey)
             while true {
                 while let job = pending.popFirst() {
                     try connection.execute("SAVEPOINT writer_job")
