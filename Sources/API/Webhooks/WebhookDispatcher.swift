@@ -94,9 +94,10 @@ final class WebhookDispatcher: Sendable {
         return (state.delivered, state.retried, state.failed)
     }
 
-    /// How long a claimed delivery is this node's on a shared database: longer than an attempt
-    /// can take, so that only a node that died leaves one to the others.
-    static let claimMilliseconds: Int64 = 120_000
+    /// How long a claimed delivery is this node's on a shared database: three attempts' deadline,
+    /// so that only a node that died (or hangs) leaves one to the others, and they send it half a
+    /// minute later.
+    static let claimMilliseconds = Int64(deadlineSeconds * 3 * 1000)
 
     private func schedule() {
         var round = 0

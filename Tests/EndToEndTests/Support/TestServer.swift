@@ -11,9 +11,10 @@ final class TestServer: Sendable {
     var port: Int { application.port }
 
     /// With `joining`, a second node on that server's database (PostgreSQL): same key file, and
-    /// that server's admin key, as the database has it already.
+    /// that server's admin key, as the database has it already. `adminKey` names the admin key of
+    /// a database `configure` points at that already has one.
     init(
-        clock: CRMClock = CRMClock(), eventLoops: Int = 2, joining other: TestServer? = nil,
+        clock: CRMClock = CRMClock(), eventLoops: Int = 2, joining other: TestServer? = nil, adminKey known: String? = nil,
         configure: (inout Configuration) -> Void = { _ in }
     ) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("crm-e2e-\(UUID().uuidString)")
@@ -29,8 +30,8 @@ final class TestServer: Sendable {
         }
         configure(&configuration)
         application = try Application(configuration: configuration, clock: clock, accessLog: false)
-        if let other {
-            adminKey = other.adminKey
+        if let key = known ?? other?.adminKey {
+            adminKey = key
         } else {
             guard let key = application.bootstrapKey else { throw RawClient.ClientError("no bootstrap key on a fresh database") }
             adminKey = key.secret
