@@ -20,4 +20,16 @@ enum PostgresCommands {
             fail("migrate: \(error)")
         }
     }
+
+    /// Copies the SQLite database at `path` into the empty PostgreSQL database at `url` and exits.
+    static func copy(from path: String, to url: String) {
+        guard FileManager.default.fileExists(atPath: path) else { fail("copy-db: no SQLite database at \(path)") }
+        do {
+            let summary = try DatabaseCopy.copy(sqlitePath: path, postgresURL: url)
+            let target = ConnectionConfiguration(url).redactedConnectionString
+            print("copied \(summary.rows) rows of \(summary.tables) tables from \(path) to \(target)")
+        } catch {
+            fail("copy-db: \(error)")
+        }
+    }
 }

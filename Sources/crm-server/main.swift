@@ -29,6 +29,8 @@ if configuration.databaseEngine == .postgres {
     case .seed: fail(PostgresCommands.seedRefusal)
     default: break
     }
+} else if case .copyDatabase = command {
+    fail("copy-db copies into PostgreSQL: give the target as --db postgres://… (or CRM_DB)", code: 2)
 }
 
 switch command {
@@ -78,6 +80,9 @@ case .backup(let path):
         try database.backup(to: path)
         print("backed up \(configuration.db) to \(path)")
     }
+
+case .copyDatabase(let path):
+    PostgresCommands.copy(from: path, to: configuration.db)
 
 case .seed(let customers):
     KeyCommands.withDatabase(configuration) { database in

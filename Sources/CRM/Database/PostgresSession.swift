@@ -36,7 +36,7 @@ enum PostgresSession {
         return translation
     }
 
-    private static func value(_ value: SQLValue) -> PostgresValue {
+    static func value(_ value: SQLValue) -> PostgresValue {
         switch value {
         case .null: .null
         case .integer(let integer): .integer(integer)
