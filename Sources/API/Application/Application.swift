@@ -111,7 +111,7 @@ public final class Application: Sendable {
                 authenticator: Authenticator(database: database),
                 rateLimiter: configuration.rateLimit.map { RateLimiter(capacity: $0.requests, window: $0.window) },
                 cors: CORSPolicy(allowedOrigins: Set(configuration.corsOrigins)),
-                log: Logger(enabled: accessLog), workers: workers)
+                log: Logger(enabled: accessLog), workers: workers, offloadsInline: database.isShared)
             var router = Router()
             OperationsRoutes.install(
                 on: &router, endpoints: endpoints, database: database, metrics: metrics,

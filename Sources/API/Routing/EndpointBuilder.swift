@@ -16,6 +16,9 @@ struct EndpointBuilder: Sendable {
     let log: Logger
     /// Where `.worker` placements run (bounded: a full queue is a `503`).
     let workers: WorkerPool
+    /// Whether `.inline` handlers run on the workers too: on PostgreSQL every read is a round
+    /// trip over the network, which an event loop must not wait for.
+    var offloadsInline = false
 
     /// A handler that computes its response synchronously.
     func sync(
@@ -69,7 +72,7 @@ struct EndpointBuilder: Sendable {
             }
             let offload: Bool
             switch placement {
-            case .inline: offload = false
+            case .inline: offload = builder.offloadsInline
             case .worker: offload = true
             case .workerWhen(let isSlow): offload = isSlow(request)
             }
