@@ -40,7 +40,13 @@ public final class Application: Sendable {
         // CRM_WRITER_MAX_BATCH=1 turns group commit off: a benchmark knob (bench/README.md) to
         // measure what group commit buys, not an operating setting.
         let batch = ProcessInfo.processInfo.environment["CRM_WRITER_MAX_BATCH"].flatMap(Int.init) ?? Database.defaultWriteBatch
-        let database = try configuration.openDatabase(maximumReaders: max(4, configuration.workers * 2 + 2), maximumWriteBatch: batch)
+        // On PostgreSQL a worker mostly waits for the network, so there are more of them (every
+        // handler runs on one there), each with a connection, and the loops' and the listener's.
+        let onPostgres = configuration.databaseEngine == .postgres
+        let workerThreads = onPostgres ? max(16, configuration.workers * 8) : max(2, configuration.workers * 2)
+        let database = try configuration.openDatabase(
+            maximumReaders: onPostgres ? workerThreads + configuration.workers + 2 : max(4, configuration.workers * 2 + 2),
+            maximumWriteBatch: batch)
         self.database = database
         do {
             let keys = APIKeyService()
@@ -58,7 +64,7 @@ public final class Application: Sendable {
 
             // Long work runs on a bounded pool of threads that each own a database reader; the
             // event loops own one each too, so no loop ever waits for a pooled connection.
-            let workers = WorkerPool(threads: max(2, configuration.workers * 2), queueLimit: 256) { try? database.ownReader() }
+            let workers = WorkerPool(threads: workerThreads, queueLimit: 256) { try? database.ownReader() }
             self.workers = workers
             metrics.addGauge("crm_worker_queue_depth", help: "Long requests waiting for a worker thread.") { Double(workers.waiting) }
             let feedWaiters = ChangeFeedWaiters(
