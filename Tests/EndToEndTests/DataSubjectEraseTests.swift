@@ -72,7 +72,6 @@ final class DataSubjectEraseTests: DataSubjectTestCase {
     // MARK: - Nothing left
 
     func testEraseLeavesNoErasedValueInTheDatabaseFileOrItsLog() throws {
-        try TestDatabase.requireSQLite("the bytes of the database file and its log")
         try subscribe()
         let someone = try person()
         _ = try sales.customer("Bystander")
@@ -107,7 +106,6 @@ final class DataSubjectEraseTests: DataSubjectTestCase {
     }
 
     func testErasesAtTheSameTimeEachLeaveNothing() throws {
-        try TestDatabase.requireSQLite("the bytes of the database file and its log")
         let people = try (0..<3).map { _ in try person() }
         let server = try XCTUnwrap(self.server)
         let statuses = Locked<[Int]>([])
@@ -142,7 +140,6 @@ final class DataSubjectEraseTests: DataSubjectTestCase {
     }
 
     func testEraseReachesTheCustomersMergedIntoIt() throws {
-        try TestDatabase.requireSQLite("the bytes of the database file and its log")
         let (name, local, external, body) = (marker(), marker(), marker(), marker())
         let survivor = try sales.customer("Survivor")
         let merged = try sales.api.createPerson(name, ["email": "\(local)@example.com", "external_id": external])

@@ -21,14 +21,25 @@ enum TestDatabase {
     }
 
     /// Every row of every table of the PostgreSQL database at `url`, as text: what a test that
-    /// reads a SQLite file's bytes reads there (bytea shows as hex, as a dump would hold it).
+    /// reads a SQLite file's bytes reads there. A bytea column's bytes are in it as they are
+    /// (printable ASCII as itself, other bytes escaped), so text stored as bytes is found too.
     static func postgresText(_ url: String) throws -> [UInt8] {
         let connection = try Connection(ConnectionConfiguration(url))
         defer { connection.close() }
-        let tables = try connection.query("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename")
+        let columns = try connection.query(
+            """
+            SELECT table_name, column_name, data_type FROM information_schema.columns
+            WHERE table_schema = current_schema() ORDER BY table_name, ordinal_position
+            """)
+        var expressions: [String: [String]] = [:]
+        for row in columns {
+            guard let table = row.string(0), let column = row.string(1) else { continue }
+            let quoted = "\"\(column)\""
+            expressions[table, default: []].append(row.string(2) == "bytea" ? "encode(\(quoted), 'escape')" : "\(quoted)::text")
+        }
         var text: [UInt8] = []
-        for table in tables.compactMap({ $0.string(0) }) {
-            for row in try connection.query("SELECT t::text FROM \"\(table)\" t") {
+        for (table, selected) in expressions.sorted(by: { $0.key < $1.key }) {
+            for row in try connection.query("SELECT concat_ws('|', \(selected.joined(separator: ", "))) FROM \"\(table)\"") {
                 text += Array((row.string(0) ?? "").utf8) + [10]
             }
         }
