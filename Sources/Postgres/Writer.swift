@@ -1,4 +1,5 @@
 import Foundation
+import WriteQueue
 
 /// One thread with one connection that runs write jobs in batches, each batch one transaction
 /// (group commit), every transaction first taking one advisory lock held to its COMMIT.
@@ -56,42 +57,26 @@ public final class Writer: Sendable {
         _ job: @escaping @Sendable (Connection) throws -> T,
         completion: @escaping @Sendable (Result<T, any Error>) -> Void
     ) {
-        let item = PostgresWriterJob(
-            execute: { connection in
-                do {
-                    let value = try job(connection)
-                    return PostgresWriterJob.Outcome(
-                        succeeded: true, deliver: { completion(.success(value)) }, fail: { completion(.failure($0)) })
-                } catch {
-                    return PostgresWriterJob.Outcome(
-                        succeeded: false, deliver: { completion(.failure(error)) }, fail: { completion(.failure($0)) })
-                }
-            },
-            reject: { completion(.failure($0)) })
-        guard enqueue(.job(item)) else { return completion(.failure(Writer.closedError)) }
+        guard enqueue(.job(WriteJob(job, completion: completion))) else { return completion(.failure(Writer.closedError)) }
     }
 
     /// Submits `job` and blocks until its batch committed (command line, tests, worker threads).
     @discardableResult
     public func perform<T: Sendable>(_ job: @escaping @Sendable (Connection) throws -> T) throws -> T {
         precondition(!isOnWriterThread, "perform from the writer thread would wait for itself")
-        let result = GuardedState<Result<T, any Error>?>(nil)
-        submit(job) { outcome in result.withLock(broadcast: true) { $0 = outcome } }
-        return try result.withLock(waitingUntil: { $0 != nil }) { $0! }.get()
+        return try waitFor { done in submit(job, completion: done) }
     }
 
-    /// Runs `body` on the writer thread between batches, outside any transaction, and waits for it.
+    /// Runs `body` on the writer thread between batches, outside any transaction, and waits for
+    /// it; throws without running it when no connection can be opened.
     @discardableResult
     public func exclusive<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) throws -> T {
         precondition(!isOnWriterThread, "exclusive from the writer thread would wait for itself")
-        let result = GuardedState<Result<T, any Error>?>(nil)
-        let accepted = enqueue(
-            .exclusive { connection in
-                let outcome = Result { try body(connection.get()) }
-                result.withLock(broadcast: true) { $0 = outcome }
-            })
-        guard accepted else { throw Writer.closedError }
-        return try result.withLock(waitingUntil: { $0 != nil }) { $0! }.get()
+        return try waitFor { done in
+            if !enqueue(.exclusive(run: { connection in done(Result { try body(connection) }) }, reject: { done(.failure($0)) })) {
+                done(.failure(Writer.closedError))
+            }
+        }
     }
 
     /// Calls `hook` at the end of every batch, inside its transaction, before its COMMIT.
@@ -119,7 +104,7 @@ public final class Writer: Sendable {
         return state.withLock { $0.writerThread == current }
     }
 
-    private func enqueue(_ item: PostgresWriterItem) -> Bool {
+    private func enqueue(_ item: WriteItem<Connection>) -> Bool {
         state.withLock(broadcast: true) {
             guard $0.phase == .open else { return false }
             $0.queue.append(item)
@@ -132,25 +117,9 @@ struct PostgresWriterState {
     enum Phase { case open, closing, finished }
     var phase = Phase.open
     var writerThread: ObjectIdentifier?
-    var queue: [PostgresWriterItem] = []
+    var queue: [WriteItem<Connection>] = []
     var commitObserver: (@Sendable (Connection) -> Void)?
     var commitPreparation: (@Sendable (Connection) throws -> Void)?
-}
-
-enum PostgresWriterItem: Sendable {
-    case job(PostgresWriterJob)
-    case exclusive(@Sendable (Result<Connection, any Error>) -> Void)
-}
-
-struct PostgresWriterJob: Sendable {
-    struct Outcome: Sendable {
-        let succeeded: Bool
-        let deliver: @Sendable () -> Void
-        let fail: @Sendable (any Error) -> Void
-    }
-
-    let execute: @Sendable (Connection) -> Outcome
-    let reject: @Sendable (any Error) -> Void
 }
 
 // MARK: - The writer thread
@@ -162,7 +131,7 @@ extension Writer {
         state.withLock(broadcast: true) { $0.writerThread = ObjectIdentifier(Thread.current) }
         var connection: Connection?
         while let work = state.withLock(
-            waitingUntil: { !$0.queue.isEmpty || $0.phase != .open }, { takeWork(&$0, limit: maximumBatchSize) })
+            waitingUntil: { !$0.queue.isEmpty || $0.phase != .open }, { $0.queue.takeWork(limit: maximumBatchSize) })
         {
             // A connection that broke is replaced; while none can be opened, work fails at once
             // with the reason (an `isUnavailable` error), and the next work tries again.
@@ -179,9 +148,13 @@ extension Writer {
                 }
             }
             switch work {
-            case .exclusive(let body):
-                body(connection.map { .success($0) } ?? .failure(connectError ?? Writer.closedError))
-                connection?.rollbackIfNeeded()
+            case .exclusive(let run, let reject):
+                guard let connection else {
+                    reject(connectError ?? Writer.closedError)
+                    continue
+                }
+                run(connection)
+                connection.rollbackIfNeeded()
             case .batch(let jobs):
                 do {
                     guard let live = connection else { throw connectError ?? Writer.closedError }
@@ -215,30 +188,6 @@ extension Writer {
         }
     }
 
-    private enum Work {
-        case exclusive(@Sendable (Result<Connection, any Error>) -> Void)
-        case batch([PostgresWriterJob])
-    }
-
-    private static func takeWork(_ state: inout PostgresWriterState, limit: Int) -> Work? {
-        guard let first = state.queue.first else { return nil }
-        if case .exclusive(let body) = first {
-            state.queue.removeFirst()
-            return .exclusive(body)
-        }
-        return .batch(takeJobs(&state, limit: limit))
-    }
-
-    private static func takeJobs(_ state: inout PostgresWriterState, limit: Int) -> [PostgresWriterJob] {
-        var jobs: [PostgresWriterJob] = []
-        for item in state.queue.prefix(limit) {
-            guard case .job(let job) = item else { break }
-            jobs.append(job)
-        }
-        state.queue.removeFirst(jobs.count)
-        return jobs
-    }
-
     /// Opens a batch's transaction and takes the write lock.
     private static func begin(_ connection: Connection, lockKey: Int64) throws {
         try connection.execute("BEGIN ISOLATION LEVEL READ COMMITTED")
@@ -249,10 +198,10 @@ extension Writer {
     /// the batch is full; the commit hook; COMMIT; the observer; the completions. Every job taken
     /// gets its completion exactly once.
     private static func runBatch(
-        _ firstJobs: [PostgresWriterJob], on connection: Connection, state: GuardedState<PostgresWriterState>,
+        _ firstJobs: [WriteJob<Connection>], on connection: Connection, state: GuardedState<PostgresWriterState>,
         maximumBatchSize: Int
     ) {
-        var outcomes: [PostgresWriterJob.Outcome] = []
+        var outcomes: [WriteJob<Connection>.Outcome] = []
         var pending = firstJobs[...]
         do {
             while true {
@@ -264,8 +213,7 @@ extension Writer {
                         // the savepoint, so it fails.
                         let error = PostgresError(
                             sqlState: PostgresError.inFailedTransaction, message: "a statement failed inside the write job")
-                        outcome = PostgresWriterJob.Outcome(
-                            succeeded: false, deliver: { [outcome] in outcome.fail(error) }, fail: outcome.fail)
+                        outcome = outcome.failing(with: error)
                     }
                     outcomes.append(outcome)
                     if !outcome.succeeded {
@@ -275,7 +223,7 @@ extension Writer {
                 }
                 let room = maximumBatchSize - outcomes.count
                 guard room > 0 else { break }
-                let more = state.withLock { takeJobs(&$0, limit: room) }
+                let more = state.withLock { $0.queue.takeJobs(limit: room) }
                 guard !more.isEmpty else { break }
                 pending = more[...]
             }
