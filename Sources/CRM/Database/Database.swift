@@ -170,6 +170,17 @@ public final class Database: Sendable {
         }
     }
 
+    /// Runs `body` on a connection whose every statement sees what was committed when it runs,
+    /// without one snapshot for them all: for a read whose statements need not agree with each
+    /// other (authentication's check of the keys' change counter). On PostgreSQL that saves the
+    /// transaction's two round trips; on SQLite it is ``read(_:)``.
+    public func readLatest<T>(_ body: (StoreConnection) throws -> T) throws -> T {
+        switch engine {
+        case .sqlite(_, let readers): try readers.read { try body(StoreConnection($0)) }
+        case .postgres(let postgres): try postgres.pool.withConnection { try body(StoreConnection($0)) }
+        }
+    }
+
     /// Queues `job` for the writer; `completion` gets its result after the batch commits.
     public func write<T: Sendable>(
         _ job: @escaping @Sendable (StoreConnection) throws -> T,
