@@ -36,11 +36,16 @@ public enum CustomerTimeline {
         return (Array(entries), rows.count > limit)
     }
 
+    /// A number of the union's text-or-number columns (text on PostgreSQL, TimelineStore).
+    private static func number(_ row: Row, _ column: String) -> Int64? {
+        row.int64(column) ?? row.string(column).flatMap { Int64($0) }
+    }
+
     static func summary(_ row: Row) -> String {
         let a = row.string("a") ?? ""
         switch row.string("kind") {
         case "order":
-            return "Order of \(money(row.string("b").flatMap { Int64($0) } ?? 0, currency: row.string("c") ?? "")) (\(a))"
+            return "Order of \(money(number(row, "b") ?? 0, currency: row.string("c") ?? "")) (\(a))"
         case "interaction":
             let direction = row.string("b").map { " \($0)" } ?? ""
             let subject = row.string("c").map { ": \($0)" } ?? ""
@@ -50,7 +55,7 @@ public enum CustomerTimeline {
         case "ticket":
             return "Ticket \"\(a)\" (\(row.string("b") ?? ""), \(row.string("c") ?? ""))"
         case "feedback":
-            let score = row.string("b").map { " \($0)" } ?? ""
+            let score = number(row, "b").map { " \($0)" } ?? ""
             let comment = row.string("c").map { ": \($0.prefix(80))" } ?? ""
             return "\(a.uppercased())\(score)\(comment)"
         case "task":
