@@ -256,8 +256,7 @@ final class HTTPConnection: EventSource {
 
     private func match(_ request: Request) -> Router.RouteMatch {
         // One spelling per resource: `/v1/customers/1/` and `/v1//customers/1` name nothing.
-        guard let segments = request.canonicalPathSegments else { return .miss(.notFound) }
-        return core.router.match(request.method, segments: segments)
+        core.router.match(request.method, target: request.target)
     }
 
     /// The client's `X-Request-Id` when it is sane, else a fresh one.
