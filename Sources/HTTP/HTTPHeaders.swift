@@ -81,6 +81,32 @@ public struct HTTPHeaders: Sendable, Sequence, Equatable, ExpressibleByDictionar
         }
     }
 
+    /// What a field that must appear at most once holds: nothing, one value (read in place by
+    /// the caller's closure), or more than one field, which the caller refuses.
+    public enum SingleField<Value> {
+        case absent
+        case present(Value)
+        case repeated
+    }
+
+    /// The value of the only field named `name` (ASCII case-insensitive), handed to `read` as
+    /// its bytes in place, or whether there is none or more than one: one pass over the fields
+    /// and no `String` unless `read` makes one (every authenticated request asks this).
+    public func singleField<Value>(_ name: String, _ read: (UnsafeBufferPointer<UInt8>) -> Value) -> SingleField<Value> {
+        var name = name
+        return name.withUTF8 { wanted in
+            bytes.withUnsafeBufferPointer { buf in
+                var found: Field?
+                for field in fields where HTTPHeaders.equalsIgnoringCase(buf, field.nameStart..<field.nameEnd, wanted) {
+                    if found != nil { return .repeated }
+                    found = field
+                }
+                guard let found else { return .absent }
+                return .present(read(UnsafeBufferPointer(rebasing: buf[found.valueStart..<found.valueEnd])))
+            }
+        }
+    }
+
     /// Whether a field named `name` is present.
     public func contains(_ name: String) -> Bool {
         firstIndex(of: name) != nil
