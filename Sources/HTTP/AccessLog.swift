@@ -11,46 +11,38 @@
 /// are either generated or checked against a safe character set, and route templates are the
 /// server's own, so neither needs escaping. Written as bytes: this runs for every request.
 enum AccessLog {
-    private static let head = Array("{\"ts\":\"".utf8)
-    private static let level = Array("\",\"level\":\"info\",\"request_id\":\"".utf8)
-    private static let methodKey = Array("\",\"method\":\"".utf8)
-    private static let routeKey = Array("\",\"route\":".utf8)
-    private static let statusKey = Array(",\"status\":".utf8)
-    private static let durationKey = Array(",\"duration_ms\":".utf8)
-    private static let tail = Array("}\n".utf8)
-
     static func append(
         requestID: String, method: HTTPMethod?, route: String?, status: Int, seconds: Double, into buffer: inout [UInt8],
         clock: inout TimestampCache
     ) {
-        buffer.append(contentsOf: head)
+        // Literal pieces are copied from static strings and the variable ones from their own
+        // storage: no intermediate String, no array to retain.
+        ResponseEncoder.appendStatic("{\"ts\":\"", into: &buffer)
         clock.appendNow(into: &buffer)
-        buffer.append(contentsOf: level)
-        buffer.append(contentsOf: requestID.utf8)
+        ResponseEncoder.appendStatic("\",\"level\":\"info\",\"request_id\":\"", into: &buffer)
+        ResponseEncoder.appendUTF8(requestID, into: &buffer)
         if let method {
-            buffer.append(contentsOf: methodKey)
-            buffer.append(contentsOf: method.name.utf8)
+            ResponseEncoder.appendStatic("\",\"method\":\"", into: &buffer)
+            ResponseEncoder.appendUTF8(method.name, into: &buffer)
         }
-        buffer.append(contentsOf: routeKey)
         if let route {
-            buffer.append(UInt8(ascii: "\""))
-            buffer.append(contentsOf: route.utf8)
-            buffer.append(UInt8(ascii: "\""))
+            ResponseEncoder.appendStatic("\",\"route\":\"", into: &buffer)
+            ResponseEncoder.appendUTF8(route, into: &buffer)
+            ResponseEncoder.appendStatic("\",\"status\":", into: &buffer)
         } else {
-            buffer.append(contentsOf: "null".utf8)
+            ResponseEncoder.appendStatic("\",\"route\":null,\"status\":", into: &buffer)
         }
-        buffer.append(contentsOf: statusKey)
         ResponseEncoder.appendDecimal(status, into: &buffer)
-        buffer.append(contentsOf: durationKey)
+        ResponseEncoder.appendStatic(",\"duration_ms\":", into: &buffer)
         // Milliseconds with three decimals, from whole microseconds.
         let micros = max(0, Int((seconds * 1_000_000).rounded()))
         ResponseEncoder.appendDecimal(micros / 1000, into: &buffer)
-        buffer.append(UInt8(ascii: "."))
         let fraction = micros % 1000
-        if fraction < 100 { buffer.append(UInt8(ascii: "0")) }
-        if fraction < 10 { buffer.append(UInt8(ascii: "0")) }
-        ResponseEncoder.appendDecimal(fraction, into: &buffer)
-        buffer.append(contentsOf: tail)
+        buffer.append(UInt8(ascii: "."))
+        buffer.append(UInt8(ascii: "0") + UInt8(truncatingIfNeeded: fraction / 100))
+        buffer.append(UInt8(ascii: "0") + UInt8(truncatingIfNeeded: fraction / 10 % 10))
+        buffer.append(UInt8(ascii: "0") + UInt8(truncatingIfNeeded: fraction % 10))
+        ResponseEncoder.appendStatic("}\n", into: &buffer)
     }
 
     /// Writes a structured line for events outside requests (start-up, shutdown, failures).
