@@ -116,23 +116,25 @@ public struct HTTPHeaders: Sendable, Sequence, Equatable, ExpressibleByDictionar
     /// list formed by all fields named `name` (RFC 9110 §5.6.1), e.g. `close` in
     /// `Connection: keep-alive, Close`. Works on the bytes; makes no `String`.
     public func containsToken(_ token: String, inField name: String) -> Bool {
-        let wanted = Array(token.utf8)
-        for index in indices(of: name) {
-            let field = fields[index]
-            var found = false
-            bytes.withUnsafeBufferPointer { buf in
-                var start = field.valueStart
-                while start <= field.valueEnd, !found {
-                    var end = start
-                    while end < field.valueEnd, buf[end] != UInt8(ascii: ",") { end += 1 }
-                    let element = HTTPHeaders.trimmed(buf, start..<end)
-                    if HTTPHeaders.equalsIgnoringCase(buf, element, wanted) { found = true }
-                    start = end + 1
+        // Every request asks this (`Connection: close`), so the fields are scanned in place.
+        var token = token
+        var name = name
+        return token.withUTF8 { wanted in
+            name.withUTF8 { fieldName in
+                bytes.withUnsafeBufferPointer { buf in
+                    for field in fields where HTTPHeaders.equalsIgnoringCase(buf, field.nameStart..<field.nameEnd, fieldName) {
+                        var start = field.valueStart
+                        while start <= field.valueEnd {
+                            var end = start
+                            while end < field.valueEnd, buf[end] != UInt8(ascii: ",") { end += 1 }
+                            if HTTPHeaders.equalsIgnoringCase(buf, HTTPHeaders.trimmed(buf, start..<end), wanted) { return true }
+                            start = end + 1
+                        }
+                    }
+                    return false
                 }
             }
-            if found { return true }
         }
-        return false
     }
 
     public func makeIterator() -> Iterator {
