@@ -39,15 +39,37 @@ public struct Router: Sendable {
         case miss(RouteMiss)
     }
 
-    private final class Node: @unchecked Sendable {
-        // @unchecked Sendable: nodes are mutated only while the router is being built, before
-        // it is handed to the server; afterwards they are read-only.
+    /// A node of the tree as it is being built (``add(_:_:_:)-swift.method``).
+    private final class Builder {
+        var literals: [(segment: [UInt8], node: Builder)] = []
+        var parameter: (name: String, node: Builder)?
+        var handlers: [(method: HTTPMethod, template: String, endpoint: Endpoint)] = []
+
+        init() {}
+
+        /// A mutable copy of a frozen tree.
+        init(_ node: Node) {
+            literals = node.literals.map { ($0.segment, Builder($0.node)) }
+            parameter = node.parameter.map { ($0.name, Builder($0.node)) }
+            handlers = node.handlers
+        }
+    }
+
+    /// A node of the tree requests are matched against: immutable, so reading it needs no
+    /// run-time exclusivity check, and Sendable as it is.
+    private final class Node: Sendable {
         /// Literal children, each with its segment's UTF-8: a few entries per node, compared
         /// length first, so a lookup hashes nothing and allocates nothing.
-        var literals: [(segment: [UInt8], node: Node)] = []
-        var parameter: (name: String, node: Node)?
+        let literals: [(segment: [UInt8], node: Node)]
+        let parameter: (name: String, node: Node)?
         /// A handful of methods at most: a list is cheaper to search than a dictionary to hash.
-        var handlers: [(method: HTTPMethod, template: String, endpoint: Endpoint)] = []
+        let handlers: [(method: HTTPMethod, template: String, endpoint: Endpoint)]
+
+        init(_ builder: Builder) {
+            literals = builder.literals.map { ($0.segment, Node($0.node)) }
+            parameter = builder.parameter.map { ($0.name, Node($0.node)) }
+            handlers = builder.handlers
+        }
 
         func literal(_ segment: UnsafeBufferPointer<UInt8>) -> Node? {
             for entry in literals where entry.segment.count == segment.count {
@@ -63,7 +85,10 @@ public struct Router: Sendable {
         }
     }
 
-    private var root = Node()
+    /// Replaced as a whole by every ``add(_:_:_:)-swift.method``, which thaws it, adds and freezes
+    /// it again (a few dozen routes, once, at start-up); never changed in place, so copies of a
+    /// router stay apart.
+    private var root = Node(Builder())
     /// The most segments any template has: a longer path matches nothing and is not split.
     private var maximumDepth = 0
     public var fallback: Fallback = { _, _, miss, responder in
@@ -84,7 +109,8 @@ public struct Router: Sendable {
 
     /// Registers `endpoint` for `method` on `template`; `{name}` segments capture one path segment.
     public mutating func add(_ method: HTTPMethod, _ template: String, _ endpoint: Endpoint) {
-        var node = root
+        let builder = Builder(root)
+        var node = builder
         var depth = 0
         for segment in template.split(separator: "/", omittingEmptySubsequences: true) {
             depth += 1
@@ -94,24 +120,25 @@ public struct Router: Sendable {
                     precondition(existing.name == name, "conflicting parameter names at \(template)")
                     node = existing.node
                 } else {
-                    let child = Node()
+                    let child = Builder()
                     node.parameter = (name, child)
                     node = child
                 }
             } else {
                 let bytes = Array(segment.utf8)
-                if let child = bytes.withUnsafeBufferPointer({ node.literal($0) }) {
+                if let child = node.literals.first(where: { $0.segment == bytes })?.node {
                     node = child
                 } else {
-                    let child = Node()
+                    let child = Builder()
                     node.literals.append((bytes, child))
                     node = child
                 }
             }
         }
-        precondition(node.handler(for: method) == nil, "duplicate route \(method.name) \(template)")
+        precondition(!node.handlers.contains { $0.method == method }, "duplicate route \(method.name) \(template)")
         node.handlers.append((method, template, endpoint))
         maximumDepth = max(maximumDepth, depth)
+        root = Node(builder)
     }
 
     /// Finds the handler for a request-target (`/v1/customers/42?x=1`; the query is ignored).

@@ -124,3 +124,18 @@ final class RouterTests: XCTestCase {
         guard case .miss(.notFound) = router.match(.get, target: "//") else { return XCTFail("// matched") }
     }
 }
+
+extension RouterTests {
+    func testCopiesOfARouterStayApart() {
+        var first = Router()
+        first.add(.get, "/a", { _, _, _ in })
+        var second = first
+        second.add(.get, "/b", { _, _, _ in })
+        second.add(.post, "/a", { _, _, _ in })
+        guard case .miss(.notFound) = first.match(.get, target: "/b") else { return XCTFail("/b leaked into the copy") }
+        guard case .miss(.methodNotAllowed(let allowed)) = first.match(.post, target: "/a") else { return XCTFail("POST /a leaked") }
+        XCTAssertEqual(allowed, [.get, .head])
+        guard case .found = second.match(.get, target: "/b") else { return XCTFail("/b missing") }
+        guard case .found = second.match(.post, target: "/a") else { return XCTFail("POST /a missing") }
+    }
+}
