@@ -21,8 +21,8 @@ enum ResponseEncoder {
     /// `connection` is `close` when the server closes after this response, `keepAlive` when an
     /// HTTP/1.0 client asked to keep the connection, and `nil` otherwise (HTTP/1.1's default).
     ///
-    /// Every response goes through here, so the fixed parts are copied from static strings in as
-    /// few pieces as possible, and header names and values from their own UTF-8 storage.
+    /// Every response goes through here, so the head is written with plain copies into a buffer
+    /// sized beforehand (``ByteWriter``) and appended to `output` in one piece.
     static func appendHead(
         status: Int,
         headers: [(name: String, value: String)],
@@ -32,52 +32,42 @@ enum ResponseEncoder {
         connection: ConnectionHeader?,
         into output: inout [UInt8]
     ) {
-        if (100..<600).contains(status) {
-            output.append(contentsOf: statusLines[status - 100])
-        } else {
-            appendUTF8("HTTP/1.1 \(status) \(ReasonPhrase.of(status))\r\nDate: ", into: &output)
-        }
-        output.append(contentsOf: date)
-        appendStatic("\r\nServer: crm-server\r\nX-Request-Id: ", into: &output)
-        appendUTF8(requestID, into: &output)
-        for header in headers {
-            appendStatic("\r\n", into: &output)
-            appendUTF8(header.name, into: &output)
-            appendStatic(": ", into: &output)
-            appendUTF8(header.value, into: &output)
-        }
-        switch framing {
-        case .length(let count):
-            // RFC 9110 §8.6: never on 1xx and 204; on a 304 only the length the 200 would have
-            // had (§15.4.5), which the 304's empty body does not tell, so none there either.
-            if status >= 200 && status != 204 && status != 304 {
-                appendStatic("\r\nContent-Length: ", into: &output)
-                appendDecimal(count, into: &output)
+        let statusLine =
+            (100..<600).contains(status) ? statusLines[status - 100] : Array("HTTP/1.1 \(status) \(ReasonPhrase.of(status))\r\nDate: ".utf8)
+        // The fixed pieces below take at most 101 bytes: Server and X-Request-Id names (36),
+        // Content-Length with 19 digits (37) or Transfer-Encoding (28), Connection and the end (28).
+        var capacity = 112 + statusLine.count + date.count + ByteWriter.length(requestID)
+        for header in headers { capacity += ByteWriter.length(header.name) + ByteWriter.length(header.value) + 4 }
+        output.appendWriting(capacity: capacity) { writer in
+            writer.write(statusLine)
+            writer.write(date)
+            writer.write("\r\nServer: crm-server\r\nX-Request-Id: ")
+            writer.write(requestID)
+            for header in headers {
+                writer.write("\r\n")
+                writer.write(header.name)
+                writer.write(": ")
+                writer.write(header.value)
             }
-        case .chunked:
-            appendStatic("\r\nTransfer-Encoding: chunked", into: &output)
-        case .untilClose:
-            break
+            switch framing {
+            case .length(let count):
+                // RFC 9110 §8.6: never on 1xx and 204; on a 304 only the length the 200 would have
+                // had (§15.4.5), which the 304's empty body does not tell, so none there either.
+                if status >= 200 && status != 204 && status != 304 {
+                    writer.write("\r\nContent-Length: ")
+                    writer.writeDecimal(count)
+                }
+            case .chunked:
+                writer.write("\r\nTransfer-Encoding: chunked")
+            case .untilClose:
+                break
+            }
+            switch connection {
+            case .close: writer.write("\r\nConnection: close\r\n\r\n")
+            case .keepAlive: writer.write("\r\nConnection: keep-alive\r\n\r\n")
+            case nil: writer.write("\r\n\r\n")
+            }
         }
-        switch connection {
-        case .close: appendStatic("\r\nConnection: close\r\n\r\n", into: &output)
-        case .keepAlive: appendStatic("\r\nConnection: keep-alive\r\n\r\n", into: &output)
-        case nil: appendStatic("\r\n\r\n", into: &output)
-        }
-    }
-
-    /// Appends a literal's bytes (no array to initialise, retain or release).
-    @inline(__always)
-    static func appendStatic(_ text: StaticString, into output: inout [UInt8]) {
-        output.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
-    }
-
-    /// Appends a string's UTF-8 from its own contiguous storage (small strings included), which
-    /// is several times cheaper than appending its `utf8` view element by element.
-    @inline(__always)
-    static func appendUTF8(_ text: String, into output: inout [UInt8]) {
-        var text = text
-        text.withUTF8 { output.append(contentsOf: $0) }
     }
 
     enum ConnectionHeader: Equatable {
@@ -89,22 +79,11 @@ enum ResponseEncoder {
     static func appendChunk(_ bytes: [UInt8], into output: inout [UInt8]) {
         guard !bytes.isEmpty else { return }
         output.append(contentsOf: String(bytes.count, radix: 16).utf8)
-        appendStatic("\r\n", into: &output)
+        output.append(contentsOf: [13, 10])
         output.append(contentsOf: bytes)
-        appendStatic("\r\n", into: &output)
+        output.append(contentsOf: [13, 10])
     }
 
     /// The last chunk and an empty trailer section.
     static let lastChunk = Array("0\r\n\r\n".utf8)
-
-    /// Appends `value` (not negative) in decimal, most significant digit first.
-    static func appendDecimal(_ value: Int, into output: inout [UInt8]) {
-        assert(value >= 0, "appendDecimal writes counts and statuses, never negative numbers")
-        var divisor = 1
-        while divisor <= value / 10 { divisor *= 10 }
-        while divisor > 0 {
-            output.append(UInt8(ascii: "0") + UInt8(truncatingIfNeeded: value / divisor % 10))
-            divisor /= 10
-        }
-    }
 }
