@@ -81,30 +81,47 @@ public struct HTTPHeaders: Sendable, Sequence, Equatable, ExpressibleByDictionar
         }
     }
 
-    /// What a field that must appear at most once holds: nothing, one value (read in place by
-    /// the caller's closure), or more than one field, which the caller refuses.
-    public enum SingleField<Value> {
+    /// What a field that must appear at most once holds: nothing, one value (its bytes, not yet
+    /// a `String`), or more than one field, which the caller refuses.
+    public enum SingleField: Sendable {
         case absent
-        case present(Value)
+        case present(ArraySlice<UInt8>)
         case repeated
     }
 
-    /// The value of the only field named `name` (ASCII case-insensitive), handed to `read` as
-    /// its bytes in place, or whether there is none or more than one: one pass over the fields
-    /// and no `String` unless `read` makes one (every authenticated request asks this).
-    public func singleField<Value>(_ name: String, _ read: (UnsafeBufferPointer<UInt8>) -> Value) -> SingleField<Value> {
+    /// The value of the only field named `name` (ASCII case-insensitive), or whether there is
+    /// none or more than one: one pass over the fields and no `String` (every authenticated
+    /// request asks this). Not generic, so a caller in another module pays no type-metadata
+    /// lookup for the result.
+    public func singleField(_ name: String) -> SingleField {
+        switch singleValueRange(name) {
+        case .absent: .absent
+        case .repeated: .repeated
+        case .present(let range): .present(bytes[range])
+        }
+    }
+
+    /// ``singleField(_:)`` with the value as its range in ``bytes``: for the parser, which reads
+    /// it in place.
+    func singleValueRange(_ name: String) -> SingleFieldRange {
         var name = name
         return name.withUTF8 { wanted in
             bytes.withUnsafeBufferPointer { buf in
-                var found: Field?
+                var first: Field?
                 for field in fields where HTTPHeaders.equalsIgnoringCase(buf, field.nameStart..<field.nameEnd, wanted) {
-                    if found != nil { return .repeated }
-                    found = field
+                    if first != nil { return .repeated }
+                    first = field
                 }
-                guard let found else { return .absent }
-                return .present(read(UnsafeBufferPointer(rebasing: buf[found.valueStart..<found.valueEnd])))
+                guard let first else { return .absent }
+                return .present(first.valueStart..<first.valueEnd)
             }
         }
+    }
+
+    enum SingleFieldRange {
+        case absent
+        case present(Range<Int>)
+        case repeated
     }
 
     /// Whether a field named `name` is present.

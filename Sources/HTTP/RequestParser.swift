@@ -483,12 +483,13 @@ extension RequestParser {
 
     /// RFC 9112 §3.2: exactly one `Host` in HTTP/1.1, never more than one, and a valid value.
     static func checkHost(_ headers: HTTPHeaders, version: HTTPVersion) throws(HTTPParseError) {
-        switch headers.singleField("host", isPlausibleHost) {
+        switch headers.singleValueRange("host") {
         case .absent:
             if version == .http11 { throw .badRequest("missing Host header") }
         case .repeated:
             throw .badRequest("more than one Host header")
-        case .present(let valid):
+        case .present(let range):
+            let valid = headers.bytes.withUnsafeBufferPointer { isPlausibleHost(UnsafeBufferPointer(rebasing: $0[range])) }
             guard valid else { throw .badRequest("invalid Host header") }
         }
     }

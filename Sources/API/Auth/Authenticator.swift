@@ -14,15 +14,16 @@ struct Authenticator: Sendable {
 
     func authenticate(_ request: Request) throws -> APIKey {
         let secret: String
-        switch request.headers.singleField("Authorization", Self.bearerToken) {
+        switch request.headers.singleField("Authorization") {
         case .absent:
             throw APIError.unauthorized("missing Authorization: Bearer <api key>")
         case .repeated:
             // Two credentials are ambiguous: which one a layer reads must never be a question.
             throw APIError.badRequest("more than one Authorization header", field: "Authorization")
-        case .present(nil):
-            throw APIError.unauthorized("the Authorization header must be 'Bearer <api key>'")
-        case .present(let token?):
+        case .present(let value):
+            guard let token = value.withUnsafeBufferPointer(Self.bearerToken) else {
+                throw APIError.unauthorized("the Authorization header must be 'Bearer <api key>'")
+            }
             secret = token
         }
         let keys = self.keys
