@@ -53,14 +53,21 @@ public struct Request: Sendable, Equatable {
 
     /// The path part of ``target`` (before `?`), still percent-encoded.
     public var path: String {
-        guard let question = target.utf8.firstIndex(of: UInt8(ascii: "?")) else { return target }
-        return String(target[..<question])
+        var target = target
+        return target.withUTF8 { bytes in
+            guard let question = bytes.firstIndex(of: UInt8(ascii: "?")) else { return self.target }
+            return String(decoding: UnsafeBufferPointer(rebasing: bytes[..<question]), as: UTF8.self)
+        }
     }
 
     /// The raw query part of ``target`` (after the first `?`), or `nil` when there is no `?`.
+    /// Scans contiguous bytes: endpoints that take no query still ask (to refuse one sent).
     public var rawQuery: String? {
-        guard let question = target.utf8.firstIndex(of: UInt8(ascii: "?")) else { return nil }
-        return String(target[target.utf8.index(after: question)...])
+        var target = target
+        return target.withUTF8 { bytes in
+            guard let question = bytes.firstIndex(of: UInt8(ascii: "?")) else { return nil }
+            return String(decoding: UnsafeBufferPointer(rebasing: bytes[(question + 1)...]), as: UTF8.self)
+        }
     }
 
     /// The path split on `/`, each segment percent-decoded as UTF-8, so an encoded slash stays
