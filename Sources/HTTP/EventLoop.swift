@@ -216,9 +216,11 @@ final class EventLoop: @unchecked Sendable {
 
     private func runTasks() {
         // Tasks may enqueue more tasks; those run on the next pass, after the eventfd fires.
+        // Taken by swapping, not copied and emptied: emptying a buffer still referenced by the
+        // copy would allocate a new one on every loop iteration, tasks or not.
         let pending = tasks.withLock { queue -> [@Sendable () -> Void] in
-            let taken = queue
-            queue.removeAll(keepingCapacity: true)
+            var taken: [@Sendable () -> Void] = []
+            swap(&taken, &queue)
             return taken
         }
         for task in pending { task() }
