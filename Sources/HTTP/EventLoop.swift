@@ -46,12 +46,16 @@ final class EventLoop: @unchecked Sendable {
     private var running = true
     /// Scratch space for socket reads, shared by every connection of this loop.
     let readBuffer: UnsafeMutableRawBufferPointer
+    // `@exclusivity(unchecked)` on the three below: touched once or twice per request, only on
+    // the loop's thread, each access a single call that ends before another can begin (the
+    // access log's buffer and clock are two properties, passed side by side); the run-time
+    // check would cost about eighty instructions per access.
     /// Access-log lines written by this loop's connections, flushed once per iteration.
-    var logBuffer: [UInt8] = []
+    @exclusivity(unchecked) var logBuffer: [UInt8] = []
     let logToStandardError: Bool
     let dateCache = HTTPDateCache()
-    var logClock = TimestampCache()
-    var requestIDs: RequestIDGenerator
+    @exclusivity(unchecked) var logClock = TimestampCache()
+    @exclusivity(unchecked) var requestIDs: RequestIDGenerator
     private(set) var isDraining = false
     private var drainFinished = false
     /// Set while draining once none of this loop's sources has a request in flight; read by the
