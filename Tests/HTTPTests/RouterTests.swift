@@ -139,3 +139,34 @@ extension RouterTests {
         guard case .found = second.match(.post, target: "/a") else { return XCTFail("POST /a missing") }
     }
 }
+
+extension RouterTests {
+    /// The router's reading of a target agrees with `Request`: a canonical path is matched with
+    /// its `pathSegments` as the captured values, any other path matches nothing.
+    func testTheRouterMatchesCanonicalPathsOnlyWithTheirPathSegments() {
+        var router = Router()
+        router.add(.get, "/", { _, _, _ in })
+        router.add(.get, "/{a}", { _, _, _ in })
+        router.add(.get, "/{a}/{b}", { _, _, _ in })
+        router.add(.get, "/{a}/{b}/{c}", { _, _, _ in })
+        let names = ["a", "b", "c"]
+        let targets = [
+            "/", "/?x=1", "*", "", "/v1/customers/1", "/v1/customers?x=/&y=//", "/v1/a%2Fb/%E5%BC%A0", "/a/%zz",
+            "//", "/v1/customers/1/", "/v1//customers/1", "//v1/customers?x=1", "/a/?x", "/a//",
+        ]
+        for target in targets {
+            let request = Request(method: .get, target: target)
+            switch router.match(.get, target: target) {
+            case .found(_, let parameters, _):
+                XCTAssertTrue(request.hasCanonicalPath, target)
+                XCTAssertEqual(parameters.count, request.pathSegments.count, target)
+                for (index, segment) in request.pathSegments.enumerated() {
+                    XCTAssertEqual(parameters[names[index]], segment, target)
+                }
+            case .miss(let miss):
+                XCTAssertFalse(request.hasCanonicalPath, target)
+                XCTAssertEqual(miss, .notFound, target)
+            }
+        }
+    }
+}
