@@ -33,10 +33,13 @@ let package = Package(
             pkgConfig: "libpq",
             providers: [.apt(["libpq-dev"])]
         ),
-        .target(name: "SQLite", dependencies: ["CSQLite"], swiftSettings: strict),
+        // What both engines' single writers and pools share: the lock-and-condition state and the
+        // queue of write jobs (group commit). No engine in it.
+        .target(name: "WriteQueue", swiftSettings: strict),
+        .target(name: "SQLite", dependencies: ["CSQLite", "WriteQueue"], swiftSettings: strict),
         // The PostgreSQL twin of SQLite: connection, prepared statements, rows, typed errors,
         // transactions with retries, advisory locks, LISTEN/NOTIFY and a connection pool.
-        .target(name: "Postgres", dependencies: ["CLibPQ"], swiftSettings: strict),
+        .target(name: "Postgres", dependencies: ["CLibPQ", "WriteQueue"], swiftSettings: strict),
         // RFC 8259 JSON reading and writing: no CRM knowledge, shared by CRM (records, change
         // feed) and API (request bodies, responses).
         .target(name: "JSON", swiftSettings: strict),
@@ -83,7 +86,7 @@ let package = Package(
         .executableTarget(name: "FuzzHTTPParser", dependencies: ["HTTP"], path: "Tests/Fuzz/HTTPParser", swiftSettings: strict),
         .executableTarget(name: "FuzzJSON", dependencies: ["JSON"], path: "Tests/Fuzz/JSON", swiftSettings: strict),
 
-        .testTarget(name: "SQLiteTests", dependencies: ["SQLite"], swiftSettings: strict),
+        .testTarget(name: "SQLiteTests", dependencies: ["SQLite", "WriteQueue"], swiftSettings: strict),
         // The throwaway PostgreSQL cluster (the `postgresql` package's binaries), started once per
         // test run, and a test case with a fresh database per test: for test targets only.
         .target(name: "PostgresTestSupport", dependencies: ["Postgres"], path: "Tests/PostgresTestSupport", swiftSettings: strict),
@@ -105,7 +108,7 @@ let package = Package(
         .testTarget(name: "APITests", dependencies: ["API", "CRM", "HTTP", "JSON", "Crypto"], swiftSettings: strict),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["API", "CRM", "HTTP", "SQLite", "JSON", "Crypto"],
+            dependencies: ["API", "CRM", "HTTP", "SQLite", "Postgres", "JSON", "Crypto", "PostgresTestSupport"],
             swiftSettings: strict
         ),
     ]

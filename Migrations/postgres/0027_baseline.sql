@@ -71,6 +71,107 @@ AS $$
     END
 $$;
 
+-- SQLite's JSON functions, over the JSON this schema keeps as text, for the SQL the stores share:
+-- the same names and answers for the paths they use ('$.key', '$."key"', '$.a.b'). json_extract
+-- answers text (a string's value, 1/0 for true/false, a number's or a container's JSON); where a
+-- number must compare as one the dialect asks for json_number instead.
+CREATE FUNCTION sqlite_json_path(path text) RETURNS text[]
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+AS $$
+    SELECT CASE
+        WHEN path = '$' THEN ARRAY[]::text[]
+        WHEN left(path, 3) = '$."' AND right(path, 1) = '"' THEN ARRAY[substr(path, 4, length(path) - 4)]
+        ELSE string_to_array(substr(path, 3), '.')
+    END
+$$;
+
+CREATE FUNCTION json_type(doc text, path text) RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+AS $$
+    SELECT CASE jsonb_typeof(v)
+        WHEN 'number' THEN CASE WHEN v::text ~ '^-?[0-9]+$' THEN 'integer' ELSE 'real' END
+        WHEN 'string' THEN 'text'
+        WHEN 'boolean' THEN v::text
+        ELSE jsonb_typeof(v)
+    END
+    FROM (SELECT doc::jsonb #> sqlite_json_path(path) AS v) AS found
+$$;
+
+CREATE FUNCTION json_extract(doc text, path text) RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+AS $$
+    SELECT CASE jsonb_typeof(v)
+        WHEN 'string' THEN v #>> '{}'
+        WHEN 'boolean' THEN CASE WHEN v = 'true'::jsonb THEN '1' ELSE '0' END
+        WHEN 'null' THEN NULL
+        ELSE v::text
+    END
+    FROM (SELECT doc::jsonb #> sqlite_json_path(path) AS v) AS found
+$$;
+
+-- The number at path, or NULL when it holds none.
+CREATE FUNCTION json_number(doc text, path text) RETURNS double precision
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+AS $$
+    SELECT CASE WHEN jsonb_typeof(v) = 'number' THEN (v #>> '{}')::double precision END
+    FROM (SELECT doc::jsonb #> sqlite_json_path(path) AS v) AS found
+$$;
+
+-- The elements of a JSON array, as rows of one text column named value.
+CREATE FUNCTION json_each(doc text) RETURNS TABLE (value text)
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+AS $$
+    SELECT jsonb_array_elements_text(doc::jsonb)
+$$;
+
+CREATE FUNCTION json_object() RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$ SELECT '{}'::text $$;
+
+-- json_replace(doc, path, value, …): each path that exists gets its value (NULL is JSON null,
+-- '{}' an empty object, any other text a string), as SQLite's json_replace does for the values
+-- erasure writes (CustomerErasureStore). The result is jsonb's rendering of the document.
+CREATE FUNCTION json_replace(doc text, VARIADIC pairs text[]) RETURNS text
+    LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+AS $$
+DECLARE
+    result jsonb := doc::jsonb;
+    position int := 1;
+    path text[];
+BEGIN
+    IF doc IS NULL THEN
+        RETURN NULL;
+    END IF;
+    WHILE position < coalesce(array_length(pairs, 1), 0) LOOP
+        path := sqlite_json_path(pairs[position]);
+        IF result #> path IS NOT NULL THEN
+            result := jsonb_set(result, path, CASE
+                WHEN pairs[position + 1] IS NULL THEN 'null'::jsonb
+                WHEN pairs[position + 1] = '{}' THEN '{}'::jsonb
+                ELSE to_jsonb(pairs[position + 1])
+            END, false);
+        END IF;
+        position := position + 2;
+    END LOOP;
+    RETURN result::text;
+END
+$$;
+
+-- SQLite's date() for the check that a value is a calendar date: the date when `value` is one
+-- written YYYY-MM-DD, else NULL.
+CREATE FUNCTION sqlite_date(value text) RETURNS text
+    LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
+AS $$
+BEGIN
+    IF value !~ '^\d{4}-\d{2}-\d{2}$' THEN
+        RETURN NULL;
+    END IF;
+    RETURN to_char(value::date, 'YYYY-MM-DD');
+EXCEPTION WHEN others THEN
+    RETURN NULL;
+END
+$$;
+
 -- One side of the duplicate name + company key (0022): ASCII letters lower-cased, trimmed, each run
 -- of spaces, tabs and line breaks one space. The text of SQLite's expression, with chr() for
 -- char(); COLLATE "C" keeps lower() to ASCII letters, as SQLite's lower() is.

@@ -17,6 +17,10 @@ public final class Connection {
     /// Session state a pool must clear before lending the connection to someone else.
     var listeningChannels: Set<String> = []
     var heldSessionLocks: [Int64: Int] = [:]
+    /// What the layer above keeps with this connection while it owns it (the CRM layer: the events
+    /// a write job fired, for the automations that run after it). The ``Writer`` hands it on to
+    /// the connection that replaces a broken one.
+    public var attachment: AnyObject?
 
     /// The cache is keyed by SQL text written in code, so it stays small; the cap only guards
     /// against a caller that builds SQL dynamically, each statement holding server memory.

@@ -11,10 +11,19 @@ extension ConnectionHandle {
     /// `PQconnectPoll`), sleeping on the socket between steps, so that the whole handshake
     /// (TCP, TLS, authentication, start-up) ends by `deadline` however the server behaves.
     ///
-    /// The keywords after `dbname` override what the connection string says: this layer reads
-    /// and writes UTF-8 only. https://www.postgresql.org/docs/current/libpq-connect.html#LIBPQ-PQCONNECTSTARTPARAMS
+    /// The keywords before `dbname` are defaults the connection string may override: TCP
+    /// keepalives and a user timeout, so that a server or network that goes silent mid-query is
+    /// given up on after about a minute instead of blocking the thread for good (a unix socket
+    /// ignores them). The keywords after it override what the connection string says: this layer
+    /// reads and writes UTF-8 only.
+    /// https://www.postgresql.org/docs/current/libpq-connect.html#LIBPQ-PQCONNECTSTARTPARAMS
     static func connect(_ connectionString: String, deadline: ContinuousClock.Instant) throws -> ConnectionHandle {
         let parameters = [
+            ("keepalives", "1"),
+            ("keepalives_idle", "30"),
+            ("keepalives_interval", "10"),
+            ("keepalives_count", "3"),
+            ("tcp_user_timeout", "60000"),
             ("dbname", connectionString),  // with expand_dbname: the whole URL or conninfo
             ("client_encoding", "UTF8"),
             ("fallback_application_name", "crm-server"),

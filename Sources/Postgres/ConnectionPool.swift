@@ -1,3 +1,5 @@
+import WriteQueue
+
 /// A fixed number of connections shared by threads: each borrower has one to itself for the
 /// duration of its closure.
 ///

@@ -25,6 +25,7 @@ enum TypeOID {
     static let oid: UInt32 = 26
     static let float4: UInt32 = 700
     static let float8: UInt32 = 701
+    static let numeric: UInt32 = 1700
 }
 
 extension PostgresValue {

@@ -36,6 +36,10 @@ public struct Row: Sendable {
 
     /// Whether the result has a column so named (to tell a NULL from an absent column).
     public func hasColumn(_ name: String) -> Bool { columns.index(of: name) != nil }
+
+    /// Whether the column at `index` is of type `numeric`, which arrives as exact text (a layer
+    /// that wants numbers, whatever the precision, reads it as one).
+    public func isNumeric(at index: Int) -> Bool { columns.types[index] == TypeOID.numeric }
 }
 
 // MARK: - Typed access
@@ -117,12 +121,15 @@ extension Row: CustomStringConvertible {
 /// Immutable after init, hence `Sendable`.
 final class RowColumns: Sendable {
     let names: [String]
+    /// Each column's type OID (`pg_type.oid`); 0 when the row was built by hand.
+    let types: [UInt32]
     /// First occurrence wins, as a query's column order does.
     private let exact: [String: Int]
     private let folded: [String: Int]
 
-    init(names: [String]) {
+    init(names: [String], types: [UInt32]? = nil) {
         self.names = names
+        self.types = types ?? Array(repeating: 0, count: names.count)
         var exact: [String: Int] = [:]
         var folded: [String: Int] = [:]
         for (index, name) in names.enumerated() {

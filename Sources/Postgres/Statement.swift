@@ -78,8 +78,8 @@ public final class Statement {
         let rowCount = min(PQntuples(result), limit)
         let columnCount = PQnfields(result)
         guard rowCount > 0 else { return [] }
-        let columns = RowColumns(names: (0..<columnCount).map { String(cString: PQfname(result, $0)) })
         let types = (0..<columnCount).map { PQftype(result, $0) }
+        let columns = RowColumns(names: (0..<columnCount).map { String(cString: PQfname(result, $0)) }, types: types)
         var rows: [Row] = []
         rows.reserveCapacity(Int(rowCount))
         for rowIndex in 0..<rowCount {

@@ -42,6 +42,12 @@ public struct Migrator: Sendable {
     @discardableResult
     public func migrate(_ connection: Connection) throws -> [Int] {
         try connection.execute(Migrator.createTable)
+        // A database a newer program migrated holds a schema this one does not know: writing to it
+        // could break what that program relies on, so nothing changes (as on PostgreSQL).
+        if let newest = try appliedVersions(connection).last, let latest = migrations.last?.version, newest > latest {
+            throw SQLiteError.misuse(
+                "the database has migration \(newest) applied, newer than this program's latest (\(latest)): run the newer crm-server")
+        }
         var applied: [Int] = []
         for migration in migrations {
             let didApply = try connection.transaction(.immediate) { () throws -> Bool in

@@ -1,3 +1,5 @@
+import WriteQueue
+
 /// Read-only connections for concurrent readers.
 ///
 /// In WAL mode readers never block the writer nor each other, and each read sees the

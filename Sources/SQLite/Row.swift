@@ -24,6 +24,13 @@ public struct Row: Sendable {
         self.init(columns: RowColumns(names: columnNames), values: values)
     }
 
+    /// Rows built by hand that share one list of column names, as a statement's rows do: for a
+    /// layer that hands another engine's results on as rows of this shape.
+    public static func rows(columnNames: [String], values: [[SQLValue]]) -> [Row] {
+        let columns = RowColumns(names: columnNames)
+        return values.map { Row(columns: columns, values: $0) }
+    }
+
     public var count: Int { values.count }
     public var columnNames: [String] { columns.names }
 

@@ -1,5 +1,6 @@
 import CSQLite
 import Foundation
+import WriteQueue
 
 /// The writer thread's side: the loop that takes work from the queue and runs batches.
 /// Everything here runs on the writer thread only, which alone touches `connection`.
@@ -29,11 +30,11 @@ extension Writer {
 
         while let work = state.withLock(
             waitingUntil: { !$0.queue.isEmpty || $0.phase != .open },
-            { takeWork(&$0, limit: maximumBatchSize) })
+            { $0.queue.takeWork(limit: maximumBatchSize) })
         {
             switch work {
-            case .exclusive(let body):
-                body(connection)
+            case .exclusive(let run, _):
+                run(connection)
                 connection.rollbackIfNeeded()
             case .batch(let jobs):
                 runBatch(jobs, on: connection, file: file, state: state, maximumBatchSize: maximumBatchSize)
@@ -46,34 +47,6 @@ extension Writer {
         }
     }
 
-    private enum Work {
-        case exclusive(@Sendable (Connection) -> Void)
-        case batch([WriterJob])
-    }
-
-    /// The next exclusive item alone, or the jobs at the head of the queue up to `limit`;
-    /// nil when the queue is empty (only possible once closing: the loop then ends).
-    private static func takeWork(_ state: inout WriterState, limit: Int) -> Work? {
-        guard let first = state.queue.first else { return nil }
-        if case .exclusive(let body) = first {
-            state.queue.removeFirst()
-            return .exclusive(body)
-        }
-        return .batch(takeJobs(&state, limit: limit))
-    }
-
-    /// Removes and returns the consecutive jobs at the head of the queue, at most `limit`;
-    /// stops at an exclusive item so it runs between batches, in order.
-    private static func takeJobs(_ state: inout WriterState, limit: Int) -> [WriterJob] {
-        var jobs: [WriterJob] = []
-        for item in state.queue.prefix(limit) {
-            guard case .job(let job) = item else { break }
-            jobs.append(job)
-        }
-        state.queue.removeFirst(jobs.count)
-        return jobs
-    }
-
     /// One group commit: BEGIN IMMEDIATE; each job in SAVEPOINT writer_job; jobs that
     /// arrived meanwhile join until the batch is full; a check that the file is still there and
     /// writable; one COMMIT; then the completions.
@@ -84,10 +57,10 @@ extension Writer {
     /// outside its transaction (``DatabaseHandle/requiresTransaction``), and the connection is
     /// out of any transaction afterwards, ready for the next batch.
     private static func runBatch(
-        _ firstJobs: [WriterJob], on connection: Connection, file: DatabaseFile?, state: GuardedState<WriterState>,
+        _ firstJobs: [WriteJob<Connection>], on connection: Connection, file: DatabaseFile?, state: GuardedState<WriterState>,
         maximumBatchSize: Int
     ) {
-        var outcomes: [WriterJob.Outcome] = []
+        var outcomes: [WriteJob<Connection>.Outcome] = []
         outcomes.reserveCapacity(firstJobs.count)
         var pending = firstJobs[...]
         do {
@@ -119,7 +92,7 @@ extension Writer {
                 // Group commit: whatever was queued while this batch ran shares its COMMIT.
                 let room = maximumBatchSize - outcomes.count
                 guard room > 0 else { break }
-                let more = state.withLock { takeJobs(&$0, limit: room) }
+                let more = state.withLock { $0.queue.takeJobs(limit: room) }
                 guard !more.isEmpty else { break }
                 pending = more[...]
             }

@@ -1,4 +1,5 @@
 import Foundation
+import WriteQueue
 
 /// The single writer: one thread that owns the only write connection, and commits
 /// whatever jobs are queued in one transaction (group commit).
@@ -76,23 +77,7 @@ public final class Writer: Sendable {
         _ job: @escaping @Sendable (Connection) throws -> T,
         completion: @escaping @Sendable (Result<T, any Error>) -> Void
     ) {
-        let item = WriterJob(
-            execute: { connection in
-                do {
-                    let value = try job(connection)
-                    return WriterJob.Outcome(
-                        succeeded: true,
-                        deliver: { completion(.success(value)) },
-                        fail: { completion(.failure($0)) })
-                } catch {
-                    return WriterJob.Outcome(
-                        succeeded: false,
-                        deliver: { completion(.failure(error)) },
-                        fail: { completion(.failure($0)) })
-                }
-            },
-            reject: { completion(.failure($0)) })
-        guard enqueue(.job(item)) else {
+        guard enqueue(.job(WriteJob(job, completion: completion))) else {
             completion(.failure(Writer.closedError))
             return
         }
@@ -103,9 +88,7 @@ public final class Writer: Sendable {
     @discardableResult
     public func perform<T: Sendable>(_ job: @escaping @Sendable (Connection) throws -> T) throws -> T {
         precondition(!isOnWriterThread, "perform from the writer thread would wait for itself")
-        let result = GuardedState<Result<T, any Error>?>(nil)
-        submit(job) { outcome in result.withLock(broadcast: true) { $0 = outcome } }
-        return try result.withLock(waitingUntil: { $0 != nil }) { $0! }.get()
+        return try waitFor { done in submit(job, completion: done) }
     }
 
     /// Runs `body` on the writer thread between batches, with the connection outside any
@@ -114,14 +97,11 @@ public final class Writer: Sendable {
     @discardableResult
     public func exclusive<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) throws -> T {
         precondition(!isOnWriterThread, "exclusive from the writer thread would wait for itself")
-        let result = GuardedState<Result<T, any Error>?>(nil)
-        let accepted = enqueue(
-            .exclusive { connection in
-                let outcome = Result { try body(connection) }
-                result.withLock(broadcast: true) { $0 = outcome }
-            })
-        guard accepted else { throw Writer.closedError }
-        return try result.withLock(waitingUntil: { $0 != nil }) { $0! }.get()
+        return try waitFor { done in
+            if !enqueue(.exclusive(run: { connection in done(Result { try body(connection) }) }, reject: { done(.failure($0)) })) {
+                done(.failure(Writer.closedError))
+            }
+        }
     }
 
     /// Throws what would make a batch fail before its COMMIT now: the database file is no longer
@@ -174,7 +154,7 @@ public final class Writer: Sendable {
     }
 
     /// Appends unless closed; wakes the writer thread.
-    private func enqueue(_ item: WriterItem) -> Bool {
+    private func enqueue(_ item: WriteItem<Connection>) -> Bool {
         state.withLock(broadcast: true) {
             guard $0.phase == .open else { return false }
             $0.queue.append(item)
@@ -202,35 +182,10 @@ struct WriterState {
     /// Identity of the writer thread's `Thread` object; nil unless it is running.
     var writerThread: ObjectIdentifier?
     /// FIFO. Invariant: empty once `phase == .finished`.
-    var queue: [WriterItem] = []
+    var queue: [WriteItem<Connection>] = []
     var statistics = Writer.Statistics()
     /// Called on the writer thread after each batch's COMMIT (see `Writer.observeCommits`).
     var commitObserver: (@Sendable (Connection) -> Void)?
     /// Called on the writer thread before each batch's COMMIT (see `Writer.prepareCommits`).
     var commitPreparation: (@Sendable (Connection) throws -> Void)?
-}
-
-/// One unit of work for the writer thread.
-enum WriterItem: Sendable {
-    /// Joins a batch transaction.
-    case job(WriterJob)
-    /// Runs alone, outside any transaction.
-    case exclusive(@Sendable (Connection) -> Void)
-}
-
-/// A submitted job with its result type erased, so jobs of any `T` share one queue.
-struct WriterJob: Sendable {
-    /// What running a job produced: whether it succeeded (its savepoint is kept), and how
-    /// to tell its submitter once the batch's fate is known.
-    struct Outcome: Sendable {
-        let succeeded: Bool
-        /// Called after COMMIT: the job's own result.
-        let deliver: @Sendable () -> Void
-        /// Called instead when the batch did not commit.
-        let fail: @Sendable (any Error) -> Void
-    }
-
-    let execute: @Sendable (Connection) -> Outcome
-    /// Fails a job that never ran because its batch had already failed.
-    let reject: @Sendable (any Error) -> Void
 }

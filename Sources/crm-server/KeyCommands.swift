@@ -7,8 +7,7 @@ import Foundation
 enum KeyCommands {
     static func withDatabase(_ configuration: Configuration, _ body: (Database) throws -> Void) {
         do {
-            let database = try Database.open(
-                path: configuration.db, synchronous: configuration.sync == .normal ? .normal : .full, maximumReaders: 1)
+            let database = try configuration.openDatabase(maximumReaders: 1)
             defer { database.close() }
             try body(database)
         } catch {

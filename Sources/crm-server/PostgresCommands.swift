@@ -2,12 +2,10 @@ import CRM
 import Foundation
 import Postgres
 
-/// What `crm-server` does with a `postgres://` database so far (issue 16): the schema exists and
-/// `migrate` applies it; the stores do not run on PostgreSQL yet, so every other command refuses,
-/// in one line, rather than pretend.
+/// What `crm-server` does differently with a `postgres://` database.
 enum PostgresCommands {
-    static let notBuiltYet =
-        "serving on PostgreSQL is not built yet: with a postgres:// database only `crm-server migrate` works for now"
+    static let backupRefusal = "backup copies a SQLite file; back a PostgreSQL database up with pg_dump (docs/operations.md)"
+    static let seedRefusal = "seed writes a SQLite file directly; seed one and copy it to PostgreSQL (docs/operations.md)"
 
     /// Applies the pending PostgreSQL migrations under the migrators' advisory lock (a node
     /// migrating at the same moment makes this one wait, then find nothing to do) and exits.
@@ -20,6 +18,18 @@ enum PostgresCommands {
             print("database \(configuration.redactedConnectionString) is migrated")
         } catch {
             fail("migrate: \(error)")
+        }
+    }
+
+    /// Copies the SQLite database at `path` into the empty PostgreSQL database at `url` and exits.
+    static func copy(from path: String, to url: String) {
+        guard FileManager.default.fileExists(atPath: path) else { fail("copy-db: no SQLite database at \(path)") }
+        do {
+            let summary = try DatabaseCopy.copy(sqlitePath: path, postgresURL: url)
+            let target = ConnectionConfiguration(url).redactedConnectionString
+            print("copied \(summary.rows) rows of \(summary.tables) tables from \(path) to \(target)")
+        } catch {
+            fail("copy-db: \(error)")
         }
     }
 }

@@ -21,13 +21,16 @@ do {
     fail("\(error)\nRun 'crm-server --help' for usage.", code: 2)
 }
 
-// PostgreSQL (issue 16): the schema and `migrate` exist, the stores do not yet; anything that would
-// open the database for real refuses in one line instead of pretending.
+// Two commands work on a SQLite file only: PostgreSQL has pg_dump for backups, and the bulk seeder
+// writes SQLite's file directly.
 if configuration.databaseEngine == .postgres {
     switch command {
-    case .help, .migrate: break
-    default: fail(PostgresCommands.notBuiltYet)
+    case .backup: fail(PostgresCommands.backupRefusal)
+    case .seed: fail(PostgresCommands.seedRefusal)
+    default: break
     }
+} else if case .copyDatabase = command {
+    fail("copy-db copies into PostgreSQL: give the target as --db postgres://… (or CRM_DB)", code: 2)
 }
 
 switch command {
@@ -78,12 +81,16 @@ case .backup(let path):
         print("backed up \(configuration.db) to \(path)")
     }
 
+case .copyDatabase(let path):
+    PostgresCommands.copy(from: path, to: configuration.db)
+
 case .seed(let customers):
     KeyCommands.withDatabase(configuration) { database in
         let started = Date()
         let settings = CRMSettings(
             baseCurrency: configuration.baseCurrency, atRiskDays: configuration.atRiskDays, churnDays: configuration.churnDays)
-        let written = try CustomerSeeder().seed(database.writer, count: customers, settings: settings)
+        guard let writer = database.writer else { fail(PostgresCommands.seedRefusal) }
+        let written = try CustomerSeeder().seed(writer, count: customers, settings: settings)
         print("seeded \(written) customers in \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
     }
 }

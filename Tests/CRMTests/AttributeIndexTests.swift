@@ -75,7 +75,7 @@ final class AttributeIndexTests: XCTestCase {
     private func listQuery(_ filters: ListFilter..., sort: String = "id") throws -> ListQuery {
         var request = ListRequest(sortField: try XCTUnwrap(CustomerSchema.listField(sort)))
         request.filters = filters
-        return try XCTUnwrap(CustomerStore.listQuery(request))
+        return try XCTUnwrap(CustomerStore.listQuery(request, dialect: .sqlite))
     }
 
     private func tree(_ rules: String) throws -> RuleTree {
@@ -86,13 +86,13 @@ final class AttributeIndexTests: XCTestCase {
     /// `POST /v1/customers/search {"rules":…,"sort":…}` as the API builds it.
     private func searchQuery(_ rules: String, sort: String = "id") throws -> ListQuery {
         let request = ListRequest(sortField: try XCTUnwrap(CustomerSchema.listField(sort)))
-        let condition = RuleConditionStore.condition(try tree(rules), attributeIndex: .page(request))
-        return try XCTUnwrap(CustomerStore.listQuery(request, rules: condition))
+        let condition = RuleConditionStore.condition(try tree(rules), attributeIndex: .page(request), dialect: .sqlite)
+        return try XCTUnwrap(CustomerStore.listQuery(request, rules: condition, dialect: .sqlite))
     }
 
     /// A segment's `member_count`, as the API counts it.
     private func countQuery(_ rules: String) throws -> (sql: String, bindings: [SQLValue]) {
-        let condition = RuleConditionStore.condition(try tree(rules), attributeIndex: .all)
+        let condition = RuleConditionStore.condition(try tree(rules), attributeIndex: .all, dialect: .sqlite)
         return (CustomerStore.countSQL(condition), condition.bindings)
     }
 

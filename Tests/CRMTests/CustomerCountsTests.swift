@@ -8,13 +8,13 @@ import XCTest
 /// counted column, soft deletes, restores and hard deletes, the kept counts equal a grouped count
 /// of the live customers.
 final class CustomerCountsTests: TemporaryDatabaseTestCase {
-    private static func kept(_ connection: Connection) throws -> [String] {
+    private static func kept(_ connection: StoreConnection) throws -> [String] {
         try connection.query(
             "SELECT lifecycle_stage, tier, source, industry, rfm_r, rfm_f, count FROM customer_counts WHERE count > 0 ORDER BY 1, 2, 3, 4, 5, 6"
         ).map { row in (0..<7).map { row.string($0) ?? row.int64($0).map(String.init) ?? "-" }.joined(separator: "|") }
     }
 
-    private static func grouped(_ connection: Connection) throws -> [String] {
+    private static func grouped(_ connection: StoreConnection) throws -> [String] {
         try connection.query(
             """
             SELECT lifecycle_stage, tier, coalesce(source, ''), coalesce(industry, ''), coalesce(rfm_r, 0), coalesce(rfm_f, 0), count(*)

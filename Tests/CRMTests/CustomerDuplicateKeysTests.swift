@@ -12,14 +12,14 @@ final class CustomerDuplicateKeysTests: TemporaryDatabaseTestCase {
     private static let nameKey = CustomerDuplicateStore.normalized("name")
     private static let companyKey = CustomerDuplicateStore.normalized("company")
 
-    private static func kept(_ connection: Connection) throws -> [String] {
+    private static func kept(_ connection: StoreConnection) throws -> [String] {
         try connection.query("SELECT reason, key, count FROM customer_duplicate_keys ORDER BY reason, key").map {
             "\($0.string(0) ?? "-")|\($0.string(1) ?? "-")|\($0.int64(2) ?? -1)"
         }
     }
 
     /// Every key of the live customers counted afresh.
-    private static func recounted(_ connection: Connection) throws -> [String] {
+    private static func recounted(_ connection: StoreConnection) throws -> [String] {
         try connection.query(
             """
             SELECT reason, key, count(*) FROM (
@@ -39,7 +39,7 @@ final class CustomerDuplicateKeysTests: TemporaryDatabaseTestCase {
 
     /// The groups as the endpoint found them before the kept keys: three GROUP BYs over the
     /// customers (name and company grouped as a pair), each group `reason|key|ids`, sorted.
-    private static func grouped(_ connection: Connection) throws -> [String] {
+    private static func grouped(_ connection: StoreConnection) throws -> [String] {
         try connection.query(
             """
             SELECT 'email', email_normalized, group_concat(id) FROM customers
@@ -68,7 +68,7 @@ final class CustomerDuplicateKeysTests: TemporaryDatabaseTestCase {
     }
 
     /// Every group, read `limit` at a time.
-    private static func walked(_ connection: Connection, limit: Int) throws -> [CustomerDuplicates.Group] {
+    private static func walked(_ connection: StoreConnection, limit: Int) throws -> [CustomerDuplicates.Group] {
         var groups: [CustomerDuplicates.Group] = []
         var after: (reason: String, key: String)?
         while true {
@@ -152,7 +152,7 @@ final class CustomerDuplicateKeysTests: TemporaryDatabaseTestCase {
         let plans = try database.read { connection in
             try [
                 "SELECT reason, key FROM customer_duplicate_keys INDEXED BY customer_duplicate_keys_shared WHERE count > 1 ORDER BY reason, key LIMIT 10",
-                CustomerDuplicateStore.membersByNameCompanySQL.replacingOccurrences(of: "?", with: "'x | y'"),
+                CustomerDuplicateStore.membersByNameCompanySQL(.sqlite).replacingOccurrences(of: "?", with: "'x | y'"),
             ].map { sql in
                 try connection.query("EXPLAIN QUERY PLAN " + sql).compactMap { $0.string("detail") }.joined(separator: "; ")
             }

@@ -43,7 +43,7 @@ final class ErasurePurgeTests: XCTestCase {
             try connection.run("DELETE FROM customers_fts WHERE rowid = 9")
             try CustomerErasureStore.markPurgePending(connection, customerID: 9)
         }
-        try database.writer.exclusive { try $0.checkpointTruncating() }
+        try database.writer!.exclusive { try $0.checkpointTruncating() }
     }
 
     func testADeletedDocumentsTermsStayInTheIndexUntilThePurge() throws {

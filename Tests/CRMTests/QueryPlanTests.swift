@@ -60,7 +60,7 @@ final class TaskQueryPlanTests: XCTestCase {
         var request = ListRequest(sortField: try field(sort))
         request.filters = try filters.map { ListFilter(field: try field($0.0), op: .eq, values: [$0.1]) }
         request.after = (.string("2026-06-01T00:00:00.000Z"), 7)
-        let query = ListQuery(select: "r.*", from: "tasks r", alias: "r", request: request)
+        let query = ListQuery(select: "r.*", from: "tasks r", alias: "r", request: request, dialect: .sqlite)
         return try database.read { try $0.query("EXPLAIN QUERY PLAN " + query.sql, query.bindings).compactMap { $0.string("detail") } }
             .joined(separator: "; ")
     }

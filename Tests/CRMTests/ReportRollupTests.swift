@@ -10,13 +10,13 @@ import XCTest
 /// ticket by ticket.
 final class ReportRollupTests: TemporaryDatabaseTestCase {
     /// Rows as `a|b|c` strings, for comparing two queries' answers.
-    private static func rows(_ connection: Connection, _ sql: String) throws -> [String] {
+    private static func rows(_ connection: StoreConnection, _ sql: String) throws -> [String] {
         try connection.query(sql).map { row in
             (0..<row.count).map { row.string($0) ?? row.int64($0).map(String.init) ?? "-" }.joined(separator: "|")
         }
     }
 
-    private static func addCustomer(_ connection: Connection) throws {
+    private static func addCustomer(_ connection: StoreConnection) throws {
         try connection.run(
             """
             INSERT INTO customers (id, type, name, lifecycle_stage, tier, created_at, updated_at)
@@ -219,7 +219,7 @@ final class ReportRollupTests: TemporaryDatabaseTestCase {
 
     /// The tickets report's compliance and medians, from the kept data, equal the same numbers
     /// computed ticket by ticket, over windows and clock readings that cut days in every way.
-    private static func checkReport(_ connection: Connection) throws {
+    private static func checkReport(_ connection: StoreConnection) throws {
         let days: [CalendarDate?] = [nil] + (1...5).map { CalendarDate(year: 2026, month: 5, day: $0) }
         let clocks = ["2026-05-02T00:00:00.000Z", "2026-05-03T06:00:00.000Z", "2026-05-03T07:15:00.000Z", "2026-05-09T00:00:00.000Z"]
         for now in clocks.compactMap(Timestamp.init(rfc3339:)) {

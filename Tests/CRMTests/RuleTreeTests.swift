@@ -73,7 +73,7 @@ final class RuleTreeTests: XCTestCase {
 
     /// The live customers `json` selects, by id, through the compiled condition.
     private func ids(_ json: String, file: StaticString = #filePath, line: UInt = #line) throws -> [Int64] {
-        let condition = RuleConditionStore.condition(try parse(json))
+        let condition = RuleConditionStore.condition(try parse(json), dialect: .sqlite)
         let rows = try database.read {
             try $0.query("SELECT c.id FROM customers c WHERE c.deleted_at IS NULL AND \(condition.sql) ORDER BY c.id", condition.bindings)
         }
@@ -471,7 +471,7 @@ final class RuleTreeTests: XCTestCase {
         let tree = try parse(
             "{\"any\":[\(leaf("industry", "eq", "\"\(hostile)\"")),\(leaf("attributes.a'b) OR (1", "eq", "1")),\(leaf("tags", "in", "[\"q'\"]"))]}"
         )
-        let condition = RuleConditionStore.condition(tree)
+        let condition = RuleConditionStore.condition(tree, dialect: .sqlite)
         XCTAssertFalse(condition.sql.contains("OR 1=1"), condition.sql)
         XCTAssertFalse(condition.sql.contains("a'b"), condition.sql)
         XCTAssertTrue(condition.bindings.contains(.text(hostile)))

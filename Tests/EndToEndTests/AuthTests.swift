@@ -75,7 +75,7 @@ final class AuthTests: XCTestCase {
 
     func testKeyCreatedOutsideTheServerIsHonouredAtOnce() throws {
         // What `crm-server keys create` does: another connection writes the key into the same file.
-        let other = try Database.open(path: server.application.configuration.db, maximumReaders: 1)
+        let other = try server.application.configuration.openDatabase(maximumReaders: 1)
         let issued = try other.writeAndWait { try APIKeyService().create($0, name: "cli", role: .viewer) }
         other.close()
         let client = try server.client()

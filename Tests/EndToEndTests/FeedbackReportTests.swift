@@ -1,7 +1,8 @@
-import CRM
 import Foundation
 import SQLite
 import XCTest
+
+@testable import CRM
 
 /// `GET /v1/analytics/feedback` against numbers computed by hand from the feedback the test makes.
 final class FeedbackReportTests: SalesTestCase {

@@ -1,6 +1,7 @@
-import CRM
 import Foundation
 import XCTest
+
+@testable import CRM
 
 /// `GET/POST /v1/customers/{id}/points` (API.md §2 "customers"): the loyalty ledger over a real
 /// socket — entries and balances, newest-first pages, validation, `404`, the never-negative

@@ -2,6 +2,8 @@ import Foundation
 import SQLite
 import XCTest
 
+@testable import CRM
+
 /// Storage faults under a running server (docs/operations.md, "Faults"): a full disk, and the
 /// database file made read-only or removed. Each write then answers a `503` problem and changes
 /// nothing, the process stays up (`/healthz`), and writes succeed again once the fault is gone,
@@ -9,10 +11,15 @@ import XCTest
 final class StorageFaultTests: CustomerTestCase {
     private var path: String { server.application.database.path }
 
+    override func setUpWithError() throws {
+        try TestDatabase.requireSQLite("faults of the SQLite file (PostgreSQL's own are in PostgresFaultTests)")
+        try super.setUpWithError()
+    }
+
     /// SQLite's `SQLITE_FULL`, made deterministic: the file may grow by `pages` more pages (or
     /// without limit, nil). What a full disk does, without needing one.
     private func limitGrowth(to pages: Int?) throws {
-        try server.application.database.writer.exclusive { connection in
+        try server.application.database.writer!.exclusive { connection in
             let count = try connection.queryOne("PRAGMA page_count")?.int(0) ?? 0
             try connection.execute("PRAGMA max_page_count = \(pages.map { count + $0 } ?? 1_073_741_823)")
         }

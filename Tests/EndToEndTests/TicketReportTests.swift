@@ -1,7 +1,8 @@
-import CRM
 import Foundation
 import SQLite
 import XCTest
+
+@testable import CRM
 
 /// `GET /v1/analytics/tickets` against numbers computed by hand from tickets the test sets up.
 final class TicketReportTests: SalesTestCase {

@@ -80,21 +80,33 @@ final class MigrateCommandTests: PostgresTestCase {
         XCTAssertTrue(result.err.contains("the database has migration 28 applied, newer than this program's latest (27)"), result.err)
     }
 
-    func testEveryOtherCommandSaysServingOnPostgreSQLIsNotBuiltYet() throws {
-        let line =
-            "crm-server: serving on PostgreSQL is not built yet: with a postgres:// database only `crm-server migrate` works for now\n"
-        for arguments in [
-            ["serve", "--db", url], ["--db", url], ["keys", "list", "--db", url], ["seed", "--customers", "1", "--db", url],
+    func testKeyCommandsWorkOnPostgreSQLAndTheyMigrateFirst() throws {
+        let created = try run(["keys", "create", "--role", "sales", "--name", "张伟's key", "--db", url])
+        XCTAssertEqual(created.status, 0, created.err)
+        XCTAssertTrue(created.out.hasPrefix("crm_"), created.out)
+        let listed = try run(["keys", "list"], environment: ["CRM_DB": url.replacingOccurrences(of: "postgres://", with: "postgresql://")])
+        XCTAssertEqual(listed.status, 0, listed.err)
+        XCTAssertTrue(listed.out.contains("\tsales\t"), listed.out)
+        XCTAssertTrue(listed.out.contains("张伟's key"), listed.out)
+        XCTAssertEqual(try connect().queryOne("SELECT max(version) FROM schema_migrations")?.int(0), 27)
+    }
+
+    func testWhatOnlySQLiteHasIsRefusedInOneLine() throws {
+        for (arguments, line) in [
+            (["backup", "/tmp/never.sqlite", "--db", url], "backup copies a SQLite file; back a PostgreSQL database up with pg_dump"),
+            (["seed", "--customers", "1", "--db", url], "seed writes a SQLite file directly"),
         ] {
             let result = try run(arguments)
             XCTAssertEqual(result.status, 1, "\(arguments)")
-            XCTAssertEqual(result.err, line, "\(arguments)")
+            XCTAssertTrue(result.err.hasPrefix("crm-server: " + line), result.err)
             XCTAssertEqual(result.out, "")
         }
-        let fromEnvironment = try run(
-            ["serve"], environment: ["CRM_DB": url.replacingOccurrences(of: "postgres://", with: "postgresql://")])
-        XCTAssertEqual(fromEnvironment.status, 1)
-        XCTAssertEqual(fromEnvironment.err, line)
         XCTAssertEqual(try connect().queryOne("SELECT to_regclass('schema_migrations') IS NULL")?.bool(0), true, "nothing was touched")
+    }
+
+    func testServingOnPostgreSQLNeedsTheSharedSecretKeyFile() throws {
+        let result = try run(["serve", "--db", url, "--port", "0"])
+        XCTAssertEqual(result.status, 1)
+        XCTAssertTrue(result.err.contains("--secret-key-file"), result.err)
     }
 }

@@ -45,6 +45,16 @@ final class MigratorTests: XCTestCase {
         XCTAssertEqual(try later.migrate(connection), [6])
     }
 
+    func testADatabaseANewerProgramMigratedIsRefusedAndLeftAlone() throws {
+        let newer = try Migrator(migrations: [first, second, third])
+        try newer.migrate(connection)
+        let older = try Migrator(migrations: [first, second])
+        XCTAssertThrowsError(try older.migrate(connection)) { error in
+            XCTAssertTrue("\(error)".contains("migration 5 applied, newer than this program's latest (2)"), "\(error)")
+        }
+        XCTAssertEqual(try connection.queryOne("SELECT count(*) FROM schema_migrations")?.int(0), 3)
+    }
+
     func testFailingMigrationLeavesNoTableAndNoRecord() throws {
         let broken = Migration(
             version: 2, name: "broken",

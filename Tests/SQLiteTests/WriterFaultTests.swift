@@ -1,4 +1,5 @@
 import Foundation
+import WriteQueue
 import XCTest
 
 @testable import SQLite

@@ -40,9 +40,13 @@ public final class Application: Sendable {
         // CRM_WRITER_MAX_BATCH=1 turns group commit off: a benchmark knob (bench/README.md) to
         // measure what group commit buys, not an operating setting.
         let batch = ProcessInfo.processInfo.environment["CRM_WRITER_MAX_BATCH"].flatMap(Int.init) ?? Database.defaultWriteBatch
-        let database = try Database.open(
-            path: configuration.db, fullSync: configuration.sync != .normal,
-            maximumReaders: max(4, configuration.workers * 2 + 2), maximumWriteBatch: batch)
+        // On PostgreSQL a worker mostly waits for the network, so there are more of them (every
+        // handler runs on one there), each with a connection, and the loops' and the listener's.
+        let onPostgres = configuration.databaseEngine == .postgres
+        let workerThreads = onPostgres ? max(16, configuration.workers * 8) : max(2, configuration.workers * 2)
+        let database = try configuration.openDatabase(
+            maximumReaders: onPostgres ? workerThreads + configuration.workers + 2 : max(4, configuration.workers * 2 + 2),
+            maximumWriteBatch: batch)
         self.database = database
         do {
             let keys = APIKeyService()
@@ -60,14 +64,18 @@ public final class Application: Sendable {
 
             // Long work runs on a bounded pool of threads that each own a database reader; the
             // event loops own one each too, so no loop ever waits for a pooled connection.
-            let workers = WorkerPool(threads: max(2, configuration.workers * 2), queueLimit: 256) { try? database.ownReader() }
+            let workers = WorkerPool(threads: workerThreads, queueLimit: 256) { try? database.ownReader() }
             self.workers = workers
             metrics.addGauge("crm_worker_queue_depth", help: "Long requests waiting for a worker thread.") { Double(workers.waiting) }
             let feedWaiters = ChangeFeedWaiters(
                 lastSeq: try database.read { try ChangeFeed.lastSeq($0) }, threadStarted: { try? database.ownReader() },
                 read: { query in try database.read { try ChangeFeed.page($0, query) } })
             self.feedWaiters = feedWaiters
-            let keyFile = configuration.secretKeyFile ?? configuration.db + ".key"
+            guard let keyFile = configuration.resolvedSecretKeyFile else {
+                throw StartError(
+                    "on PostgreSQL every node must seal webhook secrets with the same key: name its file with --secret-key-file (CRM_SECRET_KEY_FILE); it is created if missing"
+                )
+            }
             // A new key would leave every existing webhook unable to sign: refuse to start instead
             // of making one silently when webhooks exist (restore the file from the backup).
             if !FileManager.default.fileExists(atPath: keyFile), try database.read({ try WebhookService.liveCount($0) }) > 0 {
@@ -109,7 +117,7 @@ public final class Application: Sendable {
                 authenticator: Authenticator(database: database),
                 rateLimiter: configuration.rateLimit.map { RateLimiter(capacity: $0.requests, window: $0.window) },
                 cors: CORSPolicy(allowedOrigins: Set(configuration.corsOrigins)),
-                log: Logger(enabled: accessLog), workers: workers)
+                log: Logger(enabled: accessLog), workers: workers, offloadsInline: database.isShared)
             var router = Router()
             OperationsRoutes.install(
                 on: &router, endpoints: endpoints, database: database, metrics: metrics,
@@ -213,15 +221,21 @@ public final class Application: Sendable {
         let minutes = Int((now.millisecondsSinceEpoch / 60_000) % 1440)
         let due = minutes >= configuration.dailyAt.hour * 60 + configuration.dailyAt.minute
         guard due, lastDailyRun.withLock({ $0 != day }) else { return nil }
-        let runs = try automations.runDaily(database, now: now)
+        // Another node running it now acts on every record; this one looks again next minute.
+        guard let runs = try database.onOneNode(.dailyAutomations, { try automations.runDaily(database, now: now) }) else { return nil }
         lastDailyRun.withLock { $0 = day }
         return runs
     }
 
     /// Rescores every customer now (RFM, tier, time-driven lifecycle); the server also does this
-    /// every ``CustomerScoring/refreshInterval``. Returns how many customers changed.
+    /// every ``CustomerScoring/refreshInterval``. Returns how many customers changed (0 when
+    /// another node is rescoring them right now).
     @discardableResult
     public func recomputeScores() throws -> Int {
+        try database.onOneNode(.scoring) { try recomputeScoresHere() } ?? 0
+    }
+
+    private func recomputeScoresHere() throws -> Int {
         let settings = self.settings
         let customers = self.customers
         let now = clock.now()

@@ -28,7 +28,8 @@ struct Authenticator: Sendable {
         }
         let keys = self.keys
         let cache = self.cache
-        let key = try database.read { try keys.authenticate($0, secret: secret, cache: cache) }
+        // Its statements (the keys' change counter, then a key on a miss) need no common snapshot.
+        let key = try database.readLatest { try keys.authenticate($0, secret: secret, cache: cache) }
         guard let key else { throw APIError.unauthorized("unknown or revoked API key") }
         return key
     }

@@ -1,3 +1,4 @@
+import CRM
 import Foundation
 
 /// Everything the server and its subcommands can be told at start-up, as
@@ -201,5 +202,22 @@ extension Configuration {
     /// otherwise SQLite: any other value, `./crm.sqlite` or `file.db` alike, stays a file path.
     public var databaseEngine: DatabaseEngine {
         db.hasPrefix("postgres://") || db.hasPrefix("postgresql://") ? .postgres : .sqlite
+    }
+
+    /// The file holding the key that seals webhook secrets: ``secretKeyFile``, or beside the SQLite
+    /// file. On PostgreSQL every node must read the same key, so it is never guessed: nil until
+    /// `--secret-key-file` names it.
+    public var resolvedSecretKeyFile: String? {
+        secretKeyFile ?? (databaseEngine == .sqlite ? db + ".key" : nil)
+    }
+
+    /// Opens (and migrates) the database `db` names, on its engine.
+    public func openDatabase(maximumReaders: Int, maximumWriteBatch: Int = Database.defaultWriteBatch) throws -> Database {
+        switch databaseEngine {
+        case .sqlite:
+            try Database.open(path: db, fullSync: sync != .normal, maximumReaders: maximumReaders, maximumWriteBatch: maximumWriteBatch)
+        case .postgres:
+            try Database.open(postgres: db, maximumConnections: maximumReaders, maximumWriteBatch: maximumWriteBatch)
+        }
     }
 }

@@ -16,6 +16,9 @@ struct EndpointBuilder: Sendable {
     let log: Logger
     /// Where `.worker` placements run (bounded: a full queue is a `503`).
     let workers: WorkerPool
+    /// Whether `.inline` handlers run on the workers too: on PostgreSQL every read is a round
+    /// trip over the network, which an event loop must not wait for.
+    var offloadsInline = false
 
     /// A handler that computes its response synchronously.
     ///
@@ -88,10 +91,11 @@ struct EndpointBuilder: Sendable {
         }
     }
 
-    /// Whether `placement` sends this request's work to a worker thread.
+    /// Whether `placement` sends this request's work to a worker thread (`.inline` too when
+    /// ``offloadsInline``, on PostgreSQL).
     private func offloads(_ placement: Placement, _ request: Request) -> Bool {
         switch placement {
-        case .inline: false
+        case .inline: offloadsInline
         case .worker: true
         case .workerWhen(let isSlow): isSlow(request)
         }

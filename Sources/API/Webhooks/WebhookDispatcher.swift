@@ -94,6 +94,11 @@ final class WebhookDispatcher: Sendable {
         return (state.delivered, state.retried, state.failed)
     }
 
+    /// How long a claimed delivery is this node's on a shared database: three attempts' deadline,
+    /// so that only a node that died (or hangs) leaves one to the others, and they send it half a
+    /// minute later.
+    static let claimMilliseconds = Int64(deadlineSeconds * 3 * 1000)
+
     private func schedule() {
         var round = 0
         while true {
@@ -115,10 +120,17 @@ final class WebhookDispatcher: Sendable {
             guard room > 0 else { continue }
             let now = clock.now()
             round &+= 1
-            let due =
+            var due =
                 (try? database.read {
                     try service.dueDeliveries($0, now: now, room: room, perWebhook: perWebhookLimit, busy: busy, round: round)
                 }) ?? []
+            if database.isShared, !due.isEmpty {
+                // Other nodes read the same outbox: send only what this one claimed, so no delivery
+                // is sent by two of them (a claim lasts past the longest attempt).
+                let found = due
+                let until = Timestamp(millisecondsSinceEpoch: now.millisecondsSinceEpoch + Self.claimMilliseconds)
+                due = (try? database.writeAndWait { [service] in try service.claim($0, found, now: now, until: until) }) ?? []
+            }
             for delivery in due {
                 state.condition.lock()
                 state.inFlight[delivery.id] = delivery.webhookID

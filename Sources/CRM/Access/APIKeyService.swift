@@ -11,7 +11,7 @@ public struct APIKeyService: Sendable {
     /// Creates a key and returns it with its secret, which is stored only as a SHA-256 hash.
     /// The audit log names the key's name and role, never its secret or hash; `actor` is the
     /// key that asked (nil from the command line).
-    public func create(_ connection: Connection, name: String, role: Role, actor: Int64? = nil, now: Timestamp = .now()) throws
+    public func create(_ connection: StoreConnection, name: String, role: Role, actor: Int64? = nil, now: Timestamp = .now()) throws
         -> IssuedAPIKey
     {
         let randomPart = APIKeySecret.makeRandomPart()
@@ -23,16 +23,17 @@ public struct APIKeyService: Sendable {
         return IssuedAPIKey(key: key, secret: APIKeySecret.compose(id: id, randomPart: randomPart))
     }
 
-    public func list(_ connection: Connection, includeRevoked: Bool = false, afterID: Int64 = 0, limit: Int = 1000) throws -> [APIKey] {
+    public func list(_ connection: StoreConnection, includeRevoked: Bool = false, afterID: Int64 = 0, limit: Int = 1000) throws -> [APIKey]
+    {
         try APIKeyStore.list(connection, includeRevoked: includeRevoked, afterID: afterID, limit: limit)
     }
 
-    public func count(_ connection: Connection) throws -> Int {
+    public func count(_ connection: StoreConnection) throws -> Int {
         try APIKeyStore.count(connection)
     }
 
     /// Revokes a live key; `false` when there is none with that id.
-    public func revoke(_ connection: Connection, id: Int64, actor: Int64? = nil, now: Timestamp = .now()) throws -> Bool {
+    public func revoke(_ connection: StoreConnection, id: Int64, actor: Int64? = nil, now: Timestamp = .now()) throws -> Bool {
         guard try APIKeyStore.revoke(connection, id: id, at: now) else { return false }
         try ChangeLog.audit(
             connection, action: .delete, recordType: "api_key", id: id, fields: [("revoked_at", .null, .string(now.rfc3339))], actor: actor,
@@ -44,7 +45,7 @@ public struct APIKeyService: Sendable {
     /// ``verify(_:secret:)`` through `cache`: a secret verified since the last change to any key
     /// is answered from memory; any change (a revocation too, also by another process) empties
     /// the cache before it could answer.
-    public func authenticate(_ connection: Connection, secret: String, cache: VerifiedKeyCache) throws -> APIKey? {
+    public func authenticate(_ connection: StoreConnection, secret: String, cache: VerifiedKeyCache) throws -> APIKey? {
         let epoch = try APIKeyStore.epoch(connection)
         if let epoch, let cached = cache.lookup(secret, epoch: epoch) { return cached }
         guard let verified = try verify(connection, secret: secret) else { return nil }
@@ -52,7 +53,7 @@ public struct APIKeyService: Sendable {
         return verified
     }
 
-    public func verify(_ connection: Connection, secret: String) throws -> APIKey? {
+    public func verify(_ connection: StoreConnection, secret: String) throws -> APIKey? {
         guard let (id, randomPart) = APIKeySecret.parse(secret), let found = try APIKeyStore.find(connection, id: id) else {
             return nil
         }

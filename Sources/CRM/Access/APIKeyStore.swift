@@ -2,21 +2,20 @@ import SQLite
 
 /// The SQL for `api_keys`; the only place that knows its columns.
 enum APIKeyStore {
-    static func insert(_ connection: Connection, name: String, role: Role, secretHash: [UInt8], at now: Timestamp) throws -> Int64 {
-        try connection.run(
+    static func insert(_ connection: StoreConnection, name: String, role: Role, secretHash: [UInt8], at now: Timestamp) throws -> Int64 {
+        return try connection.insert(
             "INSERT INTO api_keys (name, role, secret_hash, created_at) VALUES (?, ?, ?, ?)",
             [.text(name), .text(role.rawValue), .blob(secretHash), .text(now.rfc3339)])
-        return connection.lastInsertRowID
     }
 
-    static func find(_ connection: Connection, id: Int64) throws -> (key: APIKey, secretHash: [UInt8])? {
+    static func find(_ connection: StoreConnection, id: Int64) throws -> (key: APIKey, secretHash: [UInt8])? {
         guard let row = try connection.queryOne("SELECT \(columns), secret_hash FROM api_keys WHERE id = ?", [.integer(id)]) else {
             return nil
         }
         return (try key(from: row), row.blob("secret_hash") ?? [])
     }
 
-    static func list(_ connection: Connection, includeRevoked: Bool, afterID: Int64, limit: Int) throws -> [APIKey] {
+    static func list(_ connection: StoreConnection, includeRevoked: Bool, afterID: Int64, limit: Int) throws -> [APIKey] {
         let filter = includeRevoked ? "" : "AND revoked_at IS NULL"
         return try connection.query(
             "SELECT \(columns) FROM api_keys WHERE id > ? \(filter) ORDER BY id LIMIT ?",
@@ -25,16 +24,16 @@ enum APIKeyStore {
     }
 
     /// The counter that every change to `api_keys` bumps (a trigger), also from another process.
-    static func epoch(_ connection: Connection) throws -> Int64? {
+    static func epoch(_ connection: StoreConnection) throws -> Int64? {
         try connection.withFirstRow("SELECT epoch FROM api_key_epoch") { $0.int64(at: 0) } ?? nil
     }
 
-    static func count(_ connection: Connection) throws -> Int {
+    static func count(_ connection: StoreConnection) throws -> Int {
         try connection.queryOne("SELECT count(*) FROM api_keys")?.int(0) ?? 0
     }
 
     /// Marks the key revoked; returns false when no live key has that id.
-    static func revoke(_ connection: Connection, id: Int64, at now: Timestamp) throws -> Bool {
+    static func revoke(_ connection: StoreConnection, id: Int64, at now: Timestamp) throws -> Bool {
         try connection.run("UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", [.text(now.rfc3339), .integer(id)]) > 0
     }
 

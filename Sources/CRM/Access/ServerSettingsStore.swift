@@ -2,12 +2,12 @@ import SQLite
 
 /// The `server_settings` table: named server-wide values.
 enum ServerSettingsStore {
-    static func value(_ connection: Connection, name: String) throws -> [UInt8]? {
+    static func value(_ connection: StoreConnection, name: String) throws -> [UInt8]? {
         try connection.queryOne("SELECT value FROM server_settings WHERE name = ?", [.text(name)])?.blob(0)
     }
 
     /// Stores `value` under `name` unless a value is there already.
-    static func insertIfAbsent(_ connection: Connection, name: String, value: [UInt8]) throws {
-        try connection.run("INSERT OR IGNORE INTO server_settings (name, value) VALUES (?, ?)", [.text(name), .blob(value)])
+    static func insertIfAbsent(_ connection: StoreConnection, name: String, value: [UInt8]) throws {
+        try connection.run("INSERT INTO server_settings (name, value) VALUES (?, ?) ON CONFLICT DO NOTHING", [.text(name), .blob(value)])
     }
 }

@@ -42,7 +42,7 @@ public struct AutomationEngine: Sendable {
         try database.installAutomations { connection, events in try engine.runEvents(connection, events) }
     }
 
-    func runEvents(_ connection: Connection, _ events: [WriteEvents.Event]) throws {
+    func runEvents(_ connection: StoreConnection, _ events: [WriteEvents.Event]) throws {
         let now = clock.now()
         var automations: [String: [AutomationStore.Stored]] = [:]
         for event in events {
@@ -100,7 +100,7 @@ public struct AutomationEngine: Sendable {
     }
 
     /// The enabled automations with `trigger`, parsing only those not parsed at their version.
-    private func enabled(_ connection: Connection, trigger: String) throws -> [AutomationStore.Stored] {
+    private func enabled(_ connection: StoreConnection, trigger: String) throws -> [AutomationStore.Stored] {
         let found = try AutomationStore.enabled(connection, trigger: trigger) { id, version in
             parsed.known(id: id, version: version)
         }
@@ -112,7 +112,7 @@ public struct AutomationEngine: Sendable {
     /// applied it), then the actions in order in a savepoint, and the run's record. Returns
     /// false when a daily run of it already acted on the record that day.
     func run(
-        _ connection: Connection, _ automation: AutomationStore.Stored, trigger: String, recordID: Int64, runDay: String?,
+        _ connection: StoreConnection, _ automation: AutomationStore.Stored, trigger: String, recordID: Int64, runDay: String?,
         checkCondition: Bool, now: Timestamp
     ) throws -> Bool {
         guard let definition = automation.definition else {
@@ -169,7 +169,7 @@ public struct AutomationEngine: Sendable {
     }
 
     private func apply(
-        _ action: AutomationAction, index: Int, _ connection: Connection, automation: AutomationStore.Stored, trigger: String,
+        _ action: AutomationAction, index: Int, _ connection: StoreConnection, automation: AutomationStore.Stored, trigger: String,
         record: AutomationRecord, recordID: Int64, runID: Int64, now: Timestamp
     ) throws -> JSONValue {
         func customer() throws -> (id: Int64, owner: String?) {

@@ -15,7 +15,7 @@ public enum AutomationRun {
 
     /// A page of automation `automationID`'s runs, newest first, below `beforeID` (from the
     /// newest when nil), at most `limit`, rendered; nil when there is no live such automation.
-    public static func page(_ connection: Connection, automationID: Int64, beforeID: Int64?, limit: Int) throws -> [RenderedEntry]? {
+    public static func page(_ connection: StoreConnection, automationID: Int64, beforeID: Int64?, limit: Int) throws -> [RenderedEntry]? {
         guard try RecordStore.exists(connection, table: AutomationSchema.schema.table, id: automationID) else { return nil }
         return try AutomationStore.runs(connection, automationID: automationID, beforeID: beforeID ?? 0, limit: limit).map { row in
             var writer = JSONWriter(capacity: 256)

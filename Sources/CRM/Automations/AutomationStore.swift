@@ -13,19 +13,23 @@ enum AutomationStore {
         /// The definition's condition compiled to SQL once, nil when it always holds.
         let condition: ListCondition?
 
-        init(id: Int64, version: Int64, name: String, definition: AutomationDefinition?) {
+        init(id: Int64, version: Int64, name: String, definition: AutomationDefinition?, dialect: SQLDialect) {
             self.id = id
             self.version = version
             self.name = name
             self.definition = definition
-            condition = definition.flatMap { $0.conditions.isAlwaysTrue ? nil : RuleConditionStore.condition($0.conditions) }
+            condition = definition.flatMap {
+                $0.conditions.isAlwaysTrue ? nil : RuleConditionStore.condition($0.conditions, dialect: dialect)
+            }
         }
     }
 
     /// The enabled, live automations with `trigger`, in id order (`automations_by_trigger`).
     /// `known` returns an automation already parsed at that id and version, so a write that fires
     /// an event parses nothing it parsed before.
-    static func enabled(_ connection: Connection, trigger: String, known: (Int64, Int64) -> Stored? = { _, _ in nil }) throws -> [Stored] {
+    static func enabled(_ connection: StoreConnection, trigger: String, known: (Int64, Int64) -> Stored? = { _, _ in nil }) throws
+        -> [Stored]
+    {
         try connection.query(
             """
             SELECT id, version, name, trigger, schedule, conditions, actions FROM automations
@@ -35,19 +39,21 @@ enum AutomationStore {
             let id = row.int64("id") ?? 0
             let version = row.int64("version") ?? 0
             return known(id, version)
-                ?? Stored(id: id, version: version, name: row.string("name") ?? "", definition: AutomationSchema.definition(of: row))
+                ?? Stored(
+                    id: id, version: version, name: row.string("name") ?? "", definition: AutomationSchema.definition(of: row),
+                    dialect: connection.dialect)
         }
     }
 
     /// Whether the live record `id` meets `condition` (compiled over alias `c`).
-    static func holds(_ connection: Connection, record: AutomationRecord, id: Int64, condition: ListCondition) throws -> Bool {
+    static func holds(_ connection: StoreConnection, record: AutomationRecord, id: Int64, condition: ListCondition) throws -> Bool {
         try connection.queryOne(
             "SELECT 1 FROM \(record.schema.table) c WHERE c.id = ? AND c.deleted_at IS NULL AND \(condition.sql)",
             [.integer(id)] + condition.bindings) != nil
     }
 
     /// The customer a record belongs to (a customer is its own), and that customer's owner.
-    static func customer(_ connection: Connection, record: AutomationRecord, id: Int64) throws -> (id: Int64, owner: String?)? {
+    static func customer(_ connection: StoreConnection, record: AutomationRecord, id: Int64) throws -> (id: Int64, owner: String?)? {
         let customerID: Int64?
         if record == .customer {
             customerID = id
@@ -65,30 +71,31 @@ enum AutomationStore {
     /// Records a run; nil when a daily run of this automation already acted on the record that
     /// day (the unique key `automation_runs_daily`).
     static func insertRun(
-        _ connection: Connection, automationID: Int64, status: AutomationRun.Status, trigger: String, record: AutomationRecord,
+        _ connection: StoreConnection, automationID: Int64, status: AutomationRun.Status, trigger: String, record: AutomationRecord,
         recordID: Int64, actions: [JSONValue], error: String?, now: Timestamp, runDay: String?
     ) throws -> Int64? {
-        let inserted = try connection.run(
+        try connection.insertIfAbsent(
             """
-            INSERT OR IGNORE INTO automation_runs (automation_id, status, trigger, record_type, record_id, actions, error, started_at, run_day)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO automation_runs (automation_id, status, trigger, record_type, record_id, actions, error, started_at, run_day)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
             """,
             [
                 .integer(automationID), .text(status.rawValue), .text(trigger), .text(record.rawValue), .integer(recordID),
                 .text(JSONValue.array(actions).jsonString), error.map(SQLValue.text) ?? .null, .text(now.rfc3339),
                 runDay.map(SQLValue.text) ?? .null,
             ])
-        return inserted == 0 ? nil : connection.lastInsertRowID
     }
 
-    static func finishRun(_ connection: Connection, id: Int64, status: AutomationRun.Status, actions: [JSONValue], error: String?) throws {
+    static func finishRun(_ connection: StoreConnection, id: Int64, status: AutomationRun.Status, actions: [JSONValue], error: String?)
+        throws
+    {
         try connection.run(
             "UPDATE automation_runs SET status = ?, actions = ?, error = ? WHERE id = ?",
             [.text(status.rawValue), .text(JSONValue.array(actions).jsonString), error.map(SQLValue.text) ?? .null, .integer(id)])
     }
 
     /// A page of an automation's runs, newest first, before `beforeID` (0: from the newest).
-    static func runs(_ connection: Connection, automationID: Int64, beforeID: Int64, limit: Int) throws -> [Row] {
+    static func runs(_ connection: StoreConnection, automationID: Int64, beforeID: Int64, limit: Int) throws -> [Row] {
         try connection.query(
             """
             SELECT id, status, trigger, record_type, record_id, actions, error, started_at FROM automation_runs
@@ -104,7 +111,7 @@ enum AutomationStore {
     /// again the next day). With `onlyID`, whether
     /// that one record still qualifies (checked again in the write that acts on it).
     static func dailySelection(
-        _ connection: Connection, automationID: Int64, definition: AutomationDefinition, now: Timestamp, onlyID: Int64? = nil
+        _ connection: StoreConnection, automationID: Int64, definition: AutomationDefinition, now: Timestamp, onlyID: Int64? = nil
     ) throws -> [Int64] {
         guard let selection = definition.selection else { return [] }
         let today = CalendarDate(now)
@@ -142,7 +149,7 @@ enum AutomationStore {
         if selection == .birthdayToday { dedupBindings.append(.text(today.description)) }
         // An erased customer is acted on no more (its writes are refused anyway).
         if definition.record == .customer { predicate += " AND c.erased_at IS NULL" }
-        let condition = RuleConditionStore.condition(definition.conditions)
+        let condition = RuleConditionStore.condition(definition.conditions, dialect: connection.dialect)
         var sql = """
             SELECT c.id FROM \(definition.record.schema.table) c WHERE \(predicate) AND \(condition.sql)
             AND NOT EXISTS (SELECT 1 FROM automation_runs r WHERE r.automation_id = ? AND r.record_id = c.id AND \(actedSince))

@@ -1,7 +1,7 @@
 import SQLite
 
 /// The events a write job fired that automations trigger on, kept with the writer's connection
-/// (``Connection/attachment``): ``ChangeLog`` notes them as it records them, and when the job is
+/// (``StoreConnection/attachment``): ``ChangeLog`` notes them as it records them, and when the job is
 /// done ``Database`` hands them to the handler the server installed, still inside the job's
 /// transaction (API.md §2: event-triggered automations run in the transaction of the write that
 /// fired them, right after it).
@@ -12,7 +12,7 @@ final class WriteEvents {
         let id: Int64
     }
 
-    typealias Handler = @Sendable (_ connection: Connection, _ events: [Event]) throws -> Void
+    typealias Handler = @Sendable (_ connection: StoreConnection, _ events: [Event]) throws -> Void
 
     let handler: Handler
     private(set) var fired: [Event] = []
@@ -24,7 +24,7 @@ final class WriteEvents {
     }
 
     /// The events of `connection`'s current job, if a handler is installed there.
-    static func of(_ connection: Connection) -> WriteEvents? {
+    static func of(_ connection: StoreConnection) -> WriteEvents? {
         connection.attachment as? WriteEvents
     }
 
@@ -36,7 +36,7 @@ final class WriteEvents {
 
     /// Runs `job`, then the handler over the events it fired (none are noted while the handler
     /// runs). A job that throws leaves nothing behind for the next one.
-    func around<T>(_ connection: Connection, _ job: (Connection) throws -> T) throws -> T {
+    func around<T>(_ connection: StoreConnection, _ job: (StoreConnection) throws -> T) throws -> T {
         fired.removeAll(keepingCapacity: true)
         let result = try job(connection)
         guard !fired.isEmpty else { return result }

@@ -4,11 +4,11 @@ import SQLite
 /// Served by `customers_by_account` (migration 0023).
 enum AccountStore {
     /// The type of the live customer `id`, nil when there is none.
-    static func liveType(_ connection: Connection, id: Int64) throws -> String? {
+    static func liveType(_ connection: StoreConnection, id: Int64) throws -> String? {
         try connection.queryOne("SELECT type FROM customers WHERE id = ? AND deleted_at IS NULL", [.integer(id)])?.string(0)
     }
 
-    static func hasContacts(_ connection: Connection, companyID: Int64) throws -> Bool {
+    static func hasContacts(_ connection: StoreConnection, companyID: Int64) throws -> Bool {
         try connection.queryOne(
             "SELECT 1 FROM customers WHERE account_id = ? AND deleted_at IS NULL LIMIT 1", [.integer(companyID)]) != nil
     }
@@ -19,13 +19,13 @@ enum AccountStore {
     }
 
     /// The company's live contacts, in id order.
-    static func contacts(_ connection: Connection, companyID: Int64) throws -> [Row] {
+    static func contacts(_ connection: StoreConnection, companyID: Int64) throws -> [Row] {
         try connection.query("SELECT * FROM customers WHERE account_id = ? AND deleted_at IS NULL ORDER BY id", [.integer(companyID)])
     }
 
     /// What the company's live contacts add up to: how many, their paid orders, spend and
     /// open tickets.
-    static func contactTotals(_ connection: Connection, companyID: Int64) throws -> AccountTotals {
+    static func contactTotals(_ connection: StoreConnection, companyID: Int64) throws -> AccountTotals {
         let row = try connection.queryOne(
             """
             SELECT count(*), coalesce(sum(order_count), 0), coalesce(sum(total_spent), 0), coalesce(sum(open_tickets), 0)
@@ -37,14 +37,14 @@ enum AccountStore {
 
     /// Writes a rollup into the row without touching its version: for the write that is
     /// already changing the row (and bumps it) itself.
-    static func writeRollup(_ connection: Connection, id: Int64, _ values: [(column: String, value: SQLValue)]) throws {
+    static func writeRollup(_ connection: StoreConnection, id: Int64, _ values: [(column: String, value: SQLValue)]) throws {
         let assignments = values.map { "\($0.column) = ?" }.joined(separator: ", ")
         _ = try connection.run("UPDATE customers SET \(assignments) WHERE id = ?", values.map(\.value) + [.integer(id)])
     }
 
     /// Recomputes every company's rollup in one statement (after a bulk load, which writes rows
     /// without going through the write flows).
-    static func rebuildAll(_ connection: Connection) throws {
+    static func rebuildAll(_ connection: StoreConnection) throws {
         _ = try connection.run(
             """
             UPDATE customers SET

@@ -8,7 +8,7 @@ public enum ChurnRiskReport {
     /// Writes a page into `writer`'s open array; returns the position after it when more follow.
     /// With `accountID`, one account's customers: the company and its live contacts.
     public static func renderPage(
-        _ connection: Connection, accountID: Int64? = nil, after: (score: Int64, id: Int64)?, limit: Int, into writer: inout JSONWriter
+        _ connection: StoreConnection, accountID: Int64? = nil, after: (score: Int64, id: Int64)?, limit: Int, into writer: inout JSONWriter
     ) throws -> (score: Int64, id: Int64)? {
         var count = 0
         var last: (score: Int64, id: Int64)?

@@ -4,7 +4,8 @@ import SQLite
 enum ChurnRiskReportStore {
     /// With `accountID`, only that account: the company and its contacts.
     static func forEach(
-        _ connection: Connection, accountID: Int64? = nil, after: (score: Int64, id: Int64)?, limit: Int, _ body: (RowView) throws -> Bool
+        _ connection: StoreConnection, accountID: Int64? = nil, after: (score: Int64, id: Int64)?, limit: Int,
+        _ body: (StoreRow) throws -> Bool
     ) throws {
         var sql = "SELECT id, name, churn_score, churn_reasons FROM customers WHERE deleted_at IS NULL AND churn_score > 0"
         var bindings: [SQLValue] = []

@@ -12,7 +12,7 @@ enum CustomerAccounts {
     /// Checks the link a write leaves, `values` over `before` (nil on create): a person's
     /// `account_id` names a live company other than itself, a company has none, and a company
     /// with contacts stays a company. Every broken rule is a `422` naming its field.
-    static func check(_ connection: Connection, _ values: [String: SQLValue], before: Row?) throws {
+    static func check(_ connection: StoreConnection, _ values: [String: SQLValue], before: Row?) throws {
         let type = values["type"]?.text ?? before?.string("type")
         // An explicit null clears the account; a field left out keeps the stored one.
         let account = values["account_id"].map(\.integer) ?? before?.int64("account_id")
@@ -48,7 +48,7 @@ enum CustomerAccounts {
     }
 
     /// The company's rollup recounted: its contacts' totals plus its own stored metrics.
-    static func rollup(_ connection: Connection, company: Row) throws -> [(column: String, value: SQLValue)] {
+    static func rollup(_ connection: StoreConnection, company: Row) throws -> [(column: String, value: SQLValue)] {
         guard let id = company.int64("id") else { return [] }
         return try AccountStore.contactTotals(connection, companyID: id).including(
             orderCount: company.int64("order_count") ?? 0, totalSpent: company.int64("total_spent") ?? 0,
@@ -58,7 +58,7 @@ enum CustomerAccounts {
 
     /// Recounts the company's rollup and writes it when it changed (a new version and a feed
     /// entry for the company, as other derived metrics get).
-    static func refresh(_ connection: Connection, companyID: Int64, renderer: CustomerRenderer, now: Timestamp) throws {
+    static func refresh(_ connection: StoreConnection, companyID: Int64, renderer: CustomerRenderer, now: Timestamp) throws {
         guard let company = try CustomerStore.find(connection, id: companyID), company.string("type") == "company" else { return }
         _ = try CustomerStore.updateDerived(
             connection, before: company, try rollup(connection, company: company), renderer: renderer, now: now)
@@ -67,7 +67,7 @@ enum CustomerAccounts {
     /// Points every live contact of `companyID` at `target` (nil: no account), each as an update
     /// of its own with feed and audit entries; the caller recounts the rollups once afterwards.
     static func repoint(
-        _ connection: Connection, contactsOf companyID: Int64, to target: Int64?, skipping: Set<Int64> = [], flow: WriteFlow,
+        _ connection: StoreConnection, contactsOf companyID: Int64, to target: Int64?, skipping: Set<Int64> = [], flow: WriteFlow,
         actor: Int64?, now: Timestamp
     ) throws {
         for contact in try AccountStore.contacts(connection, companyID: companyID) {

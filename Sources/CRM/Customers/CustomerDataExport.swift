@@ -37,7 +37,7 @@ public struct CustomerDataExport: Sendable {
     }
 
     /// The live customer's JSON, or nil (a `404`).
-    public func customer(_ connection: Connection, id: Int64) throws -> [UInt8]? {
+    public func customer(_ connection: StoreConnection, id: Int64) throws -> [UInt8]? {
         try customers.record(connection, id: id)?.json
     }
 
@@ -45,7 +45,7 @@ public struct CustomerDataExport: Sendable {
     /// elements of `writer`'s open array; returns the last id written, or nil when the section
     /// has no more.
     public func writePage(
-        _ connection: Connection, _ section: Section, customerID: Int64, after: Int64, limit: Int, into writer: inout JSONWriter
+        _ connection: StoreConnection, _ section: Section, customerID: Int64, after: Int64, limit: Int, into writer: inout JSONWriter
     ) throws -> Int64? {
         var last: Int64?
         switch section {

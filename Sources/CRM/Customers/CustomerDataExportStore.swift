@@ -5,14 +5,14 @@ import SQLite
 /// deleted records included.
 enum CustomerDataExportStore {
     /// `table` is a schema's table name (never request text).
-    static func records(_ connection: Connection, table: String, customerID: Int64, after: Int64, limit: Int) throws -> [Row] {
+    static func records(_ connection: StoreConnection, table: String, customerID: Int64, after: Int64, limit: Int) throws -> [Row] {
         try connection.query(
             "SELECT * FROM \(table) WHERE customer_id = ? AND id > ? ORDER BY id LIMIT ?",
             [.integer(customerID), .integer(after), .integer(Int64(limit))])
     }
 
     /// The comments on the customer's tickets (deleted tickets included).
-    static func comments(_ connection: Connection, customerID: Int64, after: Int64, limit: Int) throws -> [Row] {
+    static func comments(_ connection: StoreConnection, customerID: Int64, after: Int64, limit: Int) throws -> [Row] {
         try connection.query(
             """
             SELECT c.* FROM tickets t JOIN ticket_comments c ON c.ticket_id = t.id
@@ -20,7 +20,7 @@ enum CustomerDataExportStore {
             """, [.integer(customerID), .integer(after), .integer(Int64(limit))])
     }
 
-    static func ledger(_ connection: Connection, customerID: Int64, after: Int64, limit: Int) throws -> [Row] {
+    static func ledger(_ connection: StoreConnection, customerID: Int64, after: Int64, limit: Int) throws -> [Row] {
         try connection.query(
             "SELECT * FROM loyalty_ledger WHERE customer_id = ? AND id > ? ORDER BY id LIMIT ?",
             [.integer(customerID), .integer(after), .integer(Int64(limit))])
@@ -28,7 +28,7 @@ enum CustomerDataExportStore {
 
     /// The audit entries of the customer and of its records in each of `schemas` (a schema's record
     /// type and table, never request text), each arm through `audit_log_by_record`.
-    static func audit(_ connection: Connection, customerID: Int64, schemas: [RecordSchema], after: Int64, limit: Int) throws
+    static func audit(_ connection: StoreConnection, customerID: Int64, schemas: [RecordSchema], after: Int64, limit: Int) throws
         -> [AuditLog.Entry]
     {
         var arms = ["SELECT a.* FROM audit_log a WHERE a.record_type = 'customer' AND a.record_id = ?1"]
@@ -38,7 +38,7 @@ enum CustomerDataExportStore {
             )
         }
         let sql =
-            "SELECT id, key_id, action, record_type, record_id, changes, occurred_at FROM (\(arms.joined(separator: " UNION ALL "))) "
+            "SELECT id, key_id, action, record_type, record_id, changes, occurred_at FROM (\(arms.joined(separator: " UNION ALL "))) AS entries "
             + "WHERE id > ?2 ORDER BY id LIMIT ?3"
         return try connection.query(sql, [.integer(customerID), .integer(after), .integer(Int64(limit))]).map { row in
             AuditLog.Entry(

@@ -12,7 +12,9 @@ import SQLite
 /// then read through an index on that key, so a page costs the same at any table size.
 enum CustomerDuplicateStore {
     /// Groups in (reason, key) order after `after`, at most `limit`; each with its ids ascending.
-    static func groups(_ connection: Connection, after: (reason: String, key: String)?, limit: Int) throws -> [CustomerDuplicates.Group] {
+    static func groups(_ connection: StoreConnection, after: (reason: String, key: String)?, limit: Int) throws -> [CustomerDuplicates
+        .Group]
+    {
         var groups: [CustomerDuplicates.Group] = []
         var position = after
         while groups.count < limit {
@@ -28,12 +30,13 @@ enum CustomerDuplicateStore {
     }
 
     /// Keys held by more than one live customer, in (reason, key) order after `after`.
-    private static func sharedKeys(_ connection: Connection, after: (reason: String, key: String)?, limit: Int) throws -> [(
+    private static func sharedKeys(_ connection: StoreConnection, after: (reason: String, key: String)?, limit: Int) throws -> [(
         reason: String, key: String
     )] {
         // INDEXED BY: the primary key has the same order, and reading it would pass over every key
         // held once (a few million at a million customers) to find the shared ones.
-        let select = "SELECT reason, key FROM customer_duplicate_keys INDEXED BY customer_duplicate_keys_shared WHERE count > 1"
+        let select =
+            "SELECT reason, key FROM customer_duplicate_keys \(connection.dialect.indexedBy("customer_duplicate_keys_shared")) WHERE count > 1"
         let rows: [Row]
         if let after {
             rows = try connection.query(
@@ -48,7 +51,7 @@ enum CustomerDuplicateStore {
     /// The groups of one shared key: one, or none when the key's live holders are fewer than two.
     /// Two different name + company pairs can join to the same `name | company` text (a name
     /// holding " | "); each pair is its own group then, as it always was.
-    private static func groups(_ connection: Connection, reason: String, key: String) throws -> [CustomerDuplicates.Group] {
+    private static func groups(_ connection: StoreConnection, reason: String, key: String) throws -> [CustomerDuplicates.Group] {
         switch reason {
         case "email", "phone":
             let column = reason == "email" ? "email_normalized" : "phone_digits"
@@ -57,7 +60,7 @@ enum CustomerDuplicateStore {
             ).compactMap { $0.int64(0) }
             return ids.count > 1 ? [CustomerDuplicates.Group(reason: reason, key: key, ids: ids)] : []
         case "name_company":
-            let rows = try connection.query(membersByNameCompanySQL, [.text(key)])
+            let rows = try connection.query(membersByNameCompanySQL(connection.dialect), [.text(key)])
             var pairs: [[String]: [Int64]] = [:]
             var order: [[String]] = []
             for row in rows {
@@ -76,10 +79,12 @@ enum CustomerDuplicateStore {
     }
 
     /// The live customers of a name + company key, read through `customers_by_name_company_key`.
-    static let membersByNameCompanySQL = """
-        SELECT id, \(normalized("name")), \(normalized("company")) FROM customers
-        WHERE \(nameCompanyKey) = ? AND deleted_at IS NULL AND erased_at IS NULL AND company IS NOT NULL ORDER BY id
+    static func membersByNameCompanySQL(_ dialect: SQLDialect) -> String {
         """
+        SELECT id, \(dialect.duplicateKeyText("name")), \(dialect.duplicateKeyText("company")) FROM customers
+        WHERE \(dialect.nameCompanyKey) = ? AND deleted_at IS NULL AND erased_at IS NULL AND company IS NOT NULL ORDER BY id
+        """
+    }
 
     /// Counts every key of the live customers afresh, as migration 0022 first did: for a load
     /// that wrote customers with the keeping triggers dropped.

@@ -15,7 +15,7 @@ public enum CustomerDuplicates {
     /// Writes a page of groups `{"reason","key","customers":[…]}` into `writer`'s open array;
     /// returns the position after the page when more follow.
     public static func renderPage(
-        _ connection: Connection, after: (reason: String, key: String)?, limit: Int, customers: CustomerService,
+        _ connection: StoreConnection, after: (reason: String, key: String)?, limit: Int, customers: CustomerService,
         into writer: inout JSONWriter
     ) throws -> (reason: String, key: String)? {
         let groups = try CustomerDuplicateStore.groups(connection, after: after, limit: limit + 1)

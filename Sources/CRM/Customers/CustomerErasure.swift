@@ -44,7 +44,7 @@ public struct CustomerErasure: Sendable {
     ///
     /// - Throws: ``CRMError/notFound(_:)`` for an unknown or deleted customer, ``CRMError/conflict(_:_:)``
     ///   (`erased`) for one already erased. Either way nothing is written.
-    public func erase(_ connection: Connection, id: Int64, reason: String, actor: Int64?, now: Timestamp) throws -> StoredRecord {
+    public func erase(_ connection: StoreConnection, id: Int64, reason: String, actor: Int64?, now: Timestamp) throws -> StoredRecord {
         _ = try customers.flow.current(connection, id: id, ifMatch: nil)
         // The customers merged into it were the same person: their rows (deleted, with
         // `merged_into`) and their history hold the same kind of data, so they are erased with it.
@@ -69,7 +69,7 @@ public struct CustomerErasure: Sendable {
     }
 
     /// Whether the customer `id` has been erased (a live or deleted one).
-    public static func isErased(_ connection: Connection, id: Int64) throws -> Bool {
+    public static func isErased(_ connection: StoreConnection, id: Int64) throws -> Bool {
         try CustomerErasureStore.isErased(connection, id: id)
     }
 

@@ -7,12 +7,12 @@ import SQLite
 /// entries held is zeroed in the pages that held it.
 enum CustomerErasureStore {
     /// Whether the customer `id` (live or not) has been erased.
-    static func isErased(_ connection: Connection, id: Int64) throws -> Bool {
+    static func isErased(_ connection: StoreConnection, id: Int64) throws -> Bool {
         try connection.queryOne("SELECT 1 FROM customers WHERE id = ? AND erased_at IS NOT NULL", [.integer(id)]) != nil
     }
 
     /// The customers merged into `id`, directly or through others merged into those.
-    static func mergedInto(_ connection: Connection, id: Int64) throws -> [Int64] {
+    static func mergedInto(_ connection: StoreConnection, id: Int64) throws -> [Int64] {
         try connection.query(
             """
             WITH RECURSIVE merged(id) AS (
@@ -25,11 +25,15 @@ enum CustomerErasureStore {
 
     /// Clears the customer's personal columns (and the columns derived from them), marks it erased
     /// and takes its search document away. Its tags and amounts stay.
-    static func eraseCustomer(_ connection: Connection, id: Int64, reason: String, now: Timestamp) throws {
+    static func eraseCustomer(_ connection: StoreConnection, id: Int64, reason: String, now: Timestamp) throws {
         try connection.run(eraseCustomerSQL, [.text(now.rfc3339), .text(reason), .text(now.rfc3339), .integer(id)])
         try connection.run("DELETE FROM customers_fts WHERE rowid = ?", [.integer(id)])
         // A document an earlier job of the batch staged must not reach the index at its end.
-        try connection.run("INSERT OR REPLACE INTO customer_search_pending (customer_id, document) VALUES (?, NULL)", [.integer(id)])
+        try connection.run(
+            """
+            INSERT INTO customer_search_pending (customer_id, document) VALUES (?, NULL)
+            ON CONFLICT (customer_id) DO UPDATE SET document = NULL
+            """, [.integer(id)])
     }
 
     private static let eraseCustomerSQL: String = {
@@ -45,7 +49,7 @@ enum CustomerErasureStore {
     /// too: a soft-deleted row still holds its text), the bodies of the comments on its tickets
     /// (and the author of those the customer wrote) and the reasons of its loyalty entries. A
     /// record that changes gets a new version and `updated_at`.
-    static func eraseRelated(_ connection: Connection, customerID: Int64, now: Timestamp) throws {
+    static func eraseRelated(_ connection: StoreConnection, customerID: Int64, now: Timestamp) throws {
         let customer = SQLValue.integer(customerID)
         for (kind, table) in [(ErasedForm.interaction, "interactions"), (.feedback, "feedback")] {
             let held = kind.fields.map { "\($0.name) IS NOT NULL" }.joined(separator: " OR ")
@@ -68,13 +72,13 @@ enum CustomerErasureStore {
         switch kind {
         case .interaction: "SELECT id FROM interactions WHERE customer_id = ?"
         case .feedback: "SELECT id FROM feedback WHERE customer_id = ?"
-        default: "SELECT ?"
+        default: "SELECT CAST(? AS BIGINT)"
         }
     }
 
     /// Rewrites the change-feed entries and the audit entries of the customer, its interactions and
     /// its feedback (`changes_by_record`, `audit_log_by_record`).
-    static func rewriteHistory(_ connection: Connection, customerID: Int64) throws {
+    static func rewriteHistory(_ connection: StoreConnection, customerID: Int64) throws {
         for kind in ErasedForm.allCases {
             guard let recordType = kind.recordType else { continue }
             try connection.run(
@@ -89,20 +93,20 @@ enum CustomerErasureStore {
     /// Rewrites the webhook deliveries that carry a copy of the customer or of its feedback
     /// (`automation.fired`, whose `record` is the record the run acted on). Deliveries of feed
     /// events carry no copy: their body is the (rewritten) feed entry, read when sent.
-    static func rewriteOutbox(_ connection: Connection, customerID: Int64) throws {
+    static func rewriteOutbox(_ connection: StoreConnection, customerID: Int64) throws {
         for kind in [ErasedForm.customer, .feedback] {
             guard let recordType = kind.recordType else { continue }
             try connection.run(
                 """
                 UPDATE webhook_deliveries SET data = \(kind.replacing("data", prefix: "$.record"))
-                WHERE data IS NOT NULL AND json_extract(data, '$.record_type') = ? AND json_extract(data, '$.record_id') IN (\(ids(kind)))
+                WHERE data IS NOT NULL AND json_extract(data, '$.record_type') = ? AND CAST(json_extract(data, '$.record_id') AS BIGINT) IN (\(ids(kind)))
                 """, [.text(recordType), .integer(customerID)])
         }
     }
 
     /// Rewrites the stored idempotent answers about the customer (``IdempotencyStore`` links each
     /// to the customer it shows): each is given the erased form of the kind of record it shows.
-    static func rewriteAnswers(_ connection: Connection, customerID: Int64) throws {
+    static func rewriteAnswers(_ connection: StoreConnection, customerID: Int64) throws {
         let rows = try connection.query(
             "SELECT key_id, idempotency_key, body FROM idempotency_keys WHERE customer_id = ?", [.integer(customerID)])
         for row in rows {
@@ -110,7 +114,10 @@ enum CustomerErasureStore {
                 let kind = ErasedForm.kind(of: answer)
             else { continue }
             try connection.run(
-                "UPDATE idempotency_keys SET body = CAST(\(kind.replacing("CAST(body AS TEXT)")) AS BLOB) WHERE key_id = ? AND idempotency_key = ?",
+                """
+                UPDATE idempotency_keys SET body = \(connection.dialect.textAsBlob(kind.replacing(connection.dialect.blobAsText("body"))))
+                WHERE key_id = ? AND idempotency_key = ?
+                """,
                 [row["key_id"], row["idempotency_key"]])
         }
     }
@@ -118,18 +125,18 @@ enum CustomerErasureStore {
     /// While the search index may still hold terms of an erased customer, `pending_rebuilds`
     /// (migration 0016) names it `customers_fts:<id>`: set by the erase, removed by the purge that
     /// read it before merging and has truncated the log (so a crash in between purges it again).
-    static func markPurgePending(_ connection: Connection, customerID: Int64) throws {
-        try connection.run("INSERT OR IGNORE INTO pending_rebuilds (name) VALUES (?)", [.text("customers_fts:\(customerID)")])
+    static func markPurgePending(_ connection: StoreConnection, customerID: Int64) throws {
+        try connection.run("INSERT INTO pending_rebuilds (name) VALUES (?) ON CONFLICT DO NOTHING", [.text("customers_fts:\(customerID)")])
     }
 
     /// The pending purges' names.
-    static func pendingPurges(_ connection: Connection) throws -> [String] {
+    static func pendingPurges(_ connection: StoreConnection) throws -> [String] {
         try connection.query("SELECT name FROM pending_rebuilds WHERE name LIKE 'customers\\_fts:%' ESCAPE '\\'").compactMap {
             $0.string(0)
         }
     }
 
-    static func clearPurges(_ connection: Connection, _ names: [String]) throws {
+    static func clearPurges(_ connection: StoreConnection, _ names: [String]) throws {
         for name in names { try connection.run("DELETE FROM pending_rebuilds WHERE name = ?", [.text(name)]) }
     }
 
@@ -144,7 +151,7 @@ enum CustomerErasureStore {
     /// even as writes add segments), which ends where `optimize` does, in steps
     /// (https://sqlite.org/fts5.html#the_merge_command); with `secure_delete` on, the pages of the
     /// old segments are zeroed as they are freed.
-    static func mergeSearchIndex(_ connection: Connection, pages: Int, first: Bool) throws -> Bool {
+    static func mergeSearchIndex(_ connection: SQLite.Connection, pages: Int, first: Bool) throws -> Bool {
         let before = connection.totalChanges
         try connection.run(
             "INSERT INTO customers_fts (customers_fts, rank) VALUES ('merge', ?)", [.integer(Int64(first ? -pages : pages))])

@@ -11,7 +11,9 @@ import SQLite
 public enum CustomerMetrics {
     static let day: Int64 = 86_400_000
 
-    public static func refresh(_ connection: Connection, customerID: Int64, settings: CRMSettings, service: CustomerService, now: Timestamp)
+    public static func refresh(
+        _ connection: StoreConnection, customerID: Int64, settings: CRMSettings, service: CustomerService, now: Timestamp
+    )
         throws
     {
         guard let before = try CustomerStore.find(connection, id: customerID, includeDeleted: true) else { return }

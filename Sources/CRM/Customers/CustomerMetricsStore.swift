@@ -18,7 +18,7 @@ enum CustomerMetricsStore {
 
     /// Paid, live orders (and those since `yearAgo`), the last interaction, an open opportunity,
     /// open tickets, the latest NPS score and the CSAT average.
-    static func facts(_ connection: Connection, customerID: Int64, yearAgo: Timestamp) throws -> Facts {
+    static func facts(_ connection: StoreConnection, customerID: Int64, yearAgo: Timestamp) throws -> Facts {
         let id = SQLValue.integer(customerID)
         let orders = try connection.queryOne(
             """

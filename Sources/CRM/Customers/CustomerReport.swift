@@ -8,7 +8,7 @@ import SQLite
 /// report costs the same at a million customers as at ten. With `accountID` it counts one
 /// account: the company and its live contacts.
 public enum CustomerReport {
-    public static func render(_ connection: Connection, accountID: Int64? = nil) throws -> [UInt8] {
+    public static func render(_ connection: StoreConnection, accountID: Int64? = nil) throws -> [UInt8] {
         var total: Int64 = 0
         var stages: [String: Int64] = [:]
         var tiers: [String: Int64] = [:]

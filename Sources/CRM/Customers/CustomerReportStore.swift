@@ -8,7 +8,7 @@ enum CustomerReportStore {
     ///
     /// With `accountID`, the same groups counted over one account — the company and its live
     /// contacts — straight from the customers (`customers_by_account` finds them).
-    static func forEachGroup(_ connection: Connection, accountID: Int64? = nil, _ body: (RowView) throws -> Void) throws {
+    static func forEachGroup(_ connection: StoreConnection, accountID: Int64? = nil, _ body: (StoreRow) throws -> Void) throws {
         let sql =
             accountID == nil
             ? """

@@ -31,7 +31,7 @@ public enum CustomerScoring {
     /// Rescores everyone on one connection; returns how many customers changed.
     @discardableResult
     public static func recompute(
-        _ connection: Connection, settings: CRMSettings, service: CustomerService, now: Timestamp, recordChanges: Bool = true
+        _ connection: StoreConnection, settings: CRMSettings, service: CustomerService, now: Timestamp, recordChanges: Bool = true
     ) throws -> Int {
         guard recordChanges else {
             let rescored = try CustomerScoringStore.bulkRescore(
@@ -44,7 +44,7 @@ public enum CustomerScoring {
     /// Sets every customer's churn risk in place, without feed entries or version bumps: for a
     /// bulk load (seed), whose rows nobody has seen yet. The server keeps it fresh afterwards by
     /// the same rule (``changes(_:settings:now:)``).
-    public static func bulkChurn(_ connection: Connection, settings: CRMSettings, now: Timestamp) throws {
+    public static func bulkChurn(_ connection: StoreConnection, settings: CRMSettings, now: Timestamp) throws {
         var churn: [Int64: Change] = [:]
         try churnChanges(connection, settings: settings, now: now, into: &churn)
         for change in churn.values.sorted(by: { $0.id < $1.id }) {
@@ -55,7 +55,7 @@ public enum CustomerScoring {
 
     /// The customers whose scores, tier or lifecycle differ from what is stored. Reads only, so
     /// the server runs it on a reader and hands the (usually few) changes to the writer.
-    public static func changes(_ connection: Connection, settings: CRMSettings, now: Timestamp) throws -> [Change] {
+    public static func changes(_ connection: StoreConnection, settings: CRMSettings, now: Timestamp) throws -> [Change] {
         let yearAgo = now.adding(milliseconds: -365 * CustomerMetrics.day).rfc3339
         var changes: [Int64: Change] = [:]
         var scored: Set<Int64> = []
@@ -92,11 +92,13 @@ public enum CustomerScoring {
     }
 
     /// Adds the customers whose churn risk differs from what is stored.
-    private static func churnChanges(_ connection: Connection, settings: CRMSettings, now: Timestamp, into changes: inout [Int64: Change])
+    private static func churnChanges(
+        _ connection: StoreConnection, settings: CRMSettings, now: Timestamp, into changes: inout [Int64: Change]
+    )
         throws
     {
-        func text(_ row: RowView, _ index: Int) -> String? { row.withUTF8(at: index) { String(decoding: $0, as: UTF8.self) } }
-        func time(_ row: RowView, _ index: Int) -> Timestamp? { text(row, index).flatMap(Timestamp.init(rfc3339:)) }
+        func text(_ row: StoreRow, _ index: Int) -> String? { row.withUTF8(at: index) { String(decoding: $0, as: UTF8.self) } }
+        func time(_ row: StoreRow, _ index: Int) -> Timestamp? { text(row, index).flatMap(Timestamp.init(rfc3339:)) }
         let day = CustomerMetrics.day
         try CustomerScoringStore.forEachChurnSignals(
             connection, trendStart: now.adding(milliseconds: -ChurnRisk.trendDays * day).rfc3339,
@@ -128,7 +130,7 @@ public enum CustomerScoring {
 
     /// Writes `changes` (on the writer): each customer's version moves and a feed entry records it.
     @discardableResult
-    public static func apply(_ connection: Connection, _ changes: ArraySlice<Change>, service: CustomerService, now: Timestamp) throws
+    public static func apply(_ connection: StoreConnection, _ changes: ArraySlice<Change>, service: CustomerService, now: Timestamp) throws
         -> Int
     {
         var changed = 0
@@ -138,7 +140,9 @@ public enum CustomerScoring {
         return changed
     }
 
-    private static func apply(_ connection: Connection, _ change: Change, service: CustomerService, now: Timestamp, recordChanges: Bool)
+    private static func apply(
+        _ connection: StoreConnection, _ change: Change, service: CustomerService, now: Timestamp, recordChanges: Bool
+    )
         throws -> Bool
     {
         guard let before = try CustomerStore.find(connection, id: change.id) else { return false }

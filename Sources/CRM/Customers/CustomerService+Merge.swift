@@ -17,7 +17,8 @@ extension CustomerService {
     /// - Parameter related: the services of records that belong to a customer, in the order they
     ///   move: records others link to (opportunities, tickets) before the records linking them.
     public func merge(
-        _ connection: Connection, into id: Int64, from sources: [Int64], related: [RecordService], settings: CRMSettings, actor: Int64?,
+        _ connection: StoreConnection, into id: Int64, from sources: [Int64], related: [RecordService], settings: CRMSettings,
+        actor: Int64?,
         now: Timestamp
     ) throws -> StoredRecord {
         guard let survivor = try CustomerStore.find(connection, id: id) else { throw CRMError.notFound("no customer \(id)") }

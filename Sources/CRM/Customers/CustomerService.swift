@@ -3,7 +3,7 @@ import SQLite
 
 /// The rules of the customers resource; SQL lives in ``CustomerStore``.
 ///
-/// Every write runs on the database writer (the `Connection` it is handed) and records its
+/// Every write runs on the database writer (the `StoreConnection` it is handed) and records its
 /// change-feed and audit entries in the same transaction.
 public struct CustomerService: Sendable {
     public let renderer: CustomerRenderer
@@ -22,23 +22,23 @@ public struct CustomerService: Sendable {
         case id(Int64)
     }
 
-    public func get(_ connection: Connection, id: Int64) throws -> Row? {
+    public func get(_ connection: StoreConnection, id: Int64) throws -> Row? {
         try CustomerStore.find(connection, id: id)
     }
 
     /// Whether `id` names a live customer.
-    public func exists(_ connection: Connection, id: Int64) throws -> Bool {
+    public func exists(_ connection: StoreConnection, id: Int64) throws -> Bool {
         try RecordStore.exists(connection, table: schema.table, id: id)
     }
 
     /// The live customer whose `external_id` is `externalID`, rendered.
-    public func record(_ connection: Connection, externalID: String) throws -> StoredRecord? {
+    public func record(_ connection: StoreConnection, externalID: String) throws -> StoredRecord? {
         try CustomerStore.findLive(connection, externalID: externalID).map { StoredRecord(row: $0, json: renderer.json($0)) }
     }
 
     /// The live customer, rendered from the database row in place (the hot path of
     /// `GET /v1/customers/{id}`).
-    public func record(_ connection: Connection, id: Int64) throws -> StoredRecord? {
+    public func record(_ connection: StoreConnection, id: Int64) throws -> StoredRecord? {
         try CustomerStore.render(connection, id: id, renderer: renderer).map { StoredRecord(id: id, version: $0.version, json: $0.json) }
     }
 
@@ -54,19 +54,19 @@ public struct CustomerService: Sendable {
         }
     }
 
-    public func list(_ connection: Connection, _ request: ListRequest) throws -> ListPage<Row> {
+    public func list(_ connection: StoreConnection, _ request: ListRequest) throws -> ListPage<Row> {
         try CustomerStore.list(connection, request)
     }
 
     /// A live customer's JSON and version, rendered from the database row in place (the hot
     /// path of `GET /v1/customers/{id}`).
-    public func render(_ connection: Connection, id: Int64) throws -> (version: Int64, json: [UInt8])? {
+    public func render(_ connection: StoreConnection, id: Int64) throws -> (version: Int64, json: [UInt8])? {
         try CustomerStore.render(connection, id: id, renderer: renderer)
     }
 
     /// Writes a page's customers as JSON array elements into `writer`, rendered in place;
     /// returns the position after the page, or nil at the end.
-    public func renderPage(_ connection: Connection, _ request: ListRequest, into writer: inout JSONWriter) throws -> (
+    public func renderPage(_ connection: StoreConnection, _ request: ListRequest, into writer: inout JSONWriter) throws -> (
         key: JSONValue, id: Int64
     )? {
         let renderer = self.renderer
@@ -77,24 +77,25 @@ public struct CustomerService: Sendable {
 
     /// Writes a page of the live customers matching `rules` (and `request`'s filters and sort)
     /// into `output`'s open array; the position after the page, or nil at the end.
-    public func renderMatching(_ connection: Connection, _ request: ListRequest, rules: RuleTree, into output: inout JSONWriter) throws
+    public func renderMatching(_ connection: StoreConnection, _ request: ListRequest, rules: RuleTree, into output: inout JSONWriter) throws
         -> (key: JSONValue, id: Int64)?
     {
         let renderer = self.renderer
-        let condition = RuleConditionStore.condition(rules, attributeIndex: .page(request))
+        let condition = RuleConditionStore.condition(rules, attributeIndex: .page(request), dialect: connection.dialect)
         return try CustomerStore.renderList(connection, request, rules: condition) { row in
             renderer.write(row, into: &output)
         }
     }
 
     /// Whether `id` names a live company (one that can have contacts).
-    public static func isCompany(_ connection: Connection, id: Int64) throws -> Bool {
+    public static func isCompany(_ connection: StoreConnection, id: Int64) throws -> Bool {
         try AccountStore.liveType(connection, id: id) == "company"
     }
 
     /// Writes a page of the company's live contacts (and `request`'s filters and sort) into
     /// `output`'s open array; the position after the page, or nil at the end.
-    public func renderContacts(_ connection: Connection, of companyID: Int64, _ request: ListRequest, into output: inout JSONWriter) throws
+    public func renderContacts(_ connection: StoreConnection, of companyID: Int64, _ request: ListRequest, into output: inout JSONWriter)
+        throws
         -> (key: JSONValue, id: Int64)?
     {
         let renderer = self.renderer
@@ -104,8 +105,9 @@ public struct CustomerService: Sendable {
     }
 
     /// How many live customers match `rules` now.
-    public func count(_ connection: Connection, matching rules: RuleTree) throws -> Int {
-        try CustomerStore.count(connection, matching: RuleConditionStore.condition(rules, attributeIndex: .all))
+    public func count(_ connection: StoreConnection, matching rules: RuleTree) throws -> Int {
+        try CustomerStore.count(
+            connection, matching: RuleConditionStore.condition(rules, attributeIndex: .all, dialect: connection.dialect))
     }
 
     /// The shared write flow over the customer store and renderer.
@@ -116,11 +118,12 @@ public struct CustomerService: Sendable {
             refusal: { CustomerErasure.refusal($0) })
     }
 
-    public func create(_ connection: Connection, _ changes: RecordChanges, actor: Int64?, now: Timestamp) throws -> Row {
+    public func create(_ connection: StoreConnection, _ changes: RecordChanges, actor: Int64?, now: Timestamp) throws -> Row {
         try createRecord(connection, changes, actor: actor, now: now).row
     }
 
-    public func createRecord(_ connection: Connection, _ changes: RecordChanges, actor: Int64?, now: Timestamp) throws -> StoredRecord {
+    public func createRecord(_ connection: StoreConnection, _ changes: RecordChanges, actor: Int64?, now: Timestamp) throws -> StoredRecord
+    {
         try changes.requireFields(of: schema)
         return try flow.create(
             connection, actor: actor, now: now,
@@ -134,20 +137,21 @@ public struct CustomerService: Sendable {
             derive: { after in try refreshAccounts(connection, touchedBy: nil, after, now: now) })
     }
 
-    public func update(_ connection: Connection, id: Int64, _ changes: RecordChanges, ifMatch: Int64?, actor: Int64?, now: Timestamp) throws
+    public func update(_ connection: StoreConnection, id: Int64, _ changes: RecordChanges, ifMatch: Int64?, actor: Int64?, now: Timestamp)
+        throws
         -> Row
     {
         try updateRecord(connection, id: id, changes, ifMatch: ifMatch, actor: actor, now: now).row
     }
 
     public func updateRecord(
-        _ connection: Connection, id: Int64, _ changes: RecordChanges, ifMatch: Int64?, actor: Int64?, now: Timestamp
+        _ connection: StoreConnection, id: Int64, _ changes: RecordChanges, ifMatch: Int64?, actor: Int64?, now: Timestamp
     ) throws -> StoredRecord {
         let before = try flow.current(connection, id: id, ifMatch: ifMatch)
         return try apply(connection, changes, to: before, actor: actor, now: now)
     }
 
-    public func delete(_ connection: Connection, id: Int64, ifMatch: Int64?, actor: Int64?, now: Timestamp) throws {
+    public func delete(_ connection: StoreConnection, id: Int64, ifMatch: Int64?, actor: Int64?, now: Timestamp) throws {
         let flow = self.flow
         try flow.delete(
             connection, id: id, ifMatch: ifMatch, actor: actor, now: now,
@@ -160,7 +164,7 @@ public struct CustomerService: Sendable {
     }
 
     /// Recounts the rollups of the accounts a customer's write moved it out of or into.
-    func refreshAccounts(_ connection: Connection, touchedBy before: Row?, _ after: Row?, now: Timestamp) throws {
+    func refreshAccounts(_ connection: StoreConnection, touchedBy before: Row?, _ after: Row?, now: Timestamp) throws {
         for company in CustomerAccounts.touched(before: before, after: after).sorted() {
             try CustomerAccounts.refresh(connection, companyID: company, renderer: renderer, now: now)
         }
@@ -168,7 +172,7 @@ public struct CustomerService: Sendable {
 
     /// One record of a batch or an import, in a savepoint of its own so that a failing record
     /// leaves no trace and the others go on: an upsert by `key`, or a create without one.
-    public func batchWrite(_ connection: Connection, key: UpsertKey?, _ changes: RecordChanges, actor: Int64?, now: Timestamp) throws
+    public func batchWrite(_ connection: StoreConnection, key: UpsertKey?, _ changes: RecordChanges, actor: Int64?, now: Timestamp) throws
         -> (id: Int64, created: Bool)
     {
         try connection.savepoint("batch_record") {
@@ -182,7 +186,7 @@ public struct CustomerService: Sendable {
 
     /// One keyset page of an export (`request.limit` customers after `request.after`), and the
     /// position of the next page, nil at the end.
-    public func exportPage(_ connection: Connection, _ request: ListRequest) throws -> (
+    public func exportPage(_ connection: StoreConnection, _ request: ListRequest) throws -> (
         customers: [ExportedCustomer], next: (key: JSONValue, id: Int64)?
     ) {
         let page = try CustomerStore.list(connection, request)
@@ -191,7 +195,7 @@ public struct CustomerService: Sendable {
 
     /// Creates the customer `key` names, or updates it (merge semantics): `created` tells which.
     /// An ``UpsertKey/id(_:)`` that names no live customer creates nothing: it is a `422` naming `id`.
-    public func upsert(_ connection: Connection, key: UpsertKey, _ changes: RecordChanges, actor: Int64?, now: Timestamp) throws -> (
+    public func upsert(_ connection: StoreConnection, key: UpsertKey, _ changes: RecordChanges, actor: Int64?, now: Timestamp) throws -> (
         row: Row, created: Bool
     ) {
         let (record, created) = try upsertRecord(connection, key: key, changes, actor: actor, now: now)
@@ -199,9 +203,11 @@ public struct CustomerService: Sendable {
     }
 
     /// ``upsert(_:key:_:actor:now:)``, rendered.
-    public func upsertRecord(_ connection: Connection, key: UpsertKey, _ changes: RecordChanges, actor: Int64?, now: Timestamp) throws -> (
-        record: StoredRecord, created: Bool
-    ) {
+    public func upsertRecord(_ connection: StoreConnection, key: UpsertKey, _ changes: RecordChanges, actor: Int64?, now: Timestamp) throws
+        -> (
+            record: StoredRecord, created: Bool
+        )
+    {
         let existing: Row?
         switch key {
         case .externalID(let externalID):
@@ -220,7 +226,7 @@ public struct CustomerService: Sendable {
         return (try createRecord(connection, changes, actor: actor, now: now), true)
     }
 
-    private func apply(_ connection: Connection, _ changes: RecordChanges, to before: Row, actor: Int64?, now: Timestamp) throws
+    private func apply(_ connection: StoreConnection, _ changes: RecordChanges, to before: Row, actor: Int64?, now: Timestamp) throws
         -> StoredRecord
     {
         guard let id = before.int64("id") else { throw StoreError.corruptRow(table: "customers") }
@@ -233,7 +239,7 @@ public struct CustomerService: Sendable {
     }
 
     /// The update itself: checks, then the row; false when it would change nothing.
-    private func write(_ connection: Connection, _ changes: RecordChanges, to before: Row, id: Int64, now: Timestamp) throws -> Bool {
+    private func write(_ connection: StoreConnection, _ changes: RecordChanges, to before: Row, id: Int64, now: Timestamp) throws -> Bool {
         var values = resolve(changes, existing: before)
         if let attributes = values["attributes"] { try CustomFieldRules.check(connection, attributes: attributes, creating: false) }
         try CustomerAccounts.check(connection, values, before: before)
@@ -278,7 +284,7 @@ public struct CustomerService: Sendable {
         return values
     }
 
-    func checkUnique(_ connection: Connection, _ values: [String: SQLValue], except id: Int64?) throws {
+    func checkUnique(_ connection: StoreConnection, _ values: [String: SQLValue], except id: Int64?) throws {
         var issues: [FieldIssue] = []
         if case .text(let email)? = values["email"], let holder = try CustomerStore.emailHolder(connection, email: email, except: id) {
             issues.append(FieldIssue("email", "taken", "another customer has this email", holderID: holder))

@@ -7,29 +7,29 @@ enum CustomerStore {
     /// Computed once: `RecordSchema.writableFields` filters on every call.
     private static let writableFields = schema.writableFields
 
-    static func find(_ connection: Connection, id: Int64, includeDeleted: Bool = false) throws -> Row? {
+    static func find(_ connection: StoreConnection, id: Int64, includeDeleted: Bool = false) throws -> Row? {
         try connection.queryOne(
             includeDeleted ? "SELECT * FROM customers WHERE id = ?" : "SELECT * FROM customers WHERE id = ? AND deleted_at IS NULL",
             [.integer(id)])
     }
 
-    static func findLive(_ connection: Connection, email: String) throws -> Row? {
+    static func findLive(_ connection: StoreConnection, email: String) throws -> Row? {
         try connection.queryOne(
             "SELECT * FROM customers WHERE email_normalized = ? AND deleted_at IS NULL", [.text(EmailAddress.normalized(email))])
     }
 
-    static func findLive(_ connection: Connection, externalID: String) throws -> Row? {
+    static func findLive(_ connection: StoreConnection, externalID: String) throws -> Row? {
         try connection.queryOne("SELECT * FROM customers WHERE external_id = ? AND deleted_at IS NULL", [.text(externalID)])
     }
 
     /// The live customer other than `id` holding `email`, if any.
-    static func emailHolder(_ connection: Connection, email: String, except id: Int64?) throws -> Int64? {
+    static func emailHolder(_ connection: StoreConnection, email: String, except id: Int64?) throws -> Int64? {
         try connection.queryOne(
             "SELECT id FROM customers WHERE email_normalized = ? AND deleted_at IS NULL AND id != ?",
             [.text(EmailAddress.normalized(email)), .integer(id ?? 0)])?.int64(0)
     }
 
-    static func externalIDHolder(_ connection: Connection, externalID: String, except id: Int64?) throws -> Int64? {
+    static func externalIDHolder(_ connection: StoreConnection, externalID: String, except id: Int64?) throws -> Int64? {
         try connection.queryOne(
             "SELECT id FROM customers WHERE external_id = ? AND deleted_at IS NULL AND id != ?", [.text(externalID), .integer(id ?? 0)]
         )?.int64(0)
@@ -39,20 +39,22 @@ enum CustomerStore {
     private static let insertColumns =
         writableFields.map(\.column) + ["email_normalized", "phone_digits", "tier", "created_at", "updated_at", "version"]
     private static let insertSQL = insertStatement(columns: insertColumns)
-    private static let insertTagSQL = "INSERT OR IGNORE INTO customer_tags (customer_id, tag) VALUES (?, ?)"
+    private static let insertTagSQL = "INSERT INTO customer_tags (customer_id, tag) VALUES (?, ?) ON CONFLICT DO NOTHING"
     private static let insertDocumentSQL = "INSERT INTO customers_fts (rowid, document) VALUES (?, ?)"
     /// A write's search document waits for the end of its batch (migration 0026).
-    private static let stageDocumentSQL = "INSERT OR REPLACE INTO customer_search_pending (customer_id, document) VALUES (?, ?)"
+    private static let stageDocumentSQL = """
+        INSERT INTO customer_search_pending (customer_id, document) VALUES (?, ?)
+        ON CONFLICT (customer_id) DO UPDATE SET document = excluded.document
+        """
 
     private static func insertStatement(columns: [String]) -> String {
         "INSERT INTO customers (\(columns.joined(separator: ", "))) VALUES (\(Array(repeating: "?", count: columns.count).joined(separator: ", ")))"
     }
 
     /// Inserts a new customer from validated values (by field name; absent ones are null).
-    static func insert(_ connection: Connection, values: [String: SQLValue], now: Timestamp) throws -> Int64 {
+    static func insert(_ connection: StoreConnection, values: [String: SQLValue], now: Timestamp) throws -> Int64 {
         let customer = prepare(values, now: now)
-        try connection.run(insertSQL, customer.bindings)
-        let id = connection.lastInsertRowID
+        let id = try connection.insert(insertSQL, customer.bindings)
         try writeSideTables(connection, id: id, tags: customer.tags, document: customer.document)
         return id
     }
@@ -83,13 +85,13 @@ enum CustomerStore {
     /// Inserts prepared customers on statements compiled once (a bulk load), each with the
     /// server-derived `derivedColumns` its load already knows.
     final class BulkInserter {
-        private let connection: Connection
+        private let connection: SQLite.Connection
         private let row: Statement
         private let tag: Statement
         private let search: Statement?
 
         /// Without `writesSearchDocument`, the caller builds the search index itself.
-        init(_ connection: Connection, derivedColumns: [String], writesSearchDocument: Bool = true) throws {
+        init(_ connection: SQLite.Connection, derivedColumns: [String], writesSearchDocument: Bool = true) throws {
             self.connection = connection
             row = try connection.prepare(CustomerStore.insertStatement(columns: insertColumns + derivedColumns))
             tag = try connection.prepare(insertTagSQL)
@@ -111,7 +113,7 @@ enum CustomerStore {
     }
 
     /// Sets the given columns, bumps `version` and `updated_at`.
-    static func update(_ connection: Connection, id: Int64, values: [String: SQLValue], now: Timestamp) throws {
+    static func update(_ connection: StoreConnection, id: Int64, values: [String: SQLValue], now: Timestamp) throws {
         var assignments: [String] = []
         var bindings: [SQLValue] = []
         for field in writableFields {
@@ -140,7 +142,7 @@ enum CustomerStore {
     }
 
     /// Adds `delta` to a customer's loyalty balance (a merge adds the merged customers' balances).
-    static func addLoyaltyPoints(_ connection: Connection, id: Int64, delta: Int64) throws {
+    static func addLoyaltyPoints(_ connection: StoreConnection, id: Int64, delta: Int64) throws {
         try connection.run("UPDATE customers SET loyalty_points = loyalty_points + ? WHERE id = ?", [.integer(delta), .integer(id)])
     }
 
@@ -148,7 +150,7 @@ enum CustomerStore {
     /// the version, since the representation changed, and records a feed entry when asked, with no
     /// audit entry (nobody edited the record). Returns whether anything changed.
     static func updateDerived(
-        _ connection: Connection, before: Row, _ values: [(column: String, value: SQLValue)], renderer: CustomerRenderer,
+        _ connection: StoreConnection, before: Row, _ values: [(column: String, value: SQLValue)], renderer: CustomerRenderer,
         now: Timestamp, recordChange: Bool = true
     ) throws -> Bool {
         guard let id = before.int64("id") else { return false }
@@ -165,7 +167,7 @@ enum CustomerStore {
         return true
     }
 
-    static func softDelete(_ connection: Connection, id: Int64, now: Timestamp, mergedInto: Int64? = nil) throws {
+    static func softDelete(_ connection: StoreConnection, id: Int64, now: Timestamp, mergedInto: Int64? = nil) throws {
         try connection.run(
             "UPDATE customers SET deleted_at = ?, updated_at = ?, merged_into = ?, version = version + 1 WHERE id = ?",
             [.text(now.rfc3339), .text(now.rfc3339), mergedInto.map(SQLValue.integer) ?? .null, .integer(id)])
@@ -176,7 +178,7 @@ enum CustomerStore {
     /// Moves the documents the batch's writes staged into the search index: the writer's last
     /// step before its COMMIT (``Database``), one index segment per batch instead of one per
     /// customer.
-    static func flushSearchDocuments(_ connection: Connection) throws {
+    static func flushSearchDocuments(_ connection: StoreConnection) throws {
         guard try connection.queryOne("SELECT 1 FROM customer_search_pending LIMIT 1") != nil else { return }
         try connection.run("DELETE FROM customers_fts WHERE rowid IN (SELECT customer_id FROM customer_search_pending)")
         try connection.run(
@@ -185,20 +187,20 @@ enum CustomerStore {
         try connection.run("DELETE FROM customer_search_pending")
     }
 
-    static func list(_ connection: Connection, _ request: ListRequest) throws -> ListPage<Row> {
-        guard let query = listQuery(request) else { return ListPage(items: [], next: nil) }
+    static func list(_ connection: StoreConnection, _ request: ListRequest) throws -> ListPage<Row> {
+        guard let query = listQuery(request, dialect: connection.dialect) else { return ListPage(items: [], next: nil) }
         return try query.page(connection, limit: request.limit)
     }
 
     /// The page's rows in place (no copies), for rendering; the position after the page.
     /// `rules`, when given, is a compiled rule tree the rows must also match.
     static func renderList(
-        _ connection: Connection, _ request: ListRequest, rules: ListCondition? = nil, _ body: (RowView) throws -> Void
+        _ connection: StoreConnection, _ request: ListRequest, rules: ListCondition? = nil, _ body: (StoreRow) throws -> Void
     ) throws -> (key: JSONValue, id: Int64)? {
         if let rules, let page = try boundedPage(connection, request, rules: rules) {
             return try render(connection, ids: page, request: request, body)
         }
-        guard let query = listQuery(request, rules: rules) else { return nil }
+        guard let query = listQuery(request, rules: rules, dialect: connection.dialect) else { return nil }
         return try query.render(connection, limit: request.limit, body)
     }
 
@@ -223,13 +225,15 @@ enum CustomerStore {
     /// in id order finds the page among the first few thousand rows (8 ms): that goes second.
     /// Only a tree that is neither (a few thousand matches, no index) pays both budgets, about
     /// 30 ms, before the full plan.
-    private static func boundedPage(_ connection: Connection, _ request: ListRequest, rules: ListCondition) throws -> [Int64]? {
-        guard connection.isReadOnly, request.search == nil, request.sortField.sortExpression == "c.id" else { return nil }
+    private static func boundedPage(_ connection: StoreConnection, _ request: ListRequest, rules: ListCondition) throws -> [Int64]? {
+        guard let sqlite = connection.sqlite, sqlite.isReadOnly, request.search == nil, request.sortField.sortExpression == "c.id" else {
+            return nil
+        }
         let rules = matching(rules)
         let search = (sql: rules.sql, bindings: rules.bindings)
         for (from, budget) in [("customers c", plannedBudget), ("customers c NOT INDEXED", idOrderBudget)] {
-            let query = ListQuery(select: "c.id", from: from, alias: "c", request: request, search: search)
-            if let ids = try connection.withinBudget(
+            let query = ListQuery(select: "c.id", from: from, alias: "c", request: request, search: search, dialect: .sqlite)
+            if let ids = try sqlite.withinBudget(
                 operations: budget, { try connection.query(query.sql, query.bindings).compactMap { $0.int64(0) } })
             {
                 return ids
@@ -240,9 +244,11 @@ enum CustomerStore {
 
     /// Renders the customers `ids` (a page and, past `request.limit`, the first of the next) in
     /// the request's id order; the position after the page.
-    private static func render(_ connection: Connection, ids: [Int64], request: ListRequest, _ body: (RowView) throws -> Void) throws -> (
-        key: JSONValue, id: Int64
-    )? {
+    private static func render(_ connection: StoreConnection, ids: [Int64], request: ListRequest, _ body: (StoreRow) throws -> Void) throws
+        -> (
+            key: JSONValue, id: Int64
+        )?
+    {
         let page = Array(ids.prefix(request.limit))
         guard !page.isEmpty else { return nil }
         let placeholders = Array(repeating: "?", count: page.count).joined(separator: ", ")
@@ -258,7 +264,7 @@ enum CustomerStore {
     }
 
     /// Live customers matching a compiled rule tree.
-    static func count(_ connection: Connection, matching rules: ListCondition) throws -> Int {
+    static func count(_ connection: StoreConnection, matching rules: ListCondition) throws -> Int {
         try connection.queryOne(countSQL(rules), matching(rules).bindings)?.int(0) ?? 0
     }
 
@@ -267,33 +273,33 @@ enum CustomerStore {
     }
 
     /// nil when the search holds nothing searchable (an empty page).
-    static func listQuery(_ request: ListRequest, rules: ListCondition? = nil) -> ListQuery? {
+    static func listQuery(_ request: ListRequest, rules: ListCondition? = nil, dialect: SQLDialect) -> ListQuery? {
         var conditions: [ListCondition] = []
         var from = "customers c"
         var idOrder: String?
         if let text = request.search {
-            guard let match = SearchDocument.query(text) else { return nil }
+            guard let match = dialect.fullTextMatch(text, alias: "f") else { return nil }
             if request.sortField.sortExpression == "c.id" {
                 // Sorted by id (the default), the full-text index drives: it yields matches in
                 // rowid order and the page ends after `limit` of them. `acme` matches 29,000 of a
                 // million customers; collecting them all first took 20 ms, walking them 1 ms.
                 from = "customers_fts f JOIN customers c ON c.id = f.rowid"
                 idOrder = "f.rowid"
-                conditions.append(ListCondition(sql: "customers_fts MATCH ?", bindings: [.text(match)]))
+                conditions.append(match)
             } else {
                 conditions.append(
-                    ListCondition(sql: "c.id IN (SELECT rowid FROM customers_fts WHERE customers_fts MATCH ?)", bindings: [.text(match)]))
+                    ListCondition(sql: "c.id IN (SELECT f.rowid FROM customers_fts f WHERE \(match.sql))", bindings: match.bindings))
             }
         }
         if let rules {
             conditions.append(matching(rules))
         }
         let search = ListCondition.all(conditions).map { (sql: $0.sql, bindings: $0.bindings) }
-        return ListQuery(select: "c.*", from: from, alias: "c", request: request, search: search, idOrder: idOrder)
+        return ListQuery(select: "c.*", from: from, alias: "c", request: request, search: search, idOrder: idOrder, dialect: dialect)
     }
 
     /// Renders one live customer straight from the statement; its version and JSON.
-    static func render(_ connection: Connection, id: Int64, renderer: CustomerRenderer) throws -> (version: Int64, json: [UInt8])? {
+    static func render(_ connection: StoreConnection, id: Int64, renderer: CustomerRenderer) throws -> (version: Int64, json: [UInt8])? {
         try connection.withFirstRow("SELECT * FROM customers WHERE id = ? AND deleted_at IS NULL", [.integer(id)]) { row in
             var writer = JSONWriter(capacity: 1024)
             renderer.write(row, into: &writer)
@@ -302,7 +308,7 @@ enum CustomerStore {
     }
 
     /// Rewrites the tag rows and the search document from the stored row.
-    private static func syncSideTables(_ connection: Connection, id: Int64) throws {
+    private static func syncSideTables(_ connection: StoreConnection, id: Int64) throws {
         guard let row = try connection.queryOne("SELECT name, email, phone, company, tags FROM customers WHERE id = ?", [.integer(id)])
         else {
             return
@@ -328,7 +334,7 @@ enum CustomerStore {
     }
 
     /// Inserts the tag rows of a customer that has none yet, and stages its search document.
-    private static func writeSideTables(_ connection: Connection, id: Int64, tags: [String], document: String) throws {
+    private static func writeSideTables(_ connection: StoreConnection, id: Int64, tags: [String], document: String) throws {
         for tag in tags { try connection.run(insertTagSQL, [.integer(id), .text(tag)]) }
         try connection.run(stageDocumentSQL, [.integer(id), .text(document)])
     }

@@ -23,7 +23,7 @@ public enum CustomerTimeline {
     /// A page of the customer's timeline; with `includeContacts`, a company's merged with its
     /// live contacts' (API.md §2 "accounts and contacts").
     public static func page(
-        _ connection: Connection, customerID: Int64, includeContacts: Bool = false,
+        _ connection: StoreConnection, customerID: Int64, includeContacts: Bool = false,
         after: (occurredAt: String, kind: String, entry: Int64)?, limit: Int
     ) throws -> (entries: [Entry], hasMore: Bool) {
         let rows = try TimelineStore.rows(
@@ -40,7 +40,7 @@ public enum CustomerTimeline {
         let a = row.string("a") ?? ""
         switch row.string("kind") {
         case "order":
-            return "Order of \(money(row.int64("b") ?? 0, currency: row.string("c") ?? "")) (\(a))"
+            return "Order of \(money(row.string("b").flatMap { Int64($0) } ?? 0, currency: row.string("c") ?? "")) (\(a))"
         case "interaction":
             let direction = row.string("b").map { " \($0)" } ?? ""
             let subject = row.string("c").map { ": \($0)" } ?? ""
@@ -50,7 +50,7 @@ public enum CustomerTimeline {
         case "ticket":
             return "Ticket \"\(a)\" (\(row.string("b") ?? ""), \(row.string("c") ?? ""))"
         case "feedback":
-            let score = row.int64("b").map { " \($0)" } ?? ""
+            let score = row.string("b").map { " \($0)" } ?? ""
             let comment = row.string("c").map { ": \($0.prefix(80))" } ?? ""
             return "\(a.uppercased())\(score)\(comment)"
         case "task":

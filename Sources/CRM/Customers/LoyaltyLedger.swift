@@ -72,7 +72,8 @@ public struct LoyaltyLedger: Sendable {
     /// - Throws: ``CRMError/notFound(_:)`` for an unknown or deleted customer;
     ///   ``CRMError/conflict(_:_:)`` (`insufficient_balance` on `delta`) when the balance would go
     ///   below zero. Either way nothing is written.
-    public func add(_ connection: Connection, customerID: Int64, _ input: Input, actor: Int64?, now: Timestamp) throws -> LoyaltyEntry {
+    public func add(_ connection: StoreConnection, customerID: Int64, _ input: Input, actor: Int64?, now: Timestamp) throws -> LoyaltyEntry
+    {
         let flow = customers.flow
         let before = try flow.current(connection, id: customerID, ifMatch: nil)
         let balance = before.int64("loyalty_points") ?? 0
@@ -107,7 +108,7 @@ public struct LoyaltyLedger: Sendable {
 
     /// A page of the live customer's entries, newest first, below `beforeID` (from the newest
     /// when nil); nil when there is no such customer.
-    public func page(_ connection: Connection, customerID: Int64, beforeID: Int64?, limit: Int) throws -> [RenderedEntry]? {
+    public func page(_ connection: StoreConnection, customerID: Int64, beforeID: Int64?, limit: Int) throws -> [RenderedEntry]? {
         guard try customers.exists(connection, id: customerID) else { return nil }
         return try LoyaltyLedgerStore.list(connection, customerID: customerID, beforeID: beforeID, limit: limit).map {
             LoyaltyEntry(row: $0).rendered

@@ -30,7 +30,21 @@ public enum SearchDocument {
     /// An FTS5 MATCH expression for a user's query, or nil when it holds nothing searchable.
     /// Every term must match (AND); each is a quoted phrase, so no FTS5 syntax can be injected.
     public static func query(_ text: String) -> String? {
-        var terms: [String] = []
+        let terms = phrases(text).map { "\"\($0.joined(separator: " ").replacingQuotes())\"*" }
+        return terms.isEmpty ? nil : terms.joined(separator: " AND ")
+    }
+
+    /// The same query as a PostgreSQL tsquery: each phrase's pieces in a row (`<->`), the last a
+    /// prefix (`:*`), the phrases ANDed. Pieces hold letters and digits only, and each is quoted,
+    /// so no tsquery syntax can be injected.
+    public static func tsquery(_ text: String) -> String? {
+        let terms = phrases(text).map { pieces in pieces.map { "'\($0)'" }.joined(separator: " <-> ") + ":*" }
+        return terms.isEmpty ? nil : terms.joined(separator: " & ")
+    }
+
+    /// Each word of `text` as the tokens the index holds for it.
+    private static func phrases(_ text: String) -> [[String]] {
+        var phrases: [[String]] = []
         for word in text.split(whereSeparator: { $0.isWhitespace }) {
             let tokens = segment(String(word)).split(separator: " ").filter { !$0.isEmpty }
             // Punctuation inside a word (an email's @ and dots) separates tokens the same way the
@@ -38,11 +52,9 @@ public enum SearchDocument {
             let pieces = tokens.flatMap { token in
                 token.split(whereSeparator: { !($0.isLetter || $0.isNumber) }).map(String.init)
             }
-            guard !pieces.isEmpty else { continue }
-            let phrase = pieces.joined(separator: " ").replacingQuotes()
-            terms.append("\"\(phrase)\"*")
+            if !pieces.isEmpty { phrases.append(pieces) }
         }
-        return terms.isEmpty ? nil : terms.joined(separator: " AND ")
+        return phrases
     }
 
     /// Puts spaces around CJK characters.

@@ -12,7 +12,7 @@ extension Database {
 
     /// Runs `erase` on the writer and waits for its commit, then purges (``purgeErased()``) before
     /// returning its result. For a worker thread: it blocks until the purge is done.
-    public func erase<T: Sendable>(_ erase: @escaping @Sendable (Connection) throws -> T) throws -> T {
+    public func erase<T: Sendable>(_ erase: @escaping @Sendable (StoreConnection) throws -> T) throws -> T {
         let result = try writeAndWait(erase)
         try purgeErased()
         return result
@@ -27,7 +27,10 @@ extension Database {
     /// (``purgePendingAtOpen(_:)``), does it again. Returns whether the purge finished.
     @discardableResult
     public func purgeErased() throws -> Bool {
-        let pending = try writer.perform { try CustomerErasureStore.pendingPurges($0) }
+        // PostgreSQL keeps no copy of an erased value that SQL can reach once the erase commits;
+        // its dead row versions go with VACUUM (docs/operations.md, "Erasure on PostgreSQL").
+        guard case .sqlite(let writer, _) = engine else { return true }
+        let pending = try writer.perform { try CustomerErasureStore.pendingPurges(StoreConnection($0)) }
         guard !pending.isEmpty else { return true }
         var first = true
         while try writer.perform({ [first] in try CustomerErasureStore.mergeSearchIndex($0, pages: Self.searchMergePages, first: first) }) {
@@ -38,14 +41,14 @@ extension Database {
         } catch let error as SQLiteError where error.isBusy {
             return false
         }
-        try writer.perform { try CustomerErasureStore.clearPurges($0, pending) }
+        try writer.perform { try CustomerErasureStore.clearPurges(StoreConnection($0), pending) }
         return true
     }
 
     /// At open, before anything else writes: finishes the purges erases left pending (a crash, or a
     /// checkpoint a reader held off), in one go.
     static func purgePendingAtOpen(_ connection: Connection) throws {
-        let pending = try CustomerErasureStore.pendingPurges(connection)
+        let pending = try CustomerErasureStore.pendingPurges(StoreConnection(connection))
         guard !pending.isEmpty else { return }
         var first = true
         while try connection.transaction(.immediate, { try CustomerErasureStore.mergeSearchIndex(connection, pages: 10_000, first: first) })
@@ -53,6 +56,6 @@ extension Database {
             first = false
         }
         try connection.checkpointTruncating()
-        try connection.transaction(.immediate) { try CustomerErasureStore.clearPurges(connection, pending) }
+        try connection.transaction(.immediate) { try CustomerErasureStore.clearPurges(StoreConnection(connection), pending) }
     }
 }

@@ -1,27 +1,65 @@
 import Foundation
 import SQLite
 
-/// The one SQLite file: a single group-committing writer and a pool of read-only connections.
+/// Where everything is stored: by default one SQLite file, with a single group-committing writer
+/// and a pool of read-only connections; or a PostgreSQL database several nodes share
+/// (``open(postgres:maximumConnections:maximumWriteBatch:)``, Database+Postgres.swift).
 ///
 ///     let database = try Database.open(path: "crm.sqlite")
 ///     let count = try database.read { try APIKeyService().count($0) }
 ///     database.write({ try APIKeyService().revoke($0, id: 3) }) { result in … }
 ///
 /// Reads see only committed data (WAL); a write's completion runs after its COMMIT.
-/// The connection a read or a write job runs on. Above CRM it is opaque: routes hand it on to
-/// services, services to stores, and only stores use it (the API module cannot even name its
-/// members).
-public typealias StoreConnection = Connection
-
 public final class Database: Sendable {
+    /// The SQLite file's path, or the PostgreSQL URL without its password.
     public let path: String
-    public let writer: Writer
-    public let readers: ReaderPool
+    let engine: Engine
 
-    private init(path: String, writer: Writer, readers: ReaderPool) {
+    enum Engine: Sendable {
+        case sqlite(writer: Writer, readers: ReaderPool)
+        case postgres(PostgresEngine)
+    }
+
+    init(path: String, engine: Engine) {
         self.path = path
-        self.writer = writer
-        self.readers = readers
+        self.engine = engine
+    }
+
+    /// Whether other processes may serve the same data (PostgreSQL): work one process could
+    /// keep track of in memory (a webhook delivery being sent) must then be claimed in the database.
+    public var isShared: Bool {
+        if case .postgres = engine { return true }
+        return false
+    }
+
+    /// Periodic work that one node at a time does for all of them.
+    public enum NodeJob: Int64, Sendable {
+        /// "crm-scor": rescoring every customer.
+        case scoring = 0x6372_6D2D_7363_6F72
+        /// "crm-dail": the daily automations.
+        case dailyAutomations = 0x6372_6D2D_6461_696C
+    }
+
+    /// Runs `body` unless another node is running `job` right now, and then returns nil: on
+    /// PostgreSQL a session advisory lock is held while it runs (a node that dies lets it go);
+    /// SQLite's one process just runs it.
+    public func onOneNode<T>(_ job: NodeJob, _ body: () throws -> T) throws -> T? {
+        switch engine {
+        case .sqlite: try body()
+        case .postgres(let postgres): try postgres.exclusively(job.rawValue, body)
+        }
+    }
+
+    /// SQLite's single writer (bulk seeding, tests); nil on PostgreSQL.
+    public var writer: Writer? {
+        if case .sqlite(let writer, _) = engine { return writer }
+        return nil
+    }
+
+    /// SQLite's read-only connections; nil on PostgreSQL.
+    public var readers: ReaderPool? {
+        if case .sqlite(_, let readers) = engine { return readers }
+        return nil
     }
 
     /// Opens the database at `path` for a server: `fullSync` is SQLite's `synchronous=FULL`
@@ -41,17 +79,18 @@ public final class Database: Sendable {
         let writer = try Writer(path: path, configuration: configuration, maximumBatchSize: max(1, maximumWriteBatch))
         do {
             let migrator = try Schema.migrator()
-            _ = try writer.exclusive { connection in
-                try migrator.migrate(connection)
+            _ = try writer.exclusive { sqlite in
+                try migrator.migrate(sqlite)
+                let connection = StoreConnection(sqlite)
                 try FunnelRollupStore.rebuildPending(connection)
                 // Documents staged by writes outside a batch (none should be) reach the index.
-                try connection.transaction(.immediate) { try CustomerStore.flushSearchDocuments(connection) }
-                try Database.purgePendingAtOpen(connection)
+                try connection.transaction { try CustomerStore.flushSearchDocuments(connection) }
+                try Database.purgePendingAtOpen(sqlite)
                 try AttributeIndexStore.rebuildPending(connection)
             }
-            writer.prepareCommits { connection in try CustomerStore.flushSearchDocuments(connection) }
+            writer.prepareCommits { connection in try CustomerStore.flushSearchDocuments(StoreConnection(connection)) }
             let readers = try ReaderPool(path: path, maximumCount: maximumReaders, configuration: configuration)
-            return Database(path: path, writer: writer, readers: readers)
+            return Database(path: path, engine: .sqlite(writer: writer, readers: readers))
         } catch {
             writer.close()
             throw error
@@ -76,6 +115,7 @@ public final class Database: Sendable {
 
     /// The fault `error` reports, or nil when it is not a database fault.
     public static func fault(of error: any Error) -> Fault? {
+        if let fault = PostgresEngine.fault(of: error) { return fault }
         guard let error = error as? SQLiteError else { return nil }
         if error.isBusy || error == Writer.closedError { return .busy }
         if error.isFull { return .storageFull }
@@ -83,39 +123,79 @@ public final class Database: Sendable {
         return nil
     }
 
-    /// Whether a write could commit now: the file the server opened is still at its path and
-    /// writable (for `/readyz`: two system calls, no database access).
+    /// Whether a write could commit now: SQLite's file is still at its path and writable (two
+    /// system calls, no database access); PostgreSQL answers a query (for `/readyz`).
     public func isWritable() -> Bool {
-        (try? writer.checkFile()) != nil
+        switch engine {
+        case .sqlite(let writer, _): (try? writer.checkFile()) != nil
+        case .postgres(let postgres): postgres.isReachable()
+        }
     }
 
     /// Writes waiting for the writer (a metrics gauge).
-    public var writeQueueDepth: Int { writer.queueDepth }
-    /// Read-only connections open, and in use (metrics gauges).
-    public var readersOpen: Int { readers.openCount }
-    public var readersBusy: Int { readers.busyCount }
-
-    /// Gives the calling thread a read-only connection of its own, used by every later
-    /// ``read(_:)`` on it: event loops and worker threads call it once at start, so their
-    /// reads never wait for a pooled connection.
-    public func ownReader() throws {
-        try readers.ownReader()
+    public var writeQueueDepth: Int {
+        switch engine {
+        case .sqlite(let writer, _): writer.queueDepth
+        case .postgres(let postgres): postgres.writer.queueDepth
+        }
     }
 
-    public func read<T>(_ body: (Connection) throws -> T) throws -> T {
-        try readers.read(body)
+    /// Read connections open, and in use (metrics gauges).
+    public var readersOpen: Int {
+        switch engine {
+        case .sqlite(_, let readers): readers.openCount
+        case .postgres(let postgres): postgres.pool.openCount
+        }
+    }
+
+    public var readersBusy: Int {
+        switch engine {
+        case .sqlite(_, let readers): readers.busyCount
+        case .postgres(let postgres): postgres.pool.busyCount
+        }
+    }
+
+    /// Gives the calling thread a read-only SQLite connection of its own, used by every later
+    /// ``read(_:)`` on it: event loops and worker threads call it once at start, so their
+    /// reads never wait for a pooled connection. PostgreSQL reads borrow from its pool.
+    public func ownReader() throws {
+        if case .sqlite(_, let readers) = engine { try readers.ownReader() }
+    }
+
+    /// Runs `body` on a consistent snapshot of what is committed.
+    public func read<T>(_ body: (StoreConnection) throws -> T) throws -> T {
+        switch engine {
+        case .sqlite(_, let readers): try readers.read { try body(StoreConnection($0)) }
+        case .postgres(let postgres): try postgres.read(body)
+        }
+    }
+
+    /// Runs `body` on a connection whose every statement sees what was committed when it runs,
+    /// without one snapshot for them all: for a read whose statements need not agree with each
+    /// other (authentication's check of the keys' change counter). On PostgreSQL that saves the
+    /// transaction's two round trips; on SQLite it is ``read(_:)``.
+    public func readLatest<T>(_ body: (StoreConnection) throws -> T) throws -> T {
+        switch engine {
+        case .sqlite(_, let readers): try readers.read { try body(StoreConnection($0)) }
+        case .postgres(let postgres): try postgres.pool.withConnection { try body(StoreConnection($0)) }
+        }
     }
 
     /// Queues `job` for the writer; `completion` gets its result after the batch commits.
     public func write<T: Sendable>(
-        _ job: @escaping @Sendable (Connection) throws -> T,
+        _ job: @escaping @Sendable (StoreConnection) throws -> T,
         completion: @escaping @Sendable (Result<T, any Error>) -> Void
     ) {
-        writer.submit({ connection in try Self.withAutomations(connection, job) }, completion: completion)
+        switch engine {
+        case .sqlite(let writer, _):
+            writer.submit({ connection in try Self.withAutomations(StoreConnection(connection), job) }, completion: completion)
+        case .postgres(let postgres):
+            postgres.submit({ connection in try Self.withAutomations(connection, job) }, completion: completion)
+        }
     }
 
     /// Runs a write job, then the automations its events trigger, in its transaction.
-    private static func withAutomations<T>(_ connection: Connection, _ job: (Connection) throws -> T) throws -> T {
+    private static func withAutomations<T>(_ connection: StoreConnection, _ job: (StoreConnection) throws -> T) throws -> T {
         guard let events = WriteEvents.of(connection) else { return try job(connection) }
         return try events.around(connection, job)
     }
@@ -123,32 +203,41 @@ public final class Database: Sendable {
     /// Installs what runs after every write job that fired events automations trigger on
     /// (``AutomationEngine``), on the writer's connection. Until then no event is collected.
     func installAutomations(_ handler: @escaping WriteEvents.Handler) throws {
-        try writer.exclusive { connection in connection.attachment = WriteEvents(handler: handler) }
+        try performOnWriter { connection in connection.attachment = WriteEvents(handler: handler) }
     }
 
     /// Runs `job` on the writer without noting its events: the daily automation run's writes,
     /// which must trigger no further automations.
-    func writeWithoutAutomations<T: Sendable>(_ job: @escaping @Sendable (Connection) throws -> T) throws -> T {
-        try writer.perform { connection in
+    func writeWithoutAutomations<T: Sendable>(_ job: @escaping @Sendable (StoreConnection) throws -> T) throws -> T {
+        try performOnWriter { connection in
             guard let events = WriteEvents.of(connection) else { return try job(connection) }
             return try events.withoutCollecting { try job(connection) }
         }
     }
 
     /// Runs `job` on the writer and waits for its commit (command line, tests).
-    public func writeAndWait<T: Sendable>(_ job: @escaping @Sendable (Connection) throws -> T) throws -> T {
-        try writer.perform { connection in try Self.withAutomations(connection, job) }
+    public func writeAndWait<T: Sendable>(_ job: @escaping @Sendable (StoreConnection) throws -> T) throws -> T {
+        try performOnWriter { connection in try Self.withAutomations(connection, job) }
+    }
+
+    /// Runs `job` as one of the writer's jobs and waits for its commit.
+    func performOnWriter<T: Sendable>(_ job: @escaping @Sendable (StoreConnection) throws -> T) throws -> T {
+        switch engine {
+        case .sqlite(let writer, _): try writer.perform { try job(StoreConnection($0)) }
+        case .postgres(let postgres): try postgres.perform(job)
+        }
     }
 
     /// Tells `report` after every commit of this process's writer how far the change feed now
     /// runs and, when `since` gives the seq it last knew, which resources changed after it
     /// (`since` returns nil when nobody needs to know: only the newest seq is read and the
     /// resources are reported as unknown, nil).
-    /// `report` runs on the writer thread before the commit's requests are answered.
+    /// `report` runs on the writer thread before the commit's requests are answered. On
+    /// PostgreSQL it also runs when another node commits (LISTEN/NOTIFY).
     public func observeChanges(
         since: @escaping @Sendable () -> Int64?, report: @escaping @Sendable (_ last: Int64, _ recordTypes: Set<String>?) -> Void
     ) {
-        writer.observeCommits { connection in
+        let observe: @Sendable (StoreConnection) -> Void = { connection in
             if let seq = since() {
                 guard let committed = try? ChangeFeed.committed(connection, after: seq) else { return }
                 report(committed.last, committed.recordTypes)
@@ -158,21 +247,39 @@ public final class Database: Sendable {
                 report(last, nil)
             }
         }
+        switch engine {
+        case .sqlite(let writer, _): writer.observeCommits { observe(StoreConnection($0)) }
+        case .postgres(let postgres): postgres.observeCommits(observe)
+        }
     }
 
     /// Whether every shipped migration has been applied (for `/readyz`).
     public func isMigrated() -> Bool {
-        (try? read { connection in try Schema.migrator().pendingVersions(connection).isEmpty }) ?? false
+        switch engine {
+        case .sqlite(_, let readers):
+            (try? readers.read { connection in try Schema.migrator().pendingVersions(connection).isEmpty }) ?? false
+        case .postgres(let postgres):
+            postgres.isMigrated()
+        }
     }
 
-    /// A consistent online copy of the whole database at `path`.
+    /// A consistent online copy of the whole SQLite database at `path`. On PostgreSQL, `pg_dump`
+    /// does this (docs/operations.md).
     public func backup(to destination: String) throws {
-        try read { try $0.backup(to: destination) }
+        guard case .sqlite(_, let readers) = engine else {
+            throw PostgresEngine.backupRefusal
+        }
+        try readers.read { try $0.backup(to: destination) }
     }
 
     /// Finishes queued writes, then closes every connection.
     public func close() {
-        writer.close()
-        readers.close()
+        switch engine {
+        case .sqlite(let writer, let readers):
+            writer.close()
+            readers.close()
+        case .postgres(let postgres):
+            postgres.close()
+        }
     }
 }

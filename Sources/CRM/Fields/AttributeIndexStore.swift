@@ -22,8 +22,9 @@ import SQLite
 enum AttributeIndexStore {
     /// The value of `attributes.<key>` of the customer aliased `c`: as its index reads it, or
     /// (`indexed: false`) the same value in a form the planner cannot serve from the index.
-    static func expression(_ key: String, indexed: Bool = true) -> String {
-        (indexed ? "" : "+") + value(of: key, in: "c.attributes")
+    static func expression(_ key: String, indexed: Bool = true, dialect: SQLDialect) -> String {
+        let value = value(of: key, in: "c.attributes")
+        return indexed ? value : dialect.unindexed(value)
     }
 
     /// The index of `key`.
@@ -34,21 +35,21 @@ enum AttributeIndexStore {
 
     /// Builds the index of a newly defined field: a pass over every customer, in the caller's
     /// transaction (about 1–2 s with a million customers, during which the writer waits).
-    static func create(_ connection: Connection, key: String) throws {
+    static func create(_ connection: StoreConnection, key: String) throws {
         let extracted = value(of: key, in: "attributes")
         try connection.execute(
             "CREATE INDEX IF NOT EXISTS \(name(key)) ON customers (\(extracted)) WHERE deleted_at IS NULL AND \(extracted) IS NOT NULL")
     }
 
     /// Drops the index of a deleted field.
-    static func drop(_ connection: Connection, key: String) throws {
+    static func drop(_ connection: StoreConnection, key: String) throws {
         try connection.execute("DROP INDEX IF EXISTS \(name(key))")
     }
 
     /// Builds the indexes of the fields defined before migration 0025, in the transaction that
     /// removes its `pending_rebuilds` entry, so a crash part-way builds them again at the next open.
-    static func rebuildPending(_ connection: Connection) throws {
-        try connection.transaction(.immediate) {
+    static func rebuildPending(_ connection: StoreConnection) throws {
+        try connection.transaction {
             guard try connection.queryOne("SELECT 1 FROM pending_rebuilds WHERE name = 'attribute_indexes'") != nil else { return }
             for field in try CustomFieldStore.live(connection) where CustomField.isValidKey(field.key) {
                 try create(connection, key: field.key)

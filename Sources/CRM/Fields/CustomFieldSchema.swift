@@ -38,12 +38,12 @@ public enum CustomFieldSchema {
     }
 
     /// The live definition's id, by key.
-    public static func id(_ connection: Connection, key: String) throws -> Int64? {
+    public static func id(_ connection: StoreConnection, key: String) throws -> Int64? {
         try CustomFieldStore.id(connection, key: key)
     }
 
     /// How many live customers hold a value the definition `row` refuses (or lack a required one).
-    public static func violations(_ connection: Connection, id: Int64) throws -> Int64 {
+    public static func violations(_ connection: StoreConnection, id: Int64) throws -> Int64 {
         guard let row = try RecordStore(schema: schema).find(connection, id: id), let field = CustomFieldStore.field(row) else { return 0 }
         return try CustomFieldStore.violations(connection, field)
     }
@@ -51,7 +51,7 @@ public enum CustomFieldSchema {
     /// The rules of a definition as it will stand: a snake_case key that never changes, options
     /// for (and only for) an enum, and a type change only when no live customer's value would
     /// stop fitting it.
-    static func check(_ connection: Connection, _ values: inout [String: SQLValue], before: Row?) throws {
+    static func check(_ connection: StoreConnection, _ values: inout [String: SQLValue], before: Row?) throws {
         var issues: [FieldIssue] = []
         if let before {
             if let key = values["key"], key != before["key"] {
@@ -92,7 +92,7 @@ public enum CustomFieldSchema {
 /// What every customer write runs: the `attributes` it would store against the live definitions.
 enum CustomFieldRules {
     /// - Parameter attributes: the attributes as stored after the write (JSON text), nil for none.
-    static func check(_ connection: Connection, attributes: SQLValue?, creating: Bool) throws {
+    static func check(_ connection: StoreConnection, attributes: SQLValue?, creating: Bool) throws {
         let fields = try CustomFieldStore.live(connection)
         guard !fields.isEmpty else { return }
         var object = JSONObject()
@@ -106,13 +106,18 @@ extension CustomFieldSchema {
     /// The list filter `attributes.<key>` of the live definition `key` (alias `c`), reading
     /// values by the field's type (`attributes.score[gte]=3` compares numbers) through the key's
     /// index (``AttributeIndexStore``); nil when no live field has that key.
-    public static func listField(_ connection: Connection, name: String) throws -> ListField? {
+    public static func listField(_ connection: StoreConnection, name: String) throws -> ListField? {
         guard name.hasPrefix("attributes.") else { return nil }
         let key = String(name.dropFirst("attributes.".count))
         guard CustomField.isValidKey(key), let field = try CustomFieldStore.live(connection, key: key) else { return nil }
-        // The expression the key's index is built on, so equalities in id order are served by it.
+        // The expression the key's index is built on, so equalities in id order are served by it;
+        // numbers on PostgreSQL, whose json_extract answers text, as numbers.
+        var expression = AttributeIndexStore.expression(key, dialect: connection.dialect)
+        if field.type == .number || field.type == .integer, let number = connection.dialect.jsonNumber("c.attributes", path: "'$.\(key)'") {
+            expression = number
+        }
         return ListField(
-            name, kind: .text(maxLength: 1000), filter: .indexedForEquality(AttributeIndexStore.expression(key)),
+            name, kind: .text(maxLength: 1000), filter: .indexedForEquality(expression),
             parseValue: { text in
                 let value: JSONValue? =
                     switch field.type {

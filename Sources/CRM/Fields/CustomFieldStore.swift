@@ -4,13 +4,13 @@ import SQLite
 /// The SQL of custom fields: the live definitions every customer write is checked against, a
 /// definition's id by key, and how many live customers hold a value a definition refuses.
 enum CustomFieldStore {
-    static func live(_ connection: Connection) throws -> [CustomField] {
+    static func live(_ connection: StoreConnection) throws -> [CustomField] {
         try connection.query("SELECT key, type, options, required FROM custom_fields WHERE deleted_at IS NULL ORDER BY key").compactMap(
             field)
     }
 
     /// The live definition of `key`.
-    static func live(_ connection: Connection, key: String) throws -> CustomField? {
+    static func live(_ connection: StoreConnection, key: String) throws -> CustomField? {
         try connection.queryOne(
             "SELECT key, type, options, required FROM custom_fields WHERE key = ? AND deleted_at IS NULL", [.text(key)]
         ).flatMap(field)
@@ -25,7 +25,7 @@ enum CustomFieldStore {
     /// Defines a field unless a live definition has its key (the seed's demo fields); returns
     /// whether it did.
     static func insertIfUndefined(
-        _ connection: Connection, key: String, label: String, type: String, options: String, description: String, now: Timestamp
+        _ connection: StoreConnection, key: String, label: String, type: String, options: String, description: String, now: Timestamp
     ) throws -> Bool {
         guard try id(connection, key: key) == nil else { return false }
         try connection.run(
@@ -36,13 +36,13 @@ enum CustomFieldStore {
         return true
     }
 
-    static func id(_ connection: Connection, key: String) throws -> Int64? {
+    static func id(_ connection: StoreConnection, key: String) throws -> Int64? {
         try connection.queryOne("SELECT id FROM custom_fields WHERE key = ? AND deleted_at IS NULL", [.text(key)])?.int64(0)
     }
 
     /// Live customers whose stored value of the field does not fit it (or, for a required field,
     /// who have none): one pass over the customers, bound values only.
-    static func violations(_ connection: Connection, _ field: CustomField) throws -> Int64 {
+    static func violations(_ connection: StoreConnection, _ field: CustomField) throws -> Int64 {
         let path = SQLValue.text("$.\"\(field.key)\"")
         let type = "coalesce(json_type(attributes, ?1), 'null')"
         let wrongType: String
@@ -54,7 +54,7 @@ enum CustomFieldStore {
         case .bool: wrongType = "\(type) NOT IN ('true', 'false', 'null')"
         case .date:
             wrongType =
-                "(\(type) NOT IN ('text', 'null') OR (\(type) = 'text' AND coalesce(date(json_extract(attributes, ?1)) = json_extract(attributes, ?1), 0) = 0))"
+                "(\(type) NOT IN ('text', 'null') OR (\(type) = 'text' AND coalesce(\(connection.dialect.date("json_extract(attributes, ?1)")) = json_extract(attributes, ?1), FALSE) = FALSE))"
         case .enumeration:
             wrongType =
                 "(\(type) NOT IN ('text', 'null') OR (\(type) = 'text' AND json_extract(attributes, ?1) NOT IN (SELECT value FROM json_each(?2))))"

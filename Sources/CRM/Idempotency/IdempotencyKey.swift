@@ -37,7 +37,7 @@ public struct IdempotencyKey: Sendable {
     /// was created, and the record keeps only a marker (status `409`, no headers, no body), so a
     /// replay is refused with that text instead of showing the secret again.
     public func perform(
-        _ connection: Connection, now: Timestamp, withheld: String? = nil, _ write: () throws -> IdempotentAnswer
+        _ connection: StoreConnection, now: Timestamp, withheld: String? = nil, _ write: () throws -> IdempotentAnswer
     ) throws -> (answer: IdempotentAnswer, replayed: Bool) {
         let cutoff = now.adding(milliseconds: -Self.retentionMilliseconds)
         if let stored = try IdempotencyStore.find(connection, keyID: keyID, key: key, after: cutoff) {

@@ -7,7 +7,7 @@ import SQLite
 /// shows (its `id` when it is a customer, its `customer_id` when it is a record of one, the
 /// ticket's customer when it is a comment). Migration 0024 links older answers by the same rules.
 enum IdempotencySubject {
-    static func customerID(_ connection: Connection, target: String?, body: [UInt8]) throws -> Int64? {
+    static func customerID(_ connection: StoreConnection, target: String?, body: [UInt8]) throws -> Int64? {
         if let target {
             let parts = target.split(separator: "/", omittingEmptySubsequences: false)
             if parts.count >= 5, parts[1] == "v1", parts[2] == "customers", let id = Int64(parts[3]) { return id }

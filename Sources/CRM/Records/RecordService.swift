@@ -7,26 +7,27 @@ public struct RecordHooks: Sendable {
     /// columns; throws ``CRMError`` to refuse. `before` is nil on create.
     public var prepare:
         @Sendable (
-            _ connection: Connection, _ values: inout [String: SQLValue], _ extra: inout [String: SQLValue], _ before: Row?,
+            _ connection: StoreConnection, _ values: inout [String: SQLValue], _ extra: inout [String: SQLValue], _ before: Row?,
             _ now: Timestamp
         ) throws -> Void
     /// After the row is written (same transaction): derived data such as customer metrics.
     public var afterWrite:
-        @Sendable (_ connection: Connection, _ before: Row?, _ after: Row, _ actor: Int64?, _ now: Timestamp) throws -> Void
+        @Sendable (_ connection: StoreConnection, _ before: Row?, _ after: Row, _ actor: Int64?, _ now: Timestamp) throws -> Void
     /// The record's JSON.
     public var render: @Sendable (_ row: Row, _ writer: inout JSONWriter) -> Void
     /// Read-only values computed when the record is read (a segment's `member_count`), added
     /// after its stored fields.
-    public var computed: (@Sendable (_ connection: Connection, _ row: Row) throws -> [(String, JSONValue)])?
+    public var computed: (@Sendable (_ connection: StoreConnection, _ row: Row) throws -> [(String, JSONValue)])?
 
     public init(
         schema: RecordSchema,
-        prepare: @escaping @Sendable (Connection, inout [String: SQLValue], inout [String: SQLValue], Row?, Timestamp) throws -> Void = {
-            _, _, _, _, _ in
-        },
-        afterWrite: @escaping @Sendable (Connection, Row?, Row, Int64?, Timestamp) throws -> Void = { _, _, _, _, _ in },
+        prepare: @escaping @Sendable (StoreConnection, inout [String: SQLValue], inout [String: SQLValue], Row?, Timestamp) throws -> Void =
+            {
+                _, _, _, _, _ in
+            },
+        afterWrite: @escaping @Sendable (StoreConnection, Row?, Row, Int64?, Timestamp) throws -> Void = { _, _, _, _, _ in },
         render: (@Sendable (Row, inout JSONWriter) -> Void)? = nil,
-        computed: (@Sendable (Connection, Row) throws -> [(String, JSONValue)])? = nil
+        computed: (@Sendable (StoreConnection, Row) throws -> [(String, JSONValue)])? = nil
     ) {
         self.computed = computed
         self.prepare = prepare
@@ -82,7 +83,7 @@ public struct RecordService: Sendable {
     /// sort, its `q` over ``searchColumn``, and `parameters` (name, value) of
     /// ``listParameters`` judged at `now`. Returns the position after the page, or nil at the end.
     public func renderPage(
-        _ connection: Connection, _ request: ListRequest, parameters: [(name: String, value: String)] = [], now: Timestamp,
+        _ connection: StoreConnection, _ request: ListRequest, parameters: [(name: String, value: String)] = [], now: Timestamp,
         into writer: inout JSONWriter
     ) throws -> (key: JSONValue, id: Int64)? {
         var conditions: [ListCondition] = []
@@ -105,7 +106,7 @@ public struct RecordService: Sendable {
     }
 
     /// The record's JSON with its computed values.
-    func json(_ connection: Connection, _ row: Row) throws -> [UInt8] {
+    func json(_ connection: StoreConnection, _ row: Row) throws -> [UInt8] {
         var bytes = json(row)
         guard let computed = hooks.computed else { return bytes }
         let values = try computed(connection, row)
@@ -129,15 +130,16 @@ public struct RecordService: Sendable {
     }
 
     /// The live record, rendered.
-    public func record(_ connection: Connection, id: Int64) throws -> StoredRecord? {
+    public func record(_ connection: StoreConnection, id: Int64) throws -> StoredRecord? {
         try store.find(connection, id: id).map { StoredRecord(row: $0, json: try json(connection, $0)) }
     }
 
-    public func create(_ connection: Connection, _ changes: RecordChanges, actor: Int64?, now: Timestamp) throws -> Row {
+    public func create(_ connection: StoreConnection, _ changes: RecordChanges, actor: Int64?, now: Timestamp) throws -> Row {
         try createRecord(connection, changes, actor: actor, now: now).row
     }
 
-    public func createRecord(_ connection: Connection, _ changes: RecordChanges, actor: Int64?, now: Timestamp) throws -> StoredRecord {
+    public func createRecord(_ connection: StoreConnection, _ changes: RecordChanges, actor: Int64?, now: Timestamp) throws -> StoredRecord
+    {
         try changes.requireFields(of: schema)
         let hooks = self.hooks
         return try flow.create(
@@ -151,14 +153,15 @@ public struct RecordService: Sendable {
             derive: { after in try hooks.afterWrite(connection, nil, after, actor, now) })
     }
 
-    public func update(_ connection: Connection, id: Int64, _ changes: RecordChanges, ifMatch: Int64?, actor: Int64?, now: Timestamp) throws
+    public func update(_ connection: StoreConnection, id: Int64, _ changes: RecordChanges, ifMatch: Int64?, actor: Int64?, now: Timestamp)
+        throws
         -> Row
     {
         try updateRecord(connection, id: id, changes, ifMatch: ifMatch, actor: actor, now: now).row
     }
 
     public func updateRecord(
-        _ connection: Connection, id: Int64, _ changes: RecordChanges, ifMatch: Int64?, actor: Int64?, now: Timestamp
+        _ connection: StoreConnection, id: Int64, _ changes: RecordChanges, ifMatch: Int64?, actor: Int64?, now: Timestamp
     ) throws -> StoredRecord {
         let before = try current(connection, id: id, ifMatch: ifMatch)
         let hooks = self.hooks
@@ -176,7 +179,7 @@ public struct RecordService: Sendable {
             derive: { before, after in try hooks.afterWrite(connection, before, after, actor, now) })
     }
 
-    public func delete(_ connection: Connection, id: Int64, ifMatch: Int64?, actor: Int64?, now: Timestamp) throws {
+    public func delete(_ connection: StoreConnection, id: Int64, ifMatch: Int64?, actor: Int64?, now: Timestamp) throws {
         let hooks = self.hooks
         try flow.delete(
             connection, id: id, ifMatch: ifMatch, actor: actor, now: now,
@@ -185,7 +188,7 @@ public struct RecordService: Sendable {
     }
 
     /// The live record, checked against `If-Match`.
-    public func current(_ connection: Connection, id: Int64, ifMatch: Int64?) throws -> Row {
+    public func current(_ connection: StoreConnection, id: Int64, ifMatch: Int64?) throws -> Row {
         try flow.current(connection, id: id, ifMatch: ifMatch)
     }
 
@@ -200,7 +203,7 @@ public struct RecordService: Sendable {
     /// Runs the resource's rules and the reference checks, reporting their invalid fields together
     /// (a 422 lists every invalid field at once), then the unique checks (409).
     private func prepareAndCheck(
-        _ connection: Connection, _ values: inout [String: SQLValue], _ extra: inout [String: SQLValue], before: Row?, now: Timestamp
+        _ connection: StoreConnection, _ values: inout [String: SQLValue], _ extra: inout [String: SQLValue], before: Row?, now: Timestamp
     ) throws {
         var issues: [FieldIssue] = []
         for field in schema.fields {
@@ -223,7 +226,7 @@ public struct RecordService: Sendable {
         try checkUniques(connection, values, except: before?.int64("id"))
     }
 
-    private func checkUniques(_ connection: Connection, _ values: [String: SQLValue], except id: Int64?) throws {
+    private func checkUniques(_ connection: StoreConnection, _ values: [String: SQLValue], except id: Int64?) throws {
         var issues: [FieldIssue] = []
         for name in uniqueFields {
             guard let field = schema.field(name), case .text(let value)? = values[name] else { continue }

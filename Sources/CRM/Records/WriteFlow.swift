@@ -17,14 +17,14 @@ import SQLite
 struct WriteFlow: Sendable {
     let schema: RecordSchema
     /// Reads one record by id (`includeDeleted` for the state a delete left).
-    let find: @Sendable (_ connection: Connection, _ id: Int64, _ includeDeleted: Bool) throws -> Row?
+    let find: @Sendable (_ connection: StoreConnection, _ id: Int64, _ includeDeleted: Bool) throws -> Row?
     /// The record's API JSON (with what a resource computes at read time, hence the connection).
-    let render: @Sendable (_ connection: Connection, _ row: Row) throws -> [UInt8]
+    let render: @Sendable (_ connection: StoreConnection, _ row: Row) throws -> [UInt8]
     /// The refusal of any write to a record in a final state (an erased customer's `409`), or nil.
     var refusal: @Sendable (_ row: Row) -> CRMError? = { _ in nil }
 
     /// Step 1: the live record, writable (``refusal``) and checked against `If-Match`.
-    func current(_ connection: Connection, id: Int64, ifMatch: Int64?) throws -> Row {
+    func current(_ connection: StoreConnection, id: Int64, ifMatch: Int64?) throws -> Row {
         guard let row = try find(connection, id, false) else { throw CRMError.notFound("no \(schema.recordType) \(id)") }
         if let refused = refusal(row) { throw refused }
         if let ifMatch, let version = row.int64("version"), version != ifMatch { throw CRMError.versionMismatch(current: version) }
@@ -34,7 +34,7 @@ struct WriteFlow: Sendable {
     /// Creates a record: `insert` validates and writes it and returns its id; `derive` runs on
     /// the stored row before the change is logged.
     func create(
-        _ connection: Connection, actor: Int64?, now: Timestamp, insert: () throws -> Int64,
+        _ connection: StoreConnection, actor: Int64?, now: Timestamp, insert: () throws -> Int64,
         derive: (_ after: Row) throws -> Void = { _ in }
     ) throws -> StoredRecord {
         let id = try insert()
@@ -50,7 +50,7 @@ struct WriteFlow: Sendable {
     /// false when the change would change nothing — then nothing is written or logged and the
     /// version (so the ETag) stays.
     func update(
-        _ connection: Connection, before: Row, actor: Int64?, now: Timestamp, write: () throws -> Bool,
+        _ connection: StoreConnection, before: Row, actor: Int64?, now: Timestamp, write: () throws -> Bool,
         derive: (_ before: Row, _ after: Row) throws -> Void = { _, _ in }
     ) throws -> StoredRecord {
         let id = before.int64("id") ?? 0
@@ -66,7 +66,7 @@ struct WriteFlow: Sendable {
 
     /// Soft-deletes the live record `id` (checked against `If-Match`); the feed entry's data is null.
     func delete(
-        _ connection: Connection, id: Int64, ifMatch: Int64?, actor: Int64?, now: Timestamp, softDelete: () throws -> Void,
+        _ connection: StoreConnection, id: Int64, ifMatch: Int64?, actor: Int64?, now: Timestamp, softDelete: () throws -> Void,
         derive: (_ before: Row, _ after: Row) throws -> Void = { _, _ in }
     ) throws {
         let before = try current(connection, id: id, ifMatch: ifMatch)

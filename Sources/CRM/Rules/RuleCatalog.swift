@@ -20,7 +20,7 @@ public struct RuleCatalog: Sendable {
 
     /// Customers, with `attributes.<key>` typed by the live custom field definitions, so a leaf's
     /// value is checked against the defined type (`attributes.score gte "high"` is a `422`).
-    public static func customers(_ connection: Connection) throws -> RuleCatalog {
+    public static func customers(_ connection: StoreConnection) throws -> RuleCatalog {
         var catalog = customers
         for field in try CustomFieldStore.live(connection) {
             catalog.attributeKinds[field.key] =

@@ -7,46 +7,52 @@ import SQLite
 ///     → (c.industry = ? AND EXISTS (SELECT 1 FROM customer_tags t WHERE t.customer_id = c.id AND t.tag = ?))
 enum RuleConditionStore {
     /// - Parameter attributeIndex: which comparisons of defined attributes read their index.
-    static func condition(_ tree: RuleTree, attributeIndex: AttributeIndexUse = .none) -> ListCondition {
+    static func condition(_ tree: RuleTree, attributeIndex: AttributeIndexUse = .none, dialect: SQLDialect) -> ListCondition {
         var bindings: [SQLValue] = []
-        let sql = compile(tree, attributeIndex, &bindings)
+        let sql = compile(tree, attributeIndex, dialect, &bindings)
         return ListCondition(sql: sql, bindings: bindings)
     }
 
-    private static func compile(_ tree: RuleTree, _ index: AttributeIndexUse, _ bindings: inout [SQLValue]) -> String {
+    private static func compile(_ tree: RuleTree, _ index: AttributeIndexUse, _ dialect: SQLDialect, _ bindings: inout [SQLValue]) -> String
+    {
         // The children of an `all` are conjuncts as it is; those of `any` and `not` are not.
         let nested: AttributeIndexUse = index == .all ? .all : .none
         switch tree {
         case .all(let children):
-            guard !children.isEmpty else { return "1" }
-            return "(" + children.map { compile($0, index, &bindings) }.joined(separator: " AND ") + ")"
+            guard !children.isEmpty else { return "TRUE" }
+            return "(" + children.map { compile($0, index, dialect, &bindings) }.joined(separator: " AND ") + ")"
         case .any(let children):
-            guard !children.isEmpty else { return "0" }
-            return "(" + children.map { compile($0, nested, &bindings) }.joined(separator: " OR ") + ")"
+            guard !children.isEmpty else { return "FALSE" }
+            return "(" + children.map { compile($0, nested, dialect, &bindings) }.joined(separator: " OR ") + ")"
         case .not(let child):
-            // A NULL inside must count as "does not hold", so NOT of it holds: coalesce to 0 first.
-            return "NOT coalesce(\(compile(child, nested, &bindings)), 0)"
+            // A NULL inside must count as "does not hold", so NOT of it holds: coalesce first.
+            return "NOT coalesce(\(compile(child, nested, dialect, &bindings)), FALSE)"
         case .leaf(let leaf):
-            return compile(leaf, index, &bindings)
+            return compile(leaf, index, dialect, &bindings)
         }
     }
 
-    private static func compile(_ leaf: RuleLeaf, _ index: AttributeIndexUse, _ bindings: inout [SQLValue]) -> String {
+    private static func compile(_ leaf: RuleLeaf, _ index: AttributeIndexUse, _ dialect: SQLDialect, _ bindings: inout [SQLValue]) -> String
+    {
         switch leaf.field.target {
         case .tags: return tags(leaf, &bindings)
-        case .column(let expression): return compare(expression, [], leaf, &bindings)
+        case .column(let expression): return compare(expression, [], leaf, dialect, &bindings)
         case .attribute(let key):
             let path = SQLValue.text("$.\"\(key)\"")
             // A snake_case key (every defined field's) is read through the expression of its
             // index (AttributeIndexStore), path and all, where the index is to serve it; any other
             // key through a bound path.
             let indexed = index == .all || (index == .conjunctEqualities && [.eq, .in].contains(leaf.op))
-            let (value, own): (String, [SQLValue]) =
+            var (value, own): (String, [SQLValue]) =
                 CustomField.isValidKey(key)
-                ? (AttributeIndexStore.expression(key, indexed: indexed), []) : ("json_extract(c.attributes, ?)", [path])
-            guard let types = comparableTypes(leaf) else { return compare(value, own, leaf, &bindings) }
+                ? (AttributeIndexStore.expression(key, indexed: indexed, dialect: dialect), []) : ("json_extract(c.attributes, ?)", [path])
+            if leaf.comparesNumber, let number = dialect.jsonNumber("c.attributes") {
+                // PostgreSQL's json_extract answers text, which orders "10" before "9".
+                (value, own) = (number, [path])
+            }
+            guard let types = comparableTypes(leaf) else { return compare(value, own, leaf, dialect, &bindings) }
             bindings.append(path)
-            return "(json_type(c.attributes, ?) IN (\(types)) AND \(compare(value, own, leaf, &bindings)))"
+            return "(json_type(c.attributes, ?) IN (\(types)) AND \(compare(value, own, leaf, dialect, &bindings)))"
         }
     }
 
@@ -61,7 +67,9 @@ enum RuleConditionStore {
 
     /// `expression <op> ?`; a missing value (NULL) never matches except `ne` and `exists:false`.
     /// `own` are the expression's own bindings, bound again wherever it appears.
-    private static func compare(_ column: String, _ own: [SQLValue], _ leaf: RuleLeaf, _ bindings: inout [SQLValue]) -> String {
+    private static func compare(
+        _ column: String, _ own: [SQLValue], _ leaf: RuleLeaf, _ dialect: SQLDialect, _ bindings: inout [SQLValue]
+    ) -> String {
         let normalize = leaf.field.normalize
         var expression: String {
             bindings += own
@@ -77,7 +85,7 @@ enum RuleConditionStore {
         switch leaf.operand {
         case .exists(let present):
             let first = expression
-            let second = expression
+            let second = dialect.text(expression)
             return present ? "(\(first) IS NOT NULL AND \(second) != '')" : "(\(first) IS NULL OR \(second) = '')"
         case .values(let values):
             let left = expression
@@ -87,11 +95,11 @@ enum RuleConditionStore {
             let left = expression
             if leaf.op == .contains {
                 bindings.append(.text("%" + escapedLike(normalize?(textOf(value)) ?? textOf(value)) + "%"))
-                return "\(left) LIKE ? ESCAPE '\\'"
+                return "lower(\(left)) LIKE lower(?) ESCAPE '\\'"
             }
             bind(value)
             switch leaf.op {
-            case .ne: return "\(left) IS NOT ?"
+            case .ne: return "\(left) IS DISTINCT FROM ?"
             case .gt: return "\(left) > ?"
             case .gte: return "\(left) >= ?"
             case .lt: return "\(left) < ?"
@@ -112,7 +120,7 @@ enum RuleConditionStore {
         case .value(let value):
             if leaf.op == .contains {
                 bindings.append(.text("%" + escapedLike(textOf(value)) + "%"))
-                return "\(has) LIKE ? ESCAPE '\\')"
+                return "EXISTS (SELECT 1 FROM customer_tags t WHERE t.customer_id = c.id AND lower(t.tag) LIKE lower(?) ESCAPE '\\')"
             }
             bindings.append(.text(textOf(value)))
             return leaf.op == .ne ? "NOT \(has) = ?)" : "\(has) = ?)"
@@ -134,5 +142,16 @@ enum RuleConditionStore {
             escaped.append(character)
         }
         return escaped
+    }
+}
+
+extension RuleLeaf {
+    /// Whether the leaf orders by one number (`gt`, `gte`, `lt`, `lte` a number): equality holds
+    /// between the texts PostgreSQL's json_extract answers as between SQLite's numbers (a
+    /// boolean included, which both read as 1 or 0).
+    fileprivate var comparesNumber: Bool {
+        guard [.gt, .gte, .lt, .lte].contains(op), case .value(let value) = operand else { return false }
+        if case .text = value { return false }
+        return true
     }
 }

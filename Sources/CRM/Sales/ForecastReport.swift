@@ -7,7 +7,7 @@ import SQLite
 /// expected close date are in no month; a missing amount or probability counts as 0.
 public enum ForecastReport {
     /// - Parameters: from/to: the window of expected close dates, both inclusive; nil for open ends.
-    public static func render(_ connection: Connection, from: CalendarDate?, to: CalendarDate?, currency: String) throws -> [UInt8] {
+    public static func render(_ connection: StoreConnection, from: CalendarDate?, to: CalendarDate?, currency: String) throws -> [UInt8] {
         var writer = JSONWriter(capacity: 512)
         writer.beginObject()
         writer.key("currency")

@@ -14,7 +14,7 @@ enum ForecastReportStore {
     /// The months of expected close dates from `from` to `to` (`YYYY-MM-DD`, both inclusive; nil
     /// for open ends) that hold open opportunities, oldest first. A day row whose opportunities
     /// all closed or moved keeps a count of 0 and is left out.
-    static func months(_ connection: Connection, from: String?, to: String?) throws -> [Month] {
+    static func months(_ connection: StoreConnection, from: String?, to: String?) throws -> [Month] {
         try connection.query(
             """
             SELECT substr(close_on, 1, 7), sum(count), sum(amount), sum(weighted) FROM forecast_rollup

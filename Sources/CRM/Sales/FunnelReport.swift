@@ -14,7 +14,8 @@ import SQLite
 /// Read from the funnel rollup that every opportunity write keeps (``FunnelRollupStore``).
 public enum FunnelReport {
     /// Nil when there is no live pipeline `pipelineID`.
-    public static func render(_ connection: Connection, pipelineID: Int64?, from: CalendarDate?, to: CalendarDate?) throws -> [UInt8]? {
+    public static func render(_ connection: StoreConnection, pipelineID: Int64?, from: CalendarDate?, to: CalendarDate?) throws -> [UInt8]?
+    {
         let pipelines = PipelineService()
         let id = try pipelineID ?? pipelines.defaultPipelineID(connection)
         guard let stages = try pipelines.stages(connection, pipelineID: id) else { return nil }

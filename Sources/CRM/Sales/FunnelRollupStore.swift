@@ -4,7 +4,7 @@ import SQLite
 /// the live opportunities' ``FunnelContribution``s.
 enum FunnelRollupStore {
     /// An opportunity's stage entries, oldest first.
-    static func history(_ connection: Connection, opportunityID: Int64) throws -> [FunnelContribution.Entry] {
+    static func history(_ connection: StoreConnection, opportunityID: Int64) throws -> [FunnelContribution.Entry] {
         try connection.query(
             "SELECT to_stage, changed_at FROM opportunity_stage_history WHERE opportunity_id = ? ORDER BY id",
             [.integer(opportunityID)]
@@ -15,15 +15,16 @@ enum FunnelRollupStore {
     }
 
     /// Adds (`sign` 1) or takes away (`sign` -1) a contribution.
-    static func apply(_ connection: Connection, _ contribution: FunnelContribution, sign: Int64) throws {
+    static func apply(_ connection: StoreConnection, _ contribution: FunnelContribution, sign: Int64) throws {
         for (stage, counts) in contribution.stages {
             try connection.run(
                 """
                 INSERT INTO funnel_rollup (pipeline_id, created_on, stage, entered, converted, won, current, stay_ms, stays)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT DO UPDATE SET entered = entered + excluded.entered, converted = converted + excluded.converted,
-                    won = won + excluded.won, current = current + excluded.current, stay_ms = stay_ms + excluded.stay_ms,
-                    stays = stays + excluded.stays
+                ON CONFLICT (pipeline_id, created_on, stage) DO UPDATE SET
+                    entered = funnel_rollup.entered + excluded.entered, converted = funnel_rollup.converted + excluded.converted,
+                    won = funnel_rollup.won + excluded.won, current = funnel_rollup.current + excluded.current,
+                    stay_ms = funnel_rollup.stay_ms + excluded.stay_ms, stays = funnel_rollup.stays + excluded.stays
                 """,
                 [
                     .integer(contribution.pipelineID), .text(contribution.createdOn), .text(stage), .integer(sign * counts.entered),
@@ -36,13 +37,13 @@ enum FunnelRollupStore {
     /// Recomputes the rollup of one pipeline (nil: of every pipeline) from the opportunities and
     /// their history: after a pipeline's stages change (order, won and lost flags) and when the
     /// table is first built. One pass over the opportunities in id order with their history.
-    static func rebuild(_ connection: Connection, pipelineID: Int64?) throws {
+    static func rebuild(_ connection: StoreConnection, pipelineID: Int64?) throws {
         var orders: [Int64: [PipelineStage]] = [:]
         for row in try connection.query("SELECT id, name, stages, is_default FROM pipelines") {
             if let id = row.int64("id") { orders[id] = PipelineService.stages(row) }
         }
         try connection.run(
-            "DELETE FROM funnel_rollup WHERE ? IS NULL OR pipeline_id = ?",
+            "DELETE FROM funnel_rollup WHERE CAST(? AS BIGINT) IS NULL OR pipeline_id = ?",
             [pipelineID.map(SQLValue.integer) ?? .null, pipelineID.map(SQLValue.integer) ?? .null])
         var totals: [String: (pipelineID: Int64, createdOn: String, stage: String, counts: FunnelContribution.Counts)] = [:]
         func add(_ contribution: FunnelContribution) {
@@ -71,7 +72,7 @@ enum FunnelRollupStore {
             """
             SELECT o.id, o.pipeline_id, o.created_at, o.stage, o.is_won, h.to_stage, h.changed_at
             FROM opportunities o LEFT JOIN opportunity_stage_history h ON h.opportunity_id = o.id
-            WHERE o.deleted_at IS NULL AND (?1 IS NULL OR o.pipeline_id = ?1)
+            WHERE o.deleted_at IS NULL AND (CAST(?1 AS BIGINT) IS NULL OR o.pipeline_id = ?1)
             ORDER BY o.id, h.id
             """, [pipelineID.map(SQLValue.integer) ?? .null])
         {
@@ -100,7 +101,7 @@ enum FunnelRollupStore {
 
     /// The pipeline's sums per stage over opportunities created from `fromDay` to `toDay`
     /// (`YYYY-MM-DD`, both inclusive).
-    static func sums(_ connection: Connection, pipelineID: Int64, fromDay: String, toDay: String) throws -> [String: FunnelContribution
+    static func sums(_ connection: StoreConnection, pipelineID: Int64, fromDay: String, toDay: String) throws -> [String: FunnelContribution
         .Counts]
     {
         var sums: [String: FunnelContribution.Counts] = [:]
@@ -120,8 +121,8 @@ enum FunnelRollupStore {
 
     /// Builds the derived tables `pending_rebuilds` names, each in the transaction that removes
     /// its name, so a crash part-way builds it again at the next open.
-    static func rebuildPending(_ connection: Connection) throws {
-        try connection.transaction(.immediate) {
+    static func rebuildPending(_ connection: StoreConnection) throws {
+        try connection.transaction {
             guard try connection.queryOne("SELECT 1 FROM pending_rebuilds WHERE name = 'funnel_rollup'") != nil else { return }
             try rebuild(connection, pipelineID: nil)
             try connection.run("DELETE FROM pending_rebuilds WHERE name = 'funnel_rollup'")

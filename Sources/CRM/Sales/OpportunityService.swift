@@ -97,7 +97,7 @@ public enum OpportunityService {
     }
 
     /// What the opportunity in `row` adds to the funnel rollup, given its history as it stands.
-    static func funnelContribution(_ connection: Connection, _ row: Row, pipelines: PipelineService) throws -> FunnelContribution {
+    static func funnelContribution(_ connection: StoreConnection, _ row: Row, pipelines: PipelineService) throws -> FunnelContribution {
         let pipelineID = row.int64("pipeline_id") ?? 0
         return FunnelContribution(
             pipelineID: pipelineID, createdAt: row.string("created_at") ?? "", currentStage: row.string("stage") ?? "",
@@ -106,7 +106,7 @@ public enum OpportunityService {
     }
 
     static func applyStageRules(
-        _ connection: Connection, _ values: inout [String: SQLValue], _ extra: inout [String: SQLValue], before: Row?,
+        _ connection: StoreConnection, _ values: inout [String: SQLValue], _ extra: inout [String: SQLValue], before: Row?,
         settings: CRMSettings,
         pipelines: PipelineService, now: Timestamp
     ) throws {
@@ -185,7 +185,7 @@ public enum OpportunityService {
     /// closed by mistake or revived later resumes where it stood. The pipeline's first open stage
     /// when there is no such stage to go back to: the opportunity was created closed, or that
     /// stage has since left the pipeline or become a closed one.
-    static func reopeningStage(_ connection: Connection, opportunityID: Int64, closedStage: String, stages: [PipelineStage]) throws
+    static func reopeningStage(_ connection: StoreConnection, opportunityID: Int64, closedStage: String, stages: [PipelineStage]) throws
         -> String?
     {
         let from = try OpportunityHistoryStore.stageBefore(connection, opportunityID: opportunityID, enteredStage: closedStage)
@@ -196,7 +196,7 @@ public enum OpportunityService {
     /// `GET /v1/opportunities/{id}/history`: a page of entries after `afterID`, oldest first,
     /// rendered `{id, from_stage, to_stage, changed_at, key_id}`; nil when there is no such
     /// opportunity.
-    public static func historyPage(_ connection: Connection, opportunityID: Int64, afterID: Int64, limit: Int) throws
+    public static func historyPage(_ connection: StoreConnection, opportunityID: Int64, afterID: Int64, limit: Int) throws
         -> [RenderedEntry]?
     {
         guard try RecordStore.exists(connection, table: OpportunitySchema.schema.table, id: opportunityID) else { return nil }

@@ -32,7 +32,7 @@ public struct PipelineService: Sendable {
 
     /// Writes a page of pipelines as JSON array elements into `writer`; returns the position
     /// after the page, or nil at the end.
-    public func renderPage(_ connection: Connection, _ request: ListRequest, into writer: inout JSONWriter) throws -> (
+    public func renderPage(_ connection: StoreConnection, _ request: ListRequest, into writer: inout JSONWriter) throws -> (
         key: JSONValue, id: Int64
     )? {
         let page = try store.list(connection, request)
@@ -40,11 +40,11 @@ public struct PipelineService: Sendable {
         return page.next
     }
 
-    public func defaultPipelineID(_ connection: Connection) throws -> Int64 {
+    public func defaultPipelineID(_ connection: StoreConnection) throws -> Int64 {
         try PipelineStore.defaultID(connection) ?? 1
     }
 
-    public func stages(_ connection: Connection, pipelineID: Int64) throws -> [PipelineStage]? {
+    public func stages(_ connection: StoreConnection, pipelineID: Int64) throws -> [PipelineStage]? {
         guard let row = try store.find(connection, id: pipelineID) else { return nil }
         return Self.stages(row)
     }
@@ -151,11 +151,12 @@ public struct PipelineService: Sendable {
     }
 
     /// The live pipeline, rendered.
-    public func record(_ connection: Connection, id: Int64) throws -> StoredRecord? {
+    public func record(_ connection: StoreConnection, id: Int64) throws -> StoredRecord? {
         try store.find(connection, id: id).map { StoredRecord(row: $0, json: json($0)) }
     }
 
-    public func create(_ connection: Connection, _ changes: RecordChanges, stages: [PipelineStage], actor: Int64?, now: Timestamp) throws
+    public func create(_ connection: StoreConnection, _ changes: RecordChanges, stages: [PipelineStage], actor: Int64?, now: Timestamp)
+        throws
         -> StoredRecord
     {
         try flow.create(connection, actor: actor, now: now) {
@@ -169,7 +170,7 @@ public struct PipelineService: Sendable {
     }
 
     public func update(
-        _ connection: Connection, id: Int64, _ changes: RecordChanges, stages: [PipelineStage]?, ifMatch: Int64?, actor: Int64?,
+        _ connection: StoreConnection, id: Int64, _ changes: RecordChanges, stages: [PipelineStage]?, ifMatch: Int64?, actor: Int64?,
         now: Timestamp
     ) throws -> StoredRecord {
         let before = try flow.current(connection, id: id, ifMatch: ifMatch)

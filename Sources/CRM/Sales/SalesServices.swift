@@ -39,7 +39,7 @@ public enum SalesServices {
 
     /// Refreshes the metrics of the customer a record belongs to, and of the one it left.
     static func refreshCustomers(
-        _ connection: Connection, _ before: Row?, _ after: Row, settings: CRMSettings, customers: CustomerService, now: Timestamp
+        _ connection: StoreConnection, _ before: Row?, _ after: Row, settings: CRMSettings, customers: CustomerService, now: Timestamp
     ) throws {
         var ids: [Int64] = []
         if let id = after.int64("customer_id") { ids.append(id) }

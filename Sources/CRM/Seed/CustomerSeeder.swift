@@ -48,23 +48,24 @@ public struct CustomerSeeder: Sendable {
         let pipeline = SeedPipeline(plan)
         do {
             let written = try pipeline.load(writer)
-            try writer.exclusive { connection in
+            try writer.exclusive { sqlite in
+                let connection = StoreConnection(sqlite)
                 if !bulk {
-                    try connection.transaction(.immediate) {
+                    try connection.transaction {
                         _ = try CustomerScoring.recompute(
                             connection, settings: settings, service: CustomerService(baseCurrency: settings.baseCurrency), now: now,
                             recordChanges: false)
                     }
                 }
-                try Self.build(indexes, connection)
+                try Self.build(indexes, sqlite)
                 // Churn risk reads orders and feedback the load just wrote, through their indexes.
-                try connection.transaction(.immediate) {
+                try connection.transaction {
                     try CustomerScoring.bulkChurn(connection, settings: settings, now: now)
                 }
                 // The load wrote opportunities and their history directly, past the write hooks.
-                try connection.transaction(.immediate) { try FunnelRollupStore.rebuild(connection, pipelineID: nil) }
+                try connection.transaction { try FunnelRollupStore.rebuild(connection, pipelineID: nil) }
                 // And contacts with their metrics: every company's `metrics.account` from them.
-                try connection.transaction(.immediate) { try AccountStore.rebuildAll(connection) }
+                try connection.transaction { try AccountStore.rebuildAll(connection) }
             }
             try pipeline.copySearchIndex(writer)
             try writer.exclusive { try tuning.restore($0) }

@@ -39,8 +39,9 @@ struct SeedFields {
 
     /// Defines the fields no live definition holds yet, each with its index (``AttributeIndexStore``).
     /// Like seeded customers, they get no audit entry.
-    static func define(_ connection: Connection, now: Timestamp) throws {
-        try connection.transaction(.immediate) {
+    static func define(_ sqlite: Connection, now: Timestamp) throws {
+        let connection = StoreConnection(sqlite)
+        try connection.transaction {
             for field in definitions {
                 let options = JSONValue.array(field.options.map(JSONValue.string)).jsonString
                 guard

@@ -39,7 +39,7 @@ public enum SegmentSchema {
     }
 
     /// The rule tree of the live segment `id`, or nil when there is none.
-    public static func rules(_ connection: Connection, segment id: Int64) throws -> RuleTree? {
+    public static func rules(_ connection: StoreConnection, segment id: Int64) throws -> RuleTree? {
         try RecordStore(schema: schema).find(connection, id: id).flatMap(rules(of:))
     }
 }

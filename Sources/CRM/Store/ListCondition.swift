@@ -18,14 +18,16 @@ public struct ListCondition: Sendable {
         return ListCondition(sql: conditions.map(\.sql).joined(separator: " AND "), bindings: conditions.flatMap(\.bindings))
     }
 
-    /// `q` over one text column (alias `r`) with `LIKE`, wildcards in the query escaped.
+    /// `q` over one text column (alias `r`) with `LIKE`, wildcards in the query escaped. Both
+    /// sides lower-cased: SQLite's `LIKE` ignores the case of ASCII letters, PostgreSQL's does
+    /// not, and `lower()` folds exactly those on both (text is `COLLATE "C"` there).
     static func like(column: String, _ text: String) -> ListCondition {
         var escaped = ""
         for character in text {
             if character == "%" || character == "_" || character == "\\" { escaped.append("\\") }
             escaped.append(character)
         }
-        return ListCondition(sql: "r.\(column) LIKE ? ESCAPE '\\'", bindings: [.text("%\(escaped)%")])
+        return ListCondition(sql: "lower(r.\(column)) LIKE lower(?) ESCAPE '\\'", bindings: [.text("%\(escaped)%")])
     }
 }
 

@@ -24,7 +24,7 @@ public struct ListQuery {
     ///     id order and the page stops after `limit` of them instead of collecting every match).
     public init(
         select: String, from: String, alias: String, request: ListRequest, search: (sql: String, bindings: [SQLValue])? = nil,
-        idOrder: String? = nil
+        idOrder: String? = nil, dialect: SQLDialect
     ) {
         var conditions: [String] = []
         var bindings: [SQLValue] = []
@@ -33,7 +33,7 @@ public struct ListQuery {
         let byID = sort == "\(alias).id"
         if byID, let idOrder { sort = idOrder }
         for filter in request.filters {
-            let (sql, values) = Self.condition(filter, idOrder: byID)
+            let (sql, values) = Self.condition(filter, idOrder: byID, dialect: dialect)
             conditions.append(sql)
             bindings += values
         }
@@ -64,7 +64,8 @@ public struct ListQuery {
 
     /// Runs the query and hands each row of the page to `body` in place (no copies); returns
     /// the position after the page, or nil at the end.
-    public func render(_ connection: Connection, limit: Int, _ body: (RowView) throws -> Void) throws -> (key: JSONValue, id: Int64)? {
+    public func render(_ connection: StoreConnection, limit: Int, _ body: (StoreRow) throws -> Void) throws -> (key: JSONValue, id: Int64)?
+    {
         var count = 0
         var last: (key: JSONValue, id: Int64)?
         var more = false
@@ -90,7 +91,7 @@ public struct ListQuery {
     }
 
     /// Runs the query and cuts the extra row off into the position of the next page.
-    public func page(_ connection: Connection, limit: Int) throws -> ListPage<Row> {
+    public func page(_ connection: StoreConnection, limit: Int) throws -> ListPage<Row> {
         var rows = try connection.query(sql, bindings)
         var next: (key: JSONValue, id: Int64)?
         if rows.count > limit {
@@ -100,13 +101,14 @@ public struct ListQuery {
         return ListPage(items: rows, next: next)
     }
 
-    private static func condition(_ filter: ListFilter, idOrder: Bool) -> (String, [SQLValue]) {
+    private static func condition(_ filter: ListFilter, idOrder: Bool, dialect: SQLDialect) -> (String, [SQLValue]) {
         let placeholders = Array(repeating: "?", count: filter.values.count).joined(separator: ", ")
         let values = filter.values.map(\.sqlValue)
         switch filter.field.filtering {
         case .expression(let expression), .indexedForEquality(let expression):
             let expression: String =
-                if case .indexedForEquality = filter.field.filtering, !(idOrder && filter.op == .eq) { "+" + expression } else {
+                if case .indexedForEquality = filter.field.filtering, !(idOrder && filter.op == .eq) { dialect.unindexed(expression) } else
+                {
                     expression
                 }
             switch filter.op {

@@ -11,23 +11,23 @@ public struct RecordStore: Sendable {
         self.schema = schema
     }
 
-    public func find(_ connection: Connection, id: Int64, includeDeleted: Bool = false) throws -> Row? {
+    public func find(_ connection: StoreConnection, id: Int64, includeDeleted: Bool = false) throws -> Row? {
         let live = includeDeleted ? "" : " AND deleted_at IS NULL"
         return try connection.queryOne("SELECT * FROM \(schema.table) WHERE id = ?\(live)", [.integer(id)])
     }
 
     /// Whether a live record with this id exists in `table` (reference checks).
-    public static func exists(_ connection: Connection, table: String, id: Int64) throws -> Bool {
+    public static func exists(_ connection: StoreConnection, table: String, id: Int64) throws -> Bool {
         try connection.queryOne("SELECT 1 FROM \(table) WHERE id = ? AND deleted_at IS NULL", [.integer(id)]) != nil
     }
 
     /// The `customer_id` of the live record `id` in `table` (a link must stay with one customer).
-    static func customerID(_ connection: Connection, table: String, id: Int64) throws -> Int64? {
+    static func customerID(_ connection: StoreConnection, table: String, id: Int64) throws -> Int64? {
         try connection.queryOne("SELECT customer_id FROM \(table) WHERE id = ? AND deleted_at IS NULL", [.integer(id)])?.int64(0)
     }
 
     /// The live record other than `id` whose `field` holds `value` (unique fields).
-    func holder(_ connection: Connection, field: FieldDefinition, value: String, except id: Int64?) throws -> Int64? {
+    func holder(_ connection: StoreConnection, field: FieldDefinition, value: String, except id: Int64?) throws -> Int64? {
         try connection.queryOne(
             "SELECT id FROM \(schema.table) WHERE \(field.column) = ? AND deleted_at IS NULL AND id != ?",
             [.text(value), .integer(id ?? 0)]
@@ -35,7 +35,7 @@ public struct RecordStore: Sendable {
     }
 
     /// The live records of these customers, in id order (what a merge moves one by one).
-    public func liveIDs(_ connection: Connection, customerIDs: [Int64]) throws -> [Int64] {
+    public func liveIDs(_ connection: StoreConnection, customerIDs: [Int64]) throws -> [Int64] {
         let placeholders = Array(repeating: "?", count: customerIDs.count).joined(separator: ", ")
         return try connection.query(
             "SELECT id FROM \(schema.table) WHERE customer_id IN (\(placeholders)) AND deleted_at IS NULL ORDER BY id",
@@ -45,7 +45,7 @@ public struct RecordStore: Sendable {
 
     /// Points these customers' deleted records at `survivor` too, so nothing of theirs is left
     /// behind a merge (deleted records are not in lists or the feed, so they move quietly).
-    public func moveDeleted(_ connection: Connection, customerIDs: [Int64], to survivor: Int64) throws {
+    public func moveDeleted(_ connection: StoreConnection, customerIDs: [Int64], to survivor: Int64) throws {
         let placeholders = Array(repeating: "?", count: customerIDs.count).joined(separator: ", ")
         try connection.run(
             "UPDATE \(schema.table) SET customer_id = ? WHERE customer_id IN (\(placeholders)) AND deleted_at IS NOT NULL",
@@ -53,7 +53,7 @@ public struct RecordStore: Sendable {
     }
 
     /// Inserts a record: schema values by field name plus server-owned `extra` columns.
-    public func insert(_ connection: Connection, values: [String: SQLValue], extra: [String: SQLValue] = [:], now: Timestamp) throws
+    public func insert(_ connection: StoreConnection, values: [String: SQLValue], extra: [String: SQLValue] = [:], now: Timestamp) throws
         -> Int64
     {
         var columns: [String] = []
@@ -70,12 +70,13 @@ public struct RecordStore: Sendable {
         columns += ["created_at", "updated_at", "version"]
         bindings += [.text(now.rfc3339), .text(now.rfc3339), .integer(1)]
         let placeholders = Array(repeating: "?", count: columns.count).joined(separator: ", ")
-        try connection.run("INSERT INTO \(schema.table) (\(columns.joined(separator: ", "))) VALUES (\(placeholders))", bindings)
-        return connection.lastInsertRowID
+        return try connection.insert("INSERT INTO \(schema.table) (\(columns.joined(separator: ", "))) VALUES (\(placeholders))", bindings)
     }
 
     /// Sets the given fields and extra columns, bumping `version` and `updated_at`.
-    public func update(_ connection: Connection, id: Int64, values: [String: SQLValue], extra: [String: SQLValue] = [:], now: Timestamp)
+    public func update(
+        _ connection: StoreConnection, id: Int64, values: [String: SQLValue], extra: [String: SQLValue] = [:], now: Timestamp
+    )
         throws
     {
         var assignments: [String] = []
@@ -94,17 +95,18 @@ public struct RecordStore: Sendable {
         try connection.run("UPDATE \(schema.table) SET \(assignments.joined(separator: ", ")) WHERE id = ?", bindings)
     }
 
-    public func softDelete(_ connection: Connection, id: Int64, now: Timestamp) throws {
+    public func softDelete(_ connection: StoreConnection, id: Int64, now: Timestamp) throws {
         try connection.run(
             "UPDATE \(schema.table) SET deleted_at = ?, updated_at = ?, version = version + 1 WHERE id = ?",
             [.text(now.rfc3339), .text(now.rfc3339), .integer(id)])
     }
 
     /// A keyset page; `search` is a condition on alias `r` with its bindings.
-    public func list(_ connection: Connection, _ request: ListRequest, search: (sql: String, bindings: [SQLValue])? = nil) throws
+    public func list(_ connection: StoreConnection, _ request: ListRequest, search: (sql: String, bindings: [SQLValue])? = nil) throws
         -> ListPage<Row>
     {
-        let query = ListQuery(select: "r.*", from: "\(schema.table) r", alias: alias, request: request, search: search)
+        let query = ListQuery(
+            select: "r.*", from: "\(schema.table) r", alias: alias, request: request, search: search, dialect: connection.dialect)
         return try query.page(connection, limit: request.limit)
     }
 

@@ -37,7 +37,7 @@ public enum FeedbackReport {
     }
 
     /// - Parameters: from/to: the window of creation days (UTC), both inclusive; nil for open ends.
-    public static func render(_ connection: Connection, from: CalendarDate?, to: CalendarDate?) throws -> [UInt8] {
+    public static func render(_ connection: StoreConnection, from: CalendarDate?, to: CalendarDate?) throws -> [UInt8] {
         var all = Tally()
         var byKind: [String: Int64] = [:]
         var months: [String: Tally] = [:]

@@ -7,7 +7,7 @@ enum FeedbackReportStore {
     /// `(month, kind, score, count)` per distinct combination created from `fromDay` to `toDay`
     /// (`YYYY-MM-DD`, both inclusive; nil for open ends).
     static func forEachGroup(
-        _ connection: Connection, fromDay: String?, toDay: String?, _ body: (String, String, Int64?, Int64) throws -> Void
+        _ connection: StoreConnection, fromDay: String?, toDay: String?, _ body: (String, String, Int64?, Int64) throws -> Void
     ) throws {
         try connection.forEachRowView(
             """

@@ -17,7 +17,7 @@ public enum FeedbackService {
                 }))
     }
 
-    static func applyRules(_ connection: Connection, _ values: inout [String: SQLValue], before: Row?) throws {
+    static func applyRules(_ connection: StoreConnection, _ values: inout [String: SQLValue], before: Row?) throws {
         var issues: [FieldIssue] = []
         if before == nil && values["status"] == nil { values["status"] = .text("new") }
         if values["status"] == .null { issues.append(FieldIssue("status", "required", "cannot be null")) }

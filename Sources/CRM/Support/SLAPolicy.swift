@@ -8,11 +8,11 @@ public struct SLAPolicy: Sendable, Equatable {
 
     public static let priorities = ["urgent", "high", "normal", "low"]
 
-    public static func all(_ connection: Connection) throws -> [String: SLAPolicy] {
+    public static func all(_ connection: StoreConnection) throws -> [String: SLAPolicy] {
         try SLAPolicyStore.all(connection)
     }
 
-    public static func replaceAll(_ connection: Connection, _ policies: [String: SLAPolicy]) throws {
+    public static func replaceAll(_ connection: StoreConnection, _ policies: [String: SLAPolicy]) throws {
         for (priority, policy) in policies { try SLAPolicyStore.update(connection, priority: priority, policy) }
     }
 

@@ -46,7 +46,9 @@ public enum TicketComments {
 
     /// Adds a comment to a live, not closed ticket; the first public staff comment sets the
     /// ticket's `first_response_at` (an update of the ticket through the shared write flow).
-    public static func add(_ connection: Connection, ticketID: Int64, _ input: Input, tickets: RecordService, actor: Int64?, now: Timestamp)
+    public static func add(
+        _ connection: StoreConnection, ticketID: Int64, _ input: Input, tickets: RecordService, actor: Int64?, now: Timestamp
+    )
         throws -> RenderedEntry
     {
         let ticket = try tickets.current(connection, id: ticketID, ifMatch: nil)
@@ -67,7 +69,7 @@ public enum TicketComments {
 
     /// A page of a live ticket's comments after `afterID`, oldest first; nil when there is no
     /// such ticket.
-    public static func page(_ connection: Connection, ticketID: Int64, afterID: Int64, limit: Int) throws -> [RenderedEntry]? {
+    public static func page(_ connection: StoreConnection, ticketID: Int64, afterID: Int64, limit: Int) throws -> [RenderedEntry]? {
         guard try RecordStore.exists(connection, table: TicketSchema.schema.table, id: ticketID) else { return nil }
         return try TicketCommentStore.list(connection, ticketID: ticketID, afterID: afterID, limit: limit).map(entry)
     }

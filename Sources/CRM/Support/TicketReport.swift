@@ -13,7 +13,7 @@ import SQLite
 /// the minutes.
 public enum TicketReport {
     /// - Parameters: from/to: the window of days (UTC), both inclusive; nil for open ends.
-    public static func render(_ connection: Connection, from: CalendarDate?, to: CalendarDate?, now: Timestamp) throws -> [UInt8] {
+    public static func render(_ connection: StoreConnection, from: CalendarDate?, to: CalendarDate?, now: Timestamp) throws -> [UInt8] {
         let backlog = TicketSchema.statuses.filter { $0 != "solved" && $0 != "closed" }
         var byStatus: [String: Int64] = [:]
         var byPriority: [String: Int64] = [:]
@@ -42,7 +42,7 @@ public enum TicketReport {
     /// Tickets whose resolution fell due in the window and before `now`, and how many met both
     /// targets: whole days from the due-day rollup, and the day `now` falls in (when the window
     /// reaches it) ticket by ticket, since only its part before `now` counts.
-    static func compliance(_ connection: Connection, from: CalendarDate?, to: CalendarDate?, now: Timestamp) throws -> (Int64, Int64) {
+    static func compliance(_ connection: StoreConnection, from: CalendarDate?, to: CalendarDate?, now: Timestamp) throws -> (Int64, Int64) {
         let start = from?.startTimestamp ?? .earliest
         let end = min(to?.adding(days: 1).startTimestamp ?? .latest, now)
         guard start < end else { return (0, 0) }

@@ -5,7 +5,7 @@ import SQLite
 /// triggers keep on every ticket write, and the two minutes indexes the medians come from.
 enum TicketReportStore {
     /// Live tickets per status and priority; rows of statuses other than `statuses` left out.
-    static func counts(_ connection: Connection, statuses: [String]) throws -> [(String, String, Int64)] {
+    static func counts(_ connection: StoreConnection, statuses: [String]) throws -> [(String, String, Int64)] {
         try connection.query("SELECT status, priority, count FROM ticket_counts WHERE count > 0").compactMap { row in
             guard let status = row.string(0), statuses.contains(status) else { return nil }
             return (status, row.string(1) ?? "", row.int64(2) ?? 0)
@@ -16,7 +16,9 @@ enum TicketReportStore {
     /// `beforeDay` (all before `now`), and how many of them met both targets at `now`: the rows
     /// counted as met whatever the clock, plus those without a first response whose first
     /// response is not due before `now` (read row by row: tickets due ahead of `now` are few).
-    static func dueDays(_ connection: Connection, fromDay: String, beforeDay: String, now: Timestamp) throws -> (due: Int64, met: Int64) {
+    static func dueDays(_ connection: StoreConnection, fromDay: String, beforeDay: String, now: Timestamp) throws -> (
+        due: Int64, met: Int64
+    ) {
         let sums = try connection.queryOne(
             "SELECT coalesce(sum(due), 0), coalesce(sum(met), 0), coalesce(sum(unanswered), 0) FROM ticket_due_rollup WHERE due_on >= ? AND due_on < ?",
             [.text(fromDay), .text(beforeDay)])
@@ -24,7 +26,7 @@ enum TicketReportStore {
         guard unanswered > 0 else { return (due, met) }
         let onTime = try connection.queryOne(
             """
-            SELECT count(*) FROM tickets INDEXED BY tickets_by_first_response_due
+            SELECT count(*) FROM tickets \(connection.dialect.indexedBy("tickets_by_first_response_due"))
             WHERE first_response_due_at >= ? AND deleted_at IS NULL AND first_response_at IS NULL
               AND resolution_due_at >= ? AND resolution_due_at < ?
               AND CASE WHEN paused_since IS NOT NULL THEN paused_since <= resolution_due_at
@@ -36,11 +38,12 @@ enum TicketReportStore {
     /// Tickets whose resolution fell due in `[dueFrom, dueBefore)`, and how many of them met both
     /// targets (the breach rule of the ticket list, judged at `now`), read row by row: for the
     /// part of a day the rollup cannot split.
-    static func compliance(_ connection: Connection, dueFrom: Timestamp, dueBefore: Timestamp, now: Timestamp) throws -> (Int64, Int64) {
+    static func compliance(_ connection: StoreConnection, dueFrom: Timestamp, dueBefore: Timestamp, now: Timestamp) throws -> (Int64, Int64)
+    {
         let (met, bindings) = TicketStore.breachedCondition(false, now: now)
         let row = try connection.queryOne(
             """
-            SELECT count(*), coalesce(sum(\(met)), 0) FROM tickets r
+            SELECT count(*), coalesce(sum(CASE WHEN \(met) THEN 1 ELSE 0 END), 0) FROM tickets r
             WHERE r.deleted_at IS NULL AND r.resolution_due_at >= ? AND r.resolution_due_at < ?
             """, bindings + [.text(dueFrom.rfc3339), .text(dueBefore.rfc3339)])
         return (row?.int64(0) ?? 0, row?.int64(1) ?? 0)
@@ -68,7 +71,7 @@ enum TicketReportStore {
     /// The median of the measure over the live tickets created on the days from `from` to `to`
     /// (UTC, both inclusive; nil for open ends): the rollup says how many values there are, and
     /// the index, in order of the minutes, is read up to the middle one or two.
-    static func median(_ connection: Connection, _ measure: Measure, from: CalendarDate?, to: CalendarDate?) throws -> Double? {
+    static func median(_ connection: StoreConnection, _ measure: Measure, from: CalendarDate?, to: CalendarDate?) throws -> Double? {
         let count =
             try connection.queryOne(
                 "SELECT coalesce(sum(\(measure.counted)), 0) FROM ticket_created_rollup WHERE created_on >= ? AND created_on <= ?",
@@ -79,7 +82,7 @@ enum TicketReportStore {
         let createdBefore = to?.adding(days: 1).startTimestamp ?? .latest
         let middle = try connection.query(
             """
-            SELECT \(measure.minutes) FROM tickets INDEXED BY \(measure.index)
+            SELECT \(measure.minutes) FROM tickets \(connection.dialect.indexedBy(measure.index))
             WHERE deleted_at IS NULL AND \(measure.column) IS NOT NULL AND \(measure.minutes) IS NOT NULL
               AND created_at >= ? AND created_at < ?
             ORDER BY \(measure.minutes) LIMIT ? OFFSET ?

@@ -28,7 +28,7 @@ public enum TicketService {
     }
 
     static func applyRules(
-        _ connection: Connection, _ values: inout [String: SQLValue], _ extra: inout [String: SQLValue], before: Row?, now: Timestamp
+        _ connection: StoreConnection, _ values: inout [String: SQLValue], _ extra: inout [String: SQLValue], before: Row?, now: Timestamp
     ) throws {
         let policies = try SLAPolicy.all(connection)
         guard let before else {

@@ -18,7 +18,7 @@ public enum AuditLog {
     /// Writes one page of entries, `{id, key_id, action, record_type, record_id, changes,
     /// occurred_at}` each, into `writer`'s open array; returns the position after the page, or
     /// nil at the end.
-    public static func renderPage(_ connection: Connection, _ request: ListRequest, into writer: inout JSONWriter) throws -> (
+    public static func renderPage(_ connection: StoreConnection, _ request: ListRequest, into writer: inout JSONWriter) throws -> (
         key: JSONValue, id: Int64
     )? {
         try AuditLogStore.forEach(connection, request) { entry in write(entry, into: &writer) }

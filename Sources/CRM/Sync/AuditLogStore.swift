@@ -3,7 +3,7 @@ import SQLite
 
 /// The `audit_log` table's reads (its inserts are ``ChangeLogStore/insertAudit``).
 enum AuditLogStore {
-    static func forEach(_ connection: Connection, _ request: ListRequest, _ body: (AuditLog.Entry) -> Void) throws -> (
+    static func forEach(_ connection: StoreConnection, _ request: ListRequest, _ body: (AuditLog.Entry) -> Void) throws -> (
         key: JSONValue, id: Int64
     )? {
         var request = request
@@ -11,7 +11,7 @@ enum AuditLogStore {
         request.includeDeleted = true
         let query = ListQuery(
             select: "a.id, a.key_id, a.action, a.record_type, a.record_id, a.changes, a.occurred_at", from: "audit_log a", alias: "a",
-            request: request)
+            request: request, dialect: connection.dialect)
         return try query.render(connection, limit: request.limit) { row in
             body(
                 AuditLog.Entry(

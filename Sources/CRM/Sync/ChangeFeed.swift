@@ -67,7 +67,7 @@ public enum ChangeFeed {
     }
 
     /// The entries after `query.after`, oldest first, at most `query.limit`.
-    public static func page(_ connection: Connection, _ query: Query) throws -> Page {
+    public static func page(_ connection: StoreConnection, _ query: Query) throws -> Page {
         var entries = try ChangeLogStore.entries(connection, after: query.after, types: query.types, limit: query.limit + 1)
         let hasMore = entries.count > query.limit
         if hasMore { entries.removeLast(entries.count - query.limit) }
@@ -76,12 +76,12 @@ public enum ChangeFeed {
 
     /// What committed after `seq`: the newest seq and the resources changed. The writer asks
     /// this after each commit to wake the long-polls those changes answer.
-    public static func committed(_ connection: Connection, after seq: Int64) throws -> (last: Int64, recordTypes: Set<String>) {
+    public static func committed(_ connection: StoreConnection, after seq: Int64) throws -> (last: Int64, recordTypes: Set<String>) {
         try ChangeLogStore.committed(connection, after: seq)
     }
 
     /// The newest seq, or 0 for an empty feed.
-    public static func lastSeq(_ connection: Connection) throws -> Int64 {
+    public static func lastSeq(_ connection: StoreConnection) throws -> Int64 {
         try ChangeLogStore.lastSeq(connection)
     }
 }

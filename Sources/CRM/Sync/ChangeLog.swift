@@ -21,7 +21,7 @@ public enum ChangeLog {
     /// outbox row in the same transaction, and an event automations trigger on is noted for the
     /// automations that run when the write job is done (``WriteEvents``).
     public static func recordEvent(
-        _ connection: Connection, type: String, recordType: String, id: Int64, data: [UInt8]?, now: Timestamp
+        _ connection: StoreConnection, type: String, recordType: String, id: Int64, data: [UInt8]?, now: Timestamp
     ) throws {
         let seq = try ChangeLogStore.insertChange(connection, type: type, recordType: recordType, id: id, data: data, now: now)
         try WebhookOutboxStore.enqueue(connection, changeSeq: seq, type: type, now: now)
@@ -31,7 +31,7 @@ public enum ChangeLog {
     /// Records `action` on a record: its feed entry (with the record as it now is, or null when
     /// deleted) and its audit entry with the fields that changed.
     public static func record(
-        _ connection: Connection, action: Action, schema: RecordSchema, id: Int64, before: Row?, after: Row?,
+        _ connection: StoreConnection, action: Action, schema: RecordSchema, id: Int64, before: Row?, after: Row?,
         data: [UInt8]?, actor: Int64?, now: Timestamp, audit: Bool = true
     ) throws {
         if schema.inFeed {
@@ -54,7 +54,8 @@ public enum ChangeLog {
     /// An audit entry alone, for administrative records the feed does not carry (API keys,
     /// webhooks): `fields` are the changed fields' `(before, after)`; never pass a secret.
     static func audit(
-        _ connection: Connection, action: Action, recordType: String, id: Int64, fields: [(String, before: JSONValue, after: JSONValue)],
+        _ connection: StoreConnection, action: Action, recordType: String, id: Int64,
+        fields: [(String, before: JSONValue, after: JSONValue)],
         actor: Int64?, now: Timestamp
     ) throws {
         var diff = JSONObject()

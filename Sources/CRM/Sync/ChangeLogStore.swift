@@ -5,19 +5,18 @@ import SQLite
 enum ChangeLogStore {
     /// Returns the new entry's seq.
     static func insertChange(
-        _ connection: Connection, type: String, recordType: String, id: Int64, data: [UInt8]?, now: Timestamp
+        _ connection: StoreConnection, type: String, recordType: String, id: Int64, data: [UInt8]?, now: Timestamp
     ) throws -> Int64 {
-        try connection.run(
-            "INSERT INTO changes (type, record_type, record_id, occurred_at, data) VALUES (?, ?, ?, ?, ?)",
+        try connection.insert(
+            "INSERT INTO changes (seq, type, record_type, record_id, occurred_at, data) VALUES (\(connection.dialect.nextFeedSeq), ?, ?, ?, ?, ?)",
             [
                 .text(type), .text(recordType), .integer(id), .text(now.rfc3339),
                 data.map { .text(String(decoding: $0, as: UTF8.self)) } ?? .null,
-            ])
-        return connection.lastInsertRowID
+            ], returning: "seq")
     }
 
     static func insertAudit(
-        _ connection: Connection, actor: Int64?, action: String, recordType: String, id: Int64, changes: String, now: Timestamp
+        _ connection: StoreConnection, actor: Int64?, action: String, recordType: String, id: Int64, changes: String, now: Timestamp
     ) throws {
         try connection.run(
             "INSERT INTO audit_log (key_id, action, record_type, record_id, changes, occurred_at) VALUES (?, ?, ?, ?, ?, ?)",
@@ -36,7 +35,7 @@ extension ChangeLogStore {
     /// Entries after `after` in seq order. With several types, each type's index range is read
     /// only up to `limit` rows and the union sorted, so a rare type among many common ones costs
     /// no more than its own rows.
-    static func entries(_ connection: Connection, after: Int64, types: [String], limit: Int) throws -> [ChangeFeed.Entry] {
+    static func entries(_ connection: StoreConnection, after: Int64, types: [String], limit: Int) throws -> [ChangeFeed.Entry] {
         let sql: String
         var bindings: [SQLValue] = []
         switch types.count {
@@ -47,7 +46,8 @@ extension ChangeLogStore {
             sql = "SELECT \(entryColumns) FROM changes WHERE record_type = ? AND seq > ? ORDER BY seq LIMIT ?"
             bindings = [.text(types[0]), .integer(after), .integer(Int64(limit))]
         default:
-            let one = "SELECT * FROM (SELECT \(entryColumns) FROM changes WHERE record_type = ? AND seq > ? ORDER BY seq LIMIT ?)"
+            let one =
+                "SELECT * FROM (SELECT \(entryColumns) FROM changes WHERE record_type = ? AND seq > ? ORDER BY seq LIMIT ?) AS entries"
             sql = Array(repeating: one, count: types.count).joined(separator: " UNION ALL ") + " ORDER BY seq LIMIT ?"
             for type in types { bindings += [.text(type), .integer(after), .integer(Int64(limit))] }
             bindings.append(.integer(Int64(limit)))
@@ -59,7 +59,7 @@ extension ChangeLogStore {
         }
     }
 
-    static func committed(_ connection: Connection, after seq: Int64) throws -> (last: Int64, recordTypes: Set<String>) {
+    static func committed(_ connection: StoreConnection, after seq: Int64) throws -> (last: Int64, recordTypes: Set<String>) {
         var last = seq
         var types: Set<String> = []
         for row in try connection.query("SELECT seq, record_type FROM changes WHERE seq > ? ORDER BY seq", [.integer(seq)]) {
@@ -69,7 +69,7 @@ extension ChangeLogStore {
         return (last, types)
     }
 
-    static func lastSeq(_ connection: Connection) throws -> Int64 {
+    static func lastSeq(_ connection: StoreConnection) throws -> Int64 {
         try connection.queryOne("SELECT max(seq) FROM changes")?.int64(0) ?? 0
     }
 }

@@ -32,7 +32,7 @@ public enum TaskService {
     /// Creates a task made by `source` (an automation names itself); the API's creates are
     /// `manual`. `service` is the one ``make()`` returned.
     public static func create(
-        _ service: RecordService, _ connection: Connection, _ changes: RecordChanges, source: TaskSource, actor: Int64?, now: Timestamp
+        _ service: RecordService, _ connection: StoreConnection, _ changes: RecordChanges, source: TaskSource, actor: Int64?, now: Timestamp
     ) throws -> StoredRecord {
         var changes = changes
         changes.flags[sourceKey] = .text(source.text)

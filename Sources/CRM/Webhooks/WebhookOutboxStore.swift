@@ -7,7 +7,7 @@ import SQLite
 enum WebhookOutboxStore {
     /// One row per webhook that wants `type`, for the change-feed entry `changeSeq`. The body's
     /// `id` is `evt_<seq>`: the same on every retry and for every webhook.
-    static func enqueue(_ connection: Connection, changeSeq: Int64, type: String, now: Timestamp) throws {
+    static func enqueue(_ connection: StoreConnection, changeSeq: Int64, type: String, now: Timestamp) throws {
         // Every write passes here. An INSERT … SELECT that inserts nothing still cost about a
         // fifth of a customer create (A/B, durable creates); looking the subscribers up first and
         // inserting only for them costs less (still measurable: see the issue note).
@@ -19,7 +19,7 @@ enum WebhookOutboxStore {
                 """
                 INSERT INTO webhook_deliveries
                     (webhook_id, event_id, type, change_seq, occurred_at, status, next_attempt_at, created_at, updated_at)
-                VALUES (?1, 'evt_' || ?2, ?3, ?2, ?4, 'pending', ?4, ?4, ?4)
+                VALUES (?1, 'evt_' || CAST(?2 AS BIGINT), ?3, ?2, ?4, 'pending', ?4, ?4, ?4)
                 """,
                 [.integer(webhook), .integer(changeSeq), .text(type), .text(now.rfc3339)])
         }
@@ -27,7 +27,9 @@ enum WebhookOutboxStore {
     }
 
     /// A delivery for an event the feed does not carry (`automation.fired`) to one webhook.
-    static func enqueue(_ connection: Connection, webhookID: Int64, eventID: String, type: String, data: [UInt8], now: Timestamp) throws {
+    static func enqueue(_ connection: StoreConnection, webhookID: Int64, eventID: String, type: String, data: [UInt8], now: Timestamp)
+        throws
+    {
         try connection.run(
             """
             INSERT INTO webhook_deliveries
@@ -39,13 +41,13 @@ enum WebhookOutboxStore {
     }
 
     /// The live, enabled webhooks (the ones whose deliveries are sent), in id order.
-    static func sendingWebhooks(_ connection: Connection) throws -> [Int64] {
+    static func sendingWebhooks(_ connection: StoreConnection) throws -> [Int64] {
         try connection.query("SELECT id FROM webhooks WHERE enabled = 1 AND deleted_at IS NULL ORDER BY id").compactMap { $0.int64(0) }
     }
 
     /// Webhook `webhookID`'s pending deliveries due at `now`, oldest due first, at most `limit`
     /// after leaving out `busy` ones (already being sent).
-    static func due(_ connection: Connection, webhookID: Int64, now: Timestamp, limit: Int, skipping busy: Set<Int64>) throws
+    static func due(_ connection: StoreConnection, webhookID: Int64, now: Timestamp, limit: Int, skipping busy: Set<Int64>) throws
         -> [WebhookDelivery]
     {
         let rows = try connection.query(
@@ -73,18 +75,33 @@ enum WebhookOutboxStore {
     }
 
     /// When the next pending delivery falls due, if any.
-    static func nextDue(_ connection: Connection) throws -> Timestamp? {
+    /// Takes the deliveries `ids` that are still pending and due at `now` for this node until
+    /// `until` (their `next_attempt_at` moves there), and returns those it took: on a database
+    /// several nodes share, a delivery another node took meanwhile is left to it. A node that dies
+    /// holding one leaves it due again at `until`, for any node to send.
+    static func claim(_ connection: StoreConnection, ids: [Int64], now: Timestamp, until: Timestamp) throws -> Set<Int64> {
+        guard !ids.isEmpty else { return [] }
+        let placeholders = Array(repeating: "?", count: ids.count).joined(separator: ", ")
+        let rows = try connection.query(
+            """
+            UPDATE webhook_deliveries SET next_attempt_at = ?
+            WHERE status = 'pending' AND next_attempt_at <= ? AND id IN (\(placeholders)) RETURNING id
+            """, [.text(until.rfc3339), .text(now.rfc3339)] + ids.map(SQLValue.integer))
+        return Set(rows.compactMap { $0.int64(0) })
+    }
+
+    static func nextDue(_ connection: StoreConnection) throws -> Timestamp? {
         try connection.queryOne("SELECT min(next_attempt_at) FROM webhook_deliveries WHERE status = 'pending'")?.string(0)
             .flatMap(Timestamp.init(rfc3339:))
     }
 
-    static func pendingCount(_ connection: Connection) throws -> Int {
+    static func pendingCount(_ connection: StoreConnection) throws -> Int {
         try connection.queryOne("SELECT count(*) FROM webhook_deliveries WHERE status = 'pending'")?.int(0) ?? 0
     }
 
     /// Writes an attempt's outcome: `status` and, while pending, when to try again.
     static func recordAttempt(
-        _ connection: Connection, id: Int64, status: WebhookDelivery.Status, statusCode: Int?, error: String?, nextAttempt: Timestamp?,
+        _ connection: StoreConnection, id: Int64, status: WebhookDelivery.Status, statusCode: Int?, error: String?, nextAttempt: Timestamp?,
         now: Timestamp
     ) throws {
         try connection.run(
@@ -100,7 +117,7 @@ enum WebhookOutboxStore {
     }
 
     /// Gives up the pending deliveries of a deleted webhook.
-    static func abandon(_ connection: Connection, webhookID: Int64, now: Timestamp) throws {
+    static func abandon(_ connection: StoreConnection, webhookID: Int64, now: Timestamp) throws {
         try connection.run(
             """
             UPDATE webhook_deliveries SET status = 'failed', last_error = 'the webhook was deleted', next_attempt_at = NULL,
@@ -111,7 +128,7 @@ enum WebhookOutboxStore {
     }
 
     /// A page of a webhook's deliveries, newest first, after the delivery `beforeID` (0: the start).
-    static func list(_ connection: Connection, webhookID: Int64, beforeID: Int64, limit: Int, _ body: (RowView) -> Void) throws {
+    static func list(_ connection: StoreConnection, webhookID: Int64, beforeID: Int64, limit: Int, _ body: (StoreRow) -> Void) throws {
         try connection.forEachRowView(
             """
             SELECT id, event_id, type, status, attempts, last_status_code, last_error, next_attempt_at, created_at
@@ -124,7 +141,7 @@ enum WebhookOutboxStore {
     }
 
     /// Counts by status, for /metrics.
-    static func countsByStatus(_ connection: Connection) throws -> [String: Int] {
+    static func countsByStatus(_ connection: StoreConnection) throws -> [String: Int] {
         var counts: [String: Int] = [:]
         for row in try connection.query("SELECT status, count(*) FROM webhook_deliveries GROUP BY status") {
             if let status = row.string(0) { counts[status] = row.int(1) ?? 0 }

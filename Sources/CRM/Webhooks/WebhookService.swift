@@ -52,7 +52,7 @@ public struct WebhookService: Sendable {
     }
 
     /// Live webhooks in `connection`'s database (before a missing key file may be made anew).
-    public static func liveCount(_ connection: Connection) throws -> Int {
+    public static func liveCount(_ connection: StoreConnection) throws -> Int {
         try WebhookStore.liveCount(connection)
     }
 
@@ -63,7 +63,7 @@ public struct WebhookService: Sendable {
 
     /// Creates a webhook signing with `secret` (``makeSecret()``); the caller shows the secret
     /// once, in the create response.
-    public func create(_ connection: Connection, _ changes: RecordChanges, secret: String, actor: Int64?, now: Timestamp) throws
+    public func create(_ connection: StoreConnection, _ changes: RecordChanges, secret: String, actor: Int64?, now: Timestamp) throws
         -> StoredRecord
     {
         var changes = changes
@@ -84,7 +84,7 @@ public struct WebhookService: Sendable {
     /// → webhook id). Each webhook is asked for its own, starting at a different one each round
     /// (`round`), so a dead receiver's backlog never keeps another webhook's deliveries waiting.
     public func dueDeliveries(
-        _ connection: Connection, now: Timestamp, room: Int, perWebhook: Int, busy: [Int64: Int64], round: Int
+        _ connection: StoreConnection, now: Timestamp, room: Int, perWebhook: Int, busy: [Int64: Int64], round: Int
     ) throws -> [WebhookDelivery] {
         let webhooks = try WebhookOutboxStore.sendingWebhooks(connection)
         guard !webhooks.isEmpty else { return [] }
@@ -101,14 +101,22 @@ public struct WebhookService: Sendable {
         return due
     }
 
-    public func nextDue(_ connection: Connection) throws -> Timestamp? {
+    /// Of `deliveries`, those this node now holds until `until` (``WebhookOutboxStore/claim``).
+    public func claim(_ connection: StoreConnection, _ deliveries: [WebhookDelivery], now: Timestamp, until: Timestamp) throws
+        -> [WebhookDelivery]
+    {
+        let claimed = try WebhookOutboxStore.claim(connection, ids: deliveries.map(\.id), now: now, until: until)
+        return deliveries.filter { claimed.contains($0.id) }
+    }
+
+    public func nextDue(_ connection: StoreConnection) throws -> Timestamp? {
         try WebhookOutboxStore.nextDue(connection)
     }
 
     /// Writes one attempt's outcome: delivered on a 2xx, else pending again on `policy`'s
     /// schedule, or failed once a day has passed.
     public func recordAttempt(
-        _ connection: Connection, _ delivery: WebhookDelivery, statusCode: Int?, error: String?, policy: WebhookRetryPolicy,
+        _ connection: StoreConnection, _ delivery: WebhookDelivery, statusCode: Int?, error: String?, policy: WebhookRetryPolicy,
         now: Timestamp
     ) throws {
         if let statusCode, (200..<300).contains(statusCode) {
@@ -123,13 +131,15 @@ public struct WebhookService: Sendable {
     }
 
     /// Deliveries by status (pending is the outbox backlog), for /metrics.
-    public func deliveryCounts(_ connection: Connection) throws -> [String: Int] {
+    public func deliveryCounts(_ connection: StoreConnection) throws -> [String: Int] {
         try WebhookOutboxStore.countsByStatus(connection)
     }
 
     /// Writes a page of webhook `id`'s deliveries, newest first, after delivery `beforeID` (0 for
     /// the first page) into `writer`'s open array; returns the last id written when more follow.
-    public func renderDeliveries(_ connection: Connection, webhookID: Int64, beforeID: Int64, limit: Int, into writer: inout JSONWriter)
+    public func renderDeliveries(
+        _ connection: StoreConnection, webhookID: Int64, beforeID: Int64, limit: Int, into writer: inout JSONWriter
+    )
         throws -> Int64?
     {
         var count = 0

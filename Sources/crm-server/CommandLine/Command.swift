@@ -24,6 +24,8 @@ public enum Command: Sendable, Equatable {
     case seed(customers: Int)
     /// Write a consistent online copy of the database to `path`.
     case backup(path: String)
+    /// Copy the SQLite database at `from` into the (empty) PostgreSQL database `--db` names.
+    case copyDatabase(from: String)
     /// `--help` was asked for: print this text on stdout and exit successfully.
     case help(String)
 }

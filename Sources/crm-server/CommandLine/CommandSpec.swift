@@ -123,9 +123,24 @@ extension CommandSpec {
             return .backup(path: path)
         })
 
+    static let copyDatabase = CommandSpec(
+        name: "copy-db", usage: "copy-db SQLITE_PATH --db postgres://… [options]",
+        summary: "Copy a SQLite database, ids, versions and feed included, into an empty PostgreSQL one.",
+        options: ConfigurationOption.storage, arguments: [],
+        positionals: [("SQLITE_PATH", "the SQLite file to copy (stop its server first)")],
+        build: { _, positionals throws(ConfigurationError) in
+            guard let path = positionals.first else {
+                throw .missingArgument("SQLITE_PATH", command: "copy-db")
+            }
+            guard !path.isEmpty, !path.utf8.contains(0), !path.hasPrefix("postgres://"), !path.hasPrefix("postgresql://") else {
+                throw .invalidValue(option: "SQLITE_PATH", value: path, reason: "is not a SQLite file path")
+            }
+            return .copyDatabase(from: path)
+        })
+
     /// Commands named by one word (the `keys` family is looked up by its second).
-    static let topLevel: [CommandSpec] = [serve, migrate, seed, backup]
+    static let topLevel: [CommandSpec] = [serve, migrate, seed, backup, copyDatabase]
 
     /// Every command, in help order.
-    static let all: [CommandSpec] = [serve, migrate, keysCreate, keysList, keysRevoke, seed, backup]
+    static let all: [CommandSpec] = [serve, migrate, keysCreate, keysList, keysRevoke, seed, backup, copyDatabase]
 }

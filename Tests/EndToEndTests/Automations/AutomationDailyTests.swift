@@ -135,10 +135,11 @@ final class AutomationDailyTests: SalesTestCase {
         _ = try sales.person("Today", ["birthday": "1985-06-01"])
         XCTAssertEqual(try sales.runDaily(), 1)
 
-        let path = server.application.configuration.db
+        let previous = server.application.configuration
         server.application.shutdown()
         var configuration = Configuration()
-        configuration.db = path
+        configuration.db = previous.db
+        configuration.secretKeyFile = previous.secretKeyFile
         configuration.port = 0
         let restarted = try Application(configuration: configuration, clock: clock, accessLog: false)
         restarted.start()

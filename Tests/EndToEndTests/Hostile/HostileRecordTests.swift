@@ -1,8 +1,9 @@
 import API
-import CRM
 import Foundation
 import SQLite
 import XCTest
+
+@testable import CRM
 
 /// Records as an attacker writes and names them (issue: hostile input, findings 3 to 6).
 final class HostileRecordTests: CustomerTestCase {
@@ -34,6 +35,7 @@ final class HostileRecordTests: CustomerTestCase {
     }
 
     func testMigrationWithholdsSecretsStoredBeforeIt() throws {
+        try TestDatabase.requireSQLite("a migration of a SQLite file written before it")
         let migration = try XCTUnwrap(try Schema.migrations().first { $0.name == "withhold_stored_key_secrets" })
         let planted = #"{"id":2,"name":"old","role":"admin","created_at":"2026-01-01T00:00:00.000Z","secret":"crm_2_abc"}"#
         try server.application.database.writeAndWait { connection in

@@ -2,6 +2,8 @@ import Foundation
 import JSON
 import XCTest
 
+@testable import CRM
+
 /// JSON requests with one API key over one keep-alive connection, for the customers tests.
 final class APISession {
     let server: TestServer

@@ -10,19 +10,32 @@ final class TestServer: Sendable {
 
     var port: Int { application.port }
 
+    /// With `joining`, a second node on that server's database (PostgreSQL): same key file, and
+    /// that server's admin key, as the database has it already. `adminKey` names the admin key of
+    /// a database `configure` points at that already has one.
     init(
-        clock: CRMClock = CRMClock(), eventLoops: Int = 2, configure: (inout Configuration) -> Void = { _ in }
+        clock: CRMClock = CRMClock(), eventLoops: Int = 2, joining other: TestServer? = nil, adminKey known: String? = nil,
+        configure: (inout Configuration) -> Void = { _ in }
     ) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("crm-e2e-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         var configuration = Configuration()
-        configuration.db = directory.appendingPathComponent("crm.sqlite").path
+        configuration.db = try TestDatabase.url(sqliteFolder: directory)
+        configuration.secretKeyFile = directory.appendingPathComponent("crm.key").path
         configuration.port = 0
         configuration.workers = eventLoops
+        if let other {
+            configuration.db = other.application.configuration.db
+            configuration.secretKeyFile = other.application.configuration.secretKeyFile
+        }
         configure(&configuration)
         application = try Application(configuration: configuration, clock: clock, accessLog: false)
-        guard let key = application.bootstrapKey else { throw RawClient.ClientError("no bootstrap key on a fresh database") }
-        adminKey = key.secret
+        if let key = known ?? other?.adminKey {
+            adminKey = key
+        } else {
+            guard let key = application.bootstrapKey else { throw RawClient.ClientError("no bootstrap key on a fresh database") }
+            adminKey = key.secret
+        }
         application.start()
     }
 

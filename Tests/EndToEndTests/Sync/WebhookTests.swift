@@ -9,6 +9,7 @@ final class WebhookTests: CustomerTestCase {
     /// The server's database files as they are on disk now (main file, WAL, shared memory).
     private func databaseBytes() throws -> [UInt8] {
         let path = server.application.configuration.db
+        if TestDatabase.engine == "postgres" { return try TestDatabase.postgresText(path) }
         var bytes: [UInt8] = []
         for suffix in ["", "-wal", "-shm", "-journal"] where FileManager.default.fileExists(atPath: path + suffix) {
             bytes += try [UInt8](Data(contentsOf: URL(fileURLWithPath: path + suffix)))
