@@ -11,46 +11,42 @@
 /// are either generated or checked against a safe character set, and route templates are the
 /// server's own, so neither needs escaping. Written as bytes: this runs for every request.
 enum AccessLog {
-    private static let head = Array("{\"ts\":\"".utf8)
-    private static let level = Array("\",\"level\":\"info\",\"request_id\":\"".utf8)
-    private static let methodKey = Array("\",\"method\":\"".utf8)
-    private static let routeKey = Array("\",\"route\":".utf8)
-    private static let statusKey = Array(",\"status\":".utf8)
-    private static let durationKey = Array(",\"duration_ms\":".utf8)
-    private static let tail = Array("}\n".utf8)
-
     static func append(
         requestID: String, method: HTTPMethod?, route: String?, status: Int, seconds: Double, into buffer: inout [UInt8],
         clock: inout TimestampCache
     ) {
-        buffer.append(contentsOf: head)
-        clock.appendNow(into: &buffer)
-        buffer.append(contentsOf: level)
-        buffer.append(contentsOf: requestID.utf8)
-        if let method {
-            buffer.append(contentsOf: methodKey)
-            buffer.append(contentsOf: method.name.utf8)
-        }
-        buffer.append(contentsOf: routeKey)
-        if let route {
-            buffer.append(UInt8(ascii: "\""))
-            buffer.append(contentsOf: route.utf8)
-            buffer.append(UInt8(ascii: "\""))
-        } else {
-            buffer.append(contentsOf: "null".utf8)
-        }
-        buffer.append(contentsOf: statusKey)
-        ResponseEncoder.appendDecimal(status, into: &buffer)
-        buffer.append(contentsOf: durationKey)
+        let methodName = method?.name
+        // The literal pieces, the timestamp and two 19-digit numbers take under 200 bytes.
+        let capacity =
+            200 + ByteWriter.length(requestID) + (methodName.map(ByteWriter.length) ?? 0) + (route.map(ByteWriter.length) ?? 0)
         // Milliseconds with three decimals, from whole microseconds.
         let micros = max(0, Int((seconds * 1_000_000).rounded()))
-        ResponseEncoder.appendDecimal(micros / 1000, into: &buffer)
-        buffer.append(UInt8(ascii: "."))
-        let fraction = micros % 1000
-        if fraction < 100 { buffer.append(UInt8(ascii: "0")) }
-        if fraction < 10 { buffer.append(UInt8(ascii: "0")) }
-        ResponseEncoder.appendDecimal(fraction, into: &buffer)
-        buffer.append(contentsOf: tail)
+        buffer.appendWriting(capacity: capacity) { writer in
+            writer.write("{\"ts\":\"")
+            clock.writeNow(into: &writer)
+            writer.write("\",\"level\":\"info\",\"request_id\":\"")
+            writer.write(requestID)
+            if let methodName {
+                writer.write("\",\"method\":\"")
+                writer.write(methodName)
+            }
+            if let route {
+                writer.write("\",\"route\":\"")
+                writer.write(route)
+                writer.write("\",\"status\":")
+            } else {
+                writer.write("\",\"route\":null,\"status\":")
+            }
+            writer.writeDecimal(status)
+            writer.write(",\"duration_ms\":")
+            writer.writeDecimal(micros / 1000)
+            let fraction = micros % 1000
+            writer.write(byte: UInt8(ascii: "."))
+            writer.write(byte: UInt8(ascii: "0") + UInt8(truncatingIfNeeded: fraction / 100))
+            writer.write(byte: UInt8(ascii: "0") + UInt8(truncatingIfNeeded: fraction / 10 % 10))
+            writer.write(byte: UInt8(ascii: "0") + UInt8(truncatingIfNeeded: fraction % 10))
+            writer.write("}\n")
+        }
     }
 
     /// Writes a structured line for events outside requests (start-up, shutdown, failures).
@@ -88,6 +84,11 @@ struct TimestampCache {
     private var prefix: [UInt8] = []
 
     mutating func appendNow(into buffer: inout [UInt8]) {
+        buffer.appendWriting(capacity: 32) { writeNow(into: &$0) }
+    }
+
+    /// `2026-11-24T05:14:09.123Z`: 24 bytes.
+    mutating func writeNow(into writer: inout ByteWriter) {
         var spec = timespec()
         clock_gettime(CLOCK_REALTIME, &spec)
         if spec.tv_sec != second {
@@ -103,11 +104,11 @@ struct TimestampCache {
                 ("\(parts.tm_year + 1900)-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T"
                     + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2)).").utf8)
         }
-        buffer.append(contentsOf: prefix)
+        writer.write(prefix)
         let millis = Int(spec.tv_nsec / 1_000_000)
-        buffer.append(UInt8(ascii: "0") + UInt8(millis / 100))
-        buffer.append(UInt8(ascii: "0") + UInt8(millis / 10 % 10))
-        buffer.append(UInt8(ascii: "0") + UInt8(millis % 10))
-        buffer.append(UInt8(ascii: "Z"))
+        writer.write(byte: UInt8(ascii: "0") + UInt8(millis / 100))
+        writer.write(byte: UInt8(ascii: "0") + UInt8(millis / 10 % 10))
+        writer.write(byte: UInt8(ascii: "0") + UInt8(millis % 10))
+        writer.write(byte: UInt8(ascii: "Z"))
     }
 }

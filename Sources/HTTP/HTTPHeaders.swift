@@ -81,6 +81,49 @@ public struct HTTPHeaders: Sendable, Sequence, Equatable, ExpressibleByDictionar
         }
     }
 
+    /// What a field that must appear at most once holds: nothing, one value (its bytes, not yet
+    /// a `String`), or more than one field, which the caller refuses.
+    public enum SingleField: Sendable {
+        case absent
+        case present(ArraySlice<UInt8>)
+        case repeated
+    }
+
+    /// The value of the only field named `name` (ASCII case-insensitive), or whether there is
+    /// none or more than one: one pass over the fields and no `String` (every authenticated
+    /// request asks this). Not generic, so a caller in another module pays no type-metadata
+    /// lookup for the result.
+    public func singleField(_ name: String) -> SingleField {
+        switch singleValueRange(name) {
+        case .absent: .absent
+        case .repeated: .repeated
+        case .present(let range): .present(bytes[range])
+        }
+    }
+
+    /// ``singleField(_:)`` with the value as its range in ``bytes``: for the parser, which reads
+    /// it in place.
+    func singleValueRange(_ name: String) -> SingleFieldRange {
+        var name = name
+        return name.withUTF8 { wanted in
+            bytes.withUnsafeBufferPointer { buf in
+                var first: Field?
+                for field in fields where HTTPHeaders.equalsIgnoringCase(buf, field.nameStart..<field.nameEnd, wanted) {
+                    if first != nil { return .repeated }
+                    first = field
+                }
+                guard let first else { return .absent }
+                return .present(first.valueStart..<first.valueEnd)
+            }
+        }
+    }
+
+    enum SingleFieldRange {
+        case absent
+        case present(Range<Int>)
+        case repeated
+    }
+
     /// Whether a field named `name` is present.
     public func contains(_ name: String) -> Bool {
         firstIndex(of: name) != nil
@@ -90,23 +133,25 @@ public struct HTTPHeaders: Sendable, Sequence, Equatable, ExpressibleByDictionar
     /// list formed by all fields named `name` (RFC 9110 §5.6.1), e.g. `close` in
     /// `Connection: keep-alive, Close`. Works on the bytes; makes no `String`.
     public func containsToken(_ token: String, inField name: String) -> Bool {
-        let wanted = Array(token.utf8)
-        for index in indices(of: name) {
-            let field = fields[index]
-            var found = false
-            bytes.withUnsafeBufferPointer { buf in
-                var start = field.valueStart
-                while start <= field.valueEnd, !found {
-                    var end = start
-                    while end < field.valueEnd, buf[end] != UInt8(ascii: ",") { end += 1 }
-                    let element = HTTPHeaders.trimmed(buf, start..<end)
-                    if HTTPHeaders.equalsIgnoringCase(buf, element, wanted) { found = true }
-                    start = end + 1
+        // Every request asks this (`Connection: close`), so the fields are scanned in place.
+        var token = token
+        var name = name
+        return token.withUTF8 { wanted in
+            name.withUTF8 { fieldName in
+                bytes.withUnsafeBufferPointer { buf in
+                    for field in fields where HTTPHeaders.equalsIgnoringCase(buf, field.nameStart..<field.nameEnd, fieldName) {
+                        var start = field.valueStart
+                        while start <= field.valueEnd {
+                            var end = start
+                            while end < field.valueEnd, buf[end] != UInt8(ascii: ",") { end += 1 }
+                            if HTTPHeaders.equalsIgnoringCase(buf, HTTPHeaders.trimmed(buf, start..<end), wanted) { return true }
+                            start = end + 1
+                        }
+                    }
+                    return false
                 }
             }
-            if found { return true }
         }
-        return false
     }
 
     public func makeIterator() -> Iterator {

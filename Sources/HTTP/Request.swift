@@ -53,40 +53,36 @@ public struct Request: Sendable, Equatable {
 
     /// The path part of ``target`` (before `?`), still percent-encoded.
     public var path: String {
-        guard let question = target.utf8.firstIndex(of: UInt8(ascii: "?")) else { return target }
-        return String(target[..<question])
+        var target = target
+        return target.withUTF8 { bytes in
+            guard let question = bytes.firstIndex(of: UInt8(ascii: "?")) else { return self.target }
+            return String(decoding: UnsafeBufferPointer(rebasing: bytes[..<question]), as: UTF8.self)
+        }
     }
 
     /// The raw query part of ``target`` (after the first `?`), or `nil` when there is no `?`.
+    /// Scans contiguous bytes: endpoints that take no query still ask (to refuse one sent).
     public var rawQuery: String? {
-        guard let question = target.utf8.firstIndex(of: UInt8(ascii: "?")) else { return nil }
-        return String(target[target.utf8.index(after: question)...])
+        var target = target
+        return target.withUTF8 { bytes in
+            guard let question = bytes.firstIndex(of: UInt8(ascii: "?")) else { return nil }
+            return String(decoding: UnsafeBufferPointer(rebasing: bytes[(question + 1)...]), as: UTF8.self)
+        }
     }
 
     /// The path split on `/`, each segment percent-decoded as UTF-8, so an encoded slash stays
     /// inside its segment (`/v1/a%2Fb` → `["v1", "a/b"]`).
     ///
     /// Empty segments are dropped everywhere: `/`, `//v1//customers/` and `/v1/customers`
-    /// give `[]`, `["v1", "customers"]` and `["v1", "customers"]`; a router therefore treats
-    /// a trailing slash and doubled slashes as insignificant. `*` (`OPTIONS *`) gives `[]`.
-    /// A segment that does not decode (possible only in hand-built requests) is kept raw.
+    /// give `[]`, `["v1", "customers"]` and `["v1", "customers"]` (the ``Router`` matches only
+    /// ``hasCanonicalPath`` targets, whose segments it captures exactly as these). `*`
+    /// (`OPTIONS *`) gives `[]`. A segment that does not decode (possible only in hand-built
+    /// requests) is kept raw.
     public var pathSegments: [String] {
-        splitPath(canonicalOnly: false) ?? []
-    }
-
-    /// ``pathSegments`` when the path ``hasCanonicalPath``, else `nil`: what the router needs,
-    /// in one pass over the bytes instead of two.
-    var canonicalPathSegments: [String]? {
-        splitPath(canonicalOnly: true)
-    }
-
-    /// The path's segments, percent-decoded; with `canonicalOnly`, `nil` at the first empty
-    /// segment (a doubled or trailing slash) unless the path is `/` alone.
-    private func splitPath(canonicalOnly: Bool) -> [String]? {
-        // Hot path (every request is routed by it): one pass over contiguous bytes; a segment is
-        // percent-decoded only when it holds a `%`. Slices end at ASCII bytes, so each is UTF-8.
+        // One pass over contiguous bytes; a segment is percent-decoded only when it holds a `%`.
+        // Slices end at ASCII bytes, so each is UTF-8.
         var target = target
-        return target.withUTF8 { bytes -> [String]? in
+        return target.withUTF8 { bytes -> [String] in
             guard bytes.first == UInt8(ascii: "/") else { return [] }
             let end = bytes.firstIndex(of: UInt8(ascii: "?")) ?? bytes.count
             var segments: [String] = []
@@ -98,8 +94,6 @@ public struct Request: Sendable, Equatable {
                     if start < index {
                         let piece = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
                         segments.append(hasPercent ? (PercentDecoding.decode(piece) ?? piece) : piece)
-                    } else if canonicalOnly && end > 1 {
-                        return nil
                     }
                     start = index + 1
                     hasPercent = false

@@ -6,11 +6,11 @@ public struct RequestContext: Sendable {
     /// The matched route template (`/v1/customers/{id}`), or `nil` when no route matched.
     public let route: String?
     /// Path parameters by name, percent-decoded.
-    public let parameters: [String: String]
+    public let parameters: PathParameters
     /// When the request was dispatched, in monotonic nanoseconds.
     public let receivedAt: UInt64
 
-    public init(requestID: String, route: String?, parameters: [String: String] = [:], receivedAt: UInt64 = 0) {
+    public init(requestID: String, route: String?, parameters: PathParameters = PathParameters(), receivedAt: UInt64 = 0) {
         self.requestID = requestID
         self.route = route
         self.parameters = parameters

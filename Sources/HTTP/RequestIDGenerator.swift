@@ -10,16 +10,38 @@ struct RequestIDGenerator {
         return String(repeating: "0", count: 12 - hex.count) + hex
     }()
 
-    private let prefix: String
+    private let prefix: [UInt8]
     private var counter: UInt64 = 0
 
     init(loopIndex: Int) {
-        prefix = "\(Self.processPrefix)-\(loopIndex)-"
+        prefix = Array("\(Self.processPrefix)-\(loopIndex)-".utf8)
     }
 
+    private static let hexDigits: StaticString = "0123456789abcdef"
+
+    /// The prefix and the counter in lowercase hex, written straight into the new string's
+    /// storage: one allocation per request instead of three (hex, concatenation, growth).
     mutating func next() -> String {
         counter &+= 1
-        return prefix + String(counter, radix: 16)
+        let value = counter
+        let digits = (UInt64.bitWidth - value.leadingZeroBitCount + 3) / 4
+        return prefix.withUnsafeBufferPointer { prefix in
+            String(unsafeUninitializedCapacity: prefix.count + digits) { buffer in
+                var index = 0
+                for byte in prefix {
+                    buffer[index] = byte
+                    index += 1
+                }
+                let hex = Self.hexDigits.utf8Start
+                var shift = (digits - 1) * 4
+                while shift >= 0 {
+                    buffer[index] = hex[Int((value >> UInt64(shift)) & 0xF)]
+                    index += 1
+                    shift -= 4
+                }
+                return index
+            }
+        }
     }
 
     /// A client-supplied id is echoed only if it is 1–128 visible characters from a safe set,

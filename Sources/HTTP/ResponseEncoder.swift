@@ -10,29 +10,19 @@ enum ResponseEncoder {
         case untilClose
     }
 
-    private static let version = Array("HTTP/1.1 ".utf8)
-    private static let crlf: [UInt8] = [13, 10]
-    private static let dateName = Array("\r\nDate: ".utf8)
-    private static let serverLine = Array("\r\nServer: crm-server".utf8)
-    private static let requestIDName = Array("\r\nX-Request-Id: ".utf8)
-    private static let lengthName = Array("\r\nContent-Length: ".utf8)
-    private static let chunkedLine = Array("\r\nTransfer-Encoding: chunked".utf8)
-    private static let closeLine = Array("\r\nConnection: close".utf8)
-    private static let keepAliveLine = Array("\r\nConnection: keep-alive".utf8)
-    private static let statusLines: [Int: [UInt8]] = {
-        var lines: [Int: [UInt8]] = [:]
-        for status in [
-            100, 200, 201, 202, 204, 304, 400, 401, 403, 404, 405, 408, 409, 412, 413, 414, 415, 417, 422, 429, 431, 500, 501, 503, 505,
-        ] {
-            lines[status] = Array("\(status) \(ReasonPhrase.of(status))".utf8)
-        }
-        return lines
-    }()
+    /// `HTTP/1.1 <status> <reason>\r\nDate: ` for every status from 100 to 599: the status line
+    /// and the name of the header that always follows it, in one piece.
+    private static let statusLines: [[UInt8]] = (100..<600).map { status in
+        Array("HTTP/1.1 \(status) \(ReasonPhrase.of(status))\r\nDate: ".utf8)
+    }
 
     /// Appends the status line and headers, ending with the empty line.
     ///
     /// `connection` is `close` when the server closes after this response, `keepAlive` when an
     /// HTTP/1.0 client asked to keep the connection, and `nil` otherwise (HTTP/1.1's default).
+    ///
+    /// Every response goes through here, so the head is written with plain copies into a buffer
+    /// sized beforehand (``ByteWriter``) and appended to `output` in one piece.
     static func appendHead(
         status: Int,
         headers: [(name: String, value: String)],
@@ -42,44 +32,42 @@ enum ResponseEncoder {
         connection: ConnectionHeader?,
         into output: inout [UInt8]
     ) {
-        output.append(contentsOf: version)
-        if let line = statusLines[status] {
-            output.append(contentsOf: line)
-        } else {
-            output.append(contentsOf: "\(status) \(ReasonPhrase.of(status))".utf8)
-        }
-        output.append(contentsOf: dateName)
-        output.append(contentsOf: date)
-        output.append(contentsOf: serverLine)
-        output.append(contentsOf: requestIDName)
-        output.append(contentsOf: requestID.utf8)
-        for header in headers {
-            output.append(contentsOf: crlf)
-            output.append(contentsOf: header.name.utf8)
-            output.append(UInt8(ascii: ":"))
-            output.append(UInt8(ascii: " "))
-            output.append(contentsOf: header.value.utf8)
-        }
-        switch framing {
-        case .length(let count):
-            // RFC 9110 §8.6: never on 1xx and 204; on a 304 only the length the 200 would have
-            // had (§15.4.5), which the 304's empty body does not tell, so none there either.
-            if status >= 200 && status != 204 && status != 304 {
-                output.append(contentsOf: lengthName)
-                appendDecimal(count, into: &output)
+        let statusLine =
+            (100..<600).contains(status) ? statusLines[status - 100] : Array("HTTP/1.1 \(status) \(ReasonPhrase.of(status))\r\nDate: ".utf8)
+        // The fixed pieces below take at most 101 bytes: Server and X-Request-Id names (36),
+        // Content-Length with 19 digits (37) or Transfer-Encoding (28), Connection and the end (28).
+        var capacity = 112 + statusLine.count + date.count + ByteWriter.length(requestID)
+        for header in headers { capacity += ByteWriter.length(header.name) + ByteWriter.length(header.value) + 4 }
+        output.appendWriting(capacity: capacity) { writer in
+            writer.write(statusLine)
+            writer.write(date)
+            writer.write("\r\nServer: crm-server\r\nX-Request-Id: ")
+            writer.write(requestID)
+            for header in headers {
+                writer.write("\r\n")
+                writer.write(header.name)
+                writer.write(": ")
+                writer.write(header.value)
             }
-        case .chunked:
-            output.append(contentsOf: chunkedLine)
-        case .untilClose:
-            break
+            switch framing {
+            case .length(let count):
+                // RFC 9110 §8.6: never on 1xx and 204; on a 304 only the length the 200 would have
+                // had (§15.4.5), which the 304's empty body does not tell, so none there either.
+                if status >= 200 && status != 204 && status != 304 {
+                    writer.write("\r\nContent-Length: ")
+                    writer.writeDecimal(count)
+                }
+            case .chunked:
+                writer.write("\r\nTransfer-Encoding: chunked")
+            case .untilClose:
+                break
+            }
+            switch connection {
+            case .close: writer.write("\r\nConnection: close\r\n\r\n")
+            case .keepAlive: writer.write("\r\nConnection: keep-alive\r\n\r\n")
+            case nil: writer.write("\r\n\r\n")
+            }
         }
-        switch connection {
-        case .close: output.append(contentsOf: closeLine)
-        case .keepAlive: output.append(contentsOf: keepAliveLine)
-        case nil: break
-        }
-        output.append(contentsOf: crlf)
-        output.append(contentsOf: crlf)
     }
 
     enum ConnectionHeader: Equatable {
@@ -91,34 +79,11 @@ enum ResponseEncoder {
     static func appendChunk(_ bytes: [UInt8], into output: inout [UInt8]) {
         guard !bytes.isEmpty else { return }
         output.append(contentsOf: String(bytes.count, radix: 16).utf8)
-        output.append(contentsOf: crlf)
+        output.append(contentsOf: [13, 10])
         output.append(contentsOf: bytes)
-        output.append(contentsOf: crlf)
+        output.append(contentsOf: [13, 10])
     }
 
     /// The last chunk and an empty trailer section.
     static let lastChunk = Array("0\r\n\r\n".utf8)
-
-    static func appendDecimal(_ value: Int, into output: inout [UInt8]) {
-        if value == 0 {
-            output.append(UInt8(ascii: "0"))
-            return
-        }
-        var digits:
-            (
-                UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                UInt8, UInt8, UInt8
-            ) =
-                (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        var remaining = value
-        var count = 0
-        withUnsafeMutableBytes(of: &digits) { buffer in
-            while remaining > 0 {
-                buffer[19 - count] = UInt8(ascii: "0") + UInt8(remaining % 10)
-                remaining /= 10
-                count += 1
-            }
-            output.append(contentsOf: buffer[(20 - count)...])
-        }
-    }
 }

@@ -6,11 +6,6 @@ public final class ServerMetrics: Sendable {
     /// Upper bounds of the latency buckets, in seconds.
     static let bucketBounds: [Double] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
 
-    private struct RouteStatus: Hashable {
-        let route: String
-        let status: Int
-    }
-
     private struct Histogram {
         var buckets = [UInt64](repeating: 0, count: ServerMetrics.bucketBounds.count)
         var count: UInt64 = 0
@@ -25,9 +20,25 @@ public final class ServerMetrics: Sendable {
         }
     }
 
+    /// One route's counters: requests by status and the latency histogram, kept together so
+    /// that recording a request hashes the route once.
+    private struct RouteStats {
+        /// A route answers with a handful of statuses: a list beats a dictionary.
+        var statuses: [(status: Int, count: UInt64)] = []
+        var latency = Histogram()
+
+        mutating func record(status: Int, seconds: Double) {
+            if let index = statuses.firstIndex(where: { $0.status == status }) {
+                statuses[index].count += 1
+            } else {
+                statuses.append((status, 1))
+            }
+            latency.record(seconds)
+        }
+    }
+
     private struct State {
-        var requests: [RouteStatus: UInt64] = [:]
-        var latency: [String: Histogram] = [:]
+        var routes: [String: RouteStats] = [:]
         var openConnections = 0
         var acceptedConnections: UInt64 = 0
     }
@@ -45,9 +56,8 @@ public final class ServerMetrics: Sendable {
 
     func recordRequest(route: String, status: Int, seconds: Double) {
         state.withLock { state in
-            state.requests[RouteStatus(route: route, status: status), default: 0] += 1
-            // Mutated in place: copying the histogram out and back would allocate per request.
-            state.latency[route, default: Histogram()].record(seconds)
+            // Mutated in place: copying the stats out and back would allocate per request.
+            state.routes[route, default: RouteStats()].record(status: status, seconds: seconds)
         }
     }
 
@@ -74,12 +84,16 @@ public final class ServerMetrics: Sendable {
         let snapshot = state.withLock { $0 }
         var out = "# HELP http_requests_total Requests answered, by route template and status.\n"
         out += "# TYPE http_requests_total counter\n"
-        for (key, count) in snapshot.requests.sorted(by: { ($0.key.route, $0.key.status) < ($1.key.route, $1.key.status) }) {
-            out += "http_requests_total{route=\"\(Self.escape(key.route))\",status=\"\(key.status)\"} \(count)\n"
+        let routes = snapshot.routes.sorted { $0.key < $1.key }
+        for (route, stats) in routes {
+            for (status, count) in stats.statuses.sorted(by: { $0.status < $1.status }) {
+                out += "http_requests_total{route=\"\(Self.escape(route))\",status=\"\(status)\"} \(count)\n"
+            }
         }
         out += "# HELP http_request_duration_seconds Time from a request's dispatch to its response, by route template.\n"
         out += "# TYPE http_request_duration_seconds histogram\n"
-        for (route, histogram) in snapshot.latency.sorted(by: { $0.key < $1.key }) {
+        for (route, stats) in routes {
+            let histogram = stats.latency
             let label = "route=\"\(Self.escape(route))\""
             var cumulative: UInt64 = 0
             for (index, bound) in Self.bucketBounds.enumerated() {

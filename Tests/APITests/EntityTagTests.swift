@@ -22,6 +22,9 @@ final class EntityTagTests: XCTestCase {
         let header = EntityTag.header(7)
         XCTAssertEqual(header.name, "ETag")
         XCTAssertEqual(header.value, "\"7\"")
+        for version: Int64 in [0, 9, 10, 99, 100, 1_234_567_890_123, 12_345_678_901_234, Int64.max, -1, Int64.min] {
+            XCTAssertEqual(EntityTag.quoted(version), "\"\(version)\"")
+        }
     }
 
     func testIfNoneMatchExactTag() {

@@ -85,18 +85,6 @@ final class RequestParserHeadTests: XCTestCase {
         }
     }
 
-    func testCanonicalPathSegmentsAreThePathSegmentsOfCanonicalPathsOnly() {
-        let targets = [
-            "/", "/?x=1", "*", "", "/v1/customers/1", "/v1/customers?x=/&y=//", "/v1/a%2Fb/%E5%BC%A0", "/a/%zz",
-            "//", "/v1/customers/1/", "/v1//customers/1", "//v1/customers?x=1", "/a/?x", "/a//",
-        ]
-        for target in targets {
-            let request = Request(method: .get, target: target)
-            XCTAssertEqual(request.canonicalPathSegments, request.hasCanonicalPath ? request.pathSegments : nil, target)
-        }
-        XCTAssertEqual(Request(method: .get, target: "/v1/a%2Fb/%E5%BC%A0").canonicalPathSegments, ["v1", "a/b", "张"])
-    }
-
     func testBodyBudgetChargesAndReleases() {
         let budget = Quota(limit: 100)
         XCTAssertTrue(budget.reserve(60))

@@ -13,15 +13,18 @@ struct Authenticator: Sendable {
     private let cache = VerifiedKeyCache()
 
     func authenticate(_ request: Request) throws -> APIKey {
-        guard let header = request.headers["Authorization"] else {
+        let secret: String
+        switch request.headers.singleField("Authorization") {
+        case .absent:
             throw APIError.unauthorized("missing Authorization: Bearer <api key>")
-        }
-        // Two credentials are ambiguous: which one a layer reads must never be a question.
-        guard request.headers.count(of: "Authorization") == 1 else {
+        case .repeated:
+            // Two credentials are ambiguous: which one a layer reads must never be a question.
             throw APIError.badRequest("more than one Authorization header", field: "Authorization")
-        }
-        guard let secret = Self.bearerToken(header) else {
-            throw APIError.unauthorized("the Authorization header must be 'Bearer <api key>'")
+        case .present(let value):
+            guard let token = value.withUnsafeBufferPointer(Self.bearerToken) else {
+                throw APIError.unauthorized("the Authorization header must be 'Bearer <api key>'")
+            }
+            secret = token
         }
         let keys = self.keys
         let cache = self.cache
@@ -34,20 +37,22 @@ struct Authenticator: Sendable {
 
 extension Authenticator {
     /// The token of `Bearer <token>` (scheme case-insensitive, RFC 9110 §11.1), without the
-    /// spaces around it; nil for another scheme or no token. The scheme is matched in place,
-    /// without splitting the header: every request comes through here.
-    static func bearerToken(_ header: String) -> String? {
-        let utf8 = header.utf8
-        var start = utf8.startIndex
-        while start != utf8.endIndex, utf8[start] == UInt8(ascii: " ") { start = utf8.index(after: start) }
-        let scheme = "bearer".utf8
-        for expected in scheme {
-            guard start != utf8.endIndex, utf8[start] | 0x20 == expected else { return nil }
-            start = utf8.index(after: start)
+    /// spaces and tabs around it; nil for another scheme or no token. Read from the header's
+    /// bytes in place: every authenticated request comes through here, and the token is the
+    /// only `String` it makes.
+    static func bearerToken(_ header: UnsafeBufferPointer<UInt8>) -> String? {
+        var start = 0
+        var end = header.count
+        while start < end, header[start] == UInt8(ascii: " ") { start += 1 }
+        for expected in "bearer".utf8 {
+            guard start < end, header[start] | 0x20 == expected else { return nil }
+            start += 1
         }
-        guard start != utf8.endIndex, utf8[start] == UInt8(ascii: " ") else { return nil }
-        let token = String(header[start...]).trimmingSpaces()
-        return token.isEmpty ? nil : token
+        guard start < end, header[start] == UInt8(ascii: " ") else { return nil }
+        while start < end, header[start] == UInt8(ascii: " ") || header[start] == UInt8(ascii: "\t") { start += 1 }
+        while end > start, header[end - 1] == UInt8(ascii: " ") || header[end - 1] == UInt8(ascii: "\t") { end -= 1 }
+        guard start < end else { return nil }
+        return String(decoding: UnsafeBufferPointer(rebasing: header[start..<end]), as: UTF8.self)
     }
 }
 

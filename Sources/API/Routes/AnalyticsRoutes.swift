@@ -26,7 +26,7 @@ struct AnalyticsRoutes {
             router.add(
                 .get, "/v1/analytics/" + name,
                 endpoints.sync(.read(.analytics), .worker) { request in
-                    let query = try QueryParameters(request.http, allowed: Set((windowed ? ["from", "to"] : []) + parameters))
+                    let query = try QueryParameters(request.http, allowed: (windowed ? ["from", "to"] : []) + parameters)
                     let window = try DateWindow(query)
                     let body = try database.read { try render($0, window, query) }
                     return Response(status: 200, headers: [JSONResponse.contentType], body: body)

@@ -5,11 +5,13 @@ import JSON
 /// `/healthz`, `/readyz`, `/metrics` and `/v1/openapi.yaml`: no key needed (API.md §4).
 enum OperationsRoutes {
     private static let healthBody = Array("{\"status\":\"ok\"}".utf8)
+    /// Shared by every answer, not allocated per request: load balancers poll this constantly.
+    private static let healthHeaders = [JSONResponse.contentType]
 
     static func install(on router: inout Router, endpoints: EndpointBuilder, database: Database, metrics: ServerMetrics, serveMetrics: Bool)
     {
         router.add(.get, "/healthz") { _, _, responder in
-            responder.respond(Response(status: 200, headers: [JSONResponse.contentType], body: healthBody))
+            responder.respond(Response(status: 200, headers: healthHeaders, body: healthBody))
         }
         router.add(
             .get, "/readyz",

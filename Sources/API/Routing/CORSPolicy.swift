@@ -11,7 +11,8 @@ struct CORSPolicy: Sendable {
 
     /// The request's origin if it is allowed.
     func allowedOrigin(of request: Request) -> String? {
-        guard let origin = request.headers["Origin"], allowedOrigins.contains(origin) else { return nil }
+        // Without configured origins (the default) no header needs reading.
+        guard !allowedOrigins.isEmpty, let origin = request.headers["Origin"], allowedOrigins.contains(origin) else { return nil }
         return origin
     }
 

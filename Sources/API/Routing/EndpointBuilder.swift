@@ -21,11 +21,24 @@ struct EndpointBuilder: Sendable {
     var offloadsInline = false
 
     /// A handler that computes its response synchronously.
+    ///
+    /// Most requests come through here (`GET /v1/customers/{id}` among them), so an inline
+    /// handler's response is rendered and handed to the responder directly, with no reply
+    /// closure or job allocated per request.
     func sync(
         _ access: Access, _ placement: Placement = .inline, _ body: @escaping @Sendable (APIRequest) throws -> Response
     ) -> Router.Endpoint {
-        async(access, placement) { request, reply in
-            reply(Result { try body(request) })
+        let builder = self
+        return Router.Endpoint(screen: screen(access)) { request, context, responder in
+            guard let (apiRequest, shared) = builder.admit(access, request, context, responder) else { return }
+            guard builder.offloads(placement, request) else {
+                responder.respond(builder.render(Result { try body(apiRequest) }, extra: shared, context: context))
+                return
+            }
+            let submitted = builder.workers.submit {
+                responder.respond(builder.render(Result { try body(apiRequest) }, extra: shared, context: context))
+            }
+            if !submitted { responder.respond(builder.render(.failure(Self.workersBusy), extra: shared, context: context)) }
         }
     }
 
@@ -35,34 +48,8 @@ struct EndpointBuilder: Sendable {
     ) -> Router.Endpoint {
         let builder = self
         return Router.Endpoint(screen: screen(access)) { request, context, responder in
-            var shared = builder.sharedHeaders(request, context)
-            let apiRequest: APIRequest
-            let finish: Reply
-            do {
-                var key: APIKey?
-                if case .open = access {
-                    key = nil
-                } else {
-                    let authenticated = try builder.authenticator.authenticate(request)
-                    if let limiter = builder.rateLimiter {
-                        let decision = limiter.take(authenticated.id)
-                        shared += decision.headers
-                        if !decision.allowed {
-                            throw APIError.tooManyRequests(retryAfter: decision.retryAfter, headers: [])
-                        }
-                    }
-                    guard access.permits(authenticated.role) else {
-                        throw APIError.forbidden("a \(authenticated.role.rawValue) key may not do this")
-                    }
-                    key = authenticated
-                }
-                apiRequest = APIRequest(http: request, context: context, key: key)
-                let extra = shared
-                finish = { result in responder.respond(builder.render(result, extra: extra, context: context)) }
-            } catch {
-                responder.respond(builder.render(.failure(error), extra: shared, context: context))
-                return
-            }
+            guard let (apiRequest, shared) = builder.admit(access, request, context, responder) else { return }
+            let finish: Reply = { result in responder.respond(builder.render(result, extra: shared, context: context)) }
             let run: @Sendable () -> Void = {
                 do {
                     try body(apiRequest, finish)
@@ -70,24 +57,68 @@ struct EndpointBuilder: Sendable {
                     finish(.failure(error))
                 }
             }
-            let offload: Bool
-            switch placement {
-            case .inline: offload = builder.offloadsInline
-            case .worker: offload = true
-            case .workerWhen(let isSlow): offload = isSlow(request)
-            }
-            guard offload else { return run() }
-            if !builder.workers.submit(run) {
-                finish(.failure(APIError.unavailable("every worker is busy and the queue is full; retry")))
-            }
+            guard builder.offloads(placement, request) else { return run() }
+            if !builder.workers.submit(run) { finish(.failure(Self.workersBusy)) }
         }
     }
+
+    private static let workersBusy = APIError.unavailable("every worker is busy and the queue is full; retry")
+
+    /// Authenticates the request, counts it against its key's rate limit and checks the role:
+    /// the request as handlers see it and the headers every answer carries, or `nil` once the
+    /// refusal has been answered.
+    private func admit(
+        _ access: Access, _ request: Request, _ context: RequestContext, _ responder: Responder
+    ) -> (APIRequest, [(name: String, value: String)])? {
+        var shared = sharedHeaders(request, context)
+        if case .open = access { return (APIRequest(http: request, context: context, key: nil), shared) }
+        do {
+            let key = try authenticator.authenticate(request)
+            if let limiter = rateLimiter {
+                let decision = limiter.take(key.id)
+                shared += decision.headers
+                if !decision.allowed {
+                    throw APIError.tooManyRequests(retryAfter: decision.retryAfter, headers: [])
+                }
+            }
+            guard access.permits(key.role) else {
+                throw APIError.forbidden("a \(key.role.rawValue) key may not do this")
+            }
+            return (APIRequest(http: request, context: context, key: key), shared)
+        } catch {
+            responder.respond(render(.failure(error), extra: shared, context: context))
+            return nil
+        }
+    }
+
+    /// Whether `placement` sends this request's work to a worker thread (`.inline` too when
+    /// ``offloadsInline``, on PostgreSQL).
+    private func offloads(_ placement: Placement, _ request: Request) -> Bool {
+        switch placement {
+        case .inline: offloadsInline
+        case .worker: true
+        case .workerWhen(let isSlow): isSlow(request)
+        }
+    }
+
+    /// Whether a route template starts with `/v1`, compared as bytes (templates are ASCII):
+    /// `String.hasPrefix` compares characters, several times the cost, on every request.
+    static func isUnderV1(_ route: String) -> Bool {
+        route.utf8.withContiguousStorageIfAvailable { bytes in
+            bytes.count >= 3 && bytes[0] == UInt8(ascii: "/") && bytes[1] == UInt8(ascii: "v") && bytes[2] == UInt8(ascii: "1")
+        } ?? route.hasPrefix("/v1")
+    }
+
+    /// `Vary: Origin`, shared by every `/v1` answer instead of allocated for each.
+    private static let varyOrigin: [(name: String, value: String)] = [("Vary", "Origin")]
 
     /// What every answer of an endpoint carries: the CORS headers for the request's origin, and
     /// `Vary: Origin` under `/v1`.
     func sharedHeaders(_ request: Request, _ context: RequestContext) -> [(name: String, value: String)] {
+        let vary = context.route.map(Self.isUnderV1) ?? true
         var headers = cors.responseHeaders(for: request)
-        if context.route?.hasPrefix("/v1") ?? true { headers.append(("Vary", "Origin")) }
+        if headers.isEmpty { return vary ? Self.varyOrigin : [] }
+        if vary { headers += Self.varyOrigin }
         return headers
     }
 
@@ -169,7 +200,9 @@ struct EndpointBuilder: Sendable {
                 response = ProblemRenderer.response(.internalError(), requestID: context.requestID)
             }
         }
-        response.headers += extra
+        // One at a time: appending an array of tuples of strings goes through a generic path
+        // that costs several times as much for the one or two headers there usually are.
+        for header in extra { response.headers.append(header) }
         return response
     }
 }

@@ -5,7 +5,10 @@ import HTTP
 struct QueryParameters: Sendable {
     private let values: [String: String]
 
-    init(_ request: Request, allowed: Set<String>) throws {
+    /// `allowed` is a short list, searched in order: call sites pass literals, and a literal
+    /// `Set` would be built (every name hashed) on every request. `borrowing`: an initializer
+    /// would otherwise take (retain and release) the whole request.
+    init(_ request: borrowing Request, allowed: [String]) throws {
         var values: [String: String] = [:]
         for (name, value) in request.query {
             guard allowed.contains(name) else {

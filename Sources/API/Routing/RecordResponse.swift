@@ -7,7 +7,12 @@ enum RecordResponse {
     /// - Parameter collection: the collection path (`/v1/orders`) when the answer is a
     ///   creation and should say where the record lives.
     static func make(_ record: StoredRecord, status: Int = 200, collection: String? = nil) -> Response {
-        var headers: [(name: String, value: String)] = [JSONResponse.contentType, EntityTag.header(record.version)]
+        // Room for Location and for the `Vary` (and CORS) headers the endpoint adds to every
+        // answer, so that adding them does not reallocate the array.
+        var headers: [(name: String, value: String)] = []
+        headers.reserveCapacity(6)
+        headers.append(JSONResponse.contentType)
+        headers.append(EntityTag.header(record.version))
         if let collection { headers.append(("Location", "\(collection)/\(record.id)")) }
         return Response(status: status, headers: headers, body: record.json)
     }
