@@ -29,6 +29,7 @@ DURATION=${DURATION:-5}
 CONNECTIONS=${CONNECTIONS:-"1 64 512"}
 IDLE_CONNECTIONS=${IDLE_CONNECTIONS:-10000}
 IDLE_WRK_CONNECTIONS=${IDLE_WRK_CONNECTIONS:-64}
+BULK_REQUESTS=${BULK_REQUESTS:-5}
 SEED_CUSTOMERS=${SEED_CUSTOMERS:-1000000}
 CRM_PORT=${CRM_BENCH_PORT:-18080}
 NGINX_PORT=8082 # fixed by nginx-ceiling.conf
@@ -289,6 +290,15 @@ WRITES_SINGLE="creates, 1 commit per request"
 write_comparison "$WRITES_GROUP" $((CRM_PORT + 1)) 256
 write_comparison "$WRITES_SINGLE" $((CRM_PORT + 2)) 1
 
+# Bulk writes on the seeded database: 1,000-record batches (one client, then two at once) and CSV
+# imports of 1,000 rows, every record a new customer; rows stored per second (bench/batch.py, core 1).
+check_server
+BULK=()
+for args in "batch $BULK_REQUESTS 1" "batch $BULK_REQUESTS 2" "import $BULK_REQUESTS 1"; do
+    # shellcheck disable=SC2086
+    BULK+=("$(taskset -c 1 python3 "$ROOT/bench/batch.py" "$CRM_PORT" "$KEY" $args 2>&1 | tail -n 1)")
+done
+
 # Idle connections: hold IDLE_CONNECTIONS idle keep-alive connections open to crm-server and run
 # /healthz again meanwhile. With an event loop they cost memory, not threads.
 check_server
@@ -359,6 +369,9 @@ report() {
     # VmRSS counts the mapped database pages (the kernel's page cache); RssAnon is our own memory.
     printf '                    RssAnon (private) %s before the idle test, %s with the idle connections\n' \
         "$ANON_BEFORE" "$ANON_IDLE"
+    printf 'bulk writes:        %s\n' "${BULK[0]:-not measured}"
+    local line
+    for line in "${BULK[@]:1}"; do printf '                    %s\n' "$line"; done
     printf 'server 5xx logged:  %s\n' "$SERVER_5XX"
     printf 'seeded data:        %s (%s on disk), seeded in %s s\n' "$SEED_ROWS" "$DB_SIZE" "$SEED_SECONDS"
     printf '\nbars (bench/README.md):\n'

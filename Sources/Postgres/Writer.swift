@@ -53,18 +53,23 @@ public final class Writer: Sendable {
     deinit { close() }
 
     /// Queues `job` for the next batch; `completion` is called exactly once, on the writer thread.
+    /// `outermost` (WriteJob.outermost) only places the job first in its batch here: PostgreSQL's
+    /// nested savepoints cost no more than outer ones, so it keeps its job savepoint.
     public func submit<T: Sendable>(
+        outermost: Bool = false,
         _ job: @escaping @Sendable (Connection) throws -> T,
         completion: @escaping @Sendable (Result<T, any Error>) -> Void
     ) {
-        guard enqueue(.job(WriteJob(job, completion: completion))) else { return completion(.failure(Writer.closedError)) }
+        guard enqueue(.job(WriteJob(outermost: outermost, job, completion: completion))) else {
+            return completion(.failure(Writer.closedError))
+        }
     }
 
     /// Submits `job` and blocks until its batch committed (command line, tests, worker threads).
     @discardableResult
-    public func perform<T: Sendable>(_ job: @escaping @Sendable (Connection) throws -> T) throws -> T {
+    public func perform<T: Sendable>(outermost: Bool = false, _ job: @escaping @Sendable (Connection) throws -> T) throws -> T {
         precondition(!isOnWriterThread, "perform from the writer thread would wait for itself")
-        return try waitFor { done in submit(job, completion: done) }
+        return try waitFor { done in submit(outermost: outermost, job, completion: done) }
     }
 
     /// Runs `body` on the writer thread between batches, outside any transaction, and waits for
@@ -223,7 +228,7 @@ extension Writer {
                 }
                 let room = maximumBatchSize - outcomes.count
                 guard room > 0 else { break }
-                let more = state.withLock { $0.queue.takeJobs(limit: room) }
+                let more = state.withLock { $0.queue.takeJobs(limit: room, joining: true) }
                 guard !more.isEmpty else { break }
                 pending = more[...]
             }

@@ -72,7 +72,9 @@ extension Writer {
             }
             while true {
                 while let job = pending.popFirst() {
-                    try connection.run("SAVEPOINT writer_job")
+                    // An outermost job is first in its batch (`takeJobs`) and runs without a
+                    // savepoint of its own (WriteJob.outermost says why).
+                    if !job.outermost { try connection.run("SAVEPOINT writer_job") }
                     let outcome = job.execute(connection)
                     outcomes.append(outcome)
                     // A job's error can make SQLite roll the whole transaction back
@@ -84,6 +86,12 @@ extension Writer {
                                 code: SQLiteError.abortRollback,
                                 message: "the batch transaction was rolled back by SQLite while a job ran")
                     }
+                    if job.outermost {
+                        // It was taken alone and its transaction holds nothing else yet: undone
+                        // whole, it fails alone, and the jobs behind it wait for the next batch.
+                        if !outcome.succeeded { throw OutermostJobFailed() }
+                        continue
+                    }
                     if !outcome.succeeded {
                         try connection.run("ROLLBACK TO writer_job")
                     }
@@ -92,7 +100,7 @@ extension Writer {
                 // Group commit: whatever was queued while this batch ran shares its COMMIT.
                 let room = maximumBatchSize - outcomes.count
                 guard room > 0 else { break }
-                let more = state.withLock { $0.queue.takeJobs(limit: room) }
+                let more = state.withLock { $0.queue.takeJobs(limit: room, joining: true) }
                 guard !more.isEmpty else { break }
                 pending = more[...]
             }
@@ -100,6 +108,10 @@ extension Writer {
             // Committing to a file that is gone would acknowledge writes no restart sees.
             if let problem = file?.problem() { throw problem }
             try connection.run("COMMIT")
+        } catch is OutermostJobFailed {
+            connection.rollbackIfNeeded()
+            for outcome in outcomes { outcome.deliver() }
+            return
         } catch {
             connection.rollbackIfNeeded()
             state.withLock { $0.statistics.failedTransactions += 1 }
@@ -116,3 +128,6 @@ extension Writer {
         for outcome in outcomes { outcome.deliver() }
     }
 }
+
+/// An outermost job failed: its transaction is rolled back and it gets its own error.
+private struct OutermostJobFailed: Error {}

@@ -74,10 +74,11 @@ public final class Writer: Sendable {
     /// Queues `job` for the next batch. `completion` is called exactly once, on the
     /// writer thread, after the batch's COMMIT (or with the error that prevented it).
     public func submit<T: Sendable>(
+        outermost: Bool = false,
         _ job: @escaping @Sendable (Connection) throws -> T,
         completion: @escaping @Sendable (Result<T, any Error>) -> Void
     ) {
-        guard enqueue(.job(WriteJob(job, completion: completion))) else {
+        guard enqueue(.job(WriteJob(outermost: outermost, job, completion: completion))) else {
             completion(.failure(Writer.closedError))
             return
         }
@@ -86,9 +87,9 @@ public final class Writer: Sendable {
     /// Submits `job` and blocks until its batch committed; for the CLI and tests. Not for
     /// event-loop threads, which must never block on a commit.
     @discardableResult
-    public func perform<T: Sendable>(_ job: @escaping @Sendable (Connection) throws -> T) throws -> T {
+    public func perform<T: Sendable>(outermost: Bool = false, _ job: @escaping @Sendable (Connection) throws -> T) throws -> T {
         precondition(!isOnWriterThread, "perform from the writer thread would wait for itself")
-        return try waitFor { done in submit(job, completion: done) }
+        return try waitFor { done in submit(outermost: outermost, job, completion: done) }
     }
 
     /// Runs `body` on the writer thread between batches, with the connection outside any

@@ -29,12 +29,22 @@ public struct WriteJob<Connection>: Sendable {
     public let execute: @Sendable (Connection) -> Outcome
     /// Fails a job that never ran because its batch had already failed.
     public let reject: @Sendable (any Error) -> Void
+    /// The job runs first in its batch, so that a writer may run it outside a savepoint of its
+    /// own and the savepoints it opens are the outermost (``Array/takeJobs(limit:joining:)``):
+    /// for jobs of many records, each in its own savepoint. SQLite truncates its in-memory
+    /// sub-journal on every RELEASE by walking it from the start, so a thousand savepoints
+    /// nested in a job's one cost time in the square of the records; outermost ones start from
+    /// an empty sub-journal. A failing outermost job undoes its whole transaction, which holds
+    /// no other job's work: it ran first.
+    public let outermost: Bool
 
     /// `job`, whose `completion` is called exactly once: with its result after its batch's
     /// COMMIT, or with the error that undid it.
     public init<T: Sendable>(
+        outermost: Bool = false,
         _ job: @escaping @Sendable (Connection) throws -> T, completion: @escaping @Sendable (Result<T, any Error>) -> Void
     ) {
+        self.outermost = outermost
         execute = { connection in
             do {
                 let value = try job(connection)
@@ -60,11 +70,18 @@ extension Array {
     }
 
     /// Removes and returns the consecutive jobs at the head of the queue, at most `limit`; stops at
-    /// an exclusive item so it runs between batches, in order.
-    public mutating func takeJobs<Connection>(limit: Int) -> [WriteJob<Connection>] where Element == WriteItem<Connection> {
+    /// an exclusive item so it runs between batches, in order, and at an ``WriteJob/outermost``
+    /// job, which is taken alone when it heads a new batch (`joining` false): the jobs behind it
+    /// join its batch only once it has run, so one that fails has no batch-mate to take down.
+    public mutating func takeJobs<Connection>(limit: Int, joining: Bool = false) -> [WriteJob<Connection>]
+    where Element == WriteItem<Connection> {
         var jobs: [WriteJob<Connection>] = []
         for item in prefix(limit) {
             guard case .job(let job) = item else { break }
+            if job.outermost {
+                if jobs.isEmpty && !joining { jobs.append(job) }
+                break
+            }
             jobs.append(job)
         }
         removeFirst(jobs.count)

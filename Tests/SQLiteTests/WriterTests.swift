@@ -156,6 +156,63 @@ final class WriterTests: XCTestCase {
         XCTAssertEqual(xs, [1, 2, 3])
     }
 
+    func testAnOutermostJobLeadsABatchOfItsOwnOutsideAJobSavepoint() throws {
+        let writer = self.writer!
+        let done = DispatchGroup()
+        let before = writer.statistics
+        let gate = blockWriter(writer, done: done)
+        let savepointError = GuardedState<String?>(nil)
+        done.enter()
+        writer.submit(Self.insertX(1)) { _ in done.leave() }
+        done.enter()
+        writer.submit(
+            outermost: true,
+            { connection in
+                // Inside a job savepoint this would succeed; an outermost job has none.
+                do { try connection.run("ROLLBACK TO writer_job") } catch { savepointError.withLock { $0 = "\(error)" } }
+                return try Self.insertX(2)(connection)
+            }, completion: { _ in done.leave() })
+        done.enter()
+        writer.submit(Self.insertX(3)) { _ in done.leave() }
+        gate.signal()
+        XCTAssertEqual(done.wait(timeout: .now() + 10), .success)
+
+        let after = writer.statistics
+        XCTAssertEqual(after.committedJobs - before.committedJobs, 4)
+        XCTAssertEqual(
+            after.committedTransactions - before.committedTransactions, 2,
+            "the blocker and job 1 share a COMMIT; the outermost job starts the next batch, which job 3 joins")
+        XCTAssertEqual(savepointError.withLock { $0 }?.contains("no such savepoint"), true, savepointError.withLock { $0 } ?? "no error")
+        XCTAssertEqual(try writer.perform { try $0.query("SELECT x FROM t ORDER BY x").compactMap { $0.int(0) } }, [1, 2, 3])
+    }
+
+    func testAFailingOutermostJobIsUndoneWholeAndTheJobsBehindItStillCommit() throws {
+        let writer = self.writer!
+        try writer.perform(Self.insertX(1))
+        let done = DispatchGroup()
+        let gate = blockWriter(writer, done: done)
+        let results = GuardedState<[String: Result<Int64, any Error>]>([:])
+        for (name, outermost, job) in [
+            ("bad", true, Self.insertX(1, note: "bad")), ("b", false, Self.insertX(3, note: "b")),
+        ] {
+            done.enter()
+            writer.submit(outermost: outermost, job) { result in
+                results.withLock { $0[name] = result }
+                done.leave()
+            }
+        }
+        gate.signal()
+        XCTAssertEqual(done.wait(timeout: .now() + 10), .success)
+
+        let outcome = results.withLock { $0 }
+        XCTAssertThrowsError(try outcome["bad"]?.get()) { error in
+            XCTAssertEqual((error as? SQLiteError)?.isUniqueViolation, true, "its own error: \(error)")
+        }
+        XCTAssertNotNil(try outcome["b"]?.get())
+        let notes = try writer.perform { try $0.query("SELECT note FROM log ORDER BY rowid").compactMap { $0.string(0) } }
+        XCTAssertEqual(notes, ["b"], "the outermost job's first insert left no trace")
+    }
+
     func testFailedCommitFailsEveryJobOfTheBatch() throws {
         let writer = self.writer!
         let done = DispatchGroup()

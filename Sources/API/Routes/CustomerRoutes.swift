@@ -146,7 +146,7 @@ struct CustomerRoutes {
 
         router.add(
             .post, "/v1/customers/batch",
-            endpoints.write(.write(.customers), database: database, clock: clock) { request in
+            endpoints.write(.write(.customers), database: database, clock: clock, outermost: true) { request in
                 let batch = try CustomerBatch(request.jsonObject(), requestID: request.requestID)
                 let actor = request.key?.id
                 return { connection, now in

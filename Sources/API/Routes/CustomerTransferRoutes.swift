@@ -110,7 +110,7 @@ struct CustomerTransferRoutes {
                 while start < entries.count {
                     let chunk = CustomerBatch(
                         entries: Array(entries[start..<min(start + Self.importChunk, entries.count)]), requestID: request.requestID)
-                    outcomes += try database.writeAndWait { connection in
+                    outcomes += try database.writeAndWait(outermost: true) { connection in
                         try chunk.apply(connection, service: service, actor: actor, now: clock.now())
                     }
                     start += Self.importChunk

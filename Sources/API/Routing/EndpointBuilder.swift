@@ -148,9 +148,10 @@ struct EndpointBuilder: Sendable {
     ///
     /// `withheld`: the response carries a secret and must never be stored for an
     /// `Idempotency-Key` replay; the text says what the first request created (see
-    /// ``IdempotencyKey/perform(_:now:withheld:_:)``).
+    /// ``IdempotencyKey/perform(_:now:withheld:_:)``). `outermost`: a job of many records, each in
+    /// its own savepoint (``Database/write(outermost:_:completion:)``).
     func write(
-        _ access: Access, database: Database, clock: CRMClock, withheld: String? = nil,
+        _ access: Access, database: Database, clock: CRMClock, withheld: String? = nil, outermost: Bool = false,
         _ prepare: @escaping @Sendable (APIRequest) throws -> @Sendable (StoreConnection, Timestamp) throws -> Response
     ) -> Router.Endpoint {
         async(access, .workerWhen(Self.hasLargeBody)) { request, reply in
@@ -159,6 +160,7 @@ struct EndpointBuilder: Sendable {
             let job = try prepare(request)
             let idempotency = try IdempotencyHeader.key(of: request)
             database.write(
+                outermost: outermost,
                 { connection in
                     let now = clock.now()
                     if let idempotency {

@@ -77,13 +77,14 @@ final class PostgresEngine: Sendable {
     }
 
     func submit<T: Sendable>(
-        _ job: @escaping @Sendable (StoreConnection) throws -> T, completion: @escaping @Sendable (Result<T, any Error>) -> Void
+        outermost: Bool, _ job: @escaping @Sendable (StoreConnection) throws -> T,
+        completion: @escaping @Sendable (Result<T, any Error>) -> Void
     ) {
-        writer.submit({ connection in try job(StoreConnection(connection)) }, completion: completion)
+        writer.submit(outermost: outermost, { connection in try job(StoreConnection(connection)) }, completion: completion)
     }
 
-    func perform<T: Sendable>(_ job: @escaping @Sendable (StoreConnection) throws -> T) throws -> T {
-        try writer.perform { connection in try job(StoreConnection(connection)) }
+    func perform<T: Sendable>(outermost: Bool = false, _ job: @escaping @Sendable (StoreConnection) throws -> T) throws -> T {
+        try writer.perform(outermost: outermost) { connection in try job(StoreConnection(connection)) }
     }
 
     /// Calls `observer` after every commit of this node's writer, and after every commit another

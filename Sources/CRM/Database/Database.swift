@@ -182,15 +182,20 @@ public final class Database: Sendable {
     }
 
     /// Queues `job` for the writer; `completion` gets its result after the batch commits.
+    /// `outermost`: a job of many records, each in its own savepoint (`WriteJob.outermost`: it
+    /// runs first in its batch, and on SQLite outside a job savepoint).
     public func write<T: Sendable>(
+        outermost: Bool = false,
         _ job: @escaping @Sendable (StoreConnection) throws -> T,
         completion: @escaping @Sendable (Result<T, any Error>) -> Void
     ) {
         switch engine {
         case .sqlite(let writer, _):
-            writer.submit({ connection in try Self.withAutomations(StoreConnection(connection), job) }, completion: completion)
+            writer.submit(
+                outermost: outermost, { connection in try Self.withAutomations(StoreConnection(connection), job) },
+                completion: completion)
         case .postgres(let postgres):
-            postgres.submit({ connection in try Self.withAutomations(connection, job) }, completion: completion)
+            postgres.submit(outermost: outermost, { connection in try Self.withAutomations(connection, job) }, completion: completion)
         }
     }
 
@@ -215,16 +220,17 @@ public final class Database: Sendable {
         }
     }
 
-    /// Runs `job` on the writer and waits for its commit (command line, tests).
-    public func writeAndWait<T: Sendable>(_ job: @escaping @Sendable (StoreConnection) throws -> T) throws -> T {
-        try performOnWriter { connection in try Self.withAutomations(connection, job) }
+    /// Runs `job` on the writer and waits for its commit (command line, tests, workers);
+    /// `outermost` as for ``write(outermost:_:completion:)``.
+    public func writeAndWait<T: Sendable>(outermost: Bool = false, _ job: @escaping @Sendable (StoreConnection) throws -> T) throws -> T {
+        try performOnWriter(outermost: outermost) { connection in try Self.withAutomations(connection, job) }
     }
 
     /// Runs `job` as one of the writer's jobs and waits for its commit.
-    func performOnWriter<T: Sendable>(_ job: @escaping @Sendable (StoreConnection) throws -> T) throws -> T {
+    func performOnWriter<T: Sendable>(outermost: Bool = false, _ job: @escaping @Sendable (StoreConnection) throws -> T) throws -> T {
         switch engine {
-        case .sqlite(let writer, _): try writer.perform { try job(StoreConnection($0)) }
-        case .postgres(let postgres): try postgres.perform(job)
+        case .sqlite(let writer, _): try writer.perform(outermost: outermost) { try job(StoreConnection($0)) }
+        case .postgres(let postgres): try postgres.perform(outermost: outermost, job)
         }
     }
 
