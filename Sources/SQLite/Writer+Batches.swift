@@ -89,7 +89,11 @@ extension Writer {
                     if job.outermost {
                         // It was taken alone and its transaction holds nothing else yet: undone
                         // whole, it fails alone, and the jobs behind it wait for the next batch.
-                        if !outcome.succeeded { throw OutermostJobFailed() }
+                        guard outcome.succeeded else {
+                            connection.rollbackIfNeeded()
+                            outcome.deliver()
+                            return
+                        }
                         continue
                     }
                     if !outcome.succeeded {
@@ -108,10 +112,6 @@ extension Writer {
             // Committing to a file that is gone would acknowledge writes no restart sees.
             if let problem = file?.problem() { throw problem }
             try connection.run("COMMIT")
-        } catch is OutermostJobFailed {
-            connection.rollbackIfNeeded()
-            for outcome in outcomes { outcome.deliver() }
-            return
         } catch {
             connection.rollbackIfNeeded()
             state.withLock { $0.statistics.failedTransactions += 1 }
@@ -128,6 +128,3 @@ extension Writer {
         for outcome in outcomes { outcome.deliver() }
     }
 }
-
-/// An outermost job failed: its transaction is rolled back and it gets its own error.
-private struct OutermostJobFailed: Error {}

@@ -5,7 +5,7 @@ import XCTest
 @testable import CRM
 
 /// The writer's flush of staged search documents also advances FTS5's merges a bounded step per
-/// batch (`CustomerStore.searchMergePages`), so the index stays a few segments per level instead
+/// batch (`CustomerStore.flushMergePages`), so the index stays a few segments per level instead
 /// of piling small segments up until FTS5 merges a whole level in one batch.
 final class SearchIndexMergeTests: TemporaryDatabaseTestCase {
     /// The segments of the customers' search index (each has rows in the `_idx` shadow table).

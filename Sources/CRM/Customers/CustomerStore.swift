@@ -185,8 +185,8 @@ enum CustomerStore {
             "INSERT INTO customers_fts (rowid, document) SELECT customer_id, document FROM customer_search_pending WHERE document IS NOT NULL"
         )
         try connection.run("DELETE FROM customer_search_pending")
-        if connection.dialect == .sqlite {
-            try connection.run("INSERT INTO customers_fts (customers_fts, rank) VALUES ('merge', ?)", [.integer(searchMergePages)])
+        if let sqlite = connection.sqlite {
+            _ = try CustomerErasureStore.mergeSearchIndex(sqlite, pages: flushMergePages, first: false)
         }
     }
 
@@ -196,7 +196,7 @@ enum CustomerStore {
     /// its level, until that level holds 16 (`crisismerge`) and FTS5 finishes the whole merge in
     /// one batch: a 300 ms stall on 100,000 customers, seconds on a million. A step of this many
     /// pages per batch finishes such merges long before (a no-op when no level holds 4 segments).
-    static let searchMergePages: Int64 = 64
+    static let flushMergePages = 64
 
     static func list(_ connection: StoreConnection, _ request: ListRequest) throws -> ListPage<Row> {
         guard let query = listQuery(request, dialect: connection.dialect) else { return ListPage(items: [], next: nil) }
