@@ -208,6 +208,7 @@ final class ValuesTests: XCTestCase {
             "a@b.co", "li.lei@example.cn", "first.last+tag@sub.example.com", "o'brien@example.ie",
             "user_name-1@my-domain.org", "UPPER@EXAMPLE.COM", "用户@例子.中国", "josé@exämple.de",
             "x@xn--fsqu00a.xn--fiqs8s", "a@1.example", String(repeating: "l", count: 64) + "@example.com",
+            "user@example.c0m", "a.b.c@d-e.f-g.hi", "!#$%&*+/=?^`{|}~@example.com",
         ] {
             XCTAssertTrue(EmailAddress.isValid(address), address)
         }
@@ -224,6 +225,9 @@ final class ValuesTests: XCTestCase {
             "a,b@example.com", "a<b>@example.com", "user@exam_ple.com", "user@example.c😀m",
             String(repeating: "l", count: 65) + "@example.com", "u@" + longDomain + ".com",
             "u@" + String(repeating: "d", count: 64) + ".com",
+            // Both sides of the ASCII fast path: CR LF is one character, é is not ASCII.
+            "a\r\n@b.com", "a@b.com\r\n", "user@exa\u{7F}mple.com", "user@example.-", "us..ér@example.com",
+            "ér@example..com", "ér@-example.com", "ér@@example.com",
         ] {
             XCTAssertFalse(EmailAddress.isValid(address), address)
         }

@@ -16,7 +16,11 @@ public enum FieldValue {
             guard let text = value.stringValue else { return invalid("invalid_type", "must be a string") }
             let trimmed = text.trimmingWhitespace()
             if trimmed.isEmpty { return .success(.null) }
-            if trimmed.count > maxLength { return invalid("too_long", "at most \(maxLength) characters") }
+            // A character is at least one byte: only text longer in bytes is counted (grapheme
+            // breaking is the dearest step of a create's validation).
+            if trimmed.utf8.count > maxLength, trimmed.count > maxLength {
+                return invalid("too_long", "at most \(maxLength) characters")
+            }
             if let problem = TextRules.problem(in: trimmed) { return invalid("invalid_characters", problem) }
             return .success(.text(trimmed))
         case .enumeration(let allowed):
@@ -80,7 +84,7 @@ public enum FieldValue {
                 guard let text = element.stringValue?.trimmingWhitespace(), !text.isEmpty else {
                     return invalid("invalid_tag", "tags are non-empty strings")
                 }
-                guard text.count <= maximumTagLength else {
+                guard text.utf8.count <= maximumTagLength || text.count <= maximumTagLength else {
                     return invalid("invalid_tag", "a tag has at most \(maximumTagLength) characters")
                 }
                 if let problem = TextRules.problem(in: text) { return invalid("invalid_tag", "a tag \(problem)") }
@@ -190,6 +194,11 @@ extension String {
     public func trimmingWhitespace() -> String {
         // Fast path: text that starts and ends with a visible ASCII byte needs no trimming.
         if let first = utf8.first, let last = utf8.last, first > 0x20, first < 0x7F, last > 0x20, last < 0x7F {
+            return self
+        }
+        if let first = unicodeScalars.first, let last = unicodeScalars.last, !first.properties.isWhitespace,
+            !last.properties.isWhitespace
+        {
             return self
         }
         var scalars = Substring(self).unicodeScalars[...]

@@ -27,6 +27,11 @@ public enum EmailAddress {
     /// Whether `s` (as given, not trimmed) is an acceptable address.
     public static func isValid(_ s: String) -> Bool {
         guard s.utf8.count <= 254 else { return false }
+        // Nearly every address is ASCII, where a character is a byte (CR LF aside, which both
+        // paths refuse): checked on the bytes, without splitting into Substrings or grapheme
+        // breaking, which cost more than the rest of a create's validation.
+        var text = s
+        if let verdict = text.withUTF8({ isValidASCII($0) }) { return verdict }
         let parts = s.split(separator: "@", omittingEmptySubsequences: false)
         guard parts.count == 2 else { return false }
         return isValidLocalPart(parts[0]) && isValidDomain(parts[1])
@@ -41,6 +46,51 @@ public enum EmailAddress {
             let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })
         else { return "" }
         return String(scalars[first...last]).lowercased()
+    }
+
+    /// The same rules as below on ASCII bytes; nil when `bytes` holds a non-ASCII one.
+    private static func isValidASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool? {
+        var at: Int? = nil
+        for (index, byte) in bytes.enumerated() {
+            guard byte < 0x80 else { return nil }
+            if byte == UInt8(ascii: "@") {
+                guard at == nil else { return false }
+                at = index
+            }
+        }
+        guard let at else { return false }
+        let local = UnsafeBufferPointer(rebasing: bytes[..<at])
+        let domain = UnsafeBufferPointer(rebasing: bytes[(at + 1)...])
+        guard !local.isEmpty, local.count <= 64, local.first != UInt8(ascii: "."), local.last != UInt8(ascii: ".") else {
+            return false
+        }
+        var previous: UInt8 = 0
+        for byte in local {
+            switch byte {
+            case 0...0x20, 0x7F, 0x28, 0x29, 0x3C, 0x3E, 0x5B, 0x5D, 0x3A, 0x3B, 0x2C, 0x5C, 0x22: return false
+            case UInt8(ascii: ".") where previous == UInt8(ascii: "."): return false
+            default: previous = byte
+            }
+        }
+        var labels = 0
+        var labelStart = 0
+        var lastLabelHasLetter = false
+        for index in 0...domain.count {
+            guard index == domain.count || domain[index] == UInt8(ascii: ".") else { continue }
+            let label = UnsafeBufferPointer(rebasing: domain[labelStart..<index])
+            guard (1...63).contains(label.count), label.first != UInt8(ascii: "-"), label.last != UInt8(ascii: "-") else {
+                return false
+            }
+            lastLabelHasLetter = false
+            for byte in label {
+                let letter = (0x61...0x7A).contains(byte | 0x20)
+                guard letter || (0x30...0x39).contains(byte) || byte == UInt8(ascii: "-") else { return false }
+                lastLabelHasLetter = lastLabelHasLetter || letter
+            }
+            labels += 1
+            labelStart = index + 1
+        }
+        return labels >= 2 && lastLabelHasLetter
     }
 
     private static let quotedSpecials: Set<Unicode.Scalar> = ["(", ")", "<", ">", "[", "]", ":", ";", ",", "\\", "\""]

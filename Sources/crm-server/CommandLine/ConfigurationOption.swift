@@ -59,7 +59,7 @@ extension ConfigurationOption {
 
     static let db = ConfigurationOption(
         "db", "CRM_DB", placeholder: "PATH", default: "./crm.sqlite",
-        "SQLite database file (created and migrated on first start); a postgres:// URL: migrate only, for now",
+        "SQLite database file (created and migrated on first start), or a postgres:// URL (migrated by serve and migrate)",
         reason: "is not a file path",
         parse: { $0.isEmpty || $0.utf8.contains(0) ? nil : $0 },
         store: { $0.db = $1 })
