@@ -20,15 +20,22 @@ final class BudgetTests: XCTestCase {
     func testAStatementPastItsBudgetStopsAndOneWithinItAnswers() throws {
         let reader = try Connection(path: directory.path(), readOnly: true)
         let count = "SELECT count(*) FROM numbers WHERE n % 7 = 3"
-        XCTAssertNil(try reader.withinBudget(operations: 1_000) { try reader.queryOne(count)?.int64(0) ?? -1 })
+        // Tens of millions of instructions: far past a millisecond on any machine.
+        let long = "WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < 20000000) SELECT count(*) FROM s"
+        XCTAssertNil(try reader.withinBudget(cpuTime: .milliseconds(1)) { try reader.queryOne(long)?.int64(0) ?? -1 })
         XCTAssertEqual(
-            try reader.withinBudget(operations: 1_000) { try reader.queryOne("SELECT n FROM numbers WHERE n = 42")?.int64(0) ?? -1 }, 42)
+            try reader.withinBudget(cpuTime: .milliseconds(1)) {
+                try reader.queryOne("SELECT n FROM numbers WHERE n = 42")?.int64(0) ?? -1
+            },
+            42)
+        // A budget large enough lets a long statement end.
+        XCTAssertEqual(try reader.withinBudget(cpuTime: .seconds(60)) { try reader.queryOne(count)?.int64(0) ?? -1 }, 7143)
         // No budget afterwards: the same statement runs to its end.
         XCTAssertEqual(try reader.queryOne(count)?.int64(0), 7143)
     }
 
     func testOtherErrorsStillThrow() throws {
         let reader = try Connection(path: directory.path(), readOnly: true)
-        XCTAssertThrowsError(try reader.withinBudget(operations: 1_000) { try reader.queryOne("SELECT * FROM missing") })
+        XCTAssertThrowsError(try reader.withinBudget(cpuTime: .seconds(1)) { try reader.queryOne("SELECT * FROM missing") })
     }
 }
