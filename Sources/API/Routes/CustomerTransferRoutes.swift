@@ -55,23 +55,29 @@ struct CustomerTransferRoutes {
                     var page = list.request
                     page.limit = Self.exportPage
                     var buffer: [UInt8] = []
-                    buffer.reserveCapacity(80_000)
+                    buffer.reserveCapacity(format == "csv" ? 80_000 : 700_000)
                     if format == "csv" { CSVWriter.appendRow(CustomerCSV.header, into: &buffer) }
                     while true {
-                        let (customers, next) = try database.read { try service.exportPage($0, page) }
-                        for customer in customers {
-                            if format == "csv" {
+                        let next: (key: JSONValue, id: Int64)?
+                        if format == "csv" {
+                            let (customers, after) = try database.read { try service.exportPage($0, page) }
+                            for customer in customers {
                                 CSVWriter.appendRow(CustomerCSV.cells(customer), into: &buffer)
-                            } else {
-                                var writer = JSONWriter(capacity: 1024)
-                                customer.writeJSON(into: &writer)
-                                buffer += writer.bytes
-                                buffer.append(10)
+                                if buffer.count >= 64 * 1024 {
+                                    try body.write(buffer)
+                                    buffer.removeAll(keepingCapacity: true)
+                                }
                             }
-                            if buffer.count >= 64 * 1024 {
-                                try body.write(buffer)
-                                buffer.removeAll(keepingCapacity: true)
-                            }
+                            next = after
+                        } else {
+                            // NDJSON is the API's own rendering, straight from the rows: a page
+                            // is rendered inside the read (no waiting there), written after it.
+                            var lines = JSONWriter()
+                            lines.bytes = buffer
+                            next = try database.read { try service.renderExportLines($0, page, into: &lines) }
+                            buffer = lines.bytes
+                            try body.write(buffer)
+                            buffer.removeAll(keepingCapacity: true)
                         }
                         guard let next else { break }
                         page.after = next

@@ -190,7 +190,22 @@ public struct CustomerService: Sendable {
         customers: [ExportedCustomer], next: (key: JSONValue, id: Int64)?
     ) {
         let page = try CustomerStore.list(connection, request)
-        return (page.items.map { ExportedCustomer(row: $0, renderer: renderer) }, page.next)
+        return (page.items.map { ExportedCustomer(row: $0) }, page.next)
+    }
+
+    /// One keyset page of an NDJSON export written into `writer`: each customer its API object on
+    /// a line of its own, rendered from the row in place (no row is copied); the position of the
+    /// next page, nil at the end.
+    public func renderExportLines(_ connection: StoreConnection, _ request: ListRequest, into writer: inout JSONWriter) throws -> (
+        key: JSONValue, id: Int64
+    )? {
+        let renderer = self.renderer
+        var output = writer
+        defer { writer = output }
+        return try CustomerStore.renderList(connection, request) { row in
+            renderer.write(row, into: &output)
+            output.bytes.append(UInt8(ascii: "\n"))
+        }
     }
 
     /// Creates the customer `key` names, or updates it (merge semantics): `created` tells which.

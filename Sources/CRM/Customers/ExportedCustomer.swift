@@ -1,21 +1,15 @@
-import JSON
 import SQLite
 
-/// One customer of an export, in either of its two forms: the API's JSON object (NDJSON), or
-/// flat column values (CSV) under ``columns``.
+/// One customer of a CSV export: flat column values under ``columns`` (an NDJSON export renders
+/// the API's object from the row in place, ``CustomerService/renderExportLines(_:_:into:)``).
 ///
 /// Columns: `id`, the writable fields in schema order, then the read-only ``readOnlyColumns``.
 /// `tags` and `attributes` values are JSON text (`["vip","重点客户"]`); an unset field is empty.
 public struct ExportedCustomer: Sendable {
     let row: Row
-    let renderer: CustomerRenderer
 
     public static let readOnlyColumns = ["lifecycle_stage", "tier", "loyalty_points", "created_at", "updated_at"]
     public static let columns = ["id"] + CustomerSchema.schema.writableFields.map(\.name) + readOnlyColumns
-
-    public func writeJSON(into writer: inout JSONWriter) {
-        renderer.write(row, into: &writer)
-    }
 
     /// Computed once: the schema filters its fields on every call.
     private static let writableFields = CustomerSchema.schema.writableFields
