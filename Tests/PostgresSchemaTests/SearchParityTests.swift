@@ -65,13 +65,15 @@ final class SearchParityTests: SchemaTestCase {
         XCTAssertTrue(plan.contains("customers_fts_terms"), plan)
     }
 
-    /// `"a b"* AND "c"*` → `'a' <-> 'b':* & 'c':*`. The pieces are letters and digits only
+    /// `"a b"* AND "c"*` → `'a' <-> 'b':* & 'c':*`, `"张 伟"` → `'张' <-> '伟'`. The pieces are letters and digits only
     /// (SearchDocument.query splits on everything else), so quoting them is enough.
     static func tsquery(fromMatch match: String) -> String {
         match.components(separatedBy: " AND ").map { term in
-            let phrase = term.dropFirst().dropLast(2).replacingOccurrences(of: "\"\"", with: "\"")
+            // `"…"*` is a prefix phrase, `"…"` (ending in a CJK character) a whole one.
+            let prefix = term.hasSuffix("*")
+            let phrase = term.dropFirst().dropLast(prefix ? 2 : 1).replacingOccurrences(of: "\"\"", with: "\"")
             let pieces = phrase.split(separator: " ").map { "'\($0)'" }
-            return pieces.joined(separator: " <-> ") + ":*"
+            return pieces.joined(separator: " <-> ") + (prefix ? ":*" : "")
         }.joined(separator: " & ")
     }
 }

@@ -29,9 +29,23 @@ public enum SearchDocument {
 
     /// An FTS5 MATCH expression for a user's query, or nil when it holds nothing searchable.
     /// Every term must match (AND); each is a quoted phrase, so no FTS5 syntax can be injected.
+    ///
+    /// A phrase that ends in a CJK character is not a prefix: that character is a token of its own
+    /// in every document, so no longer token starts with it and a prefix could find nothing more —
+    /// while FTS5 answers a prefix it keeps no index for by reading every match up front (`张伟`
+    /// on 1,000,000 customers: 0.7 ms as a prefix, 0.2 ms as a phrase that stops after the page).
     public static func query(_ text: String) -> String? {
-        let terms = phrases(text).map { "\"\($0.joined(separator: " ").replacingQuotes())\"*" }
+        let terms = phrases(text).map { pieces -> String in
+            let phrase = "\"\(pieces.joined(separator: " ").replacingQuotes())\""
+            return isCJKCharacter(pieces.last) ? phrase : phrase + "*"
+        }
         return terms.isEmpty ? nil : terms.joined(separator: " AND ")
+    }
+
+    /// Whether `piece` is one CJK character (a token of its own, ``segmentedUTF8(_:)``).
+    private static func isCJKCharacter(_ piece: String?) -> Bool {
+        guard let scalars = piece?.unicodeScalars, let scalar = scalars.first, scalars.count == 1 else { return false }
+        return isCJK(scalar.value)
     }
 
     /// The same query as a PostgreSQL tsquery: each phrase's pieces in a row (`<->`), the last a
