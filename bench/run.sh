@@ -30,6 +30,7 @@ CONNECTIONS=${CONNECTIONS:-"1 64 512"}
 IDLE_CONNECTIONS=${IDLE_CONNECTIONS:-10000}
 IDLE_WRK_CONNECTIONS=${IDLE_WRK_CONNECTIONS:-64}
 BULK_REQUESTS=${BULK_REQUESTS:-5}
+TARGET_CONNECTIONS=${TARGET_CONNECTIONS:-16}
 SEED_CUSTOMERS=${SEED_CUSTOMERS:-1000000}
 CRM_PORT=${CRM_BENCH_PORT:-18080}
 NGINX_PORT=8082 # fixed by nginx-ceiling.conf
@@ -265,6 +266,37 @@ run_wrk "crm search q=张伟" "$NGINX_CUSTOMER" 64 "$CRM/v1/customers?q=%E5%BC%A
 run_wrk "crm search q=acme" "$NGINX_CUSTOMER" 64 "$CRM/v1/customers?q=acme&limit=20" "${AUTH[@]}"
 run_wrk "crm customer timeline" "$NGINX_CUSTOMER" 64 "$CRM" -s "$ROOT/bench/lua/timeline.lua"
 run_wrk "crm tickets sla_breached" "$NGINX_CUSTOMER" 64 "$CRM/v1/tickets?sla_breached=true&status=open&limit=20" "${AUTH[@]}"
+# The seeded database's latency targets, at TARGET_CONNECTIONS (16) connections: filtered lists and
+# q search (Latin and Chinese) p99 < 20 ms, POST /v1/customers/search with a 3-leaf rule p99 < 50 ms.
+TARGET_ROWS=("crm list industry+country|/v1/customers?industry=technology&country=CN&limit=20"
+    "crm list tag, newest first|/v1/customers?tag=vip&sort=-created_at&limit=20"
+    "crm list top spenders|/v1/customers?sort=-metrics.total_spent&lifecycle_stage=loyal&limit=20"
+    "crm search q=张伟|/v1/customers?q=%E5%BC%A0%E4%BC%9F&limit=20"
+    "crm search q=acme|/v1/customers?q=acme&limit=20"
+    "crm search q=smith|/v1/customers?q=smith&limit=20")
+for target in "${TARGET_ROWS[@]}"; do
+    run_wrk "${target%%|*}" "$NGINX_CUSTOMER" "$TARGET_CONNECTIONS" "$CRM${target#*|}" "${AUTH[@]}"
+done
+SEARCH_RULES='{"all":[{"field":"lifecycle_stage","op":"eq","value":"loyal"},{"field":"metrics.total_spent","op":"gte","value":300000},{"field":"tags","op":"contains","value":"vip"}]}'
+SEARCH_3_LEAVES="crm POST search (3 leaves)"
+BODY='{"rules":'$SEARCH_RULES',"limit":20}' run_wrk "$SEARCH_3_LEAVES" "$NGINX_CUSTOMER" "$TARGET_CONNECTIONS" \
+    "$CRM/v1/customers/search" -s "$ROOT/bench/lua/post_json.lua"
+
+# Export of every customer (target: < 10 s, private memory flat): each format once, streamed to
+# /dev/null by curl on core 1, the server's RssAnon sampled every 100 ms meanwhile.
+EXPORTS=()
+for format in ndjson csv; do
+    check_server
+    log "export of every customer as $format"
+    ( while kill -0 "$CRM_PID" 2>/dev/null; do proc_field "$CRM_PID" RssAnon | cut -d' ' -f1; sleep 0.1; done ) >"$TMP/export-rss.txt" &
+    sampler=$!
+    result=$(taskset -c 1 curl -sS -o /dev/null -w '%{http_code} %{time_total} %{size_download}' -H "Authorization: Bearer $KEY" \
+        "$CRM/v1/customers/export?format=$format" 2>&1 || true)
+    kill "$sampler" 2>/dev/null || true
+    wait "$sampler" 2>/dev/null || true
+    EXPORTS+=("$format $result $(sort -n "$TMP/export-rss.txt" | sed -n '1p;$p' | tr '\n' ' ')")
+done
+
 # Durable writes (synchronous=FULL) on the seeded database, 64 connections.
 RUN=main run_wrk "crm POST /v1/customers" - 64 "$CRM" -s "$ROOT/bench/lua/create_customer.lua"
 run_wrk "crm POST /v1/orders" - 64 "$CRM" -s "$ROOT/bench/lua/create_order.lua"
@@ -372,6 +404,11 @@ report() {
     printf 'bulk writes:        %s\n' "${BULK[0]:-not measured}"
     local line
     for line in "${BULK[@]:1}"; do printf '                    %s\n' "$line"; done
+    for line in "${EXPORTS[@]}"; do
+        # shellcheck disable=SC2086
+        set -- $line
+        printf 'export %-6s       status %s, %.1f s, %s bytes; RssAnon %s-%s kB while it ran\n' "$1" "$2" "$3" "$4" "${5:-?}" "${6:-?}"
+    done
     printf 'server 5xx logged:  %s\n' "$SERVER_5XX"
     printf 'seeded data:        %s (%s on disk), seeded in %s s\n' "$SEED_ROWS" "$DB_SIZE" "$SEED_SECONDS"
     printf '\nbars (bench/README.md):\n'
@@ -385,9 +422,25 @@ report() {
     ((alone > 0)) && awk -v l="/healthz + $IDLE_CONNECTIONS idle" -v a="$idle" -v b="$alone" 'BEGIN {
         r = 100 * a / b
         printf "  %-28s %.1f%% of /healthz without them (bar >= 90%%): %s\n", l, r, (r >= 90 ? "met" : "NOT met") }'
+    local target
+    for target in "${TARGET_ROWS[@]}"; do p99_bar "${target%%|*}" "$TARGET_CONNECTIONS" 20; done
+    p99_bar "$SEARCH_3_LEAVES" "$TARGET_CONNECTIONS" 50
+    for line in "${EXPORTS[@]}"; do
+        # shellcheck disable=SC2086
+        set -- $line
+        awk -v f="$1" -v s="$3" -v st="$2" 'BEGIN { printf "  %-28s %.1f s (bar < 10 s): %s\n", "export " f, s, (st == 200 && s < 10 ? "met" : "NOT met") }'
+    done
     local group=${RPS["$WRITES_GROUP@64"]:-0} single=${RPS["$WRITES_SINGLE@64"]:-0}
     ((single > 0)) || return 0
     awk -v g="$group" -v s="$single" 'BEGIN { printf "  %-28s %.1fx one commit per request (bar >= 10x): %s\n", "durable creates at 64", g / s, (g >= 10 * s ? "met" : "NOT met") }'
+}
+p99_bar() { # SCENARIO CONNS MAX_MS: the scenario's p99 at CONNS against a bound
+    local row n c q
+    for row in "${ROWS[@]}"; do
+        IFS='|' read -r n c _ _ q _ _ <<<"$row"
+        [[ $n == "$1" && $c == "$2" && -n $q ]] || continue
+        awk -v l="$1 p99 at $2" -v q="$q" -v m="$3" 'BEGIN { printf "  %-28s %.2f ms (bar < %d ms): %s\n", l, q / 1000, m, (q < m * 1000 ? "met" : "NOT met") }'
+    done
 }
 bar_line() { # LABEL SCENARIO BASELINE CONNS MIN_PERCENT
     local rps=${RPS["$2@$4"]:-} base=${RPS["$3@$4"]:-}
