@@ -60,17 +60,20 @@ public enum RecordRenderer {
 
     /// `created_at`, `updated_at`, `deleted_at`, `version`: the tail every record shares.
     private static let trailerColumns = ["created_at", "updated_at", "deleted_at", "version"]
+    /// Their member names, encoded once (every record rendered writes them).
+    private static let trailerKeys = trailerColumns.map(JSONWriter.encodedKey)
 
     public static func writeTrailer<R: ColumnReader>(_ row: R, into writer: inout JSONWriter) {
         let positions = row.positions(of: trailerColumns, key: "trailer")
+        let keys = trailerKeys
         for offset in 0..<3 {
-            writer.key(trailerColumns[offset])
+            writer.key(encoded: keys[offset])
             if let index = positions[offset], row.withUTF8(at: index, { writer.string(utf8: $0) }) != nil {
                 continue
             }
             writer.null()
         }
-        writer.key("version")
+        writer.key(encoded: keys[3])
         writer.int(positions[3].flatMap { row.int64(at: $0) } ?? 1)
     }
 
