@@ -64,7 +64,7 @@ let package = Package(
             // from modules API does not import are invisible here (MemberImportVisibility), so a
             // row, a column or a binding cannot be touched, and .ci/run fails on any
             // `import SQLite` under Sources/API.
-            dependencies: ["HTTP", "CRM", "JSON", "Crypto", "HTTPClient"],
+            dependencies: ["HTTP", "CRM", "JSON", "Crypto", "HTTPClient", "CLinux"],
             swiftSettings: strict + [.enableUpcomingFeature("MemberImportVisibility")],
             plugins: ["EmbedResources"]
         ),

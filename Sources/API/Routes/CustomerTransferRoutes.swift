@@ -14,6 +14,45 @@ struct CustomerTransferRoutes {
 
     /// Customers read per database visit during an export.
     static let exportPage = 500
+
+    /// Streams every customer `request` selects, in keyset pages, each read on its own and the
+    /// reader given back before the page is written: a client that reads slowly holds no database
+    /// connection, only this stream (ids only grow, so no row is skipped or sent twice).
+    private static func writeExport(
+        format: String, _ request: ListRequest, database: Database, service: CustomerService, to body: BodyWriter
+    ) throws {
+        var page = request
+        page.limit = exportPage
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(format == "csv" ? 80_000 : 700_000)
+        if format == "csv" { CSVWriter.appendRow(CustomerCSV.header, into: &buffer) }
+        while true {
+            let next: (key: JSONValue, id: Int64)?
+            if format == "csv" {
+                let (customers, after) = try database.read { try service.exportPage($0, page) }
+                for customer in customers {
+                    CSVWriter.appendRow(CustomerCSV.cells(customer), into: &buffer)
+                    if buffer.count >= 64 * 1024 {
+                        try body.write(buffer)
+                        buffer.removeAll(keepingCapacity: true)
+                    }
+                }
+                next = after
+            } else {
+                // NDJSON is the API's own rendering, straight from the rows: a page is rendered
+                // inside the read (no waiting there), written after it.
+                var lines = JSONWriter()
+                lines.bytes = buffer
+                next = try database.read { try service.renderExportLines($0, page, into: &lines) }
+                buffer = lines.bytes
+                try body.write(buffer)
+                buffer.removeAll(keepingCapacity: true)
+            }
+            guard let next else { break }
+            page.after = next
+        }
+        try body.write(buffer)
+    }
     /// Exports that may stream at once (each holds a thread while its client reads).
     static let streams = StreamSlots(limit: 64)
 
@@ -47,42 +86,10 @@ struct CustomerTransferRoutes {
                     slot = Self.streams.take()
                     if slot == nil { throw APIError.unavailable("\(Self.streams.limit) exports are running; retry") }
                 }
+                let request = list.request
                 let stream = StreamingBody { [slot] body in
                     defer { withExtendedLifetime(slot) {} }
-                    // Keyset pages, each read on its own and the reader given back before the
-                    // page is written: a client that reads slowly holds no database connection,
-                    // only this stream (ids only grow, so no row is skipped or sent twice).
-                    var page = list.request
-                    page.limit = Self.exportPage
-                    var buffer: [UInt8] = []
-                    buffer.reserveCapacity(format == "csv" ? 80_000 : 700_000)
-                    if format == "csv" { CSVWriter.appendRow(CustomerCSV.header, into: &buffer) }
-                    while true {
-                        let next: (key: JSONValue, id: Int64)?
-                        if format == "csv" {
-                            let (customers, after) = try database.read { try service.exportPage($0, page) }
-                            for customer in customers {
-                                CSVWriter.appendRow(CustomerCSV.cells(customer), into: &buffer)
-                                if buffer.count >= 64 * 1024 {
-                                    try body.write(buffer)
-                                    buffer.removeAll(keepingCapacity: true)
-                                }
-                            }
-                            next = after
-                        } else {
-                            // NDJSON is the API's own rendering, straight from the rows: a page
-                            // is rendered inside the read (no waiting there), written after it.
-                            var lines = JSONWriter()
-                            lines.bytes = buffer
-                            next = try database.read { try service.renderExportLines($0, page, into: &lines) }
-                            buffer = lines.bytes
-                            try body.write(buffer)
-                            buffer.removeAll(keepingCapacity: true)
-                        }
-                        guard let next else { break }
-                        page.after = next
-                    }
-                    try body.write(buffer)
+                    try Self.writeExport(format: format, request, database: database, service: service, to: body)
                 }
                 return Response(
                     status: 200,
