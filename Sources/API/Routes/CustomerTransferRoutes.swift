@@ -39,11 +39,10 @@ struct CustomerTransferRoutes {
                 }
                 next = after
             } else {
-                // NDJSON is the API's own rendering, straight from the rows: a page is rendered
-                // inside the read (no waiting there), written after it.
+                // NDJSON is the API's own rendering of each row; the page is written after the read.
                 var lines = JSONWriter()
                 lines.bytes = buffer
-                next = try database.read { try service.renderExportLines($0, page, into: &lines) }
+                next = try service.renderExportLines(database, page, into: &lines)
                 buffer = lines.bytes
                 try body.write(buffer)
                 buffer.removeAll(keepingCapacity: true)

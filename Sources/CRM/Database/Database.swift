@@ -32,6 +32,14 @@ public final class Database: Sendable {
         return false
     }
 
+    /// Whether a read hands out copies of its rows (PostgreSQL's arrive whole) rather than SQLite's
+    /// rows in place: work on a page is then better done after the read, with the connection back
+    /// in its pool.
+    public var readsCopies: Bool {
+        if case .postgres = engine { return true }
+        return false
+    }
+
     /// Periodic work that one node at a time does for all of them.
     public enum NodeJob: Int64, Sendable {
         /// "crm-scor": rescoring every customer.
