@@ -71,11 +71,12 @@ public final class Connection {
         // Pages read through a memory map cost no read() call each, and stay the kernel's page
         // cache rather than our heap (https://sqlite.org/mmap.html): map as much of the file as
         // SQLite allows (2 GiB in Debian's build). Pages past the map are read into each
-        // connection's own page cache, which is heap: the writer's 32 MiB keeps the indexes it
-        // updates resident; a reader's 4 MiB holds its hot pages without every reader growing
-        // the process by the writer's share.
+        // connection's own page cache, which is heap, and so are the pages the writer changes:
+        // the writer's 16 MiB holds a batch's changed pages (32 MiB wrote no faster on 1,000,000
+        // customers and kept 17 MB more private memory for good); a reader's 4 MiB holds its hot
+        // pages without every reader growing the process by the writer's share.
         try execute("PRAGMA mmap_size=\(Int64.max)")
-        try execute(readOnly ? "PRAGMA cache_size=-4096" : "PRAGMA cache_size=-32768")
+        try execute(readOnly ? "PRAGMA cache_size=-4096" : "PRAGMA cache_size=-16384")
         if !readOnly {
             // Savepoints (one per job of a group commit) keep each page's content from before the
             // savepoint in a sub-journal; in memory, not in a temp file, that is a copy instead of
