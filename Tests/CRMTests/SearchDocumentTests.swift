@@ -116,20 +116,13 @@ final class SearchDocumentTests: TemporaryDatabaseTestCase {
 
     /// A CJK character is a whole token in every document: a phrase ending in one needs no prefix
     /// (which FTS5 would answer by reading every match up front), and finds the same rows.
-    func testAPhraseEndingInACJKCharacterIsNotAPrefix() throws {
+    func testAPhraseEndingInACJKCharacterIsNotAPrefix() {
         XCTAssertEqual(SearchDocument.query("张伟"), "\"张 伟\"")
         XCTAssertEqual(SearchDocument.query("华信，科技"), "\"华 信 科 技\"")
         XCTAssertEqual(SearchDocument.query("Acme中国 ltd"), "\"Acme 中 国\" AND \"ltd\"*")
         XCTAssertEqual(SearchDocument.query("김"), "\"김\"")
         XCTAssertEqual(SearchDocument.query("𠀀"), "\"𠀀\"")
-
-        try indexFixtures()
-        XCTAssertEqual(search("张"), [Self.zhangWei])
-        XCTAssertEqual(search("伟"), [Self.zhangWei])
-        XCTAssertEqual(search("张伟"), [Self.zhangWei])
-        XCTAssertEqual(search("华信"), [Self.huaxin])
-        XCTAssertEqual(search("東京タワー"), [Self.kimTokyo])
-        XCTAssertEqual(search("김민"), [Self.kimTokyo])
+        // That they find the same rows is what the Chinese, Japanese and Korean tests below check.
     }
 
     func testQueryWithNothingSearchableIsNil() {
