@@ -216,7 +216,7 @@ public final class Application: Sendable {
     /// freed, until such a block is freed: it then raises that threshold to the block's size, so
     /// later blocks below it come from the heap, whose freed pages stay in the process. An
     /// export's page buffers (half a megabyte) followed by a few batch bodies left private memory
-    /// 10 MB higher for good (1,000,000 customers: 63.6 MB after the benchmark's writes, 56.9 MB
+    /// 6 MB higher for good (1,000,000 customers: 63.6 MB after the benchmark's writes, 57.8 MB
     /// with the threshold fixed). Fixed, it no longer moves.
     private static func keepLargeBlocksMapped() {
         _ = mallopt(M_MMAP_THRESHOLD, 128 * 1024)

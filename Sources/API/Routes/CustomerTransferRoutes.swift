@@ -40,10 +40,11 @@ struct CustomerTransferRoutes {
                 next = after
             } else {
                 // NDJSON is the API's own rendering of each row; the page is written after the read.
+                // The buffer is lent to the writer, not shared with it, so it is never copied.
                 var lines = JSONWriter()
-                lines.bytes = buffer
+                swap(&lines.bytes, &buffer)
                 next = try service.renderExportLines(database, page, into: &lines)
-                buffer = lines.bytes
+                swap(&lines.bytes, &buffer)
                 try body.write(buffer)
                 buffer.removeAll(keepingCapacity: true)
             }
@@ -52,6 +53,7 @@ struct CustomerTransferRoutes {
         }
         try body.write(buffer)
     }
+
     /// Exports that may stream at once (each holds a thread while its client reads).
     static let streams = StreamSlots(limit: 64)
 

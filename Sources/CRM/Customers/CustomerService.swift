@@ -202,21 +202,19 @@ public struct CustomerService: Sendable {
         key: JSONValue, id: Int64
     )? {
         let renderer = self.renderer
-        if database.readsCopies {
-            let page = try database.read { try CustomerStore.list($0, request) }
-            for row in page.items {
-                renderer.write(row, into: &writer)
-                writer.bytes.append(UInt8(ascii: "\n"))
-            }
-            return page.next
-        }
         var output = writer
         defer { writer = output }
+        func writeLine<R: ColumnReader>(_ row: R) {
+            renderer.write(row, into: &output)
+            output.bytes.append(UInt8(ascii: "\n"))
+        }
+        if database.readsCopies {
+            let page = try database.read { try CustomerStore.list($0, request) }
+            page.items.forEach(writeLine)
+            return page.next
+        }
         return try database.read { connection in
-            try CustomerStore.renderList(connection, request) { row in
-                renderer.write(row, into: &output)
-                output.bytes.append(UInt8(ascii: "\n"))
-            }
+            try CustomerStore.renderList(connection, request) { writeLine($0) }
         }
     }
 
