@@ -193,6 +193,20 @@ public final class Connection {
         }
     }
 
+    /// Runs a cached query, hands its first row (nil when there is none) to `first`, then runs
+    /// `body` with what `first` returned while the statement still stands on that row. A query
+    /// standing on a row keeps the read transaction its first step began, so every statement
+    /// `body` runs on this connection reads the same snapshot and takes no read lock of its own.
+    /// The statement is reset when `body` returns.
+    public func holdingFirstRow<V, T>(
+        _ sql: String, _ bindings: [SQLValue] = [], _ first: (RowView?) throws -> V, then body: (V) throws -> T
+    ) throws -> T {
+        try withCachedStatement(sql, bindings) { statement in
+            let value = try first(statement.stepInPlace() ? RowView(statement: statement) : nil)
+            return try body(value)
+        }
+    }
+
     /// Streams a cached query's rows to `body` in place (no copies); return false to stop.
     public func forEachRowView(_ sql: String, _ bindings: [SQLValue] = [], _ body: (RowView) throws -> Bool) throws {
         try withCachedStatement(sql, bindings) { statement in

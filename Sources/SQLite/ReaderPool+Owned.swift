@@ -13,6 +13,8 @@
 ///
 /// A nested `read` on a thread whose connection is in use (a read inside a read) borrows from
 /// the pool as before, so re-entrancy never shares one connection between two readers.
+/// ``readHoldingSnapshot(_:_:then:)`` is the one exception, and shares it on purpose: one read
+/// after another, in one snapshot.
 extension ReaderPool {
     /// One thread's connection. `inUse` is touched only by the owning thread; the slot table
     /// is touched under the pool's lock.
@@ -56,6 +58,27 @@ extension ReaderPool {
     func giveBackOwned(_ reader: OwnedReader) {
         reader.connection.rollbackIfNeeded()
         reader.inUse = false
+    }
+
+    /// Reads the first row of `sql` into `first`, then runs `body` while that query stays on its
+    /// row (``Connection/holdingFirstRow(_:_:_:then:)``): on a thread with a connection of its
+    /// own, the reads `body` makes on this thread use that connection, one after another, and
+    /// all see the snapshot `sql` saw, with no read lock taken or dropped for each. Elsewhere
+    /// `sql` is read on its own and `body` runs after it, its reads each on their own as usual.
+    ///
+    /// For short work that never waits (a request on an event loop): a snapshot held open keeps
+    /// checkpoints from passing it.
+    public func readHoldingSnapshot<V, T>(_ sql: String, _ first: (RowView?) throws -> V, then body: (V) throws -> T) throws -> T {
+        guard let reader = takeOwnedReader() else {
+            return try body(read { try $0.holdingFirstRow(sql, [], first, then: { $0 }) })
+        }
+        defer { giveBackOwned(reader) }
+        return try reader.connection.holdingFirstRow(sql, [], first) { value in
+            // Lent back for `body`'s reads while the query holds the snapshot.
+            reader.inUse = false
+            defer { reader.inUse = true }
+            return try body(value)
+        }
     }
 
     private func owned(by key: UInt) -> OwnedReader? {

@@ -111,6 +111,24 @@ final class ConnectionTests: XCTestCase {
         XCTAssertEqual(seen, [1, 2, 3])
     }
 
+    func testHoldingFirstRowKeepsItsSnapshotForTheBodyAndNoLonger() throws {
+        let path = directory.path("held.sqlite")
+        let writer = try Connection(path: path)
+        try writer.execute("PRAGMA journal_mode=WAL; CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (1)")
+        let reader = try Connection(path: path, readOnly: true)
+        let (first, inBody) = try reader.holdingFirstRow("SELECT x FROM t", [], { $0?.int64(at: 0) }) { first in
+            try writer.run("INSERT INTO t VALUES (2)")
+            return (first, try reader.queryOne("SELECT count(*) FROM t")?.int64(0))
+        }
+        XCTAssertEqual(first, 1)
+        XCTAssertEqual(inBody, 1, "the body read outside the first row's snapshot")
+        XCTAssertEqual(try reader.queryOne("SELECT count(*) FROM t")?.int64(0), 2)
+        let none = try reader.holdingFirstRow("SELECT x FROM t WHERE x > 5", [], { $0?.int64(at: 0) }) { $0 }
+        XCTAssertNil(none)
+        reader.close()
+        writer.close()
+    }
+
     func testForEachRowStopsWhenBodyReturnsFalse() throws {
         try connection.execute("CREATE TABLE n(x INTEGER); INSERT INTO n VALUES (1), (2), (3);")
         var seen = 0

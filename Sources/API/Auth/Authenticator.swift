@@ -7,12 +7,16 @@ import HTTP
 /// every change to `api_keys` (also by the CLI in another process). Each request reads the
 /// counter; when it moved, the cache is dropped and the key verified again, so a revocation is
 /// honoured on the very next request and the cache never outlives it.
+///
+/// On SQLite the counter's read transaction stays open while the caller's `body` runs, and the
+/// reads it makes on the same thread join it: an inline handler reads the snapshot its key was
+/// checked in, and a request takes SQLite's read lock once instead of twice.
 struct Authenticator: Sendable {
     let database: Database
     let keys = APIKeyService()
     private let cache = VerifiedKeyCache()
 
-    func authenticate(_ request: Request) throws -> APIKey {
+    func authenticate<T>(_ request: Request, _ body: (APIKey) throws -> T) throws -> T {
         let secret: String
         switch request.headers.singleField("Authorization") {
         case .absent:
@@ -26,12 +30,10 @@ struct Authenticator: Sendable {
             }
             secret = token
         }
-        let keys = self.keys
-        let cache = self.cache
-        // Its statements (the keys' change counter, then a key on a miss) need no common snapshot.
-        let key = try database.readLatest { try keys.authenticate($0, secret: secret, cache: cache) }
-        guard let key else { throw APIError.unauthorized("unknown or revoked API key") }
-        return key
+        return try keys.authenticate(database, secret: secret, cache: cache) { key in
+            guard let key else { throw APIError.unauthorized("unknown or revoked API key") }
+            return try body(key)
+        }
     }
 }
 

@@ -30,11 +30,15 @@ struct EndpointBuilder: Sendable {
     ) -> Router.Endpoint {
         let builder = self
         return Router.Endpoint(screen: screen(access)) { request, context, responder in
-            guard let (apiRequest, shared) = builder.admit(access, request, context, responder) else { return }
             guard builder.offloads(placement, request) else {
-                responder.respond(builder.render(Result { try body(apiRequest) }, extra: shared, context: context))
+                // Rendered while the key check's snapshot is held: the handler's reads join it.
+                let response = builder.admit(access, request, context, responder) { apiRequest, shared in
+                    builder.render(Result { try body(apiRequest) }, extra: shared, context: context)
+                }
+                if let response { responder.respond(response) }
                 return
             }
+            guard let (apiRequest, shared) = builder.admit(access, request, context, responder) else { return }
             let submitted = builder.workers.submit {
                 responder.respond(builder.render(Result { try body(apiRequest) }, extra: shared, context: context))
             }
@@ -70,21 +74,31 @@ struct EndpointBuilder: Sendable {
     private func admit(
         _ access: Access, _ request: Request, _ context: RequestContext, _ responder: Responder
     ) -> (APIRequest, [(name: String, value: String)])? {
+        admit(access, request, context, responder) { ($0, $1) }
+    }
+
+    /// ``admit(_:_:_:_:)``, running `body` with the admitted request while authentication's
+    /// snapshot is held (``Authenticator``): `body`'s reads on this thread join it.
+    private func admit<T>(
+        _ access: Access, _ request: Request, _ context: RequestContext, _ responder: Responder,
+        _ body: (APIRequest, [(name: String, value: String)]) -> T
+    ) -> T? {
         var shared = sharedHeaders(request, context)
-        if case .open = access { return (APIRequest(http: request, context: context, key: nil), shared) }
+        if case .open = access { return body(APIRequest(http: request, context: context, key: nil), shared) }
         do {
-            let key = try authenticator.authenticate(request)
-            if let limiter = rateLimiter {
-                let decision = limiter.take(key.id)
-                shared += decision.headers
-                if !decision.allowed {
-                    throw APIError.tooManyRequests(retryAfter: decision.retryAfter, headers: [])
+            return try authenticator.authenticate(request) { key in
+                if let limiter = rateLimiter {
+                    let decision = limiter.take(key.id)
+                    shared += decision.headers
+                    if !decision.allowed {
+                        throw APIError.tooManyRequests(retryAfter: decision.retryAfter, headers: [])
+                    }
                 }
+                guard access.permits(key.role) else {
+                    throw APIError.forbidden("a \(key.role.rawValue) key may not do this")
+                }
+                return body(APIRequest(http: request, context: context, key: key), shared)
             }
-            guard access.permits(key.role) else {
-                throw APIError.forbidden("a \(key.role.rawValue) key may not do this")
-            }
-            return (APIRequest(http: request, context: context, key: key), shared)
         } catch {
             responder.respond(render(.failure(error), extra: shared, context: context))
             return nil
@@ -131,9 +145,10 @@ struct EndpointBuilder: Sendable {
         let builder = self
         return { head, context in
             do {
-                let key = try builder.authenticator.authenticate(head)
-                guard access.permits(key.role) else {
-                    throw APIError.forbidden("a \(key.role.rawValue) key may not do this")
+                try builder.authenticator.authenticate(head) { key in
+                    guard access.permits(key.role) else {
+                        throw APIError.forbidden("a \(key.role.rawValue) key may not do this")
+                    }
                 }
                 return nil
             } catch {

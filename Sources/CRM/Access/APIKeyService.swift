@@ -41,16 +41,23 @@ public struct APIKeyService: Sendable {
         return true
     }
 
-    /// The live key a presented secret belongs to, or `nil`. Hashes are compared in constant time.
-    /// ``verify(_:secret:)`` through `cache`: a secret verified since the last change to any key
-    /// is answered from memory; any change (a revocation too, also by another process) empties
-    /// the cache before it could answer.
-    public func authenticate(_ connection: StoreConnection, secret: String, cache: VerifiedKeyCache) throws -> APIKey? {
-        let epoch = try APIKeyStore.epoch(connection)
-        if let epoch, let cached = cache.lookup(secret, epoch: epoch) { return cached }
-        guard let verified = try verify(connection, secret: secret) else { return nil }
-        if let epoch { cache.store(secret, key: verified, epoch: epoch) }
-        return verified
+    /// Runs `body` with the live key a presented secret belongs to, or `nil`. Hashes are compared
+    /// in constant time. ``verify(_:secret:)`` through `cache`: a secret verified since the last
+    /// change to any key is answered from memory; any change (a revocation too, also by another
+    /// process) empties the cache before it could answer.
+    ///
+    /// On SQLite the reads `body` makes on this thread see the snapshot the key was checked in,
+    /// at no cost of their own for it (``Database/holdingSnapshot(opening:_:then:)``): a
+    /// request's handler reads exactly the data its key was valid for.
+    public func authenticate<T>(
+        _ database: Database, secret: String, cache: VerifiedKeyCache, _ body: (APIKey?) throws -> T
+    ) throws -> T {
+        try APIKeyStore.withEpoch(database) { epoch in
+            if let epoch, let cached = cache.lookup(secret, epoch: epoch) { return try body(cached) }
+            let verified = try database.readLatest { try verify($0, secret: secret) }
+            if let epoch, let verified { cache.store(secret, key: verified, epoch: epoch) }
+            return try body(verified)
+        }
     }
 
     public func verify(_ connection: StoreConnection, secret: String) throws -> APIKey? {

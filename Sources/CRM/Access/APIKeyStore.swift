@@ -23,9 +23,11 @@ enum APIKeyStore {
         ).map(key(from:))
     }
 
-    /// The counter that every change to `api_keys` bumps (a trigger), also from another process.
-    static func epoch(_ connection: StoreConnection) throws -> Int64? {
-        try connection.withFirstRow("SELECT epoch FROM api_key_epoch") { $0.int64(at: 0) } ?? nil
+    /// Reads the counter that every change to `api_keys` bumps (a trigger, also from another
+    /// process), then runs `body` with it, its reads in the same snapshot where the engine
+    /// allows (``Database/holdingSnapshot(opening:_:then:)``).
+    static func withEpoch<T>(_ database: Database, _ body: (Int64?) throws -> T) throws -> T {
+        try database.holdingSnapshot(opening: "SELECT epoch FROM api_key_epoch", { $0?.int64(at: 0) ?? nil }, then: body)
     }
 
     static func count(_ connection: StoreConnection) throws -> Int {

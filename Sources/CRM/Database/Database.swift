@@ -180,12 +180,29 @@ public final class Database: Sendable {
 
     /// Runs `body` on a connection whose every statement sees what was committed when it runs,
     /// without one snapshot for them all: for a read whose statements need not agree with each
-    /// other (authentication's check of the keys' change counter). On PostgreSQL that saves the
+    /// other (authentication's lookup of a key not yet verified). On PostgreSQL that saves the
     /// transaction's two round trips; on SQLite it is ``read(_:)``.
     public func readLatest<T>(_ body: (StoreConnection) throws -> T) throws -> T {
         switch engine {
         case .sqlite(_, let readers): try readers.read { try body(StoreConnection($0)) }
         case .postgres(let postgres): try postgres.pool.withConnection { try body(StoreConnection($0)) }
+        }
+    }
+
+    /// Reads the first row of `sql` (a store's query) into `first`, then runs `body`; on SQLite,
+    /// the reads `body` makes on this thread see the snapshot `sql` saw and cost no read
+    /// transaction of their own (``ReaderPool/readHoldingSnapshot(_:_:then:)``). On PostgreSQL,
+    /// where reads do not run on the event loops, `sql` is read as ``readLatest(_:)`` reads
+    /// and `body` runs after it.
+    func holdingSnapshot<V, T>(opening sql: String, _ first: (StoreRow?) throws -> V, then body: (V) throws -> T) throws -> T {
+        switch engine {
+        case .sqlite(_, let readers):
+            return try readers.readHoldingSnapshot(sql, { try first($0.map(StoreRow.view)) }, then: body)
+        case .postgres:
+            let value = try readLatest { connection in
+                try connection.withFirstRow(sql) { try first($0) } ?? first(nil)
+            }
+            return try body(value)
         }
     }
 
