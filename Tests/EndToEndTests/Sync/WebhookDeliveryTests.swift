@@ -143,6 +143,25 @@ final class WebhookDeliveryTests: XCTestCase {
         XCTAssertEqual(receiver.requests.count, 2, "nothing else was sent")
     }
 
+    func testAWebhookSubscribedToAnEventAndToEverythingGetsEachEventOnce() throws {
+        let everything = try receiver()
+        let both = try webhook(everything.url, events: ["customer.created", "*"])
+        let createdOnly = try receiver()
+        let second = try webhook(createdOnly.url, events: ["customer.created"])
+        let id = try api.createPerson("Grace Hopper")
+        for hook in [both.id, second.id] {
+            let list = try deliveries(hook) { $0.count == 1 && $0[0]["status"] as? String == "delivered" }
+            XCTAssertEqual(list.first?["type"] as? String, "customer.created")
+        }
+        let request = try XCTUnwrap(everything.waitFor(1).first)
+        let data = try request.json()["data"] as? [String: Any]
+        XCTAssertEqual(data?["id"] as? Int, id)
+        // Wait past another delivery's time: a second copy would have arrived by now.
+        Thread.sleep(forTimeInterval: 0.3)
+        XCTAssertEqual(everything.requests.count, 1, "one delivery per event and webhook")
+        XCTAssertEqual(try deliveries(both.id).count, 1)
+    }
+
     func testAFailingReceiverIsRetriedAfterTheBackoffDoublingWithTheSameEventID() throws {
         let third = DispatchSemaphore(value: 0)
         let receiver = try receiver { index in
