@@ -305,15 +305,24 @@ sqlite3 "$TMP/bench.sqlite" "SELECT id FROM opportunities WHERE is_closed = 0 AN
 OPPORTUNITIES=$TMP/opportunities.txt run_wrk "crm PATCH opportunity stage" - 64 "$CRM" -s "$ROOT/bench/lua/stage_change.lua"
 
 # Group commit against a writer that commits every request alone (CRM_WRITER_MAX_BATCH=1), each on a
-# fresh database of its own, same load (bar: >= 10x).
+# fresh database of its own, same load (bar: >= 10x). As the bar states it, every create also
+# writes its feed and audit rows, an outbox row for a webhook subscribed to `customer.created` (its
+# receiver is a closed local port: deliveries fail and back off, as to a receiver that is down)
+# and a run of an enabled automation on `customer.created` (its condition does not hold: the run
+# is recorded as skipped).
 write_comparison() { # NAME PORT BATCH
     local port=$2 db="$TMP/writes-$2.sqlite" pid key
     CRM_WRITER_MAX_BATCH=$3 taskset -c 0 "$BINARY" serve --db "$db" --port "$port" --event-loops 1 --rate-limit off \
-        >"$TMP/writes-$port.stdout" 2>"$TMP/writes-$port.stderr" &
+        --allow-private-webhooks >"$TMP/writes-$port.stdout" 2>"$TMP/writes-$port.stderr" &
     pid=$!
     EXTRA_PIDS+=("$pid")
     wait_ready "$1" "http://127.0.0.1:$port/readyz" "$pid"
     key=$(grep '^crm_' "$TMP/writes-$port.stdout" | tail -n 1)
+    for setup in 'webhooks|{"url":"http://127.0.0.1:9/bench","events":["customer.created"]}' \
+        'automations|{"name":"bench","trigger":"customer.created","conditions":{"all":[{"field":"country","op":"eq","value":"ZZ"}]},"actions":[{"type":"add_tag","tag":"never"}]}'; do
+        curl -fs -o /dev/null -X POST "http://127.0.0.1:$port/v1/${setup%%|*}" -H "Authorization: Bearer $key" \
+            -H 'Content-Type: application/json' -d "${setup#*|}" || die "could not create the bench's ${setup%%|*} entry"
+    done
     KEY=$key RUN=$port run_wrk "$1" - 64 "http://127.0.0.1:$port" -s "$ROOT/bench/lua/create_customer.lua"
     stop_process "$pid"
 }
