@@ -11,6 +11,9 @@ import Synchronization
 /// Only ever called on the loop's own thread.
 protocol EventSource: AnyObject {
     func handleEvents(_ events: UInt32)
+    /// Called at the end of the loop iteration in which the source asked for it
+    /// (``EventLoop/deferWrite(_:)``): write what is queued.
+    func writeDeferred()
     /// Called every sweep with the current monotonic time, to enforce timeouts.
     func checkTimeouts(now: Int64)
     /// Called once when the server begins its graceful shutdown: take no new work.
@@ -56,6 +59,12 @@ final class EventLoop: @unchecked Sendable {
     let dateCache = HTTPDateCache()
     @exclusivity(unchecked) var logClock = TimestampCache()
     @exclusivity(unchecked) var requestIDs: RequestIDGenerator
+    /// Sources with output queued during this iteration's events and tasks, written at its end
+    /// (``deferWrite(_:)``).
+    @exclusivity(unchecked) private var deferredWriters: [EventSource] = []
+    /// True while the loop handles an iteration's events and tasks: output queued then waits for
+    /// the iteration's end.
+    @exclusivity(unchecked) private(set) var defersWrites = false
     private(set) var isDraining = false
     private var drainFinished = false
     /// Set while draining once none of this loop's sources has a request in flight; read by the
@@ -185,6 +194,7 @@ final class EventLoop: @unchecked Sendable {
             let timeout = Int32(clamping: max(0, nextSweep - MonotonicClock.milliseconds()))
             let count = epoll_wait(epoll, events, Int32(capacity), timeout)
             if count < 0 && errno != EINTR { break }
+            defersWrites = true
             for i in 0..<max(0, Int(count)) {
                 let event = events[i]
                 let descriptor = event.data.fd
@@ -199,6 +209,8 @@ final class EventLoop: @unchecked Sendable {
                 }
             }
             runTasks()
+            defersWrites = false
+            writeDeferred()
             let now = MonotonicClock.milliseconds()
             if now >= nextSweep {
                 for source in sources { source?.checkTimeouts(now: now) }
@@ -228,6 +240,26 @@ final class EventLoop: @unchecked Sendable {
             return taken
         }
         for task in pending { task() }
+    }
+
+    /// Asks for `source`'s ``EventSource/writeDeferred()`` at the end of this iteration, once.
+    ///
+    /// Why writes wait for the iteration's end: each write to a loopback client that is asleep
+    /// wakes it, and on a virtual machine a wake-up of another core costs microseconds. Written
+    /// one by one, between the requests they answer, the answers woke a client per request; written
+    /// together, one wake-up serves the whole batch (docs/architecture.md, "Hot read path").
+    func deferWrite(_ source: EventSource) {
+        deferredWriters.append(source)
+    }
+
+    private func writeDeferred() {
+        guard !deferredWriters.isEmpty else { return }
+        var writers: [EventSource] = []
+        swap(&writers, &deferredWriters)
+        for writer in writers { writer.writeDeferred() }
+        // Keep the list's storage for the next iteration.
+        writers.removeAll(keepingCapacity: true)
+        if deferredWriters.isEmpty { swap(&writers, &deferredWriters) }
     }
 
     private func flushLog() {

@@ -37,6 +37,8 @@ final class HTTPConnection: EventSource {
     @exclusivity(unchecked) private var registeredEvents: UInt32 = 0
     /// The last write would have blocked: the next one waits for `EPOLLOUT`.
     @exclusivity(unchecked) private var writeBlocked = false
+    /// Output waits for the end of the loop's iteration (``EventLoop/deferWrite(_:)``).
+    @exclusivity(unchecked) private var writeIsDeferred = false
     /// Set while ``run(_:now:)`` carries out actions. A handler that answers at once re-enters it
     /// from inside `.dispatch`; that inner run writes the answer and leaves reading on (and the
     /// epoll interest) to the outer one, so pipelined requests take one stack frame however many
@@ -75,6 +77,11 @@ final class HTTPConnection: EventSource {
         }
         if events & EPOLLOUT.rawValue != 0 { writeBlocked = false }
         run(events & EPOLLIN.rawValue != 0 ? machine.readable() : .wait, now: now)
+    }
+
+    func writeDeferred() {
+        writeIsDeferred = false
+        run(.wait, now: MonotonicClock.milliseconds())
     }
 
     func checkTimeouts(now: Int64) {
@@ -123,10 +130,19 @@ final class HTTPConnection: EventSource {
                 let state = machine.state
                 if state.isClosed { return }
                 if unsent > 0 ? !writeBlocked : state.isClosing {
-                    action = flush(now: now)
-                    continue
+                    guard unsent > 0, loop.defersWrites, !state.isClosing else {
+                        action = flush(now: now)
+                        continue
+                    }
+                    if !writeIsDeferred {
+                        writeIsDeferred = true
+                        loop.deferWrite(self)
+                    }
                 }
-                if outermost { updateInterest(wantsInput: state.wantsInput(unsent: unsent), unsent: unsent) }
+                // Output waiting for the iteration's end needs no EPOLLOUT: it is written then.
+                if outermost {
+                    updateInterest(wantsInput: state.wantsInput(unsent: unsent), unsent: writeIsDeferred ? 0 : unsent)
+                }
                 return
             case .read:
                 action = read(now: now)

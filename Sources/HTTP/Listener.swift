@@ -37,6 +37,9 @@ final class Listener: EventSource {
         }
     }
 
+    /// A listener writes nothing.
+    func writeDeferred() {}
+
     func checkTimeouts(now: Int64) {}
 
     var hasRequestInFlight: Bool { false }

@@ -42,6 +42,28 @@ final class ConnectionTests: XCTestCase {
         XCTAssertEqual(replies.map { $0.header("X-Request-Id") }, ["first", "second", "third", "fourth"])
     }
 
+    func testAnswersQueuedInOneLoopIterationAllReachTheirClients() throws {
+        // Many connections with requests ready at once are handled in one pass of the event loop,
+        // whose answers are written together at its end: each must reach its own client, in order.
+        let clients = try (0..<24).map { _ in try server.client() }
+        let auth = [("Authorization", "Bearer \(server.adminKey)")]
+        for (index, client) in clients.enumerated() {
+            try client.send(
+                (0..<5).map {
+                    RawClient.format(
+                        "GET", $0 % 2 == 0 ? "/healthz" : "/v1/api-keys", headers: auth + [("X-Request-Id", "c\(index)-\($0)")])
+                }
+                .joined())
+        }
+        for (index, client) in clients.enumerated() {
+            let replies = try (0..<5).map { _ in try client.readResponse() }
+            XCTAssertEqual(replies.map(\.status), [200, 200, 200, 200, 200])
+            XCTAssertEqual(replies.map { $0.header("X-Request-Id") }, (0..<5).map { "c\(index)-\($0)" })
+        }
+        // And the connections stay usable.
+        XCTAssertEqual(try clients[7].request("GET", "/healthz").status, 200)
+    }
+
     func testRequestSplitAcrossManyWritesIsServed() throws {
         let client = try server.client()
         for byte in Array(RawClient.format("GET", "/healthz").utf8) {
