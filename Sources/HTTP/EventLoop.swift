@@ -252,14 +252,11 @@ final class EventLoop: @unchecked Sendable {
         deferredWriters.append(source)
     }
 
+    /// Runs with ``defersWrites`` off, so no source is added to the list while it is walked.
     private func writeDeferred() {
         guard !deferredWriters.isEmpty else { return }
-        var writers: [EventSource] = []
-        swap(&writers, &deferredWriters)
-        for writer in writers { writer.writeDeferred() }
-        // Keep the list's storage for the next iteration.
-        writers.removeAll(keepingCapacity: true)
-        if deferredWriters.isEmpty { swap(&writers, &deferredWriters) }
+        for writer in deferredWriters { writer.writeDeferred() }
+        deferredWriters.removeAll(keepingCapacity: true)
     }
 
     private func flushLog() {
