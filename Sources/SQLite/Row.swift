@@ -117,12 +117,18 @@ extension Row: CustomStringConvertible {
 final class RowColumns: Sendable {
     let names: [String]
     /// Positions of a caller's list of names, memoised per caller key (see ``ColumnReader/positions(of:key:)``).
-    private let memo = Mutex<[String: [Int?]]>([:])
+    /// A short list searched in order, not a dictionary: a statement's rows are rendered by a
+    /// handful of callers, and comparing their keys (string literals, equal by identity at once)
+    /// costs less than hashing one, which every rendered row paid several times.
+    private let memo = Mutex<[(key: String, positions: [Int?])]>([])
 
     func positions(of wanted: [String], key: String) -> [Int?] {
-        if let known = memo.withLock({ $0[key] }) { return known }
+        let known = memo.withLock { memo in memo.first { $0.key == key }?.positions }
+        if let known { return known }
         let computed = wanted.map { index(of: $0) }
-        memo.withLock { $0[key] = computed }
+        memo.withLock { memo in
+            if !memo.contains(where: { $0.key == key }) { memo.append((key, computed)) }
+        }
         return computed
     }
     /// First occurrence wins, as in SQLite's own `sqlite3_column_name` order.

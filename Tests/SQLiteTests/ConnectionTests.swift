@@ -53,6 +53,24 @@ final class ConnectionTests: XCTestCase {
         XCTAssertEqual(row.columnNames, ["i", "s", "d", "b", "n", "bytes"])
     }
 
+    func testPositionsAreKeptPerCallerKeyForEveryRowOfAResult() throws {
+        try connection.execute("CREATE TABLE p(id INTEGER PRIMARY KEY, a, b)")
+        try connection.run("INSERT INTO p(a, b) VALUES (1, 2), (3, 4)")
+        var seen: [[[Int?]]] = []
+        try connection.forEachRowView("SELECT id, a, b FROM p ORDER BY id") { row in
+            // Two callers with their own lists, and a name the result does not have.
+            seen.append([
+                row.positions(of: ["b", "id"], key: "first"), row.positions(of: ["a", "missing"], key: "second"),
+                row.positions(of: ["ignored"], key: "first"),
+            ])
+            return true
+        }
+        let expected: [[Int?]] = [[2, 0], [1, nil], [2, 0]]
+        XCTAssertEqual(seen, [expected, expected])
+        let copy = try XCTUnwrap(connection.queryOne("SELECT b, a FROM p"))
+        XCTAssertEqual(copy.positions(of: ["a", "b"], key: "first"), [1, 0])
+    }
+
     func testOptionalConveniencesBindNullForNil() {
         let noInt: Int? = nil
         let noString: String? = nil

@@ -10,13 +10,15 @@ public struct CustomerRenderer: Sendable {
     }
 
     public func write<R: ColumnReader>(_ row: R, into writer: inout JSONWriter) {
+        // One lookup of positions for the columns read here by name (a lookup by name hashes it).
+        let at = row.positions(of: Self.columns, key: "customers.metrics")
         writer.beginObject()
         writer.key("id")
-        writer.int(row.int64("id") ?? 0)
+        writer.int(at[Self.idOffset].flatMap { row.int64(at: $0) } ?? 0)
         RecordRenderer.writeFields(CustomerSchema.schema, row, into: &writer)
         writer.key("metrics")
-        writeMetrics(row, into: &writer)
-        if let merged = row.int64("merged_into") {
+        writeMetrics(row, at, into: &writer)
+        if let merged = at[Self.mergedIntoOffset].flatMap({ row.int64(at: $0) }) {
             writer.key("merged_into")
             writer.int(merged)
         }
@@ -31,14 +33,17 @@ public struct CustomerRenderer: Sendable {
         return writer.bytes
     }
 
-    private static let metricColumns = [
+    /// The metrics' columns in the order ``writeMetrics(_:_:into:)`` reads them, then the id and
+    /// `merged_into`.
+    private static let columns = [
         "order_count", "total_spent", "first_order_at", "last_order_at", "last_interaction_at", "open_tickets", "nps_last", "csat_avg",
         "rfm_r", "rfm_f", "rfm_m", "rfm_score", "churn_score", "churn_reasons", "type", "account_contacts", "account_order_count",
-        "account_total_spent", "account_open_tickets",
+        "account_total_spent", "account_open_tickets", "id", "merged_into",
     ]
+    private static let idOffset = 19
+    private static let mergedIntoOffset = 20
 
-    private func writeMetrics<R: ColumnReader>(_ row: R, into writer: inout JSONWriter) {
-        let at = row.positions(of: Self.metricColumns, key: "customers.metrics")
+    private func writeMetrics<R: ColumnReader>(_ row: R, _ at: [Int?], into writer: inout JSONWriter) {
         func int(_ offset: Int) -> Int64? { at[offset].flatMap { row.int64(at: $0) } }
         writer.beginObject()
         writer.key("order_count")
@@ -48,7 +53,7 @@ public struct CustomerRenderer: Sendable {
         writer.key("currency")
         writer.string(baseCurrency)
         for offset in 2...4 {
-            writer.key(Self.metricColumns[offset])
+            writer.key(Self.columns[offset])
             if let index = at[offset], row.withUTF8(at: index, { writer.string(utf8: $0) }) != nil { continue }
             writer.null()
         }
