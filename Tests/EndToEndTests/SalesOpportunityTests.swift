@@ -66,6 +66,11 @@ final class SalesOpportunityTests: SalesTestCase {
         try check(["stage_entered_at": "2026-01-01T00:00:00Z"], ["stage_entered_at"])
         try check(["reopen": "yes"], ["reopen"])
         try check(["stage": "lost"], ["lost_reason"])
+        // Every invalid field at once: the stage rules and the references are checked even when
+        // another field fails its own validation.
+        try check(["stage": "lost", "probability": 101], ["probability", "lost_reason"])
+        try check(
+            ["customer_id": 777, "pipeline_id": 778, "amount": -1, "reopen": "yes"], ["customer_id", "pipeline_id", "amount", "reopen"])
         XCTAssertEqual(try sales.list("/v1/opportunities").count, 0)
         XCTAssertEqual(try sales.send("GET", "/v1/opportunities/999").status, 404)
         XCTAssertEqual(try sales.send("PATCH", "/v1/opportunities/999", json: ["name": "x"]).status, 404)

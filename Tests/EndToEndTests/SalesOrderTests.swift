@@ -157,6 +157,29 @@ final class SalesOrderTests: SalesTestCase {
         XCTAssertEqual(Set(reply.problemFields), ["customer_id", "currency"], reply.text)
     }
 
+    func testAnInvalidValueDoesNotHideAnUnknownCustomer() throws {
+        // The reference is checked even when another field fails its own validation, on create
+        // and on PATCH, and nothing is written.
+        let create = try sales.send(
+            "POST", "/v1/orders", json: ["customer_id": 9999, "amount": -1, "currency": "CNY", "ordered_at": "2026-05-01T00:00:00Z"])
+        XCTAssertEqual(create.status, 422, create.text)
+        XCTAssertEqual(Set(create.problemFields), ["amount", "customer_id"], create.text)
+        XCTAssertEqual(create.problemEntry("customer_id")?["code"] as? String, "not_found")
+        XCTAssertEqual(try sales.list("/v1/orders").count, 0)
+
+        let customer = try sales.customer("Li Na")
+        let order = try XCTUnwrap(try sales.order(customer, amount: 100, at: "2026-05-01T00:00:00Z")["id"] as? Int)
+        let patch = try sales.send("PATCH", "/v1/orders/\(order)", json: ["customer_id": 9999, "status": "lost"])
+        XCTAssertEqual(patch.status, 422, patch.text)
+        XCTAssertEqual(Set(patch.problemFields), ["status", "customer_id"], patch.text)
+        let stored = try sales.send("GET", "/v1/orders/\(order)")
+        XCTAssertEqual(stored.header("ETag"), "\"1\"", stored.text)
+        // A PATCH of a missing order with an invalid body is still a 422 for the body.
+        let missing = try sales.send("PATCH", "/v1/orders/424242", json: ["customer_id": 9999, "status": "lost"])
+        XCTAssertEqual(missing.status, 422, missing.text)
+        XCTAssertEqual(missing.problemFields, ["status"], missing.text)
+    }
+
     func testDeletedCustomerIsA422NamingCustomerID() throws {
         let gone = try sales.customer("Gone")
         let live = try sales.customer("Live")

@@ -52,7 +52,8 @@ struct RecordRoutes {
             router.add(
                 .post, path,
                 endpoints.write(.write(resource), database: database, clock: clock) { request in
-                    let changes = try service.parse(try request.jsonObject(), mode: .create)
+                    let changes = try service.parse(
+                        try request.jsonObject(), mode: .create, checkingIn: database, id: nil, now: clock.now())
                     let actor = request.key?.id
                     return { connection, now in
                         RecordResponse.make(
@@ -77,7 +78,7 @@ struct RecordRoutes {
             .patch, path + "/{id}",
             endpoints.write(.write(resource), database: database, clock: clock) { request in
                 let id = try request.idParameter()
-                let changes = try service.parse(try request.jsonObject(), mode: .patch)
+                let changes = try service.parse(try request.jsonObject(), mode: .patch, checkingIn: database, id: id, now: clock.now())
                 let ifMatch = EntityTag.requiredVersion(request.http)
                 let actor = request.key?.id
                 return { connection, now in

@@ -16,6 +16,17 @@ public enum RecordInput {
     public static func parse(_ body: JSONObject, schema: RecordSchema, mode: Mode, ignoring: Set<String> = []) throws(CRMError)
         -> RecordChanges
     {
+        let (changes, issues) = collecting(body, schema: schema, mode: mode, ignoring: ignoring)
+        if !issues.isEmpty { throw .validation(issues) }
+        return changes
+    }
+
+    /// ``parse(_:schema:mode:ignoring:)`` without throwing: the fields that validated, and the
+    /// issues of those that did not (for a caller that checks the valid ones further before
+    /// answering one 422 with every invalid field).
+    public static func collecting(_ body: JSONObject, schema: RecordSchema, mode: Mode, ignoring: Set<String> = [])
+        -> (changes: RecordChanges, issues: [FieldIssue])
+    {
         var issues: [FieldIssue] = []
         var changes = RecordChanges()
         for (key, _) in body where schema.field(key) == nil && !ignoring.contains(key) {
@@ -63,7 +74,6 @@ public enum RecordInput {
                 issues.append(issue)
             }
         }
-        if !issues.isEmpty { throw .validation(issues) }
-        return changes
+        return (changes, issues)
     }
 }

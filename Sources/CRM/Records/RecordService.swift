@@ -79,6 +79,58 @@ public struct RecordService: Sendable {
         return changes
     }
 
+    /// ``parse(_:mode:)`` for a request, answering one 422 with every invalid field: when some
+    /// fields do not validate, the valid ones still get the checks the write would make — their
+    /// references, the resource's own rules (a lost stage's `lost_reason`) — in a read, so the
+    /// client does not learn of those only after fixing the first batch. `id` is the record a
+    /// PATCH targets. Nothing is written: the read's connection cannot write.
+    public func parse(_ body: JSONObject, mode: RecordInput.Mode, checkingIn database: Database, id: Int64?, now: Timestamp) throws
+        -> RecordChanges
+    {
+        var fields = body
+        var issues: [FieldIssue] = []
+        var flags: [String: SQLValue] = [:]
+        do {
+            flags = try takeFlags(&fields)
+        } catch {
+            guard case .validation(let found) = error else { throw error }
+            issues += found
+        }
+        var (changes, found) = RecordInput.collecting(fields, schema: schema, mode: mode)
+        changes.flags = flags
+        issues += found
+        guard !issues.isEmpty else { return changes }
+        let named = Set(issues.map(\.field))
+        // Best effort: the body is refused whatever this finds, so a failed read only means a
+        // shorter list.
+        let more = (try? database.read { connection in try self.writeIssues(connection, changes, id: id, now: now) }) ?? []
+        var added = Set<String>()
+        issues += more.filter { !named.contains($0.field) && added.insert($0.field).inserted }
+        throw CRMError.validation(issues)
+    }
+
+    /// The invalid fields the write of `changes` would find (references, the resource's rules),
+    /// without writing; empty when `id` names no live record (the write would answer 404).
+    private func writeIssues(_ connection: StoreConnection, _ changes: RecordChanges, id: Int64?, now: Timestamp) throws -> [FieldIssue] {
+        var before: Row?
+        if let id {
+            guard let row = try store.find(connection, id: id) else { return [] }
+            before = row
+        }
+        var values = Self.values(changes)
+        var extra: [String: SQLValue] = [:]
+        var issues = try referenceIssues(connection, values, before: before)
+        do {
+            try hooks.prepare(connection, &values, &extra, before, now)
+        } catch CRMError.validation(let found) {
+            issues += found
+        } catch {
+            // A refusal of another kind (a closed ticket's 409) is the write's to give, once
+            // the body is valid.
+        }
+        return issues
+    }
+
     /// Writes a page of the list as JSON array elements into `writer`: `request`'s filters and
     /// sort, its `q` over ``searchColumn``, and `parameters` (name, value) of
     /// ``listParameters`` judged at `now`. Returns the position after the page, or nil at the end.
@@ -205,6 +257,19 @@ public struct RecordService: Sendable {
     private func prepareAndCheck(
         _ connection: StoreConnection, _ values: inout [String: SQLValue], _ extra: inout [String: SQLValue], before: Row?, now: Timestamp
     ) throws {
+        var issues = try referenceIssues(connection, values, before: before)
+        do {
+            try hooks.prepare(connection, &values, &extra, before, now)
+        } catch CRMError.validation(let found) {
+            issues += found.filter { issue in !issues.contains { $0.field == issue.field } }
+        }
+        if !issues.isEmpty { throw CRMError.validation(issues) }
+        try checkUniques(connection, values, except: before?.int64("id"))
+    }
+
+    /// References that do not name a live record (or name an erased customer, which takes no new
+    /// records): a 422 naming the field, not a 404.
+    private func referenceIssues(_ connection: StoreConnection, _ values: [String: SQLValue], before: Row?) throws -> [FieldIssue] {
         var issues: [FieldIssue] = []
         for field in schema.fields {
             guard case .reference(let table) = field.kind, case .integer(let target)? = values[field.name] else { continue }
@@ -217,13 +282,7 @@ public struct RecordService: Sendable {
                 issues.append(FieldIssue(field.name, "erased", "customer \(target) was erased: it takes no new records"))
             }
         }
-        do {
-            try hooks.prepare(connection, &values, &extra, before, now)
-        } catch CRMError.validation(let found) {
-            issues += found.filter { issue in !issues.contains { $0.field == issue.field } }
-        }
-        if !issues.isEmpty { throw CRMError.validation(issues) }
-        try checkUniques(connection, values, except: before?.int64("id"))
+        return issues
     }
 
     private func checkUniques(_ connection: StoreConnection, _ values: [String: SQLValue], except id: Int64?) throws {
