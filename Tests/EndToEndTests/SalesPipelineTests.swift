@@ -147,6 +147,59 @@ final class SalesPipelineTests: SalesTestCase {
         XCTAssertEqual(try sales.send("PATCH", "/v1/pipelines/\(pipeline)", json: ["stages": twoStages]).status, 200)
     }
 
+    /// Making a pipeline the default takes the flag from the old default, and that is a write of the
+    /// old default too: its version and `ETag` move (no stale `304`), its `updated_at` is the
+    /// write's, and the feed and the audit log show it — on PATCH and on a create with the flag.
+    func testMakingAnotherPipelineTheDefaultIsAWriteOfTheOldDefault() throws {
+        let old = try XCTUnwrap(try sales.list("/v1/pipelines").first { $0["is_default"] as? Bool == true })
+        let oldID = try XCTUnwrap(old["id"] as? Int)
+        let oldVersion = try XCTUnwrap(old["version"] as? Int)
+        let oldETag = try XCTUnwrap(try sales.send("GET", "/v1/pipelines/\(oldID)").header("ETag"))
+        let newID = try XCTUnwrap(
+            try sales.expect(201, "POST", "/v1/pipelines", json: ["name": "Renewals", "stages": twoStages])["id"] as? Int)
+        clock.advance(milliseconds: 60_000)
+        let promoted = try sales.expect(200, "PATCH", "/v1/pipelines/\(newID)", json: ["is_default": true])
+        XCTAssertEqual(promoted["is_default"] as? Bool, true)
+        XCTAssertEqual(promoted["version"] as? Int, 2)
+
+        let reread = try sales.send("GET", "/v1/pipelines/\(oldID)")
+        XCTAssertEqual(reread.status, 200)
+        let demoted = try reread.json()
+        XCTAssertEqual(demoted["is_default"] as? Bool, false)
+        XCTAssertEqual(demoted["version"] as? Int, oldVersion + 1)
+        XCTAssertEqual(demoted["updated_at"] as? String, clock.now().rfc3339)
+        XCTAssertEqual(reread.header("ETag"), "\"\(oldVersion + 1)\"")
+        let conditional = try sales.send("GET", "/v1/pipelines/\(oldID)", headers: [("If-None-Match", oldETag)])
+        XCTAssertEqual(conditional.status, 200, "the old ETag no longer matches")
+        XCTAssertEqual(try sales.send("PATCH", "/v1/pipelines/\(oldID)", json: ["name": "x"], headers: [("If-Match", oldETag)]).status, 412)
+
+        let feed = try sales.expect(200, "GET", "/v1/changes?types=pipeline")["data"] as? [[String: Any]] ?? []
+        let updates = feed.filter { $0["type"] as? String == "pipeline.updated" }
+        // The old default loses the flag before the new one takes it, in the same transaction.
+        XCTAssertEqual(updates.compactMap { $0["id"] as? Int }, [oldID, newID])
+        let entry = try XCTUnwrap(updates.first?["data"] as? [String: Any])
+        XCTAssertEqual(canonicalJSON(entry), canonicalJSON(demoted), "the feed carries the record as it now is")
+
+        let audit = try sales.list("/v1/audit-log", [("record_type", "pipeline"), ("record_id", String(oldID))])
+        let update = try XCTUnwrap(audit.first)
+        XCTAssertEqual(update["action"] as? String, "update")
+        XCTAssertEqual(canonicalJSON(update["changes"]), canonicalJSON(["is_default": ["before": true, "after": false]]))
+
+        // A create with the flag demotes the default the same way.
+        let third = try sales.expect(
+            201, "POST", "/v1/pipelines", json: ["name": "Partners", "stages": twoStages, "is_default": true])
+        XCTAssertEqual(third["is_default"] as? Bool, true)
+        let second = try sales.expect(200, "GET", "/v1/pipelines/\(newID)")
+        XCTAssertEqual(second["is_default"] as? Bool, false)
+        XCTAssertEqual(second["version"] as? Int, 3)
+        let later = try sales.expect(200, "GET", "/v1/changes?types=pipeline")["data"] as? [[String: Any]] ?? []
+        XCTAssertEqual(
+            later.suffix(2).compactMap { "\($0["type"] as? String ?? "") \($0["id"] as? Int ?? 0)" },
+            ["pipeline.updated \(newID)", "pipeline.created \(third["id"] as? Int ?? -1)"])
+        XCTAssertEqual(
+            try sales.list("/v1/pipelines").filter { $0["is_default"] as? Bool == true }.salesIDs, [third["id"] as? Int ?? -1])
+    }
+
     func testNonAdminsMayNotWritePipelines() throws {
         let id = try XCTUnwrap(try sales.list("/v1/pipelines").first?["id"] as? Int)
         for role in ["sales", "support", "marketing", "viewer"] {

@@ -162,10 +162,26 @@ public struct PipelineService: Sendable {
         try flow.create(connection, actor: actor, now: now) {
             var values = RecordService.values(changes)
             let makeDefault = values["is_default"] == .integer(1)
-            if makeDefault { try PipelineStore.clearDefault(connection) }
+            if makeDefault { try demoteDefault(connection, except: nil, actor: actor, now: now) }
             values["is_default"] = .integer(makeDefault ? 1 : 0)
             return try store.insert(
                 connection, values: values, extra: ["stages": .text(JSONValue.array(stages.map(\.json)).jsonString)], now: now)
+        }
+    }
+
+    /// Takes the default flag from the pipeline that holds it (unless that is `except`). Losing the
+    /// flag changes that pipeline's representation, so it is a write of its own through the flow —
+    /// version + 1, `updated_at`, a `pipeline.updated` feed entry and an audit entry — or its ETag
+    /// would answer a stale `304` and sync clients would miss the change. It runs before the new
+    /// default is written, because the unique index allows one flagged pipeline at a time.
+    func demoteDefault(_ connection: StoreConnection, except id: Int64?, actor: Int64?, now: Timestamp) throws {
+        for other in try PipelineStore.defaultIDs(connection, except: id) {
+            // Pipelines have no delete, so the flagged one is live.
+            guard let before = try store.find(connection, id: other) else { continue }
+            _ = try flow.update(connection, before: before, actor: actor, now: now) {
+                try store.update(connection, id: other, values: ["is_default": .integer(0)], now: now)
+                return true
+            }
         }
     }
 
@@ -178,7 +194,7 @@ public struct PipelineService: Sendable {
             var values = RecordService.values(changes)
             if let flag = values["is_default"] {
                 if flag == .integer(1) {
-                    try PipelineStore.clearDefault(connection, except: id)
+                    try demoteDefault(connection, except: id, actor: actor, now: now)
                 } else if before.bool("is_default") == true {
                     throw CRMError.conflict(
                         "one pipeline is always the default: make another one the default instead",

@@ -7,9 +7,11 @@ enum PipelineStore {
         try connection.queryOne("SELECT id FROM pipelines WHERE is_default = 1 AND deleted_at IS NULL")?.int64(0)
     }
 
-    /// Takes the default flag from every pipeline but `except`.
-    static func clearDefault(_ connection: StoreConnection, except id: Int64? = nil) throws {
-        try connection.run("UPDATE pipelines SET is_default = 0 WHERE is_default = 1 AND id != ?", [.integer(id ?? 0)])
+    /// The pipelines but `except` that hold the default flag (at most one: a unique index keeps it
+    /// so), for the service to demote each through the write flow.
+    static func defaultIDs(_ connection: StoreConnection, except id: Int64? = nil) throws -> [Int64] {
+        try connection.query("SELECT id FROM pipelines WHERE is_default = 1 AND id != ? ORDER BY id", [.integer(id ?? 0)])
+            .compactMap { $0.int64(0) }
     }
 
     /// The stages live opportunities of the pipeline stand in.
