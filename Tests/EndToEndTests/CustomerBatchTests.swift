@@ -61,6 +61,41 @@ final class CustomerBatchTests: CustomerTestCase {
         XCTAssertEqual(try api.list().ids.count, 3, "only the good records were written")
     }
 
+    func testAnInvalidRecordNamesEveryInvalidFieldAsItsSingleRequestWould() throws {
+        // A record with an invalid email still gets the write's checks of its other fields: a
+        // create's required fields, the account. An update needs no type or name.
+        let existing = try api.createPerson("Existing", ["external_id": "e-0"])
+        let reply = try api.send(
+            "POST", "/v1/customers/batch",
+            json: [
+                "upsert_by": "external_id",
+                "records": [
+                    ["external_id": "e-new", "email": "bad"],
+                    ["external_id": "e-0", "email": "bad", "account_id": 999_999],
+                ],
+            ])
+        let results = try results(reply)
+        XCTAssertEqual(results.map { $0["status"] as? Int }, [422, 422])
+        func fields(_ index: Int) -> Set<String> {
+            Set(((results[index]["error"] as? [String: Any])?["errors"] as? [[String: Any]] ?? []).compactMap { $0["field"] as? String })
+        }
+        XCTAssertEqual(fields(0), ["email", "type", "name"])
+        XCTAssertEqual(fields(1), ["email", "account_id"])
+        XCTAssertEqual(try api.list().ids, [existing], "nothing was written")
+
+        // The single-record endpoints answer the same.
+        let put = try api.send("PUT", "/v1/customers/by-external-id/e-new", json: ["email": "bad"])
+        XCTAssertEqual(put.status, 422, put.text)
+        XCTAssertEqual(Set(put.problemFields), ["email", "type", "name"], put.text)
+        let post = try api.send("POST", "/v1/customers", json: ["type": "person", "email": "bad", "account_id": 999_999])
+        XCTAssertEqual(post.status, 422, post.text)
+        XCTAssertEqual(Set(post.problemFields), ["email", "name", "account_id"], post.text)
+        let patch = try api.send("PATCH", "/v1/customers/\(existing)", json: ["email": "bad", "account_id": 999_999])
+        XCTAssertEqual(patch.status, 422, patch.text)
+        XCTAssertEqual(Set(patch.problemFields), ["email", "account_id"], patch.text)
+        XCTAssertEqual(try api.get(existing).header("ETag"), "\"1\"")
+    }
+
     func testUpsertByEmailMatchesCaseInsensitively() throws {
         let existing = try api.createPerson("Mail Match", ["email": "Match@Example.com"])
         let reply = try api.send(

@@ -49,6 +49,14 @@ final class CustomerTransferTests: CustomerTestCase {
 
     // MARK: - Export
 
+    func testAnImportedRowWithAnInvalidFieldNamesItsMissingRequiredFieldsToo() throws {
+        let reply = try importCSV("type,name,email\nperson,,bad\n")
+        let results = try results(reply)
+        XCTAssertEqual(results.first?["status"] as? Int, 422, reply.text)
+        let errors = (results.first?["error"] as? [String: Any])?["errors"] as? [[String: Any]] ?? []
+        XCTAssertEqual(Set(errors.compactMap { $0["field"] as? String }), ["email", "name"], reply.text)
+        XCTAssertEqual(try api.list().ids, [])
+    }
     func testNDJSONExportStreamsEveryMatchingRowOneCustomerPerLine() throws {
         try bulkCreate(1203)
         let deleted = try XCTUnwrap(try api.list([("limit", "1")]).ids.first)

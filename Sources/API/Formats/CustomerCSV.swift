@@ -54,16 +54,11 @@ enum CustomerCSV {
                 if id == nil { issues.append(FieldIssue("id", "invalid_format", "a customer id: a positive integer")) }
             }
         }
-        do throws(CRMError) {
-            let changes = try RecordInput.parse(object(header: header, cells: cells), schema: CustomerSchema.schema, mode: .patch)
-            guard issues.isEmpty else { return .rejected(.validation(issues)) }
-            if let id { return .ready(.id(id), changes) }
-            if let externalID = changes.text(for: "external_id") { return .ready(.externalID(externalID), changes) }
-            return .ready(nil, changes)
-        } catch {
-            if case .validation(let more) = error { return .rejected(.validation(issues + more)) }
-            return .rejected(APIError(error))
-        }
+        let (changes, found) = RecordInput.collecting(object(header: header, cells: cells), schema: CustomerSchema.schema, mode: .patch)
+        // A row whose id is not one updates nothing and creates nothing: its issues are its own.
+        guard issues.isEmpty else { return .rejected(APIError(CRMError.validation(issues + found))) }
+        let key: CustomerService.UpsertKey? = id.map { .id($0) } ?? changes.text(for: "external_id").map { .externalID($0) }
+        return found.isEmpty ? .ready(key, changes) : .invalid(key, changes, found)
     }
 
     /// One data row as the JSON object the single-record endpoints take.

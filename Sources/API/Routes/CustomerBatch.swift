@@ -8,6 +8,10 @@ struct CustomerBatch: Sendable {
     /// One record's input: parsed changes and its key, or the problem it already has.
     enum Entry: Sendable {
         case ready(CustomerService.UpsertKey?, RecordChanges)
+        /// Fields that failed their own validation (the issues) beside those that passed (the
+        /// changes): refused, once the write's checks of the valid ones have added their issues
+        /// (a 422 lists every invalid field at once).
+        case invalid(CustomerService.UpsertKey?, RecordChanges, [FieldIssue])
         case rejected(APIError)
     }
 
@@ -41,16 +45,10 @@ struct CustomerBatch: Sendable {
             guard let object = record.objectValue else {
                 return .rejected(.validation([FieldError("record", "invalid_type", "each record is a JSON object")]))
             }
-            do throws(CRMError) {
-                let changes = try RecordInput.parse(object, schema: CustomerSchema.schema, mode: .patch)
-                let field = upsertBy == "email" ? "email" : "external_id"
-                guard let value = changes.text(for: field) else {
-                    return .ready(nil, changes)
-                }
-                return .ready(upsertBy == "email" ? .email(value) : .externalID(value), changes)
-            } catch {
-                return .rejected(APIError(error))
-            }
+            let (changes, issues) = RecordInput.collecting(object, schema: CustomerSchema.schema, mode: .patch)
+            let field = upsertBy == "email" ? "email" : "external_id"
+            let key = changes.text(for: field).map { upsertBy == "email" ? CustomerService.UpsertKey.email($0) : .externalID($0) }
+            return issues.isEmpty ? .ready(key, changes) : .invalid(key, changes, issues)
         }
     }
 
@@ -69,6 +67,8 @@ struct CustomerBatch: Sendable {
                 switch entry {
                 case .rejected(let error):
                     return .failed(error)
+                case .invalid(let key, let changes, let issues):
+                    return .failed(APIError(CRMError.validation(try service.issues(connection, changes, known: issues, key: key))))
                 case .ready(let key, let changes):
                     let (id, created) = try service.batchWrite(connection, key: key, changes, actor: actor, now: now)
                     return .stored(status: created ? 201 : 200, id: id)

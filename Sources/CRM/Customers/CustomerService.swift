@@ -129,8 +129,7 @@ public struct CustomerService: Sendable {
             connection, actor: actor, now: now,
             insert: {
                 let values = resolve(changes, existing: nil)
-                try CustomFieldRules.check(connection, attributes: values["attributes"], creating: true)
-                try CustomerAccounts.check(connection, values, before: nil)
+                try check(connection, values, before: nil)
                 try checkUnique(connection, values, except: nil)
                 return try CustomerStore.insert(connection, values: values, now: now)
             },
@@ -266,8 +265,7 @@ public struct CustomerService: Sendable {
     /// The update itself: checks, then the row; false when it would change nothing.
     private func write(_ connection: StoreConnection, _ changes: RecordChanges, to before: Row, id: Int64, now: Timestamp) throws -> Bool {
         var values = resolve(changes, existing: before)
-        if let attributes = values["attributes"] { try CustomFieldRules.check(connection, attributes: attributes, creating: false) }
-        try CustomerAccounts.check(connection, values, before: before)
+        try check(connection, values, before: before)
         try checkUnique(connection, values, except: id)
         if let override = values["tier_override"] {
             // A manual tier shows at once; clearing it falls back to the RFM tier.
@@ -284,6 +282,59 @@ public struct CustomerService: Sendable {
             try AccountStore.writeRollup(connection, id: id, try CustomerAccounts.rollup(connection, company: row))
         }
         return true
+    }
+
+    /// The custom-field rules and the account, one 422 naming what both find.
+    private func check(_ connection: StoreConnection, _ values: [String: SQLValue], before: Row?) throws {
+        let issues = try checkIssues(connection, values, before: before)
+        if !issues.isEmpty { throw CRMError.validation(issues) }
+    }
+
+    private func checkIssues(_ connection: StoreConnection, _ values: [String: SQLValue], before: Row?) throws -> [FieldIssue] {
+        var issues: [FieldIssue] = []
+        func collect(_ check: () throws -> Void) throws {
+            do {
+                try check()
+            } catch CRMError.validation(let found) {
+                issues += found
+            }
+        }
+        // On create every definition applies (a required field missing); on update only the
+        // attributes a write sends are checked.
+        if before == nil || values["attributes"] != nil {
+            try collect { try CustomFieldRules.check(connection, attributes: values["attributes"], creating: before == nil) }
+        }
+        try collect { try CustomerAccounts.check(connection, values, before: before) }
+        return issues
+    }
+
+    /// Every invalid field of a customer write whose body already failed its own validation
+    /// (`known`, from parsing; `changes` holds the fields that passed): what the write would also
+    /// find — the required fields when it would create, custom fields, the account — so one 422
+    /// lists them all. Reads only. The record is the live customer `id` (a PATCH: none found
+    /// means the body's issues alone), or the one `key` finds (an upsert: none found means a
+    /// create), or none (a create).
+    public func issues(
+        _ connection: StoreConnection, _ changes: RecordChanges, known: [FieldIssue], id: Int64? = nil, key: UpsertKey? = nil
+    ) throws -> [FieldIssue] {
+        var before: Row?
+        if let id {
+            guard let row = try CustomerStore.find(connection, id: id) else { return known }
+            before = row
+        } else {
+            switch key {
+            case .externalID(let externalID): before = try CustomerStore.findLive(connection, externalID: externalID)
+            case .email(let email): before = try CustomerStore.findLive(connection, email: email)
+            case .id(let id):
+                guard let row = try CustomerStore.find(connection, id: id) else { return known }
+                before = row
+            case nil: before = nil
+            }
+        }
+        var more = before == nil ? changes.missingRequired(of: schema) : []
+        more += try checkIssues(connection, resolve(changes, existing: before), before: before)
+        var named = Set(known.map(\.field))
+        return known + more.filter { named.insert($0.field).inserted }
     }
 
     /// The values to store: merges attribute patches into the stored object (`null` removes a key).

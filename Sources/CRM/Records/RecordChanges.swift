@@ -37,12 +37,17 @@ public struct RecordChanges: Sendable {
     /// Throws a 422 naming every required field of `schema` that these changes leave unset or
     /// null: the check before a create (also one an upsert turns into).
     public func requireFields(of schema: RecordSchema) throws {
-        let missing = schema.fields.filter { field in
+        let missing = missingRequired(of: schema)
+        if !missing.isEmpty { throw CRMError.validation(missing) }
+    }
+
+    /// The issues ``requireFields(of:)`` throws: one per required field left unset or null.
+    public func missingRequired(of schema: RecordSchema) -> [FieldIssue] {
+        schema.fields.filter { field in
             guard field.required else { return false }
             if case .set(let value)? = change(for: field.name) { return value.isNull }
             return true
-        }
-        if !missing.isEmpty { throw CRMError.validation(missing.map { FieldIssue($0.name, "required", "\($0.name) is required") }) }
+        }.map { FieldIssue($0.name, "required", "\($0.name) is required") }
     }
 
     public mutating func set(_ field: FieldDefinition, _ value: SQLValue) {
