@@ -124,4 +124,24 @@ final class CustomerAccessTests: CustomerTestCase {
         XCTAssertEqual(try session.send("GET", "/v1/customers").status, 429)
         XCTAssertEqual(try session.storedCustomerCount(), 0)
     }
+
+    func testAWriteRefusedForItsRoleCountsAgainstTheLimitAndSaysSo() throws {
+        // Refused from its head before the body is read, a viewer's write is still an
+        // authenticated request: it takes a token and carries the RateLimit headers, and over
+        // the limit it is a 429 like any other.
+        let limited = try TestServer { $0.rateLimit = .init(requests: 2, window: .seconds(60)) }
+        defer { limited.stop() }
+        let viewer = try APISession(limited, key: try limited.key(role: "viewer"))
+        let body: [String: Any] = ["type": "person", "name": "Not Mine"]
+        let first = try viewer.send("POST", "/v1/customers", json: body)
+        XCTAssertEqual(first.status, 403, first.text)
+        XCTAssertEqual(first.header("RateLimit-Limit"), "2")
+        XCTAssertEqual(first.header("RateLimit-Remaining"), "1")
+        XCTAssertNotNil(first.header("RateLimit-Reset"))
+        XCTAssertEqual(try viewer.send("PATCH", "/v1/customers/1", json: ["title": "x"]).header("RateLimit-Remaining"), "0")
+        let over = try viewer.send("POST", "/v1/customers", json: body)
+        XCTAssertEqual(over.status, 429, over.text)
+        XCTAssertGreaterThanOrEqual(Int(over.header("Retry-After") ?? "") ?? 0, 1)
+        XCTAssertEqual(try viewer.send("GET", "/v1/customers").status, 429)
+    }
 }

@@ -138,21 +138,28 @@ struct EndpointBuilder: Sendable {
 
     /// The head check of an endpoint that needs a key: the same `401` and `403` the handler
     /// would answer, decided before the body is read (a client that may not call the endpoint
-    /// cannot make the server receive and hold its body). The rate limit is left to the handler,
-    /// so a request is counted once.
+    /// cannot make the server receive and hold its body). The rate limit of an admitted request
+    /// is left to the handler, so a request is counted once; one refused here never gets there,
+    /// so it is counted here, and answered as ``admit(_:_:_:_:_:)`` would: `429` over the limit,
+    /// else `403`, with the `RateLimit-*` headers every authenticated answer carries.
     private func screen(_ access: Access) -> Router.Screen? {
         if case .open = access { return nil }
         let builder = self
         return { head, context in
+            var headers = builder.sharedHeaders(head, context)
             do {
                 try builder.authenticator.authenticate(head) { key in
-                    guard access.permits(key.role) else {
-                        throw APIError.forbidden("a \(key.role.rawValue) key may not do this")
+                    if access.permits(key.role) { return }
+                    if let limiter = builder.rateLimiter {
+                        let decision = limiter.take(key.id)
+                        headers += decision.headers
+                        if !decision.allowed { throw APIError.tooManyRequests(retryAfter: decision.retryAfter, headers: []) }
                     }
+                    throw APIError.forbidden("a \(key.role.rawValue) key may not do this")
                 }
                 return nil
             } catch {
-                return builder.render(.failure(error), extra: builder.sharedHeaders(head, context), context: context)
+                return builder.render(.failure(error), extra: headers, context: context)
             }
         }
     }
