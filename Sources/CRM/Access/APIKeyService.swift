@@ -6,6 +6,9 @@ import SQLite
 /// Verification reads the database on every request, so a key revoked by `crm-server keys
 /// revoke` in another process is refused on the very next request: there is no cache to outlive it.
 public struct APIKeyService: Sendable {
+    /// The `record_type` of API keys' audit entries (keys are in the audit log only).
+    static let auditRecordType = "api_key"
+
     public init() {}
 
     /// Creates a key and returns it with its secret, which is stored only as a SHA-256 hash.
@@ -17,7 +20,7 @@ public struct APIKeyService: Sendable {
         let randomPart = APIKeySecret.makeRandomPart()
         let id = try APIKeyStore.insert(connection, name: name, role: role, secretHash: APIKeySecret.hash(randomPart), at: now)
         try ChangeLog.audit(
-            connection, action: .create, recordType: "api_key", id: id,
+            connection, action: .create, recordType: Self.auditRecordType, id: id,
             fields: [("name", .null, .string(name)), ("role", .null, .string(role.rawValue))], actor: actor, now: now)
         let key = APIKey(id: id, name: name, role: role, createdAt: now, revokedAt: nil)
         return IssuedAPIKey(key: key, secret: APIKeySecret.compose(id: id, randomPart: randomPart))
@@ -36,8 +39,8 @@ public struct APIKeyService: Sendable {
     public func revoke(_ connection: StoreConnection, id: Int64, actor: Int64? = nil, now: Timestamp = .now()) throws -> Bool {
         guard try APIKeyStore.revoke(connection, id: id, at: now) else { return false }
         try ChangeLog.audit(
-            connection, action: .delete, recordType: "api_key", id: id, fields: [("revoked_at", .null, .string(now.rfc3339))], actor: actor,
-            now: now)
+            connection, action: .delete, recordType: Self.auditRecordType, id: id, fields: [("revoked_at", .null, .string(now.rfc3339))],
+            actor: actor, now: now)
         return true
     }
 

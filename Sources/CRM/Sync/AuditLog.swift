@@ -5,12 +5,22 @@ import SQLite
 /// written by ``ChangeLog`` in the write's own transaction, so a refused or rolled-back write
 /// leaves none; this is the reading side.
 public enum AuditLog {
+    /// The record types an entry can name: every audited resource (SLA policies are not audited)
+    /// and API keys, which only the audit log records. The `record_type` filter takes these alone,
+    /// so a misspelt type is a `400` naming it rather than a quietly empty page.
+    public static let recordTypes: [String] =
+        ([
+            CustomerSchema.schema, OrderSchema.schema, InteractionSchema.schema, PipelineService.schema, OpportunitySchema.schema,
+            TicketSchema.schema, FeedbackSchema.schema, TaskSchema.schema, SegmentSchema.schema, CustomFieldSchema.schema,
+            AutomationSchema.schema, WebhookSchema.schema,
+        ].map(\.recordType) + [APIKeyService.auditRecordType]).sorted()
+
     /// Filters (`a` is the audit_log alias); the list is newest first by `id`.
     public static let listFields: [ListField] = [
         ListField("id", kind: .integer(minimum: 1, maximum: .max), filter: .expression("a.id"), sort: "a.id"),
         ListField("key_id", kind: .integer(minimum: 1, maximum: .max), filter: .expression("a.key_id")),
         ListField("action", kind: .enumeration(["create", "update", "delete"]), filter: .expression("a.action")),
-        ListField("record_type", kind: .text(maxLength: 50), filter: .expression("a.record_type")),
+        ListField("record_type", kind: .enumeration(recordTypes), filter: .expression("a.record_type")),
         ListField("record_id", kind: .integer(minimum: 1, maximum: .max), filter: .expression("a.record_id")),
         ListField("occurred_at", kind: .timestamp, filter: .expression("a.occurred_at")),
     ]

@@ -209,6 +209,35 @@ final class AuditLogTests: XCTestCase {
         }
     }
 
+    /// `record_type` takes the types the log can hold, exactly (lower case), each value of an
+    /// any-of list checked: anything else is a `400` naming the parameter, like a bad `action`,
+    /// never an empty page that looks like "nothing happened".
+    func testRecordTypeIsOneOfTheAuditedTypes() throws {
+        let customer = try admin.createPerson("Typed")
+        let audited = [
+            "api_key", "automation", "customer", "feedback", "field", "interaction", "opportunity", "order", "pipeline", "segment", "task",
+            "ticket", "webhook",
+        ]
+        for type in audited {
+            let reply = try admin.send("GET", "/v1/audit-log" + queryString([("record_type", type)]))
+            XCTAssertEqual(reply.status, 200, "\(type): \(reply.text)")
+        }
+        let both = try entries([("record_type", "customer,api_key")])
+        XCTAssertEqual(Set(both.compactMap { $0["record_type"] as? String }), ["customer", "api_key"])
+        XCTAssertTrue(both.contains { $0["record_id"] as? Int == customer })
+        XCTAssertEqual(try entries([("record_type[ne]", "api_key,customer")]).count, 0, "nothing else was written")
+
+        for (name, value) in [
+            ("record_type", "bogus"), ("record_type", "Customer"), ("record_type", "customers"), ("record_type", "sla_policy"),
+            ("record_type", "customer,bogus"), ("record_type", "bogus,customer"), ("record_type", "customer,"), ("record_type", ""),
+            ("record_type[ne]", "customer,bogus"), ("record_type[gt]", "bogus"), ("record_type[lte]", "CUSTOMER"),
+        ] {
+            let reply = try admin.send("GET", "/v1/audit-log" + queryString([(name, value)]))
+            XCTAssertEqual(reply.status, 400, "\(name)=\(value): \(reply.text)")
+            XCTAssertEqual(reply.problemFields, [name], "\(name)=\(value): \(reply.text)")
+        }
+    }
+
     func testOnlyAdminsReadTheAuditLog() throws {
         _ = try admin.createPerson("Someone")
         for role in ["sales", "support", "marketing", "viewer"] {
