@@ -1,9 +1,10 @@
 /// The request methods this server implements.
 ///
 /// Methods are case-sensitive tokens (RFC 9110 §9.1): `get` is a valid token but not `GET`.
-/// A request whose method is another valid token (`TRACE`, `CONNECT`, `PROPFIND`, …) is
-/// ``other(_:)``: no route serves one, so a known path answers `405` with `Allow` (RFC 9110
-/// §15.5.6) and an unknown path `404`, as for any method the path does not take.
+/// The other methods RFC 9110 defines (`TRACE`, `CONNECT`) are ``other(_:)``: known, served by
+/// no route, so a known path answers `405` with `Allow` (RFC 9110 §15.5.6) and an unknown path
+/// `404`, as for any method the path does not take. Any other token is a method the server does
+/// not recognise: the parser answers `501` (RFC 9110 §15.6.2) and closes.
 public enum HTTPMethod: Sendable, Hashable, CustomStringConvertible {
     case get, head, post, put, patch, delete, options
     /// A method token this server implements nowhere, as sent.
@@ -30,6 +31,11 @@ public enum HTTPMethod: Sendable, Hashable, CustomStringConvertible {
         var name = name
         guard let method = name.withUTF8({ HTTPMethod(token: $0) }) else { return nil }
         self = method
+    }
+
+    /// Whether `token` is a method RFC 9110 defines that this server implements nowhere.
+    static func isDefinedElsewhere(_ token: UnsafeBufferPointer<UInt8>) -> Bool {
+        token.elementsEqual("TRACE".utf8) || token.elementsEqual("CONNECT".utf8)
     }
 
     /// Matches the raw method token of a request line without creating a `String`.

@@ -412,7 +412,16 @@ extension RequestParser {
         for i in methodRange where !buf[i].isTokenChar { throw .badRequest("method is not a token") }
         let version = try parseVersion(buf, versionRange)
         let methodBytes = UnsafeBufferPointer(rebasing: buf[methodRange])
-        let method = HTTPMethod(token: methodBytes) ?? .other(String(decoding: methodBytes, as: UTF8.self))
+        let method: HTTPMethod
+        if let implemented = HTTPMethod(token: methodBytes) {
+            method = implemented
+        } else if HTTPMethod.isDefinedElsewhere(methodBytes) {
+            method = .other(String(decoding: methodBytes, as: UTF8.self))
+        } else {
+            // A token no HTTP specification this server follows defines (`get`, `BREW`): the
+            // server does not recognise it at all (RFC 9110 §15.6.2).
+            throw .notImplemented("unknown method")
+        }
         let targetBytes = UnsafeBufferPointer(rebasing: buf[targetRange])
         try validateTarget(targetBytes, method: method)
         return (method, String(decoding: targetBytes, as: UTF8.self), version)

@@ -102,11 +102,19 @@ final class ConnectionTests: XCTestCase {
         XCTAssertEqual(try client.request("GET", "/healthz").status, 200)
     }
 
-    /// Methods no route implements (TRACE, CONNECT, any other token) are a 405 with `Allow` on a
-    /// known path and a 404 elsewhere, like any method a path does not take.
-    func testUnimplementedMethodsAre405OnKnownPaths() throws {
+    /// The methods of HTTP no route implements (TRACE, CONNECT) are a 405 with `Allow` on a known
+    /// path and a 404 elsewhere, like any method a path does not take; a method the server does
+    /// not recognise is a 501, and the connection closes.
+    func testUnimplementedMethodsAre405OnKnownPathsAndUnknownOnes501() throws {
+        for method in ["PROPFIND", "BREW", "get"] {
+            let client = try server.client()
+            let reply = try client.request(method, "/v1/customers")
+            XCTAssertEqual(reply.status, 501, method)
+            XCTAssertEqual(reply.header("Connection"), "close", method)
+            XCTAssertTrue(client.isClosedByPeer(), method)
+        }
         let client = try server.client()
-        for method in ["TRACE", "CONNECT", "PROPFIND", "BREW"] {
+        for method in ["TRACE", "CONNECT"] {
             let reply = try client.request(method, "/v1/customers")
             XCTAssertEqual(reply.status, 405, method)
             XCTAssertEqual(reply.header("Allow"), "GET, HEAD, POST", method)

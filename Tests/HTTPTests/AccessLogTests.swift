@@ -32,8 +32,9 @@ final class AccessLogTests: XCTestCase {
 
     func testUnmatchedRequestHasANullRoute() {
         XCTAssertEqual(
-            withoutTimestamp(line(method: .other("BREW"), route: nil, status: 404, seconds: 0.0123456)),
-            "\",\"level\":\"info\",\"request_id\":\"abc-0-1f\",\"method\":\"BREW\",\"route\":null,\"status\":404,\"duration_ms\":12.346}\n")
+            withoutTimestamp(line(method: .other("TRACE"), route: nil, status: 404, seconds: 0.0123456)),
+            "\",\"level\":\"info\",\"request_id\":\"abc-0-1f\",\"method\":\"TRACE\",\"route\":null,\"status\":404,\"duration_ms\":12.346}\n"
+        )
     }
 
     func testRefusedBeforeAMethodWasReadHasNoMethod() {

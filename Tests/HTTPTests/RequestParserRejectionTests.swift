@@ -28,12 +28,19 @@ final class RequestParserRejectionTests: XCTestCase {
         assertRejected("GE\"T / HTTP/1.1\r\n\(host)\r\n", 400)
     }
 
-    func testOtherMethodTokensAreParsedForTheRouterToRefuse() {
-        for method in ["TRACE", "CONNECT", "PROPFIND", "get", "Get", "BREW"] {
+    func testTheOtherMethodsOfHTTPAreParsedForTheRouterToRefuse() {
+        for method in ["TRACE", "CONNECT"] {
             XCTAssertEqual(parseOne("\(method) / HTTP/1.1\r\n\(host)\r\n")?.method, .other(method), method)
         }
         // CONNECT's authority-form is not a target this server takes.
         assertRejected("CONNECT example.com:443 HTTP/1.1\r\n\(host)\r\n", 400)
+    }
+
+    func testAnUnknownMethodIs501() {
+        // Methods are case-sensitive: `get` is not GET.
+        for method in ["PROPFIND", "get", "Get", "BREW", "TRACEX"] {
+            assertRejected("\(method) / HTTP/1.1\r\n\(host)\r\n", 501)
+        }
     }
 
     func testUnsupportedVersions() {
