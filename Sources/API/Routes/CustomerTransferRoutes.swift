@@ -118,18 +118,58 @@ struct CustomerTransferRoutes {
                 }
                 let entries = data.map { CustomerCSV.entry(header: header, cells: $0) }
                 let actor = request.key?.id
+                let requestID = request.requestID
+                let idempotency = try IdempotencyHeader.key(of: request)
                 var outcomes: [CustomerBatch.Outcome] = []
                 outcomes.reserveCapacity(entries.count)
                 var start = 0
-                while start < entries.count {
-                    let chunk = CustomerBatch(
-                        entries: Array(entries[start..<min(start + Self.importChunk, entries.count)]), requestID: request.requestID)
-                    outcomes += try database.writeAndWait(outermost: true) { connection in
-                        try chunk.apply(connection, service: service, actor: actor, now: clock.now())
+                // At least one transaction, even for a header alone: an Idempotency-Key is
+                // checked and kept in one.
+                repeat {
+                    let end = min(start + Self.importChunk, entries.count)
+                    let chunk = CustomerBatch(entries: Array(entries[start..<end]), requestID: requestID)
+                    let first = start == 0
+                    let last = end == entries.count
+                    let earlier = last && idempotency != nil ? outcomes : []
+                    // With an Idempotency-Key the chunks' transactions (one for the whole file
+                    // would hold the writer too long) are one request's: the first checks the key
+                    // (a replay writes nothing) and reserves it, so a second request with it
+                    // cannot write while this one runs; the last stores the whole answer (every
+                    // chunk's results) in the transaction that writes the last rows, so the answer
+                    // is kept if and only if the import completed. One cut off in between keeps
+                    // its reservation: a retry with the key is a 409, never the first chunks
+                    // written twice (``IdempotencyKey/begin(_:now:)``).
+                    let step = try database.writeAndWait(outermost: true) { connection -> ImportStep in
+                        let now = clock.now()
+                        if first, let idempotency, let stored = try idempotency.begin(connection, now: now) {
+                            return .replayed(stored)
+                        }
+                        let applied = try chunk.apply(connection, service: service, actor: actor, now: now)
+                        guard let idempotency, last else { return .applied(applied) }
+                        let response = CustomerBatch.render(earlier + applied, requestID: requestID)
+                        guard case .bytes(let body) = response.body else { return .applied(applied) }
+                        try idempotency.finish(
+                            connection, IdempotentAnswer(status: response.status, headers: response.headers, body: body), now: now)
+                        return .finished(response)
                     }
-                    start += Self.importChunk
-                }
-                return CustomerBatch.render(outcomes, requestID: request.requestID)
+                    switch step {
+                    case .replayed(let answer): return IdempotencyHeader.replay(answer)
+                    case .finished(let response): return response
+                    case .applied(let applied): outcomes += applied
+                    }
+                    start = end
+                } while start < entries.count
+                return CustomerBatch.render(outcomes, requestID: requestID)
             })
     }
+}
+
+/// What one transaction of an import did.
+private enum ImportStep: Sendable {
+    /// The chunk's results.
+    case applied([CustomerBatch.Outcome])
+    /// The Idempotency-Key's stored answer: nothing was written.
+    case replayed(IdempotentAnswer)
+    /// The last chunk's transaction stored the whole answer under the Idempotency-Key.
+    case finished(Response)
 }

@@ -36,8 +36,11 @@ enum IdempotencyHeader {
             return IdempotentAnswer(status: response.status, headers: response.headers, body: body)
         }
         if let unstorable { return unstorable }
-        var headers = answer.headers
-        if replayed { headers.append(("Idempotent-Replayed", "true")) }
-        return Response(status: answer.status, headers: headers, body: answer.body)
+        return replayed ? replay(answer) : Response(status: answer.status, headers: answer.headers, body: answer.body)
+    }
+
+    /// A stored answer as the response to its replay.
+    static func replay(_ answer: IdempotentAnswer) -> Response {
+        Response(status: answer.status, headers: answer.headers + [("Idempotent-Replayed", "true")], body: answer.body)
     }
 }

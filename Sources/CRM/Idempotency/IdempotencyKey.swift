@@ -39,27 +39,64 @@ public struct IdempotencyKey: Sendable {
     public func perform(
         _ connection: StoreConnection, now: Timestamp, withheld: String? = nil, _ write: () throws -> IdempotentAnswer
     ) throws -> (answer: IdempotentAnswer, replayed: Bool) {
-        let cutoff = now.adding(milliseconds: -Self.retentionMilliseconds)
-        if let stored = try IdempotencyStore.find(connection, keyID: keyID, key: key, after: cutoff) {
-            guard constantTimeEquals(stored.requestHash, requestHash) else {
-                throw CRMError.validation([
-                    FieldIssue("Idempotency-Key", "reused", "this Idempotency-Key was used with a different request")
-                ])
-            }
-            if let withheld, stored.answer.status == Self.withheldStatus {
-                throw CRMError.conflict(
-                    "this Idempotency-Key already \(withheld); a secret is shown only once and never stored", [])
-            }
-            return (stored.answer, true)
-        }
+        if let stored = try storedAnswer(connection, now: now, withheld: withheld) { return (stored, true) }
         let answer = try write()
         if (200..<300).contains(answer.status) {
             let kept =
                 withheld == nil ? answer : IdempotentAnswer(status: Self.withheldStatus, headers: [], body: [])
-            try IdempotencyStore.save(
-                connection, keyID: keyID, key: key, requestHash: requestHash, answer: kept,
-                customerID: try IdempotencySubject.customerID(connection, target: target, body: kept.body), now: now, cutoff: cutoff)
+            try store(connection, kept, now: now)
         }
         return (answer, false)
+    }
+
+    /// The status a reservation (``begin(_:now:)``) is stored with: never a stored answer's,
+    /// since only 2xx answers and the withheld marker are kept.
+    static let pendingStatus = 102
+
+    /// The first step of a write that spans several transactions (an import, chunk by chunk),
+    /// run in the first one's transaction: the stored answer to replay, a refusal (a different
+    /// request, or one still running), or nil after the key is reserved, so that no other
+    /// request with it writes while this one goes on. ``finish(_:_:now:)`` in the last
+    /// transaction replaces the reservation with the answer. A request cut off between the two
+    /// (a crash, a full disk) leaves its reservation: its first chunks stay written, so a retry
+    /// with the key is refused (409) rather than writing them a second time.
+    public func begin(_ connection: StoreConnection, now: Timestamp) throws -> IdempotentAnswer? {
+        if let stored = try storedAnswer(connection, now: now, withheld: nil) { return stored }
+        try store(connection, IdempotentAnswer(status: Self.pendingStatus, headers: [], body: []), now: now)
+        return nil
+    }
+
+    /// The last step of a write ``begin(_:now:)`` reserved the key for: stores its answer.
+    public func finish(_ connection: StoreConnection, _ answer: IdempotentAnswer, now: Timestamp) throws {
+        try store(connection, answer, now: now)
+    }
+
+    /// The answer stored for this key within 24 h, if any; throws when it belongs to another
+    /// request, when it was withheld, or when the request it belongs to has not finished.
+    private func storedAnswer(_ connection: StoreConnection, now: Timestamp, withheld: String?) throws -> IdempotentAnswer? {
+        let cutoff = now.adding(milliseconds: -Self.retentionMilliseconds)
+        guard let stored = try IdempotencyStore.find(connection, keyID: keyID, key: key, after: cutoff) else { return nil }
+        guard constantTimeEquals(stored.requestHash, requestHash) else {
+            throw CRMError.validation([
+                FieldIssue("Idempotency-Key", "reused", "this Idempotency-Key was used with a different request")
+            ])
+        }
+        if stored.answer.status == Self.pendingStatus {
+            throw CRMError.conflict(
+                "a request with this Idempotency-Key is still running or was interrupted (what it wrote before stays); "
+                    + "check the data, then send it again with a new key", [])
+        }
+        if let withheld, stored.answer.status == Self.withheldStatus {
+            throw CRMError.conflict(
+                "this Idempotency-Key already \(withheld); a secret is shown only once and never stored", [])
+        }
+        return stored.answer
+    }
+
+    private func store(_ connection: StoreConnection, _ answer: IdempotentAnswer, now: Timestamp) throws {
+        try IdempotencyStore.save(
+            connection, keyID: keyID, key: key, requestHash: requestHash, answer: answer,
+            customerID: try IdempotencySubject.customerID(connection, target: target, body: answer.body), now: now,
+            cutoff: now.adding(milliseconds: -Self.retentionMilliseconds))
     }
 }
