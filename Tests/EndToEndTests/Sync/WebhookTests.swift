@@ -79,7 +79,8 @@ final class WebhookTests: CustomerTestCase {
         "http://127.0.0.1/", "http://localhost/", "http://10.0.0.1/", "http://[::1]/", "http://169.254.169.254/latest/meta-data",
         "http://LOCALHOST:8080/hook", "http://localhost./", "http://api.localhost/", "http://192.168.1.10/", "http://172.16.0.1/",
         "http://0.0.0.0/", "http://[::ffff:127.0.0.1]/", "http://[fe80::1]/",
-        "http://[fc00::1]/", "https://100.64.0.1/", "http://127.0.0.1:9/",
+        "http://[fc00::1]/", "https://100.64.0.1/", "http://127.0.0.1:9/", "http://198.18.0.1/", "http://192.0.2.1/",
+        "https://198.51.100.10/", "https://203.0.113.5/", "http://[2001:db8::1]/", "http://[64:ff9b::7f00:1]/",
     ]
     /// URLs refused whatever the server allows.
     /// (The shorthand IPv4 forms a resolver would take for 127.0.0.1 are not accepted as hosts at all.)
