@@ -77,9 +77,11 @@ struct CustomerTransferRoutes {
                 for (name, _) in request.http.query where name == "limit" || name == "cursor" {
                     throw APIError.badRequest("an export has no pages: '\(name)' does not apply", field: name, code: "unknown_parameter")
                 }
+                // The list's filters exactly (API.md: "+ list filters"), `attributes.<key>` of a
+                // defined field included, read by its definition's type as `GET /v1/customers` does.
                 let list = try ListParameters(
                     request.http, resource: "customers-export", fields: CustomerSchema.listFields, searchable: true, extra: ["format"],
-                    cursors: cursors)
+                    dynamicField: { name in try database.read { try CustomFieldSchema.listField($0, name: name) } }, cursors: cursors)
                 let contentType = format == "csv" ? "text/csv; charset=utf-8" : "application/x-ndjson"
                 // A HEAD answers the headers only: no stream runs, so it takes no slot.
                 var slot: StreamSlots.Slot?
