@@ -12,7 +12,7 @@
 ///        │                  │                              └──producer failed──▶ closed
 ///        │                  └──response, close──▶ closing
 ///        ├──head of a request with a body──▶ screening ──accepted──▶ reading (its body)
-///        │                                       └──refused──▶ handling (answer; body ≤ 64 KiB skipped)
+///        │                                       └──refused──▶ handling (answer; body skipped)
 ///        ├──parse error, header or body timeout──▶ closing (error response queued)
 ///        ├──peer closed──▶ closing
 ///        └──idle timeout, or the drain completed while idle──▶ closed
@@ -107,10 +107,6 @@ struct ConnectionStateMachine {
 
     /// Past this much unsent output the connection takes no new request until the client reads.
     static let outputHighWater = 1 << 20
-    /// A refused request's body up to this size is skipped (consumed, never held) so that the
-    /// connection stays open, as for any well-framed request; a larger or chunked one, or one
-    /// whose client waits for `100 Continue`, is not read at all: the connection closes.
-    static let skippableBody = 64 << 10
     /// A chunked body is charged to the budget at least this much ahead of what is held.
     static let bodyChargeStep = 64 << 10
     /// How long a closing connection discards input before it closes regardless.
@@ -255,9 +251,10 @@ struct ConnectionStateMachine {
         case .refused(let refusal):
             var keepAlive = false
             var skippedBodySince: Int64?
-            if head.keepAlive && !draining && !parser.expectsContinue, let length = parser.remainingFixedBody,
-                length <= Self.skippableBody
-            {
+            // A refused request's body is skipped (consumed, never held) so that the connection
+            // stays open, as for any well-framed request; one whose client waits for
+            // `100 Continue` is not read at all: the connection closes.
+            if refusal.skipsBody && head.keepAlive && !draining && !parser.expectsContinue && parser.bodyIsSkippable {
                 parser.skipBody()
                 keepAlive = true
                 skippedBodySince = now

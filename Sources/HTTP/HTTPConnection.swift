@@ -323,7 +323,7 @@ final class HTTPConnection: EventSource {
             }
             if let length = bodyLength, !core.bodyBudget.reserve(length) {
                 let refusal = bodyBudgetRefusal(requestID)
-                return .refused(HeadRefusal(requestID: requestID, route: template, answer: .response(refusal)))
+                return .refused(HeadRefusal(requestID: requestID, route: template, answer: .response(refusal), skipsBody: false))
             }
             return .accepted(charged: bodyLength ?? 0)
         case .miss(let miss):

@@ -14,4 +14,8 @@ struct HeadRefusal {
     /// The matched route template, for the log; `nil` on a miss.
     let route: String?
     let answer: Answer
+    /// Whether the body is read and dropped after the answer so the connection stays open (a
+    /// refusal of this request); not for the body budget's `503`, which refuses to take more
+    /// bytes in, so its connection closes.
+    var skipsBody = true
 }

@@ -128,6 +128,9 @@ public struct RequestParser {
     private var skipping = false
     /// Set by `step` when a skipped body ended, so ``next()`` goes on to the next request.
     private var skipEnded = false
+    /// Decoded bytes of a skipped chunked body so far (dropped as decoded, counted against the
+    /// body limit like a kept one).
+    private var skippedChunkedBytes = 0
 
     /// - Parameter announcesHeads: report ``ParseEvent/head(_:)`` for each request with a body,
     ///   so that the caller may refuse it before reading the body (a server authenticates
@@ -156,6 +159,16 @@ public struct RequestParser {
     public var remainingFixedBody: Int? {
         if case .fixedBody(let remaining) = phase { return remaining }
         return nil
+    }
+
+    /// Whether the body announced by the last head can be skipped (``skipBody()``): any chunked
+    /// body, and a `Content-Length` one within the body limit.
+    public var bodyIsSkippable: Bool {
+        switch phase {
+        case .fixedBody(let remaining): remaining <= limits.maxBodyBytes
+        case .chunkedBody: true
+        case .head: false
+        }
     }
 
     /// Body bytes of the current request decoded so far (they are held until the request is
@@ -203,13 +216,15 @@ public struct RequestParser {
         }
     }
 
-    /// Right after ``ParseEvent/head(_:)`` for a `Content-Length` body: discard that body as it
-    /// arrives, without keeping it, and go on with the next request. For a request that was
-    /// answered from its head (refused) on a connection that stays open: its body must still be
-    /// consumed to find the next request, but it is never held.
+    /// Right after ``ParseEvent/head(_:)`` for a body: discard that body as it arrives, without
+    /// keeping it, and go on with the next request. For a request that was answered from its
+    /// head (refused) on a connection that stays open: its body must still be consumed to find
+    /// the next request, but it is never held. A chunked body is decoded (its framing must hold)
+    /// and dropped chunk by chunk.
     public mutating func skipBody() {
-        guard pending != nil, case .fixedBody = phase else { preconditionFailure("skipBody() right after a head with a length") }
+        guard pending != nil, bodyIsSkippable else { preconditionFailure("skipBody() right after a head with a skippable body") }
         skipping = true
+        skippedChunkedBytes = 0
         continuePending = false
         body = []
     }
@@ -284,6 +299,25 @@ public struct RequestParser {
             }
             if available == remaining { return .request(completeRequest(trailers: HTTPHeaders())) }
             phase = .fixedBody(remaining: remaining - available)
+        case .chunkedBody where skipping:
+            let (consumed, outcome) = chunked.decode(
+                UnsafeBufferPointer(rebasing: buf[pos...]), into: &body, limits: limits)
+            pos += consumed
+            skippedChunkedBytes += body.count
+            body.removeAll(keepingCapacity: true)
+            switch outcome {
+            case .needMore:
+                if skippedChunkedBytes > limits.maxBodyBytes { return fail(.payloadTooLarge) }
+            case .done:
+                skipping = false
+                skipEnded = true
+                pending = nil
+                body = []
+                phase = .head
+            case .failed(let error):
+                return fail(error)
+            }
+            return .needMore
         case .chunkedBody:
             let (consumed, outcome) = chunked.decode(
                 UnsafeBufferPointer(rebasing: buf[pos...]), into: &body, limits: limits)

@@ -204,13 +204,27 @@ final class ConnectionStateMachineTests: XCTestCase {
         XCTAssertEqual(describe(m.parseNext(unsent: 0, now: 8)), "dispatch GET /healthz #2", "the body was skipped, not served")
     }
 
-    func testRefusedHeadWithLargeBodyClosesWithoutReadingIt() {
+    func testRefusedHeadWithALargeBodyKeepsTheConnectionAndSkipsTheBody() {
+        // A well-framed request keeps its connection whatever it is refused for (API.md §1):
+        // its body is read and dropped, never held.
         var m = machine()
         let head = "POST /v1/api-keys HTTP/1.1\r\nHost: x\r\nContent-Length: 65537\r\n\r\n"
         _ = m.receive(head)
         XCTAssertEqual(describe(m.headScreened(.refused(Self.refusal), unsent: 0, now: 0)), "answer refused POST /v1/api-keys #1")
         XCTAssertEqual(
-            describe(m.responseReady(Response(status: 401), serial: 1, now: 0)), "write 401, length 0, body, connection close, release 0")
+            describe(m.responseReady(Response(status: 401), serial: 1, now: 0)), "write 401, length 0, body, connection -, release 0")
+        XCTAssertEqual(m.state, .reading(.skippedBody(since: 0)))
+        XCTAssertEqual(describe(m.receive(String(repeating: "x", count: 65537) + Self.get)), "dispatch GET /healthz #2")
+    }
+
+    func testTheBodyBudgetsRefusalClosesWithoutReadingTheBody() {
+        var m = machine()
+        _ = m.receive(Self.post("/v1/api-keys", body: "hello"))
+        var budget = Self.refusal
+        budget.skipsBody = false
+        _ = m.headScreened(.refused(budget), unsent: 0, now: 0)
+        XCTAssertEqual(
+            describe(m.responseReady(Response(status: 503), serial: 1, now: 0)), "write 503, length 0, body, connection close, release 0")
         XCTAssertEqual(m.state, .closing)
     }
 
@@ -222,14 +236,24 @@ final class ConnectionStateMachineTests: XCTestCase {
             describe(m.responseReady(Response(status: 401), serial: 1, now: 0)), "write 401, length 0, body, connection close, release 0")
     }
 
-    func testRefusedChunkedBodyCloses() {
+    func testRefusedChunkedBodyIsDecodedAndSkipped() {
         var m = machine()
         XCTAssertEqual(
             describe(m.receive("POST /v1/api-keys HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")),
             "screen POST /v1/api-keys, length -")
         _ = m.headScreened(.refused(Self.refusal), unsent: 0, now: 0)
         XCTAssertEqual(
-            describe(m.responseReady(Response(status: 401), serial: 1, now: 0)), "write 401, length 0, body, connection close, release 0")
+            describe(m.responseReady(Response(status: 401), serial: 1, now: 0)), "write 401, length 0, body, connection -, release 0")
+        XCTAssertEqual(describe(m.receive("5\r\nhello\r\n")), "wait")
+        XCTAssertEqual(describe(m.receive("0\r\n\r\n" + Self.get)), "dispatch GET /healthz #2", "the body was skipped, not served")
+    }
+
+    func testASkippedChunkedBodyStillHasItsFramingChecked() {
+        var m = machine()
+        _ = m.receive("POST /v1/api-keys HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
+        _ = m.headScreened(.refused(Self.refusal), unsent: 0, now: 0)
+        _ = m.responseReady(Response(status: 401), serial: 1, now: 0)
+        XCTAssertTrue(describe(m.receive("zz\r\nhello\r\n")).contains("400"), "bad chunk size")
     }
 
     func testChunkedBodyIsChargedAheadOfWhatIsHeldAndRefusedWhenTheBudgetIsSpent() {
