@@ -45,13 +45,28 @@ public struct AutomationEngine: Sendable {
     func runEvents(_ connection: StoreConnection, _ events: [WriteEvents.Event]) throws {
         let now = clock.now()
         var automations: [String: [AutomationStore.Stored]] = [:]
+        // Every condition of the job's events is tested before any action runs: conditions
+        // are over the event's record as the write left it (API.md), so one automation's
+        // set_field, tag or ticket never decides whether another one fires, whatever their
+        // order. The actions then apply in order to the record as it is by then.
+        var due: [(event: WriteEvents.Event, automation: AutomationStore.Stored, holds: Bool)] = []
         for event in events {
             let matching = try automations[event.type] ?? enabled(connection, trigger: event.type)
             automations[event.type] = matching
             for automation in matching {
-                _ = try run(connection, automation, trigger: event.type, recordID: event.id, runDay: nil, checkCondition: true, now: now)
+                due.append((event, automation, try holds(connection, automation, recordID: event.id)))
             }
         }
+        for (event, automation, holds) in due {
+            _ = try run(connection, automation, trigger: event.type, recordID: event.id, runDay: nil, holds: holds, now: now)
+        }
+    }
+
+    /// Whether `automation`'s condition holds for the record now (an empty tree always does; a
+    /// definition that no longer parses is a failed run whatever this says).
+    private func holds(_ connection: StoreConnection, _ automation: AutomationStore.Stored, recordID: Int64) throws -> Bool {
+        guard let definition = automation.definition, let condition = automation.condition else { return true }
+        return try AutomationStore.holds(connection, record: definition.record, id: recordID, condition: condition)
     }
 
     /// Runs every enabled `schedule.daily` automation for the day of `now`, acting on each
@@ -88,7 +103,8 @@ public struct AutomationEngine: Sendable {
                                 connection, automationID: automation.id, definition: definition, now: now, onlyID: id
                             ).isEmpty
                         else { continue }
-                        if try run(connection, automation, trigger: trigger, recordID: id, runDay: day, checkCondition: false, now: now) {
+                        // The selection's query tested the condition.
+                        if try run(connection, automation, trigger: trigger, recordID: id, runDay: day, holds: true, now: now) {
                             made += 1
                         }
                     }
@@ -108,12 +124,12 @@ public struct AutomationEngine: Sendable {
         return found
     }
 
-    /// One run of `automation` on one record: the condition (unless the selection already
-    /// applied it), then the actions in order in a savepoint, and the run's record. Returns
-    /// false when a daily run of it already acted on the record that day.
+    /// One run of `automation` on one record: a `skipped` run when its condition did not hold
+    /// (`holds`, tested by the caller), else the actions in order in a savepoint, and the run's
+    /// record. Returns false when a daily run of it already acted on the record that day.
     func run(
         _ connection: StoreConnection, _ automation: AutomationStore.Stored, trigger: String, recordID: Int64, runDay: String?,
-        checkCondition: Bool, now: Timestamp
+        holds: Bool, now: Timestamp
     ) throws -> Bool {
         guard let definition = automation.definition else {
             _ = try AutomationStore.insertRun(
@@ -123,9 +139,7 @@ public struct AutomationEngine: Sendable {
             return true
         }
         let record = definition.record
-        if checkCondition, let condition = automation.condition,
-            try !AutomationStore.holds(connection, record: record, id: recordID, condition: condition)
-        {
+        if !holds {
             _ = try AutomationStore.insertRun(
                 connection, automationID: automation.id, status: .skipped, trigger: trigger, record: record, recordID: recordID,
                 actions: [],
