@@ -1,3 +1,4 @@
+import CRM
 import HTTP
 import XCTest
 
@@ -14,8 +15,8 @@ final class EntityTagTests: XCTestCase {
         EntityTag.noneMatchHits(request([("If-None-Match", value)]), version: version)
     }
 
-    private func required(_ value: String) -> Int64? {
-        EntityTag.requiredVersion(request([("If-Match", value)]))
+    private func required(_ value: String) -> [Int64]? {
+        EntityTag.requiredVersion(request([("If-Match", value)]))?.versions
     }
 
     func testHeaderIsTheQuotedVersion() {
@@ -71,17 +72,27 @@ final class EntityTagTests: XCTestCase {
     }
 
     func testIfMatchDemandsTheQuotedVersion() {
-        XCTAssertEqual(required("\"5\""), 5)
-        XCTAssertEqual(required(" \"5\" "), 5)
-        XCTAssertEqual(required("\"1\""), 1)
-        XCTAssertEqual(required("\"9223372036854775807\""), .max)
-        XCTAssertEqual(EntityTag.requiredVersion(request([("if-match", "\"8\"")])), 8)
+        XCTAssertEqual(required("\"5\""), [5])
+        XCTAssertEqual(required(" \"5\" "), [5])
+        XCTAssertEqual(required("\"1\""), [1])
+        XCTAssertEqual(required("\"9223372036854775807\""), [.max])
+        XCTAssertEqual(EntityTag.requiredVersion(request([("if-match", "\"8\"")]))?.versions, [8])
+    }
+
+    func testIfMatchListAdmitsEachOfItsVersions() {
+        // RFC 9110 §13.1.1: the condition holds when any listed tag matches.
+        XCTAssertEqual(required("\"5\", \"6\""), [5, 6])
+        XCTAssertEqual(required("\"999\",\"1\""), [999, 1])
+        XCTAssertEqual(required("W/\"5\", \"6\""), [6], "a weak tag never matches If-Match")
+        let condition = EntityTag.requiredVersion(request([("If-Match", "\"2\", \"7\"")]))
+        XCTAssertEqual(condition?.admits(7), true)
+        XCTAssertEqual(condition?.admits(3), false)
     }
 
     func testIfMatchThatIsNoVersionDemandsAnImpossibleOne() {
         // A tag that names no version can match no record: the write gets 412, not a blind write.
-        for value in ["5", "\"\"", "\"", "\"five\"", "W/\"5\"", "\"5", "5\"", "\"5\", \"6\"", "\"5.0\"", "\"99999999999999999999\"", ""] {
-            XCTAssertEqual(required(value), -1, value.debugDescription)
+        for value in ["5", "\"\"", "\"", "\"five\"", "W/\"5\"", "\"5", "5\"", "\"5.0\"", "\"99999999999999999999\"", ""] {
+            XCTAssertEqual(required(value), [], value.debugDescription)
         }
     }
 }

@@ -50,11 +50,13 @@ final class CustomerServiceTests: XCTestCase {
     @discardableResult
     private func update(_ id: Int64, _ json: String, ifMatch: Int64? = nil, now: Timestamp = t0.adding(seconds: 60)) throws -> Row {
         let changes = try parseChanges(json, mode: .patch)
-        return try database.writeAndWait { try service.update($0, id: id, changes, ifMatch: ifMatch, actor: 9, now: now) }
+        return try database.writeAndWait {
+            try service.update($0, id: id, changes, ifMatch: ifMatch.map { VersionCondition([$0]) }, actor: 9, now: now)
+        }
     }
 
     private func delete(_ id: Int64, ifMatch: Int64? = nil, now: Timestamp = t0.adding(seconds: 120)) throws {
-        try database.writeAndWait { try service.delete($0, id: id, ifMatch: ifMatch, actor: 9, now: now) }
+        try database.writeAndWait { try service.delete($0, id: id, ifMatch: ifMatch.map { VersionCondition([$0]) }, actor: 9, now: now) }
     }
 
     private func upsert(_ key: CustomerService.UpsertKey, _ json: String, now: Timestamp = t0.adding(seconds: 30)) throws -> (

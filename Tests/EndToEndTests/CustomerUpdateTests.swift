@@ -119,6 +119,11 @@ final class CustomerUpdateTests: CustomerTestCase {
         XCTAssertEqual(try current.json()["version"] as? Int, 3)
         XCTAssertEqual(try api.send("PATCH", "/v1/customers/\(id)", json: ["title": "x"], headers: [("If-Match", "garbage")]).status, 412)
         XCTAssertEqual(try fetch(id)["title"] as? String, "Third")
+        // A list of tags matches when any of them does (RFC 9110 §13.1.1).
+        let listed = try api.send("PATCH", "/v1/customers/\(id)", json: ["title": "Fourth"], headers: [("If-Match", "\"999\", \"3\"")])
+        XCTAssertEqual(listed.status, 200, listed.text)
+        XCTAssertEqual(
+            try api.send("PATCH", "/v1/customers/\(id)", json: ["title": "x"], headers: [("If-Match", "\"1\", \"2\"")]).status, 412)
     }
 
     func testETagWithIfNoneMatchIs304UntilTheRecordChanges() throws {

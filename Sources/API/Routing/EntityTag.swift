@@ -1,3 +1,4 @@
+import CRM
 import HTTP
 
 /// Versions as entity tags (API.md §1, "Concurrency"): `ETag: "<version>"`, `If-None-Match`
@@ -40,14 +41,18 @@ enum EntityTag {
         }
     }
 
-    /// The version `If-Match` demands: nil when absent or `*` (any current record will do); a
-    /// tag that is no version number demands version -1, which no record has.
-    static func requiredVersion(_ request: Request) -> Int64? {
+    /// The versions `If-Match` admits: nil when absent or `*` (any current record will do). The
+    /// header is a list of strong tags and matches when any of them does (RFC 9110 §13.1.1); a
+    /// weak tag (`W/"3"`) or one that is no version number admits nothing, so a list of only
+    /// those matches no record.
+    static func requiredVersion(_ request: Request) -> VersionCondition? {
         guard let header = request.headers["If-Match"]?.trimmingSpaces() else { return nil }
         if header == "*" { return nil }
-        guard header.hasPrefix("\""), header.hasSuffix("\""), header.count >= 3, let version = Int64(header.dropFirst().dropLast()) else {
-            return -1
+        let versions = header.split(separator: ",").compactMap { tag -> Int64? in
+            let tag = String(tag).trimmingSpaces()
+            guard tag.hasPrefix("\""), tag.hasSuffix("\""), tag.count >= 3 else { return nil }
+            return Int64(tag.dropFirst().dropLast())
         }
-        return version
+        return VersionCondition(versions)
     }
 }

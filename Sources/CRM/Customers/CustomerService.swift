@@ -136,7 +136,9 @@ public struct CustomerService: Sendable {
             derive: { after in try refreshAccounts(connection, touchedBy: nil, after, now: now) })
     }
 
-    public func update(_ connection: StoreConnection, id: Int64, _ changes: RecordChanges, ifMatch: Int64?, actor: Int64?, now: Timestamp)
+    public func update(
+        _ connection: StoreConnection, id: Int64, _ changes: RecordChanges, ifMatch: VersionCondition?, actor: Int64?, now: Timestamp
+    )
         throws
         -> Row
     {
@@ -144,13 +146,13 @@ public struct CustomerService: Sendable {
     }
 
     public func updateRecord(
-        _ connection: StoreConnection, id: Int64, _ changes: RecordChanges, ifMatch: Int64?, actor: Int64?, now: Timestamp
+        _ connection: StoreConnection, id: Int64, _ changes: RecordChanges, ifMatch: VersionCondition?, actor: Int64?, now: Timestamp
     ) throws -> StoredRecord {
         let before = try flow.current(connection, id: id, ifMatch: ifMatch)
         return try apply(connection, changes, to: before, actor: actor, now: now)
     }
 
-    public func delete(_ connection: StoreConnection, id: Int64, ifMatch: Int64?, actor: Int64?, now: Timestamp) throws {
+    public func delete(_ connection: StoreConnection, id: Int64, ifMatch: VersionCondition?, actor: Int64?, now: Timestamp) throws {
         let flow = self.flow
         try flow.delete(
             connection, id: id, ifMatch: ifMatch, actor: actor, now: now,

@@ -205,7 +205,9 @@ public struct RecordService: Sendable {
             derive: { after in try hooks.afterWrite(connection, nil, after, actor, now) })
     }
 
-    public func update(_ connection: StoreConnection, id: Int64, _ changes: RecordChanges, ifMatch: Int64?, actor: Int64?, now: Timestamp)
+    public func update(
+        _ connection: StoreConnection, id: Int64, _ changes: RecordChanges, ifMatch: VersionCondition?, actor: Int64?, now: Timestamp
+    )
         throws
         -> Row
     {
@@ -213,7 +215,7 @@ public struct RecordService: Sendable {
     }
 
     public func updateRecord(
-        _ connection: StoreConnection, id: Int64, _ changes: RecordChanges, ifMatch: Int64?, actor: Int64?, now: Timestamp
+        _ connection: StoreConnection, id: Int64, _ changes: RecordChanges, ifMatch: VersionCondition?, actor: Int64?, now: Timestamp
     ) throws -> StoredRecord {
         let before = try current(connection, id: id, ifMatch: ifMatch)
         let hooks = self.hooks
@@ -231,7 +233,7 @@ public struct RecordService: Sendable {
             derive: { before, after in try hooks.afterWrite(connection, before, after, actor, now) })
     }
 
-    public func delete(_ connection: StoreConnection, id: Int64, ifMatch: Int64?, actor: Int64?, now: Timestamp) throws {
+    public func delete(_ connection: StoreConnection, id: Int64, ifMatch: VersionCondition?, actor: Int64?, now: Timestamp) throws {
         let hooks = self.hooks
         try flow.delete(
             connection, id: id, ifMatch: ifMatch, actor: actor, now: now,
@@ -240,7 +242,7 @@ public struct RecordService: Sendable {
     }
 
     /// The live record, checked against `If-Match`.
-    public func current(_ connection: StoreConnection, id: Int64, ifMatch: Int64?) throws -> Row {
+    public func current(_ connection: StoreConnection, id: Int64, ifMatch: VersionCondition?) throws -> Row {
         try flow.current(connection, id: id, ifMatch: ifMatch)
     }
 

@@ -24,10 +24,10 @@ struct WriteFlow: Sendable {
     var refusal: @Sendable (_ row: Row) -> CRMError? = { _ in nil }
 
     /// Step 1: the live record, writable (``refusal``) and checked against `If-Match`.
-    func current(_ connection: StoreConnection, id: Int64, ifMatch: Int64?) throws -> Row {
+    func current(_ connection: StoreConnection, id: Int64, ifMatch: VersionCondition?) throws -> Row {
         guard let row = try find(connection, id, false) else { throw CRMError.notFound("no \(schema.recordType) \(id)") }
         if let refused = refusal(row) { throw refused }
-        if let ifMatch, let version = row.int64("version"), version != ifMatch { throw CRMError.versionMismatch(current: version) }
+        if let ifMatch, let version = row.int64("version"), !ifMatch.admits(version) { throw CRMError.versionMismatch(current: version) }
         return row
     }
 
@@ -66,7 +66,7 @@ struct WriteFlow: Sendable {
 
     /// Soft-deletes the live record `id` (checked against `If-Match`); the feed entry's data is null.
     func delete(
-        _ connection: StoreConnection, id: Int64, ifMatch: Int64?, actor: Int64?, now: Timestamp, softDelete: () throws -> Void,
+        _ connection: StoreConnection, id: Int64, ifMatch: VersionCondition?, actor: Int64?, now: Timestamp, softDelete: () throws -> Void,
         derive: (_ before: Row, _ after: Row) throws -> Void = { _, _ in }
     ) throws {
         let before = try current(connection, id: id, ifMatch: ifMatch)

@@ -186,7 +186,8 @@ public struct PipelineService: Sendable {
     }
 
     public func update(
-        _ connection: StoreConnection, id: Int64, _ changes: RecordChanges, stages: [PipelineStage]?, ifMatch: Int64?, actor: Int64?,
+        _ connection: StoreConnection, id: Int64, _ changes: RecordChanges, stages: [PipelineStage]?, ifMatch: VersionCondition?,
+        actor: Int64?,
         now: Timestamp
     ) throws -> StoredRecord {
         let before = try flow.current(connection, id: id, ifMatch: ifMatch)
