@@ -189,6 +189,27 @@ final class CustomerUpdateTests: CustomerTestCase {
         XCTAssertEqual(try api.list().ids, [id])
     }
 
+    func testPutByExternalIDHonoursIfMatch() throws {
+        // A sync client that read version 1 must not overwrite a newer version blindly.
+        let created = try api.send("PUT", "/v1/customers/by-external-id/sync-9", json: ["type": "person", "name": "Synced"])
+        XCTAssertEqual(created.status, 201, created.text)
+        let id = try XCTUnwrap(try created.json()["id"] as? Int)
+        XCTAssertEqual(try api.send("PATCH", "/v1/customers/\(id)", json: ["title": "Newer"]).status, 200)
+        let stale = try api.send(
+            "PUT", "/v1/customers/by-external-id/sync-9", json: ["title": "Stale"], headers: [("If-Match", "\"1\"")])
+        XCTAssertEqual(stale.status, 412, stale.text)
+        XCTAssertEqual(try fetch(id)["title"] as? String, "Newer")
+        let current = try api.send(
+            "PUT", "/v1/customers/by-external-id/sync-9", json: ["title": "Current"], headers: [("If-Match", "\"2\"")])
+        XCTAssertEqual(current.status, 200, current.text)
+        XCTAssertEqual(current.header("ETag"), "\"3\"")
+        // If-Match names a version of a record that does not exist: nothing is created.
+        let absent = try api.send(
+            "PUT", "/v1/customers/by-external-id/sync-10", json: ["type": "person", "name": "Never"], headers: [("If-Match", "\"1\"")])
+        XCTAssertEqual(absent.status, 412, absent.text)
+        XCTAssertEqual(try api.list().ids, [id])
+    }
+
     func testPutByExternalIDWithAMismatchingBodyExternalIDIs422() throws {
         let reply = try api.send("PUT", "/v1/customers/by-external-id/abc", json: ["type": "person", "name": "M", "external_id": "xyz"])
         XCTAssertEqual(reply.status, 422, reply.text)

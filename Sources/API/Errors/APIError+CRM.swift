@@ -12,6 +12,8 @@ extension APIError {
             self = .conflict(detail, errors: issues)
         case .versionMismatch(let current):
             self = .preconditionFailed("If-Match does not name the current version (\(current))")
+        case .noCurrentVersion:
+            self = .preconditionFailed("If-Match names a version, but there is no such record")
         case .invalidParameter(let name, let message):
             self = .badRequest(message, field: name, code: "invalid_value")
         }

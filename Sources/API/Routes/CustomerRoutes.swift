@@ -136,10 +136,11 @@ struct CustomerRoutes {
                 }
                 body["external_id"] = .string(externalID)
                 let changes = try Self.parse(body, mode: .patch, service: service, database: database, key: .externalID(externalID))
+                let ifMatch = EntityTag.requiredVersion(request.http)
                 let actor = request.key?.id
                 return { connection, now in
                     let (record, created) = try service.upsertRecord(
-                        connection, key: .externalID(externalID), changes, actor: actor, now: now)
+                        connection, key: .externalID(externalID), changes, ifMatch: ifMatch, actor: actor, now: now)
                     return RecordResponse.make(record, status: created ? 201 : 200, collection: created ? "/v1/customers" : nil)
                 }
             })

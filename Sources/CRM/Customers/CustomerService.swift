@@ -228,12 +228,13 @@ public struct CustomerService: Sendable {
         return (record.row, created)
     }
 
-    /// ``upsert(_:key:_:actor:now:)``, rendered.
-    public func upsertRecord(_ connection: StoreConnection, key: UpsertKey, _ changes: RecordChanges, actor: Int64?, now: Timestamp) throws
-        -> (
-            record: StoredRecord, created: Bool
-        )
-    {
+    /// ``upsert(_:key:_:actor:now:)``, rendered. With `ifMatch` (a `PUT` with `If-Match`), the
+    /// customer found must have one of its versions, and none found is a `412` too: the client
+    /// meant to update a record it had seen, not to create one.
+    public func upsertRecord(
+        _ connection: StoreConnection, key: UpsertKey, _ changes: RecordChanges, ifMatch: VersionCondition? = nil, actor: Int64?,
+        now: Timestamp
+    ) throws -> (record: StoredRecord, created: Bool) {
         let existing: Row?
         switch key {
         case .externalID(let externalID):
@@ -247,8 +248,12 @@ public struct CustomerService: Sendable {
             existing = found
         }
         if let existing {
+            if let ifMatch, let version = existing.int64("version"), !ifMatch.admits(version) {
+                throw CRMError.versionMismatch(current: version)
+            }
             return (try apply(connection, changes, to: existing, actor: actor, now: now), false)
         }
+        if ifMatch != nil { throw CRMError.noCurrentVersion }
         return (try createRecord(connection, changes, actor: actor, now: now), true)
     }
 

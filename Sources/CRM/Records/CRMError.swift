@@ -8,6 +8,8 @@ public enum CRMError: Error, Sendable, Equatable {
     case conflict(String, [FieldIssue])
     /// `If-Match` named another version (→ 412).
     case versionMismatch(current: Int64)
+    /// `If-Match` named a version of a record that does not exist (→ 412, RFC 9110 §13.1.1).
+    case noCurrentVersion
     /// A query parameter's value is not one the parameter takes (`400` naming it).
     case invalidParameter(name: String, message: String)
 }
