@@ -142,6 +142,10 @@ final class SalesOrderTests: SalesTestCase {
         try check(["items": [["name": "Tea", "quantity": 1, "unit_amount": -5]]], ["items[0].unit_amount"])
         try check(["items": [["name": "Tea", "quantity": 1, "unit_amount": 5, "colour": "red"]]], ["items[0].colour"])
         try check(["items": [7]], ["items[0]"])
+        // Every invalid member of every item at once.
+        try check(
+            ["items": [["name": "Tea", "quantity": -1, "unit_amount": -5], ["name": "", "quantity": 1, "unit_amount": 1], 7]],
+            ["items[0].quantity", "items[0].unit_amount", "items[1].name", "items[2]"])
         // Several invalid fields at once are all listed.
         try check(["amount": -1, "status": "lost", "ordered_at": "no"], ["amount", "status", "ordered_at"])
         XCTAssertEqual(try sales.list("/v1/orders").count, 0)

@@ -151,41 +151,67 @@ extension FieldValue {
     /// `[{sku, name, quantity, unit_amount}]`: `name` required, `quantity` ≥ 0 integer,
     /// `unit_amount` ≥ 0 integer minor units, `sku` optional text; nothing else.
     static func lineItems(_ value: JSONValue, field: String) -> Result<SQLValue, FieldIssue> {
-        guard let array = value.arrayValue else { return .failure(FieldIssue(field, "invalid_type", "must be an array of line items")) }
-        guard array.count <= maximumLineItems else { return .failure(FieldIssue(field, "too_many", "at most \(maximumLineItems) items")) }
+        let (stored, issues) = checkedLineItems(value, field: field)
+        if let stored, issues.isEmpty { return .success(stored) }
+        return .failure(issues.first ?? FieldIssue(field, "invalid_type", "must be an array of line items"))
+    }
+
+    /// ``lineItems(_:field:)`` with every invalid member of every item (a 422 lists every
+    /// invalid field at once): the stored text when there is none.
+    public static func checkedLineItems(_ value: JSONValue, field: String) -> (SQLValue?, [FieldIssue]) {
+        guard let array = value.arrayValue else { return (nil, [FieldIssue(field, "invalid_type", "must be an array of line items")]) }
+        guard array.count <= maximumLineItems else { return (nil, [FieldIssue(field, "too_many", "at most \(maximumLineItems) items")]) }
         var items: [JSONValue] = []
+        var issues: [FieldIssue] = []
         for (index, element) in array.enumerated() {
             let path = "\(field)[\(index)]"
-            guard let item = element.objectValue else { return .failure(FieldIssue(path, "invalid_type", "a line item is an object")) }
+            guard let item = element.objectValue else {
+                issues.append(FieldIssue(path, "invalid_type", "a line item is an object"))
+                continue
+            }
             for key in item.keys where !["sku", "name", "quantity", "unit_amount"].contains(key) {
-                return .failure(FieldIssue("\(path).\(key)", "unknown_field", "no such field"))
-            }
-            guard let name = item["name"]?.stringValue?.trimmingWhitespace(), !name.isEmpty, name.count <= 200 else {
-                return .failure(FieldIssue("\(path).name", "required", "a non-empty name of at most 200 characters"))
-            }
-            if let problem = TextRules.problem(in: name) { return .failure(FieldIssue("\(path).name", "invalid_characters", problem)) }
-            guard let quantity = item["quantity"]?.intValue, quantity >= 0, quantity <= 1_000_000_000 else {
-                return .failure(FieldIssue("\(path).quantity", "out_of_range", "an integer ≥ 0"))
-            }
-            guard let unitAmount = item["unit_amount"]?.intValue, unitAmount >= 0 else {
-                return .failure(FieldIssue("\(path).unit_amount", "out_of_range", "an integer ≥ 0 in minor units"))
+                issues.append(FieldIssue("\(path).\(key)", "unknown_field", "no such field"))
             }
             var normalized: JSONObject = [:]
-            if let sku = item["sku"], !sku.isNull {
-                guard let text = sku.stringValue, text.count <= 100 else {
-                    return .failure(FieldIssue("\(path).sku", "invalid_type", "a string of at most 100 characters"))
+            if let name = item["name"]?.stringValue?.trimmingWhitespace(), !name.isEmpty, name.count <= 200 {
+                if let problem = TextRules.problem(in: name) {
+                    issues.append(FieldIssue("\(path).name", "invalid_characters", problem))
                 }
-                if let problem = TextRules.problem(in: text) { return .failure(FieldIssue("\(path).sku", "invalid_characters", problem)) }
-                normalized["sku"] = .string(text)
+                normalized["name"] = .string(name)
+            } else {
+                issues.append(FieldIssue("\(path).name", "required", "a non-empty name of at most 200 characters"))
+            }
+            if let quantity = item["quantity"]?.intValue, quantity >= 0, quantity <= 1_000_000_000 {
+                normalized["quantity"] = .int(quantity)
+            } else {
+                issues.append(FieldIssue("\(path).quantity", "out_of_range", "an integer ≥ 0"))
+            }
+            if let unitAmount = item["unit_amount"]?.intValue, unitAmount >= 0 {
+                normalized["unit_amount"] = .int(unitAmount)
+            } else {
+                issues.append(FieldIssue("\(path).unit_amount", "out_of_range", "an integer ≥ 0 in minor units"))
+            }
+            if let sku = item["sku"], !sku.isNull {
+                if let text = sku.stringValue, text.count <= 100 {
+                    if let problem = TextRules.problem(in: text) {
+                        issues.append(FieldIssue("\(path).sku", "invalid_characters", problem))
+                    }
+                    normalized["sku"] = .string(text)
+                } else {
+                    issues.append(FieldIssue("\(path).sku", "invalid_type", "a string of at most 100 characters"))
+                }
             } else {
                 normalized["sku"] = .null
             }
-            normalized["name"] = .string(name)
-            normalized["quantity"] = .int(quantity)
-            normalized["unit_amount"] = .int(unitAmount)
-            items.append(.object(normalized))
+            // The stored order of members: sku, name, quantity, unit_amount.
+            items.append(
+                .object([
+                    "sku": normalized["sku"] ?? .null, "name": normalized["name"] ?? .null, "quantity": normalized["quantity"] ?? .null,
+                    "unit_amount": normalized["unit_amount"] ?? .null,
+                ]))
         }
-        return .success(.text(JSONValue.array(items).jsonString))
+        guard issues.isEmpty else { return (nil, issues) }
+        return (.text(JSONValue.array(items).jsonString), [])
     }
 }
 

@@ -71,7 +71,12 @@ public enum RecordInput {
                     changes.entries.append((field, .set(converted)))
                 }
             case .failure(let issue):
-                issues.append(issue)
+                if case .lineItems = field.kind {
+                    // Every invalid member of every item, not only the first.
+                    issues += FieldValue.checkedLineItems(value, field: field.name).1
+                } else {
+                    issues.append(issue)
+                }
             }
         }
         return (changes, issues)
