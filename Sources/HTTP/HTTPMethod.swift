@@ -1,8 +1,9 @@
 /// The request methods this server implements.
 ///
 /// Methods are case-sensitive tokens (RFC 9110 §9.1): `get` is a valid token but not `GET`.
-/// The other methods RFC 9110 defines (`TRACE`, `CONNECT`) are ``other(_:)``: known, served by
-/// no route, so a known path answers `405` with `Allow` (RFC 9110 §15.5.6) and an unknown path
+/// The other methods RFC 9110 defines (`TRACE`, `CONNECT`), and `QUERY` (the IETF's safe method
+/// with a body, in IANA's method registry; clients and contract fuzzers send it), are
+/// ``other(_:)``: known, served by no route, so a known path answers `405` with `Allow` (RFC 9110 §15.5.6) and an unknown path
 /// `404`, as for any method the path does not take. Any other token is a method the server does
 /// not recognise: the parser answers `501` (RFC 9110 §15.6.2) and closes.
 public enum HTTPMethod: Sendable, Hashable, CustomStringConvertible {
@@ -33,9 +34,9 @@ public enum HTTPMethod: Sendable, Hashable, CustomStringConvertible {
         self = method
     }
 
-    /// Whether `token` is a method RFC 9110 defines that this server implements nowhere.
+    /// Whether `token` is a method of HTTP that this server knows and implements nowhere.
     static func isDefinedElsewhere(_ token: UnsafeBufferPointer<UInt8>) -> Bool {
-        token.elementsEqual("TRACE".utf8) || token.elementsEqual("CONNECT".utf8)
+        token.elementsEqual("TRACE".utf8) || token.elementsEqual("CONNECT".utf8) || token.elementsEqual("QUERY".utf8)
     }
 
     /// Matches the raw method token of a request line without creating a `String`.

@@ -102,7 +102,7 @@ final class ConnectionTests: XCTestCase {
         XCTAssertEqual(try client.request("GET", "/healthz").status, 200)
     }
 
-    /// The methods of HTTP no route implements (TRACE, CONNECT) are a 405 with `Allow` on a known
+    /// The methods of HTTP no route implements (TRACE, CONNECT, QUERY) are a 405 with `Allow` on a known
     /// path and a 404 elsewhere, like any method a path does not take; a method the server does
     /// not recognise is a 501, and the connection closes.
     func testUnimplementedMethodsAre405OnKnownPathsAndUnknownOnes501() throws {
@@ -114,7 +114,7 @@ final class ConnectionTests: XCTestCase {
             XCTAssertTrue(client.isClosedByPeer(), method)
         }
         let client = try server.client()
-        for method in ["TRACE", "CONNECT"] {
+        for method in ["TRACE", "CONNECT", "QUERY"] {
             let reply = try client.request(method, "/v1/customers")
             XCTAssertEqual(reply.status, 405, method)
             XCTAssertEqual(reply.header("Allow"), "GET, HEAD, POST", method)

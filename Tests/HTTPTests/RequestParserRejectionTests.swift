@@ -29,7 +29,7 @@ final class RequestParserRejectionTests: XCTestCase {
     }
 
     func testTheOtherMethodsOfHTTPAreParsedForTheRouterToRefuse() {
-        for method in ["TRACE", "CONNECT"] {
+        for method in ["TRACE", "CONNECT", "QUERY"] {
             XCTAssertEqual(parseOne("\(method) / HTTP/1.1\r\n\(host)\r\n")?.method, .other(method), method)
         }
         // CONNECT's authority-form is not a target this server takes.
