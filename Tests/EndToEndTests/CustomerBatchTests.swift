@@ -10,6 +10,11 @@ final class CustomerBatchTests: CustomerTestCase {
         return try XCTUnwrap(try reply.json()["results"] as? [[String: Any]], file: file, line: line)
     }
 
+    /// The fields a result's problem names.
+    private func errorFields(_ result: [String: Any]) -> Set<String> {
+        Set(((result["error"] as? [String: Any])?["errors"] as? [[String: Any]] ?? []).compactMap { $0["field"] as? String })
+    }
+
     func testMixedGoodAndBadRecordsGetPerRecordResultsAndTheBadNeverRejectTheGood() throws {
         let existing = try api.createPerson("Existing", ["external_id": "e-0", "email": "taken@example.com", "title": "Old"])
         let reply = try api.send(
@@ -42,9 +47,7 @@ final class CustomerBatchTests: CustomerTestCase {
             XCTAssertNotNil(error["title"] as? String)
             XCTAssertNil(results[index]["id"])
         }
-        func fields(_ index: Int) -> Set<String> {
-            Set(((results[index]["error"] as? [String: Any])?["errors"] as? [[String: Any]] ?? []).compactMap { $0["field"] as? String })
-        }
+        func fields(_ index: Int) -> Set<String> { errorFields(results[index]) }
         XCTAssertEqual(fields(2), ["email"])
         XCTAssertEqual(fields(4), ["type"])
         XCTAssertEqual(fields(5), ["email"])
@@ -76,9 +79,7 @@ final class CustomerBatchTests: CustomerTestCase {
             ])
         let results = try results(reply)
         XCTAssertEqual(results.map { $0["status"] as? Int }, [422, 422])
-        func fields(_ index: Int) -> Set<String> {
-            Set(((results[index]["error"] as? [String: Any])?["errors"] as? [[String: Any]] ?? []).compactMap { $0["field"] as? String })
-        }
+        func fields(_ index: Int) -> Set<String> { errorFields(results[index]) }
         XCTAssertEqual(fields(0), ["email", "type", "name"])
         XCTAssertEqual(fields(1), ["email", "account_id"])
         XCTAssertEqual(try api.list().ids, [existing], "nothing was written")

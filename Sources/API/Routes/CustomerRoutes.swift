@@ -58,7 +58,7 @@ struct CustomerRoutes {
             .patch, "/v1/customers/{id}",
             endpoints.write(.write(.customers), database: database, clock: clock) { request in
                 let id = try request.idParameter()
-                let changes = try Self.parse(try request.jsonObject(), mode: .patch, service: service, database: database, id: id)
+                let changes = try Self.parse(try request.jsonObject(), mode: .patch, service: service, database: database, key: .id(id))
                 let ifMatch = EntityTag.requiredVersion(request.http)
                 let actor = request.key?.id
                 return { connection, now in
@@ -157,17 +157,16 @@ struct CustomerRoutes {
     }
 
     /// A customer body as changes, or one 422 naming every invalid field: when some fields fail
-    /// their own validation, the rest still get the checks of the write (``CustomerService/issues(_:_:known:id:key:)``:
-    /// of the live customer `id`, of the one `key` finds, else of a create) in a read, so a
-    /// client does not learn of a missing name only after fixing an email.
+    /// their own validation, the rest still get the checks of the write (``CustomerService/issues(_:_:known:key:)``:
+    /// of the customer `key` finds, else of a create) in a read, so a client does not learn of a
+    /// missing name only after fixing an email.
     private static func parse(
-        _ body: JSONObject, mode: RecordInput.Mode, service: CustomerService, database: Database, id: Int64? = nil,
-        key: CustomerService.UpsertKey? = nil
+        _ body: JSONObject, mode: RecordInput.Mode, service: CustomerService, database: Database, key: CustomerService.UpsertKey? = nil
     ) throws -> RecordChanges {
         let (changes, issues) = RecordInput.collecting(body, schema: CustomerSchema.schema, mode: mode)
         guard !issues.isEmpty else { return changes }
         // Best effort: the body is refused whatever the read finds.
-        let all = try? database.read { try service.issues($0, changes, known: issues, id: id, key: key) }
+        let all = try? database.read { try service.issues($0, changes, known: issues, key: key) }
         throw CRMError.validation(all ?? issues)
     }
 }

@@ -235,17 +235,9 @@ public struct CustomerService: Sendable {
         _ connection: StoreConnection, key: UpsertKey, _ changes: RecordChanges, ifMatch: VersionCondition? = nil, actor: Int64?,
         now: Timestamp
     ) throws -> (record: StoredRecord, created: Bool) {
-        let existing: Row?
-        switch key {
-        case .externalID(let externalID):
-            existing = try CustomerStore.findLive(connection, externalID: externalID)
-        case .email(let email):
-            existing = try CustomerStore.findLive(connection, email: email)
-        case .id(let id):
-            guard let found = try CustomerStore.find(connection, id: id) else {
-                throw CRMError.validation([FieldIssue("id", "not_found", "no live customer \(id)")])
-            }
-            existing = found
+        let existing = try live(connection, key)
+        if existing == nil, case .id(let id) = key {
+            throw CRMError.validation([FieldIssue("id", "not_found", "no live customer \(id)")])
         }
         if let existing {
             if let ifMatch, let version = existing.int64("version"), !ifMatch.admits(version) {
@@ -318,30 +310,27 @@ public struct CustomerService: Sendable {
     /// Every invalid field of a customer write whose body already failed its own validation
     /// (`known`, from parsing; `changes` holds the fields that passed): what the write would also
     /// find — the required fields when it would create, custom fields, the account — so one 422
-    /// lists them all. Reads only. The record is the live customer `id` (a PATCH: none found
-    /// means the body's issues alone), or the one `key` finds (an upsert: none found means a
-    /// create), or none (a create).
-    public func issues(
-        _ connection: StoreConnection, _ changes: RecordChanges, known: [FieldIssue], id: Int64? = nil, key: UpsertKey? = nil
-    ) throws -> [FieldIssue] {
-        var before: Row?
-        if let id {
-            guard let row = try CustomerStore.find(connection, id: id) else { return known }
-            before = row
-        } else {
-            switch key {
-            case .externalID(let externalID): before = try CustomerStore.findLive(connection, externalID: externalID)
-            case .email(let email): before = try CustomerStore.findLive(connection, email: email)
-            case .id(let id):
-                guard let row = try CustomerStore.find(connection, id: id) else { return known }
-                before = row
-            case nil: before = nil
-            }
-        }
+    /// lists them all. Reads only. The record is the one `key` finds — for ``UpsertKey/id(_:)``
+    /// (a PATCH, an import row with an id) none found means the body's issues alone; for the
+    /// others none found means a create — or none without a key (a create).
+    public func issues(_ connection: StoreConnection, _ changes: RecordChanges, known: [FieldIssue], key: UpsertKey?) throws
+        -> [FieldIssue]
+    {
+        let before = try key.flatMap { try live(connection, $0) }
+        if before == nil, case .id = key { return known }
         var more = before == nil ? changes.missingRequired(of: schema) : []
         more += try checkIssues(connection, resolve(changes, existing: before), before: before)
         var named = Set(known.map(\.field))
         return known + more.filter { named.insert($0.field).inserted }
+    }
+
+    /// The live customer `key` names, if any.
+    private func live(_ connection: StoreConnection, _ key: UpsertKey) throws -> Row? {
+        switch key {
+        case .externalID(let externalID): try CustomerStore.findLive(connection, externalID: externalID)
+        case .email(let email): try CustomerStore.findLive(connection, email: email)
+        case .id(let id): try CustomerStore.find(connection, id: id)
+        }
     }
 
     /// The values to store: merges attribute patches into the stored object (`null` removes a key).
