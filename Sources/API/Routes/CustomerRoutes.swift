@@ -38,8 +38,9 @@ struct CustomerRoutes {
                 let changes = try Self.parse(try request.jsonObject(), mode: .create, service: service, database: database)
                 let actor = request.key?.id
                 return { connection, now in
-                    RecordResponse.make(
-                        try service.createRecord(connection, changes, actor: actor, now: now), status: 201, collection: "/v1/customers")
+                    let created = try service.createRecord(connection, changes, actor: actor, now: now)
+                    return RecordResponse.make(
+                        try Database.settled(created, connection, reading: service.record(_:id:)), status: 201, collection: "/v1/customers")
                 }
             })
 
@@ -141,7 +142,9 @@ struct CustomerRoutes {
                 return { connection, now in
                     let (record, created) = try service.upsertRecord(
                         connection, key: .externalID(externalID), changes, ifMatch: ifMatch, actor: actor, now: now)
-                    return RecordResponse.make(record, status: created ? 201 : 200, collection: created ? "/v1/customers" : nil)
+                    return RecordResponse.make(
+                        try Database.settled(record, connection, reading: service.record(_:id:)), status: created ? 201 : 200,
+                        collection: created ? "/v1/customers" : nil)
                 }
             })
 

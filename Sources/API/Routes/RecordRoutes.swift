@@ -56,8 +56,9 @@ struct RecordRoutes {
                         try request.jsonObject(), mode: .create, checkingIn: database, id: nil, now: clock.now())
                     let actor = request.key?.id
                     return { connection, now in
-                        RecordResponse.make(
-                            try service.createRecord(connection, changes, actor: actor, now: now), status: 201, collection: path)
+                        let created = try service.createRecord(connection, changes, actor: actor, now: now)
+                        return RecordResponse.make(
+                            try Database.settled(created, connection, reading: service.record(_:id:)), status: 201, collection: path)
                     }
                 })
         }
@@ -82,7 +83,8 @@ struct RecordRoutes {
                 let ifMatch = EntityTag.requiredVersion(request.http)
                 let actor = request.key?.id
                 return { connection, now in
-                    RecordResponse.make(try service.updateRecord(connection, id: id, changes, ifMatch: ifMatch, actor: actor, now: now))
+                    let updated = try service.updateRecord(connection, id: id, changes, ifMatch: ifMatch, actor: actor, now: now)
+                    return RecordResponse.make(try Database.settled(updated, connection, reading: service.record(_:id:)))
                 }
             })
 

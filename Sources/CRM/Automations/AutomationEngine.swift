@@ -42,7 +42,8 @@ public struct AutomationEngine: Sendable {
         try database.installAutomations { connection, events in try engine.runEvents(connection, events) }
     }
 
-    func runEvents(_ connection: StoreConnection, _ events: [WriteEvents.Event]) throws {
+    /// True when any automation ran its actions.
+    func runEvents(_ connection: StoreConnection, _ events: [WriteEvents.Event]) throws -> Bool {
         let now = clock.now()
         var automations: [String: [AutomationStore.Stored]] = [:]
         // Every condition of the job's events is tested before any action runs: conditions
@@ -57,9 +58,12 @@ public struct AutomationEngine: Sendable {
                 due.append((event, automation, try holds(connection, automation, recordID: event.id)))
             }
         }
+        var acted = false
         for (event, automation, holds) in due {
-            _ = try run(connection, automation, trigger: event.type, recordID: event.id, runDay: nil, holds: holds, now: now)
+            let status = try run(connection, automation, trigger: event.type, recordID: event.id, runDay: nil, holds: holds, now: now)
+            acted = acted || status == .succeeded
         }
+        return acted
     }
 
     /// Whether `automation`'s condition holds for the record now (an empty tree always does; a
@@ -104,7 +108,7 @@ public struct AutomationEngine: Sendable {
                             ).isEmpty
                         else { continue }
                         // The selection's query tested the condition.
-                        if try run(connection, automation, trigger: trigger, recordID: id, runDay: day, holds: true, now: now) {
+                        if try run(connection, automation, trigger: trigger, recordID: id, runDay: day, holds: true, now: now) != nil {
                             made += 1
                         }
                     }
@@ -126,17 +130,18 @@ public struct AutomationEngine: Sendable {
 
     /// One run of `automation` on one record: a `skipped` run when its condition did not hold
     /// (`holds`, tested by the caller), else the actions in order in a savepoint, and the run's
-    /// record. Returns false when a daily run of it already acted on the record that day.
+    /// record. Returns the run's status, or nil when a daily run of it already acted on the record
+    /// that day.
     func run(
         _ connection: StoreConnection, _ automation: AutomationStore.Stored, trigger: String, recordID: Int64, runDay: String?,
         holds: Bool, now: Timestamp
-    ) throws -> Bool {
+    ) throws -> AutomationRun.Status? {
         guard let definition = automation.definition else {
             _ = try AutomationStore.insertRun(
                 connection, automationID: automation.id, status: .failed, trigger: trigger, record: .customer, recordID: recordID,
                 actions: [], error: "the stored definition no longer holds: save the automation again", now: now, runDay: runDay)
             counts.add(.failed)
-            return true
+            return .failed
         }
         let record = definition.record
         if !holds {
@@ -145,7 +150,7 @@ public struct AutomationEngine: Sendable {
                 actions: [],
                 error: nil, now: now, runDay: runDay)
             counts.add(.skipped)
-            return true
+            return .skipped
         }
         // Recorded first (as failed until it is done): the id names the webhook events it sends,
         // and a daily run's unique key is taken before anything is done.
@@ -153,7 +158,7 @@ public struct AutomationEngine: Sendable {
             let runID = try AutomationStore.insertRun(
                 connection, automationID: automation.id, status: .failed, trigger: trigger, record: record, recordID: recordID, actions: [],
                 error: "running", now: now, runDay: runDay)
-        else { return false }
+        else { return nil }
         var results: [JSONValue] = []
         var failing = 0
         do {
@@ -175,11 +180,11 @@ public struct AutomationEngine: Sendable {
                 connection, id: runID, status: .failed, actions: [],
                 error: "actions[\(failing)] (\(action.type)): \(Self.describe(error))")
             counts.add(.failed)
-            return true
+            return .failed
         }
         try AutomationStore.finishRun(connection, id: runID, status: .succeeded, actions: results, error: nil)
         counts.add(.succeeded)
-        return true
+        return .succeeded
     }
 
     private func apply(

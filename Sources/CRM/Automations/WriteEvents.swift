@@ -12,7 +12,9 @@ final class WriteEvents {
         let id: Int64
     }
 
-    typealias Handler = @Sendable (_ connection: StoreConnection, _ events: [Event]) throws -> Void
+    /// Acts on `events`; true when any automation ran its actions (a write may have changed
+    /// the records the job is about to answer with).
+    typealias Handler = @Sendable (_ connection: StoreConnection, _ events: [Event]) throws -> Bool
 
     let handler: Handler
     private(set) var fired: [Event] = []
@@ -39,11 +41,18 @@ final class WriteEvents {
     func around<T>(_ connection: StoreConnection, _ job: (StoreConnection) throws -> T) throws -> T {
         fired.removeAll(keepingCapacity: true)
         let result = try job(connection)
-        guard !fired.isEmpty else { return result }
+        _ = try settle(connection)
+        return result
+    }
+
+    /// Runs the handler now over the events the job has fired so far, rather than after the job:
+    /// a job that answers with the record it wrote calls this first, so the answer (its `ETag`,
+    /// an idempotent replay) is the version that commits. True when any automation acted.
+    func settle(_ connection: StoreConnection) throws -> Bool {
+        guard !fired.isEmpty else { return false }
         let events = fired
         fired.removeAll(keepingCapacity: true)
-        try withoutCollecting { try handler(connection, events) }
-        return result
+        return try withoutCollecting { try handler(connection, events) }
     }
 
     /// Runs `body` with nothing noted (the daily run's own writes).

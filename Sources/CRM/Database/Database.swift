@@ -230,6 +230,18 @@ public final class Database: Sendable {
         return try events.around(connection, job)
     }
 
+    /// `record`, just written by the current job, as the automations its write triggered leave
+    /// it: they run now instead of after the job (still in its transaction, right after the
+    /// write), and when any acted the record is read again with `reading`, so the answer, its
+    /// `ETag` and an idempotent replay of it show the version that commits, not one an
+    /// automation's `set_field` or tag already replaced.
+    public static func settled(
+        _ record: StoredRecord, _ connection: StoreConnection, reading: (StoreConnection, Int64) throws -> StoredRecord?
+    ) throws -> StoredRecord {
+        guard let events = WriteEvents.of(connection), try events.settle(connection) else { return record }
+        return try reading(connection, record.id) ?? record
+    }
+
     /// Installs what runs after every write job that fired events automations trigger on
     /// (``AutomationEngine``), on the writer's connection. Until then no event is collected.
     func installAutomations(_ handler: @escaping WriteEvents.Handler) throws {
