@@ -122,6 +122,28 @@ final class SalesPipelineTests: SalesTestCase {
         XCTAssertEqual(patch.problemFields, ["stages[0].won"])
     }
 
+    func testEveryBadPartOfEveryStageIsNamedInOne422() throws {
+        let reply = try sales.send(
+            "POST", "/v1/pipelines",
+            json: [
+                "name": " ",
+                "stages": [
+                    ["key": "Bad Key", "name": "", "probability": 101, "colour": "red"],
+                    ["key": "open", "name": "Open", "probability": 10],
+                    "not a stage",
+                    ["key": "open", "name": "Again", "probability": 20, "closed": "yes", "won": true],
+                ],
+            ])
+        XCTAssertEqual(reply.status, 422, reply.text)
+        XCTAssertEqual(
+            Set(reply.problemFields),
+            [
+                "name", "stages[0].key", "stages[0].name", "stages[0].probability", "stages[0].colour", "stages[2]", "stages[3].key",
+                "stages[3].closed", "stages[3].won",
+            ])
+        XCTAssertEqual(try sales.list("/v1/pipelines").count, 1, "nothing was created")
+    }
+
     func testRemovingAStageAnOpportunityStandsInIs409() throws {
         let pipeline = try XCTUnwrap(
             try sales.expect(

@@ -93,10 +93,7 @@ public struct PipelineService: Sendable {
         }
         var stages: [PipelineStage]?
         if let stagesValue {
-            switch parseStages(stagesValue) {
-            case .success(let parsed): stages = parsed
-            case .failure(let issue): issues.append(issue)
-            }
+            stages = parseStages(stagesValue, issues: &issues)
         } else if creating {
             issues.append(FieldIssue("stages", "required", "stages is required"))
         }
@@ -104,43 +101,58 @@ public struct PipelineService: Sendable {
         return (changes, stages)
     }
 
-    static func parseStages(_ value: JSONValue) -> Result<[PipelineStage], FieldIssue> {
+    /// The stages, or nil with every issue of every stage added to `found` (a client fixing a
+    /// pipeline hears of all its bad stages at once, as of a record's fields).
+    static func parseStages(_ value: JSONValue, issues found: inout [FieldIssue]) -> [PipelineStage]? {
         guard let array = value.arrayValue, (1...50).contains(array.count) else {
-            return .failure(FieldIssue("stages", "invalid_type", "an array of 1 to 50 stages"))
+            found.append(FieldIssue("stages", "invalid_type", "an array of 1 to 50 stages"))
+            return nil
         }
         var stages: [PipelineStage] = []
+        var issues: [FieldIssue] = []
+        var keys: Set<String> = []
         for (index, element) in array.enumerated() {
             let path = "stages[\(index)]"
-            guard let object = element.objectValue else { return .failure(FieldIssue(path, "invalid_type", "a stage is an object")) }
-            for key in object.keys where !["key", "name", "probability", "closed", "won"].contains(key) {
-                return .failure(FieldIssue("\(path).\(key)", "unknown_field", "no such field"))
+            guard let object = element.objectValue else {
+                issues.append(FieldIssue(path, "invalid_type", "a stage is an object"))
+                continue
             }
-            guard let key = object["key"]?.stringValue, !key.isEmpty, key.count <= 50,
+            let before = issues.count
+            for key in object.keys.sorted() where !["key", "name", "probability", "closed", "won"].contains(key) {
+                issues.append(FieldIssue("\(path).\(key)", "unknown_field", "no such field"))
+            }
+            let key = object["key"]?.stringValue
+            if let key, !key.isEmpty, key.count <= 50,
                 key.unicodeScalars.allSatisfy({ ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "_" })
-            else { return .failure(FieldIssue("\(path).key", "invalid_format", "1-50 characters of a-z, 0-9 and _")) }
-            guard !stages.contains(where: { $0.key == key }) else {
-                return .failure(FieldIssue("\(path).key", "duplicate", "stage keys are unique"))
+            {
+                if !keys.insert(key).inserted { issues.append(FieldIssue("\(path).key", "duplicate", "stage keys are unique")) }
+            } else {
+                issues.append(FieldIssue("\(path).key", "invalid_format", "1-50 characters of a-z, 0-9 and _"))
             }
-            guard let name = object["name"]?.stringValue?.trimmingWhitespace(), !name.isEmpty, name.count <= 100 else {
-                return .failure(FieldIssue("\(path).name", "required", "a non-empty name"))
+            let name = object["name"]?.stringValue?.trimmingWhitespace()
+            if let name, !name.isEmpty, name.count <= 100 {
+                if let problem = TextRules.problem(in: name) { issues.append(FieldIssue("\(path).name", "invalid_characters", problem)) }
+            } else {
+                issues.append(FieldIssue("\(path).name", "required", "a non-empty name"))
             }
-            if let problem = TextRules.problem(in: name) { return .failure(FieldIssue("\(path).name", "invalid_characters", problem)) }
-            guard let probability = object["probability"]?.intValue, (0...100).contains(probability) else {
-                return .failure(FieldIssue("\(path).probability", "out_of_range", "an integer from 0 to 100"))
+            let probability = object["probability"]?.intValue
+            if probability.map({ !(0...100).contains($0) }) ?? true {
+                issues.append(FieldIssue("\(path).probability", "out_of_range", "an integer from 0 to 100"))
             }
-            if let flag = object["closed"], flag.boolValue == nil {
-                return .failure(FieldIssue("\(path).closed", "invalid_type", "must be true or false"))
-            }
-            if let flag = object["won"], flag.boolValue == nil {
-                return .failure(FieldIssue("\(path).won", "invalid_type", "must be true or false"))
+            for flag in ["closed", "won"] where object[flag].map({ $0.boolValue == nil }) ?? false {
+                issues.append(FieldIssue("\(path).\(flag)", "invalid_type", "must be true or false"))
             }
             let closed = object["closed"]?.boolValue ?? false
             let won = object["won"]?.boolValue ?? false
-            if won && !closed { return .failure(FieldIssue("\(path).won", "invalid", "a won stage is closed")) }
+            if won && !closed { issues.append(FieldIssue("\(path).won", "invalid", "a won stage is closed")) }
+            guard issues.count == before, let key, let name, let probability else { continue }
             stages.append(PipelineStage(key: key, name: name, probability: probability, closed: closed, won: won))
         }
-        guard stages.contains(where: { !$0.closed }) else { return .failure(FieldIssue("stages", "invalid", "at least one open stage")) }
-        return .success(stages)
+        if issues.isEmpty, !stages.contains(where: { !$0.closed }) {
+            issues.append(FieldIssue("stages", "invalid", "at least one open stage"))
+        }
+        found += issues
+        return issues.isEmpty ? stages : nil
     }
 
     /// The shared write flow over the pipeline store and renderer.
