@@ -221,6 +221,22 @@ final class SearchDocumentTests: TemporaryDatabaseTestCase {
         XCTAssertEqual(search("Müller"), [Self.mueller])
     }
 
+    /// Prefixes of 2 to 6 characters are answered from their own prefix indexes (migration 0028:
+    /// a longer prefix merges every matching term's doclist before its first match); every length
+    /// finds the same customers either way.
+    func testEveryPrefixOfAWordFindsIt() throws {
+        try indexFixtures()
+        let definition = try database.read { connection in
+            try connection.queryOne("SELECT sql FROM sqlite_master WHERE name = 'customers_fts'")?.string(0)
+        }
+        XCTAssertTrue(definition?.contains("prefix = '2 3 4 5 6'") == true, definition ?? "no customers_fts")
+        for length in 2...7 {
+            XCTAssertEqual(
+                search(String("example".prefix(length))), [Self.zhangWei, Self.acme, Self.sarah, Self.mueller], "example's first \(length)")
+        }
+        XCTAssertEqual(search("examples"), [])
+    }
+
     func testEmailIsFoundWholeOrByItsParts() throws {
         try indexFixtures()
         XCTAssertEqual(search("zw@example.cn"), [Self.zhangWei])
