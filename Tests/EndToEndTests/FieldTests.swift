@@ -29,8 +29,16 @@ final class FieldTests: SalesTestCase {
         XCTAssertEqual(
             try sales.walk("/v1/fields", limit: 50).entries.compactMap { $0["key"] as? String }.sorted(), ["score", "vip_level"])
 
+        XCTAssertEqual(try sales.send("GET", "/v1/fields/score").header("ETag"), "\"1\"")
         try sales.expect(200, "PATCH", "/v1/fields/score", json: ["label": "Lead score"])
-        XCTAssertEqual(try sales.expect(200, "GET", "/v1/fields/score")["label"] as? String, "Lead score")
+        let patched = try sales.send("GET", "/v1/fields/score")
+        XCTAssertEqual(try patched.json()["label"] as? String, "Lead score")
+        XCTAssertEqual(patched.header("ETag"), "\"2\"", "the definition's version, as for every record")
+        let notModified = try sales.send("GET", "/v1/fields/score", headers: [("If-None-Match", "\"2\"")])
+        XCTAssertEqual(notModified.status, 304)
+        XCTAssertEqual(notModified.header("ETag"), "\"2\"")
+        XCTAssertEqual(try sales.send("GET", "/v1/fields/score", headers: [("If-None-Match", "\"1\"")]).status, 200)
+        XCTAssertEqual(try sales.send("PATCH", "/v1/fields/score", json: ["label": "x"], headers: [("If-Match", "\"1\"")]).status, 412)
         XCTAssertEqual(refused(try sales.send("PATCH", "/v1/fields/score", json: ["key": "other"])), ["key"])
         XCTAssertEqual(try sales.send("PATCH", "/v1/fields/nope", json: ["label": "x"]).status, 404)
         try sales.expect(204, "DELETE", "/v1/fields/score")

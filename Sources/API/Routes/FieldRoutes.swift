@@ -5,7 +5,7 @@ import JSON
 /// `/v1/fields` (API.md §2 "fields"; admin writes, every role reads): custom field definitions,
 /// addressed by `key`. The list, create, patch and delete follow the records engine's
 /// conventions; a single read adds `violations`, the live customers whose stored value no longer
-/// fits (counted on each read, so it has no `ETag`).
+/// fits (counted on each read; its `ETag` is the definition's version).
 struct FieldRoutes {
     let endpoints: EndpointBuilder
     let database: Database
@@ -46,10 +46,16 @@ struct FieldRoutes {
                     else {
                         throw APIError.notFound("no field \(key)")
                     }
+                    // The version is the ETag, as for every record (API.md), though `violations`
+                    // may change under an unchanged definition: a client that wants the count
+                    // as it is now sends no If-None-Match.
+                    if EntityTag.noneMatchHits(request.http, version: record.version) {
+                        return RecordResponse.read(record, for: request)
+                    }
                     var count = JSONWriter(capacity: 24)
                     count.int(try CustomFieldSchema.violations(connection, id: id))
                     let body = record.json.dropLast() + Array(",\"violations\":".utf8) + count.bytes + [UInt8(ascii: "}")]
-                    return Response(status: 200, headers: [JSONResponse.contentType], body: Array(body))
+                    return Response(status: 200, headers: [JSONResponse.contentType, EntityTag.header(record.version)], body: Array(body))
                 }
             })
 
