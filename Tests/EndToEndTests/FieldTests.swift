@@ -55,6 +55,13 @@ final class FieldTests: SalesTestCase {
             ["options"])
         XCTAssertEqual(refused(try sales.send("POST", "/v1/fields", json: ["key": "tier4", "label": "x", "type": "money"])), ["type"])
         XCTAssertEqual(refused(try sales.send("POST", "/v1/fields", json: ["key": "tier5", "type": "string"])), ["label"])
+        XCTAssertEqual(
+            refused(try sales.send("POST", "/v1/fields", json: ["key": "Bad Key", "label": "", "type": "enum"])),
+            ["key", "label", "options"],
+            "every bad part at once")
+        XCTAssertEqual(
+            refused(try sales.send("PATCH", "/v1/fields/vip_level", json: ["key": "other", "label": "", "options": []])),
+            ["key", "label", "options"])
         XCTAssertEqual(try sales.send("POST", "/v1/fields", json: ["key": "vip_level", "label": "x", "type": "string"]).status, 409)
     }
 

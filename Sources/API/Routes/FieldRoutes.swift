@@ -25,7 +25,7 @@ struct FieldRoutes {
         router.add(
             .post, path,
             endpoints.write(.write(.fields), database: database, clock: clock) { request in
-                let changes = try service.parse(try request.jsonObject(), mode: .create)
+                let changes = try service.parse(try request.jsonObject(), mode: .create, checkingIn: database, id: nil, now: clock.now())
                 let actor = request.key?.id
                 return { connection, now in
                     let record = try service.createRecord(connection, changes, actor: actor, now: now)
@@ -63,7 +63,11 @@ struct FieldRoutes {
             .patch, path + "/{key}",
             endpoints.write(.write(.fields), database: database, clock: clock) { request in
                 let key = request.parameter("key")
-                let changes = try service.parse(try request.jsonObject(), mode: .patch)
+                let body = try request.jsonObject()
+                // The definition's id, for the checks a PATCH's 422 completes with (none found:
+                // the write answers 404).
+                let id = try database.read { try CustomFieldSchema.id($0, key: key) }
+                let changes = try service.parse(body, mode: .patch, checkingIn: database, id: id ?? 0, now: clock.now())
                 let ifMatch = EntityTag.requiredVersion(request.http)
                 let actor = request.key?.id
                 return { connection, now in

@@ -26,7 +26,8 @@ struct WebhookRoutes {
         router.add(
             .post, path,
             endpoints.write(.write(.webhooks), database: database, clock: clock, withheld: "created a webhook") { request in
-                let changes = try service.records.parse(try request.jsonObject(), mode: .create)
+                let changes = try service.records.parse(
+                    try request.jsonObject(), mode: .create, checkingIn: database, id: nil, now: clock.now())
                 let actor = request.key?.id
                 let secret = WebhookService.makeSecret()
                 return { connection, now in

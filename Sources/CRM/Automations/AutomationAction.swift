@@ -29,7 +29,9 @@ public enum AutomationAction: Sendable {
 
     struct Issues: Error { let issues: [FieldIssue] }
 
-    static func parse(_ value: JSONValue, path: String, record: AutomationRecord, webhookExists: (Int64) throws -> Bool) -> Result<
+    /// - Parameter record: what the trigger acts on; nil when the trigger is itself invalid, and
+    ///   then a `set_field` is checked only for a field name (its field and value depend on it).
+    static func parse(_ value: JSONValue, path: String, record: AutomationRecord?, webhookExists: (Int64) throws -> Bool) -> Result<
         AutomationAction, Issues
     > {
         guard let object = value.objectValue else {
@@ -83,7 +85,7 @@ public enum AutomationAction: Sendable {
         case "add_tag":
             if let tag = text("tag", required: true, limit: FieldValue.maximumTagLength) { action = .addTag(tag) }
         case "set_field":
-            if let name = text("field", required: true, limit: 100) {
+            if let name = text("field", required: true, limit: 100), let record {
                 let member = object["value"] ?? .null
                 if let field = record.schema.field(name) {
                     if !field.writable {

@@ -56,9 +56,11 @@ public struct AutomationDefinition: Sendable {
     ) throws -> AutomationDefinition {
         var issues: [FieldIssue] = []
         guard let text = triggerValue?.stringValue, let trigger = Trigger(rawValue: text) else {
-            throw CRMError.validation([
-                FieldIssue("trigger", "invalid_enum", "one of \(Trigger.allCases.map(\.rawValue).joined(separator: ", "))")
-            ])
+            // What the conditions and a set_field may name depends on the trigger; everything
+            // else of the actions is still checked, so one 422 names all it can.
+            issues.append(FieldIssue("trigger", "invalid_enum", "one of \(Trigger.allCases.map(\.rawValue).joined(separator: ", "))"))
+            issues += actionIssues(actionsValue, record: nil, webhookExists: webhookExists).issues
+            throw CRMError.validation(issues)
         }
         var selection: Selection?
         var days: Int64?
@@ -101,19 +103,29 @@ public struct AutomationDefinition: Sendable {
                 if case .validation(let found) = error { issues += found } else { throw error }
             }
         }
-        var actions: [AutomationAction] = []
-        if let array = actionsValue?.arrayValue, (1...maximumActions).contains(array.count) {
-            for (index, element) in array.enumerated() {
-                switch AutomationAction.parse(element, path: "actions[\(index)]", record: record, webhookExists: webhookExists) {
-                case .success(let action): actions.append(action)
-                case .failure(let found): issues += found.issues
-                }
-            }
-        } else {
-            issues.append(FieldIssue("actions", "invalid_type", "an array of 1 to \(maximumActions) actions"))
-        }
+        let (actions, found) = actionIssues(actionsValue, record: record, webhookExists: webhookExists)
+        issues += found
         if !issues.isEmpty { throw CRMError.validation(issues) }
         return AutomationDefinition(trigger: trigger, selection: selection, days: days, conditions: conditions, actions: actions)
+    }
+
+    /// The actions that parse, and the issues of those that do not (`record` nil: the trigger
+    /// is unknown, see ``AutomationAction/parse(_:path:record:webhookExists:)``).
+    private static func actionIssues(_ value: JSONValue?, record: AutomationRecord?, webhookExists: (Int64) throws -> Bool) -> (
+        actions: [AutomationAction], issues: [FieldIssue]
+    ) {
+        guard let array = value?.arrayValue, (1...maximumActions).contains(array.count) else {
+            return ([], [FieldIssue("actions", "invalid_type", "an array of 1 to \(maximumActions) actions")])
+        }
+        var actions: [AutomationAction] = []
+        var issues: [FieldIssue] = []
+        for (index, element) in array.enumerated() {
+            switch AutomationAction.parse(element, path: "actions[\(index)]", record: record, webhookExists: webhookExists) {
+            case .success(let action): actions.append(action)
+            case .failure(let found): issues += found.issues
+            }
+        }
+        return (actions, issues)
     }
 
     private static func record(of trigger: Trigger) -> AutomationRecord {

@@ -17,6 +17,13 @@ final class AutomationValidationTests: SalesTestCase {
 
     func testEveryBadPartIsNamed() throws {
         XCTAssertEqual(try refused(["name": "x", "trigger": "customer.exploded", "actions": [task]]), ["trigger"])
+        XCTAssertEqual(
+            try refused([
+                "name": "x", "trigger": "nope",
+                "actions": [["type": "add_tag"], ["type": "set_field", "field": "industry", "value": 1], ["type": "explode"]],
+            ]),
+            ["actions[0].tag", "actions[2].type", "trigger"],
+            "an unknown trigger hides none of the actions' own faults (a set_field's depend on the trigger)")
         XCTAssertEqual(try refused(["name": "x", "trigger": "schedule.daily", "actions": [task]]), ["schedule"])
         XCTAssertEqual(
             try refused(["name": "x", "trigger": "schedule.daily", "schedule": ["select": "full_moon"], "actions": [task]]),

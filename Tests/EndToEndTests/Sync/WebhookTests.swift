@@ -106,6 +106,12 @@ final class WebhookTests: CustomerTestCase {
         let missing = try api.send("POST", "/v1/webhooks", json: [String: Any]())
         XCTAssertEqual(missing.status, 422)
         XCTAssertEqual(Set(missing.problemFields), ["url", "events"], missing.text)
+        // A field refused on its own (a bad flag, an unknown member) does not hide the rest.
+        let flag = try api.send("POST", "/v1/webhooks", json: ["url": "ftp://x", "events": ["nope"], "enabled": "yes"])
+        XCTAssertEqual(Set(flag.problemFields), ["url", "events", "enabled"], flag.text)
+        let unknown = try api.send("POST", "/v1/webhooks", json: ["url": "ftp://x", "events": ["nope"], "colour": "red"])
+        XCTAssertEqual(Set(unknown.problemFields), ["url", "events", "colour"], unknown.text)
+        XCTAssertEqual((try api.send("GET", "/v1/webhooks").json()["data"] as? [Any])?.count, 0, "nothing was created")
 
         // A PATCH is held to the same rules; a refused one changes nothing.
         let webhook = try api.created("/v1/webhooks", ["url": publicURL, "events": ["*"]])
