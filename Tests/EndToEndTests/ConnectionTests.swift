@@ -87,11 +87,31 @@ final class ConnectionTests: XCTestCase {
 
     func testUnknownPathIs404ProblemAndKeepsConnection() throws {
         let client = try server.client()
-        let reply = try client.request("GET", "/v1/nothing-here")
+        let reply = try client.request("GET", "/v1/nothing-here", headers: [("Authorization", "Bearer \(server.adminKey)")])
         XCTAssertEqual(reply.status, 404)
         XCTAssertEqual(reply.header("Content-Type"), "application/problem+json")
         XCTAssertEqual(try reply.json()["status"] as? Int, 404)
+        XCTAssertNotNil(reply.header("RateLimit-Remaining"), "an authenticated answer, counted against its key")
+        XCTAssertEqual(try client.request("GET", "/nothing-here").status, 404, "outside /v1 nothing needs a key")
         XCTAssertEqual(try client.request("GET", "/healthz").status, 200)
+    }
+
+    /// Everything under `/v1` needs a key (API.md), routes or not: a client without one learns
+    /// nothing of which paths and methods exist.
+    func testAnUnknownPathOrMethodUnderV1WithoutAKeyIs401() throws {
+        let client = try server.client()
+        for (method, path) in [("GET", "/v1/nothing-here"), ("PUT", "/v1/customers"), ("DELETE", "/v1/pipelines/1")] {
+            let reply = try client.request(method, path)
+            XCTAssertEqual(reply.status, 401, "\(method) \(path)")
+            XCTAssertEqual(reply.header("WWW-Authenticate"), "Bearer", "\(method) \(path)")
+            XCTAssertNil(reply.header("Allow"), "\(method) \(path)")
+            let unknownKey = try client.request(method, path, headers: [("Authorization", "Bearer crm_1_bogus")])
+            XCTAssertEqual(unknownKey.status, 401, "\(method) \(path)")
+        }
+        let known = try client.request("DELETE", "/v1/pipelines/1", headers: [("Authorization", "Bearer \(server.adminKey)")])
+        XCTAssertEqual(known.status, 405)
+        XCTAssertEqual(known.header("Allow"), "GET, HEAD, PATCH")
+        XCTAssertEqual(try client.request("OPTIONS", "/v1/customers").status, 204, "a preflight carries no key")
     }
 
     func testWrongMethodIs405WithAllow() throws {
@@ -103,8 +123,9 @@ final class ConnectionTests: XCTestCase {
     }
 
     /// The methods of HTTP no route implements (TRACE, CONNECT, QUERY) are a 405 with `Allow` on a known
-    /// path and a 404 elsewhere, like any method a path does not take; a method the server does
-    /// not recognise is a 501, and the connection closes.
+    /// path and a 404 elsewhere, like any method a path does not take (under `/v1`, once the key
+    /// is known: without one it is a 401 that shows nothing of the routes); a method the server
+    /// does not recognise is a 501, and the connection closes.
     func testUnimplementedMethodsAre405OnKnownPathsAndUnknownOnes501() throws {
         for method in ["PROPFIND", "BREW", "get"] {
             let client = try server.client()
@@ -114,12 +135,17 @@ final class ConnectionTests: XCTestCase {
             XCTAssertTrue(client.isClosedByPeer(), method)
         }
         let client = try server.client()
+        let auth = [("Authorization", "Bearer \(server.adminKey)")]
         for method in ["TRACE", "CONNECT", "QUERY"] {
-            let reply = try client.request(method, "/v1/customers")
+            let reply = try client.request(method, "/v1/customers", headers: auth)
             XCTAssertEqual(reply.status, 405, method)
             XCTAssertEqual(reply.header("Allow"), "GET, HEAD, POST", method)
-            XCTAssertEqual(try client.request(method, "/v1/no-such-thing").status, 404, method)
+            XCTAssertEqual(try client.request(method, "/v1/no-such-thing", headers: auth).status, 404, method)
+            let anonymous = try client.request(method, "/v1/customers")
+            XCTAssertEqual(anonymous.status, 401, method)
+            XCTAssertNil(anonymous.header("Allow"), method)
         }
+        XCTAssertEqual(try client.request("TRACE", "/healthz").status, 405, "outside /v1 nothing needs a key")
         XCTAssertEqual(try client.request("GET", "/healthz").status, 200)
     }
 

@@ -171,7 +171,7 @@ public final class Application: Sendable {
             AutomationRoutes(endpoints: endpoints, database: database, cursors: cursors, clock: clock, engine: automations)
                 .install(on: &router)
             FieldRoutes(endpoints: endpoints, database: database, cursors: cursors, clock: clock).install(on: &router)
-            router.fallback = Fallback.make(cors: endpoints.cors)
+            router.fallback = Fallback.make(endpoints: endpoints)
 
             let limits = ParserLimits(
                 maxRequestLine: configuration.maxRequestLine, maxHeaderBytes: configuration.maxHeaderBytes,

@@ -164,6 +164,32 @@ struct EndpointBuilder: Sendable {
         }
     }
 
+    /// A request under `/v1` that no route takes is still authenticated first (API.md: a key on
+    /// everything under `/v1`), from its head alone, so the route map is no answer to a client
+    /// without a key: the `401` (or `429`) that refuses it, else the `RateLimit-*` headers every
+    /// authenticated answer carries, for its `404` or `405`.
+    func admitMiss(_ request: Request, _ context: RequestContext) -> MissAdmission {
+        var headers: [(name: String, value: String)] = []
+        do {
+            try authenticator.authenticate(request) { key in
+                guard let limiter = rateLimiter else { return }
+                let decision = limiter.take(key.id)
+                headers += decision.headers
+                if !decision.allowed { throw APIError.tooManyRequests(retryAfter: decision.retryAfter, headers: []) }
+            }
+            return .admitted(headers)
+        } catch {
+            return .refused(render(.failure(error), extra: headers, context: context))
+        }
+    }
+
+    enum MissAdmission {
+        /// The request's answer: no key, an unknown or revoked one, or over its rate limit.
+        case refused(Response)
+        /// A known key: the headers its `404` or `405` carries.
+        case admitted([(name: String, value: String)])
+    }
+
     /// A write: `prepare` parses and validates on the calling thread and returns the job; the job
     /// runs on the database writer (inside `Idempotency-Key` handling for POSTs) and the
     /// response goes out after COMMIT.
