@@ -230,13 +230,15 @@ final class CSVTests: XCTestCase {
         XCTAssertNoThrow(try CustomerCSV.validateHeader([]))
     }
 
-    func testHeaderRefusesAnUnknownColumn() {
+    func testHeaderRefusesAnUnknownColumnAsAnUnknownField() {
         for column in ["nickname", "Name", " name", "metrics", "merged_into", ""] {
             guard let error = apiError({ try CustomerCSV.validateHeader(["type", "name", column]) }) else { continue }
-            XCTAssertEqual(error.status, 400, column)
-            XCTAssertEqual(error.errors.map(\.code), ["unknown_column"], column)
+            XCTAssertEqual(error.status, 422, column)
+            XCTAssertEqual(error.errors.map(\.code), ["unknown_field"], column)
             XCTAssertEqual(error.errors.map(\.field), [column], column)
         }
+        let every = apiError({ try CustomerCSV.validateHeader(["nickname", "type", "colour", "name"]) })
+        XCTAssertEqual(every?.errors.map(\.field), ["nickname", "colour"], "every unknown column at once")
     }
 
     func testHeaderRefusesADuplicateColumn() {

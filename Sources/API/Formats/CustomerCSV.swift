@@ -23,16 +23,17 @@ enum CustomerCSV {
         customer.cells.map(CSVFormulaGuard.neutralized)
     }
 
-    /// Checks the header: every column known, none twice. Returns a `400` naming the culprit.
+    /// Checks the header: no column twice (a `400`, as a JSON object's repeated member is), then
+    /// every column a field: a column naming none is an unknown field, a `422` listing each one
+    /// (API.md: unknown fields in a request body are a `422`), as a JSON record's would be.
     static func validateHeader(_ columns: [String]) throws {
         var seen: Set<String> = []
-        for column in columns {
-            guard writableColumns.contains(column) || ignoredOnImport.contains(column) else {
-                throw APIError.badRequest("unknown column '\(column)' in the CSV header", field: column, code: "unknown_column")
-            }
-            guard seen.insert(column).inserted else {
-                throw APIError.badRequest("column '\(column)' appears twice in the CSV header", field: column, code: "duplicate_column")
-            }
+        for column in columns where !seen.insert(column).inserted {
+            throw APIError.badRequest("column '\(column)' appears twice in the CSV header", field: column, code: "duplicate_column")
+        }
+        let unknown = columns.filter { !writableColumns.contains($0) && !ignoredOnImport.contains($0) }
+        guard unknown.isEmpty else {
+            throw APIError.validation(unknown.map { FieldError($0, "unknown_field", "no customer field is named '\($0)'") })
         }
     }
 
