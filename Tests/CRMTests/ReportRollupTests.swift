@@ -42,22 +42,23 @@ final class ReportRollupTests: TemporaryDatabaseTestCase {
             let dates: [SQLValue] = [.null, .text("2026-05-30"), .text("2026-05-31"), .text("2026-06-01")]
             let amounts: [SQLValue] = [.null, .integer(0), .integer(1_000), .integer(12_345)]
             let probabilities: [SQLValue] = [.null, .integer(0), .integer(25), .integer(90)]
+            let currencies: [SQLValue] = [.null, .text("CNY"), .text("USD")]
             for id in 1...60 {
                 try connection.run(
                     """
                     INSERT INTO opportunities (id, customer_id, name, pipeline_id, stage, amount, probability, expected_close_date,
-                        is_closed, stage_entered_at, created_at, updated_at, deleted_at)
+                        is_closed, stage_entered_at, created_at, updated_at, deleted_at, currency)
                     VALUES (?, 1, 'O', 1, 'qualification', ?, ?, ?, ?, '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z',
-                        '2026-01-01T00:00:00.000Z', ?)
+                        '2026-01-01T00:00:00.000Z', ?, ?)
                     """,
                     [
                         .integer(Int64(id)), random.pick(amounts), random.pick(probabilities), random.pick(dates),
-                        .integer(random.chance(20) ? 1 : 0), random.chance(10) ? Self.deletedAt : .null,
+                        .integer(random.chance(20) ? 1 : 0), random.chance(10) ? Self.deletedAt : .null, random.pick(currencies),
                     ])
             }
             for _ in 0..<400 {
                 let id = SQLValue.integer(Int64(random.int(1...60)))
-                switch random.int(0...7) {
+                switch random.int(0...8) {
                 case 0: try connection.run("UPDATE opportunities SET expected_close_date = ? WHERE id = ?", [random.pick(dates), id])
                 case 1: try connection.run("UPDATE opportunities SET amount = ? WHERE id = ?", [random.pick(amounts), id])
                 case 2: try connection.run("UPDATE opportunities SET probability = ? WHERE id = ?", [random.pick(probabilities), id])
@@ -65,16 +66,19 @@ final class ReportRollupTests: TemporaryDatabaseTestCase {
                 case 4: try connection.run("UPDATE opportunities SET deleted_at = ? WHERE id = ?", [Self.deletedAt, id])
                 case 5: try connection.run("UPDATE opportunities SET deleted_at = NULL WHERE id = ?", [id])
                 case 6: try connection.run("UPDATE opportunities SET name = 'renamed', customer_id = customer_id WHERE id = ?", [id])
+                case 7: try connection.run("UPDATE opportunities SET currency = ? WHERE id = ?", [random.pick(currencies), id])
                 default: try connection.run("UPDATE opportunities SET amount = amount, probability = probability WHERE id = ?", [id])
                 }
             }
             try connection.run("DELETE FROM opportunities WHERE id IN (3, 4, 5)")
-            let kept = try Self.rows(connection, "SELECT * FROM forecast_rollup WHERE count != 0 ORDER BY 1")
+            let kept = try Self.rows(connection, "SELECT * FROM forecast_rollup WHERE count != 0 ORDER BY 1, 2")
             let grouped = try Self.rows(
                 connection,
                 """
-                SELECT expected_close_date, count(*), coalesce(sum(amount), 0), coalesce(sum(coalesce(amount, 0) * coalesce(probability, 0)), 0)
-                FROM opportunities WHERE deleted_at IS NULL AND is_closed = 0 AND expected_close_date IS NOT NULL GROUP BY 1 ORDER BY 1
+                SELECT expected_close_date, coalesce(currency, ''), count(*), coalesce(sum(amount), 0),
+                    coalesce(sum(coalesce(amount, 0) * coalesce(probability, 0)), 0)
+                FROM opportunities WHERE deleted_at IS NULL AND is_closed = 0 AND expected_close_date IS NOT NULL
+                GROUP BY 1, 2 ORDER BY 1, 2
                 """)
             let emptied = try Self.rows(connection, "SELECT * FROM forecast_rollup WHERE count = 0 AND (amount != 0 OR weighted != 0)")
             XCTAssertEqual(emptied, [])

@@ -28,4 +28,42 @@ final class ForecastReportTests: SalesTestCase {
         let viewer = try SalesClient.withNewKey(server, role: "viewer").client
         XCTAssertEqual(try viewer.send("GET", "/v1/analytics/forecast").status, 200)
     }
+
+    /// Amounts in different currencies are never added (nothing converts them): the report is one
+    /// currency's, the base one unless `currency` names another, and a deal that changes its
+    /// currency moves between the two.
+    func testEachCurrencyIsForecastApart() throws {
+        let customer = try sales.customer("Global")
+        try sales.opportunity(customer, name: "Yuan", ["amount": 100_000, "probability": 50, "expected_close_date": "2031-01-10"])
+        let dollars = try XCTUnwrap(
+            try sales.opportunity(
+                customer, name: "Dollars", ["amount": 100_000, "currency": "USD", "probability": 50, "expected_close_date": "2031-01-15"]
+            )["id"] as? Int)
+        try sales.opportunity(
+            customer, name: "Yen", ["amount": 5_000_000, "currency": "JPY", "probability": 10, "expected_close_date": "2031-01-20"])
+
+        func january(_ query: String = "") throws -> (currency: String?, count: Int?, amount: Int?, weighted: Int?) {
+            let report = try sales.expect(200, "GET", "/v1/analytics/forecast?from=2031-01-01&to=2031-01-31" + query)
+            let month = (report["months"] as? [[String: Any]])?.first
+            return (report["currency"] as? String, month?["count"] as? Int, month?["amount"] as? Int, month?["weighted_amount"] as? Int)
+        }
+        let base = try january()
+        XCTAssertEqual(base.currency, "CNY")
+        XCTAssertEqual(base.count, 1)
+        XCTAssertEqual(base.amount, 100_000, "the yuan deal alone")
+        XCTAssertEqual(base.weighted, 50_000)
+        let usd = try january("&currency=usd")
+        XCTAssertEqual(usd.currency, "USD")
+        XCTAssertEqual(usd.amount, 100_000)
+        XCTAssertEqual(try january("&currency=JPY").amount, 5_000_000)
+        XCTAssertNil(try january("&currency=EUR").count, "no deal in euros: no month")
+
+        try sales.expect(200, "PATCH", "/v1/opportunities/\(dollars)", json: ["currency": "CNY"])
+        XCTAssertEqual(try january().amount, 200_000, "the deal moved to the yuan forecast")
+        XCTAssertNil(try january("&currency=USD").count)
+
+        let bad = try sales.send("GET", "/v1/analytics/forecast?currency=DOLLARS")
+        XCTAssertEqual(bad.status, 400, bad.text)
+        XCTAssertEqual(bad.problemFields, ["currency"])
+    }
 }

@@ -39,8 +39,17 @@ struct AnalyticsRoutes {
         report("feedback", windowed: true) { connection, window, _ in
             try FeedbackReport.render(connection, from: window.from, to: window.to)
         }
-        report("forecast", windowed: true) { connection, window, _ in
-            try ForecastReport.render(connection, from: window.from, to: window.to, currency: baseCurrency)
+        report("forecast", windowed: true, parameters: ["currency"]) { connection, window, query in
+            // Opportunities may be in any currency and none is converted: one currency's at a
+            // time, the base one unless `currency` names another.
+            var currency = baseCurrency
+            if let text = query["currency"] {
+                guard CurrencyCode.isValid(text.uppercased()) else {
+                    throw APIError.badRequest("currency must be an ISO 4217 code such as USD", field: "currency")
+                }
+                currency = text.uppercased()
+            }
+            return try ForecastReport.render(connection, from: window.from, to: window.to, currency: currency, baseCurrency: baseCurrency)
         }
         report("funnel", windowed: true, parameters: ["pipeline_id"]) { connection, window, query in
             var pipelineID: Int64?

@@ -4,17 +4,26 @@ import SQLite
 /// `GET /v1/analytics/forecast` (API.md §3): the open pipeline (live opportunities not closed)
 /// by expected close month, `{"currency","months":[{"month","count","amount","weighted_amount"}]}`,
 /// weighted = Σ amount × probability / 100, rounded to the minor unit. Opportunities without an
-/// expected close date are in no month; a missing amount or probability counts as 0.
+/// expected close date are in no month; a missing amount or probability counts as 0. One
+/// currency's opportunities only: amounts in different currencies (and minor units) are never
+/// added, since nothing converts them.
 public enum ForecastReport {
-    /// - Parameters: from/to: the window of expected close dates, both inclusive; nil for open ends.
-    public static func render(_ connection: StoreConnection, from: CalendarDate?, to: CalendarDate?, currency: String) throws -> [UInt8] {
+    /// - Parameters:
+    ///   - from/to: the window of expected close dates, both inclusive; nil for open ends.
+    ///   - currency: whose opportunities are summed; `baseCurrency` also takes those stored
+    ///     without one.
+    public static func render(
+        _ connection: StoreConnection, from: CalendarDate?, to: CalendarDate?, currency: String, baseCurrency: String
+    ) throws -> [UInt8] {
         var writer = JSONWriter(capacity: 512)
         writer.beginObject()
         writer.key("currency")
         writer.string(currency)
         writer.key("months")
         writer.beginArray()
-        for month in try ForecastReportStore.months(connection, from: from?.description, to: to?.description) {
+        let months = try ForecastReportStore.months(
+            connection, from: from?.description, to: to?.description, currency: currency, isBase: currency == baseCurrency)
+        for month in months {
             writer.beginObject()
             writer.key("month")
             writer.string(month.month)

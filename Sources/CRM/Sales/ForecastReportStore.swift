@@ -1,8 +1,8 @@
 import JSON
 import SQLite
 
-/// Reads `forecast_rollup` (migration 0018): the open pipeline per expected close date, kept by
-/// triggers on every opportunity write.
+/// Reads `forecast_rollup` (migrations 0018 and 0029): the open pipeline per expected close date
+/// and currency, kept by triggers on every opportunity write.
 enum ForecastReportStore {
     struct Month {
         let month: String
@@ -12,15 +12,16 @@ enum ForecastReportStore {
     }
 
     /// The months of expected close dates from `from` to `to` (`YYYY-MM-DD`, both inclusive; nil
-    /// for open ends) that hold open opportunities, oldest first. A day row whose opportunities
-    /// all closed or moved keeps a count of 0 and is left out.
-    static func months(_ connection: StoreConnection, from: String?, to: String?) throws -> [Month] {
+    /// for open ends) that hold open opportunities in `currency`, oldest first (rows keyed ''
+    /// count as the base currency, migration 0029). A day row whose opportunities all closed or
+    /// moved keeps a count of 0 and is left out.
+    static func months(_ connection: StoreConnection, from: String?, to: String?, currency: String, isBase: Bool) throws -> [Month] {
         try connection.query(
             """
             SELECT substr(close_on, 1, 7), sum(count), sum(amount), sum(weighted) FROM forecast_rollup
-            WHERE close_on >= ? AND close_on <= ?
+            WHERE close_on >= ? AND close_on <= ? AND currency IN (?, ?)
             GROUP BY 1 HAVING sum(count) > 0 ORDER BY 1
-            """, [.text(from ?? "0000-01-01"), .text(to ?? "9999-12-31")]
+            """, [.text(from ?? "0000-01-01"), .text(to ?? "9999-12-31"), .text(currency), .text(isBase ? "" : currency)]
         ).map { Month(month: $0.string(0) ?? "", count: $0.int64(1) ?? 0, amount: $0.int64(2) ?? 0, weightedHundredths: $0.int64(3) ?? 0) }
     }
 }
