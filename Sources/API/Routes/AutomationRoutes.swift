@@ -34,13 +34,25 @@ struct AutomationRoutes {
                         throw APIError.badRequest("run-daily takes no body (or {})")
                     }
                 }
+                // With an Idempotency-Key the run spans many transactions, as an import does: the
+                // key is checked and reserved before it (a replay runs nothing) and the answer
+                // stored after it; a run cut off in between keeps the reservation (a retry is a 409).
+                let idempotency = try IdempotencyHeader.key(of: request)
+                if let idempotency, let stored = try database.writeAndWait({ try idempotency.begin($0, now: clock.now()) }) {
+                    return IdempotencyHeader.replay(stored)
+                }
                 let runs = try engine.runDaily(database, now: clock.now())
                 var writer = JSONWriter(capacity: 32)
                 writer.beginObject()
                 writer.key("runs")
                 writer.int(Int64(runs))
                 writer.endObject()
-                return Response(status: 200, headers: [JSONResponse.contentType], body: writer.bytes)
+                let response = Response(status: 200, headers: [JSONResponse.contentType], body: writer.bytes)
+                if let idempotency {
+                    let answer = IdempotentAnswer(status: response.status, headers: response.headers, body: writer.bytes)
+                    try database.writeAndWait { try idempotency.finish($0, answer, now: clock.now()) }
+                }
+                return response
             })
 
         router.add(

@@ -40,6 +40,25 @@ final class AutomationDailyTests: SalesTestCase {
         XCTAssertEqual(try sales.tasks(of: leapling).count, 2)
     }
 
+    /// API.md: a POST accepts `Idempotency-Key`; a client retrying run-daily after a timeout gets
+    /// the first answer back, not the `{"runs":0}` a second run would give.
+    func testRunDailyWithAnIdempotencyKeyReplaysItsFirstAnswer() throws {
+        try sales.automation(
+            "schedule.daily", schedule: ["select": "birthday_today"], actions: [["type": "create_task", "title": "Happy birthday"]])
+        let today = try sales.person("Today", ["birthday": "1990-06-01"])
+        let first = try sales.send("POST", "/v1/automations/run-daily", headers: [("Idempotency-Key", "daily-1")])
+        XCTAssertEqual(first.status, 200, first.text)
+        XCTAssertEqual(try first.json()["runs"] as? Int, 1)
+        let replay = try sales.send("POST", "/v1/automations/run-daily", headers: [("Idempotency-Key", "daily-1")])
+        XCTAssertEqual(replay.status, 200, replay.text)
+        XCTAssertEqual(replay.body, first.body)
+        XCTAssertEqual(replay.header("Idempotent-Replayed"), "true")
+        XCTAssertEqual(try sales.tasks(of: today).count, 1)
+        let reused = try sales.send("POST", "/v1/automations/run-daily", json: [String: Any](), headers: [("Idempotency-Key", "daily-1")])
+        XCTAssertEqual(reused.status, 422, "another body with the key: \(reused.text)")
+        XCTAssertEqual(try XCTUnwrap(try sales.send("POST", "/v1/automations/run-daily").json()["runs"] as? Int), 0)
+    }
+
     func testNoOrderForDaysActsOncePerSilence() throws {
         let automation = try sales.automation(
             "schedule.daily", schedule: ["select": "no_order_for_days", "days": 60],
