@@ -315,14 +315,36 @@ final class DataSubjectEraseTests: DataSubjectTestCase {
         XCTAssertEqual(try feed().filter { $0["type"] as? String == "customer.erased" }.count, 0)
     }
 
-    func testUnknownOrDeletedCustomerIsNotFoundAndAReasonIsRequired() throws {
-        let id = try sales.customer("Someone")
-        let deleted = try sales.customer("Gone")
+    /// A deleted customer's row still holds the person's data (`include_deleted=true`, the feed):
+    /// a data-subject request reaches it, export and erase alike.
+    func testADeletedCustomerIsExportedAndErasedToo() throws {
+        let deleted = try sales.person("Gone Person", ["email": "gone@example.com", "phone": "+86 138 0013 9999"])
         try sales.expect(204, "DELETE", "/v1/customers/\(deleted)")
-        for target in [999_999, deleted] {
-            XCTAssertEqual(try sales.send("POST", "/v1/customers/\(target)/erase", json: ["reason": "x"]).status, 404)
-            XCTAssertEqual(try sales.send("GET", "/v1/customers/\(target)/data-export").status, 404)
+        let export = try sales.expect(200, "GET", "/v1/customers/\(deleted)/data-export")
+        let exported = try XCTUnwrap(export["customer"] as? [String: Any])
+        XCTAssertEqual(exported["email"] as? String, "gone@example.com")
+        XCTAssertNotNil(exported["deleted_at"] as? String)
+
+        let erased = try sales.expect(200, "POST", "/v1/customers/\(deleted)/erase", json: ["reason": "asked by the person"])
+        XCTAssertEqual(erased["name"] as? String, "erased")
+        XCTAssertTrue(erased["email"] is NSNull)
+        XCTAssertNotNil(erased["deleted_at"] as? String, "still deleted")
+        XCTAssertNotNil(erased["erased_at"] as? String)
+        let tombstones = try sales.walk("/v1/customers", [("include_deleted", "true")], limit: 50).entries
+        let tombstone = try XCTUnwrap(tombstones.first { $0["id"] as? Int == deleted })
+        XCTAssertEqual(tombstone["name"] as? String, "erased")
+        let feed = try sales.changes(after: 0).entries.filter {
+            ($0["id"] as? Int) == deleted && ($0["type"] as? String)?.hasPrefix("customer.") == true
         }
+        XCTAssertFalse(feed.map { jsonText($0) }.joined().contains("gone@example.com"), "the feed keeps no copy")
+        XCTAssertEqual(feed.last?["type"] as? String, "customer.erased")
+        XCTAssertEqual(try sales.send("POST", "/v1/customers/\(deleted)/erase", json: ["reason": "again"]).status, 409)
+    }
+
+    func testUnknownCustomerIsNotFoundAndAReasonIsRequired() throws {
+        let id = try sales.customer("Someone")
+        XCTAssertEqual(try sales.send("POST", "/v1/customers/999999/erase", json: ["reason": "x"]).status, 404)
+        XCTAssertEqual(try sales.send("GET", "/v1/customers/999999/data-export").status, 404)
         for body in [[:], ["reason": "   "], ["reason": NSNull()], ["reason": 5]] as [[String: Any]] {
             let reply = try sales.send("POST", "/v1/customers/\(id)/erase", json: body)
             XCTAssertEqual(reply.status, 422, "\(body): \(reply.text)")

@@ -36,9 +36,10 @@ public struct CustomerDataExport: Sendable {
         ]
     }
 
-    /// The live customer's JSON, or nil (a `404`).
+    /// The customer's JSON, live or deleted (the business still holds a deleted customer's
+    /// data, so the person may ask for it), or nil (a `404`).
     public func customer(_ connection: StoreConnection, id: Int64) throws -> [UInt8]? {
-        try customers.record(connection, id: id)?.json
+        try customers.recordIncludingDeleted(connection, id: id)?.json
     }
 
     /// Writes up to `limit` entries of `section` after the entry `after` (ids ascending) as

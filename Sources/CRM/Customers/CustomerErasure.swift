@@ -40,12 +40,17 @@ public struct CustomerErasure: Sendable {
         return reason
     }
 
-    /// Erases the live customer `id`; returns it as it now is.
+    /// Erases the customer `id`, live or deleted (a deleted customer's row, shown with
+    /// `include_deleted=true` and in the feed, still holds the person's data); returns it as it
+    /// now is.
     ///
-    /// - Throws: ``CRMError/notFound(_:)`` for an unknown or deleted customer, ``CRMError/conflict(_:_:)``
+    /// - Throws: ``CRMError/notFound(_:)`` for an unknown customer, ``CRMError/conflict(_:_:)``
     ///   (`erased`) for one already erased. Either way nothing is written.
     public func erase(_ connection: StoreConnection, id: Int64, reason: String, actor: Int64?, now: Timestamp) throws -> StoredRecord {
-        _ = try customers.flow.current(connection, id: id, ifMatch: nil)
+        guard let row = try CustomerStore.find(connection, id: id, includeDeleted: true) else {
+            throw CRMError.notFound("no customer \(id)")
+        }
+        if let refused = Self.refusal(row) { throw refused }
         // The customers merged into it were the same person: their rows (deleted, with
         // `merged_into`) and their history hold the same kind of data, so they are erased with it.
         for customer in try [id] + CustomerErasureStore.mergedInto(connection, id: id) {
@@ -57,7 +62,9 @@ public struct CustomerErasure: Sendable {
             try CustomerErasureStore.eraseCustomer(connection, id: customer, reason: reason, now: now)
         }
         try CustomerErasureStore.markPurgePending(connection, customerID: id)
-        guard let record = try customers.record(connection, id: id) else { throw CRMError.notFound("no customer \(id)") }
+        guard let record = try customers.recordIncludingDeleted(connection, id: id) else {
+            throw CRMError.notFound("no customer \(id)")
+        }
         try ChangeLog.recordEvent(
             connection, type: Self.eventType, recordType: CustomerSchema.schema.recordType, id: id, data: record.json, now: now)
         // Who erased, when and why; the erased values themselves are in no entry.

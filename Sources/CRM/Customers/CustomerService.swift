@@ -42,6 +42,12 @@ public struct CustomerService: Sendable {
         try CustomerStore.render(connection, id: id, renderer: renderer).map { StoredRecord(id: id, version: $0.version, json: $0.json) }
     }
 
+    /// The customer, live or deleted (a tombstone still holds the person's data: a data-subject
+    /// request reaches it).
+    func recordIncludingDeleted(_ connection: StoreConnection, id: Int64) throws -> StoredRecord? {
+        try CustomerStore.find(connection, id: id, includeDeleted: true).map { StoredRecord(row: $0, json: renderer.json($0)) }
+    }
+
     /// The stored form of an `external_id` given in a path, checked exactly as the body field
     /// is (trimmed; empty and too long are `422`), so that a path and a body naming the same id
     /// always agree.
