@@ -144,11 +144,20 @@ final class FieldTests: SalesTestCase {
         try sales.expect(200, "PATCH", "/v1/customers/\(pro)", json: ["attributes": ["plan": "team"]])
         XCTAssertEqual(try sales.expect(200, "GET", "/v1/fields/plan")["violations"] as? Int, 0)
 
-        // A type change that stored values would not fit is refused; one they fit is not.
+        // A type change is accepted like any change (API.md: it never rewrites customers); values
+        // it no longer fits are violations, refused on their next write.
         try define(["key": "code", "label": "Code", "type": "string"])
-        _ = try sales.expect(
-            201, "POST", "/v1/customers", json: ["type": "person", "name": "Coded", "attributes": ["code": "A7", "tier_code": "d"]])
-        XCTAssertEqual(refused(try sales.send("PATCH", "/v1/fields/code", json: ["type": "integer"])), ["type"])
+        let coded = try XCTUnwrap(
+            try sales.expect(
+                201, "POST", "/v1/customers", json: ["type": "person", "name": "Coded", "attributes": ["code": "A7", "tier_code": "d"]]
+            )["id"] as? Int)
+        try sales.expect(200, "PATCH", "/v1/fields/code", json: ["type": "integer"])
+        XCTAssertEqual(try sales.expect(200, "GET", "/v1/fields/code")["violations"] as? Int, 1)
+        XCTAssertEqual(try sales.customerJSON(coded)["attributes"] as? [String: String], ["code": "A7", "tier_code": "d"], "not rewritten")
+        XCTAssertEqual(
+            refused(try sales.send("PATCH", "/v1/customers/\(coded)", json: ["attributes": ["note": "x"]])), ["attributes.code"])
+        try sales.expect(200, "PATCH", "/v1/customers/\(coded)", json: ["attributes": ["code": 7]])
+        XCTAssertEqual(try sales.expect(200, "GET", "/v1/fields/code")["violations"] as? Int, 0)
         try define(["key": "count", "label": "Count", "type": "integer"])
         _ = try sales.expect(
             201, "POST", "/v1/customers", json: ["type": "person", "name": "Counted", "attributes": ["count": 3, "tier_code": "e"]])

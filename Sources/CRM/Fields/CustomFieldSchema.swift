@@ -48,9 +48,8 @@ public enum CustomFieldSchema {
         return try CustomFieldStore.violations(connection, field)
     }
 
-    /// The rules of a definition as it will stand: a snake_case key that never changes, options
-    /// for (and only for) an enum, and a type change only when no live customer's value would
-    /// stop fitting it.
+    /// The rules of a definition as it will stand: a snake_case key that never changes, and options
+    /// for (and only for) an enum.
     static func check(_ connection: StoreConnection, _ values: inout [String: SQLValue], before: Row?) throws {
         var issues: [FieldIssue] = []
         if let before {
@@ -77,15 +76,8 @@ public enum CustomFieldSchema {
             issues.append(FieldIssue("options", "invalid", "only enum fields have options"))
         }
         if !issues.isEmpty { throw CRMError.validation(issues) }
-        if let before, let type, let key = before.string("key"), type.rawValue != before.string("type") {
-            let field = CustomField(key: key, type: type, options: options, required: false)
-            let unfit = try CustomFieldStore.violations(connection, field)
-            if unfit > 0 {
-                throw CRMError.validation([
-                    FieldIssue("type", "incompatible", "\(unfit) customers hold values of attributes.\(key) that are not \(type.rawValue)")
-                ])
-            }
-        }
+        // A type change is accepted like any other: API.md, "defining or changing a field never
+        // rewrites stored customers: values that no longer fit are reported as violations".
     }
 }
 
