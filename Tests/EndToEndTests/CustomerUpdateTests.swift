@@ -29,6 +29,21 @@ final class CustomerUpdateTests: CustomerTestCase {
         XCTAssertEqual(canonicalJSON(try fetch(id)), canonicalJSON(body))
     }
 
+    func testPatchTakesTheMergePatchMediaTypeAndNoOtherWriteDoes() throws {
+        let id = try api.createPerson("Typed", ["title": "Engineer"])
+        let mergePatch = [("Content-Type", "application/merge-patch+json")]
+        let patched = try api.send("PATCH", "/v1/customers/\(id)", json: "{\"title\":\"Manager\"}", headers: mergePatch)
+        XCTAssertEqual(patched.status, 200, patched.text)
+        XCTAssertEqual(try fetch(id)["title"] as? String, "Manager")
+
+        let text = try api.send("PATCH", "/v1/customers/\(id)", json: "{\"title\":\"Other\"}", headers: [("Content-Type", "text/plain")])
+        XCTAssertEqual(text.status, 415, text.text)
+        let created = try api.send("POST", "/v1/customers", json: "{\"type\":\"person\",\"name\":\"B\"}", headers: mergePatch)
+        XCTAssertEqual(created.status, 415, created.text)
+        XCTAssertEqual(try fetch(id)["title"] as? String, "Manager")
+        XCTAssertEqual(try api.storedCustomerCount(), 1)
+    }
+
     func testPatchNullClearsAnOptionalField() throws {
         let id = try api.createPerson("Clearable", ["phone": "+1 555 0100 200", "birthday": "1980-01-01", "marketing_opt_in": false])
         let reply = try api.send(

@@ -55,8 +55,12 @@ enum MediaType {
             throw APIError.unsupportedMediaType("send the body as application/json")
         }
         let essence = type.split(separator: ";", maxSplits: 1)[0].trimmingSpacesLowercased()
-        guard essence == "application/json" else {
-            throw APIError.unsupportedMediaType("'\(type)' is not accepted here; send application/json")
+        // A PATCH body is a JSON merge patch (RFC 7396), which has a media type of its own: a
+        // client that names it says what the body is, and is not refused for being exact.
+        let mergePatch = request.method == .patch && essence == "application/merge-patch+json"
+        guard essence == "application/json" || mergePatch else {
+            let accepted = request.method == .patch ? "application/json or application/merge-patch+json" : "application/json"
+            throw APIError.unsupportedMediaType("'\(type)' is not accepted here; send \(accepted)")
         }
         if let charset = parameter("charset", of: type), charset.lowercased() != "utf-8" {
             throw APIError.unsupportedMediaType("only UTF-8 JSON is accepted")
