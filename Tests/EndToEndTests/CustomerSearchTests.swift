@@ -389,6 +389,31 @@ final class CustomerSearchTests: SalesTestCase {
         XCTAssertEqual(try sales.send("GET", "/v1/customers/search").status, 405)
     }
 
+    func testIdempotencyKeyReplaysTheFirstAnswer() throws {
+        try makeThree()
+        let vip: [String: Any] = ["rules": ["all": [searchRule("tags", "eq", "vip")]]]
+        let key = [("Idempotency-Key", "search-once")]
+        let first = try sales.send("POST", "/v1/customers/search", json: vip, headers: key)
+        XCTAssertEqual(first.status, 200, first.text)
+        XCTAssertNil(first.header("Idempotent-Replayed"))
+        // A customer created since does not change the replayed answer; a search without the key sees it.
+        _ = try create(["type": "person", "name": "Dee", "tags": ["vip"]])
+        let replay = try sales.send("POST", "/v1/customers/search", json: vip, headers: key)
+        XCTAssertEqual(replay.status, 200, replay.text)
+        XCTAssertEqual(replay.header("Idempotent-Replayed"), "true")
+        XCTAssertEqual(replay.text, first.text)
+        XCTAssertEqual(try found(["all": [searchRule("tags", "eq", "vip")]]).count, 2)
+
+        let other = try sales.send(
+            "POST", "/v1/customers/search", json: ["rules": ["all": [searchRule("tags", "eq", "smb")]]], headers: key)
+        XCTAssertEqual(other.status, 422, other.text)
+        let bad = try sales.send("POST", "/v1/customers/search", json: vip, headers: [("Idempotency-Key", "")])
+        XCTAssertEqual(bad.status, 400, bad.text)
+        // A viewer may search, with a key of its own too.
+        let viewer = try SalesClient(server, key: try server.key(role: "viewer"))
+        XCTAssertEqual(try viewer.send("POST", "/v1/customers/search", json: vip, headers: key).status, 200)
+    }
+
     // MARK: Roles
 
     func testEveryRoleMaySearch() throws {

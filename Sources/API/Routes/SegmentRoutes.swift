@@ -23,6 +23,7 @@ struct SegmentRoutes {
         let database = database
         let cursors = cursors
         let customers = customers
+        let clock = clock
 
         router.add(
             .get, "/v1/segments/{id}/customers",
@@ -52,11 +53,17 @@ struct SegmentRoutes {
                 let body = try request.jsonObject()
                 let catalog = try database.read { try RuleCatalog.customers($0) }
                 let search = try CustomerSearch(body, catalog: catalog, cursors: cursors)
-                return try database.read { connection in
+                @Sendable func answer(_ connection: StoreConnection) throws -> Response {
                     try JSONResponse.list { writer in
                         let next = try customers.renderMatching(connection, search.request, rules: search.rules, into: &writer)
                         return next.map { cursors.encode(.array([$0.key, .int($0.id)]), scope: search.scope) }
                     }
+                }
+                guard let idempotency = try IdempotencyHeader.key(of: request) else { return try database.read(answer) }
+                // A POST with Idempotency-Key replays its first answer (API.md §1), a search's too:
+                // the key is checked and the answer kept on the writer, as for a write.
+                return try database.writeAndWait { connection in
+                    try IdempotencyHeader.perform(idempotency, connection, now: clock.now(), withheld: nil) { try answer(connection) }
                 }
             })
     }
