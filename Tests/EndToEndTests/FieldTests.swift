@@ -123,14 +123,26 @@ final class FieldTests: SalesTestCase {
         let old = try XCTUnwrap(
             try sales.expect(201, "POST", "/v1/customers", json: ["type": "person", "name": "Old", "attributes": ["tier_code": "x1"]])["id"]
                 as? Int)
-        _ = try sales.expect(201, "POST", "/v1/customers", json: ["type": "person", "name": "Blank"])
+        let blank = try XCTUnwrap(try sales.expect(201, "POST", "/v1/customers", json: ["type": "person", "name": "Blank"])["id"] as? Int)
         try define(["key": "tier_code", "label": "Tier code", "type": "string", "required": true])
         // Existing customers are not rewritten: the one without a value is reported.
         XCTAssertEqual(try sales.expect(200, "GET", "/v1/fields/tier_code")["violations"] as? Int, 1)
         XCTAssertEqual(refused(try sales.send("POST", "/v1/customers", json: ["type": "person", "name": "New"])), ["attributes.tier_code"])
         try sales.expect(201, "POST", "/v1/customers", json: ["type": "person", "name": "New", "attributes": ["tier_code": "b2"]])
         // A patch that leaves attributes alone is not held up by a missing required value.
+        try sales.expect(200, "PATCH", "/v1/customers/\(blank)", json: ["name": "Blank renamed"])
         try sales.expect(200, "PATCH", "/v1/customers/\(old)", json: ["name": "Old renamed"])
+        // One that writes attributes must bring it (the customer is one of the violations), and
+        // none may take it away again, by the key's null or by clearing attributes.
+        XCTAssertEqual(
+            refused(try sales.send("PATCH", "/v1/customers/\(blank)", json: ["attributes": ["note": "x"]])), ["attributes.tier_code"])
+        try sales.expect(200, "PATCH", "/v1/customers/\(blank)", json: ["attributes": ["tier_code": "a9"]])
+        XCTAssertEqual(try sales.expect(200, "GET", "/v1/fields/tier_code")["violations"] as? Int, 0)
+        XCTAssertEqual(
+            refused(try sales.send("PATCH", "/v1/customers/\(blank)", json: ["attributes": ["tier_code": NSNull()]])),
+            ["attributes.tier_code"])
+        XCTAssertEqual(refused(try sales.send("PATCH", "/v1/customers/\(blank)", json: ["attributes": NSNull()])), ["attributes.tier_code"])
+        XCTAssertEqual(try sales.customerJSON(blank)["attributes"] as? [String: String], ["tier_code": "a9"])
 
         // An enum whose options shrink: stored values outside them are counted and refused on their next write.
         try define(["key": "plan", "label": "Plan", "type": "enum", "options": ["basic", "pro"]])

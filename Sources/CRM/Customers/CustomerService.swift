@@ -304,10 +304,10 @@ public struct CustomerService: Sendable {
                 issues += found
             }
         }
-        // On create every definition applies (a required field missing); on update only the
-        // attributes a write sends are checked.
+        // The custom fields are checked on create and on a write that sends attributes (as
+        // merged): a write of other fields does not answer for attributes it leaves alone.
         if before == nil || values["attributes"] != nil {
-            try collect { try CustomFieldRules.check(connection, attributes: values["attributes"], creating: before == nil) }
+            try collect { try CustomFieldRules.check(connection, attributes: values["attributes"]) }
         }
         try collect { try CustomerAccounts.check(connection, values, before: before) }
         return issues

@@ -47,14 +47,17 @@ public struct CustomField: Sendable, Equatable {
     }
 
     /// The 422 issues of a customer's `attributes` as a write would store them: a defined key with
-    /// a value that does not fit, and (creating) a required key missing or null.
-    static func issues(_ attributes: JSONObject, fields: [CustomField], creating: Bool) -> [FieldIssue] {
+    /// a value that does not fit, and a required key missing or null. Applied on create and to
+    /// every write that sends `attributes`, so a customer stored without a field defined as
+    /// required later (one of its `violations`) is refused until it has one, and no write of
+    /// `attributes` takes a required value away.
+    static func issues(_ attributes: JSONObject, fields: [CustomField]) -> [FieldIssue] {
         var issues: [FieldIssue] = []
         for field in fields {
             let value = attributes[field.key] ?? .null
             if let problem = field.problem(with: value) {
                 issues.append(FieldIssue("attributes.\(field.key)", "invalid_type", problem))
-            } else if creating && field.required && value.isNull {
+            } else if field.required && value.isNull {
                 issues.append(FieldIssue("attributes.\(field.key)", "required", "attributes.\(field.key) is required"))
             }
         }

@@ -84,12 +84,12 @@ public enum CustomFieldSchema {
 /// What every customer write runs: the `attributes` it would store against the live definitions.
 enum CustomFieldRules {
     /// - Parameter attributes: the attributes as stored after the write (JSON text), nil for none.
-    static func check(_ connection: StoreConnection, attributes: SQLValue?, creating: Bool) throws {
+    static func check(_ connection: StoreConnection, attributes: SQLValue?) throws {
         let fields = try CustomFieldStore.live(connection)
         guard !fields.isEmpty else { return }
         var object = JSONObject()
         if case .text(let text)? = attributes { object = (try? JSONParser.parse(text))?.objectValue ?? JSONObject() }
-        let issues = CustomField.issues(object, fields: fields, creating: creating)
+        let issues = CustomField.issues(object, fields: fields)
         if !issues.isEmpty { throw CRMError.validation(issues) }
     }
 }
