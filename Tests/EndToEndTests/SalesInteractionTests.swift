@@ -106,6 +106,29 @@ final class SalesInteractionTests: SalesTestCase {
         XCTAssertEqual(try sales.interaction(customer, at: "2026-05-01T00:00:00Z", ["ticket_id": ticketID])["ticket_id"] as? Int, ticketID)
     }
 
+    func testLinksMustBeTheSameCustomers() throws {
+        let customer = try sales.customer("Caller")
+        let other = try sales.customer("Someone else")
+        let ticket = try XCTUnwrap(
+            try sales.expect(201, "POST", "/v1/tickets", json: ["customer_id": other, "subject": "Theirs"])["id"] as? Int)
+        let deal = try XCTUnwrap(try sales.opportunity(other, name: "Their deal")["id"] as? Int)
+        let body: [String: Any] = [
+            "customer_id": customer, "channel": "call", "occurred_at": "2026-05-01T00:00:00Z", "ticket_id": ticket, "opportunity_id": deal,
+        ]
+        let refused = try sales.send("POST", "/v1/interactions", json: body)
+        XCTAssertEqual(refused.status, 422, refused.text)
+        XCTAssertEqual(Set(refused.problemFields), ["ticket_id", "opportunity_id"])
+        XCTAssertEqual(try sales.list("/v1/interactions").count, 0)
+
+        // Moving a linked interaction to another customer is refused the same way; moving it to
+        // the links' customer is fine.
+        let own = try XCTUnwrap(try sales.interaction(other, at: "2026-05-01T00:00:00Z", ["ticket_id": ticket])["id"] as? Int)
+        let moved = try sales.send("PATCH", "/v1/interactions/\(own)", json: ["customer_id": customer])
+        XCTAssertEqual(moved.status, 422, moved.text)
+        XCTAssertEqual(moved.problemFields, ["ticket_id"])
+        try sales.expect(200, "PATCH", "/v1/interactions/\(own)", json: ["opportunity_id": deal])
+    }
+
     func testRoles() throws {
         let customer = try sales.customer("Roles")
         let existing = try XCTUnwrap(try sales.interaction(customer, at: "2026-05-01T00:00:00Z")["id"] as? Int)

@@ -25,13 +25,18 @@ public enum SalesServices {
                 }))
     }
 
-    /// Interactions: each one moves the customer's `last_interaction_at`.
+    /// Interactions: each one moves the customer's `last_interaction_at`; a linked ticket or
+    /// opportunity must be the same customer's.
     public static func interactions(settings: CRMSettings, customers: CustomerService) -> RecordService {
         let schema = InteractionSchema.schema
         return RecordService(
             schema: schema,
             hooks: RecordHooks(
                 schema: schema,
+                prepare: { connection, values, _, before, _ in
+                    let issues = try CustomerLinks.issues(connection, values, before: before, links: CustomerLinks.ticketAndOpportunity)
+                    if !issues.isEmpty { throw CRMError.validation(issues) }
+                },
                 afterWrite: { connection, before, after, _, now in
                     try refreshCustomers(connection, before, after, settings: settings, customers: customers, now: now)
                 }))

@@ -43,15 +43,7 @@ public enum FeedbackService {
             throw CRMError.conflict(
                 "feedback status moves forward only", [FieldIssue("status", "invalid_transition", "\(from) → \(to) is not allowed")])
         }
-        let customer: Int64? =
-            if case .integer(let id)? = values["customer_id"] { id } else { before?.int64("customer_id") }
-        for (field, table) in [("ticket_id", "tickets"), ("opportunity_id", "opportunities")] {
-            guard case .integer(let linked)? = values[field] ?? before?[field], let customer else { continue }
-            let owner = try RecordStore.customerID(connection, table: table, id: linked)
-            if let owner, owner != customer {
-                issues.append(FieldIssue(field, "other_customer", "the linked record belongs to another customer"))
-            }
-        }
+        issues += try CustomerLinks.issues(connection, values, before: before, links: CustomerLinks.ticketAndOpportunity)
         if !issues.isEmpty { throw CRMError.validation(issues) }
     }
 }
