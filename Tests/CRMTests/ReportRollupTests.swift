@@ -183,8 +183,8 @@ final class ReportRollupTests: TemporaryDatabaseTestCase {
                     connection,
                     """
                     SELECT substr(resolution_due_at, 1, 10), count(*),
-                        sum(\(kept) AND first_response_at IS NOT NULL AND first_response_at <= first_response_due_at),
-                        sum(\(kept) AND first_response_at IS NULL)
+                        sum(\(kept) AND coalesce(first_response_at, solved_at) <= first_response_due_at),
+                        sum(\(kept) AND coalesce(first_response_at, solved_at) IS NULL)
                     FROM tickets WHERE deleted_at IS NULL GROUP BY 1 ORDER BY 1
                     """))
             XCTAssertEqual(
@@ -196,7 +196,8 @@ final class ReportRollupTests: TemporaryDatabaseTestCase {
                     GROUP BY 1 HAVING count(first_response_at) + count(solved_at) > 0 ORDER BY 1
                     """))
             // Resolution kept, no first response, and a first response due after some clock
-            // readings below: met until that due time passes, which only row-by-row reading knows.
+            // readings below: met until that due time passes, which only row-by-row reading knows
+            // when the ticket is paused; a solved one stopped its first-response clock at the solve.
             for (id, paused, solved, firstDue) in [
                 (81, "2026-05-01T06:00:00.000Z", nil, "2026-05-03T07:00:00.000Z"),
                 (82, nil, "2026-05-01T06:00:00.000Z", "2026-05-09T00:00:00.000Z"),

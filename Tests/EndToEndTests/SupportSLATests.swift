@@ -198,6 +198,35 @@ final class SupportSLATests: SupportTestCase {
         XCTAssertEqual(try flags(id), [false, false])
     }
 
+    func testSolvingBeforeAnyReplyStopsTheFirstResponseClock() throws {
+        let created = SupportTime.start
+        // Solved 10 minutes in, with no public reply: both targets met, whatever the clock says later.
+        let quiet = try api.ticket(customer, "solved unanswered", ["priority": "urgent"]).supportID
+        // Solved after its first response was due, still with no reply: that target was missed.
+        let late = try api.ticket(customer, "solved late", ["priority": "urgent"]).supportID
+        setClock(created, minutes: 10)
+        try api.patchTicket(quiet, ["status": "solved"])
+        setClock(created, minutes: 61)
+        try api.patchTicket(late, ["status": "solved"])
+        for minutes: Int64 in [61, 241, 60 * 24 * 30] {
+            setClock(created, minutes: minutes, milliseconds: 1)
+            XCTAssertEqual(try flags(quiet), [false, false], "at +\(minutes) min")
+            XCTAssertEqual(try flags(late), [true, false], "at +\(minutes) min")
+            XCTAssertEqual(try api.listIDs("/v1/tickets", [("sla_breached", "true")]), [late], "at +\(minutes) min")
+        }
+        try api.patchTicket(quiet, ["status": "closed"])
+        XCTAssertEqual(try flags(quiet), [false, false])
+        // Both fell due; one met both targets.
+        let report = try api.expect(200, "GET", "/v1/analytics/tickets")
+        XCTAssertEqual(report["sla_compliance"] as? Double, 50)
+        // A reopen runs the clock again: no reply by now is a missed first response.
+        let reopened = try api.ticket(customer, "reopened", ["priority": "urgent"]).supportID
+        try api.patchTicket(reopened, ["status": "solved"])
+        try api.patchTicket(reopened, ["status": "open"])
+        setClock(created, minutes: 60 * 24 * 30, milliseconds: 60 * SupportTime.minute + 2)
+        XCTAssertEqual(try flags(reopened).first, true)
+    }
+
     func testSolvingAfterResolutionDueStaysBreached() throws {
         let created = SupportTime.start
         let id = try api.ticket(customer, "slow fix", ["priority": "urgent"]).supportID

@@ -14,8 +14,10 @@ enum TicketReportStore {
 
     /// Tickets whose resolution fell due on the days from `fromDay` up to but not including
     /// `beforeDay` (all before `now`), and how many of them met both targets at `now`: the rows
-    /// counted as met whatever the clock, plus those without a first response whose first
-    /// response is not due before `now` (read row by row: tickets due ahead of `now` are few).
+    /// counted as met whatever the clock, plus those whose first-response clock still runs (kept
+    /// by a pause, neither answered nor solved) and is not due before `now` (read row by row:
+    /// tickets due ahead of `now` are few). The clock stops at the first reply or the solve
+    /// (migration 0030).
     static func dueDays(_ connection: StoreConnection, fromDay: String, beforeDay: String, now: Timestamp) throws -> (
         due: Int64, met: Int64
     ) {
@@ -27,10 +29,9 @@ enum TicketReportStore {
         let onTime = try connection.queryOne(
             """
             SELECT count(*) FROM tickets \(connection.dialect.indexedBy("tickets_by_first_response_due"))
-            WHERE first_response_due_at >= ? AND deleted_at IS NULL AND first_response_at IS NULL
+            WHERE first_response_due_at >= ? AND deleted_at IS NULL AND first_response_at IS NULL AND solved_at IS NULL
               AND resolution_due_at >= ? AND resolution_due_at < ?
-              AND CASE WHEN paused_since IS NOT NULL THEN paused_since <= resolution_due_at
-                  ELSE solved_at IS NOT NULL AND solved_at <= resolution_due_at END
+              AND paused_since IS NOT NULL AND paused_since <= resolution_due_at
             """, [.text(now.rfc3339), .text(fromDay), .text(beforeDay)])
         return (due, met + (onTime?.int64(0) ?? 0))
     }

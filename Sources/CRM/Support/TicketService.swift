@@ -89,7 +89,8 @@ public enum TicketService {
     /// Breach flags at `now` (see the type's rule).
     public static func breaches(_ row: Row, now: Timestamp) -> (firstResponse: Bool, resolution: Bool) {
         let firstDue = row.string("first_response_due_at") ?? ""
-        let firstAt = row.string("first_response_at") ?? now.rfc3339
+        // The first-response clock stops at the first public staff reply or at the solve.
+        let firstAt = row.string("first_response_at") ?? row.string("solved_at") ?? now.rfc3339
         let resolutionDue = row.string("resolution_due_at") ?? ""
         let resolution: Bool
         if let pausedSince = row.string("paused_since") {

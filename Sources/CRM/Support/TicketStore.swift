@@ -15,7 +15,7 @@ enum TicketStore {
     /// The condition on alias `r`: breached (or, with `false`, not breached) at `now`.
     static func breachedCondition(_ breached: Bool, now: Timestamp, alias r: String = "r") -> (sql: String, bindings: [SQLValue]) {
         let condition = """
-            (coalesce(\(r).first_response_at, ?) > \(r).first_response_due_at OR \
+            (coalesce(\(r).first_response_at, \(r).solved_at, ?) > \(r).first_response_due_at OR \
             CASE WHEN \(r).paused_since IS NOT NULL THEN \(r).paused_since > \(r).resolution_due_at \
             ELSE coalesce(\(r).solved_at, ?) > \(r).resolution_due_at END)
             """
