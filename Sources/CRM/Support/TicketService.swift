@@ -7,8 +7,9 @@ import SQLite
 /// priority's first-response target and `resolution_due_at` = created + the resolution target +
 /// time spent paused. The resolution clock pauses while the ticket is `pending` or `on_hold`
 /// (the due time moves later by the paused span when the ticket leaves those statuses); the
-/// first-response clock never pauses. Breach flags are computed from the clock at read time, so
-/// they flip as soon as a due time passes, with no write needed.
+/// first-response clock never pauses, and stops at the first public staff reply or at the solve,
+/// whichever comes first, as the resolution clock stops at the solve. Breach flags are computed
+/// from the clock at read time, so they flip as soon as a due time passes, with no write needed.
 public enum TicketService {
     static let minute: Int64 = 60_000
 
