@@ -120,8 +120,8 @@ final class SalesInteractionTests: SalesTestCase {
         XCTAssertEqual(Set(refused.problemFields), ["ticket_id", "opportunity_id"])
         XCTAssertEqual(try sales.list("/v1/interactions").count, 0)
 
-        // Moving a linked interaction to another customer is refused the same way; moving it to
-        // the links' customer is fine.
+        // Moving a linked interaction to another customer is refused the same way; a further
+        // link to its own customer's record is fine.
         let own = try XCTUnwrap(try sales.interaction(other, at: "2026-05-01T00:00:00Z", ["ticket_id": ticket])["id"] as? Int)
         let moved = try sales.send("PATCH", "/v1/interactions/\(own)", json: ["customer_id": customer])
         XCTAssertEqual(moved.status, 422, moved.text)

@@ -5,14 +5,12 @@ import SQLite
 /// customer is a `422` `other_customer`, so a ticket's feedback and its calls are that ticket's
 /// customer's. A link to a missing or deleted record is the schema's reference check, not this.
 enum CustomerLinks {
-    /// The fields linking to tickets and to opportunities, and their tables.
-    static let ticketAndOpportunity = [("ticket_id", "tickets"), ("opportunity_id", "opportunities")]
+    /// The linking fields and the tables they name.
+    static let links = [("ticket_id", "tickets"), ("opportunity_id", "opportunities")]
 
     /// The `other_customer` issues of a write's `values` over `before` (nil when creating): each
     /// link as it will be stored, against the customer the record will belong to.
-    static func issues(_ connection: StoreConnection, _ values: [String: SQLValue], before: Row?, links: [(String, String)])
-        throws -> [FieldIssue]
-    {
+    static func issues(_ connection: StoreConnection, _ values: [String: SQLValue], before: Row?) throws -> [FieldIssue] {
         let customer: Int64? = if case .integer(let id)? = values["customer_id"] { id } else { before?.int64("customer_id") }
         guard let customer else { return [] }
         var issues: [FieldIssue] = []

@@ -34,7 +34,7 @@ public enum SalesServices {
             hooks: RecordHooks(
                 schema: schema,
                 prepare: { connection, values, _, before, _ in
-                    let issues = try CustomerLinks.issues(connection, values, before: before, links: CustomerLinks.ticketAndOpportunity)
+                    let issues = try CustomerLinks.issues(connection, values, before: before)
                     if !issues.isEmpty { throw CRMError.validation(issues) }
                 },
                 afterWrite: { connection, before, after, _, now in

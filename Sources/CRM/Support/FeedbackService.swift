@@ -43,7 +43,7 @@ public enum FeedbackService {
             throw CRMError.conflict(
                 "feedback status moves forward only", [FieldIssue("status", "invalid_transition", "\(from) → \(to) is not allowed")])
         }
-        issues += try CustomerLinks.issues(connection, values, before: before, links: CustomerLinks.ticketAndOpportunity)
+        issues += try CustomerLinks.issues(connection, values, before: before)
         if !issues.isEmpty { throw CRMError.validation(issues) }
     }
 }
