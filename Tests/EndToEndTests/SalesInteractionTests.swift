@@ -129,6 +129,37 @@ final class SalesInteractionTests: SalesTestCase {
         try sales.expect(200, "PATCH", "/v1/interactions/\(own)", json: ["opportunity_id": deal])
     }
 
+    func testALinkedTicketOrOpportunityDoesNotMoveToAnotherCustomerAlone() throws {
+        let customer = try sales.customer("Linked")
+        let other = try sales.customer("Elsewhere")
+        let ticket = try XCTUnwrap(
+            try sales.expect(201, "POST", "/v1/tickets", json: ["customer_id": customer, "subject": "Ours"])["id"] as? Int)
+        let deal = try XCTUnwrap(try sales.opportunity(customer, name: "Our deal")["id"] as? Int)
+        let call = try XCTUnwrap(try sales.interaction(customer, at: "2026-05-01T00:00:00Z", ["opportunity_id": deal])["id"] as? Int)
+        try sales.expect(201, "POST", "/v1/feedback", json: ["customer_id": customer, "kind": "complaint", "ticket_id": ticket])
+
+        // Either move would leave the call or the complaint linking to another customer's record.
+        for path in ["/v1/tickets/\(ticket)", "/v1/opportunities/\(deal)"] {
+            let refused = try sales.send("PATCH", path, json: ["customer_id": other])
+            XCTAssertEqual(refused.status, 409, refused.text)
+            XCTAssertEqual(refused.problemFields, ["customer_id"], path)
+            XCTAssertEqual(try sales.expect(200, "GET", path)["customer_id"] as? Int, customer, path)
+            XCTAssertEqual(try sales.expect(200, "GET", path)["version"] as? Int, 1, path)
+        }
+        // A change that keeps the customer is not a move; once unlinked, the opportunity moves.
+        try sales.expect(200, "PATCH", "/v1/tickets/\(ticket)", json: ["customer_id": customer, "subject": "Still ours"])
+        try sales.expect(200, "PATCH", "/v1/interactions/\(call)", json: ["opportunity_id": NSNull()])
+        XCTAssertEqual(
+            try sales.expect(200, "PATCH", "/v1/opportunities/\(deal)", json: ["customer_id": other])["customer_id"] as? Int, other)
+
+        // A merge moves both sides together.
+        let merged = try sales.send("POST", "/v1/customers/\(other)/merge", json: ["from": [customer]])
+        XCTAssertEqual(merged.status, 200, merged.text)
+        XCTAssertEqual(try sales.expect(200, "GET", "/v1/tickets/\(ticket)")["customer_id"] as? Int, other)
+        let complaints = try sales.list("/v1/feedback?ticket_id=\(ticket)")
+        XCTAssertEqual(complaints.compactMap { $0["customer_id"] as? Int }, [other])
+    }
+
     func testRoles() throws {
         let customer = try sales.customer("Roles")
         let existing = try XCTUnwrap(try sales.interaction(customer, at: "2026-05-01T00:00:00Z")["id"] as? Int)

@@ -52,6 +52,7 @@ public enum OpportunityService {
             hooks: RecordHooks(
                 schema: schema,
                 prepare: { connection, values, extra, before, now in
+                    try CustomerLinks.refuseMove(connection, table: schema.table, values, before: before)
                     try applyStageRules(connection, &values, &extra, before: before, settings: settings, pipelines: pipelines, now: now)
                 },
                 afterWrite: { connection, before, after, actor, now in

@@ -26,6 +26,15 @@ public struct RecordStore: Sendable {
         try connection.queryOne("SELECT customer_id FROM \(table) WHERE id = ? AND deleted_at IS NULL", [.integer(id)])?.int64(0)
     }
 
+    /// How many live records of `customerID` in `table` link to record `id` through `field`
+    /// (feedback or interactions naming a ticket or an opportunity); the customer's index finds them.
+    static func linkCount(_ connection: StoreConnection, table: String, field: String, id: Int64, customerID: Int64) throws -> Int64 {
+        try connection.queryOne(
+            "SELECT count(*) FROM \(table) WHERE customer_id = ? AND \(field) = ? AND deleted_at IS NULL",
+            [.integer(customerID), .integer(id)]
+        )?.int64(0) ?? 0
+    }
+
     /// The live record other than `id` whose `field` holds `value` (unique fields).
     func holder(_ connection: StoreConnection, field: FieldDefinition, value: String, except id: Int64?) throws -> Int64? {
         try connection.queryOne(

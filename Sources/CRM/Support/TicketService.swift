@@ -20,6 +20,7 @@ public enum TicketService {
             hooks: RecordHooks(
                 schema: schema,
                 prepare: { connection, values, extra, before, now in
+                    try CustomerLinks.refuseMove(connection, table: schema.table, values, before: before)
                     try applyRules(connection, &values, &extra, before: before, now: now)
                 },
                 afterWrite: { connection, before, after, _, now in
