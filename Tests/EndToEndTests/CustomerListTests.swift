@@ -198,6 +198,32 @@ final class CustomerListTests: XCTestCase {
         XCTAssertEqual(try ids([("created_at[gt]", second), ("created_at[lt]", "2026-03-05T00:00:00.000Z")]), [c[2], c[3]])
     }
 
+    func testReadOnlyScalarsAreFiltersToo() throws {
+        let c = try seedFive()
+        clock.advance(milliseconds: Self.day)
+        XCTAssertEqual(try api.send("PATCH", "/v1/customers/\(c[1])", json: ["owner": "Ann"]).status, 200)
+        XCTAssertEqual(try api.send("PATCH", "/v1/customers/\(c[1])", json: ["owner": "Ben"]).status, 200)
+        XCTAssertEqual(try api.send("DELETE", "/v1/customers/\(c[2])").status, 204)
+        let merged = try api.send("POST", "/v1/customers/\(c[3])/merge", json: ["from": [c[4]]])
+        XCTAssertEqual(merged.status, 200, merged.text)
+        XCTAssertEqual(try api.send("POST", "/v1/customers/\(c[0])/erase", json: ["reason": "asked"]).status, 200)
+
+        var versions: [Int: Int] = [:]
+        for id in [c[0], c[1], c[3]] { versions[id] = try XCTUnwrap(try api.get(id).json()["version"] as? Int) }
+        XCTAssertEqual(versions[c[1]], 3)
+        XCTAssertEqual(try ids([("version[gte]", "3")]), versions.filter { $0.value >= 3 }.keys.sorted())
+        XCTAssertEqual(try ids([("version", "3")]), versions.filter { $0.value == 3 }.keys.sorted())
+        XCTAssertEqual(try ids([("version[lt]", "2")]), [])
+        XCTAssertEqual(try ids([("deleted_at[gte]", "2026-03-06"), ("include_deleted", "true")]), [c[2], c[4]])
+        XCTAssertEqual(try ids([("deleted_at[gte]", "2026-03-06")]), [], "tombstones show only with include_deleted")
+        XCTAssertEqual(try ids([("merged_into", "\(c[3])"), ("include_deleted", "true")]), [c[4]])
+        XCTAssertEqual(try ids([("erased_at[lte]", "2026-03-06T00:00:00Z")]), [c[0]])
+        for bad in [("version", "0"), ("deleted_at", "yesterday"), ("merged_into", "x"), ("erased_at[gt]", "2026-13-01")] {
+            let reply = try api.send("GET", "/v1/customers" + queryString([bad]))
+            XCTAssertEqual(reply.status, 400, "\(bad)")
+        }
+    }
+
     func testTotalSpentComparisonFilters() throws {
         let c = try seedFive()  // 5000, 120000, 0, 1000, 1000
         XCTAssertEqual(try ids([("metrics.total_spent[gt]", "1000")]), [c[0], c[1]])

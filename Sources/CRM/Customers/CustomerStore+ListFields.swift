@@ -16,6 +16,12 @@ extension CustomerSchema {
             ListField(
                 "metrics.last_order_at", kind: .timestamp, filter: .expression("c.last_order_at"), sort: "coalesce(c.last_order_at, '')"),
             ListField("churn_risk", kind: .integer(minimum: 0, maximum: 100), filter: .expression("c.churn_score")),
+            // The read-only scalars a sync or an audit filters by (with include_deleted=true for
+            // the first three): when a customer went, was merged or erased, and how often it changed.
+            ListField("deleted_at", kind: .timestamp, filter: .expression("c.deleted_at")),
+            ListField("merged_into", kind: .integer(minimum: 1, maximum: .max), filter: .expression("c.merged_into")),
+            ListField("erased_at", kind: .timestamp, filter: .expression("c.erased_at")),
+            ListField("version", kind: .integer(minimum: 1, maximum: .max), filter: .expression("c.version")),
         ]
         for field in schema.fields where field.filterable {
             switch field.name {
