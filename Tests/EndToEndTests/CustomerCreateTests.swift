@@ -161,6 +161,33 @@ final class CustomerCreateTests: XCTestCase {
         XCTAssertEqual(try api.storedCustomerCount(), 0)
     }
 
+    func testABirthdayStillToComeIs422() throws {
+        let later = ISO8601DateFormatter.string(
+            from: Date().addingTimeInterval(3 * 86_400), timeZone: TimeZone(identifier: "UTC")!, formatOptions: [.withFullDate])
+        let refused = try api.send("POST", "/v1/customers", json: ["type": "person", "name": "Unborn", "birthday": later])
+        XCTAssertEqual(refused.status, 422, refused.text)
+        XCTAssertEqual(refused.problemEntry("birthday")?["code"] as? String, "in_future")
+        // Listed with the body's own issues, as every invalid field is.
+        let both = try api.send("POST", "/v1/customers", json: ["type": "person", "name": "Unborn", "birthday": later, "email": "nope"])
+        XCTAssertEqual(both.status, 422, both.text)
+        XCTAssertEqual(Set(both.problemFields), ["birthday", "email"])
+        XCTAssertEqual(try api.storedCustomerCount(), 0)
+
+        let id = try api.createPerson("Born", ["birthday": "1990-02-28"])
+        let patched = try api.send("PATCH", "/v1/customers/\(id)", json: ["birthday": "2999-01-01"])
+        XCTAssertEqual(patched.status, 422, patched.text)
+        XCTAssertEqual(try api.get(id).json()["birthday"] as? String, "1990-02-28")
+        let batch = try api.send(
+            "POST", "/v1/customers/batch",
+            json: [
+                "upsert_by": "external_id",
+                "records": [["type": "person", "name": "Later", "birthday": "2999-01-01", "external_id": "x-1"]],
+            ])
+        XCTAssertEqual(batch.status, 200, batch.text)
+        let result = try XCTUnwrap((try batch.json()["results"] as? [[String: Any]])?.first)
+        XCTAssertEqual(result["status"] as? Int, 422)
+    }
+
     func testMissingRequiredFieldsAndWhitespaceOnlyNameAre422() throws {
         let empty = try api.send("POST", "/v1/customers", json: [String: Any]())
         XCTAssertEqual(empty.status, 422)

@@ -68,7 +68,8 @@ struct CustomerBatch: Sendable {
                 case .rejected(let error):
                     return .failed(error)
                 case .invalid(let key, let changes, let issues):
-                    return .failed(APIError(CRMError.validation(try service.issues(connection, changes, known: issues, key: key))))
+                    return .failed(
+                        APIError(CRMError.validation(try service.issues(connection, changes, known: issues, key: key, now: now))))
                 case .ready(let key, let changes):
                     let (id, created) = try service.batchWrite(connection, key: key, changes, actor: actor, now: now)
                     return .stored(status: created ? 201 : 200, id: id)

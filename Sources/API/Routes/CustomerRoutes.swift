@@ -35,7 +35,8 @@ struct CustomerRoutes {
         router.add(
             .post, "/v1/customers",
             endpoints.write(.write(.customers), database: database, clock: clock) { request in
-                let changes = try Self.parse(try request.jsonObject(), mode: .create, service: service, database: database)
+                let changes = try Self.parse(
+                    try request.jsonObject(), mode: .create, service: service, database: database, now: clock.now())
                 let actor = request.key?.id
                 return { connection, now in
                     let created = try service.createRecord(connection, changes, actor: actor, now: now)
@@ -59,7 +60,8 @@ struct CustomerRoutes {
             .patch, "/v1/customers/{id}",
             endpoints.write(.write(.customers), database: database, clock: clock) { request in
                 let id = try request.idParameter()
-                let changes = try Self.parse(try request.jsonObject(), mode: .patch, service: service, database: database, key: .id(id))
+                let changes = try Self.parse(
+                    try request.jsonObject(), mode: .patch, service: service, database: database, key: .id(id), now: clock.now())
                 let ifMatch = EntityTag.requiredVersion(request.http)
                 let actor = request.key?.id
                 return { connection, now in
@@ -136,7 +138,8 @@ struct CustomerRoutes {
                     throw APIError.validation([FieldError("external_id", "mismatch", "must equal the external_id in the path")])
                 }
                 body["external_id"] = .string(externalID)
-                let changes = try Self.parse(body, mode: .patch, service: service, database: database, key: .externalID(externalID))
+                let changes = try Self.parse(
+                    body, mode: .patch, service: service, database: database, key: .externalID(externalID), now: clock.now())
                 let ifMatch = EntityTag.requiredVersion(request.http)
                 let actor = request.key?.id
                 return { connection, now in
@@ -164,12 +167,13 @@ struct CustomerRoutes {
     /// of the customer `key` finds, else of a create) in a read, so a client does not learn of a
     /// missing name only after fixing an email.
     private static func parse(
-        _ body: JSONObject, mode: RecordInput.Mode, service: CustomerService, database: Database, key: CustomerService.UpsertKey? = nil
+        _ body: JSONObject, mode: RecordInput.Mode, service: CustomerService, database: Database, key: CustomerService.UpsertKey? = nil,
+        now: Timestamp
     ) throws -> RecordChanges {
         let (changes, issues) = RecordInput.collecting(body, schema: CustomerSchema.schema, mode: mode)
         guard !issues.isEmpty else { return changes }
         // Best effort: the body is refused whatever the read finds.
-        let all = try? database.read { try service.issues($0, changes, known: issues, key: key) }
+        let all = try? database.read { try service.issues($0, changes, known: issues, key: key, now: now) }
         throw CRMError.validation(all ?? issues)
     }
 }

@@ -135,7 +135,7 @@ public struct CustomerService: Sendable {
             connection, actor: actor, now: now,
             insert: {
                 let values = resolve(changes, existing: nil)
-                try check(connection, values, before: nil)
+                try check(connection, values, before: nil, now: now)
                 try checkUnique(connection, values, except: nil)
                 return try CustomerStore.insert(connection, values: values, now: now)
             },
@@ -270,7 +270,7 @@ public struct CustomerService: Sendable {
     /// The update itself: checks, then the row; false when it would change nothing.
     private func write(_ connection: StoreConnection, _ changes: RecordChanges, to before: Row, id: Int64, now: Timestamp) throws -> Bool {
         var values = resolve(changes, existing: before)
-        try check(connection, values, before: before)
+        try check(connection, values, before: before, now: now)
         try checkUnique(connection, values, except: id)
         if let override = values["tier_override"] {
             // A manual tier shows at once; clearing it falls back to the RFM tier.
@@ -289,14 +289,21 @@ public struct CustomerService: Sendable {
         return true
     }
 
-    /// The custom-field rules and the account, one 422 naming what both find.
-    private func check(_ connection: StoreConnection, _ values: [String: SQLValue], before: Row?) throws {
-        let issues = try checkIssues(connection, values, before: before)
+    /// The rules that read the database or the clock (custom fields, the account, a birthday not
+    /// yet come), one 422 naming what they find.
+    private func check(_ connection: StoreConnection, _ values: [String: SQLValue], before: Row?, now: Timestamp) throws {
+        let issues = try checkIssues(connection, values, before: before, now: now)
         if !issues.isEmpty { throw CRMError.validation(issues) }
     }
 
-    private func checkIssues(_ connection: StoreConnection, _ values: [String: SQLValue], before: Row?) throws -> [FieldIssue] {
+    private func checkIssues(_ connection: StoreConnection, _ values: [String: SQLValue], before: Row?, now: Timestamp) throws
+        -> [FieldIssue]
+    {
         var issues: [FieldIssue] = []
+        // A date of birth is in the past; a day of grace, as it is already tomorrow east of UTC.
+        if case .text(let text)? = values["birthday"], let birthday = CalendarDate(text), CalendarDate(now).adding(days: 1) < birthday {
+            issues.append(FieldIssue("birthday", "in_future", "a birthday cannot be in the future"))
+        }
         func collect(_ check: () throws -> Void) throws {
             do {
                 try check()
@@ -319,13 +326,13 @@ public struct CustomerService: Sendable {
     /// lists them all. Reads only. The record is the one `key` finds — for ``UpsertKey/id(_:)``
     /// (a PATCH, an import row with an id) none found means the body's issues alone; for the
     /// others none found means a create — or none without a key (a create).
-    public func issues(_ connection: StoreConnection, _ changes: RecordChanges, known: [FieldIssue], key: UpsertKey?) throws
-        -> [FieldIssue]
+    public func issues(_ connection: StoreConnection, _ changes: RecordChanges, known: [FieldIssue], key: UpsertKey?, now: Timestamp)
+        throws -> [FieldIssue]
     {
         let before = try key.flatMap { try live(connection, $0) }
         if before == nil, case .id = key { return known }
         var more = before == nil ? changes.missingRequired(of: schema) : []
-        more += try checkIssues(connection, resolve(changes, existing: before), before: before)
+        more += try checkIssues(connection, resolve(changes, existing: before), before: before, now: now)
         var named = Set(known.map(\.field))
         return known + more.filter { named.insert($0.field).inserted }
     }
