@@ -55,6 +55,12 @@ final class WriteEvents {
         return try withoutCollecting { try handler(connection, events) }
     }
 
+    /// Forgets the events noted since the last settle: they belong to a write that was rolled
+    /// back (a failed record of a batch), so nothing they name was committed.
+    func discard() {
+        fired.removeAll(keepingCapacity: true)
+    }
+
     /// Runs `body` with nothing noted (the daily run's own writes).
     func withoutCollecting<T>(_ body: () throws -> T) rethrows -> T {
         let was = collecting

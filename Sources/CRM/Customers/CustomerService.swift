@@ -178,16 +178,29 @@ public struct CustomerService: Sendable {
     }
 
     /// One record of a batch or an import, in a savepoint of its own so that a failing record
-    /// leaves no trace and the others go on: an upsert by `key`, or a create without one.
+    /// leaves no trace and the others go on: an upsert by `key`, or a create without one. The
+    /// automations it triggers run right after it, in its savepoint, as after a single write
+    /// (API.md: right after the write that fired them), so they see this record as it left it,
+    /// not as the batch's later records leave it.
     public func batchWrite(_ connection: StoreConnection, key: UpsertKey?, _ changes: RecordChanges, actor: Int64?, now: Timestamp) throws
         -> (id: Int64, created: Bool)
     {
-        try connection.savepoint("batch_record") {
-            if let key {
-                let (record, created) = try upsertRecord(connection, key: key, changes, actor: actor, now: now)
-                return (record.id, created)
+        let events = WriteEvents.of(connection)
+        do {
+            return try connection.savepoint("batch_record") {
+                let written: (id: Int64, created: Bool)
+                if let key {
+                    let (record, created) = try upsertRecord(connection, key: key, changes, actor: actor, now: now)
+                    written = (record.id, created)
+                } else {
+                    written = (try createRecord(connection, changes, actor: actor, now: now).id, true)
+                }
+                _ = try events?.settle(connection)
+                return written
             }
-            return (try createRecord(connection, changes, actor: actor, now: now).id, true)
+        } catch {
+            events?.discard()
+            throw error
         }
     }
 

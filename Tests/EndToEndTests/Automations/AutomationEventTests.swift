@@ -46,6 +46,31 @@ final class AutomationEventTests: SalesTestCase {
         XCTAssertEqual(actions.last?["task_id"] as? Int, tasks.first?["id"] as? Int)
     }
 
+    func testInABatchEachRecordsAutomationsRunRightAfterIt() throws {
+        let automation = try sales.automation(
+            "customer.created", conditions: ["all": [leaf("name", "eq", "Cond One")]], actions: [["type": "add_tag", "tag": "welcomed"]])
+        // The second record renames the first one the same batch created: the automation must
+        // see the first record as its own write left it, as it would after a single POST.
+        let body: [String: Any] = [
+            "upsert_by": "external_id",
+            "records": [
+                ["external_id": "C-1", "type": "person", "name": "Cond One"], ["external_id": "C-1", "name": "Renamed"],
+                ["external_id": "C-2", "type": "person", "name": "Cond One", "email": "not an email"],
+                ["external_id": "C-3", "type": "person", "name": "Someone"],
+            ],
+        ]
+        let results = try XCTUnwrap(try sales.expect(200, "POST", "/v1/customers/batch", json: body)["results"] as? [[String: Any]])
+        XCTAssertEqual(results.compactMap { $0["status"] as? Int }, [201, 200, 422, 201])
+        let first = try XCTUnwrap(results.first?["id"] as? Int)
+        let customer = try sales.customerJSON(first)
+        XCTAssertEqual(customer["name"] as? String, "Renamed")
+        XCTAssertEqual(customer["tags"] as? [String], ["welcomed"])
+        // One run per created record, none for the refused one.
+        let runs = try sales.runs(automation)
+        XCTAssertEqual(runs.compactMap { $0["status"] as? String }, ["skipped", "succeeded"], "newest first")
+        XCTAssertEqual(runs.compactMap { $0["record_id"] as? Int }, [try XCTUnwrap(results.last?["id"] as? Int), first])
+    }
+
     func testEveryEventTrigger() throws {
         try sales.automation(
             "customer.created", conditions: ["all": [leaf("type", "eq", "company")]],
