@@ -69,6 +69,15 @@ public struct HTTPHeaders: Sendable, Sequence, Equatable, ExpressibleByDictionar
         indices(of: name).map { value(at: $0) }
     }
 
+    /// A list field as one value: every line named `name` joined with `", "` (RFC 9110 §5.3: a
+    /// recipient may combine repeated lines of a list field so), or `nil` when there is none.
+    public func combined(_ name: String) -> String? {
+        let lines = indices(of: name)
+        guard let first = lines.first else { return nil }
+        if lines.count == 1 { return value(at: first) }
+        return lines.map { value(at: $0) }.joined(separator: ", ")
+    }
+
     /// How many fields are named `name` (ASCII case-insensitive); allocates nothing.
     public func count(of name: String) -> Int {
         var name = name

@@ -73,6 +73,25 @@ final class AuthTests: XCTestCase {
         XCTAssertEqual(try client.request("DELETE", "/v1/api-keys/\(id)", headers: bearer(server.adminKey)).status, 404)
     }
 
+    func testRevokingHonoursIfMatchAsEveryDeleteDoes() throws {
+        let client = try server.client()
+        let created = try client.request(
+            "POST", "/v1/api-keys", headers: bearer(server.adminKey), body: "{\"name\":\"temp\",\"role\":\"viewer\"}")
+        let secret = try XCTUnwrap(try created.json()["secret"] as? String)
+        let id = try XCTUnwrap(try created.json()["id"] as? Int)
+        // A key is never changed, only revoked: its one version is 1.
+        let stale = try client.request("DELETE", "/v1/api-keys/\(id)", headers: bearer(server.adminKey) + [("If-Match", "\"999\"")])
+        XCTAssertEqual(stale.status, 412, stale.text)
+        XCTAssertEqual(try client.request("GET", "/v1/customers", headers: bearer(secret)).status, 200, "not revoked")
+        let listed = try client.request(
+            "DELETE", "/v1/api-keys/\(id)", headers: bearer(server.adminKey) + [("If-Match", "\"999\""), ("If-Match", "\"1\"")])
+        XCTAssertEqual(listed.status, 204, "repeated If-Match lines are one list")
+        XCTAssertEqual(try client.request("GET", "/v1/customers", headers: bearer(secret)).status, 401)
+        let gone = try client.request("DELETE", "/v1/api-keys/\(id)", headers: bearer(server.adminKey) + [("If-Match", "\"1\"")])
+        XCTAssertEqual(gone.status, 412, "If-Match names a version of a key no longer there")
+        XCTAssertEqual(try client.request("DELETE", "/v1/api-keys/\(id)", headers: bearer(server.adminKey)).status, 404)
+    }
+
     func testKeyCreatedOutsideTheServerIsHonouredAtOnce() throws {
         // What `crm-server keys create` does: another connection writes the key into the same file.
         let other = try server.application.configuration.openDatabase(maximumReaders: 1)

@@ -154,6 +154,15 @@ final class CustomerUpdateTests: CustomerTestCase {
         XCTAssertEqual(modified.status, 200)
         XCTAssertEqual(modified.header("ETag"), "\"2\"")
         XCTAssertEqual(try modified.json()["title"] as? String, "Changed")
+        // Repeated lines are one list (RFC 9110 §5.3), whichever line names the version.
+        let lines = [("If-None-Match", "\"7\""), ("If-None-Match", "\"2\"")]
+        XCTAssertEqual(try api.send("GET", "/v1/customers/\(id)", headers: lines).status, 304)
+        let patched = try api.send(
+            "PATCH", "/v1/customers/\(id)", json: ["title": "Again"], headers: [("If-Match", "\"9\""), ("If-Match", "\"2\"")])
+        XCTAssertEqual(patched.status, 200, patched.text)
+        let stale = try api.send(
+            "PATCH", "/v1/customers/\(id)", json: ["title": "x"], headers: [("If-Match", "\"3\""), ("If-Match", "\"1\"")])
+        XCTAssertEqual(stale.status, 200, "the first line names the current version")
     }
 
     func testDeleteWithAStaleIfMatchIs412AndTheRecordStays() throws {

@@ -21,4 +21,11 @@ final class HTTPHeadersTests: XCTestCase {
         XCTAssertEqual(single(headers, "Missing"), "absent")
         XCTAssertEqual(single(HTTPHeaders(), "Host"), "absent")
     }
+
+    func testCombinedJoinsRepeatedLinesOfAListField() {
+        let headers = HTTPHeaders([("If-Match", "\"1\""), ("Host", "x"), ("if-match", "\"2\", \"3\"")])
+        XCTAssertEqual(headers.combined("IF-MATCH"), "\"1\", \"2\", \"3\"")
+        XCTAssertEqual(headers.combined("Host"), "x")
+        XCTAssertNil(headers.combined("If-None-Match"))
+    }
 }

@@ -41,8 +41,10 @@ enum APIKeyRoutes {
             endpoints.write(.write(.apiKeys), database: database, clock: clock) { request in
                 let id = try request.idParameter()
                 let actor = request.key?.id
+                // API.md: DELETE honours If-Match (a key's one version is 1).
+                let ifMatch = EntityTag.requiredVersion(request.http)
                 return { connection, now in
-                    guard try service.revoke(connection, id: id, actor: actor, now: now) else {
+                    guard try service.revoke(connection, id: id, ifMatch: ifMatch, actor: actor, now: now) else {
                         throw APIError.notFound("no live API key \(id)")
                     }
                     return Response(status: 204)

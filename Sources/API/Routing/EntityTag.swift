@@ -31,9 +31,9 @@ enum EntityTag {
         }
     }
 
-    /// True when `If-None-Match` names the current version (or `*`).
+    /// True when `If-None-Match` names the current version (or `*`), on any of its lines.
     static func noneMatchHits(_ request: Request, version: Int64) -> Bool {
-        guard let header = request.headers["If-None-Match"] else { return false }
+        guard let header = request.headers.combined("If-None-Match") else { return false }
         return header.split(separator: ",").contains { tag in
             let trimmed = tag.trimmingSpacesLowercased()
             let bare = trimmed.hasPrefix("w/") ? String(trimmed.dropFirst(2)) : trimmed
@@ -44,12 +44,12 @@ enum EntityTag {
     /// The versions `If-Match` admits: nil when absent or `*` (any current record will do). The
     /// header is a list of strong tags and matches when any of them does (RFC 9110 §13.1.1); a
     /// weak tag (`W/"3"`) or one that is no version number admits nothing, so a list of only
-    /// those matches no record.
+    /// those matches no record. Repeated lines are one list, as if joined by commas.
     static func requiredVersion(_ request: Request) -> VersionCondition? {
-        guard let header = request.headers["If-Match"]?.trimmingSpaces() else { return nil }
-        if header == "*" { return nil }
-        let versions = header.split(separator: ",").compactMap { tag -> Int64? in
-            let tag = String(tag).trimmingSpaces()
+        guard let header = request.headers.combined("If-Match") else { return nil }
+        let tags = header.split(separator: ",").map { String($0).trimmingSpaces() }
+        if tags.contains("*") { return nil }
+        let versions = tags.compactMap { tag -> Int64? in
             guard tag.hasPrefix("\""), tag.hasSuffix("\""), tag.count >= 3 else { return nil }
             return Int64(tag.dropFirst().dropLast())
         }

@@ -35,8 +35,19 @@ public struct APIKeyService: Sendable {
         try APIKeyStore.count(connection)
     }
 
-    /// Revokes a live key; `false` when there is none with that id.
-    public func revoke(_ connection: StoreConnection, id: Int64, actor: Int64? = nil, now: Timestamp = .now()) throws -> Bool {
+    /// A key never changes until it is revoked, so its one version is 1: what `If-Match` on a
+    /// revocation is checked against, as on every record.
+    public static let version: Int64 = 1
+
+    /// Revokes a live key; `false` when there is none with that id. With `ifMatch`, a key whose
+    /// version it does not admit is a `versionMismatch`, and a missing one `noCurrentVersion`.
+    public func revoke(
+        _ connection: StoreConnection, id: Int64, ifMatch: VersionCondition? = nil, actor: Int64? = nil, now: Timestamp = .now()
+    ) throws -> Bool {
+        if let ifMatch {
+            guard let found = try APIKeyStore.find(connection, id: id), found.key.revokedAt == nil else { throw CRMError.noCurrentVersion }
+            if !ifMatch.admits(Self.version) { throw CRMError.versionMismatch(current: Self.version) }
+        }
         guard try APIKeyStore.revoke(connection, id: id, at: now) else { return false }
         try ChangeLog.audit(
             connection, action: .delete, recordType: Self.auditRecordType, id: id, fields: [("revoked_at", .null, .string(now.rfc3339))],
