@@ -80,6 +80,16 @@ final class SalesPipelineTests: SalesTestCase {
         XCTAssertEqual(canonicalJSON(try sales.expect(200, "GET", "/v1/pipelines/\(id)")), canonicalJSON(after))
         XCTAssertEqual(try sales.send("PATCH", "/v1/pipelines/\(id)", json: ["name": "x"], headers: [("If-Match", "\"1\"")]).status, 412)
         XCTAssertEqual(try sales.send("PATCH", "/v1/pipelines/999", json: ["name": "x"]).status, 404)
+
+        // A patch that changes nothing writes nothing: no new version, no feed entry.
+        let head = try XCTUnwrap(try sales.expect(200, "GET", "/v1/changes?limit=200")["next_after"] as? Int)
+        for body in [[String: Any](), ["name": "Renewals 2027"], ["name": "Renewals 2027", "stages": edited, "is_default": false]] {
+            let same = try sales.send("PATCH", "/v1/pipelines/\(id)", json: body)
+            XCTAssertEqual(same.status, 200, same.text)
+            XCTAssertEqual(same.header("ETag"), "\"2\"", "\(body)")
+        }
+        XCTAssertEqual((try sales.expect(200, "GET", "/v1/changes?after=\(head)")["data"] as? [Any])?.count, 0)
+        XCTAssertEqual(try sales.expect(200, "PATCH", "/v1/pipelines/\(id)", json: ["name": "Renewals 2028"])["version"] as? Int, 3)
     }
 
     func testInvalidStagesAre422() throws {

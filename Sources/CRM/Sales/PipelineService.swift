@@ -205,6 +205,10 @@ public struct PipelineService: Sendable {
         let before = try flow.current(connection, id: id, ifMatch: ifMatch)
         return try flow.update(connection, before: before, actor: actor, now: now) {
             var values = RecordService.values(changes)
+            let stagesJSON = stages.map { SQLValue.text(JSONValue.array($0.map(\.json)).jsonString) }
+            // A patch that changes nothing writes nothing: version, feed and audit stay as they are.
+            let fieldsUnchanged = Self.schema.fields.allSatisfy { field in values[field.name].map { $0 == before[field.column] } ?? true }
+            if fieldsUnchanged && stagesJSON.map({ $0 == before["stages"] }) ?? true { return false }
             if let flag = values["is_default"] {
                 if flag == .integer(1) {
                     try demoteDefault(connection, except: id, actor: actor, now: now)
@@ -229,7 +233,7 @@ public struct PipelineService: Sendable {
                             FieldIssue("stages", "in_use", "stages in use: \(orphaned.joined(separator: ", "))")
                         ])
                 }
-                extra["stages"] = .text(JSONValue.array(stages.map(\.json)).jsonString)
+                extra["stages"] = stagesJSON
                 // Open/closed follows the stage definition.
                 for stage in stages { try PipelineStore.applyStageFlags(connection, pipelineID: id, stage: stage) }
             }
