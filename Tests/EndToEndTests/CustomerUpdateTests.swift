@@ -213,6 +213,16 @@ final class CustomerUpdateTests: CustomerTestCase {
         XCTAssertEqual(try api.list().ids, [id])
     }
 
+    func testAnExternalIDWithASlashTravelsPercentEncoded() throws {
+        let created = try api.send("PUT", "/v1/customers/by-external-id/ERP%2F2026%2F7", json: ["type": "person", "name": "Slashed"])
+        XCTAssertEqual(created.status, 201, created.text)
+        XCTAssertEqual(try created.json()["external_id"] as? String, "ERP/2026/7")
+        let found = try api.send("GET", "/v1/customers/by-external-id/ERP%2F2026%2F7")
+        XCTAssertEqual(found.status, 200, found.text)
+        XCTAssertEqual(try found.json()["id"] as? Int, try created.json()["id"] as? Int)
+        XCTAssertEqual(try api.send("GET", "/v1/customers/by-external-id/ERP/2026/7").status, 404, "a bare slash splits the path")
+    }
+
     func testPutByExternalIDHonoursIfMatch() throws {
         // A sync client that read version 1 must not overwrite a newer version blindly.
         let created = try api.send("PUT", "/v1/customers/by-external-id/sync-9", json: ["type": "person", "name": "Synced"])
