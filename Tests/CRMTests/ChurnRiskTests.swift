@@ -25,6 +25,16 @@ final class ChurnRiskModelTests: XCTestCase {
         }
     }
 
+    func testAGapUnderAWeekCountsAsAWeekAndTheTextSaysTheRealOne() {
+        // Every 2 days (4 gaps over 8 days): 10 quiet days is not yet 1.5 weeks; 11 is.
+        XCTAssertEqual(ChurnRisk.assess(buyer(orders: 5, first: 18, last: 10), settings: settings, now: now).score, 0)
+        let overdue = ChurnRisk.assess(buyer(orders: 5, first: 19, last: 11), settings: settings, now: now)
+        XCTAssertEqual(overdue.score, 20)
+        XCTAssertEqual(overdue.reasons.first?.text, "No order for 11 days; they usually order every 2 days")
+        let sameDay = ChurnRisk.assess(buyer(orders: 2, first: 30, last: 30), settings: settings, now: now)
+        XCTAssertEqual(sameDay.reasons.first?.text, "No order for 30 days; they usually order within a day")
+    }
+
     func testALongSilentBuyerScoresAboveARecentOne() {
         let silent = ChurnRisk.assess(buyer(orders: 8, first: 410, last: 200), settings: settings, now: now)
         let recent = ChurnRisk.assess(buyer(orders: 8, first: 220, last: 10), settings: settings, now: now)

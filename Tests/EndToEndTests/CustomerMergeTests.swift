@@ -273,6 +273,14 @@ final class CustomerMergeTests: SalesTestCase {
         let body = try merged(survivor, from: [first, second, empty])
         XCTAssertEqual(body["loyalty_points"] as? Int, 155)
         XCTAssertEqual(try sales.customerJSON(survivor)["loyalty_points"] as? Int, 155)
+        // Moved, not copied: each tombstone's ledger ends on the transfer, at a balance of 0.
+        let tombstone = try XCTUnwrap(
+            (try sales.list("/v1/customers", [("id", "\(first)"), ("include_deleted", "true")])).first)
+        XCTAssertEqual(tombstone["loyalty_points"] as? Int, 0)
+        let ledger = try XCTUnwrap(try sales.expect(200, "GET", "/v1/customers/\(first)/data-export")["points"] as? [[String: Any]])
+        XCTAssertEqual(ledger.last?["delta"] as? Int, -30, "\(ledger)")
+        XCTAssertEqual(ledger.last?["balance_after"] as? Int, 0)
+        XCTAssertEqual(ledger.last?["reason"] as? String, "merged into customer \(survivor)")
 
         // Points alone are a change too.
         let zero = try person("Zero")

@@ -6,7 +6,7 @@ import JSON
 ///
 /// | code | points | when |
 /// |---|---|---|
-/// | `overdue_vs_rhythm` | 20 / 30 / 40 | no paid order for 1.5× / 2× / 3× the customer's own average gap between paid orders (2+ orders) |
+/// | `overdue_vs_rhythm` | 20 / 30 / 40 | no paid order for 1.5× / 2× / 3× the customer's own average gap between paid orders (2+ orders), taken as at least 7 days |
 /// | `single_order_long_ago` | 25 | one paid order only, longer ago than the at-risk days |
 /// | `order_frequency_falling` | 15 | fewer paid orders in the last 180 days than in the 180 before (which had 2+) |
 /// | `spend_falling` | 10 | paid spend in the last 180 days under half of the 180 before |
@@ -53,14 +53,18 @@ public enum ChurnRisk {
         if let last = signals.lastPaidAt {
             let silent = days(since: last)
             if signals.paidOrders >= 2, let first = signals.firstPaidAt {
-                let rhythm = max(7, last.milliseconds(since: first) / CustomerMetrics.day / (signals.paidOrders - 1))
-                let ratio = Double(silent) / Double(rhythm)
+                let usualGap = last.milliseconds(since: first) / CustomerMetrics.day / (signals.paidOrders - 1)
+                // Silence is measured against a gap of at least a week: a customer who ordered
+                // twice in a day is not overdue after two quiet days. The text states the real gap.
+                let ratio = Double(silent) / Double(max(7, usualGap))
                 let points = ratio >= 3 ? 40 : ratio >= 2 ? 30 : ratio >= 1.5 ? 20 : 0
                 if points > 0 {
                     reasons.append(
                         Reason(
                             code: "overdue_vs_rhythm", points: points,
-                            text: "No order for \(silent) days; they usually order every \(rhythm) days"))
+                            text:
+                                "No order for \(silent) days; they usually order \(usualGap < 1 ? "within a day" : usualGap == 1 ? "every day" : "every \(usualGap) days")"
+                        ))
                 }
             } else if signals.paidOrders == 1, silent > Int64(settings.atRiskDays) {
                 reasons.append(
@@ -78,7 +82,7 @@ public enum ChurnRisk {
             }
             if signals.lastInteractionAt.map({ days(since: $0) > interactionDays }) ?? true {
                 reasons.append(
-                    Reason(code: "no_recent_interaction", points: 10, text: "No call, email or meeting logged in \(interactionDays) days"))
+                    Reason(code: "no_recent_interaction", points: 10, text: "No interaction logged in \(interactionDays) days"))
             }
         }
         if signals.recentComplaints > 0 {

@@ -3,7 +3,7 @@ import SQLite
 
 /// `POST /v1/customers/{id}/merge` (API.md §2): one transaction that moves every related record
 /// of the `from` customers to the survivor, fills the survivor's empty fields from them (in the
-/// order given), unions tags and attributes, adds their loyalty balances, soft-deletes them with
+/// order given), unions tags and attributes, moves their loyalty balances, soft-deletes them with
 /// `merged_into`, and recomputes the survivor's metrics. Each moved record, the survivor and each
 /// merged customer get their change-feed and audit entries, as any other write would.
 extension CustomerService {
@@ -55,8 +55,16 @@ extension CustomerService {
                 now: now)
         }
         // The merged customers go first, so their unique email or external id can pass to the survivor.
-        for source in sources {
+        // Their points move, not copy: each one's ledger ends on a transfer to the survivor and a
+        // balance of 0, so no sum over tombstones and survivor counts them twice.
+        for (source, row) in zip(sources, merged) {
             try flow.delete(connection, id: source, ifMatch: nil, actor: actor, now: now) {
+                if let points = row.int64("loyalty_points"), points != 0 {
+                    try CustomerStore.addLoyaltyPoints(connection, id: source, delta: -points)
+                    _ = try LoyaltyLedgerStore.insert(
+                        connection, customerID: source, delta: -points, reason: "merged into customer \(id)", balanceAfter: 0, actor: actor,
+                        now: now)
+                }
                 try CustomerStore.softDelete(connection, id: source, now: now, mergedInto: id)
             }
         }
