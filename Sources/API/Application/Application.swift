@@ -207,7 +207,10 @@ public final class Application: Sendable {
         scoringTimer.start(every: CustomerScoring.refreshInterval) { [self] in
             _ = try? recomputeScores()
         }
-        dailyTimer.start(every: .seconds(60)) { [self] in
+        // On the minute (just after it turns), so a run is due within a second of `--daily-at`
+        // rather than up to a minute after it, whenever the server started.
+        let intoMinute = Timestamp.now().millisecondsSinceEpoch % 60_000
+        dailyTimer.start(every: .seconds(60), first: .milliseconds(60_000 - intoMinute + 50), leeway: .milliseconds(100)) { [self] in
             _ = try? runDailyIfDue()
         }
     }
@@ -222,8 +225,8 @@ public final class Application: Sendable {
         _ = mallopt(M_MMAP_THRESHOLD, 128 * 1024)
     }
 
-    /// The daily automations, once per UTC day once `--daily-at` has passed (checked every
-    /// minute, so a run missed while the server was down happens soon after it starts; each
+    /// The daily automations, once per UTC day once `--daily-at` has passed (checked each time
+    /// the minute turns, so a run missed while the server was down happens soon after it starts; each
     /// record is acted on at most once a day whatever runs). Returns the runs recorded, or nil
     /// when it was not due.
     @discardableResult

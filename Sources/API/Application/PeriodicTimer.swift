@@ -23,11 +23,16 @@ final class PeriodicTimer: @unchecked Sendable {
         resumeOnce()
     }
 
-    func start(every interval: Duration, _ job: @escaping @Sendable () -> Void) {
-        let milliseconds = Int(interval.components.seconds * 1000)
-        // The first run waits one interval: a start under load is not slowed by the job (scores
-        // stored by the last run or by `seed` are at most that old).
-        timer.schedule(deadline: .now() + .milliseconds(milliseconds), repeating: .milliseconds(milliseconds), leeway: .seconds(1))
+    /// - Parameter first: the wait before the first run, one `interval` when nil.
+    func start(every interval: Duration, first: Duration? = nil, leeway: Duration = .seconds(1), _ job: @escaping @Sendable () -> Void) {
+        func milliseconds(_ duration: Duration) -> Int {
+            Int(duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000)
+        }
+        // The first run waits one interval unless told otherwise: a start under load is not
+        // slowed by the job (scores stored by the last run or by `seed` are at most that old).
+        timer.schedule(
+            deadline: .now() + .milliseconds(milliseconds(first ?? interval)), repeating: .milliseconds(milliseconds(interval)),
+            leeway: .milliseconds(milliseconds(leeway)))
         timer.setEventHandler(handler: job)
         resumeOnce()
     }
