@@ -419,5 +419,12 @@ final class CustomerListTests: XCTestCase {
 
         let search = try XCTUnwrap(try api.list([("q", "a"), ("limit", "1")]).nextCursor)
         XCTAssertEqual(try status([("q", "b"), ("limit", "1"), ("cursor", search)]).status, 400)
+
+        // The defaults spelled out are the same sort and the same rows, so the cursor holds.
+        let plain = try XCTUnwrap(try api.list([("limit", "1")]).nextCursor)
+        XCTAssertEqual(try status([("sort", "id"), ("include_deleted", "false"), ("limit", "1"), ("cursor", plain)]).status, 200)
+        XCTAssertEqual(try status([("include_deleted", "true"), ("limit", "1"), ("cursor", plain)]).status, 400)
+        let spelled = try XCTUnwrap(try api.list([("sort", "id"), ("limit", "1")]).nextCursor)
+        XCTAssertEqual(try status([("limit", "1"), ("cursor", spelled)]).status, 200)
     }
 }

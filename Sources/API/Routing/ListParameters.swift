@@ -46,11 +46,13 @@ struct ListParameters {
                 }
                 request.sortField = field
                 request.descending = descending
+                continue
             case "include_deleted":
                 guard value == "true" || value == "false" else {
                     throw APIError.badRequest("include_deleted must be true or false", field: "include_deleted")
                 }
                 request.includeDeleted = value == "true"
+                continue
             case "q" where searchable:
                 let text = value.trimmingSpaces()
                 guard !text.isEmpty, text.count <= 200 else { throw APIError.badRequest("q must have 1-200 characters", field: "q") }
@@ -62,6 +64,10 @@ struct ListParameters {
             }
             scopeParts.append("\(name)=\(value)")
         }
+        // The sort and include_deleted as they take effect, named or not: a cursor stays good
+        // when a client spells out the default (`sort=id`, `include_deleted=false`).
+        scopeParts.append("sort=\(request.descending ? "-" : "")\(request.sortField.name)")
+        scopeParts.append("include_deleted=\(request.includeDeleted)")
         scope = resource + "?" + scopeParts.sorted().joined(separator: "&")
         if let cursor {
             let position = try cursors.decode(cursor, scope: scope)
