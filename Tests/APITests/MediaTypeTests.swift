@@ -29,6 +29,12 @@ final class MediaTypeTests: XCTestCase {
         XCTAssertFalse(accepts("application/json; charset=latin1"))
         XCTAssertFalse(accepts("application/ld+json"))
         XCTAssertFalse(accepts("application\u{0F}json"))
+        // Values that name no type at all (they used to trap on an empty split).
+        for empty in ["", ";", ";;", " ; charset=utf-8", "\t"] {
+            XCTAssertFalse(accepts(empty), "'\(empty)'")
+            XCTAssertEqual(MediaType.essence(of: empty), "")
+        }
+        XCTAssertEqual(MediaType.essence(of: " Text/CSV ; charset=utf-8"), "text/csv")
     }
 
     func testTheBytesCheckMatchesOnlyTheExactTypeInAnyLetterCase() {

@@ -104,7 +104,7 @@ struct CustomerTransferRoutes {
             .post, "/v1/customers/import",
             endpoints.sync(.write(.customers), .worker) { request in
                 _ = try QueryParameters(request.http, allowed: [])
-                let type = request.http.headers["Content-Type"].map { $0.split(separator: ";")[0].trimmingSpacesLowercased() }
+                let type = request.http.headers["Content-Type"].map(MediaType.essence(of:))
                 guard type == "text/csv" else { throw APIError.unsupportedMediaType("send the file as text/csv") }
                 let rows: [[String]]
                 do {

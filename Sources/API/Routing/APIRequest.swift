@@ -54,7 +54,7 @@ enum MediaType {
         guard let type = request.headers["Content-Type"] else {
             throw APIError.unsupportedMediaType("send the body as application/json")
         }
-        let essence = type.split(separator: ";", maxSplits: 1)[0].trimmingSpacesLowercased()
+        let essence = essence(of: type)
         // A PATCH body is a JSON merge patch (RFC 7396), which has a media type of its own: a
         // client that names it says what the body is, and is not refused for being exact.
         let mergePatch = request.method == .patch && essence == "application/merge-patch+json"
@@ -77,6 +77,13 @@ enum MediaType {
             if lowered != expected { return false }
         }
         return true
+    }
+
+    /// The media type of a `Content-Type` value without its parameters, trimmed and lowercased;
+    /// "" for a value that names none (empty, `;`, white space), which no route accepts.
+    static func essence(of type: String) -> String {
+        // Not `split(separator:)[0]`: it omits empty pieces, so a value of "" or ";" has none.
+        type.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false).first.map { $0.trimmingSpacesLowercased() } ?? ""
     }
 
     static func parameter(_ name: String, of type: String) -> String? {

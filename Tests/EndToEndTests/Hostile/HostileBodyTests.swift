@@ -115,6 +115,22 @@ final class HostileBodyTests: XCTestCase {
         }
     }
 
+    func testAContentTypeNamingNoTypeIs415AndTheServerLivesOn() throws {
+        let client = try server.client()
+        let writes = [
+            ("POST", "/v1/customers", "{\"type\":\"person\",\"name\":\"X\"}"), ("POST", "/v1/customers/import", "type,name\nperson,X\n"),
+            ("POST", "/v1/customers/search", "{\"rules\":{\"all\":[]}}"),
+        ]
+        for value in ["", ";", "\t", " ; charset=utf-8", ";;"] {
+            for (method, target, body) in writes {
+                let reply = try client.request(method, target, headers: [admin, ("Content-Type", value)], body: body)
+                XCTAssertEqual(reply.status, 415, "\(target) with Content-Type '\(value)': \(reply.text)")
+            }
+        }
+        XCTAssertEqual(try server.client().request("GET", "/healthz").status, 200)
+        XCTAssertEqual(try client.request("GET", "/v1/customers", headers: [admin]).status, 200)
+    }
+
     func testSmallRefusedBodyIsSkippedAndTheConnectionStaysOpen() throws {
         let client = try server.client()
         let refused = try client.request("POST", "/v1/customers", body: "{\"type\":\"person\",\"name\":\"No key\"}")
