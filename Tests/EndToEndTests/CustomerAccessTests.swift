@@ -102,6 +102,15 @@ final class CustomerAccessTests: CustomerTestCase {
         XCTAssertEqual(try api.storedCustomerCount(), 2)
     }
 
+    func testTwoIdempotencyKeysAre400AndNothingIsWritten() throws {
+        let body = jsonText(["type": "person", "name": "Ambiguous"])
+        let reply = try api.send(
+            "POST", "/v1/customers", json: body, headers: [("Idempotency-Key", "key-a"), ("Idempotency-Key", "key-b")])
+        XCTAssertEqual(reply.status, 400, reply.text)
+        XCTAssertEqual(reply.problemFields, ["Idempotency-Key"])
+        XCTAssertEqual(try api.storedCustomerCount(), 0)
+    }
+
     // MARK: - Rate limit
 
     func testOverTheRateLimitIs429WithRetryAfterAndNothingIsWritten() throws {

@@ -223,6 +223,24 @@ final class CustomerUpdateTests: CustomerTestCase {
         XCTAssertEqual(try api.send("GET", "/v1/customers/by-external-id/ERP/2026/7").status, 404, "a bare slash splits the path")
     }
 
+    func testPutByExternalIDWithIfNoneMatchStarCreatesOnly() throws {
+        let createOnly = [("If-None-Match", "*")]
+        let created = try api.send(
+            "PUT", "/v1/customers/by-external-id/new-1", json: ["type": "person", "name": "Fresh"], headers: createOnly)
+        XCTAssertEqual(created.status, 201, created.text)
+        let again = try api.send("PUT", "/v1/customers/by-external-id/new-1", json: ["name": "Overwritten"], headers: createOnly)
+        XCTAssertEqual(again.status, 412, again.text)
+        let current = try api.send(
+            "PUT", "/v1/customers/by-external-id/new-1", json: ["name": "Overwritten"], headers: [("If-None-Match", "\"1\"")])
+        XCTAssertEqual(current.status, 412, "a tag naming the current version")
+        let found = try api.send("GET", "/v1/customers/by-external-id/new-1")
+        XCTAssertEqual(try found.json()["name"] as? String, "Fresh")
+        XCTAssertEqual(try found.json()["version"] as? Int, 1)
+        let other = try api.send(
+            "PUT", "/v1/customers/by-external-id/new-1", json: ["name": "Updated"], headers: [("If-None-Match", "\"7\"")])
+        XCTAssertEqual(other.status, 200, "another version's tag lets the update through")
+    }
+
     func testPutByExternalIDHonoursIfMatch() throws {
         // A sync client that read version 1 must not overwrite a newer version blindly.
         let created = try api.send("PUT", "/v1/customers/by-external-id/sync-9", json: ["type": "person", "name": "Synced"])

@@ -141,8 +141,16 @@ struct CustomerRoutes {
                 let changes = try Self.parse(
                     body, mode: .patch, service: service, database: database, key: .externalID(externalID), now: clock.now())
                 let ifMatch = EntityTag.requiredVersion(request.http)
+                // RFC 9110 §13.1.2: `If-None-Match: *` makes the PUT a create only; a tag naming
+                // the current version refuses the update of that version. Either is a 412.
+                let ifNoneMatch = request.http.headers.combined("If-None-Match")
                 let actor = request.key?.id
                 return { connection, now in
+                    if ifNoneMatch != nil, let existing = try service.record(connection, externalID: externalID),
+                        EntityTag.noneMatchHits(ifNoneMatch, version: existing.version)
+                    {
+                        throw APIError.preconditionFailed("If-None-Match names the current version of customer \(existing.id), or *")
+                    }
                     let (record, created) = try service.upsertRecord(
                         connection, key: .externalID(externalID), changes, ifMatch: ifMatch, actor: actor, now: now)
                     return RecordResponse.make(

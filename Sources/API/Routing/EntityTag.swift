@@ -33,7 +33,12 @@ enum EntityTag {
 
     /// True when `If-None-Match` names the current version (or `*`), on any of its lines.
     static func noneMatchHits(_ request: Request, version: Int64) -> Bool {
-        guard let header = request.headers.combined("If-None-Match") else { return false }
+        noneMatchHits(request.headers.combined("If-None-Match"), version: version)
+    }
+
+    /// True when an `If-None-Match` value (all its lines) names `version` (or is `*`).
+    static func noneMatchHits(_ header: String?, version: Int64) -> Bool {
+        guard let header else { return false }
         return header.split(separator: ",").contains { tag in
             let trimmed = tag.trimmingSpacesLowercased()
             let bare = trimmed.hasPrefix("w/") ? String(trimmed.dropFirst(2)) : trimmed

@@ -6,10 +6,14 @@ import HTTP
 /// (the rules and the table are CRM's ``IdempotencyKey``; this is the HTTP side of it).
 enum IdempotencyHeader {
     /// The request's key, or nil when it carries none (or is no POST, or has no caller key).
-    /// A key is 1-255 visible ASCII characters, else `400`.
+    /// A key is 1-255 visible ASCII characters, sent once, else `400`.
     static func key(of request: APIRequest) throws -> IdempotencyKey? {
         guard request.http.method == .post, let key = request.http.headers["Idempotency-Key"], let keyID = request.key?.id else {
             return nil
+        }
+        // Two keys are ambiguous, as two credentials are: which one counts must never be a question.
+        guard request.http.headers.count(of: "Idempotency-Key") == 1 else {
+            throw APIError.badRequest("more than one Idempotency-Key header", field: "Idempotency-Key")
         }
         guard (1...255).contains(key.utf8.count), key.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
             throw APIError.badRequest("Idempotency-Key must be 1-255 visible ASCII characters", field: "Idempotency-Key")
