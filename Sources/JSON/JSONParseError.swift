@@ -37,6 +37,9 @@ public struct JSONParseError: Error, Sendable, Hashable, CustomStringConvertible
     public let reason: Reason
     /// The byte offset in the input where it was detected.
     public let offset: Int
+    /// For a number that cannot be stored, the name of the top-level object member it is in
+    /// (`amount`, `attributes`), so a `422` can name the field; nil elsewhere.
+    public internal(set) var member: String?
 
     public init(_ reason: Reason, at offset: Int) {
         self.reason = reason

@@ -85,6 +85,8 @@ extension JSONParser {
         var scratch: [UInt8] = []
         /// Refuse numbers a `Double` would change (``JSONParseError/Reason/inexactNumber``).
         let exactNumbers: Bool
+        /// The top-level object member being read, for the error of a number it holds.
+        var member: String?
 
         init(bytes: UnsafeBufferPointer<UInt8>, exactNumbers: Bool) {
             self.bytes = bytes
@@ -152,6 +154,7 @@ extension JSONParser {
                     throw unexpectedHere()
                 }
                 position += 1
+                if depth == 1 { member = key }
                 let value = try parseValue()
                 guard object.appendIfAbsent(key, value) else {
                     throw JSONParseError(.duplicateKey(key), at: keyOffset)
@@ -277,14 +280,18 @@ extension JSONParser {
             }
             let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)
             guard let double = Double(text), double.isFinite else {
-                throw JSONParseError(.numberOutOfRange, at: start)
+                var error = JSONParseError(.numberOutOfRange, at: start)
+                error.member = member
+                throw error
             }
             guard exactNumbers else { return .double(double) }
             if isInteger && !overflow, UInt64(exactly: double.magnitude) == magnitude {
                 return .double(double)
             }
             guard DecimalText(text) == DecimalText("\(double)") else {
-                throw JSONParseError(.inexactNumber, at: start)
+                var error = JSONParseError(.inexactNumber, at: start)
+                error.member = member
+                throw error
             }
             return .double(double)
         }

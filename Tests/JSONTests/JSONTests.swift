@@ -70,6 +70,21 @@ final class JSONTests: XCTestCase {
         XCTAssertEqual(parse("{}"), .object(JSONObject()))
     }
 
+    func testANumberThatCannotBeStoredNamesItsTopLevelMember() {
+        func member(_ text: String) -> String?? {
+            do {
+                _ = try JSONParser.parse(Array(text.utf8), exactNumbers: true)
+                return .none
+            } catch {
+                return .some(error.member)
+            }
+        }
+        XCTAssertEqual(member(#"{"a":1,"amount":1e400}"#), .some("amount"))
+        XCTAssertEqual(member(#"{"a":1,"attributes":{"n":[0.12345678901234567890123]}}"#), .some("attributes"))
+        XCTAssertEqual(member("[1e400]"), .some(nil), "no object, no member")
+        XCTAssertEqual(member(#"{"a":1e2}"#), .none)
+    }
+
     func testInt64Boundaries() {
         XCTAssertEqual(parse("9223372036854775807"), .int(Int64.max))
         XCTAssertEqual(parse("-9223372036854775808"), .int(Int64.min))

@@ -33,8 +33,9 @@ struct APIRequest: Sendable {
             switch error.reason {
             case .inexactNumber, .numberOutOfRange:
                 // Well-formed JSON whose number would be changed on the way in: a semantic error.
+                // Named by the member it is in (`amount`), as any invalid field is.
                 throw APIError.validation([
-                    FieldError("body", "inexact_number", "the number at byte \(error.offset) cannot be stored as written")
+                    FieldError(error.member ?? "body", "inexact_number", "the number at byte \(error.offset) cannot be stored as written")
                 ])
             default:
                 throw APIError.badRequest("the body is not valid JSON: \(error)")

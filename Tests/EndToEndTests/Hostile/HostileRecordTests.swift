@@ -171,8 +171,14 @@ final class HostileRecordTests: CustomerTestCase {
             let reply = try api.send(
                 "POST", "/v1/customers", json: #"{"type":"person","name":"N","attributes":{"score":\#(literal)}}"#)
             XCTAssertEqual(reply.status, 422, literal)
-            XCTAssertEqual(reply.problemEntry("body")?["code"] as? String, "inexact_number", literal)
+            XCTAssertEqual(reply.problemEntry("attributes")?["code"] as? String, "inexact_number", literal)
         }
+        // Named by the member the number is in, wherever it is.
+        let huge = try api.send("POST", "/v1/customers", json: #"{"type":"person","name":"N","tier_override":1e400}"#)
+        XCTAssertEqual(huge.status, 422, huge.text)
+        XCTAssertEqual(huge.problemEntry("tier_override")?["code"] as? String, "inexact_number")
+        let bare = try api.send("POST", "/v1/customers/search", json: "1e400")
+        XCTAssertEqual(bare.problemEntry("body")?["code"] as? String, "inexact_number", "no member to name")
         let fine = try api.send(
             "POST", "/v1/customers",
             json: #"{"type":"person","name":"N","attributes":{"a":1.5,"b":0.1,"c":1e2,"d":-0.0,"e":12345678901234567}}"#)
