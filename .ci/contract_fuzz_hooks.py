@@ -103,6 +103,9 @@ CROSS_FIELD_422 = {
     (None, "options", "required"),
     (None, "options", "invalid"),
     ("PATCH /v1/fields/{key}", "type", "incompatible"),
+    # A birthday is not after tomorrow: a bound that moves with the clock, which a JSON Schema
+    # cannot state (the document says it in prose).
+    (None, "birthday", "in_future"),
     # PUT by external id creates (type and name required) or updates (nothing required).
     ("PUT /v1/customers/by-external-id/{external_id}", "type", "required"),
     ("PUT /v1/customers/by-external-id/{external_id}", "name", "required"),
@@ -140,9 +143,9 @@ def _cross_field_422(case, field, code):
         value = (case.body.get("attributes") or {}).get(plain[len("attributes."):])
         if isinstance(value, str) and any(ord(c) < 0x20 and c not in "\t\n\r" for c in value):
             return True
-    # A number a 64-bit float would not keep as written is refused wherever it is (documented in
-    # the conventions); JSON Schema has no such bound.
-    if plain == "body" and code == "inexact_number":
+    # A number a 64-bit float would not keep as written is refused wherever it is, naming the
+    # member it is in (documented in the conventions); JSON Schema has no such bound.
+    if code == "inexact_number":
         return True
     # `integer` fields take integers written without a fraction: `2.0` is refused on purpose
     # (see the document's conventions), while JSON Schema counts it as an integer.
@@ -172,8 +175,9 @@ def _state_dependent(case, response):
     """Whether a rejection of schema-valid data is one the document says no schema expresses."""
     status = response.status_code
     if status == 412:
-        # If-Match must name the record's current version, which a generator cannot know.
-        return any(name.lower() == "if-match" for name in (case.headers or {}))
+        # If-Match must name the record's current version, and If-None-Match must not (nor `*`
+        # while the record exists), which a generator cannot know.
+        return any(name.lower() in ("if-match", "if-none-match") for name in (case.headers or {}))
     errors = _errors(response)
     if not errors:
         return False
