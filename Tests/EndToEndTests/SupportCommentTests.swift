@@ -26,7 +26,15 @@ final class SupportCommentTests: SupportTestCase {
         XCTAssertEqual(explicit["public"] as? Bool, false)
         XCTAssertEqual(explicit["author"] as? String, "Bob Buyer")
 
-        let listed = try api.list("/v1/tickets/\(ticket)/comments")
+        // Without an author (or with null), the writer is the calling key, by its name.
+        let unsigned = try api.send("POST", "/v1/tickets/\(ticket)/comments", json: ["body": "Noted.", "author": NSNull()])
+        XCTAssertEqual(unsigned.status, 201, unsigned.text)
+        XCTAssertEqual(try unsigned.json()["author"] as? String, "bootstrap admin")
+        let support = try SupportSession(server, key: try server.key(role: "support"))
+        XCTAssertEqual(
+            try support.expect(201, "POST", "/v1/tickets/\(ticket)/comments", json: ["body": "On it."])["author"] as? String, "support key")
+
+        let listed = Array(try api.list("/v1/tickets/\(ticket)/comments").prefix(2))
         XCTAssertEqual(listed.count, 2)
         XCTAssertEqual(SupportSession.text(listed[0]), SupportSession.text(comment))
         XCTAssertEqual(SupportSession.text(listed[1]), SupportSession.text(explicit))
@@ -70,11 +78,11 @@ final class SupportCommentTests: SupportTestCase {
     func testValidationIs422ListingEveryField() throws {
         let ticket = try api.ticket(customer).supportID
         let path = "/v1/tickets/\(ticket)/comments"
-        XCTAssertEqual(try api.refuse(422, "POST", path, json: ["body": "x"]), ["author"])
         XCTAssertEqual(try api.refuse(422, "POST", path, json: ["author": "A"]), ["body"])
         XCTAssertEqual(try api.refuse(422, "POST", path, json: ["author": "  ", "body": "x"]), ["author"])
         XCTAssertEqual(try api.refuse(422, "POST", path, json: ["author": "A", "body": " \n "]), ["body"])
-        XCTAssertEqual(Set(try api.refuse(422, "POST", path, json: [:] as [String: Any])), ["author", "body"])
+        XCTAssertEqual(Set(try api.refuse(422, "POST", path, json: [:] as [String: Any])), ["body"])
+        XCTAssertEqual(try api.refuse(422, "POST", path, json: ["author": 7, "body": "x"]), ["author"])
         XCTAssertEqual(try api.refuse(422, "POST", path, json: ["author": "A", "body": "x", "author_type": "agent"]), ["author_type"])
         XCTAssertEqual(try api.refuse(422, "POST", path, json: ["author": "A", "body": "x", "author_type": NSNull()]), ["author_type"])
         XCTAssertEqual(try api.refuse(422, "POST", path, json: ["author": "A", "body": "x", "public": "yes"]), ["public"])
@@ -83,7 +91,7 @@ final class SupportCommentTests: SupportTestCase {
         XCTAssertEqual(
             try api.refuse(422, "POST", path, json: ["author": "A", "body": "x", "created_at": SupportTime.startText]), ["created_at"])
         XCTAssertEqual(
-            Set(try api.refuse(422, "POST", path, json: ["author_type": "bot", "color": "red", "public": 1])),
+            Set(try api.refuse(422, "POST", path, json: ["author": "", "author_type": "bot", "color": "red", "public": 1])),
             ["author", "body", "author_type", "color", "public"])
         // Nothing was written, and the ticket has no first response.
         XCTAssertEqual(try api.list(path).count, 0)

@@ -33,7 +33,7 @@ struct SupportRoutes {
             .post, "/v1/tickets/{id}/comments",
             endpoints.write(.write(.tickets), database: database, clock: clock) { request in
                 let id = try request.idParameter()
-                let input = try TicketComments.parse(try request.jsonObject())
+                let input = try TicketComments.parse(try request.jsonObject(), defaultAuthor: request.key?.name ?? "")
                 let actor = request.key?.id
                 return { connection, now in
                     let comment = try TicketComments.add(connection, ticketID: id, input, tickets: tickets, actor: actor, now: now)

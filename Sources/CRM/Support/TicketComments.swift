@@ -11,12 +11,19 @@ public enum TicketComments {
         public let isPublic: Bool
     }
 
-    public static func parse(_ object: JSONObject) throws(CRMError) -> Input {
+    /// - Parameter defaultAuthor: who wrote the comment when the body names nobody (the calling
+    ///   key's name): API.md lists `author` without making it required.
+    public static func parse(_ object: JSONObject, defaultAuthor: String) throws(CRMError) -> Input {
         var issues: [FieldIssue] = []
         for key in object.keys where !["author", "author_type", "body", "public"].contains(key) {
             issues.append(FieldIssue(key, RecordSchema.serverOwned.contains(key) ? "read_only" : "unknown_field", "no such field"))
         }
-        let author = object["author"]?.stringValue?.trimmingWhitespace() ?? ""
+        let author: String
+        if let given = object["author"], !given.isNull {
+            author = given.stringValue?.trimmingWhitespace() ?? ""
+        } else {
+            author = defaultAuthor.trimmingWhitespace()
+        }
         if author.isEmpty || author.count > 200 {
             issues.append(FieldIssue("author", "required", "a non-empty author of at most 200 characters"))
         } else if let problem = TextRules.problem(in: author) {
