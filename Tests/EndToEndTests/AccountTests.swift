@@ -169,6 +169,30 @@ final class AccountTests: SalesTestCase {
         XCTAssertEqual(metrics["total_spent"] as? Int, 100)
     }
 
+    func testARollupPastTheLargestTotalIsA422AndTheServerLivesOn() throws {
+        let acme = try company("Acme")
+        let lei = try contact("Li Lei", of: acme)
+        // What 9,223 orders at the largest amount add up to, without sending them.
+        try sales.api.sql("UPDATE customers SET total_spent = 9223000000000000000 WHERE id = \(lei)")
+        let order: [String: Any] = [
+            "customer_id": acme, "amount": 1_000_000_000_000_000, "currency": "CNY", "ordered_at": SalesTime.ago(days: 1),
+        ]
+        let refused = try sales.send("POST", "/v1/orders", json: order)
+        XCTAssertEqual(refused.status, 422, refused.text)
+        XCTAssertEqual(refused.problemEntry("amount")?["code"] as? String, "total_too_large")
+        XCTAssertEqual(try sales.list("/v1/orders").count, 0, "nothing written")
+
+        // A contact joining brings a total that fits alone but not with the company's own.
+        try sales.api.sql("UPDATE customers SET total_spent = 0 WHERE id = \(lei)")
+        try sales.order(acme, amount: 100, at: SalesTime.ago(days: 1))
+        let rich = try contact("Han Meimei", of: try company("Globex"))
+        try sales.api.sql("UPDATE customers SET total_spent = 9223372036854775800 WHERE id = \(rich)")
+        let moved = try sales.send("PATCH", "/v1/customers/\(rich)", json: ["account_id": acme])
+        XCTAssertEqual(moved.status, 422, moved.text)
+        XCTAssertEqual(moved.problemEntry("account_id")?["code"] as? String, "total_too_large")
+        XCTAssertEqual(try sales.expect(200, "GET", "/healthz")["status"] as? String, "ok")
+    }
+
     func testAPersonBecomingACompanyStartsItsRollupFromItsOwnMetrics() throws {
         let shop = try sales.customer("Shop")
         try sales.order(shop, amount: 700, at: SalesTime.ago(days: 1))

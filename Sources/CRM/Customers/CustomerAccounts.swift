@@ -52,7 +52,7 @@ enum CustomerAccounts {
         guard let id = company.int64("id") else { return [] }
         return try AccountStore.contactTotals(connection, companyID: id).including(
             orderCount: company.int64("order_count") ?? 0, totalSpent: company.int64("total_spent") ?? 0,
-            openTickets: company.int64("open_tickets") ?? 0
+            openTickets: company.int64("open_tickets") ?? 0, field: "account_id"
         ).columns
     }
 

@@ -31,7 +31,7 @@ public enum CustomerMetrics {
         if before.string("type") == "company" {
             // A company's `metrics.account` includes its own metrics: one write for both.
             values += try AccountStore.contactTotals(connection, companyID: customerID).including(
-                orderCount: facts.orderCount, totalSpent: facts.totalSpent, openTickets: facts.openTickets
+                orderCount: facts.orderCount, totalSpent: facts.totalSpent, openTickets: facts.openTickets, field: "amount"
             ).columns
         }
         _ = try CustomerStore.updateDerived(connection, before: before, values, renderer: service.renderer, now: now)

@@ -33,11 +33,20 @@ public enum ForecastReport {
             writer.int(month.amount)
             writer.key("weighted_amount")
             // Σ amount × probability, in hundredths: rounded half away from zero to the minor unit.
-            writer.int((month.weightedHundredths + (month.weightedHundredths >= 0 ? 50 : -50)) / 100)
+            writer.int(Self.roundedHundredths(month.weightedHundredths))
             writer.endObject()
         }
         writer.endArray()
         writer.endObject()
         return writer.bytes
+    }
+
+    /// Hundredths to whole minor units, half away from zero, without the overflow that adding 50
+    /// first would trap on next to `Int64.max` (a trap ends the process).
+    static func roundedHundredths(_ hundredths: Int64) -> Int64 {
+        let (whole, rest) = hundredths.quotientAndRemainder(dividingBy: 100)
+        if rest >= 50 { return whole + 1 }
+        if rest <= -50 { return whole - 1 }
+        return whole
     }
 }
