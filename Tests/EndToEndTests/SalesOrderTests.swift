@@ -161,6 +161,27 @@ final class SalesOrderTests: SalesTestCase {
         XCTAssertEqual(Set(reply.problemFields), ["customer_id", "currency"], reply.text)
     }
 
+    func testAPaidOrderPastTheLargestPaidTotalIsA422() throws {
+        let customer = try sales.customer("Whale")
+        let small = try XCTUnwrap(try sales.order(customer, amount: 100, at: "2026-05-01T00:00:00Z")["id"] as? Int)
+        // What 9,223 orders at the largest amount add up to, without sending them.
+        try sales.api.sql("UPDATE customers SET total_spent = 9223372036854775000 WHERE id = \(customer)")
+        let body: [String: Any] = [
+            "customer_id": customer, "amount": 1_000_000_000_000_000, "currency": "CNY", "ordered_at": "2026-05-02T00:00:00Z",
+        ]
+        let refused = try sales.send("POST", "/v1/orders", json: body)
+        XCTAssertEqual(refused.status, 422, refused.text)
+        XCTAssertEqual(refused.problemEntry("amount")?["code"] as? String, "total_too_large")
+        let patched = try sales.send("PATCH", "/v1/orders/\(small)", json: ["amount": 1_000_000_000_000_000])
+        XCTAssertEqual(patched.status, 422, patched.text)
+        // An order that does not count (refunded) or replaces its own part fits.
+        var refunded = body
+        refunded["status"] = "refunded"
+        XCTAssertEqual(try sales.send("POST", "/v1/orders", json: refunded).status, 201)
+        XCTAssertEqual(try sales.send("PATCH", "/v1/orders/\(small)", json: ["amount": 700]).status, 200)
+        XCTAssertEqual(try sales.list("/v1/orders").count, 2)
+    }
+
     func testAnInvalidValueDoesNotHideAnUnknownCustomer() throws {
         // The reference is checked even when another field fails its own validation, on create
         // and on PATCH, and nothing is written.

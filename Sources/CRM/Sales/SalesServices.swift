@@ -11,7 +11,7 @@ public enum SalesServices {
             schema: schema, uniqueFields: ["external_id"],
             hooks: RecordHooks(
                 schema: schema,
-                prepare: { _, values, _, before, _ in
+                prepare: { connection, values, _, before, _ in
                     if before == nil && (values["status"] == nil || values["status"] == .null) { values["status"] = .text("paid") }
                     if values["status"] == .null { throw CRMError.validation([FieldIssue("status", "required", "status cannot be null")]) }
                     if case .text(let currency)? = values["currency"], currency != settings.baseCurrency {
@@ -19,6 +19,7 @@ public enum SalesServices {
                             FieldIssue("currency", "unsupported_currency", "orders are kept in the base currency \(settings.baseCurrency)")
                         ])
                     }
+                    try checkPaidTotal(connection, values, before: before)
                 },
                 afterWrite: { connection, before, after, _, now in
                     try refreshCustomers(connection, before, after, settings: settings, customers: customers, now: now)
@@ -40,6 +41,26 @@ public enum SalesServices {
                 afterWrite: { connection, before, after, _, now in
                     try refreshCustomers(connection, before, after, settings: settings, customers: customers, now: now)
                 }))
+    }
+
+    /// A paid order must leave its customer's paid total (`metrics.total_spent`, an exact sum in
+    /// 64 bits) within reach: past `Int64.max` the metrics' sum would fail the write with a `500`.
+    /// It is a `422` `total_too_large` naming `amount` instead (thousands of orders at the
+    /// largest amount get there, nothing real does).
+    static func checkPaidTotal(_ connection: StoreConnection, _ values: [String: SQLValue], before: Row?) throws {
+        func current(_ name: String) -> SQLValue? { values[name] ?? before?[name] }
+        guard current("status") == .text("paid"), case .integer(let amount)? = current("amount"),
+            case .integer(let customer)? = current("customer_id")
+        else { return }
+        var total = try CustomerStore.find(connection, id: customer)?.int64("total_spent") ?? 0
+        if let before, before.int64("customer_id") == customer, before.string("status") == "paid" {
+            total -= before.int64("amount") ?? 0  // this order's own part, about to be replaced
+        }
+        if total.addingReportingOverflow(amount).overflow {
+            throw CRMError.validation([
+                FieldIssue("amount", "total_too_large", "the customer's paid total would pass the largest the server keeps")
+            ])
+        }
     }
 
     /// Refreshes the metrics of the customer a record belongs to, and of the one it left.
