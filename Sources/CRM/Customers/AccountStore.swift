@@ -67,19 +67,11 @@ struct AccountTotals: Equatable {
     var totalSpent: Int64
     var openTickets: Int64
 
-    /// The company's rollup: its contacts' totals plus its own metrics. A sum past `Int64.max`
-    /// (reachable only on purpose: thousands of orders at the largest amount) is refused as a
-    /// `422` naming `field`, the part of the write that would carry it there; adding unchecked
-    /// would trap and end the process.
+    /// The company's rollup: its contacts' totals plus its own metrics; a sum past `Int64.max`
+    /// is a `422` naming `field` (``MoneyTotal``).
     func including(orderCount own: Int64, totalSpent spent: Int64, openTickets tickets: Int64, field: String) throws -> AccountTotals {
         func sum(_ a: Int64, _ b: Int64) throws -> Int64 {
-            let (total, overflow) = a.addingReportingOverflow(b)
-            if overflow {
-                throw CRMError.validation([
-                    FieldIssue(field, "total_too_large", "the account's total would pass the largest the server keeps")
-                ])
-            }
-            return total
+            try MoneyTotal.adding(b, to: a, field: field, what: "the account's total")
         }
         return AccountTotals(
             contacts: contacts, orderCount: try sum(orderCount, own), totalSpent: try sum(totalSpent, spent),

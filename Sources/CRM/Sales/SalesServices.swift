@@ -43,10 +43,9 @@ public enum SalesServices {
                 }))
     }
 
-    /// A paid order must leave its customer's paid total (`metrics.total_spent`, an exact sum in
-    /// 64 bits) within reach: past `Int64.max` the metrics' sum would fail the write with a `500`.
-    /// It is a `422` `total_too_large` naming `amount` instead (thousands of orders at the
-    /// largest amount get there, nothing real does).
+    /// A paid order must leave its customer's paid total (`metrics.total_spent`) within
+    /// ``MoneyTotal``'s reach, checked before the write: past `Int64.max` the metrics' SQL sum
+    /// would fail it with a `500`; it is a `422` naming `amount` instead.
     static func checkPaidTotal(_ connection: StoreConnection, _ values: [String: SQLValue], before: Row?) throws {
         func current(_ name: String) -> SQLValue? { values[name] ?? before?[name] }
         guard current("status") == .text("paid"), case .integer(let amount)? = current("amount"),
@@ -56,11 +55,7 @@ public enum SalesServices {
         if let before, before.int64("customer_id") == customer, before.string("status") == "paid" {
             total -= before.int64("amount") ?? 0  // this order's own part, about to be replaced
         }
-        if total.addingReportingOverflow(amount).overflow {
-            throw CRMError.validation([
-                FieldIssue("amount", "total_too_large", "the customer's paid total would pass the largest the server keeps")
-            ])
-        }
+        _ = try MoneyTotal.adding(amount, to: total, field: "amount", what: "the customer's paid total")
     }
 
     /// Refreshes the metrics of the customer a record belongs to, and of the one it left.
