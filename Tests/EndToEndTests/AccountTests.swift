@@ -193,6 +193,27 @@ final class AccountTests: SalesTestCase {
         XCTAssertEqual(try sales.expect(200, "GET", "/healthz")["status"] as? String, "ok")
     }
 
+    func testContactsWhoseTotalsTogetherPassTheLargestAreA422NamingTheWrite() throws {
+        // Each contact's total fits; their sum does not. Summed by SQL, SQLite failed the
+        // statement (a 500); now it is the write that would carry the rollup past the largest.
+        let acme = try company("Acme")
+        let lei = try contact("Li Lei", of: acme)
+        let fang = try contact("Wang Fang", of: acme)
+        try sales.api.sql("UPDATE customers SET total_spent = 5000000000000000000 WHERE id IN (\(lei), \(fang))")
+
+        let order: [String: Any] = ["customer_id": acme, "amount": 100, "currency": "CNY", "ordered_at": SalesTime.ago(days: 1)]
+        let refused = try sales.send("POST", "/v1/orders", json: order)
+        XCTAssertEqual(refused.status, 422, refused.text)
+        XCTAssertEqual(refused.problemEntry("amount")?["code"] as? String, "total_too_large")
+        XCTAssertEqual(try sales.list("/v1/orders").count, 0, "nothing written")
+
+        let third = try sales.customer("Han Meimei")
+        let joined = try sales.send("PATCH", "/v1/customers/\(third)", json: ["account_id": acme])
+        XCTAssertEqual(joined.status, 422, joined.text)
+        XCTAssertEqual(joined.problemEntry("account_id")?["code"] as? String, "total_too_large")
+        XCTAssertEqual(try sales.expect(200, "GET", "/healthz")["status"] as? String, "ok")
+    }
+
     func testAPersonBecomingACompanyStartsItsRollupFromItsOwnMetrics() throws {
         let shop = try sales.customer("Shop")
         try sales.order(shop, amount: 700, at: SalesTime.ago(days: 1))

@@ -66,4 +66,46 @@ final class ForecastReportTests: SalesTestCase {
         XCTAssertEqual(bad.status, 400, bad.text)
         XCTAssertEqual(bad.problemFields, ["currency"])
     }
+
+    /// A month's sums stay exact 64-bit integers: a write that would carry its month past the
+    /// largest is a 422 naming what moved it (the report showed 0 once Σ amount × probability
+    /// passed 2^63), and the month stays as it was. The opportunity's own old part does not count
+    /// twice, and another month or currency is not this one's.
+    func testAMonthPastTheLargestTotalIsA422AndTheReportStaysExact() throws {
+        let customer = try sales.customer("Whale")
+        let largest = 1_000_000_000_000_000
+        // 92 deals at the largest amount and 100 % make Σ amount × probability 9.2e18: the edge.
+        try sales.api.sql(
+            """
+            INSERT INTO forecast_rollup (close_on, currency, count, amount, weighted)
+            VALUES ('2031-03-05', 'CNY', 92, \(92 * largest), \(92 * largest * 100))
+            """)
+        let big: [String: Any] = [
+            "customer_id": customer, "name": "One more", "amount": largest, "probability": 100, "expected_close_date": "2031-03-20",
+        ]
+        let refused = try sales.send("POST", "/v1/opportunities", json: big)
+        XCTAssertEqual(refused.status, 422, refused.text)
+        XCTAssertEqual(refused.problemEntry("amount")?["code"] as? String, "total_too_large")
+        XCTAssertEqual(try sales.list("/v1/opportunities").count, 0, "nothing written")
+
+        var small = big
+        small["amount"] = 1_000
+        let fits = try XCTUnwrap(try sales.opportunity(customer, name: "Small", small)["id"] as? Int)
+        let grown = try sales.send("PATCH", "/v1/opportunities/\(fits)", json: ["amount": largest])
+        XCTAssertEqual(grown.status, 422, grown.text)
+        XCTAssertEqual(grown.problemEntry("amount")?["code"] as? String, "total_too_large")
+        try sales.expect(200, "PATCH", "/v1/opportunities/\(fits)", json: ["amount": 2_000])  // its own part is replaced, not added
+        let moved = try sales.send("PATCH", "/v1/opportunities/\(fits)", json: ["expected_close_date": "2031-04-01", "amount": largest])
+        XCTAssertEqual(moved.status, 200, "another month has room: \(moved.text)")
+        let back = try sales.send("PATCH", "/v1/opportunities/\(fits)", json: ["expected_close_date": "2031-03-01"])
+        XCTAssertEqual(back.status, 422, back.text)
+        XCTAssertEqual(back.problemEntry("expected_close_date")?["code"] as? String, "total_too_large")
+        try sales.opportunity(customer, name: "Dollars", ["amount": largest, "probability": 100, "currency": "USD", "expected_close_date": "2031-03-20"])
+
+        let report = try sales.expect(200, "GET", "/v1/analytics/forecast?from=2031-03-01&to=2031-04-30")
+        let months = try XCTUnwrap(report["months"] as? [[String: Any]])
+        XCTAssertEqual(months.compactMap { $0["month"] as? String }, ["2031-03", "2031-04"])
+        XCTAssertEqual(months.first?["weighted_amount"] as? Int, 92 * largest)
+        XCTAssertEqual(months.last?["weighted_amount"] as? Int, largest)
+    }
 }

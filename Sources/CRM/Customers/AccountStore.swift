@@ -24,15 +24,21 @@ enum AccountStore {
     }
 
     /// What the company's live contacts add up to: how many, their paid orders, spend and
-    /// open tickets.
-    static func contactTotals(_ connection: StoreConnection, companyID: Int64) throws -> AccountTotals {
-        let row = try connection.queryOne(
-            """
-            SELECT count(*), coalesce(sum(order_count), 0), coalesce(sum(total_spent), 0), coalesce(sum(open_tickets), 0)
-            FROM customers WHERE account_id = ? AND deleted_at IS NULL
-            """, [.integer(companyID)])
-        return AccountTotals(
-            contacts: row?.int64(0) ?? 0, orderCount: row?.int64(1) ?? 0, totalSpent: row?.int64(2) ?? 0, openTickets: row?.int64(3) ?? 0)
+    /// open tickets. Summed here with checked additions, not by SQL's `sum`: several contacts
+    /// near the largest total would make SQLite fail the statement (and PostgreSQL answer a
+    /// `numeric`); past `Int64.max` is a `422` naming `field` (``MoneyTotal``).
+    static func contactTotals(_ connection: StoreConnection, companyID: Int64, field: String) throws -> AccountTotals {
+        var totals = AccountTotals(contacts: 0, orderCount: 0, totalSpent: 0, openTickets: 0)
+        try connection.forEachRowView(
+            "SELECT order_count, total_spent, open_tickets FROM customers WHERE account_id = ? AND deleted_at IS NULL",
+            [.integer(companyID)]
+        ) { row in
+            totals = try totals.including(
+                orderCount: row.int64(at: 0) ?? 0, totalSpent: row.int64(at: 1) ?? 0, openTickets: row.int64(at: 2) ?? 0, field: field)
+            totals.contacts += 1
+            return true
+        }
+        return totals
     }
 
     /// Writes a rollup into the row without touching its version: for the write that is

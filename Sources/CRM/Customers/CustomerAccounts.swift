@@ -47,21 +47,24 @@ enum CustomerAccounts {
         return Set([old, new].compactMap { $0 })
     }
 
-    /// The company's rollup recounted: its contacts' totals plus its own stored metrics.
-    static func rollup(_ connection: StoreConnection, company: Row) throws -> [(column: String, value: SQLValue)] {
+    /// The company's rollup recounted: its contacts' totals plus its own stored metrics. A total
+    /// past the largest kept is a `422` naming `field`, the field of the write that moved it.
+    static func rollup(_ connection: StoreConnection, company: Row, field: String) throws -> [(column: String, value: SQLValue)] {
         guard let id = company.int64("id") else { return [] }
-        return try AccountStore.contactTotals(connection, companyID: id).including(
+        return try AccountStore.contactTotals(connection, companyID: id, field: field).including(
             orderCount: company.int64("order_count") ?? 0, totalSpent: company.int64("total_spent") ?? 0,
-            openTickets: company.int64("open_tickets") ?? 0, field: "account_id"
+            openTickets: company.int64("open_tickets") ?? 0, field: field
         ).columns
     }
 
     /// Recounts the company's rollup and writes it when it changed (a new version and a feed
     /// entry for the company, as other derived metrics get).
-    static func refresh(_ connection: StoreConnection, companyID: Int64, renderer: CustomerRenderer, now: Timestamp) throws {
+    static func refresh(
+        _ connection: StoreConnection, companyID: Int64, field: String = "account_id", renderer: CustomerRenderer, now: Timestamp
+    ) throws {
         guard let company = try CustomerStore.find(connection, id: companyID), company.string("type") == "company" else { return }
         _ = try CustomerStore.updateDerived(
-            connection, before: company, try rollup(connection, company: company), renderer: renderer, now: now)
+            connection, before: company, try rollup(connection, company: company, field: field), renderer: renderer, now: now)
     }
 
     /// Points every live contact of `companyID` at `target` (nil: no account), each as an update

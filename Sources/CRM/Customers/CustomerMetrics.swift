@@ -30,7 +30,7 @@ public enum CustomerMetrics {
         ]
         if before.string("type") == "company" {
             // A company's `metrics.account` includes its own metrics: one write for both.
-            values += try AccountStore.contactTotals(connection, companyID: customerID).including(
+            values += try AccountStore.contactTotals(connection, companyID: customerID, field: "amount").including(
                 orderCount: facts.orderCount, totalSpent: facts.totalSpent, openTickets: facts.openTickets, field: "amount"
             ).columns
         }
@@ -39,7 +39,7 @@ public enum CustomerMetrics {
         if let account = before.int64("account_id"), values.contains(where: { summed.contains($0.column) && before[$0.column] != $0.value })
         {
             // What the contact adds to its account moved: the company's `metrics.account` follows.
-            try CustomerAccounts.refresh(connection, companyID: account, renderer: service.renderer, now: now)
+            try CustomerAccounts.refresh(connection, companyID: account, field: "amount", renderer: service.renderer, now: now)
         }
     }
 

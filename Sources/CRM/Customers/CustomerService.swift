@@ -297,7 +297,7 @@ public struct CustomerService: Sendable {
         if values["type"] == .text("company"), before.string("type") != "company" {
             // A person that becomes a company starts its rollup from its own metrics.
             guard let row = try CustomerStore.find(connection, id: id) else { return true }
-            try AccountStore.writeRollup(connection, id: id, try CustomerAccounts.rollup(connection, company: row))
+            try AccountStore.writeRollup(connection, id: id, try CustomerAccounts.rollup(connection, company: row, field: "type"))
         }
         return true
     }

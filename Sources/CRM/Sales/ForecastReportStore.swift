@@ -25,3 +25,22 @@ enum ForecastReportStore {
         ).map { Month(month: $0.string(0) ?? "", count: $0.int64(1) ?? 0, amount: $0.int64(2) ?? 0, weightedHundredths: $0.int64(3) ?? 0) }
     }
 }
+
+extension ForecastReportStore {
+    /// The open pipeline of one month as the report adds it (`month` is `YYYY-MM`; `currencies`
+    /// the keys it reads), summed here without overflow whatever the rows hold.
+    static func monthTotals(_ connection: StoreConnection, month: String, currencies: [String]) throws -> (
+        amount: Int128, weighted: Int128
+    ) {
+        var totals: (amount: Int128, weighted: Int128) = (0, 0)
+        try connection.forEachRowView(
+            "SELECT amount, weighted FROM forecast_rollup WHERE close_on >= ? AND close_on <= ? AND currency IN (?, ?)",
+            [.text(month + "-01"), .text(month + "-31"), .text(currencies[0]), .text(currencies.last ?? currencies[0])]
+        ) { row in
+            totals.amount += Int128(row.int64(at: 0) ?? 0)
+            totals.weighted += Int128(row.int64(at: 1) ?? 0)
+            return true
+        }
+        return totals
+    }
+}

@@ -54,6 +54,7 @@ public enum OpportunityService {
                 prepare: { connection, values, extra, before, now in
                     try CustomerLinks.refuseMove(connection, table: schema.table, values, before: before)
                     try applyStageRules(connection, &values, &extra, before: before, settings: settings, pipelines: pipelines, now: now)
+                    try ForecastLimit.check(connection, values, extra, before: before, baseCurrency: settings.baseCurrency)
                 },
                 afterWrite: { connection, before, after, actor, now in
                     // The funnel changes with the stage, the pipeline, the won flag and deletion; the
