@@ -301,6 +301,33 @@ final class DataSubjectEraseTests: DataSubjectTestCase {
 
     // MARK: - Refusals
 
+    /// What erasure cleared on the customer's records stays cleared: writing personal text into
+    /// an interaction or a feedback again, or a new comment on its ticket, is a `409` (found by a
+    /// black-box audit: each was a 200). Writes that carry no personal text go on (a ticket's
+    /// status, an interaction's subject cleared again).
+    func testTheRecordsOfAnErasedCustomerTakeNoPersonalTextAgain() throws {
+        let someone = try person()
+        try erase(someone.id)
+        let interaction = try sales.send(
+            "PATCH", "/v1/interactions/\(someone.interaction)", json: ["subject": "home address", "body": "5 Road"])
+        XCTAssertEqual(interaction.status, 409, interaction.text)
+        XCTAssertEqual(interaction.problemFields.sorted(), ["body", "subject"])
+        XCTAssertEqual(interaction.problemEntry("body")?["code"] as? String, "erased")
+        let feedback = try support.send("PATCH", "/v1/feedback/\(someone.feedback)", json: ["comment": "phone 139"])
+        XCTAssertEqual(feedback.status, 409, feedback.text)
+        XCTAssertEqual(feedback.problemEntry("comment")?["code"] as? String, "erased")
+        let comment = try support.send(
+            "POST", "/v1/tickets/\(someone.ticket)/comments", json: ["author_type": "customer", "body": "my email w@x.cn"])
+        XCTAssertEqual(comment.status, 409, comment.text)
+        XCTAssertEqual(comment.problemEntry("ticket")?["code"] as? String, "erased")
+
+        XCTAssertNil(try sales.expect(200, "GET", "/v1/interactions/\(someone.interaction)")["body"] as? String)
+        XCTAssertNil(try support.expect(200, "GET", "/v1/feedback/\(someone.feedback)")["comment"] as? String)
+        try sales.expect(200, "PATCH", "/v1/interactions/\(someone.interaction)", json: ["subject": NSNull(), "duration_seconds": 60])
+        try support.expect(200, "PATCH", "/v1/feedback/\(someone.feedback)", json: ["status": "closed"])
+        try support.expect(200, "PATCH", "/v1/tickets/\(someone.ticket)", json: ["status": "solved"])
+    }
+
     func testOnlyAdminMayEraseAndARefusalChangesNothing() throws {
         let id = try sales.customer("Kept")
         for role in ["sales", "support", "marketing", "viewer"] {

@@ -267,6 +267,22 @@ public struct RecordService: Sendable {
         }
         if !issues.isEmpty { throw CRMError.validation(issues) }
         try checkUniques(connection, values, except: before?.int64("id"))
+        if let before { try refuseErasedText(connection, values, before: before) }
+    }
+
+    /// The fields an erase cleared on a record of the customer (an interaction's subject and
+    /// body, a feedback's comment: ``ErasedForm``) stay cleared: setting one is a `409`, as every
+    /// write to the erased customer is. Other writes (a status, an amount) go on: the records stay
+    /// for reports.
+    private func refuseErasedText(_ connection: StoreConnection, _ values: [String: SQLValue], before: Row) throws {
+        guard let form = ErasedForm.allCases.first(where: { $0.recordType == schema.recordType && $0 != .customer }) else { return }
+        let personal = form.fields.map(\.name).filter { values[$0] != nil && values[$0] != .null }
+        guard !personal.isEmpty, case .integer(let customer) = values["customer_id"] ?? before["customer_id"],
+            try CustomerErasure.isErased(connection, id: customer)
+        else { return }
+        throw CRMError.conflict(
+            "customer \(customer) was erased: an erased customer is final",
+            personal.map { FieldIssue($0, "erased", "customer \(customer) was erased; what erasure cleared stays cleared") })
     }
 
     /// References that do not name a live record (or name an erased customer, which takes no new

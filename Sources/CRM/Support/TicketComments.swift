@@ -63,6 +63,12 @@ public enum TicketComments {
             throw CRMError.conflict(
                 "a closed ticket is final", [FieldIssue("ticket", "invalid_transition", "closed tickets take no comments")])
         }
+        if let customer = ticket.int64("customer_id"), try CustomerErasure.isErased(connection, id: customer) {
+            // A comment is text about the person, which erasure cleared: nothing new is recorded.
+            throw CRMError.conflict(
+                "customer \(customer) was erased: an erased customer is final",
+                [FieldIssue("ticket", "erased", "the ticket's customer \(customer) was erased; it takes no comments")])
+        }
         let id = try TicketCommentStore.insert(connection, ticketID: ticketID, input, actor: actor, now: now)
         if input.isPublic && input.authorType == "staff" && ticket.string("first_response_at") == nil {
             _ = try tickets.flow.update(connection, before: ticket, actor: actor, now: now) {
