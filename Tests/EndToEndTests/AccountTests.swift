@@ -134,6 +134,19 @@ final class AccountTests: SalesTestCase {
         XCTAssertEqual(try server.client().request("GET", "/v1/customers/\(acme)/contacts").status, 401)
     }
 
+    /// An erased contact stays a customer of its account (not deleted; its orders still count in
+    /// the rollup): the contacts list shows it as the customer list's `account_id` filter and
+    /// `metrics.account.contacts` do (it was left out of the contacts list alone).
+    func testAnErasedContactStaysInTheContactsListAsEverywhereElse() throws {
+        let acme = try company("Acme")
+        let lei = try contact("Li Lei", of: acme)
+        let fang = try contact("Wang Fang", of: acme)
+        try sales.expect(200, "POST", "/v1/customers/\(lei)/erase", json: ["reason": "request"])
+        XCTAssertEqual(ids(try sales.list("/v1/customers/\(acme)/contacts")), [lei, fang])
+        XCTAssertEqual(ids(try sales.list("/v1/customers", [("account_id", String(acme))])), [lei, fang])
+        XCTAssertEqual(try account(acme)["contacts"], 2)
+    }
+
     // MARK: - metrics.account
 
     func testRollupFollowsOrdersTicketsMovesAndDeletes() throws {

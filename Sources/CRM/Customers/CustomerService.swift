@@ -105,7 +105,9 @@ public struct CustomerService: Sendable {
         -> (key: JSONValue, id: Int64)?
     {
         let renderer = self.renderer
-        return try CustomerStore.renderList(connection, request, rules: AccountStore.contactsCondition(companyID: companyID)) { row in
+        return try CustomerStore.renderList(
+            connection, request, rules: AccountStore.contactsCondition(companyID: companyID), includingErased: true
+        ) { row in
             renderer.write(row, into: &output)
         }
     }

@@ -204,10 +204,14 @@ enum CustomerStore {
     }
 
     /// The page's rows in place (no copies), for rendering; the position after the page.
-    /// `rules`, when given, is a compiled rule tree the rows must also match.
+    /// `rules`, when given, is a compiled rule tree the rows must also match (never an erased
+    /// customer: see ``matching(_:includingErased:)``), or with `includingErased` a condition
+    /// the list narrows itself to (a company's contacts), erased ones included as in any list.
     static func renderList(
-        _ connection: StoreConnection, _ request: ListRequest, rules: ListCondition? = nil, _ body: (StoreRow) throws -> Void
+        _ connection: StoreConnection, _ request: ListRequest, rules: ListCondition? = nil, includingErased: Bool = false,
+        _ body: (StoreRow) throws -> Void
     ) throws -> (key: JSONValue, id: Int64)? {
+        let rules = rules.map { matching($0, includingErased: includingErased) }
         if let rules, let page = try boundedPage(connection, request, rules: rules) {
             return try render(connection, ids: page, request: request, body)
         }
@@ -216,9 +220,10 @@ enum CustomerStore {
     }
 
     /// A compiled rule tree as customers match it (segments, `POST /v1/customers/search`, their
-    /// counts): never an erased customer. The tree is tested first (ListQuery says why).
-    private static func matching(_ rules: ListCondition) -> ListCondition {
-        ListCondition(sql: "(\(rules.sql)) AND c.erased_at IS NULL", bindings: rules.bindings)
+    /// counts): never an erased customer, who leaves segments and search. The tree is tested
+    /// first (ListQuery says why).
+    private static func matching(_ rules: ListCondition, includingErased: Bool = false) -> ListCondition {
+        includingErased ? rules : ListCondition(sql: "(\(rules.sql)) AND c.erased_at IS NULL", bindings: rules.bindings)
     }
 
     /// CPU time a rule-tree page may take on its first two plans.
@@ -245,7 +250,6 @@ enum CustomerStore {
         guard let sqlite = connection.sqlite, sqlite.isReadOnly, request.search == nil, request.sortField.sortExpression == "c.id" else {
             return nil
         }
-        let rules = matching(rules)
         let search = (sql: rules.sql, bindings: rules.bindings)
         let plans = [("customers c", plannedBudget), ("customers c NOT INDEXED", idOrderBudget)].map { from, budget in
             (query: ListQuery(select: "c.id", from: from, alias: "c", request: request, search: search, dialect: .sqlite), budget: budget)
@@ -320,7 +324,7 @@ enum CustomerStore {
             }
         }
         if let rules {
-            conditions.append(matching(rules))
+            conditions.append(rules)
         }
         let search = ListCondition.all(conditions).map { (sql: $0.sql, bindings: $0.bindings) }
         return ListQuery(select: "c.*", from: from, alias: "c", request: request, search: search, idOrder: idOrder, dialect: dialect)
