@@ -73,6 +73,26 @@ final class AuthTests: XCTestCase {
         XCTAssertEqual(try client.request("DELETE", "/v1/api-keys/\(id)", headers: bearer(server.adminKey)).status, 404)
     }
 
+    /// Revoking the last live admin key over the API would leave nobody to manage keys, webhooks
+    /// or automations there: a `409` naming `id` that writes nothing (it was a 204; found by a
+    /// black-box audit). With a second admin key, either may go, itself included.
+    func testTheLastAdminKeyIsNotRevokedOverTheAPI() throws {
+        let client = try server.client()
+        let admins = try client.request("GET", "/v1/api-keys", headers: bearer(server.adminKey)).json()["data"] as? [[String: Any]]
+        let own = try XCTUnwrap(admins?.first { $0["role"] as? String == "admin" }?["id"] as? Int)
+        let refused = try client.request("DELETE", "/v1/api-keys/\(own)", headers: bearer(server.adminKey))
+        XCTAssertEqual(refused.status, 409, refused.text)
+        XCTAssertEqual(refused.problemEntry("id")?["code"] as? String, "last_admin")
+        XCTAssertEqual(try client.request("GET", "/v1/api-keys", headers: bearer(server.adminKey)).status, 200, "not revoked")
+
+        let created = try client.request(
+            "POST", "/v1/api-keys", headers: bearer(server.adminKey), body: "{\"name\":\"second\",\"role\":\"admin\"}")
+        let secret = try XCTUnwrap(try created.json()["secret"] as? String)
+        XCTAssertEqual(try client.request("DELETE", "/v1/api-keys/\(own)", headers: bearer(server.adminKey)).status, 204)
+        let id = try XCTUnwrap(try created.json()["id"] as? Int)
+        XCTAssertEqual(try client.request("DELETE", "/v1/api-keys/\(id)", headers: bearer(secret)).status, 409, "now the last one")
+    }
+
     func testRevokingHonoursIfMatchAsEveryDeleteDoes() throws {
         let client = try server.client()
         let created = try client.request(

@@ -44,7 +44,7 @@ enum APIKeyRoutes {
                 // API.md: DELETE honours If-Match (a key's one version is 1).
                 let ifMatch = EntityTag.requiredVersion(request.http)
                 return { connection, now in
-                    guard try service.revoke(connection, id: id, ifMatch: ifMatch, actor: actor, now: now) else {
+                    guard try service.revoke(connection, id: id, ifMatch: ifMatch, keepingAnAdmin: true, actor: actor, now: now) else {
                         throw APIError.notFound("no live API key \(id)")
                     }
                     return Response(status: 204)

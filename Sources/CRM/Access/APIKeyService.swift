@@ -41,12 +41,23 @@ public struct APIKeyService: Sendable {
 
     /// Revokes a live key; `false` when there is none with that id. With `ifMatch`, a key whose
     /// version it does not admit is a `versionMismatch`, and a missing one `noCurrentVersion`.
+    ///
+    /// `keepingAnAdmin` (the API's `DELETE`): the last live admin key is not revoked, a `409`, since
+    /// without one nobody could manage keys, webhooks or automations over the API again; the
+    /// command line (`crm-server keys revoke`), which can also create keys, may revoke it.
     public func revoke(
-        _ connection: StoreConnection, id: Int64, ifMatch: VersionCondition? = nil, actor: Int64? = nil, now: Timestamp = .now()
+        _ connection: StoreConnection, id: Int64, ifMatch: VersionCondition? = nil, keepingAnAdmin: Bool = false, actor: Int64? = nil,
+        now: Timestamp = .now()
     ) throws -> Bool {
+        let found = try APIKeyStore.find(connection, id: id)
         if let ifMatch {
-            guard let found = try APIKeyStore.find(connection, id: id), found.key.revokedAt == nil else { throw CRMError.noCurrentVersion }
+            guard let found, found.key.revokedAt == nil else { throw CRMError.noCurrentVersion }
             if !ifMatch.admits(Self.version) { throw CRMError.versionMismatch(current: Self.version) }
+        }
+        if keepingAnAdmin, let key = found?.key, key.revokedAt == nil, key.role == .admin, try APIKeyStore.liveCount(connection, role: .admin) == 1 {
+            throw CRMError.conflict(
+                "the last admin key cannot be revoked over the API",
+                [FieldIssue("id", "last_admin", "create another admin key first, or revoke it with crm-server keys revoke")])
         }
         guard try APIKeyStore.revoke(connection, id: id, at: now) else { return false }
         try ChangeLog.audit(

@@ -34,6 +34,11 @@ enum APIKeyStore {
         try connection.queryOne("SELECT count(*) FROM api_keys")?.int(0) ?? 0
     }
 
+    /// How many live keys have `role`.
+    static func liveCount(_ connection: StoreConnection, role: Role) throws -> Int {
+        try connection.queryOne("SELECT count(*) FROM api_keys WHERE role = ? AND revoked_at IS NULL", [.text(role.rawValue)])?.int(0) ?? 0
+    }
+
     /// Marks the key revoked; returns false when no live key has that id.
     static func revoke(_ connection: StoreConnection, id: Int64, at now: Timestamp) throws -> Bool {
         try connection.run("UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", [.text(now.rfc3339), .integer(id)]) > 0
