@@ -60,10 +60,25 @@ public enum ChangeLog {
             diff.value(new)
             diff.endObject()
         }
+        // The tombstone's mark is no schema field, but it is what a delete (or a merge's) changes.
+        if let old = before?["deleted_at"], let new = after?["deleted_at"], old != new {
+            diff.key("deleted_at")
+            diff.beginObject()
+            diff.key("before")
+            diff.value(Self.timestamp(old))
+            diff.key("after")
+            diff.value(Self.timestamp(new))
+            diff.endObject()
+        }
         diff.endObject()
         try ChangeLogStore.insertAudit(
             connection, actor: actor, action: action.rawValue, recordType: schema.recordType, id: id,
             changes: String(decoding: diff.bytes, as: UTF8.self), now: now)
+    }
+
+    private static func timestamp(_ value: SQLValue) -> JSONValue {
+        if case .text(let text) = value { return .string(text) }
+        return .null
     }
 
     /// An audit entry alone, for administrative records the feed does not carry (API keys,

@@ -96,6 +96,11 @@ final class AuditLogTests: XCTestCase {
         let latest = try XCTUnwrap(try entries([("record_id", String(customer)), ("record_type", "customer")]).first)
         XCTAssertEqual(latest["action"] as? String, "delete")
         XCTAssertEqual(latest["key_id"] as? Int, sales.id)
+        // What a delete changes: the tombstone's mark (its changes were empty).
+        let deleted = try XCTUnwrap((latest["changes"] as? [String: [String: Any]])?["deleted_at"], "\(latest)")
+        XCTAssertTrue(deleted["before"] is NSNull)
+        XCTAssertNotNil(deleted["after"] as? String)
+        XCTAssertEqual((latest["changes"] as? [String: Any])?.count, 1)
     }
 
     func testARefusedWriteLeavesNoEntry() throws {
