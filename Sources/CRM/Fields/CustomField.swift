@@ -47,7 +47,8 @@ public struct CustomField: Sendable, Equatable {
     }
 
     /// The 422 issues of a customer's `attributes` as a write would store them: a defined key with
-    /// a value that does not fit, and a required key missing or null. Applied on create and to
+    /// a value that does not fit, and a required key missing or null (or, for a string, blank:
+    /// required strings are non-empty after trimming). Applied on create and to
     /// every write that sends `attributes`, so a customer stored without a field defined as
     /// required later (one of its `violations`) is refused until it has one, and no write of
     /// `attributes` takes a required value away.
@@ -57,7 +58,7 @@ public struct CustomField: Sendable, Equatable {
             let value = attributes[field.key] ?? .null
             if let problem = field.problem(with: value) {
                 issues.append(FieldIssue("attributes.\(field.key)", "invalid_type", problem))
-            } else if field.required && value.isNull {
+            } else if field.required && (value.isNull || field.type == .string && value.stringValue?.trimmingWhitespace().isEmpty == true) {
                 issues.append(FieldIssue("attributes.\(field.key)", "required", "attributes.\(field.key) is required"))
             }
         }

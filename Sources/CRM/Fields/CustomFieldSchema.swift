@@ -69,6 +69,10 @@ public enum CustomFieldSchema {
             return nil
         }
         let type = text("type").flatMap(CustomField.FieldType.init)
+        if let before, type != .enumeration, before.string("type") == CustomField.FieldType.enumeration.rawValue, values["options"] == nil {
+            // An enum becoming another type leaves its options behind without being told to.
+            values["options"] = .text("[]")
+        }
         let options = (try? JSONParser.parse(text("options") ?? "[]"))?.arrayValue?.compactMap(\.stringValue) ?? []
         if type == .enumeration && options.isEmpty {
             issues.append(FieldIssue("options", "required", "an enum field lists its options"))

@@ -60,8 +60,15 @@ enum CustomFieldStore {
                 "(\(type) NOT IN ('text', 'null') OR (\(type) = 'text' AND json_extract(attributes, ?1) NOT IN (SELECT value FROM json_each(?2))))"
             bindings.append(.text(JSONValue.array(field.options.map(JSONValue.string)).jsonString))
         }
-        let missing = field.required ? " OR \(type) = 'null'" : ""
+        var missing = field.required ? " OR \(type) = 'null'" : ""
+        if field.required && field.type == .string {
+            // Blank is missing too (the white space most text holds; the writes trim any).
+            missing += " OR (\(type) = 'text' AND trim(json_extract(attributes, ?1), ?\(bindings.count + 1)) = '')"
+            bindings.append(.text(" \t\n\r\u{00A0}\u{3000}"))
+        }
+        // An erased customer's attributes are gone for good and it takes no write: never one to fix.
         return try connection.queryOne(
-            "SELECT count(*) FROM customers WHERE deleted_at IS NULL AND (\(wrongType)\(missing))", bindings)?.int64(0) ?? 0
+            "SELECT count(*) FROM customers WHERE deleted_at IS NULL AND erased_at IS NULL AND (\(wrongType)\(missing))", bindings)?
+            .int64(0) ?? 0
     }
 }

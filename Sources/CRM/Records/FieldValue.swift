@@ -98,19 +98,26 @@ public enum FieldValue {
         case .attributes:
             guard let object = value.objectValue else { return invalid("invalid_type", "must be an object") }
             guard object.count <= maximumAttributes else { return invalid("too_many", "at most \(maximumAttributes) attributes") }
+            // Every nested value is named in the one issue, not only the first (a 422 lists
+            // every invalid field at once).
+            var nested: [String] = []
             for (key, member) in object {
                 if key.isEmpty || key.count > 100 { return invalid("invalid_attribute", "attribute names have 1-100 characters") }
                 if TextRules.problem(in: key) != nil {
                     return invalid("invalid_attribute", "attribute names must not contain control characters")
                 }
                 switch member {
-                case .array, .object: return invalid("invalid_attribute", "attribute '\(key)' must be a string, number, bool or null")
+                case .array, .object: nested.append("'\(key)'")
                 case .string(let text):
                     if let problem = TextRules.problem(in: text) {
                         return .failure(FieldIssue("\(field).\(key)", "invalid_characters", problem))
                     }
                 default: continue
                 }
+            }
+            if !nested.isEmpty {
+                let names = nested.count == 1 ? "attribute \(nested[0])" : "attributes \(nested.joined(separator: ", "))"
+                return invalid("invalid_attribute", "\(names) must be a string, number, bool or null")
             }
             return .success(.text(JSONValue.object(object).jsonString))
         case .ruleTree:
