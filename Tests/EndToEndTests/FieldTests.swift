@@ -183,20 +183,23 @@ final class FieldTests: SalesTestCase {
     /// black-box audit.)
     func testABlankRequiredStringIsMissingAndErasedCustomersAreNoViolations() throws {
         let blank = try XCTUnwrap(
-            try sales.expect(201, "POST", "/v1/customers", json: ["type": "person", "name": "Blank", "attributes": ["region_code": " \u{3000}"]])[
-                "id"] as? Int)
+            try sales.expect(
+                201, "POST", "/v1/customers", json: ["type": "person", "name": "Blank", "attributes": ["region_code": " \u{3000}"]])[
+                    "id"] as? Int)
         let erased = try sales.customer("Gone")
         try sales.expect(200, "POST", "/v1/customers/\(erased)/erase", json: ["reason": "request"])
         try define(["key": "region_code", "label": "Region", "type": "string", "required": true])
         XCTAssertEqual(try sales.expect(200, "GET", "/v1/fields/region_code")["violations"] as? Int, 1, "the blank one, not the erased one")
-        let refusedBlank = try sales.send("POST", "/v1/customers", json: ["type": "person", "name": "New", "attributes": ["region_code": "  "]])
+        let refusedBlank = try sales.send(
+            "POST", "/v1/customers", json: ["type": "person", "name": "New", "attributes": ["region_code": "  "]])
         XCTAssertEqual(refused(refusedBlank), ["attributes.region_code"])
         XCTAssertEqual(refusedBlank.problemEntry("attributes.region_code")?["code"] as? String, "required")
         try sales.expect(200, "PATCH", "/v1/customers/\(blank)", json: ["attributes": ["region_code": "east"]])
         XCTAssertEqual(try sales.expect(200, "GET", "/v1/fields/region_code")["violations"] as? Int, 0)
 
         // Nested values are all named, not only the first.
-        let nested = try sales.send("POST", "/v1/customers", json: ["type": "person", "name": "N", "attributes": ["o1": ["a": 1], "o2": [1]]])
+        let nested = try sales.send(
+            "POST", "/v1/customers", json: ["type": "person", "name": "N", "attributes": ["o1": ["a": 1], "o2": [1]]])
         XCTAssertEqual(nested.status, 422, nested.text)
         let message = try XCTUnwrap(nested.problemEntry("attributes")?["message"] as? String)
         XCTAssertTrue(message.contains("'o1'") && message.contains("'o2'"), message)

@@ -100,7 +100,8 @@ final class ForecastReportTests: SalesTestCase {
         let back = try sales.send("PATCH", "/v1/opportunities/\(fits)", json: ["expected_close_date": "2031-03-01"])
         XCTAssertEqual(back.status, 422, back.text)
         XCTAssertEqual(back.problemEntry("expected_close_date")?["code"] as? String, "total_too_large")
-        try sales.opportunity(customer, name: "Dollars", ["amount": largest, "probability": 100, "currency": "USD", "expected_close_date": "2031-03-20"])
+        try sales.opportunity(
+            customer, name: "Dollars", ["amount": largest, "probability": 100, "currency": "USD", "expected_close_date": "2031-03-20"])
 
         let report = try sales.expect(200, "GET", "/v1/analytics/forecast?from=2031-03-01&to=2031-04-30")
         let months = try XCTUnwrap(report["months"] as? [[String: Any]])

@@ -362,6 +362,16 @@ final class SupportSLATests: SupportTestCase {
             XCTAssertTrue(resolution.first?.contains("resolution_minutes") == true, "\(resolution)")
         }
 
+        // A first response due after the resolution is a typo the policy must not keep.
+        var inverted = Self.custom
+        inverted["high"] = ["first_response_minutes": 600, "resolution_minutes": 60]
+        XCTAssertEqual(try api.refuse(422, "PUT", "/v1/sla-policies", json: inverted), ["high.first_response_minutes"])
+        inverted["high"] = ["first_response_minutes": 60, "resolution_minutes": 60]
+        XCTAssertEqual(
+            try api.expect(200, "PUT", "/v1/sla-policies", json: inverted)["high"] as? [String: Int],
+            ["first_response_minutes": 60, "resolution_minutes": 60], "equal targets are fine")
+        try api.expect(200, "PUT", "/v1/sla-policies", json: try JSONSerialization.jsonObject(with: Data(before.utf8)))
+
         var unknownTop = Self.custom
         unknownTop["critical"] = ["first_response_minutes": 5, "resolution_minutes": 10]
         XCTAssertEqual(try api.refuse(422, "PUT", "/v1/sla-policies", json: unknownTop), ["critical"])

@@ -54,7 +54,9 @@ public struct APIKeyService: Sendable {
             guard let found, found.key.revokedAt == nil else { throw CRMError.noCurrentVersion }
             if !ifMatch.admits(Self.version) { throw CRMError.versionMismatch(current: Self.version) }
         }
-        if keepingAnAdmin, let key = found?.key, key.revokedAt == nil, key.role == .admin, try APIKeyStore.liveCount(connection, role: .admin) == 1 {
+        if keepingAnAdmin, let key = found?.key, key.revokedAt == nil, key.role == .admin,
+            try APIKeyStore.liveCount(connection, role: .admin) == 1
+        {
             throw CRMError.conflict(
                 "the last admin key cannot be revoked over the API",
                 [FieldIssue("id", "last_admin", "create another admin key first, or revoke it with crm-server keys revoke")])

@@ -27,7 +27,8 @@ public struct SLAPolicy: Sendable, Equatable {
         return .object(object)
     }
 
-    /// Validates a PUT body: all four priorities, each with both positive targets (≤ 1 year), nothing else.
+    /// Validates a PUT body: all four priorities, each with both positive targets (≤ 1 year; the
+    /// first response no later than the resolution), nothing else.
     public static func parse(_ body: JSONObject) throws(CRMError) -> [String: SLAPolicy] {
         var issues: [FieldIssue] = []
         var policies: [String: SLAPolicy] = [:]
@@ -50,7 +51,13 @@ public struct SLAPolicy: Sendable, Equatable {
                     issues.append(FieldIssue("\(priority).\(name)", "out_of_range", "whole minutes from 1 to 525600"))
                 }
             }
-            if values.count == 2 { policies[priority] = SLAPolicy(firstResponseMinutes: values[0], resolutionMinutes: values[1]) }
+            if values.count == 2 && values[0] > values[1] {
+                // A first response due after the resolution could never be breached alone: a typo.
+                issues.append(
+                    FieldIssue("\(priority).first_response_minutes", "out_of_range", "at most resolution_minutes (\(values[1]))"))
+            } else if values.count == 2 {
+                policies[priority] = SLAPolicy(firstResponseMinutes: values[0], resolutionMinutes: values[1])
+            }
         }
         if !issues.isEmpty { throw .validation(issues) }
         return policies
