@@ -228,8 +228,12 @@ final class RecordInputTests: XCTestCase {
         assertRefused("phone", "13800138000", code: "invalid_type")
     }
 
-    func testCountryAndCurrencyAreUpperCased() {
+    func testCountryAndCurrencyAreTrimmedAndUpperCased() {
         assertStored("country", "\"cn\"", as: .text("CN"))
+        assertStored("country", "\" us \"", as: .text("US"))
+        assertStored("currency", "\"\\tusd \"", as: .text("USD"))
+        assertRefused("country", "\"  \"", code: "invalid_country")
+        assertRefused("country", "\"u s\"", code: "invalid_country")
         assertStored("country", "\"GB\"", as: .text("GB"))
         assertRefused("country", "\"UK\"", code: "invalid_country")
         assertRefused("country", "\"CHN\"", code: "invalid_country")

@@ -43,15 +43,16 @@ public enum FieldValue {
             }
             return .success(.text(trimmed))
         case .country:
-            guard let text = value.stringValue, CountryCode.isValid(text.uppercased()) else {
+            // Surrounding white space is dropped as from any text, and the case normalised.
+            guard let code = value.stringValue?.trimmingWhitespace().uppercased(), CountryCode.isValid(code) else {
                 return invalid("invalid_country", "an ISO 3166-1 alpha-2 country code")
             }
-            return .success(.text(text.uppercased()))
+            return .success(.text(code))
         case .currency:
-            guard let text = value.stringValue, CurrencyCode.isValid(text.uppercased()) else {
+            guard let code = value.stringValue?.trimmingWhitespace().uppercased(), CurrencyCode.isValid(code) else {
                 return invalid("invalid_currency", "an ISO 4217 currency code")
             }
-            return .success(.text(text.uppercased()))
+            return .success(.text(code))
         case .date:
             guard let text = value.stringValue, let date = CalendarDate(text) else {
                 return invalid("invalid_date", "a date as YYYY-MM-DD")
