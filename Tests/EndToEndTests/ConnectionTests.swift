@@ -110,7 +110,7 @@ final class ConnectionTests: XCTestCase {
         }
         let known = try client.request("DELETE", "/v1/pipelines/1", headers: [("Authorization", "Bearer \(server.adminKey)")])
         XCTAssertEqual(known.status, 405)
-        XCTAssertEqual(known.header("Allow"), "GET, HEAD, PATCH")
+        XCTAssertEqual(known.header("Allow"), "GET, HEAD, PATCH, OPTIONS")
         XCTAssertEqual(try client.request("OPTIONS", "/v1/customers").status, 204, "a preflight carries no key")
     }
 
@@ -118,7 +118,7 @@ final class ConnectionTests: XCTestCase {
         let client = try server.client()
         let reply = try client.request("DELETE", "/healthz")
         XCTAssertEqual(reply.status, 405)
-        XCTAssertEqual(reply.header("Allow"), "GET, HEAD")
+        XCTAssertEqual(reply.header("Allow"), "GET, HEAD, OPTIONS")
         XCTAssertEqual(try client.request("GET", "/healthz").status, 200)
     }
 
@@ -139,7 +139,7 @@ final class ConnectionTests: XCTestCase {
         for method in ["TRACE", "CONNECT", "QUERY"] {
             let reply = try client.request(method, "/v1/customers", headers: auth)
             XCTAssertEqual(reply.status, 405, method)
-            XCTAssertEqual(reply.header("Allow"), "GET, HEAD, POST", method)
+            XCTAssertEqual(reply.header("Allow"), "GET, HEAD, POST, OPTIONS", method)
             XCTAssertEqual(try client.request(method, "/v1/no-such-thing", headers: auth).status, 404, method)
             let anonymous = try client.request(method, "/v1/customers")
             XCTAssertEqual(anonymous.status, 401, method)

@@ -30,12 +30,13 @@ enum Fallback {
         case .notFound:
             return ProblemRenderer.response(.notFound("no route for \(request.path)"), requestID: context.requestID)
         case .methodNotAllowed(let allowed):
+            // Every routed path answers OPTIONS too, so its `Allow` says so, in the 405 as well.
+            let methods = allowed + [.options]
             if request.method == .options {
-                let methods = allowed + [.options]
                 return cors.preflight(request, methods: methods)
                     ?? Response(status: 204, headers: [("Allow", methods.map(\.name).joined(separator: ", "))])
             }
-            return ProblemRenderer.response(.methodNotAllowed(allowed.map(\.name)), requestID: context.requestID)
+            return ProblemRenderer.response(.methodNotAllowed(methods.map(\.name)), requestID: context.requestID)
         }
     }
 }
