@@ -123,6 +123,27 @@ final class SupportSLATests: SupportTestCase {
         XCTAssertEqual(try sla(id)["resolution_breached"] as? Bool, true)
     }
 
+    /// A ticket whose clock a pause stopped before its resolution fell due has not fallen due:
+    /// `sla_compliance` leaves it out (it counted as due and met, although unresolved; found by a
+    /// black-box audit). When the pause ends its due time moves by the paused span, and it counts
+    /// on that day, met or missed by what happens then.
+    func testAPausedTicketIsNotDueInComplianceUntilItsClockRunsAgain() throws {
+        let created = SupportTime.start
+        let paused = try api.ticket(customer, "waiting on customer", ["priority": "urgent", "status": "pending"]).supportID
+        let open = try api.ticket(customer, "left open", ["priority": "urgent"]).supportID
+        setClock(created, minutes: 10)
+        for id in [paused, open] { try api.comment(id, body: "On it.") }
+        setClock(created, minutes: 60 * 24 * 2)
+        func compliance() throws -> Double? { try api.expect(200, "GET", "/v1/analytics/tickets")["sla_compliance"] as? Double }
+        XCTAssertEqual(try compliance(), 0, "only the open one fell due, and missed")
+        // Resumed after two days: 240 minutes of resolution time left, solved within them.
+        try api.patchTicket(paused, ["status": "open"])
+        setClock(created, minutes: 60 * 24 * 2 + 100)
+        try api.patchTicket(paused, ["status": "solved"])
+        setClock(created, minutes: 60 * 24 * 4)
+        XCTAssertEqual(try compliance(), 50, "now due, and met")
+    }
+
     // MARK: - Breach flags
 
     func testBreachFlagsFlipWithTheClockAndNoWrite() throws {

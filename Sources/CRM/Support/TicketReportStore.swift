@@ -12,40 +12,45 @@ enum TicketReportStore {
         }
     }
 
+    /// A ticket whose clock a pause stopped before its resolution fell due (`pending`, `on_hold`)
+    /// has not fallen due: its `resolution_due_at` moves by the paused span when the pause ends,
+    /// and it counts on that day. (Counted as due and met, a ticket waiting on its customer made
+    /// compliance look better than it was.) Alias `r`.
+    static let stoppedBeforeDue = "r.paused_since IS NOT NULL AND r.paused_since <= r.resolution_due_at"
+
     /// Tickets whose resolution fell due on the days from `fromDay` up to but not including
-    /// `beforeDay` (all before `now`), and how many of them met both targets at `now`: the rows
-    /// counted as met whatever the clock, plus those whose first-response clock still runs (kept
-    /// by a pause, neither answered nor solved) and is not due before `now` (read row by row:
-    /// tickets due ahead of `now` are few). The clock stops at the first reply or the solve
-    /// (migration 0030).
+    /// `beforeDay` (all before `now`), and how many of them met both targets: the day rollup,
+    /// kept by triggers on every ticket write (migration 0030), less the tickets a pause stopped
+    /// before they fell due (``stoppedBeforeDue``), which the rollup counts as due and, when
+    /// answered on time, as met. Those are read row by row, through an index of paused tickets
+    /// alone (migration 0031): few beside the tickets of a day range.
     static func dueDays(_ connection: StoreConnection, fromDay: String, beforeDay: String, now: Timestamp) throws -> (
         due: Int64, met: Int64
     ) {
         let sums = try connection.queryOne(
-            "SELECT coalesce(sum(due), 0), coalesce(sum(met), 0), coalesce(sum(unanswered), 0) FROM ticket_due_rollup WHERE due_on >= ? AND due_on < ?",
+            "SELECT coalesce(sum(due), 0), coalesce(sum(met), 0) FROM ticket_due_rollup WHERE due_on >= ? AND due_on < ?",
             [.text(fromDay), .text(beforeDay)])
-        let (due, met, unanswered) = (sums?.int64(0) ?? 0, sums?.int64(1) ?? 0, sums?.int64(2) ?? 0)
-        guard unanswered > 0 else { return (due, met) }
-        let onTime = try connection.queryOne(
+        let paused = try connection.queryOne(
             """
-            SELECT count(*) FROM tickets \(connection.dialect.indexedBy("tickets_by_first_response_due"))
-            WHERE first_response_due_at >= ? AND deleted_at IS NULL AND first_response_at IS NULL AND solved_at IS NULL
-              AND resolution_due_at >= ? AND resolution_due_at < ?
-              AND paused_since IS NOT NULL AND paused_since <= resolution_due_at
-            """, [.text(now.rfc3339), .text(fromDay), .text(beforeDay)])
-        return (due, met + (onTime?.int64(0) ?? 0))
+            SELECT count(*), coalesce(sum(CASE WHEN coalesce(r.first_response_at, r.solved_at) <= r.first_response_due_at THEN 1 ELSE 0 END), 0)
+            FROM tickets r \(connection.dialect.indexedBy("tickets_paused_by_resolution_due"))
+            WHERE r.paused_since IS NOT NULL AND r.resolution_due_at >= ? AND r.resolution_due_at < ?
+              AND r.deleted_at IS NULL AND \(stoppedBeforeDue)
+            """, [.text(fromDay), .text(beforeDay)])
+        return ((sums?.int64(0) ?? 0) - (paused?.int64(0) ?? 0), (sums?.int64(1) ?? 0) - (paused?.int64(1) ?? 0))
     }
 
     /// Tickets whose resolution fell due in `[dueFrom, dueBefore)`, and how many of them met both
     /// targets (the breach rule of the ticket list, judged at `now`), read row by row: for the
-    /// part of a day the rollup cannot split.
+    /// part of a day the rollup cannot split. Tickets a pause stopped before they fell due are
+    /// not due (``stoppedBeforeDue``).
     static func compliance(_ connection: StoreConnection, dueFrom: Timestamp, dueBefore: Timestamp, now: Timestamp) throws -> (Int64, Int64)
     {
         let (met, bindings) = TicketStore.breachedCondition(false, now: now)
         let row = try connection.queryOne(
             """
             SELECT count(*), coalesce(sum(CASE WHEN \(met) THEN 1 ELSE 0 END), 0) FROM tickets r
-            WHERE r.deleted_at IS NULL AND r.resolution_due_at >= ? AND r.resolution_due_at < ?
+            WHERE r.deleted_at IS NULL AND r.resolution_due_at >= ? AND r.resolution_due_at < ? AND NOT (\(stoppedBeforeDue))
             """, bindings + [.text(dueFrom.rfc3339), .text(dueBefore.rfc3339)])
         return (row?.int64(0) ?? 0, row?.int64(1) ?? 0)
     }
