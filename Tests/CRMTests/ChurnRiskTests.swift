@@ -47,6 +47,14 @@ final class ChurnRiskModelTests: XCTestCase {
         XCTAssertEqual(ChurnRisk.assess(signals, settings: settings, now: now).reasons.map(\.code), ["single_order_long_ago"])
         signals.lastPaidAt = daysAgo(30)
         XCTAssertEqual(ChurnRisk.assess(signals, settings: settings, now: now).score, 0)
+        // Past the at-risk days by an hour, as the lifecycle counts them (exact time): flagged,
+        // although only 90 whole days have passed; exactly 90 days is not past them.
+        signals.lastPaidAt = daysAgo(90).adding(milliseconds: -3_600_000)
+        XCTAssertEqual(ChurnRisk.assess(signals, settings: settings, now: now).reasons.map(\.code), ["single_order_long_ago"])
+        XCTAssertEqual(
+            ChurnRisk.assess(signals, settings: settings, now: now).reasons.first?.text, "Bought once, 90 days ago, and not since")
+        signals.lastPaidAt = daysAgo(90)
+        XCTAssertEqual(ChurnRisk.assess(signals, settings: settings, now: now).score, 0)
     }
 
     func testFallingFrequencyAndSpend() {

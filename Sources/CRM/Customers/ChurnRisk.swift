@@ -66,7 +66,9 @@ public enum ChurnRisk {
                                 "No order for \(silent) days; they usually order \(usualGap < 1 ? "within a day" : usualGap == 1 ? "every day" : "every \(usualGap) days")"
                         ))
                 }
-            } else if signals.paidOrders == 1, silent > Int64(settings.atRiskDays) {
+            } else if signals.paidOrders == 1, now.milliseconds(since: last) > Int64(settings.atRiskDays) * CustomerMetrics.day {
+                // Past the at-risk days as the lifecycle counts them (exact time, not whole days),
+                // so a one-time buyer turns `at_risk` and gets this reason in the same scoring.
                 reasons.append(
                     Reason(code: "single_order_long_ago", points: 25, text: "Bought once, \(silent) days ago, and not since"))
             }
