@@ -5,8 +5,10 @@ import SQLite
 ///
 /// 1. precondition — the live record, checked against `If-Match` (`404`, `412`);
 /// 2. the resource's own validation and write (a closure: its store's SQL);
-/// 3. re-read, then what the write derives (metrics, …);
-/// 4. the change-feed row and the audit row, with the record rendered once;
+/// 3. re-read, and the change-feed row and the audit row, with the record rendered once;
+/// 4. what the write derives in other records (a customer's metrics, …), whose own feed entries
+///    so come after the entry of the write that caused them (a consumer reading up to any entry
+///    never sees metrics counting a record it has not seen);
 /// 5. that rendering returned, for the response.
 ///
 /// Resources differ only in the closures they hand in, so no resource repeats the
@@ -32,17 +34,17 @@ struct WriteFlow: Sendable {
     }
 
     /// Creates a record: `insert` validates and writes it and returns its id; `derive` runs on
-    /// the stored row before the change is logged.
+    /// the stored row after the change is logged (it writes other records, never this one).
     func create(
         _ connection: StoreConnection, actor: Int64?, now: Timestamp, insert: () throws -> Int64,
         derive: (_ after: Row) throws -> Void = { _ in }
     ) throws -> StoredRecord {
         let id = try insert()
         guard let after = try find(connection, id, false) else { throw CRMError.notFound("\(schema.recordType) \(id)") }
-        try derive(after)
         let json = try render(connection, after)
         try ChangeLog.record(
             connection, action: .create, schema: schema, id: id, before: nil, after: after, data: json, actor: actor, now: now)
+        try derive(after)
         return StoredRecord(row: after, json: json)
     }
 
@@ -57,10 +59,10 @@ struct WriteFlow: Sendable {
         if let refused = refusal(before) { throw refused }
         guard try write() else { return StoredRecord(row: before, json: try render(connection, before)) }
         guard let after = try find(connection, id, false) else { throw CRMError.notFound("\(schema.recordType) \(id)") }
-        try derive(before, after)
         let json = try render(connection, after)
         try ChangeLog.record(
             connection, action: .update, schema: schema, id: id, before: before, after: after, data: json, actor: actor, now: now)
+        try derive(before, after)
         return StoredRecord(row: after, json: json)
     }
 
@@ -72,8 +74,8 @@ struct WriteFlow: Sendable {
         let before = try current(connection, id: id, ifMatch: ifMatch)
         try softDelete()
         let after = try find(connection, id, true)
-        if let after { try derive(before, after) }
         try ChangeLog.record(
             connection, action: .delete, schema: schema, id: id, before: before, after: after, data: nil, actor: actor, now: now)
+        if let after { try derive(before, after) }
     }
 }
