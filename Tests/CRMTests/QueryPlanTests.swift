@@ -83,3 +83,78 @@ final class TaskQueryPlanTests: XCTestCase {
         XCTAssertFalse(plan.contains("TEMP B-TREE"), plan)
     }
 }
+
+/// `tag=` on the customer list: a bounded count through the tag index picks how the filter is
+/// read (``CustomerStore/plannedTags(_:_:)``), and both ways list the same customers, page by page.
+final class CustomerTagPlanTests: XCTestCase {
+    private var directory: URL!
+    private var database: Database!
+    /// Customers holding `vip` (more than the rare bound) and those holding `rare` too.
+    private var vip: [Int64] = []
+    private var rare: [Int64] = []
+
+    override func setUpWithError() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("crm-tags-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        database = try Database.open(path: directory.appendingPathComponent("crm.sqlite").path, synchronous: .normal, maximumReaders: 1)
+        let now = Timestamp.now()
+        (vip, rare) = try database.writeAndWait { connection in
+            var vip: [Int64] = []
+            var rare: [Int64] = []
+            for index in 0...CustomerStore.rareTagRows {
+                let tags = index % 1_000 == 7 ? #"["vip","rare"]"# : #"["vip"]"#
+                let id = try CustomerStore.insert(
+                    connection, values: ["type": "person", "name": .text("P\(index)"), "tags": .text(tags)], now: now)
+                vip.append(id)
+                if index % 1_000 == 7 { rare.append(id) }
+            }
+            _ = try CustomerStore.insert(connection, values: ["type": "person", "name": "Untagged"], now: now)
+            return (vip, rare)
+        }
+    }
+
+    override func tearDown() {
+        database?.close()
+        if let directory { try? FileManager.default.removeItem(at: directory) }
+    }
+
+    private func request(_ tags: [String], sort: String = "id") throws -> ListRequest {
+        let field = { (name: String) in try XCTUnwrap(CustomerSchema.listFields.first { $0.name == name }) }
+        var request = ListRequest(sortField: try field(sort))
+        request.filters = [ListFilter(field: try field("tag"), op: .eq, values: tags.map(JSONValue.string))]
+        request.limit = 2
+        return request
+    }
+
+    /// Every id the list yields, page after page.
+    private func walk(_ start: ListRequest) throws -> [Int64] {
+        var request = start
+        var ids: [Int64] = []
+        while true {
+            let page = try database.read { try CustomerStore.list($0, request) }
+            ids += page.items.compactMap { $0.int64("id") }
+            guard let next = page.next else { return ids }
+            request.after = next
+        }
+    }
+
+    func testARareTagIsReadThroughTheIndexAndACommonOneRowByRow() throws {
+        func plannedTemplate(_ tags: [String]) throws -> String {
+            let planned = try database.read { try CustomerStore.plannedTags($0, try request(tags)) }
+            guard case .membership(let template) = planned.filters[0].field.filtering else { return "" }
+            return template
+        }
+        XCTAssertTrue(try plannedTemplate(["rare"]).hasPrefix("c.id IN"))
+        XCTAssertTrue(try plannedTemplate(["nobody", "has", "these"]).hasPrefix("c.id IN"))
+        XCTAssertTrue(try plannedTemplate(["vip"]).hasPrefix("EXISTS"))
+        XCTAssertTrue(try plannedTemplate(["rare", "vip"]).hasPrefix("EXISTS"))
+
+        XCTAssertEqual(try walk(try request(["rare"])), rare)
+        XCTAssertEqual(try walk(try request(["rare", "nobody"], sort: "name")), rare.sorted { "P\($0 - 1)" < "P\($1 - 1)" })
+        var newest = try request(["vip"], sort: "created_at")
+        newest.descending = true
+        newest.limit = 200
+        XCTAssertEqual(Set(try walk(newest)), Set(vip))
+        XCTAssertEqual(try walk(try request(["nobody"])), [])
+    }
+}

@@ -199,6 +199,7 @@ enum CustomerStore {
     static let flushMergePages = 64
 
     static func list(_ connection: StoreConnection, _ request: ListRequest) throws -> ListPage<Row> {
+        let request = try plannedTags(connection, request)
         guard let query = listQuery(request, dialect: connection.dialect) else { return ListPage(items: [], next: nil) }
         return try query.page(connection, limit: request.limit)
     }
@@ -211,12 +212,36 @@ enum CustomerStore {
         _ connection: StoreConnection, _ request: ListRequest, rules: ListCondition? = nil, includingErased: Bool = false,
         _ body: (StoreRow) throws -> Void
     ) throws -> (key: JSONValue, id: Int64)? {
+        let request = try plannedTags(connection, request)
         let rules = rules.map { matching($0, includingErased: includingErased) }
         if let rules, let page = try boundedPage(connection, request, rules: rules) {
             return try render(connection, ids: page, request: request, body)
         }
         guard let query = listQuery(request, rules: rules, dialect: connection.dialect) else { return nil }
         return try query.render(connection, limit: request.limit, body)
+    }
+
+    /// Fewer matching tag rows than this, and `tag=` reads the ids through the tag index first.
+    static let rareTagRows = 5_000
+
+    /// `request` with its `tag=` (any-of) filter planned by how many customers hold the tags: a
+    /// bounded count through the tag index (at most ``rareTagRows`` entries read) picks
+    /// ``CustomerSchema/rareTagField`` for rare ones — a set of at most that many ids, however
+    /// the list is sorted — and keeps the row-by-row test for common ones, whose page fills
+    /// after a few rows. On 200,000 customers: a tag nobody has, 211 ms → 1 ms; `tag=vip` (25,000
+    /// customers) sorted by creation stays 0.3 ms, where the set would cost 58 ms.
+    static func plannedTags(_ connection: StoreConnection, _ request: ListRequest) throws -> ListRequest {
+        guard let index = request.filters.firstIndex(where: { $0.field.name == "tag" && $0.op == .eq }) else { return request }
+        let filter = request.filters[index]
+        let placeholders = Array(repeating: "?", count: filter.values.count).joined(separator: ", ")
+        let held =
+            try connection.queryOne(
+                "SELECT count(*) FROM (SELECT 1 FROM customer_tags WHERE tag IN (\(placeholders)) LIMIT ?)",
+                filter.values.map(\.sqlValue) + [.integer(Int64(rareTagRows))])?.int(0) ?? 0
+        guard held < rareTagRows else { return request }
+        var planned = request
+        planned.filters[index] = ListFilter(field: CustomerSchema.rareTagField, op: .eq, values: filter.values)
+        return planned
     }
 
     /// A compiled rule tree as customers match it (segments, `POST /v1/customers/search`, their

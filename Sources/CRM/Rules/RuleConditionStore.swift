@@ -35,7 +35,7 @@ enum RuleConditionStore {
     private static func compile(_ leaf: RuleLeaf, _ index: AttributeIndexUse, _ dialect: SQLDialect, _ bindings: inout [SQLValue]) -> String
     {
         switch leaf.field.target {
-        case .tags: return tags(leaf, &bindings)
+        case .tags: return tags(leaf, dialect, &bindings)
         case .column(let expression): return compare(expression, [], leaf, dialect, &bindings)
         case .attribute(let key):
             let path = SQLValue.text("$.\"\(key)\"")
@@ -109,14 +109,18 @@ enum RuleConditionStore {
         }
     }
 
-    private static func tags(_ leaf: RuleLeaf, _ bindings: inout [SQLValue]) -> String {
+    private static func tags(_ leaf: RuleLeaf, _ dialect: SQLDialect, _ bindings: inout [SQLValue]) -> String {
         let has = "EXISTS (SELECT 1 FROM customer_tags t WHERE t.customer_id = c.id AND t.tag"
         switch leaf.operand {
         case .exists(let present):
             return present ? "c.tags != '[]'" : "c.tags = '[]'"
         case .values(let values):
             values.forEach { bindings.append(.text(textOf($0))) }
-            return "\(has) IN (\(Array(repeating: "?", count: values.count).joined(separator: ", "))))"
+            // Through the customer's own few tags, the tag unindexed: by the primary key each
+            // value was a seek on every row tested (a tree of 100 such leaves of 10 values held
+            // the writer 15 s on 20,000 customers).
+            let list = Array(repeating: "?", count: values.count).joined(separator: ", ")
+            return "EXISTS (SELECT 1 FROM customer_tags t WHERE t.customer_id = c.id AND \(dialect.unindexed("t.tag")) IN (\(list)))"
         case .value(let value):
             if leaf.op == .contains {
                 bindings.append(.text("%" + escapedLike(textOf(value)) + "%"))

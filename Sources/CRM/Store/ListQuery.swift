@@ -128,7 +128,7 @@ public struct ListQuery {
             case .lte: return ("\(expression) <= ?", values)
             }
         case .membership(let template):
-            let subquery = template.replacingPlaceholder(with: placeholders)
+            let subquery = template.replacingPlaceholder(with: placeholders).replacingUnindexed(dialect)
             return filter.op == .ne ? ("NOT \(subquery)", values) : (subquery, values)
         case .none:
             preconditionFailure("\(filter.field.name) is not filterable")
@@ -139,5 +139,13 @@ public struct ListQuery {
 extension String {
     fileprivate func replacingPlaceholder(with replacement: String) -> String {
         split(separator: "%@", omittingEmptySubsequences: false).joined(separator: replacement)
+    }
+
+    /// `%unindexed(` … `)` in a membership template: the dialect's ``SQLDialect/unindexed(_:)`` of
+    /// the column between them (templates are written once, for both engines).
+    fileprivate func replacingUnindexed(_ dialect: SQLDialect) -> String {
+        guard let start = range(of: "%unindexed("), let end = self[start.upperBound...].firstIndex(of: ")") else { return self }
+        let column = String(self[start.upperBound..<end])
+        return String(self[..<start.lowerBound]) + dialect.unindexed(column) + String(self[index(after: end)...])
     }
 }
