@@ -236,7 +236,7 @@ enum CustomerStore {
         let placeholders = Array(repeating: "?", count: filter.values.count).joined(separator: ", ")
         let held =
             try connection.queryOne(
-                "SELECT count(*) FROM (SELECT 1 FROM customer_tags WHERE tag IN (\(placeholders)) LIMIT ?)",
+                "SELECT count(*) FROM (SELECT 1 FROM customer_tags WHERE tag IN (\(placeholders)) LIMIT ?) AS held",
                 filter.values.map(\.sqlValue) + [.integer(Int64(rareTagRows))])?.int(0) ?? 0
         guard held < rareTagRows else { return request }
         var planned = request
