@@ -147,6 +147,13 @@ def _cross_field_422(case, field, code):
     # member it is in (documented in the conventions); JSON Schema has no such bound.
     if code == "inexact_number":
         return True
+    # An SLA policy's first response is due no later than its resolution (said in prose).
+    match = re.fullmatch(r"(urgent|high|normal|low)\.first_response_minutes", plain)
+    if match and code == "out_of_range" and isinstance(case.body, dict):
+        policy = case.body.get(match.group(1)) or {}
+        first, resolution = policy.get("first_response_minutes"), policy.get("resolution_minutes")
+        if isinstance(first, int) and isinstance(resolution, int) and first > resolution:
+            return True
     # `integer` fields take integers written without a fraction: `2.0` is refused on purpose
     # (see the document's conventions), while JSON Schema counts it as an integer.
     return _integral_float(case, field)
