@@ -158,3 +158,56 @@ final class CustomerTagPlanTests: XCTestCase {
         XCTAssertEqual(try walk(try request(["nobody"])), [])
     }
 }
+
+/// A rule tree runs on a reader within a CPU budget (``CustomerStore/ruleTreeBudget``): past it a
+/// page is a `422` `too_expensive` and a count is nil (a segment's `member_count` null), so no
+/// tree holds a worker for minutes.
+final class RuleTreeBudgetTests: XCTestCase {
+    private var directory: URL!
+    private var database: Database!
+
+    override func setUpWithError() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("crm-budget-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        database = try Database.open(path: directory.appendingPathComponent("crm.sqlite").path, synchronous: .normal, maximumReaders: 1)
+        let now = Timestamp.now()
+        try database.writeAndWait { connection in
+            for index in 0..<2_000 {
+                _ = try CustomerStore.insert(connection, values: ["type": "person", "name": .text("P\(index)")], now: now)
+            }
+        }
+    }
+
+    override func tearDown() {
+        database?.close()
+        if let directory { try? FileManager.default.removeItem(at: directory) }
+    }
+
+    private func condition() throws -> ListCondition {
+        let tree = try RuleTree.parse(
+            try JSONParser.parse(
+                Array(#"{"any":[{"field":"tags","op":"in","value":["a","b"]},{"field":"name","op":"contains","value":"zz"}]}"#.utf8)),
+            catalog: .customers)
+        return RuleConditionStore.condition(tree, dialect: .sqlite)
+    }
+
+    func testACountPastTheBudgetIsNilAndWithinItExact() throws {
+        let rules = try condition()
+        XCTAssertNil(try database.read { try CustomerStore.count($0, matching: rules, budget: .nanoseconds(1)) })
+        XCTAssertEqual(try database.read { try CustomerStore.count($0, matching: rules) }, 0)
+    }
+
+    func testAPagePastTheBudgetIsTooExpensive() throws {
+        let rules = try condition()
+        var request = ListRequest(sortField: try XCTUnwrap(CustomerSchema.listFields.first { $0.name == "name" }))
+        request.limit = 10
+        XCTAssertThrowsError(
+            try database.read { try CustomerStore.renderList($0, request, rules: rules, budget: .nanoseconds(1)) { _ in } }
+        ) { error in
+            guard case CRMError.validation(let issues) = error else { return XCTFail("\(error)") }
+            XCTAssertEqual(issues.map(\.code), ["too_expensive"])
+            XCTAssertEqual(issues.map(\.field), ["rules"])
+        }
+        XCTAssertNil(try database.read { try CustomerStore.renderList($0, request, rules: rules) { _ in } })
+    }
+}

@@ -22,6 +22,9 @@ struct RecordRoutes {
     var readsOnWorkers = false
     /// False when the resource addresses its records its own way (fields by `key`).
     var installsItems = true
+    /// What a create's or a patch's answer gets after the commit, on the worker pool: what its
+    /// rendering on the writer left out because it may take long (a segment's `member_count`).
+    var completeOnWorker: (@Sendable (Response) throws -> Response)?
 
     func install(on router: inout Router) {
         let service = self.service
@@ -51,14 +54,15 @@ struct RecordRoutes {
         if installsCreate {
             router.add(
                 .post, path,
-                endpoints.write(.write(resource), database: database, clock: clock) { request in
+                endpoints.write(.write(resource), database: database, clock: clock, then: completeOnWorker) { request in
                     let changes = try service.parse(
                         try request.jsonObject(), mode: .create, checkingIn: database, id: nil, now: clock.now())
                     let actor = request.key?.id
                     return { connection, now in
                         let created = try service.createRecord(connection, changes, actor: actor, now: now)
                         return RecordResponse.make(
-                            try Database.settled(created, connection, reading: service.record(_:id:)), status: 201, collection: path)
+                            try Database.settled(created, connection, reading: { try service.record($0, id: $1, writing: true) }),
+                            status: 201, collection: path)
                     }
                 })
         }
@@ -77,14 +81,15 @@ struct RecordRoutes {
 
         router.add(
             .patch, path + "/{id}",
-            endpoints.write(.write(resource), database: database, clock: clock) { request in
+            endpoints.write(.write(resource), database: database, clock: clock, then: completeOnWorker) { request in
                 let id = try request.idParameter()
                 let changes = try service.parse(try request.jsonObject(), mode: .patch, checkingIn: database, id: id, now: clock.now())
                 let ifMatch = EntityTag.requiredVersion(request.http)
                 let actor = request.key?.id
                 return { connection, now in
                     let updated = try service.updateRecord(connection, id: id, changes, ifMatch: ifMatch, actor: actor, now: now)
-                    return RecordResponse.make(try Database.settled(updated, connection, reading: service.record(_:id:)))
+                    return RecordResponse.make(
+                        try Database.settled(updated, connection, reading: { try service.record($0, id: $1, writing: true) }))
                 }
             })
 

@@ -15,14 +15,20 @@ struct SegmentRoutes {
 
     func install(on router: inout Router) {
         let segments = SegmentSchema.service(customers: customers)
-        RecordRoutes(
-            endpoints: endpoints, database: database, cursors: cursors, clock: clock, service: segments, path: "/v1/segments",
-            resource: .segments, listFields: SegmentSchema.listFields, readsOnWorkers: true
-        )
-        .install(on: &router)
         let database = database
         let cursors = cursors
         let customers = customers
+        RecordRoutes(
+            endpoints: endpoints, database: database, cursors: cursors, clock: clock, service: segments, path: "/v1/segments",
+            resource: .segments, listFields: SegmentSchema.listFields, readsOnWorkers: true,
+            completeOnWorker: { response in
+                guard case .bytes(let body) = response.body else { return response }
+                var counted = response
+                counted.body = .bytes(try database.read { try SegmentSchema.countingMembers(body, $0, customers: customers) })
+                return counted
+            }
+        )
+        .install(on: &router)
         let clock = clock
 
         router.add(
@@ -61,9 +67,13 @@ struct SegmentRoutes {
                 }
                 guard let idempotency = try IdempotencyHeader.key(of: request) else { return try database.read(answer) }
                 // A POST with Idempotency-Key replays its first answer (API.md §1), a search's too:
-                // the key is checked and the answer kept on the writer, as for a write.
+                // the key is checked and the answer kept on the writer, as for a write. The search
+                // itself runs here, on a reader, first: on the writer it held every write of the
+                // server for as long as the tree took (an answer already kept is replayed, and
+                // this one dropped).
+                let computed = try database.read(answer)
                 return try database.writeAndWait { connection in
-                    try IdempotencyHeader.perform(idempotency, connection, now: clock.now(), withheld: nil) { try answer(connection) }
+                    try IdempotencyHeader.perform(idempotency, connection, now: clock.now(), withheld: nil) { computed }
                 }
             })
     }

@@ -198,15 +198,30 @@ struct EndpointBuilder: Sendable {
     /// `Idempotency-Key` replay; the text says what the first request created (see
     /// ``IdempotencyKey/perform(_:now:withheld:_:)``). `outermost`: a job of many records, each in
     /// its own savepoint (``Database/write(outermost:_:completion:)``).
+    ///
+    /// `then`: runs on the worker pool after the commit, on a successful answer (what the writer
+    /// must not spend its time on; a full pool leaves the answer as the writer made it).
     func write(
         _ access: Access, database: Database, clock: CRMClock, withheld: String? = nil, outermost: Bool = false,
+        then: (@Sendable (Response) throws -> Response)? = nil,
         _ prepare: @escaping @Sendable (APIRequest) throws -> @Sendable (StoreConnection, Timestamp) throws -> Response
     ) -> Router.Endpoint {
-        async(access, .workerWhen(Self.hasLargeBody)) { request, reply in
+        let workers = self.workers
+        return async(access, .workerWhen(Self.hasLargeBody)) { request, reply in
             // Writes take no query parameters: one sent is a mistake the client should hear of.
             _ = try QueryParameters(request.http, allowed: [])
             let job = try prepare(request)
             let idempotency = try IdempotencyHeader.key(of: request)
+            let completion: Reply =
+                if let then {
+                    { result in
+                        guard case .success(let response) = result, (200..<300).contains(response.status),
+                            workers.submit({ reply(Result { try then(response) }) })
+                        else { return reply(result) }
+                    }
+                } else {
+                    reply
+                }
             database.write(
                 outermost: outermost,
                 { connection in
@@ -217,7 +232,7 @@ struct EndpointBuilder: Sendable {
                         }
                     }
                     return try job(connection, now)
-                }, completion: reply)
+                }, completion: completion)
         }
     }
 

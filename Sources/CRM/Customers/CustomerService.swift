@@ -112,8 +112,9 @@ public struct CustomerService: Sendable {
         }
     }
 
-    /// How many live customers match `rules` now.
-    public func count(_ connection: StoreConnection, matching rules: RuleTree) throws -> Int {
+    /// How many live customers match `rules` now; nil when counting them would take longer than
+    /// ``CustomerStore/ruleTreeBudget``.
+    public func count(_ connection: StoreConnection, matching rules: RuleTree) throws -> Int? {
         try CustomerStore.count(
             connection, matching: RuleConditionStore.condition(rules, attributeIndex: .all, dialect: connection.dialect))
     }

@@ -210,16 +210,35 @@ enum CustomerStore {
     /// the list narrows itself to (a company's contacts), erased ones included as in any list.
     static func renderList(
         _ connection: StoreConnection, _ request: ListRequest, rules: ListCondition? = nil, includingErased: Bool = false,
-        _ body: (StoreRow) throws -> Void
+        budget: Duration = ruleTreeBudget, _ body: (StoreRow) throws -> Void
     ) throws -> (key: JSONValue, id: Int64)? {
         let request = try plannedTags(connection, request)
+        let tree = rules != nil && !includingErased
         let rules = rules.map { matching($0, includingErased: includingErased) }
         if let rules, let page = try boundedPage(connection, request, rules: rules) {
             return try render(connection, ids: page, request: request, body)
         }
         guard let query = listQuery(request, rules: rules, dialect: connection.dialect) else { return nil }
-        return try query.render(connection, limit: request.limit, body)
+        guard tree, let reader = connection.sqlite, reader.isReadOnly else {
+            return try query.render(connection, limit: request.limit, body)
+        }
+        guard let position = try reader.withinBudget(cpuTime: budget, { try query.render(connection, limit: request.limit, body) })
+        else { throw tooExpensive }
+        return position
     }
+
+    /// CPU time a rule tree may take for a page of its customers or their count, on a reader
+    /// (its bounded plans included): a tree of many leaves over many customers can take minutes,
+    /// on a worker the other requests share, and a client that has gone away does not stop it.
+    /// Past it a page is a `422` (``tooExpensive``) and a segment's `member_count` is null.
+    static let ruleTreeBudget: Duration = .seconds(2)
+
+    static let tooExpensive = CRMError.validation([
+        FieldIssue(
+            "rules", "too_expensive",
+            "this rule tree would take longer than \(ruleTreeBudget.components.seconds) s of CPU to run over these customers; "
+                + "narrow it (fewer leaves or values, a selective field first)")
+    ])
 
     /// Fewer matching tag rows than this, and `tag=` reads the ids through the tag index first.
     static let rareTagRows = 5_000
@@ -320,9 +339,12 @@ enum CustomerStore {
         return (JSONValue(sortKey: .integer(last)), last)
     }
 
-    /// Live customers matching a compiled rule tree.
-    static func count(_ connection: StoreConnection, matching rules: ListCondition) throws -> Int {
-        try connection.queryOne(countSQL(rules), matching(rules).bindings)?.int(0) ?? 0
+    /// Live customers matching a compiled rule tree; nil when a reader would take longer than
+    /// ``ruleTreeBudget`` to count them (the writer never counts: see SegmentSchema).
+    static func count(_ connection: StoreConnection, matching rules: ListCondition, budget: Duration = ruleTreeBudget) throws -> Int? {
+        let count = { try connection.queryOne(countSQL(rules), matching(rules).bindings)?.int(0) ?? 0 }
+        guard let reader = connection.sqlite, reader.isReadOnly else { return try count() }
+        return try reader.withinBudget(cpuTime: budget, count)
     }
 
     static func countSQL(_ rules: ListCondition) -> String {

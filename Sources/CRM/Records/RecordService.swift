@@ -16,8 +16,9 @@ public struct RecordHooks: Sendable {
     /// The record's JSON.
     public var render: @Sendable (_ row: Row, _ writer: inout JSONWriter) -> Void
     /// Read-only values computed when the record is read (a segment's `member_count`), added
-    /// after its stored fields.
-    public var computed: (@Sendable (_ connection: StoreConnection, _ row: Row) throws -> [(String, JSONValue)])?
+    /// after its stored fields. `writing`: the rendering of a write, on the database writer,
+    /// which must not wait for a long computation (every other write would wait with it).
+    public var computed: (@Sendable (_ connection: StoreConnection, _ row: Row, _ writing: Bool) throws -> [(String, JSONValue)])?
 
     public init(
         schema: RecordSchema,
@@ -27,7 +28,7 @@ public struct RecordHooks: Sendable {
             },
         afterWrite: @escaping @Sendable (StoreConnection, Row?, Row, Int64?, Timestamp) throws -> Void = { _, _, _, _, _ in },
         render: (@Sendable (Row, inout JSONWriter) -> Void)? = nil,
-        computed: (@Sendable (StoreConnection, Row) throws -> [(String, JSONValue)])? = nil
+        computed: (@Sendable (StoreConnection, Row, Bool) throws -> [(String, JSONValue)])? = nil
     ) {
         self.computed = computed
         self.prepare = prepare
@@ -158,10 +159,10 @@ public struct RecordService: Sendable {
     }
 
     /// The record's JSON with its computed values.
-    func json(_ connection: StoreConnection, _ row: Row) throws -> [UInt8] {
+    func json(_ connection: StoreConnection, _ row: Row, writing: Bool = false) throws -> [UInt8] {
         var bytes = json(row)
         guard let computed = hooks.computed else { return bytes }
-        let values = try computed(connection, row)
+        let values = try computed(connection, row, writing)
         guard !values.isEmpty, bytes.last == UInt8(ascii: "}") else { return bytes }
         bytes.removeLast()
         for (name, value) in values {
@@ -178,12 +179,12 @@ public struct RecordService: Sendable {
         let store = self.store
         let service = self
         return WriteFlow(
-            schema: schema, find: { try store.find($0, id: $1, includeDeleted: $2) }, render: { try service.json($0, $1) })
+            schema: schema, find: { try store.find($0, id: $1, includeDeleted: $2) }, render: { try service.json($0, $1, writing: true) })
     }
 
-    /// The live record, rendered.
-    public func record(_ connection: StoreConnection, id: Int64) throws -> StoredRecord? {
-        try store.find(connection, id: id).map { StoredRecord(row: $0, json: try json(connection, $0)) }
+    /// The live record, rendered (`writing`: for a write's answer, on the writer; see ``RecordHooks/computed``).
+    public func record(_ connection: StoreConnection, id: Int64, writing: Bool = false) throws -> StoredRecord? {
+        try store.find(connection, id: id).map { StoredRecord(row: $0, json: try json(connection, $0, writing: writing)) }
     }
 
     public func create(_ connection: StoreConnection, _ changes: RecordChanges, actor: Int64?, now: Timestamp) throws -> Row {
