@@ -94,6 +94,7 @@ final class CustomerTagPlanTests: XCTestCase {
     private var rare: [Int64] = []
 
     override func setUpWithError() throws {
+        CustomerStore.tagRarity.forgetAll()
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("crm-tags-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         database = try Database.open(path: directory.appendingPathComponent("crm.sqlite").path, synchronous: .normal, maximumReaders: 1)
@@ -148,6 +149,10 @@ final class CustomerTagPlanTests: XCTestCase {
         XCTAssertTrue(try plannedTemplate(["nobody", "has", "these"]).hasPrefix("c.id IN"))
         XCTAssertTrue(try plannedTemplate(["vip"]).hasPrefix("EXISTS"))
         XCTAssertTrue(try plannedTemplate(["rare", "vip"]).hasPrefix("EXISTS"))
+        // Remembered for a minute: the count is not made again for the same tags.
+        XCTAssertEqual(CustomerStore.tagRarity.rare(["vip"]), false)
+        XCTAssertEqual(CustomerStore.tagRarity.rare(["rare"]), true)
+        XCTAssertNil(CustomerStore.tagRarity.rare(["rare"], now: .now + TagRarityMemo.lifetime))
 
         XCTAssertEqual(try walk(try request(["rare"])), rare)
         XCTAssertEqual(try walk(try request(["rare", "nobody"], sort: "name")), rare.sorted { "P\($0 - 1)" < "P\($1 - 1)" })
