@@ -21,9 +21,16 @@ public final class Connection {
     /// by the connection's one owner, like everything else here.
     public var attachment: AnyObject?
 
-    /// The cache is keyed by SQL text written in code, so it stays small; the cap only
-    /// guards against a caller that builds SQL dynamically.
+    /// The cache is keyed by SQL text written in code, so it stays small; the caps guard against
+    /// callers that build SQL dynamically (a rule tree's or an any-of filter's placeholders):
+    /// every distinct tree was kept compiled, so a few hundred large trees left hundreds of
+    /// megabytes of statements across the connections (found by a black-box audit). SQL longer
+    /// than ``uncachedSQLBytes`` is compiled for its one use, and the cache starts again once
+    /// its SQL passes ``statementCacheBytes`` in all.
     private static let statementCacheLimit = 512
+    static let uncachedSQLBytes = 4_096
+    static let statementCacheBytes = 512 << 10
+    private var statementCacheSQLBytes = 0
 
     /// Process-wide settings, applied once before the first connection opens.
     private static let configureLibrary: Void = { _ = crm_sqlite_disable_memory_statistics() }()
@@ -143,11 +150,15 @@ public final class Connection {
             statement.clearBindings()
             return statement
         }
+        let bytes = sql.utf8.count
+        if bytes > Connection.uncachedSQLBytes { return try prepare(sql) }
         let statement = try Statement(database: database, sql: sql, persistent: true)
-        if statementCache.count >= Connection.statementCacheLimit {
+        if statementCache.count >= Connection.statementCacheLimit || statementCacheSQLBytes + bytes > Connection.statementCacheBytes {
             statementCache.removeAll()
+            statementCacheSQLBytes = 0
         }
         statementCache[sql] = statement
+        statementCacheSQLBytes += bytes
         return statement
     }
 

@@ -117,6 +117,23 @@ final class ConnectionTests: XCTestCase {
         XCTAssertEqual(connection.cachedStatementCount, 2)
     }
 
+    /// SQL built from a request (a rule tree's or an any-of filter's placeholders) is not kept
+    /// compiled without bound: long SQL is compiled for its one use, and the cache starts again
+    /// once its SQL passes its byte budget.
+    func testLongOrManyDynamicStatementsAreNotKeptWithoutBound() throws {
+        let long = "SELECT " + Array(repeating: "?", count: Connection.uncachedSQLBytes / 3 + 1).joined(separator: ", ")
+        let first = try connection.cachedStatement(long)
+        XCTAssertFalse(first === (try connection.cachedStatement(long)), "compiled for its one use")
+        XCTAssertEqual(connection.cachedStatementCount, 0)
+        XCTAssertEqual(try connection.queryOne(long, Array(repeating: .integer(7), count: Connection.uncachedSQLBytes / 3 + 1))?.int(0), 7)
+
+        let padding = String(repeating: " ", count: 3_000)
+        for index in 0..<((Connection.statementCacheBytes / 3_000) + 10) {
+            _ = try connection.queryOne("SELECT \(index)" + padding)
+        }
+        XCTAssertLessThanOrEqual(connection.cachedStatementCount, Connection.statementCacheBytes / 3_000)
+    }
+
     func testNestedQueryWithSameSQLDoesNotDisturbTheOuterIteration() throws {
         try connection.execute("CREATE TABLE n(x INTEGER); INSERT INTO n VALUES (1), (2), (3);")
         var seen: [Int] = []
