@@ -492,6 +492,10 @@ final class CustomerMergeTests: SalesTestCase {
         let sourceAudit = try sales.list("/v1/audit-log", [("record_type", "customer"), ("record_id", "\(source)")])
         XCTAssertEqual(sourceAudit.first?["action"] as? String, "delete")
         XCTAssertEqual(sourceAudit.first?["key_id"] as? Int, keyID)
+        // The delete names the survivor: the audit log is where a consumer learns whom it went into.
+        let mergedInto = (sourceAudit.first?["changes"] as? [String: Any])?["merged_into"] as? [String: Any]
+        XCTAssertTrue(mergedInto?["before"] is NSNull, "\(sourceAudit)")
+        XCTAssertEqual(mergedInto?["after"] as? Int, survivor)
         for (type, id) in [("order", order), ("ticket", ticket), ("opportunity", opportunity)] {
             let moved = try sales.list("/v1/audit-log", [("record_type", type), ("record_id", "\(id)")])
             let change = (moved.first?["changes"] as? [String: Any])?["customer_id"] as? [String: Any]

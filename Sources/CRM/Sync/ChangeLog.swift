@@ -60,14 +60,16 @@ public enum ChangeLog {
             diff.value(new)
             diff.endObject()
         }
-        // The tombstone's mark is no schema field, but it is what a delete (or a merge's) changes.
-        if let old = before?["deleted_at"], let new = after?["deleted_at"], old != new {
-            diff.key("deleted_at")
+        // The tombstone's marks are no schema fields, but they are what a delete (and a merge,
+        // which names the survivor) changes.
+        for column in ["deleted_at", "merged_into"] {
+            guard let old = before?[column], let new = after?[column], old != new else { continue }
+            diff.key(column)
             diff.beginObject()
             diff.key("before")
-            diff.value(Self.timestamp(old))
+            diff.value(Self.scalar(old))
             diff.key("after")
-            diff.value(Self.timestamp(new))
+            diff.value(Self.scalar(new))
             diff.endObject()
         }
         diff.endObject()
@@ -76,9 +78,12 @@ public enum ChangeLog {
             changes: String(decoding: diff.bytes, as: UTF8.self), now: now)
     }
 
-    private static func timestamp(_ value: SQLValue) -> JSONValue {
-        if case .text(let text) = value { return .string(text) }
-        return .null
+    private static func scalar(_ value: SQLValue) -> JSONValue {
+        switch value {
+        case .text(let text): .string(text)
+        case .integer(let number): .int(number)
+        default: .null
+        }
     }
 
     /// An audit entry alone, for administrative records the feed does not carry (API keys,
