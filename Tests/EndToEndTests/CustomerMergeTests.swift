@@ -362,6 +362,23 @@ final class CustomerMergeTests: SalesTestCase {
         XCTAssertEqual(try snapshot([survivor, other], orders: [order]), before)
     }
 
+    /// A merge writes the survivor: `If-Match` holds as on its `PATCH` (it was ignored; found by a
+    /// black-box audit). A stale tag is a 412 that moves nothing; the current one merges.
+    func testIfMatchNamesTheSurvivorsVersion() throws {
+        let survivor = try person("Survivor")
+        let source = try person("Source")
+        let order = try sales.order(source, amount: 100, at: SalesTime.ago(days: 1)).supportID
+        let before = try snapshot([survivor, source], orders: [order])
+        let version = try XCTUnwrap(try sales.customerJSON(survivor)["version"] as? Int)
+        let stale = try sales.send(
+            "POST", "/v1/customers/\(survivor)/merge", json: ["from": [source]], headers: [("If-Match", "\"\(version + 7)\"")])
+        XCTAssertEqual(stale.status, 412, stale.text)
+        XCTAssertEqual(try snapshot([survivor, source], orders: [order]), before, "nothing moved")
+        let current = try sales.send(
+            "POST", "/v1/customers/\(survivor)/merge", json: ["from": [source]], headers: [("If-Match", "\"\(version)\"")])
+        XCTAssertEqual(current.status, 200, current.text)
+    }
+
     func testAnUnknownOrDeletedSurvivorIs404AndChangesNothing() throws {
         let source = try person("Source")
         let gone = try person("Gone")

@@ -39,10 +39,13 @@ struct CustomerMergeRoutes {
                 }
                 guard issues.isEmpty, let sources else { throw APIError.validation(issues) }
                 let actor = request.key?.id
+                // The survivor is written: If-Match holds as on its PATCH (it was ignored).
+                let ifMatch = EntityTag.requiredVersion(request.http)
                 return { connection, now in
                     RecordResponse.make(
                         try customers.merge(
-                            connection, into: id, from: sources, related: related, settings: settings, actor: actor, now: now))
+                            connection, into: id, from: sources, related: related, settings: settings, ifMatch: ifMatch, actor: actor,
+                            now: now))
                 }
             })
     }

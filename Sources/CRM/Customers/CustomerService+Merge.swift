@@ -16,13 +16,17 @@ extension CustomerService {
 
     /// - Parameter related: the services of records that belong to a customer, in the order they
     ///   move: records others link to (opportunities, tickets) before the records linking them.
+    /// `ifMatch`: the survivor's version the client expects (a merge is a write to it); another
+    /// is a `412` and nothing moves.
     public func merge(
         _ connection: StoreConnection, into id: Int64, from sources: [Int64], related: [RecordService], settings: CRMSettings,
-        actor: Int64?,
-        now: Timestamp
+        ifMatch: VersionCondition? = nil, actor: Int64?, now: Timestamp
     ) throws -> StoredRecord {
         guard let survivor = try CustomerStore.find(connection, id: id) else { throw CRMError.notFound("no customer \(id)") }
         if let refused = CustomerErasure.refusal(survivor) { throw refused }
+        if let ifMatch, let version = survivor.int64("version"), !ifMatch.admits(version) {
+            throw CRMError.versionMismatch(current: version)
+        }
         if sources.isEmpty || sources.count > Self.maximumMerge {
             throw CRMError.validation([FieldIssue("from", "invalid", "name 1 to \(Self.maximumMerge) customer ids to merge")])
         }
