@@ -116,6 +116,9 @@ final class CSVTests: XCTestCase {
     func testBlankLinesAreSkipped() {
         XCTAssertEqual(read("a\n\nb\r\n\r\n\nc\n\n"), [["a"], ["b"], ["c"]])
         XCTAssertEqual(read("\n\r\n"), [])
+        // Only spaces and tabs is blank too (an editor leaves those as easily); quoted, it is data.
+        XCTAssertEqual(read("a\n   \nb\n\t \r\nc"), [["a"], ["b"], ["c"]])
+        XCTAssertEqual(read("a\n\"  \"\n"), [["a"], ["  "]])
     }
 
     func testChineseAndOtherUnicodeTextIsReadAsIs() {

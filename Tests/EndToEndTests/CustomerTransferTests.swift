@@ -224,7 +224,9 @@ final class CustomerTransferTests: CustomerTestCase {
         let viewer = try APISession(server, key: try server.key(role: "viewer"))
         XCTAssertEqual(try importCSV(csv, session: viewer).status, 403)
         XCTAssertEqual(try importCSV(csv, contentType: "text/csv; charset=utf-8").status, 200)
-        XCTAssertEqual(try api.storedCustomerCount(), 1)
+        XCTAssertEqual(try importCSV(csv, contentType: "text/csv; charset=UTF-8").status, 200)
+        XCTAssertEqual(try importCSV(csv, contentType: "text/csv; charset=iso-8859-1").status, 415, "read as UTF-8, it would be misread")
+        XCTAssertEqual(try api.storedCustomerCount(), 2, "the two UTF-8 imports")
     }
 
     func testImportReadsQuotedCommasMultilineFieldsABOMAndChineseText() throws {

@@ -1,6 +1,6 @@
 /// Reads RFC 4180 CSV: comma-separated fields, `"`-quoted fields that may hold commas, quotes
 /// (doubled) and line breaks, CRLF or LF line ends, an optional UTF-8 byte order mark.
-/// Blank lines are skipped.
+/// Blank lines (empty, or only spaces and tabs) are skipped and not counted as rows.
 ///
 ///     let rows = try CSVReader.parse(bytes)   // [["name","email"], ["张伟","zw@example.cn"]]
 enum CSVReader {
@@ -28,8 +28,12 @@ enum CSVReader {
             fieldWasQuoted = false
         }
         func endRow() {
+            let quoted = fieldWasQuoted
             endField()
-            if !(row.count == 1 && row[0].isEmpty) { rows.append(row) }
+            // A blank line holds no record: empty, or (unquoted) only spaces and tabs, which an
+            // editor leaves as easily as an empty one.
+            let blank = row.count == 1 && (row[0].isEmpty || (!quoted && row[0].allSatisfy { $0 == " " || $0 == "\t" }))
+            if !blank { rows.append(row) }
             row = []
         }
 

@@ -104,8 +104,14 @@ struct CustomerTransferRoutes {
             .post, "/v1/customers/import",
             endpoints.sync(.write(.customers), .worker) { request in
                 _ = try QueryParameters(request.http, allowed: [])
-                let type = request.http.headers["Content-Type"].map(MediaType.essence(of:))
-                guard type == "text/csv" else { throw APIError.unsupportedMediaType("send the file as text/csv") }
+                let declared = request.http.headers["Content-Type"]
+                guard declared.map(MediaType.essence(of:)) == "text/csv" else {
+                    throw APIError.unsupportedMediaType("send the file as text/csv")
+                }
+                // The file is read as UTF-8: one declared in another charset would be misread.
+                if let charset = declared.flatMap({ MediaType.parameter("charset", of: $0) }), charset.lowercased() != "utf-8" {
+                    throw APIError.unsupportedMediaType("only UTF-8 CSV is accepted; convert the file first")
+                }
                 let rows: [[String]]
                 do {
                     rows = try CSVReader.parse(request.http.body)
