@@ -222,7 +222,9 @@ final class CSVTests: XCTestCase {
         XCTAssertEqual(
             Array(CustomerCSV.header.dropFirst().prefix(CustomerCSV.writableColumns.count)),
             CustomerSchema.schema.writableFields.map(\.name))
-        XCTAssertEqual(Array(CustomerCSV.header.suffix(5)), ["lifecycle_stage", "tier", "loyalty_points", "created_at", "updated_at"])
+        XCTAssertEqual(
+            Array(CustomerCSV.header.suffix(7)),
+            ["lifecycle_stage", "tier", "loyalty_points", "created_at", "updated_at", "deleted_at", "merged_into"])
         XCTAssertEqual(Set(CustomerCSV.header).count, CustomerCSV.header.count, "no column twice")
         XCTAssertNoThrow(try CustomerCSV.validateHeader(CustomerCSV.header), "an export's header imports")
     }
@@ -234,7 +236,7 @@ final class CSVTests: XCTestCase {
     }
 
     func testHeaderRefusesAnUnknownColumnAsAnUnknownField() {
-        for column in ["nickname", "Name", " name", "metrics", "merged_into", ""] {
+        for column in ["nickname", "Name", " name", "metrics", "erased_at", ""] {
             guard let error = apiError({ try CustomerCSV.validateHeader(["type", "name", column]) }) else { continue }
             XCTAssertEqual(error.status, 422, column)
             XCTAssertEqual(error.errors.map(\.code), ["unknown_field"], column)

@@ -8,7 +8,7 @@ final class CustomerTransferTests: CustomerTestCase {
         "id", "type", "name", "email", "phone", "company", "title", "industry", "country", "region", "city", "company_size", "source",
         "owner", "tags", "birthday", "marketing_opt_in", "attributes", "external_id", "account_id", "tier_override", "lifecycle_stage",
         "tier",
-        "loyalty_points", "created_at", "updated_at",
+        "loyalty_points", "created_at", "updated_at", "deleted_at", "merged_into",
     ]
 
     private func export(_ query: [(String, String)], session: APISession? = nil) throws -> RawClient.Reply {
@@ -215,6 +215,31 @@ final class CustomerTransferTests: CustomerTestCase {
         XCTAssertEqual(repeated.status, 400, repeated.text)
         XCTAssertEqual(repeated.problemFields, ["name"], repeated.text)
         XCTAssertEqual(try api.storedCustomerCount(), 0)
+    }
+
+    /// An export with `include_deleted=true` tells tombstones apart (`deleted_at`, `merged_into`),
+    /// and an import refuses their rows: loaded by external id into another server, a merged
+    /// customer's row overwrote the survivor it shares its keys with (found by a black-box audit).
+    func testTombstonesAreMarkedInACSVExportAndNotImported() throws {
+        let survivor = try api.createPerson("Keep Me", ["title": "CEO"])
+        let merged = try api.createPerson("Old Dup", ["title": "Intern", "external_id": "dup-1", "email": "dup@example.com"])
+        let sales = try SalesClient.withNewKey(server, role: "sales").client
+        try sales.expect(200, "POST", "/v1/customers/\(survivor)/merge", json: ["from": [merged]])
+        let rows = CSVText.parse(try export([("format", "csv"), ("include_deleted", "true")]).text)
+        let byID = Dictionary(
+            uniqueKeysWithValues: rows.dropFirst().map { (Int($0[0]) ?? 0, Dictionary(uniqueKeysWithValues: zip(rows[0], $0))) })
+        XCTAssertEqual(byID[merged]?["merged_into"], String(survivor))
+        XCTAssertFalse(byID[merged]?["deleted_at"]?.isEmpty ?? true)
+        XCTAssertEqual(byID[survivor]?["deleted_at"], "")
+        XCTAssertEqual(byID[survivor]?["merged_into"], "")
+
+        // Without the id column, as for another server: the tombstone's row is refused alone.
+        let withoutIDs = rows.map { Array($0.dropFirst()) }.map(CSVText.line).joined()
+        let imported = try results(try importCSV(withoutIDs))
+        let statuses = Dictionary(
+            uniqueKeysWithValues: zip(rows.dropFirst().map { Int($0[0]) ?? 0 }, imported.map { $0["status"] as? Int }))
+        XCTAssertEqual(statuses[merged], 422)
+        XCTAssertEqual(try api.get(survivor).json()["title"] as? String, "CEO", "the survivor is not overwritten")
     }
 
     func testImportNeedsTextCSVAndAWritingRole() throws {

@@ -4,7 +4,9 @@ import JSON
 /// The CSV form of customers, shared by export and import so that one re-imports the other.
 ///
 /// Columns: `id`, the writable fields in schema order, then the read-only `lifecycle_stage`,
-/// `tier`, `loyalty_points`, `created_at`, `updated_at`. `tags` and `attributes` cells hold JSON
+/// `tier`, `loyalty_points`, `created_at`, `updated_at`, `deleted_at`, `merged_into` (a row with
+/// `deleted_at` is a tombstone, refused on import: loaded by its external id or email it would
+/// overwrite the live customer it was merged into). `tags` and `attributes` cells hold JSON
 /// (`["vip","重点客户"]`); on import `tags` may also be a `;`-separated list. Empty cells are
 /// "not given". Read-only columns are ignored on import, so an export imports as it is, except
 /// `id`: a row with one updates that customer (see ``entry(header:cells:)``), so an export edited
@@ -16,7 +18,7 @@ enum CustomerCSV {
     static let writableColumns = CustomerSchema.schema.writableFields.map(\.name)
     static let header = ExportedCustomer.columns
     /// Columns an import accepts and does not take as fields (`id` picks the record instead).
-    static let ignoredOnImport: Set<String> = Set(["id", "deleted_at", "version"] + ExportedCustomer.readOnlyColumns)
+    static let ignoredOnImport: Set<String> = Set(["id", "version"] + ExportedCustomer.readOnlyColumns)
 
     /// One customer's row, each cell guarded against spreadsheet formulas.
     static func cells(_ customer: ExportedCustomer) -> [String] {
@@ -45,6 +47,12 @@ enum CustomerCSV {
         guard cells.count == header.count else {
             return .rejected(
                 .validation([FieldError("row", "column_count", "this row has \(cells.count) fields; the header has \(header.count)")]))
+        }
+        if let index = header.firstIndex(of: "deleted_at"), !CSVFormulaGuard.restored(cells[index]).isEmpty {
+            return .rejected(
+                .validation([
+                    FieldError("deleted_at", "deleted", "this row is a deleted (or merged) customer's; it is not imported")
+                ]))
         }
         var issues: [FieldIssue] = []
         var id: Int64?

@@ -8,7 +8,11 @@ import SQLite
 public struct ExportedCustomer: Sendable {
     let row: Row
 
-    public static let readOnlyColumns = ["lifecycle_stage", "tier", "loyalty_points", "created_at", "updated_at"]
+    /// `deleted_at` and `merged_into` last: empty but for the tombstones an export with
+    /// `include_deleted=true` also holds, which a reader (or an import) must tell apart.
+    public static let readOnlyColumns = [
+        "lifecycle_stage", "tier", "loyalty_points", "created_at", "updated_at", "deleted_at", "merged_into",
+    ]
     public static let columns = ["id"] + CustomerSchema.schema.writableFields.map(\.name) + readOnlyColumns
 
     /// Computed once: the schema filters its fields on every call.
