@@ -86,6 +86,7 @@ CROSS_FIELD_422 = {
     (None, "opportunity_id", "other_customer"),
     (None, "Idempotency-Key", "reused"),  # remembered for 24 h, per API key
     (None, "stage", "invalid_enum"),  # a stage of the opportunity's pipeline
+    (None, "lost_reason", "required"),  # moving to a lost stage needs a reason
     ("POST /v1/feedback", "score", "out_of_range"),  # the range depends on `kind`
     ("PATCH /v1/feedback/{id}", "score", "out_of_range"),
     (None, "schedule", "invalid"),  # only schedule.daily takes a schedule
