@@ -86,18 +86,14 @@ final class TaskQueryPlanTests: XCTestCase {
 
 /// `tag=` on the customer list: a bounded count through the tag index picks how the filter is
 /// read (``CustomerStore/plannedTags(_:_:)``), and both ways list the same customers, page by page.
-final class CustomerTagPlanTests: XCTestCase {
-    private var directory: URL!
-    private var database: Database!
+final class CustomerTagPlanTests: TemporaryDatabaseTestCase {
     /// Customers holding `vip` (more than the rare bound) and those holding `rare` too.
     private var vip: [Int64] = []
     private var rare: [Int64] = []
 
     override func setUpWithError() throws {
         CustomerStore.tagRarity.forgetAll()
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("crm-tags-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        database = try Database.open(path: directory.appendingPathComponent("crm.sqlite").path, synchronous: .normal, maximumReaders: 1)
+        try super.setUpWithError()
         let now = Timestamp.now()
         (vip, rare) = try database.writeAndWait { connection in
             var vip: [Int64] = []
@@ -112,11 +108,6 @@ final class CustomerTagPlanTests: XCTestCase {
             _ = try CustomerStore.insert(connection, values: ["type": "person", "name": "Untagged"], now: now)
             return (vip, rare)
         }
-    }
-
-    override func tearDown() {
-        database?.close()
-        if let directory { try? FileManager.default.removeItem(at: directory) }
     }
 
     private func request(_ tags: [String], sort: String = "id") throws -> ListRequest {
@@ -167,25 +158,15 @@ final class CustomerTagPlanTests: XCTestCase {
 /// A rule tree runs on a reader within a CPU budget (``CustomerStore/ruleTreeBudget``): past it a
 /// page is a `422` `too_expensive` and a count is nil (a segment's `member_count` null), so no
 /// tree holds a worker for minutes.
-final class RuleTreeBudgetTests: XCTestCase {
-    private var directory: URL!
-    private var database: Database!
-
+final class RuleTreeBudgetTests: TemporaryDatabaseTestCase {
     override func setUpWithError() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("crm-budget-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        database = try Database.open(path: directory.appendingPathComponent("crm.sqlite").path, synchronous: .normal, maximumReaders: 1)
+        try super.setUpWithError()
         let now = Timestamp.now()
         try database.writeAndWait { connection in
             for index in 0..<2_000 {
                 _ = try CustomerStore.insert(connection, values: ["type": "person", "name": .text("P\(index)")], now: now)
             }
         }
-    }
-
-    override func tearDown() {
-        database?.close()
-        if let directory { try? FileManager.default.removeItem(at: directory) }
     }
 
     private func condition() throws -> ListCondition {
