@@ -42,7 +42,7 @@ extension Connection {
     static let budgetCheckInterval: Int32 = 1_000
 
     /// CPU time the calling thread has used.
-    static func threadCPUNanoseconds() -> UInt64 {
+    public static func threadCPUNanoseconds() -> UInt64 {
         var now = timespec()
         clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now)
         return UInt64(now.tv_sec) &* 1_000_000_000 &+ UInt64(now.tv_nsec)

@@ -183,6 +183,14 @@ final class RuleTreeBudgetTests: TemporaryDatabaseTestCase {
         XCTAssertEqual(try database.read { try CustomerStore.count($0, matching: rules) }, 0)
     }
 
+    /// The counts of one answer (a page of segments) share one budget: once it is spent, the
+    /// later ones are null without running.
+    func testCountsOfOneAnswerShareOneBudget() throws {
+        let rules = try condition()
+        XCTAssertNil(try SharedRuleBudget.$cpuDeadline.withValue(0) { try database.read { try CustomerStore.count($0, matching: rules) } })
+        XCTAssertEqual(try SharedRuleBudget.sharing { try database.read { try CustomerStore.count($0, matching: rules) } }, 0)
+    }
+
     func testAPagePastTheBudgetIsTooExpensive() throws {
         let rules = try condition()
         var request = ListRequest(sortField: try XCTUnwrap(CustomerSchema.listFields.first { $0.name == "name" }))

@@ -355,6 +355,13 @@ enum CustomerStore {
     static func count(_ connection: StoreConnection, matching rules: ListCondition, budget: Duration = ruleTreeBudget) throws -> Int? {
         let count = { try connection.queryOne(countSQL(rules), matching(rules).bindings)?.int(0) ?? 0 }
         guard let reader = connection.sqlite, reader.isReadOnly else { return try count() }
+        var budget = budget
+        if let deadline = SharedRuleBudget.cpuDeadline {
+            // One answer's counts share one budget (a list of segments), not one each.
+            let now = SQLite.Connection.threadCPUNanoseconds()
+            guard now < deadline else { return nil }
+            budget = min(budget, .nanoseconds(Int64(deadline - now)))
+        }
         return try reader.withinBudget(cpuTime: budget, count)
     }
 

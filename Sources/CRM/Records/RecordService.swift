@@ -146,8 +146,13 @@ public struct RecordService: Sendable {
         }
         let search = ListCondition.all(conditions).map { (sql: $0.sql, bindings: $0.bindings) }
         let page = try store.list(connection, request, search: search)
-        for row in page.items {
-            if hooks.computed == nil { hooks.render(row, &writer) } else { writer.rawJSON(try json(connection, row)) }
+        guard hooks.computed != nil else {
+            for row in page.items { hooks.render(row, &writer) }
+            return page.next
+        }
+        // Computed values that may take long (segments' counts) share one budget for the page.
+        try SharedRuleBudget.sharing {
+            for row in page.items { writer.rawJSON(try json(connection, row)) }
         }
         return page.next
     }
