@@ -24,6 +24,7 @@ public final class Application: Sendable {
     private let customers: CustomerService
     private let scoringTimer = PeriodicTimer(label: "crm-scoring")
     private let dailyTimer = PeriodicTimer(label: "crm-daily-automations")
+    private let memoryTimer = PeriodicTimer(label: "crm-memory-trim")
     private let automations: AutomationEngine
     /// The last UTC day the daily automations ran in this process (nil: not yet).
     private let lastDailyRun = Mutex<String?>(nil)
@@ -213,6 +214,19 @@ public final class Application: Sendable {
         dailyTimer.start(every: .seconds(60), first: .milliseconds(60_000 - intoMinute + 50), leeway: .milliseconds(100)) { [self] in
             _ = try? runDailyIfDue()
         }
+        memoryTimer.start(every: Self.memoryTrimInterval, leeway: .seconds(5)) { Self.returnFreedMemory() }
+    }
+
+    /// How often freed heap memory is handed back to the system (``returnFreedMemory()``).
+    static let memoryTrimInterval: Duration = .seconds(30)
+
+    /// A large body (a batch of a thousand records, a 9 MB JSON document) is parsed into many
+    /// small blocks, on whichever thread parsed it; freed, they stay in that thread's glibc arena
+    /// as free pages of the process, which private memory counts: 2 to 3 such requests a minute
+    /// kept 200 to 300 MB for good (found by a black-box audit). `malloc_trim` gives every arena's
+    /// free pages back (`madvise`), in about a millisecond; nothing in use moves.
+    static func returnFreedMemory() {
+        _ = malloc_trim(0)
     }
 
     /// glibc serves a block of 128 KiB or more from a mapping of its own, given back when it is
@@ -271,6 +285,7 @@ public final class Application: Sendable {
     public func shutdown() {
         scoringTimer.stop()
         dailyTimer.stop()
+        memoryTimer.stop()
         // Long-polls are answered first, with what the feed holds: they would otherwise keep
         // the server's in-flight count up until their wait ran out.
         feedWaiters.stop()
