@@ -44,14 +44,14 @@ public enum ChangeLog {
         // write (a thousand per batch), so no object tree is built for the diff.
         var diff = JSONWriter(capacity: 512)
         diff.beginObject()
-        for field in schema.fields {
+        func write(_ field: FieldDefinition) {
             let oldValue = before?[field.column]
             let newValue = after?[field.column]
             // Equal stored values render equal: an unchanged field is skipped before it is rendered.
-            if let oldValue, let newValue, oldValue == newValue { continue }
+            if let oldValue, let newValue, oldValue == newValue { return }
             let old = oldValue.map { RecordRenderer.jsonValue(field, $0) } ?? .null
             let new = newValue.map { RecordRenderer.jsonValue(field, $0) } ?? .null
-            guard old != new else { continue }
+            guard old != new else { return }
             diff.key(field.name)
             diff.beginObject()
             diff.key("before")
@@ -60,31 +60,20 @@ public enum ChangeLog {
             diff.value(new)
             diff.endObject()
         }
+        schema.fields.forEach(write)
         // The tombstone's marks are no schema fields, but they are what a delete (and a merge,
-        // which names the survivor) changes.
-        for column in ["deleted_at", "merged_into"] {
-            guard let old = before?[column], let new = after?[column], old != new else { continue }
-            diff.key(column)
-            diff.beginObject()
-            diff.key("before")
-            diff.value(Self.scalar(old))
-            diff.key("after")
-            diff.value(Self.scalar(new))
-            diff.endObject()
-        }
+        // which names the survivor) changes; a table without `merged_into` has none to list.
+        Self.tombstoneFields.forEach(write)
         diff.endObject()
         try ChangeLogStore.insertAudit(
             connection, actor: actor, action: action.rawValue, recordType: schema.recordType, id: id,
             changes: String(decoding: diff.bytes, as: UTF8.self), now: now)
     }
 
-    private static func scalar(_ value: SQLValue) -> JSONValue {
-        switch value {
-        case .text(let text): .string(text)
-        case .integer(let number): .int(number)
-        default: .null
-        }
-    }
+    private static let tombstoneFields = [
+        FieldDefinition("deleted_at", .timestamp, writable: false),
+        FieldDefinition("merged_into", .reference(table: "customers"), writable: false),
+    ]
 
     /// An audit entry alone, for administrative records the feed does not carry (API keys,
     /// webhooks): `fields` are the changed fields' `(before, after)`; never pass a secret.
