@@ -106,7 +106,7 @@ public struct CustomerService: Sendable {
     {
         let renderer = self.renderer
         return try CustomerStore.renderList(
-            connection, request, rules: AccountStore.contactsCondition(companyID: companyID), includingErased: true
+            connection, request, scope: AccountStore.contactsCondition(companyID: companyID)
         ) { row in
             renderer.write(row, into: &output)
         }

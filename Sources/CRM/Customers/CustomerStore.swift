@@ -205,21 +205,21 @@ enum CustomerStore {
     }
 
     /// The page's rows in place (no copies), for rendering; the position after the page.
-    /// `rules`, when given, is a compiled rule tree the rows must also match (never an erased
-    /// customer: see ``matching(_:includingErased:)``), or with `includingErased` a condition
-    /// the list narrows itself to (a company's contacts), erased ones included as in any list.
+    /// `rules`, when given, is a compiled rule tree the rows must also match: never an erased
+    /// customer (``matching(_:)``), and within ``ruleTreeBudget`` on a reader. `scope`, when
+    /// given, is a condition the list narrows itself to (a company's contacts), erased customers
+    /// included as in any list.
     static func renderList(
-        _ connection: StoreConnection, _ request: ListRequest, rules: ListCondition? = nil, includingErased: Bool = false,
+        _ connection: StoreConnection, _ request: ListRequest, rules: ListCondition? = nil, scope: ListCondition? = nil,
         budget: Duration = ruleTreeBudget, _ body: (StoreRow) throws -> Void
     ) throws -> (key: JSONValue, id: Int64)? {
         let request = try plannedTags(connection, request)
-        let tree = rules != nil && !includingErased
-        let rules = rules.map { matching($0, includingErased: includingErased) }
-        if let rules, let page = try boundedPage(connection, request, rules: rules) {
+        let condition = rules.map(matching) ?? scope
+        if let condition, let page = try boundedPage(connection, request, rules: condition) {
             return try render(connection, ids: page, request: request, body)
         }
-        guard let query = listQuery(request, rules: rules, dialect: connection.dialect) else { return nil }
-        guard tree, let reader = connection.sqlite, reader.isReadOnly else {
+        guard let query = listQuery(request, rules: condition, dialect: connection.dialect) else { return nil }
+        guard rules != nil, let reader = connection.sqlite, reader.isReadOnly else {
             return try query.render(connection, limit: request.limit, body)
         }
         guard let position = try reader.withinBudget(cpuTime: budget, { try query.render(connection, limit: request.limit, body) })
@@ -277,8 +277,8 @@ enum CustomerStore {
     /// A compiled rule tree as customers match it (segments, `POST /v1/customers/search`, their
     /// counts): never an erased customer, who leaves segments and search. The tree is tested
     /// first (ListQuery says why).
-    private static func matching(_ rules: ListCondition, includingErased: Bool = false) -> ListCondition {
-        includingErased ? rules : ListCondition(sql: "(\(rules.sql)) AND c.erased_at IS NULL", bindings: rules.bindings)
+    private static func matching(_ rules: ListCondition) -> ListCondition {
+        ListCondition(sql: "(\(rules.sql)) AND c.erased_at IS NULL", bindings: rules.bindings)
     }
 
     /// CPU time a rule-tree page may take on its first two plans.
@@ -355,13 +355,8 @@ enum CustomerStore {
     static func count(_ connection: StoreConnection, matching rules: ListCondition, budget: Duration = ruleTreeBudget) throws -> Int? {
         let count = { try connection.queryOne(countSQL(rules), matching(rules).bindings)?.int(0) ?? 0 }
         guard let reader = connection.sqlite, reader.isReadOnly else { return try count() }
-        var budget = budget
-        if let deadline = SharedRuleBudget.cpuDeadline {
-            // One answer's counts share one budget (a list of segments), not one each.
-            let now = SQLite.Connection.threadCPUNanoseconds()
-            guard now < deadline else { return nil }
-            budget = min(budget, .nanoseconds(Int64(deadline - now)))
-        }
+        // One answer's counts share one budget (a list of segments), not one each.
+        guard let budget = SharedRuleBudget.remaining(of: budget) else { return nil }
         return try reader.withinBudget(cpuTime: budget, count)
     }
 
