@@ -5,46 +5,81 @@ extension Connection {
     /// Runs `body`, stopping any statement it runs once the calling thread has spent about
     /// `budget` of CPU time since the call; nil when that happened. For a query plan that is fast
     /// when it is right and ruinous when it is wrong: try it within a budget, fall back to the
-    /// planner's.
-    ///
-    /// The budget is CPU time, not a count of SQLite's virtual-machine instructions
-    /// (https://sqlite.org/c3ref/progress_handler.html, which checks it here every
-    /// ``budgetCheckInterval`` of them): an instruction that seeks a row through an index costs
-    /// ten times one that reads the next row of a walk, so a count meant as "a millisecond" was
-    /// eleven for one plan and three for another on the same database. CPU time of the thread,
-    /// not the wall clock, so a busy machine or a loaded core does not stop a plan early.
-    ///
-    /// Only on read-only connections: an interrupt could roll a write transaction back.
+    /// planner's. ``ReadBudget/within(cpuTime:_:)`` on a connection that must be a reader.
     public func withinBudget<T>(cpuTime budget: Duration, _ body: () throws -> T) throws -> T? {
         precondition(isReadOnly, "an interrupt could roll back the writer's transaction")
-        let pointer = try database.open(for: nil)
-        let (seconds, attoseconds) = budget.components
-        var deadline =
-            Self.threadCPUNanoseconds() &+ UInt64(max(0, seconds)) &* 1_000_000_000 &+ UInt64(max(0, attoseconds / 1_000_000_000))
-        return try withUnsafeMutablePointer(to: &deadline) { deadline in
-            sqlite3_progress_handler(
-                pointer, Self.budgetCheckInterval,
-                { context in
-                    guard let context else { return 0 }
-                    return Connection.threadCPUNanoseconds() >= context.assumingMemoryBound(to: UInt64.self).pointee ? 1 : 0
-                }, deadline)
-            defer { sqlite3_progress_handler(pointer, 0, nil, nil) }
-            do {
-                return try body()
-            } catch let error as SQLiteError where error.primaryCode == SQLITE_INTERRUPT {
-                return nil
-            }
-        }
+        return try ReadBudget.within(cpuTime: budget, body)
     }
-
-    /// Virtual-machine instructions between two looks at the clock (a few microseconds of work;
-    /// the look costs tens of nanoseconds).
-    static let budgetCheckInterval: Int32 = 1_000
 
     /// CPU time the calling thread has used.
     public static func threadCPUNanoseconds() -> UInt64 {
         var now = timespec()
         clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now)
         return UInt64(now.tv_sec) &* 1_000_000_000 &+ UInt64(now.tv_nsec)
+    }
+
+    /// Every read-only connection checks its thread's ``ReadBudget`` every
+    /// ``ReadBudget/checkInterval`` virtual-machine instructions, from its opening on: a budget
+    /// bounds whichever reader a thread's reads happen to use (its own, or one borrowed), and
+    /// the check costs a thread-local load while no budget is set.
+    func watchReadBudget(_ pointer: OpaquePointer) {
+        sqlite3_progress_handler(pointer, ReadBudget.checkInterval, ReadBudget.progress, nil)
+    }
+}
+
+/// A CPU-time bound on the statements the calling thread runs on read-only connections.
+///
+/// The budget is CPU time, not a count of SQLite's virtual-machine instructions
+/// (https://sqlite.org/c3ref/progress_handler.html, which checks it every ``checkInterval`` of
+/// them): an instruction that seeks a row through an index costs ten times one that reads the
+/// next row of a walk, so a count meant as "a millisecond" was eleven for one plan and three for
+/// another on the same database. CPU time of the thread, not the wall clock, so a busy machine or
+/// a loaded core does not stop a plan early.
+///
+/// Budgets nest: inside one, a smaller one bounds its own body and answers nil when it runs out,
+/// while an outer one that runs out first stops the inner body too and answers nil at its own
+/// level (an event loop's bound on a whole request, around a query planner's bound on one plan).
+/// Writers are never bounded: an interrupt could roll a write transaction back.
+public enum ReadBudget {
+    /// Runs `body`; nil when a statement it ran on a read-only connection of this thread was
+    /// stopped because the thread had spent `budget` of CPU time since the call.
+    public static func within<T>(cpuTime budget: Duration, _ body: () throws -> T) throws -> T? {
+        let (seconds, attoseconds) = budget.components
+        let own =
+            Connection.threadCPUNanoseconds() &+ UInt64(max(0, seconds)) &* 1_000_000_000 &+ UInt64(max(0, attoseconds / 1_000_000_000))
+        let outer = deadline
+        // An outer budget that ends first stays the one in force; its end is its caller's to report.
+        let bindsFirst = outer == 0 || own < outer
+        if bindsFirst { deadline = own }
+        defer { if bindsFirst { deadline = outer } }
+        do {
+            return try body()
+        } catch let error as SQLiteError where error.primaryCode == SQLITE_INTERRUPT && bindsFirst {
+            return nil
+        }
+    }
+
+    /// Virtual-machine instructions between two looks at the clock (a few microseconds of work;
+    /// the look costs tens of nanoseconds).
+    static let checkInterval: Int32 = 1_000
+
+    /// The calling thread's deadline in its CPU time (``Connection/threadCPUNanoseconds()``), 0
+    /// for none. Thread-local, as the progress handler runs on the thread that steps.
+    static var deadline: UInt64 {
+        get { UInt64(UInt(bitPattern: pthread_getspecific(key))) }
+        set { pthread_setspecific(key, UnsafeRawPointer(bitPattern: UInt(newValue))) }
+    }
+
+    private static let key: pthread_key_t = {
+        var key = pthread_key_t()
+        let code = pthread_key_create(&key, nil)
+        precondition(code == 0, "pthread_key_create failed: \(code)")
+        return key
+    }()
+
+    /// SQLite's progress handler: nonzero stops the statement with `SQLITE_INTERRUPT`.
+    static let progress: @convention(c) (UnsafeMutableRawPointer?) -> Int32 = { _ in
+        let deadline = ReadBudget.deadline
+        return deadline != 0 && Connection.threadCPUNanoseconds() >= deadline ? 1 : 0
     }
 }

@@ -93,6 +93,7 @@ public final class Connection {
         }
         if readOnly {
             try execute("PRAGMA query_only=ON")
+            watchReadBudget(pointer)
         } else {
             try execute(Self.secureDelete)
         }

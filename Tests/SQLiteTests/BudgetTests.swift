@@ -39,3 +39,54 @@ final class BudgetTests: XCTestCase {
         XCTAssertThrowsError(try reader.withinBudget(cpuTime: .seconds(1)) { try reader.queryOne("SELECT * FROM missing") })
     }
 }
+
+/// Budgets nest, and bound every read-only connection the thread steps, never a writer.
+final class NestedBudgetTests: XCTestCase {
+    private var directory: TemporaryDirectory!
+    private let long = "WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < 20000000) SELECT count(*) FROM s"
+
+    override func setUpWithError() throws {
+        directory = try TemporaryDirectory()
+        try Connection(path: directory.path()).execute("CREATE TABLE t (n INTEGER)")
+    }
+
+    override func tearDown() { directory.remove() }
+
+    func testAnInnerBudgetThatEndsFirstAnswersNilAndTheOuterGoesOn() throws {
+        let reader = try Connection(path: directory.path(), readOnly: true)
+        let outcome = try ReadBudget.within(cpuTime: .seconds(60)) { () -> (Int64?, Int64?) in
+            let inner = try ReadBudget.within(cpuTime: .milliseconds(1)) { try reader.queryOne(self.long)?.int64(0) }
+            // The outer budget is in force again: a short statement answers.
+            return (inner ?? nil, try reader.queryOne("SELECT 42")?.int64(0))
+        }
+        XCTAssertNil(outcome?.0 ?? nil)
+        XCTAssertEqual(outcome?.1 ?? nil, 42)
+        XCTAssertEqual(ReadBudget.deadline, 0, "no budget left behind")
+    }
+
+    func testAnOuterBudgetThatEndsFirstStopsTheInnerBodyAndAnswersNilItself() throws {
+        let reader = try Connection(path: directory.path(), readOnly: true)
+        var innerReturned = false
+        let outer = try ReadBudget.within(cpuTime: .milliseconds(1)) { () -> Int64? in
+            let inner = try ReadBudget.within(cpuTime: .seconds(60)) { try reader.queryOne(self.long)?.int64(0) }
+            innerReturned = true
+            return inner ?? nil
+        }
+        XCTAssertTrue(outer == nil, "the outer budget reports its end")
+        XCTAssertFalse(innerReturned, "the inner budget must not report the outer one's end as its own")
+        XCTAssertEqual(ReadBudget.deadline, 0)
+    }
+
+    func testABudgetBoundsEveryReaderTheThreadStepsButNoWriter() throws {
+        // A connection never handed to the budget: the thread's budget bounds it all the same.
+        let reader = try Connection(path: directory.path(), readOnly: true)
+        let stopped = try ReadBudget.within(cpuTime: .milliseconds(1)) { try reader.queryOne(self.long)?.int64(0) }
+        XCTAssertTrue(stopped == nil)
+        let writer = try Connection(path: directory.path())
+        let count = try ReadBudget.within(cpuTime: .milliseconds(1)) {
+            try writer.queryOne("WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < 300000) SELECT count(*) FROM s")?
+                .int64(0)
+        }
+        XCTAssertEqual(count ?? nil, 300_000)
+    }
+}

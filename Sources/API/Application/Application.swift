@@ -119,7 +119,13 @@ public final class Application: Sendable {
                 authenticator: Authenticator(database: database),
                 rateLimiter: configuration.rateLimit.map { RateLimiter(capacity: $0.requests, window: $0.window) },
                 cors: CORSPolicy(allowedOrigins: Set(configuration.corsOrigins)),
-                log: Logger(enabled: accessLog), workers: workers, offloadsInline: database.isShared)
+                log: Logger(enabled: accessLog), workers: workers, offloadsInline: database.isShared,
+                inlineReadBudget: configuration.inlineReadBudget)
+            metrics.addGauge(
+                "crm_inline_requests_moved_total",
+                help:
+                    "Requests an event loop began and handed to a worker, their reads past the loop's budget (a filter or sort no index serves)."
+            ) { Double(endpoints.movedToWorkers.count) }
             var router = Router()
             OperationsRoutes.install(
                 on: &router, endpoints: endpoints, database: database, metrics: metrics,

@@ -64,6 +64,9 @@ public struct Configuration: Sendable, Equatable {
     public var secretKeyFile: String?
     /// Certificate authorities trusted for HTTPS webhook targets besides the system's (tests).
     public var webhookTrustedCAFile: String?
+    /// CPU time an event loop gives a request's reads before handing the request to a worker
+    /// (``EndpointBuilder/inlineReadBudget``); not a flag, tests lower it.
+    public var inlineReadBudget: Duration = EndpointBuilder.defaultInlineReadBudget
     /// The UTC time of the daily automations run (`--daily-at`, `CRM_DAILY_AT`).
     public var dailyAt: TimeOfDay
     /// SQLite's `PRAGMA synchronous` (`--sync`, `CRM_SYNC`).

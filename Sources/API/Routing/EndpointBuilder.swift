@@ -1,6 +1,7 @@
 import CRM
 import Dispatch
 import HTTP
+import Synchronization
 
 /// Wraps route handlers in the conventions every endpoint shares, in one place: authentication,
 /// role checks, rate limits, CORS, `Vary: Origin`, problem+json errors and where the work runs.
@@ -19,6 +20,14 @@ struct EndpointBuilder: Sendable {
     /// Whether `.inline` handlers run on the workers too: on PostgreSQL every read is a round
     /// trip over the network, which an event loop must not wait for.
     var offloadsInline = false
+    /// Inline requests that ran past ``inlineReadBudget`` and moved to a worker (a metric).
+    let movedToWorkers = Counter()
+
+    final class Counter: Sendable {
+        private let value = Atomic<Int>(0)
+        func add() { value.add(1, ordering: .relaxed) }
+        var count: Int { value.load(ordering: .relaxed) }
+    }
 
     /// A handler that computes its response synchronously.
     ///
@@ -32,18 +41,51 @@ struct EndpointBuilder: Sendable {
         return Router.Endpoint(screen: screen(access)) { request, context, responder in
             guard builder.offloads(placement, request) else {
                 // Rendered while the key check's snapshot is held: the handler's reads join it.
-                let response = builder.admit(access, request, context, responder) { apiRequest, shared in
-                    builder.render(Result { try body(apiRequest) }, extra: shared, context: context)
+                let outcome = builder.admit(access, request, context, responder) { apiRequest, shared -> InlineOutcome in
+                    switch Result(catching: { try Database.withinReadBudget(cpuTime: builder.inlineReadBudget) { try body(apiRequest) } }) {
+                    case .success(let response?): .answered(builder.render(.success(response), extra: shared, context: context))
+                    case .success(nil): .tooLong(apiRequest, shared)
+                    case .failure(let error): .answered(builder.render(.failure(error), extra: shared, context: context))
+                    }
                 }
-                if let response { responder.respond(response) }
+                switch outcome {
+                case .answered(let response): responder.respond(response)
+                case .tooLong(let apiRequest, let shared):
+                    builder.movedToWorkers.add()
+                    builder.runOnWorker(apiRequest, shared, context, responder, body)
+                case nil: break
+                }
                 return
             }
             guard let (apiRequest, shared) = builder.admit(access, request, context, responder) else { return }
-            let submitted = builder.workers.submit {
-                responder.respond(builder.render(Result { try body(apiRequest) }, extra: shared, context: context))
-            }
-            if !submitted { responder.respond(builder.render(.failure(Self.workersBusy), extra: shared, context: context)) }
+            builder.runOnWorker(apiRequest, shared, context, responder, body)
         }
+    }
+
+    /// CPU time an inline handler's reads may take on an event loop before the request moves to a
+    /// worker and starts again there. What an index serves takes microseconds; a list whose
+    /// filter or sort no index serves reads the whole table (hundreds of milliseconds on 200,000
+    /// customers), and every other connection of the loop would wait for it. Which one a request
+    /// is cannot be told from its parameters alone (a selective filter on an unindexed column
+    /// after an indexed one is cheap), so the loop tries, and gives up after this much.
+    var inlineReadBudget = defaultInlineReadBudget
+    static let defaultInlineReadBudget: Duration = .milliseconds(5)
+
+    /// What became of an inline handler on its event loop.
+    private enum InlineOutcome {
+        case answered(Response)
+        /// Its reads ran past ``inlineReadBudget``: what it wrote is dropped, and it runs again on a worker.
+        case tooLong(APIRequest, [(name: String, value: String)])
+    }
+
+    private func runOnWorker(
+        _ apiRequest: APIRequest, _ shared: [(name: String, value: String)], _ context: RequestContext, _ responder: Responder,
+        _ body: @escaping @Sendable (APIRequest) throws -> Response
+    ) {
+        let submitted = workers.submit {
+            responder.respond(self.render(Result { try body(apiRequest) }, extra: shared, context: context))
+        }
+        if !submitted { responder.respond(render(.failure(Self.workersBusy), extra: shared, context: context)) }
     }
 
     /// A handler that replies later, e.g. from the database writer after its commit.
