@@ -33,6 +33,32 @@ final class QueryPlanTests: XCTestCase {
         XCTAssertTrue(plan.contains("tickets_by_status"), plan)
         XCTAssertFalse(plan.contains("TEMP B-TREE"), plan)
     }
+
+    /// A page after a cursor seeks its place through the sort's index, on the cursor's key and
+    /// its id, never walking the rows before it: by `-metrics.last_order_at`, an expression, the
+    /// rows sharing `''` (every customer without an order) were walked from the first, page
+    /// after page.
+    func testAPageAfterACursorSeeksItsPlaceInTheSortsIndex() throws {
+        for (sort, index) in [("metrics.last_order_at", "customers_by_last_order"), ("metrics.total_spent", "customers_by_total_spent")] {
+            for descending in [false, true] {
+                var request = ListRequest(sortField: try XCTUnwrap(CustomerSchema.listField(sort)))
+                request.descending = descending
+                request.after = (sort == "metrics.total_spent" ? .int(0) : .string(""), 1234)
+                let query = try XCTUnwrap(CustomerStore.listQuery(request, dialect: .sqlite))
+                XCTAssertEqual(query.parts.count, 2)
+                for part in query.parts {
+                    let plan = try database.read { connection in
+                        try connection.query("EXPLAIN QUERY PLAN " + part.sql, part.bindings + [.integer(51)]).compactMap {
+                            $0.string("detail")
+                        }
+                    }.joined(separator: "; ")
+                    XCTAssertTrue(plan.contains("SEARCH c USING INDEX \(index)"), "\(sort) \(descending): \(plan)")
+                    XCTAssertFalse(plan.contains("TEMP B-TREE"), "\(sort) \(descending): \(plan)")
+                }
+                XCTAssertTrue(query.parts[0].sql.contains("c.id \(descending ? "<" : ">") ?"), query.parts[0].sql)
+            }
+        }
+    }
 }
 
 /// Task lists as the API builds them (ListQuery over TaskSchema's list fields).
@@ -61,8 +87,12 @@ final class TaskQueryPlanTests: XCTestCase {
         request.filters = try filters.map { ListFilter(field: try field($0.0), op: .eq, values: [$0.1]) }
         request.after = (.string("2026-06-01T00:00:00.000Z"), 7)
         let query = ListQuery(select: "r.*", from: "tasks r", alias: "r", request: request, dialect: .sqlite)
-        return try database.read { try $0.query("EXPLAIN QUERY PLAN " + query.sql, query.bindings).compactMap { $0.string("detail") } }
-            .joined(separator: "; ")
+        return try database.read { connection in
+            try query.parts.flatMap { part in
+                try connection.query("EXPLAIN QUERY PLAN " + part.sql, part.bindings + [.integer(51)]).compactMap { $0.string("detail") }
+            }
+        }
+        .joined(separator: "; ")
     }
 
     func testMyOpenTasksByDueDateAreReadInIndexOrder() throws {

@@ -201,7 +201,7 @@ enum CustomerStore {
     static func list(_ connection: StoreConnection, _ request: ListRequest) throws -> ListPage<Row> {
         let request = try plannedTags(connection, request)
         guard let query = listQuery(request, dialect: connection.dialect) else { return ListPage(items: [], next: nil) }
-        return try query.page(connection, limit: request.limit)
+        return try query.page(connection)
     }
 
     /// The page's rows in place (no copies), for rendering; the position after the page.
@@ -220,9 +220,9 @@ enum CustomerStore {
         }
         guard let query = listQuery(request, rules: condition, dialect: connection.dialect) else { return nil }
         guard rules != nil, let reader = connection.sqlite, reader.isReadOnly else {
-            return try query.render(connection, limit: request.limit, body)
+            return try query.render(connection, body)
         }
-        guard let position = try reader.withinBudget(cpuTime: budget, { try query.render(connection, limit: request.limit, body) })
+        guard let position = try reader.withinBudget(cpuTime: budget, { try query.render(connection, body) })
         else { throw tooExpensive }
         return position
     }
@@ -310,13 +310,13 @@ enum CustomerStore {
             (query: ListQuery(select: "c.id", from: from, alias: "c", request: request, search: search, dialect: .sqlite), budget: budget)
         }
         // The tree's values, not the page's position: every page of one tree shares its plan.
-        let key = RulePlanMemo.Key(sql: plans[0].query.sql, bindings: rules.bindings)
+        let key = RulePlanMemo.Key(sql: plans[0].query.parts[0].sql, bindings: rules.bindings)
         var order = Array(plans.indices)
         if let winner = planMemo.winner(key), winner != order[0] { order.swapAt(0, winner) }
         for index in order {
             let (query, budget) = plans[index]
             if let ids = try sqlite.withinBudget(
-                cpuTime: budget, { try connection.query(query.sql, query.bindings).compactMap { $0.int64(0) } })
+                cpuTime: budget, { try query.rows(connection).compactMap { $0.int64(0) } })
             {
                 planMemo.remember(key, plan: index)
                 return ids

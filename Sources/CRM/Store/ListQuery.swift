@@ -6,15 +6,35 @@ import SQLite
 /// whether more follow.
 ///
 ///     SELECT …, <sort> AS list_sort_key FROM customers c
-///     WHERE <filters> AND c.deleted_at IS NULL AND (<sort>, c.id) > (?, ?)
-///     ORDER BY <sort>, c.id LIMIT 51
+///     WHERE <filters> AND c.deleted_at IS NULL AND c.id > ?
+///     ORDER BY c.id LIMIT 51
+///
+/// Sorted by another key, the rows after a cursor's `(key, id)` are two statements run one after
+/// the other: the rows that share the key, with ids past the cursor's, then the rows past the key
+/// (``parts``).
 ///
 /// The filters come before `deleted_at`: SQLite tests a row's conditions in the order written,
 /// and `deleted_at` is near the end of a wide row, so testing it first decoded nearly the whole
 /// row for every row a walk rejects (a rule-tree page walking 6,600 customers: 2.7 → 1.6 ms).
 public struct ListQuery {
-    public let sql: String
-    public let bindings: [SQLValue]
+    /// A statement ending in `LIMIT ?`, with the bindings before that limit's.
+    public struct Part: Sendable {
+        public let sql: String
+        public let bindings: [SQLValue]
+    }
+
+    /// The statements whose rows, in this order, are the page and the row after it; a later one
+    /// runs only while the earlier ones found too few, for as many rows as are missing.
+    ///
+    /// Two after a cursor sorted by something other than id, each read through the sort's index
+    /// from its first row: one comparison of `(sort, id)` as a row value seeks on the key at best
+    /// (on an expression such as `coalesce(last_order_at, '')`, not at all) and walked every row
+    /// sharing the cursor's key from the first of them, page after page: 85,000 customers without
+    /// an order share `''`, so exporting 240,000 by `-metrics.last_order_at` took 174 s. Two
+    /// statements rather than one `UNION ALL`: the union sorted each side again.
+    public let parts: [Part]
+    /// The page's size; one row more is read to learn whether another page follows.
+    public let limit: Int
 
     public static let sortKeyColumn = "list_sort_key"
 
@@ -46,57 +66,72 @@ public struct ListQuery {
         }
         if !request.includeDeleted { conditions.append("\(alias).deleted_at IS NULL") }
         let direction = request.descending ? "DESC" : "ASC"
-        if let after = request.after {
-            let comparison = request.descending ? "<" : ">"
-            if byID {
-                conditions.append("\(sort) \(comparison) ?")
-                bindings.append(.integer(after.id))
-            } else {
-                conditions.append("(\(sort), \(alias).id) \(comparison) (?, ?)")
-                bindings += [after.key.sqlValue, .integer(after.id)]
-            }
+        let comparison = request.descending ? "<" : ">"
+        func part(_ extra: [String], _ values: [SQLValue], orderedBy order: String) -> Part {
+            let all = conditions + extra
+            let sql =
+                "SELECT \(select), \(sort) AS \(Self.sortKeyColumn) FROM \(from)"
+                + (all.isEmpty ? "" : " WHERE " + all.joined(separator: " AND ")) + " ORDER BY \(order) LIMIT ?"
+            return Part(sql: sql, bindings: bindings + values)
         }
-        var sql = "SELECT \(select), \(sort) AS \(Self.sortKeyColumn) FROM \(from)"
-        if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
-        sql += " ORDER BY \(sort) \(direction)"
-        if !byID { sql += ", \(alias).id \(direction)" }
-        sql += " LIMIT ?"
-        bindings.append(.integer(Int64(request.limit + 1)))
-        self.sql = sql
-        self.bindings = bindings
+        let order = byID ? "\(sort) \(direction)" : "\(sort) \(direction), \(alias).id \(direction)"
+        limit = request.limit
+        switch request.after {
+        case nil:
+            parts = [part([], [], orderedBy: order)]
+        case let after? where byID:
+            parts = [part(["\(sort) \(comparison) ?"], [.integer(after.id)], orderedBy: order)]
+        case let after?:
+            parts = [
+                part(
+                    ["\(sort) = ?", "\(alias).id \(comparison) ?"], [after.key.sqlValue, .integer(after.id)],
+                    orderedBy: "\(alias).id \(direction)"),
+                part(["\(sort) \(comparison) ?"], [after.key.sqlValue], orderedBy: order),
+            ]
+        }
     }
 
-    /// Runs the query and hands each row of the page to `body` in place (no copies); returns
+    /// Runs the statements and hands each row of the page to `body` in place (no copies); returns
     /// the position after the page, or nil at the end.
-    public func render(_ connection: StoreConnection, limit: Int, _ body: (StoreRow) throws -> Void) throws -> (key: JSONValue, id: Int64)?
-    {
+    public func render(_ connection: StoreConnection, _ body: (StoreRow) throws -> Void) throws -> (key: JSONValue, id: Int64)? {
         var count = 0
         var last: (key: JSONValue, id: Int64)?
         var more = false
-        try connection.forEachRowView(sql, bindings) { row in
-            guard count < limit else {
-                more = true
-                return false
+        for part in parts where !more {
+            try connection.forEachRowView(part.sql, part.bindings + [.integer(Int64(limit + 1 - count))]) { row in
+                guard count < limit else {
+                    more = true
+                    return false
+                }
+                count += 1
+                try body(row)
+                if let index = row.columnIndex(Self.sortKeyColumn), let id = row.int64("id") {
+                    let key: SQLValue =
+                        if let number = row.int64(at: index) {
+                            .integer(number)
+                        } else if let text = row.withUTF8(at: index, { String(decoding: $0, as: UTF8.self) }) {
+                            .text(text)
+                        } else if let number = row.double(at: index) { .real(number) } else { .null }
+                    last = (JSONValue(sortKey: key), id)
+                }
+                return true
             }
-            count += 1
-            try body(row)
-            if let index = row.columnIndex(Self.sortKeyColumn), let id = row.int64("id") {
-                let key: SQLValue =
-                    if let number = row.int64(at: index) {
-                        .integer(number)
-                    } else if let text = row.withUTF8(at: index, { String(decoding: $0, as: UTF8.self) }) {
-                        .text(text)
-                    } else if let number = row.double(at: index) { .real(number) } else { .null }
-                last = (JSONValue(sortKey: key), id)
-            }
-            return true
         }
         return more ? last : nil
     }
 
-    /// Runs the query and cuts the extra row off into the position of the next page.
-    public func page(_ connection: StoreConnection, limit: Int) throws -> ListPage<Row> {
-        var rows = try connection.query(sql, bindings)
+    /// The page's rows and the one after it, copied.
+    public func rows(_ connection: StoreConnection) throws -> [Row] {
+        var rows: [Row] = []
+        for part in parts where rows.count <= limit {
+            rows += try connection.query(part.sql, part.bindings + [.integer(Int64(limit + 1 - rows.count))])
+        }
+        return rows
+    }
+
+    /// Runs the statements and cuts the extra row off into the position of the next page.
+    public func page(_ connection: StoreConnection) throws -> ListPage<Row> {
+        var rows = try rows(connection)
         var next: (key: JSONValue, id: Int64)?
         if rows.count > limit {
             rows.removeLast(rows.count - limit)

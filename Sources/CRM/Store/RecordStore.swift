@@ -116,7 +116,7 @@ public struct RecordStore: Sendable {
     {
         let query = ListQuery(
             select: "r.*", from: "\(schema.table) r", alias: alias, request: request, search: search, dialect: connection.dialect)
-        return try query.page(connection, limit: request.limit)
+        return try query.page(connection)
     }
 
     /// The list fields for every filterable schema field plus `id`, `created_at`, `updated_at`

@@ -12,7 +12,7 @@ enum AuditLogStore {
         let query = ListQuery(
             select: "a.id, a.key_id, a.action, a.record_type, a.record_id, a.changes, a.occurred_at", from: "audit_log a", alias: "a",
             request: request, dialect: connection.dialect)
-        return try query.render(connection, limit: request.limit) { row in
+        return try query.render(connection) { row in
             body(
                 AuditLog.Entry(
                     id: row.int64(at: 0) ?? 0, keyID: row.int64(at: 1),
