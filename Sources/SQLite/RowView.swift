@@ -19,22 +19,25 @@ public struct RowView: ColumnReader {
     }
 
     public func int64(at index: Int) -> Int64? {
-        guard sqlite3_column_type(statement.sqliteStatement, Int32(index)) == SQLITE_INTEGER else { return nil }
-        return sqlite3_column_int64(statement.sqliteStatement, Int32(index))
+        let value = statement.columnValue(index)
+        guard sqlite3_value_type(value) == SQLITE_INTEGER else { return nil }
+        return sqlite3_value_int64(value)
     }
 
     public func double(at index: Int) -> Double? {
-        switch sqlite3_column_type(statement.sqliteStatement, Int32(index)) {
-        case SQLITE_FLOAT, SQLITE_INTEGER: sqlite3_column_double(statement.sqliteStatement, Int32(index))
-        default: nil
+        let value = statement.columnValue(index)
+        switch sqlite3_value_type(value) {
+        case SQLITE_FLOAT, SQLITE_INTEGER: return sqlite3_value_double(value)
+        default: return nil
         }
     }
 
     public func withUTF8<T>(at index: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> T) rethrows -> T? {
-        guard sqlite3_column_type(statement.sqliteStatement, Int32(index)) == SQLITE_TEXT else { return nil }
+        let value = statement.columnValue(index)
+        guard sqlite3_value_type(value) == SQLITE_TEXT else { return nil }
         // The pointer before the length, as https://sqlite.org/c3ref/column_blob.html advises.
-        let text = sqlite3_column_text(statement.sqliteStatement, Int32(index))
-        let length = Int(sqlite3_column_bytes(statement.sqliteStatement, Int32(index)))
+        let text = sqlite3_value_text(value)
+        let length = text == nil ? 0 : Int(sqlite3_value_bytes(value))
         return try body(UnsafeBufferPointer(start: text, count: length))
     }
 
