@@ -147,6 +147,21 @@ final class AccountTests: SalesTestCase {
         XCTAssertEqual(try account(acme)["contacts"], 2)
     }
 
+    /// An erased contact's link is its company's to keep: deleting or merging the company
+    /// repoints it as any contact (it was a `409` naming the contact, for good).
+    func testACompanyWithAnErasedContactCanBeDeletedAndMerged() throws {
+        let acme = try company("Acme")
+        let lei = try contact("Li Lei", of: acme)
+        try sales.expect(200, "POST", "/v1/customers/\(lei)/erase", json: ["reason": "request"])
+        let survivor = try company("Acme Holdings")
+        try sales.expect(200, "POST", "/v1/customers/\(survivor)/merge", json: ["from": [acme]])
+        XCTAssertEqual(try sales.customerJSON(lei)["account_id"] as? Int, survivor)
+        try sales.expect(204, "DELETE", "/v1/customers/\(survivor)")
+        XCTAssertTrue(try sales.customerJSON(lei)["account_id"] is NSNull)
+        // A client still may not write to the erased contact.
+        try sales.expect(409, "PATCH", "/v1/customers/\(lei)", json: ["account_id": NSNull()])
+    }
+
     // MARK: - metrics.account
 
     func testRollupFollowsOrdersTicketsMovesAndDeletes() throws {

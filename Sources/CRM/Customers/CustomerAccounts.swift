@@ -69,10 +69,16 @@ enum CustomerAccounts {
 
     /// Points every live contact of `companyID` at `target` (nil: no account), each as an update
     /// of its own with feed and audit entries; the caller recounts the rollups once afterwards.
+    ///
+    /// An erased contact is repointed too: no client may write to it, but its link is the
+    /// company's to keep, and refusing it left a company with an erased contact impossible to
+    /// delete or merge, for good (found by a black-box audit).
     static func repoint(
         _ connection: StoreConnection, contactsOf companyID: Int64, to target: Int64?, skipping: Set<Int64> = [], flow: WriteFlow,
         actor: Int64?, now: Timestamp
     ) throws {
+        var flow = flow
+        flow.refusal = { _ in nil }
         for contact in try AccountStore.contacts(connection, companyID: companyID) {
             guard let id = contact.int64("id"), !skipping.contains(id) else { continue }
             _ = try flow.update(connection, before: contact, actor: actor, now: now) {
