@@ -34,6 +34,24 @@ final class QueryPlanTests: XCTestCase {
         XCTAssertFalse(plan.contains("TEMP B-TREE"), plan)
     }
 
+    /// Opportunities by amount, a missing one first: read through the index of the same expression.
+    func testOpportunitiesByAmountAreReadInIndexOrder() throws {
+        var request = ListRequest(sortField: try XCTUnwrap(OpportunitySchema.listFields.first { $0.name == "amount" }))
+        for after in [nil, (key: JSONValue.int(-1), id: Int64(3))] as [(key: JSONValue, id: Int64)?] {
+            request.after = after
+            let query = ListQuery(select: "r.*", from: "opportunities r", alias: "r", request: request, dialect: .sqlite)
+            for part in query.parts {
+                let plan = try database.read { connection in
+                    try connection.query("EXPLAIN QUERY PLAN " + part.sql, part.bindings + [.integer(51)]).compactMap {
+                        $0.string("detail")
+                    }
+                }.joined(separator: "; ")
+                XCTAssertTrue(plan.contains("opportunities_by_amount"), plan)
+                XCTAssertFalse(plan.contains("TEMP B-TREE"), plan)
+            }
+        }
+    }
+
     /// A page after a cursor seeks its place through the sort's index, on the cursor's key and
     /// its id, never walking the rows before it: by `-metrics.last_order_at`, an expression, the
     /// rows sharing `''` (every customer without an order) were walked from the first, page

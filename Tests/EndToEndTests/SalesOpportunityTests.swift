@@ -305,6 +305,26 @@ final class SalesOpportunityTests: SalesTestCase {
             ["qualification", "proposal", "negotiation"])
     }
 
+    /// An opportunity without an amount sorts first by `amount`, last by `-amount`, page after
+    /// page (a number, not text: PostgreSQL answered `500`, SQLite put it last).
+    func testOpportunitiesWithoutAnAmountSortFirstAscending() throws {
+        let customer = try sales.customer("Buyer")
+        let big = try XCTUnwrap(try sales.opportunity(customer, name: "Big", ["amount": 900])["id"] as? Int)
+        let none = try XCTUnwrap(try sales.opportunity(customer, name: "Unpriced")["id"] as? Int)
+        let free = try XCTUnwrap(try sales.opportunity(customer, name: "Free", ["amount": 0])["id"] as? Int)
+        XCTAssertEqual(try sales.list("/v1/opportunities", [("sort", "amount")]).salesIDs, [none, free, big])
+        XCTAssertEqual(try sales.list("/v1/opportunities", [("sort", "-amount")]).salesIDs, [big, free, none])
+        var ids: [Int] = []
+        var cursor: String?
+        repeat {
+            let page = try sales.expect(
+                200, "GET", "/v1/opportunities?sort=amount&limit=1" + (cursor.map { "&cursor=\($0)" } ?? ""))
+            ids += (page["data"] as? [[String: Any]] ?? []).salesIDs
+            cursor = page["next_cursor"] as? String
+        } while cursor != nil && ids.count < 10
+        XCTAssertEqual(ids, [none, free, big])
+    }
+
     func testRolesSearchAndFilters() throws {
         let customer = try sales.customer("Searcher")
         let support = try SalesClient(server, key: try server.key(role: "support"))

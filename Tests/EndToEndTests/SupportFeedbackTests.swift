@@ -6,6 +6,25 @@ import XCTest
 /// ticket or opportunity of the same customer.
 final class SupportFeedbackTests: SupportTestCase {
 
+    /// Feedback without a score sorts first by `score`, last by `-score`, page after page (a
+    /// number, not text: PostgreSQL answered `500`, SQLite put it last).
+    func testFeedbackWithoutAScoreSortsFirstAscending() throws {
+        let seven = try api.feedback(customer, kind: "nps", score: 7).supportID
+        let none = try api.feedback(customer, kind: "complaint").supportID
+        let zero = try api.feedback(customer, kind: "nps", score: 0).supportID
+        let alsoNone = try api.feedback(customer, kind: "praise").supportID
+        XCTAssertEqual(try api.listIDs("/v1/feedback", [("sort", "score")]), [none, alsoNone, zero, seven])
+        XCTAssertEqual(try api.listIDs("/v1/feedback", [("sort", "-score")]), [seven, zero, alsoNone, none])
+        var ids: [Int] = []
+        var cursor: String?
+        repeat {
+            let page = try api.expect(200, "GET", "/v1/feedback?sort=score&limit=1" + (cursor.map { "&cursor=\($0)" } ?? ""))
+            ids += (page["data"] as? [[String: Any]] ?? []).map(\.supportID)
+            cursor = page["next_cursor"] as? String
+        } while cursor != nil && ids.count < 10
+        XCTAssertEqual(ids, [none, alsoNone, zero, seven])
+    }
+
     func testCreateDefaultsAndRoundTrip() throws {
         let reply = try api.send(
             "POST", "/v1/feedback",

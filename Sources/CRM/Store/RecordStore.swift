@@ -128,10 +128,22 @@ public struct RecordStore: Sendable {
             ListField("updated_at", kind: .timestamp, filter: .expression("r.updated_at"), sort: "r.updated_at"),
         ]
         for field in schema.fields where field.filterable {
-            let sort: String? =
-                field.sortable ? (field.required ? "r.\(field.column)" : "coalesce(r.\(field.column), '')") : nil
-            fields.append(ListField(field.name, kind: field.kind, filter: .expression("r.\(field.column)"), sort: sort))
+            fields.append(ListField(field.name, kind: field.kind, filter: .expression("r.\(field.column)"), sort: sortExpression(field)))
         }
         return fields + extra
+    }
+
+    /// What a sortable field sorts by: its column, or for an optional one a value that puts a
+    /// missing value first ascending (API.md) and is of the field's own type, which PostgreSQL
+    /// requires (`coalesce(amount, '')` was a `500` there, and on SQLite, where a number sorts
+    /// before any text, put a missing amount last). Each has an index of the same expression.
+    static func sortExpression(_ field: FieldDefinition) -> String? {
+        guard field.sortable else { return nil }
+        if field.required { return "r.\(field.column)" }
+        if case .integer(let minimum, _) = field.kind {
+            precondition(minimum > .min, "no integer sorts before \(field.name)'s values")
+            return "coalesce(r.\(field.column), \(minimum - 1))"
+        }
+        return "coalesce(r.\(field.column), '')"
     }
 }
