@@ -27,4 +27,18 @@ final class NoOpPatchTests: CustomerTestCase {
         let refunded = try api.send("PATCH", "/v1/orders/\(id)", json: ["status": "refunded"])
         XCTAssertEqual(refunded.header("ETag"), "\"2\"")
     }
+
+    /// Feedback that leaves a whole CSAT average as it was leaves the customer's version as it was
+    /// (PostgreSQL read its average as 4 against the stored 4.0, a change each time).
+    func testFeedbackThatLeavesAWholeCSATAverageLeavesTheCustomer() throws {
+        let customer = try api.createPerson("Rated")
+        let csat = try api.send("POST", "/v1/feedback", json: ["customer_id": customer, "kind": "csat", "score": 4])
+        XCTAssertEqual(csat.status, 201, csat.text)
+        let version = try XCTUnwrap(try api.get(customer).json()["version"] as? Int)
+        let praise = try api.send("POST", "/v1/feedback", json: ["customer_id": customer, "kind": "praise"])
+        XCTAssertEqual(praise.status, 201, praise.text)
+        let after = try api.get(customer).json()
+        XCTAssertEqual(after["version"] as? Int, version)
+        XCTAssertEqual((after["metrics"] as? [String: Any])?["csat_avg"] as? Double, 4)
+    }
 }

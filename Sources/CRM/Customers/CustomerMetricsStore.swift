@@ -39,9 +39,13 @@ enum CustomerMetricsStore {
             try connection.queryOne(
                 "SELECT score FROM feedback WHERE customer_id = ? AND kind = 'nps' AND deleted_at IS NULL ORDER BY created_at DESC, id DESC LIMIT 1",
                 [id])?[0] ?? .null
-        let csat =
+        // A real, as the column keeps it: PostgreSQL's avg is a numeric, which reads as an integer
+        // when whole, and 4 against the stored 4.0 was a change (a new version and feed entry for
+        // every feedback write of a customer whose average was whole).
+        var csat =
             try connection.queryOne(
                 "SELECT avg(score) FROM feedback WHERE customer_id = ? AND kind = 'csat' AND deleted_at IS NULL", [id])?[0] ?? .null
+        if case .integer(let whole) = csat { csat = .real(Double(whole)) }
         return Facts(
             orderCount: orders?.int64(0) ?? 0, totalSpent: orders?.int64(1) ?? 0, firstOrderAt: orders?[2] ?? .null,
             lastOrderAt: orders?[3] ?? .null, paidInLastYear: orders?.int64(4) ?? 0, lastInteractionAt: lastInteraction ?? .null,
