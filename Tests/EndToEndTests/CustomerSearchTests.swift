@@ -109,6 +109,19 @@ final class CustomerSearchTests: SalesTestCase {
         XCTAssertEqual(try found("country", "eq", "cn"), [ann], "compared upper-cased, as stored")
     }
 
+    /// `contains` ignores the case of ASCII letters and no other, on both engines, for fields,
+    /// attributes and tags (PostgreSQL folded `Å` and `İ` in the value it was given).
+    func testContainsFoldsASCIICaseOnly() throws {
+        let upper = try create(["type": "person", "name": "Ångström", "tags": ["Ärger"], "attributes": ["city": "İstanbul"]])
+        let lower = try create(["type": "person", "name": "ångström", "tags": ["ärger"], "attributes": ["city": "istanbul"]])
+        XCTAssertEqual(try found("name", "contains", "ÅNGS"), [upper])
+        XCTAssertEqual(try found("name", "contains", "ångS"), [lower])
+        XCTAssertEqual(try found("attributes.city", "contains", "İ"), [upper])
+        XCTAssertEqual(try found("attributes.city", "contains", "ISTAN"), [lower])
+        XCTAssertEqual(try found("tags", "contains", "ÄRG"), [upper])
+        XCTAssertEqual(try found("tags", "contains", "rGe"), [upper, lower])
+    }
+
     func testEmailIsComparedCaseInsensitivelyAndPhoneByDigits() throws {
         try makeThree()
         XCTAssertEqual(try found("email", "eq", "ann.lee@example.com"), [ann])

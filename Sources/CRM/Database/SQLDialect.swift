@@ -90,6 +90,16 @@ public enum SQLDialect: Sendable, Hashable {
         }
     }
 
+    /// `expression` with its ASCII letters lower-cased and no other: SQLite's `lower()`; on
+    /// PostgreSQL `lower()` under the "C" collation (a column's own, but not that of a function's
+    /// result such as an attribute's text, whose `lower()` would fold `Å` too).
+    func asciiLower(_ expression: String) -> String {
+        switch self {
+        case .sqlite: "lower(\(expression))"
+        case .postgres: "lower((\(expression)) COLLATE \"C\")"
+        }
+    }
+
     /// A value of any type as text, where it is compared with text (`!= ''`): PostgreSQL does not
     /// compare a number with a string; SQLite does, and its indexes serve the bare column.
     func text(_ expression: String) -> String {

@@ -94,8 +94,8 @@ enum RuleConditionStore {
         case .value(let value):
             let left = expression
             if leaf.op == .contains {
-                bindings.append(.text("%" + escapedLike(normalize?(textOf(value)) ?? textOf(value)) + "%"))
-                return "lower(\(left)) LIKE lower(?) ESCAPE '\\'"
+                bindings.append(.text(ListCondition.containsPattern(normalize?(textOf(value)) ?? textOf(value))))
+                return "\(dialect.asciiLower(left)) LIKE ? ESCAPE '\\'"
             }
             bind(value)
             switch leaf.op {
@@ -123,8 +123,8 @@ enum RuleConditionStore {
             return "EXISTS (SELECT 1 FROM customer_tags t WHERE t.customer_id = c.id AND \(dialect.unindexed("t.tag")) IN (\(list)))"
         case .value(let value):
             if leaf.op == .contains {
-                bindings.append(.text("%" + escapedLike(textOf(value)) + "%"))
-                return "EXISTS (SELECT 1 FROM customer_tags t WHERE t.customer_id = c.id AND lower(t.tag) LIKE lower(?) ESCAPE '\\')"
+                bindings.append(.text(ListCondition.containsPattern(textOf(value))))
+                return "EXISTS (SELECT 1 FROM customer_tags t WHERE t.customer_id = c.id AND lower(t.tag) LIKE ? ESCAPE '\\')"
             }
             bindings.append(.text(textOf(value)))
             return leaf.op == .ne ? "NOT \(has) = ?)" : "\(has) = ?)"
@@ -137,15 +137,6 @@ enum RuleConditionStore {
         case .integer(let number): String(number)
         case .real(let number): String(number)
         }
-    }
-
-    private static func escapedLike(_ text: String) -> String {
-        var escaped = ""
-        for character in text {
-            if character == "%" || character == "_" || character == "\\" { escaped.append("\\") }
-            escaped.append(character)
-        }
-        return escaped
     }
 }
 

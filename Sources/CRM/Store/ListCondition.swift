@@ -18,16 +18,28 @@ public struct ListCondition: Sendable {
         return ListCondition(sql: conditions.map(\.sql).joined(separator: " AND "), bindings: conditions.flatMap(\.bindings))
     }
 
-    /// `q` over one text column (alias `r`) with `LIKE`, wildcards in the query escaped. Both
-    /// sides lower-cased: SQLite's `LIKE` ignores the case of ASCII letters, PostgreSQL's does
-    /// not, and `lower()` folds exactly those on both (text is `COLLATE "C"` there).
+    /// `q` over one text column (alias `r`) with `LIKE`, wildcards in the query escaped
+    /// (``containsPattern(_:)``).
     static func like(column: String, _ text: String) -> ListCondition {
-        var escaped = ""
+        ListCondition(sql: "lower(r.\(column)) LIKE ? ESCAPE '\\'", bindings: [.text(containsPattern(text))])
+    }
+
+    /// The `LIKE` pattern (escape `\`) of text containing `text`, ignoring the case of ASCII
+    /// letters only, for `lower(column) LIKE ?` on both engines: SQLite's `LIKE` and `lower()` fold
+    /// exactly those, and PostgreSQL's `lower()` of a column does too (text is `COLLATE "C"`
+    /// there). The pattern is lower-cased here, not with `lower(?)`: a parameter has the
+    /// database's collation on PostgreSQL, whose `lower()` then folds `Å` and `İ` as well.
+    static func containsPattern(_ text: String) -> String {
+        var pattern = "%"
         for character in text {
-            if character == "%" || character == "_" || character == "\\" { escaped.append("\\") }
-            escaped.append(character)
+            if character == "%" || character == "_" || character == "\\" { pattern.append("\\") }
+            if let ascii = character.asciiValue, (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(ascii) {
+                pattern.append(Character(Unicode.Scalar(ascii + 32)))
+            } else {
+                pattern.append(character)
+            }
         }
-        return ListCondition(sql: "lower(r.\(column)) LIKE lower(?) ESCAPE '\\'", bindings: [.text("%\(escaped)%")])
+        return pattern + "%"
     }
 }
 
