@@ -26,6 +26,27 @@ final class AuthTests: XCTestCase {
         }
     }
 
+    /// What the server sets is `read_only` when sent, anything else `unknown_field`.
+    func testServerOwnedMembersOfAKeyOrAWebhookAreReadOnly() throws {
+        let client = try server.client()
+        let key = try client.request(
+            "POST", "/v1/api-keys", headers: bearer(server.adminKey),
+            body: #"{"name":"k","role":"viewer","id":7,"created_at":"2026-01-01T00:00:00Z","secret":"x","colour":"red"}"#)
+        XCTAssertEqual(key.status, 422, key.text)
+        let codes = Dictionary(
+            uniqueKeysWithValues: ((try key.json()["errors"] as? [[String: Any]]) ?? []).compactMap { entry in
+                (entry["field"] as? String).map { ($0, entry["code"] as? String ?? "") }
+            })
+        XCTAssertEqual(codes, ["id": "read_only", "created_at": "read_only", "secret": "read_only", "colour": "unknown_field"])
+        let webhook = try client.request(
+            "POST", "/v1/webhooks", headers: bearer(server.adminKey),
+            body: #"{"url":"https://hooks.example.com/crm","events":["*"],"secret":"x"}"#)
+        XCTAssertEqual(webhook.status, 422, webhook.text)
+        let entry = ((try webhook.json()["errors"] as? [[String: Any]]) ?? []).first
+        XCTAssertEqual(entry?["field"] as? String, "secret")
+        XCTAssertEqual(entry?["code"] as? String, "read_only")
+    }
+
     func testAdminCreatesKeyAndTheNewKeyWorks() throws {
         let client = try server.client()
         let created = try client.request(

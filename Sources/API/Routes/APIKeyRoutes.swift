@@ -73,11 +73,17 @@ enum APIKeyRoutes {
     private struct CreateKeyInput {
         let name: String
         let role: Role
+        /// What a key's JSON holds that the server sets, besides every record's `id` and times.
+        static let serverOwned: Set<String> = ["secret", "revoked_at"]
 
         init(_ body: JSONObject) throws {
             var errors: [FieldError] = []
             for key in body.keys where key != "name" && key != "role" {
-                errors.append(FieldError(key, "unknown_field", "no such field"))
+                if RecordSchema.serverOwned.contains(key) || Self.serverOwned.contains(key) {
+                    errors.append(FieldError(key, "read_only", "\(key) is set by the server"))
+                } else {
+                    errors.append(FieldError(key, "unknown_field", "no such field"))
+                }
             }
             let name = body["name"]?.stringValue?.trimmingSpaces() ?? ""
             if name.isEmpty { errors.append(FieldError("name", "required", "a non-empty name is required")) }

@@ -30,7 +30,7 @@ public enum RecordInput {
         var issues: [FieldIssue] = []
         var changes = RecordChanges()
         for (key, _) in body where schema.field(key) == nil && !ignoring.contains(key) {
-            if RecordSchema.serverOwned.contains(key) {
+            if RecordSchema.serverOwned.contains(key) || schema.alsoServerOwned.contains(key) {
                 issues.append(FieldIssue(key, "read_only", "\(key) is set by the server"))
             } else {
                 issues.append(FieldIssue(key, "unknown_field", "no such field"))

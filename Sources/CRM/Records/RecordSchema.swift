@@ -16,9 +16,14 @@ public struct RecordSchema: Sendable {
     /// to the audit log (administrative records such as webhooks).
     public let inFeed: Bool
 
-    public init(recordType: String, table: String, fields: [FieldDefinition], inFeed: Bool = true) {
+    /// Members of the record's JSON the server sets that are no field (a webhook's `secret`): a
+    /// `422` `read_only` when sent, as ``serverOwned``'s.
+    public let alsoServerOwned: Set<String>
+
+    public init(recordType: String, table: String, fields: [FieldDefinition], inFeed: Bool = true, alsoServerOwned: Set<String> = []) {
         self.recordType = recordType
         self.inFeed = inFeed
+        self.alsoServerOwned = alsoServerOwned
         self.table = table
         self.fields = fields
         self.columns = fields.map(\.column)

@@ -8,7 +8,7 @@ public enum WebhookSchema {
             FieldDefinition("events", .tags, required: true, filterable: false),
             FieldDefinition("enabled", .boolean),
         ],
-        inFeed: false)
+        inFeed: false, alsoServerOwned: ["secret"])
 
     public static let listFields = RecordStore.listFields(schema)
 
