@@ -177,6 +177,35 @@ final class CustomerSearchTests: SalesTestCase {
         XCTAssertEqual(try found("tags", "exists", false), [])
     }
 
+    /// `eq`, `ne` and `in` over an attribute compare each value with values of its own JSON type,
+    /// numbers by value, defined field or not, on both engines.
+    func testAttributeEqualityComparesWithinATypeAndNumbersByValue() throws {
+        try sales.expect(201, "POST", "/v1/fields", json: ["key": "rank", "label": "Rank", "type": "number"])
+        let int3 = try create(["type": "person", "name": "Int", "attributes": ["rank": 3, "raw": 1]])
+        let float3 = try XCTUnwrap(
+            try sales.expect(201, "POST", "/v1/customers", json: #"{"type":"person","name":"Float","attributes":{"rank":3.0,"raw":true}}"#)[
+                "id"] as? Int)
+        let big = try XCTUnwrap(
+            try sales.expect(201, "POST", "/v1/customers", json: #"{"type":"person","name":"Big","attributes":{"rank":1e21,"raw":"1"}}"#)[
+                "id"] as? Int)
+        let none = try create(["type": "person", "name": "None"])
+        XCTAssertEqual(try found("attributes.rank", "eq", 3), [int3, float3])
+        XCTAssertEqual(try found("attributes.rank", "in", [3, 7]), [int3, float3])
+        XCTAssertEqual(try found("attributes.rank", "ne", 3), [big, none])
+        XCTAssertEqual(try found("attributes.rank", "eq", 1e21), [big])
+        XCTAssertEqual(try found("attributes.raw", "eq", 1), [int3])
+        XCTAssertEqual(try found("attributes.raw", "eq", true), [float3])
+        XCTAssertEqual(try found("attributes.raw", "eq", "1"), [big])
+        XCTAssertEqual(try found("attributes.raw", "in", [1, true]), [int3, float3])
+        XCTAssertEqual(try found("attributes.raw", "ne", true), [int3, big, none])
+        // A segment counts what the search finds.
+        let segment = try sales.expect(
+            201, "POST", "/v1/segments",
+            json: ["name": "Rank 3", "rules": ["field": "attributes.rank", "op": "eq", "value": 3]])
+        let id = try XCTUnwrap(segment["id"] as? Int)
+        XCTAssertEqual(try sales.expect(200, "GET", "/v1/segments/\(id)")["member_count"] as? Int, 2)
+    }
+
     func testAttributeOperators() throws {
         try makeThree()
         XCTAssertEqual(try found("attributes.level", "eq", "gold"), [ann])

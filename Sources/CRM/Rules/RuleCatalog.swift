@@ -238,7 +238,7 @@ enum RuleFieldKind: Sendable {
             case .string(let text) where text.count <= 1000: return .success(.text(text))
             case .int(let number): return .success(.integer(number))
             case .double(let number): return .success(.real(number))
-            case .bool(let flag): return .success(.integer(flag ? 1 : 0))
+            case .bool(let flag): return .success(.boolean(flag))
             default: return .failure("expected a string, number or boolean")
             }
         }

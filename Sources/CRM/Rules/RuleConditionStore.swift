@@ -50,6 +50,9 @@ enum RuleConditionStore {
                 // PostgreSQL's json_extract answers text, which orders "10" before "9".
                 (value, own) = (number, [path])
             }
+            if let values = leaf.equalityValues {
+                return attributeEquality(value, own, path: path, leaf.op, values, dialect, &bindings)
+            }
             guard let types = comparableTypes(leaf) else { return compare(value, own, leaf, dialect, &bindings) }
             bindings.append(path)
             return "(json_type(c.attributes, ?) IN (\(types)) AND \(compare(value, own, leaf, dialect, &bindings)))"
@@ -63,6 +66,59 @@ enum RuleConditionStore {
         guard [.gt, .gte, .lt, .lte].contains(leaf.op), case .value(let value) = leaf.operand else { return nil }
         if case .text = value { return "'text'" }
         return "'integer', 'real'"
+    }
+
+    /// `eq`, `ne` or `in` over an attribute, each value compared only with values of its own JSON
+    /// type: a string with strings, a number with numbers (by value: `3` and `3.0` are equal), a
+    /// boolean with that boolean. Without the types SQLite's `json_extract`, which reads `true` as
+    /// 1, made `eq 1` hold for `true` and `eq true` for 1, and PostgreSQL's, which answers text,
+    /// made `eq "1"` hold for the number 1 and `eq 3` miss a stored `3` written `3.0` or the other
+    /// way round (found by a differential audit of the two engines).
+    private static func attributeEquality(
+        _ value: String, _ own: [SQLValue], path: SQLValue, _ op: RuleOperator, _ values: [RuleValue], _ dialect: SQLDialect,
+        _ bindings: inout [SQLValue]
+    ) -> String {
+        // A number compares as SQLite's json_extract gives it there (an integer exactly), as the
+        // double precision of json_number on PostgreSQL, whose json_extract answers every value
+        // as text (SQLite's answers text for a string only, which equals no number).
+        let onPostgres = dialect == .postgres
+        let asDouble = onPostgres
+        var texts: [String] = []
+        var numbers: [SQLValue] = []
+        var flags: Set<Bool> = []
+        for item in values {
+            switch item {
+            case .text(let text): texts.append(text)
+            case .integer(let number): numbers.append(asDouble ? .real(Double(number)) : .integer(number))
+            case .real(let number): numbers.append(.real(number))
+            case .boolean(let flag): flags.insert(flag)
+            }
+        }
+        var matches: [String] = []
+        // The comparison first: a count's plan reads the attribute's index for each side of an OR.
+        func typed(_ types: String?, _ expression: String, _ own: [SQLValue], _ compared: [SQLValue]) {
+            bindings += own
+            bindings += compared
+            let placeholders = Array(repeating: "?", count: compared.count).joined(separator: ", ")
+            let comparison = compared.count == 1 ? "\(expression) = ?" : "\(expression) IN (\(placeholders))"
+            guard let types else { return matches.append(comparison) }
+            bindings.append(path)
+            matches.append("(\(comparison) AND json_type(c.attributes, ?) IN (\(types)))")
+        }
+        if !texts.isEmpty { typed(onPostgres ? "'text'" : nil, value, own, texts.map(SQLValue.text)) }
+        if !numbers.isEmpty {
+            if let number = dialect.jsonNumber("c.attributes") {
+                typed("'integer', 'real'", number, [path], numbers)
+            } else {
+                typed("'integer', 'real'", value, own, numbers)
+            }
+        }
+        for flag in [false, true] where flags.contains(flag) {
+            bindings.append(path)
+            matches.append("json_type(c.attributes, ?) = '\(flag ? "true" : "false")'")
+        }
+        let any = matches.count == 1 ? matches[0] : "(" + matches.joined(separator: " OR ") + ")"
+        return op == .ne ? "NOT coalesce(\(any), FALSE)" : any
     }
 
     /// `expression <op> ?`; a missing value (NULL) never matches except `ne` and `exists:false`.
@@ -80,6 +136,7 @@ enum RuleConditionStore {
             case .text(let text): bindings.append(.text(normalize?(text) ?? text))
             case .integer(let number): bindings.append(.integer(number))
             case .real(let number): bindings.append(.real(number))
+            case .boolean(let flag): bindings.append(.integer(flag ? 1 : 0))
             }
         }
         switch leaf.operand {
@@ -136,11 +193,21 @@ enum RuleConditionStore {
         case .text(let text): text
         case .integer(let number): String(number)
         case .real(let number): String(number)
+        case .boolean(let flag): String(flag)
         }
     }
 }
 
 extension RuleLeaf {
+    /// The values of an `eq`, `ne` or `in`, or nil for another operator.
+    fileprivate var equalityValues: [RuleValue]? {
+        switch (op, operand) {
+        case (.eq, .value(let value)), (.ne, .value(let value)): [value]
+        case (.in, .values(let values)): values
+        default: nil
+        }
+    }
+
     /// Whether the leaf orders by one number (`gt`, `gte`, `lt`, `lte` a number): equality holds
     /// between the texts PostgreSQL's json_extract answers as between SQLite's numbers (a
     /// boolean included, which both read as 1 or 0).

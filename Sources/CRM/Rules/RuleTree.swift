@@ -127,4 +127,6 @@ enum RuleValue: Sendable, Hashable {
     case text(String)
     case integer(Int64)
     case real(Double)
+    /// An attribute's `true` or `false` (a boolean field's is `integer` 1 or 0, as its column).
+    case boolean(Bool)
 }
