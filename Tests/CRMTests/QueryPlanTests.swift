@@ -34,6 +34,21 @@ final class QueryPlanTests: XCTestCase {
         XCTAssertFalse(plan.contains("TEMP B-TREE"), plan)
     }
 
+    /// A customer page filtered on an indexed column and sorted by another key first walks the
+    /// sort's index, testing the filter on each row, and sorts nothing.
+    func testAFilteredPageSortedByAnotherKeyWalksTheSortsIndex() throws {
+        var request = ListRequest(sortField: try XCTUnwrap(CustomerSchema.listField("created_at")))
+        request.descending = true
+        request.filters = [ListFilter(field: try XCTUnwrap(CustomerSchema.listField("tier")), op: .eq, values: [.string("standard")])]
+        let walk = ListQuery(select: "c.id", from: "customers c", alias: "c", request: request, walkingSort: true, dialect: .sqlite)
+        let part = try XCTUnwrap(walk.parts.first)
+        let plan = try database.read { connection in
+            try connection.query("EXPLAIN QUERY PLAN " + part.sql, part.bindings + [.integer(51)]).compactMap { $0.string("detail") }
+        }.joined(separator: "; ")
+        XCTAssertTrue(plan.contains("customers_by_created"), plan)
+        XCTAssertFalse(plan.contains("TEMP B-TREE"), plan)
+    }
+
     /// Opportunities by amount, a missing one first: read through the index of the same expression.
     func testOpportunitiesByAmountAreReadInIndexOrder() throws {
         var request = ListRequest(sortField: try XCTUnwrap(OpportunitySchema.listFields.first { $0.name == "amount" }))

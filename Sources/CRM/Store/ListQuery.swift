@@ -46,9 +46,11 @@ public struct ListQuery {
     ///   - idOrder: when sorting by id, an expression equal to the id that the query should walk
     ///     and compare instead (a full-text table's `rowid`, so the index hands out matches in
     ///     id order and the page stops after `limit` of them instead of collecting every match).
+    ///   - walkingSort: every filter kept from serving as an index key, so the query walks the
+    ///     sort's index and tests each row (``SQLDialect/unindexed(_:)``).
     public init(
         select: String, from: String, alias: String, request: ListRequest, search: (sql: String, bindings: [SQLValue])? = nil,
-        idOrder: String? = nil, dialect: SQLDialect
+        idOrder: String? = nil, walkingSort: Bool = false, dialect: SQLDialect
     ) {
         var conditions: [String] = []
         var bindings: [SQLValue] = []
@@ -56,7 +58,7 @@ public struct ListQuery {
         let byID = sort == "\(alias).id"
         if byID, let idOrder { sort = idOrder }
         for filter in request.filters {
-            let (sql, values) = Self.condition(filter, idOrder: byID, dialect: dialect)
+            let (sql, values) = Self.condition(filter, idOrder: byID, walkingSort: walkingSort, dialect: dialect)
             conditions.append(sql)
             bindings += values
         }
@@ -140,14 +142,17 @@ public struct ListQuery {
         return ListPage(items: rows, next: next)
     }
 
-    private static func condition(_ filter: ListFilter, idOrder: Bool, dialect: SQLDialect) -> (String, [SQLValue]) {
+    private static func condition(_ filter: ListFilter, idOrder: Bool, walkingSort: Bool, dialect: SQLDialect) -> (String, [SQLValue]) {
         let placeholders = Array(repeating: "?", count: filter.values.count).joined(separator: ", ")
         let values = filter.values.map(\.sqlValue)
         switch filter.field.filtering {
         case .expression(let expression), .indexedForEquality(let expression):
             let expression: String =
-                if case .indexedForEquality = filter.field.filtering, !(idOrder && filter.op == .eq) { dialect.unindexed(expression) } else
-                {
+                if walkingSort {
+                    dialect.unindexed(expression)
+                } else if case .indexedForEquality = filter.field.filtering, !(idOrder && filter.op == .eq) {
+                    dialect.unindexed(expression)
+                } else {
                     expression
                 }
             switch filter.op {
