@@ -59,6 +59,15 @@ public enum ReadBudget {
         }
     }
 
+    /// Whether the calling thread has a budget and has spent it.
+    static func isSpent() -> Bool {
+        let deadline = deadline
+        return deadline != 0 && Connection.threadCPUNanoseconds() >= deadline
+    }
+
+    /// What a read past its budget throws outside a step: SQLite's own interruption.
+    static let spent = SQLiteError(code: SQLITE_INTERRUPT, message: "interrupted: the read budget is spent")
+
     /// Virtual-machine instructions between two looks at the clock (a few microseconds of work;
     /// the look costs tens of nanoseconds).
     static let checkInterval: Int32 = 1_000
@@ -78,8 +87,5 @@ public enum ReadBudget {
     }()
 
     /// SQLite's progress handler: nonzero stops the statement with `SQLITE_INTERRUPT`.
-    static let progress: @convention(c) (UnsafeMutableRawPointer?) -> Int32 = { _ in
-        let deadline = ReadBudget.deadline
-        return deadline != 0 && Connection.threadCPUNanoseconds() >= deadline ? 1 : 0
-    }
+    static let progress: @convention(c) (UnsafeMutableRawPointer?) -> Int32 = { _ in ReadBudget.isSpent() ? 1 : 0 }
 }

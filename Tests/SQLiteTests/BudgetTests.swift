@@ -77,6 +77,32 @@ final class NestedBudgetTests: XCTestCase {
         XCTAssertEqual(ReadBudget.deadline, 0)
     }
 
+    /// The time spent on each row between steps counts too: a few cheap rows, each slow to use.
+    func testTimeSpentOnRowsBetweenStepsCounts() throws {
+        let writer = try Connection(path: directory.path())
+        try writer.execute("INSERT INTO t VALUES (1), (2), (3), (4), (5)")
+        let reader = try Connection(path: directory.path(), readOnly: true)
+        var rows = 0
+        let outcome: Bool? = try ReadBudget.within(cpuTime: .milliseconds(1)) {
+            try reader.forEachRowView("SELECT n FROM t") { _ in
+                rows += 1
+                let start = Connection.threadCPUNanoseconds()
+                while Connection.threadCPUNanoseconds() - start < 2_000_000 {}
+                return true
+            }
+            return true
+        }
+        XCTAssertNil(outcome)
+        XCTAssertEqual(rows, 1)
+        // Without a budget every row is read.
+        rows = 0
+        try reader.forEachRowView("SELECT n FROM t") { _ in
+            rows += 1
+            return true
+        }
+        XCTAssertEqual(rows, 5)
+    }
+
     func testABudgetBoundsEveryReaderTheThreadStepsButNoWriter() throws {
         // A connection never handed to the budget: the thread's budget bounds it all the same.
         let reader = try Connection(path: directory.path(), readOnly: true)
