@@ -61,7 +61,7 @@ final class NestedBudgetTests: XCTestCase {
         }
         XCTAssertNil(outcome?.0 ?? nil)
         XCTAssertEqual(outcome?.1 ?? nil, 42)
-        XCTAssertEqual(ReadBudget.deadline, 0, "no budget left behind")
+        XCTAssertTrue(ReadBudget.isUnset, "no budget left behind")
     }
 
     func testAnOuterBudgetThatEndsFirstStopsTheInnerBodyAndAnswersNilItself() throws {
@@ -74,7 +74,28 @@ final class NestedBudgetTests: XCTestCase {
         }
         XCTAssertTrue(outer == nil, "the outer budget reports its end")
         XCTAssertFalse(innerReturned, "the inner budget must not report the outer one's end as its own")
-        XCTAssertEqual(ReadBudget.deadline, 0)
+        XCTAssertTrue(ReadBudget.isUnset)
+    }
+
+    /// A wall-clock budget (an event loop's) around a CPU one (a planner's): whichever ends first
+    /// answers nil at its own level.
+    func testWallAndCPUBudgetsNestEitherWay() throws {
+        let reader = try Connection(path: directory.path(), readOnly: true)
+        var innerReturned = false
+        let outer = try ReadBudget.within(wallTime: .milliseconds(1)) { () -> Int64? in
+            let inner = try ReadBudget.within(cpuTime: .seconds(60)) { try reader.queryOne(self.long)?.int64(0) }
+            innerReturned = true
+            return inner ?? nil
+        }
+        XCTAssertTrue(outer == nil)
+        XCTAssertFalse(innerReturned)
+        let both = try ReadBudget.within(wallTime: .seconds(60)) { () -> (Int64?, Int64?) in
+            let inner = try ReadBudget.within(cpuTime: .milliseconds(1)) { try reader.queryOne(self.long)?.int64(0) }
+            return (inner ?? nil, try reader.queryOne("SELECT 7")?.int64(0))
+        }
+        XCTAssertNil(both?.0 ?? nil)
+        XCTAssertEqual(both?.1 ?? nil, 7)
+        XCTAssertTrue(ReadBudget.isUnset)
     }
 
     /// The time spent on each row between steps counts too: a few cheap rows, each slow to use.

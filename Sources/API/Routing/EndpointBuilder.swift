@@ -42,7 +42,8 @@ struct EndpointBuilder: Sendable {
             guard builder.offloads(placement, request) else {
                 // Rendered while the key check's snapshot is held: the handler's reads join it.
                 let outcome = builder.admit(access, request, context, responder) { apiRequest, shared -> InlineOutcome in
-                    switch Result(catching: { try Database.withinReadBudget(cpuTime: builder.inlineReadBudget) { try body(apiRequest) } }) {
+                    switch Result(catching: { try Database.withinReadBudget(wallTime: builder.inlineReadBudget) { try body(apiRequest) } })
+                    {
                     case .success(let response?): .answered(builder.render(.success(response), extra: shared, context: context))
                     case .success(nil): .tooLong(apiRequest, shared)
                     case .failure(let error): .answered(builder.render(.failure(error), extra: shared, context: context))
@@ -62,8 +63,9 @@ struct EndpointBuilder: Sendable {
         }
     }
 
-    /// CPU time an inline handler's reads may take on an event loop before the request moves to a
-    /// worker and starts again there. What an index serves takes microseconds; a list whose
+    /// Time an inline handler's reads may take on an event loop before the request moves to a
+    /// worker and starts again there (wall-clock time: what the loop's other connections wait;
+    /// ``SQLite/ReadBudget`` says why not CPU time here). What an index serves takes microseconds; a list whose
     /// filter or sort no index serves reads the whole table (hundreds of milliseconds on 200,000
     /// customers), and every other connection of the loop would wait for it. Which one a request
     /// is cannot be told from its parameters alone (a selective filter on an unindexed column

@@ -328,10 +328,10 @@ public final class Database: Sendable {
 }
 
 extension Database {
-    /// Runs `body`; nil when one of its SQLite reads on this thread was stopped because the thread
-    /// had spent `cpuTime` since the call (``SQLite/ReadBudget``; budgets nest). PostgreSQL reads
-    /// are not bounded by it: they never run on an event loop.
-    public static func withinReadBudget<T>(cpuTime: Duration, _ body: () throws -> T) throws -> T? {
-        try ReadBudget.within(cpuTime: cpuTime, body)
+    /// Runs `body`; nil when one of its SQLite reads on this thread was stopped because
+    /// `wallTime` had passed since the call (``SQLite/ReadBudget``; budgets nest). PostgreSQL
+    /// reads are not bounded by it: they never run on an event loop.
+    public static func withinReadBudget<T>(wallTime: Duration, _ body: () throws -> T) throws -> T? {
+        try ReadBudget.within(wallTime: wallTime, body)
     }
 }
