@@ -65,11 +65,12 @@ struct EndpointBuilder: Sendable {
 
     /// Time an inline handler's reads may take on an event loop before the request moves to a
     /// worker and starts again there (wall-clock time: what the loop's other connections wait;
-    /// ``SQLite/ReadBudget`` says why not CPU time here). What an index serves takes microseconds; a list whose
-    /// filter or sort no index serves reads the whole table (hundreds of milliseconds on 200,000
-    /// customers), and every other connection of the loop would wait for it. Which one a request
-    /// is cannot be told from its parameters alone (a selective filter on an unindexed column
-    /// after an indexed one is cheap), so the loop tries, and gives up after this much.
+    /// ``SQLite/ReadBudget`` says why not CPU time here). What an index serves takes
+    /// microseconds; a list whose filter or sort no index serves reads the whole table (hundreds
+    /// of milliseconds on 200,000 customers), and every other connection of the loop would wait
+    /// for it. Which one a request is cannot be told from its parameters alone (a selective filter
+    /// on an unindexed column after an indexed one is cheap), so the loop tries, and gives up
+    /// after this much.
     var inlineReadBudget = defaultInlineReadBudget
     static let defaultInlineReadBudget: Duration = .milliseconds(5)
 
