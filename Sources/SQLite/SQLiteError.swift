@@ -45,6 +45,10 @@ public struct SQLiteError: Error, CustomStringConvertible, Sendable, Hashable {
     /// The database stayed locked past the busy timeout; retrying later may succeed.
     public var isBusy: Bool { primaryCode == SQLITE_BUSY }
 
+    /// A statement stopped by the thread's ``ReadBudget`` (or an interrupt): a read to run again
+    /// elsewhere, never a fault of the database.
+    public var isInterrupt: Bool { primaryCode == SQLITE_INTERRUPT }
+
     /// The disk, or the page limit (`PRAGMA max_page_count`), is full: `SQLITE_FULL`.
     public var isFull: Bool { primaryCode == SQLITE_FULL }
 

@@ -16,7 +16,7 @@ enum OperationsRoutes {
         router.add(
             .get, "/readyz",
             endpoints.sync(.open) { _ in
-                guard database.isMigrated() else { throw APIError.unavailable("the database is unreachable or not migrated") }
+                guard try database.isMigrated() else { throw APIError.unavailable("the database is unreachable or not migrated") }
                 guard database.isWritable() else { throw APIError.unavailable("the database file is missing, replaced or read-only") }
                 return JSONResponse.make(value: ["status": "ready"])
             })
