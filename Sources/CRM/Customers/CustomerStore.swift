@@ -374,23 +374,15 @@ enum CustomerStore {
     /// The bounded plan each rule tree was last served by.
     static let planMemo = RulePlanMemo()
 
-    /// Renders the customers `ids` (a page and, past `request.limit`, the first of the next) in
-    /// the request's id order; the position after the page.
+    /// Renders the customers `ids` (a page and, past `request.limit`, the first of the next, in
+    /// the page's order); the position after the page.
     private static func render(_ connection: StoreConnection, ids: [Int64], request: ListRequest, _ body: (StoreRow) throws -> Void) throws
         -> (
             key: JSONValue, id: Int64
         )?
     {
         let page = Array(ids.prefix(request.limit))
-        guard !page.isEmpty else { return nil }
-        let placeholders = Array(repeating: "?", count: page.count).joined(separator: ", ")
-        try connection.forEachRowView(
-            "SELECT * FROM customers WHERE id IN (\(placeholders)) ORDER BY id \(request.descending ? "DESC" : "ASC")",
-            page.map(SQLValue.integer)
-        ) { row in
-            try body(row)
-            return true
-        }
+        try render(connection, orderedIDs: page, body)
         guard ids.count > request.limit, let last = page.last else { return nil }
         return (JSONValue(sortKey: .integer(last)), last)
     }
