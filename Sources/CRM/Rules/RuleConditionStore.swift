@@ -78,19 +78,18 @@ enum RuleConditionStore {
         _ value: String, _ own: [SQLValue], path: SQLValue, _ op: RuleOperator, _ values: [RuleValue], _ dialect: SQLDialect,
         _ bindings: inout [SQLValue]
     ) -> String {
-        // A number compares as SQLite's json_extract gives it there (an integer exactly), as the
-        // double precision of json_number on PostgreSQL, whose json_extract answers every value
-        // as text (SQLite's answers text for a string only, which equals no number).
-        let onPostgres = dialect == .postgres
-        let asDouble = onPostgres
+        // On PostgreSQL, whose json_extract answers every value as text, a number compares as
+        // json_number's double precision and a string needs its type checked; SQLite's answers
+        // text for a string only (which equals no number) and an integer exactly.
+        let number = dialect.jsonNumber("c.attributes")
         var texts: [String] = []
         var numbers: [SQLValue] = []
         var flags: Set<Bool> = []
         for item in values {
             switch item {
             case .text(let text): texts.append(text)
-            case .integer(let number): numbers.append(asDouble ? .real(Double(number)) : .integer(number))
-            case .real(let number): numbers.append(.real(number))
+            case .integer(let integer): numbers.append(number == nil ? .integer(integer) : .real(Double(integer)))
+            case .real(let real): numbers.append(.real(real))
             case .boolean(let flag): flags.insert(flag)
             }
         }
@@ -105,14 +104,8 @@ enum RuleConditionStore {
             bindings.append(path)
             matches.append("(\(comparison) AND json_type(c.attributes, ?) IN (\(types)))")
         }
-        if !texts.isEmpty { typed(onPostgres ? "'text'" : nil, value, own, texts.map(SQLValue.text)) }
-        if !numbers.isEmpty {
-            if let number = dialect.jsonNumber("c.attributes") {
-                typed("'integer', 'real'", number, [path], numbers)
-            } else {
-                typed("'integer', 'real'", value, own, numbers)
-            }
-        }
+        if !texts.isEmpty { typed(number == nil ? nil : "'text'", value, own, texts.map(SQLValue.text)) }
+        if !numbers.isEmpty { typed("'integer', 'real'", number ?? value, number == nil ? own : [path], numbers) }
         for flag in [false, true] where flags.contains(flag) {
             bindings.append(path)
             matches.append("json_type(c.attributes, ?) = '\(flag ? "true" : "false")'")
