@@ -20,23 +20,65 @@
 ///
 /// Misuse (a key outside an object, unbalanced `end` calls) is a programming
 /// error and is caught by assertions in debug builds.
-public struct JSONWriter: Sendable {
-    /// The JSON written so far.
-    public var bytes: [UInt8]
+public struct JSONWriter: ~Copyable, @unchecked Sendable {
+    // A writer owns its buffer and is never copied (`~Copyable`), so a write is a capacity check
+    // and a copy into memory it alone holds: an `Array` checked its buffer's uniqueness on every
+    // append and went through its generic `append(contentsOf:)`, about 70 instructions for each
+    // of the sixty-odd pieces of a customer (a fifth of a customer's rendering). Unchecked
+    // Sendable: the memory is reachable only through this one value.
+    @usableFromInline var base: UnsafeMutablePointer<UInt8>
+    @usableFromInline var length = 0
+    @usableFromInline var capacity: Int
 
-    /// One entry per open container: `true` once it holds an element, so the
-    /// next element needs a comma first.
-    @usableFromInline var hasElements: [Bool] = []
+    /// One bit per open container up to ``inlineDepth`` deep, lowest for the outermost: set once
+    /// it holds an element, so the next element needs a comma first.
+    @usableFromInline var hasElementsBits: UInt64 = 0
+    /// The same for the containers deeper than ``inlineDepth``.
+    @usableFromInline var deeperHasElements: [Bool] = []
+    /// How many containers are open.
+    @usableFromInline var depth = 0
     /// Whether the last thing written was a key, so the next value takes no comma.
     @usableFromInline var afterKey = false
     /// Whether each open container is an object (for the debug checks).
     @usableFromInline var isObject: [Bool] = []
 
+    @usableFromInline static let inlineDepth = 64
+
     /// Creates a writer with room for `capacity` bytes before it reallocates.
     @inlinable
     public init(capacity: Int = 256) {
-        bytes = []
-        bytes.reserveCapacity(capacity)
+        self.capacity = Swift.max(capacity, 16)
+        base = .allocate(capacity: self.capacity)
+    }
+
+    deinit { base.deallocate() }
+
+    /// The JSON written so far (a copy).
+    @inlinable
+    public var bytes: [UInt8] { [UInt8](UnsafeBufferPointer(start: base, count: length)) }
+
+    /// How many bytes have been written.
+    @inlinable
+    public var count: Int { length }
+
+    /// Lends the JSON written so far, without copying it.
+    @inlinable
+    public func withBytes<T>(_ body: (UnsafeBufferPointer<UInt8>) throws -> T) rethrows -> T {
+        try body(UnsafeBufferPointer(start: base, count: length))
+    }
+
+    /// Forgets the bytes written so far, keeping the buffer and the open containers: a streamed
+    /// document sends what it has and goes on writing.
+    @inlinable
+    public mutating func removeWritten() {
+        length = 0
+    }
+
+    /// Ends a line of NDJSON (`\n` after a top-level value).
+    @inlinable
+    public mutating func newline() {
+        assert(depth == 0, "newline() inside a container")
+        append(UInt8(ascii: "\n"))
     }
 
     // MARK: Containers
@@ -44,33 +86,29 @@ public struct JSONWriter: Sendable {
     @inlinable
     public mutating func beginObject() {
         beforeValue()
-        bytes.append(UInt8(ascii: "{"))
-        hasElements.append(false)
-        isObject.append(true)
+        append(UInt8(ascii: "{"))
+        push(object: true)
     }
 
     @inlinable
     public mutating func endObject() {
         assert(isObject.last == true && !afterKey, "endObject() without a matching beginObject() or after a key")
-        hasElements.removeLast()
-        isObject.removeLast()
-        bytes.append(UInt8(ascii: "}"))
+        pop()
+        append(UInt8(ascii: "}"))
     }
 
     @inlinable
     public mutating func beginArray() {
         beforeValue()
-        bytes.append(UInt8(ascii: "["))
-        hasElements.append(false)
-        isObject.append(false)
+        append(UInt8(ascii: "["))
+        push(object: false)
     }
 
     @inlinable
     public mutating func endArray() {
         assert(isObject.last == false, "endArray() without a matching beginArray()")
-        hasElements.removeLast()
-        isObject.removeLast()
-        bytes.append(UInt8(ascii: "]"))
+        pop()
+        append(UInt8(ascii: "]"))
     }
 
     /// Writes a member name already encoded as `"name":` (see ``encodedKey(_:)``): renderers
@@ -78,10 +116,17 @@ public struct JSONWriter: Sendable {
     @inlinable
     public mutating func key(encoded: [UInt8]) {
         assert(isObject.last == true && !afterKey, "key(encoded:) outside an object or twice in a row")
-        if let last = hasElements.indices.last {
-            if hasElements[last] { bytes.append(UInt8(ascii: ",")) } else { hasElements[last] = true }
-        }
-        bytes.append(contentsOf: encoded)
+        separate()
+        encoded.withUnsafeBufferPointer { append($0) }
+        afterKey = true
+    }
+
+    /// ``key(encoded:)-([UInt8])`` for a name encoded into a larger buffer.
+    @inlinable
+    public mutating func key(encoded: UnsafeBufferPointer<UInt8>) {
+        assert(isObject.last == true && !afterKey, "key(encoded:) outside an object or twice in a row")
+        separate()
+        append(encoded)
         afterKey = true
     }
 
@@ -90,7 +135,7 @@ public struct JSONWriter: Sendable {
     public static func encodedKey(_ name: String) -> [UInt8] {
         var writer = JSONWriter(capacity: name.utf8.count + 3)
         writer.appendEscaped(name)
-        writer.bytes.append(UInt8(ascii: ":"))
+        writer.append(UInt8(ascii: ":"))
         return writer.bytes
     }
 
@@ -101,11 +146,9 @@ public struct JSONWriter: Sendable {
     @inlinable @_disfavoredOverload
     public mutating func key(_ key: String) {
         assert(isObject.last == true && !afterKey, "key(_:) outside an object or twice in a row")
-        if let last = hasElements.indices.last {
-            if hasElements[last] { bytes.append(UInt8(ascii: ",")) } else { hasElements[last] = true }
-        }
+        separate()
         appendEscaped(key)
-        bytes.append(UInt8(ascii: ":"))
+        append(UInt8(ascii: ":"))
         afterKey = true
     }
 
@@ -116,13 +159,14 @@ public struct JSONWriter: Sendable {
         assert(isObject.last == true && !afterKey, "key(_:) outside an object or twice in a row")
         let name = UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount)
         assert(Self.cleanPrefixLength(name) == name.count, "a literal key that needs escaping: \(key)")
-        if let last = hasElements.indices.last {
-            if hasElements[last] { bytes.append(UInt8(ascii: ",")) } else { hasElements[last] = true }
-        }
-        bytes.append(UInt8(ascii: "\""))
-        bytes.append(contentsOf: name)
-        bytes.append(UInt8(ascii: "\""))
-        bytes.append(UInt8(ascii: ":"))
+        separate()
+        reserve(name.count + 3)
+        base[length] = UInt8(ascii: "\"")
+        (base + length + 1).update(from: name.baseAddress!, count: name.count)
+        length += name.count + 1
+        base[length] = UInt8(ascii: "\"")
+        base[length + 1] = UInt8(ascii: ":")
+        length += 2
         afterKey = true
     }
 
@@ -147,7 +191,8 @@ public struct JSONWriter: Sendable {
     public mutating func double(_ value: Double) {
         beforeValue()
         if value.isFinite {
-            bytes.append(contentsOf: value.description.utf8)
+            var text = value.description
+            text.withUTF8 { append($0) }
         } else {
             appendASCII("null")
         }
@@ -177,7 +222,7 @@ public struct JSONWriter: Sendable {
     @inlinable
     public mutating func rawJSON(buffer: UnsafeBufferPointer<UInt8>) {
         beforeValue()
-        bytes.append(contentsOf: buffer)
+        append(buffer)
     }
 
     /// Writes already-serialised JSON as one value, e.g. a stored document.
@@ -185,7 +230,9 @@ public struct JSONWriter: Sendable {
     @inlinable
     public mutating func rawJSON(_ json: some Sequence<UInt8>) {
         beforeValue()
-        bytes.append(contentsOf: json)
+        if json.withContiguousStorageIfAvailable({ append($0) }) == nil {
+            for byte in json { append(byte) }
+        }
     }
 
     /// Writes a whole value.
@@ -220,38 +267,114 @@ public struct JSONWriter: Sendable {
 
     // MARK: Encoding
 
-    @usableFromInline mutating func beforeValue() {
+    /// Makes room for `extra` more bytes.
+    @inlinable @inline(__always)
+    mutating func reserve(_ extra: Int) {
+        if _slowPath(capacity - length < extra) { grow(extra) }
+    }
+
+    @usableFromInline mutating func grow(_ extra: Int) {
+        let needed = length + extra
+        var larger = Swift.max(capacity * 2, 16)
+        while larger < needed { larger *= 2 }
+        let moved = UnsafeMutablePointer<UInt8>.allocate(capacity: larger)
+        moved.initialize(from: base, count: length)
+        base.deallocate()
+        base = moved
+        capacity = larger
+    }
+
+    @inlinable @inline(__always)
+    mutating func append(_ byte: UInt8) {
+        reserve(1)
+        base[length] = byte
+        length += 1
+    }
+
+    @inlinable @inline(__always)
+    mutating func append(_ buffer: UnsafeBufferPointer<UInt8>) {
+        guard let source = buffer.baseAddress, !buffer.isEmpty else { return }
+        reserve(buffer.count)
+        (base + length).update(from: source, count: buffer.count)
+        length += buffer.count
+    }
+
+    /// Opens a container one level deeper, holding no element yet.
+    @inlinable
+    mutating func push(object: Bool) {
+        if depth >= Self.inlineDepth { deeperHasElements.append(false) }
+        depth += 1
+        assert(
+            {
+                isObject.append(object); return true
+            }())
+    }
+
+    @inlinable
+    mutating func pop() {
+        depth -= 1
+        if depth >= Self.inlineDepth {
+            deeperHasElements.removeLast()
+        } else {
+            hasElementsBits &= ~(1 << UInt64(depth))
+        }
+        assert(
+            {
+                isObject.removeLast(); return true
+            }())
+    }
+
+    /// Writes the comma before the innermost container's next element, unless it is its first.
+    @inlinable
+    mutating func separate() {
+        guard depth > 0 else { return }
+        let level = depth - 1
+        if level < Self.inlineDepth {
+            let bit: UInt64 = 1 << UInt64(level)
+            if hasElementsBits & bit != 0 { append(UInt8(ascii: ",")) } else { hasElementsBits |= bit }
+        } else if deeperHasElements[level - Self.inlineDepth] {
+            append(UInt8(ascii: ","))
+        } else {
+            deeperHasElements[level - Self.inlineDepth] = true
+        }
+    }
+
+    @inlinable
+    mutating func beforeValue() {
         if afterKey {
             afterKey = false
-        } else if let last = hasElements.indices.last {
-            assert(!isObject[last], "a value inside an object needs key(_:) first")
-            if hasElements[last] {
-                bytes.append(UInt8(ascii: ","))
-            } else {
-                hasElements[last] = true
-            }
+        } else {
+            assert(isObject.last != true, "a value inside an object needs key(_:) first")
+            separate()
         }
     }
 
     @usableFromInline mutating func appendASCII(_ text: StaticString) {
-        bytes.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+        append(UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
     }
 
     @usableFromInline mutating func appendDecimal(_ value: Int64) {
+        // Int64.min has 19 digits, and a sign.
+        reserve(20)
         if value < 0 {
-            bytes.append(UInt8(ascii: "-"))
+            base[length] = UInt8(ascii: "-")
+            length += 1
         }
         var magnitude = value.magnitude
-        // Int64.min has 19 digits.
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
-            var start = digits.count
-            repeat {
-                start -= 1
-                digits[start] = UInt8(ascii: "0") + UInt8(magnitude % 10)
-                magnitude /= 10
-            } while magnitude > 0
-            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: digits[start...]))
+        var digits = 1
+        var scale: UInt64 = 10
+        while digits < 20, magnitude >= scale {
+            digits += 1
+            if scale > UInt64.max / 10 { break }
+            scale *= 10
         }
+        var index = length + digits
+        length = index
+        repeat {
+            index -= 1
+            base[index] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+            magnitude /= 10
+        } while magnitude > 0
     }
 
     /// How many leading bytes need no escape. Eight bytes at a time: a word is clean when none of
@@ -295,12 +418,15 @@ public struct JSONWriter: Sendable {
         // Fast path: most text needs no escape at all, so check first and copy it whole.
         let clean = Self.cleanPrefixLength(utf8)
         if clean == utf8.count {
-            bytes.append(UInt8(ascii: "\""))
-            bytes.append(contentsOf: utf8)
-            bytes.append(UInt8(ascii: "\""))
+            reserve(utf8.count + 2)
+            base[length] = UInt8(ascii: "\"")
+            if let source = utf8.baseAddress { (base + length + 1).update(from: source, count: utf8.count) }
+            length += utf8.count + 1
+            base[length] = UInt8(ascii: "\"")
+            length += 1
             return
         }
-        bytes.append(UInt8(ascii: "\""))
+        append(UInt8(ascii: "\""))
         var runStart = 0
         for index in clean..<utf8.count {
             let byte = utf8[index]
@@ -308,29 +434,28 @@ public struct JSONWriter: Sendable {
                 continue
             }
             if runStart < index {
-                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<index]))
+                append(UnsafeBufferPointer(rebasing: utf8[runStart..<index]))
             }
             runStart = index + 1
-            bytes.append(UInt8(ascii: "\\"))
+            append(UInt8(ascii: "\\"))
             switch byte {
-            case UInt8(ascii: "\""): bytes.append(UInt8(ascii: "\""))
-            case UInt8(ascii: "\\"): bytes.append(UInt8(ascii: "\\"))
-            case 0x0A: bytes.append(UInt8(ascii: "n"))
-            case 0x0D: bytes.append(UInt8(ascii: "r"))
-            case 0x09: bytes.append(UInt8(ascii: "t"))
-            case 0x08: bytes.append(UInt8(ascii: "b"))
-            case 0x0C: bytes.append(UInt8(ascii: "f"))
+            case UInt8(ascii: "\""): append(UInt8(ascii: "\""))
+            case UInt8(ascii: "\\"): append(UInt8(ascii: "\\"))
+            case 0x0A: append(UInt8(ascii: "n"))
+            case 0x0D: append(UInt8(ascii: "r"))
+            case 0x09: append(UInt8(ascii: "t"))
+            case 0x08: append(UInt8(ascii: "b"))
+            case 0x0C: append(UInt8(ascii: "f"))
             default:
-                bytes.append(contentsOf: [
-                    UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
-                    Self.hexDigits[Int(byte >> 4)], Self.hexDigits[Int(byte & 0x0F)],
-                ])
+                appendASCII("u00")
+                append(Self.hexDigits[Int(byte >> 4)])
+                append(Self.hexDigits[Int(byte & 0x0F)])
             }
         }
         if runStart < utf8.count {
-            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart...]))
+            append(UnsafeBufferPointer(rebasing: utf8[runStart...]))
         }
-        bytes.append(UInt8(ascii: "\""))
+        append(UInt8(ascii: "\""))
     }
 }
 

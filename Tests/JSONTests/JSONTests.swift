@@ -346,6 +346,59 @@ final class JSONTests: XCTestCase {
         )
     }
 
+    /// Commas are tracked per container in a word of bits for the first 64 levels and in a list
+    /// past them: a document nested 150 deep, two elements at every level, is written exactly.
+    func testWriterNestsPastItsInlineDepth() {
+        var writer = JSONWriter(capacity: 16)
+        var expected = ""
+        for _ in 0..<150 {
+            writer.beginArray()
+            writer.int(1)
+            expected += "[1,"
+        }
+        for level in 0..<150 {
+            writer.beginObject()
+            writer.key("k")
+            writer.int(Int64(level))
+            writer.endObject()
+            writer.endArray()
+            expected += (level == 0 ? "" : ",") + #"{"k":\#(level)}]"#
+        }
+        XCTAssertEqual(String(decoding: writer.bytes, as: UTF8.self), expected)
+    }
+
+    func testWriterIntegersAtEveryLength() {
+        var power: Int64 = 1
+        for _ in 0..<18 {
+            for value in [power - 1, power, power + 1, -power, -(power - 1)] {
+                XCTAssertEqual(JSONValue.int(value).jsonString, String(value))
+            }
+            power *= 10
+        }
+        for value in [Int64.max, Int64.max - 1, Int64.min, Int64.min + 1, power, power - 1] {
+            XCTAssertEqual(JSONValue.int(value).jsonString, String(value))
+        }
+    }
+
+    /// A streamed document sends what it has written and goes on: the containers stay open and
+    /// the next element still gets its comma; the buffer grows past its first capacity.
+    func testWriterRemoveWrittenKeepsContainers() {
+        var writer = JSONWriter(capacity: 16)
+        var sent: [UInt8] = []
+        writer.beginArray()
+        for index in 0..<1_000 {
+            writer.string(String(repeating: "x", count: index % 40))
+            if writer.count > 100 {
+                sent += writer.bytes
+                writer.removeWritten()
+            }
+        }
+        writer.endArray()
+        sent += writer.bytes
+        let expected = "[" + (0..<1_000).map { "\"" + String(repeating: "x", count: $0 % 40) + "\"" }.joined(separator: ",") + "]"
+        XCTAssertEqual(String(decoding: sent, as: UTF8.self), expected)
+    }
+
     func testWriterNumbers() {
         XCTAssertEqual(JSONValue.int(12).jsonString, "12")
         XCTAssertEqual(JSONValue.double(12).jsonString, "12.0")

@@ -24,8 +24,13 @@ enum CSVFormulaGuard {
 
     /// Whether `cell` is `'`×`quotes` followed by a trigger, for some `quotes` ≥ `minimumQuotes`.
     private static func isGuardable(_ cell: String, minimumQuotes: Int) -> Bool {
+        var cell = cell
+        return cell.withUTF8 { isGuardable($0, minimumQuotes: minimumQuotes) }
+    }
+
+    private static func isGuardable(_ cell: UnsafeBufferPointer<UInt8>, minimumQuotes: Int) -> Bool {
         var quotes = 0
-        for byte in cell.utf8 {
+        for byte in cell {
             if byte == UInt8(ascii: "'") {
                 quotes += 1
                 continue
@@ -33,6 +38,11 @@ enum CSVFormulaGuard {
             return quotes >= minimumQuotes && isTrigger(byte)
         }
         return false
+    }
+
+    /// Whether the cell is written after a `'` (``neutralized(_:)``, for bytes read in place).
+    static func needsPrefix(_ cell: UnsafeBufferPointer<UInt8>) -> Bool {
+        isGuardable(cell, minimumQuotes: 0)
     }
 
     /// The cell as it is safe to write into a CSV file.

@@ -6,6 +6,10 @@ enum CSVWriter {
             if index > 0 { output.append(UInt8(ascii: ",")) }
             appendField(field, into: &output)
         }
+        endRow(&output)
+    }
+
+    static func endRow(_ output: inout [UInt8]) {
         output.append(13)
         output.append(10)
     }
@@ -14,20 +18,29 @@ enum CSVWriter {
         // Bytes, not Characters: an export writes tens of millions of fields, and the first and
         // last Character of a String cost a grapheme-breaking pass each.
         var field = field
-        field.withUTF8 { bytes in
-            let needsQuotes =
-                bytes.first == UInt8(ascii: " ") || bytes.last == UInt8(ascii: " ")
-                || bytes.contains { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == 10 || $0 == 13 }
-            guard needsQuotes else {
-                output.append(contentsOf: bytes)
-                return
-            }
-            output.append(UInt8(ascii: "\""))
-            for byte in bytes {
-                if byte == UInt8(ascii: "\"") { output.append(byte) }
-                output.append(byte)
-            }
-            output.append(UInt8(ascii: "\""))
+        field.withUTF8 { appendField($0, into: &output) }
+    }
+
+    /// Writes `bytes` as one field, after a `'` when `prefixed` (``CSVFormulaGuard``).
+    static func appendField(_ bytes: UnsafeBufferPointer<UInt8>, prefixed: Bool = false, into output: inout [UInt8]) {
+        let needsQuotes =
+            (!prefixed && bytes.first == UInt8(ascii: " ")) || bytes.last == UInt8(ascii: " ")
+            || bytes.contains { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == 10 || $0 == 13 }
+        guard needsQuotes else {
+            if prefixed { output.append(UInt8(ascii: "'")) }
+            output.append(contentsOf: bytes)
+            return
         }
+        output.append(UInt8(ascii: "\""))
+        if prefixed { output.append(UInt8(ascii: "'")) }
+        var runStart = 0
+        for index in bytes.indices where bytes[index] == UInt8(ascii: "\"") {
+            // The run up to and including the quote, then the quote again.
+            output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart...index]))
+            output.append(UInt8(ascii: "\""))
+            runStart = index + 1
+        }
+        output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart...]))
+        output.append(UInt8(ascii: "\""))
     }
 }

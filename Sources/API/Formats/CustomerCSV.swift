@@ -20,9 +20,16 @@ enum CustomerCSV {
     /// Columns an import accepts and does not take as fields (`id` picks the record instead).
     static let ignoredOnImport: Set<String> = Set(["id", "version"] + ExportedCustomer.readOnlyColumns)
 
-    /// One customer's row, each cell guarded against spreadsheet formulas.
-    static func cells(_ customer: ExportedCustomer) -> [String] {
-        customer.cells.map(CSVFormulaGuard.neutralized)
+    /// One customer's row read in place from `row`, each cell guarded against spreadsheet
+    /// formulas.
+    static func appendRow(_ row: StoreRow, into output: inout [UInt8]) {
+        var first = true
+        ExportedCustomer.forEachCell(row) { cell in
+            if !first { output.append(UInt8(ascii: ",")) }
+            first = false
+            CSVWriter.appendField(cell, prefixed: CSVFormulaGuard.needsPrefix(cell), into: &output)
+        }
+        CSVWriter.endRow(&output)
     }
 
     /// Checks the header: no column twice (a `400`, as a JSON object's repeated member is), then

@@ -58,9 +58,9 @@ struct CustomerErasureRoutes {
                             try export.writePage(connection, section, customerID: id, after: after, limit: Self.exportPage, into: &writer)
                         }) {
                             after = last
-                            if writer.bytes.count >= 64 * 1024 {
+                            if writer.count >= 64 * 1024 {
                                 try body.write(writer.bytes)
-                                writer.bytes.removeAll(keepingCapacity: true)
+                                writer.removeWritten()
                             }
                         }
                         writer.endArray()

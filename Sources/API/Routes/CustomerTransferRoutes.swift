@@ -24,29 +24,22 @@ struct CustomerTransferRoutes {
         var page = request
         page.limit = exportPage
         var buffer: [UInt8] = []
-        buffer.reserveCapacity(format == "csv" ? 80_000 : 700_000)
+        buffer.reserveCapacity(format == "csv" ? 256 * 1024 : 0)
+        var lines = JSONWriter(capacity: format == "csv" ? 0 : 700_000)
         if format == "csv" { CSVWriter.appendRow(CustomerCSV.header, into: &buffer) }
         while true {
             let next: (key: JSONValue, id: Int64)?
             if format == "csv" {
-                let (customers, after) = try database.read { try service.exportPage($0, page) }
-                for customer in customers {
-                    CSVWriter.appendRow(CustomerCSV.cells(customer), into: &buffer)
-                    if buffer.count >= 64 * 1024 {
-                        try body.write(buffer)
-                        buffer.removeAll(keepingCapacity: true)
-                    }
-                }
-                next = after
-            } else {
-                // NDJSON is the API's own rendering of each row; the page is written after the read.
-                // The buffer is lent to the writer, not shared with it, so it is never copied.
-                var lines = JSONWriter()
-                swap(&lines.bytes, &buffer)
-                next = try service.renderExportLines(database, page, into: &lines)
-                swap(&lines.bytes, &buffer)
+                // Each row is written in place inside the read, as NDJSON's are, and the page
+                // sent after it (at most 500 rows, so the buffer stays small).
+                next = try service.forEachExported(database, page) { CustomerCSV.appendRow($0, into: &buffer) }
                 try body.write(buffer)
                 buffer.removeAll(keepingCapacity: true)
+            } else {
+                // NDJSON is the API's own rendering of each row; the page is written after the read.
+                next = try service.renderExportLines(database, page, into: &lines)
+                try body.write(lines.bytes)
+                lines.removeWritten()
             }
             guard let next else { break }
             page.after = next

@@ -52,11 +52,16 @@ public struct CustomerRenderer: Sendable {
         writer.int(int(1) ?? 0)
         writer.key("currency")
         writer.string(baseCurrency)
-        for offset in 2...4 {
-            writer.key(Self.columns[offset])
-            if let index = at[offset], row.withUTF8(at: index, { writer.string(utf8: $0) }) != nil { continue }
+        func text(_ offset: Int) {
+            if let index = at[offset], row.withUTF8(at: index, { writer.string(utf8: $0) }) != nil { return }
             writer.null()
         }
+        writer.key("first_order_at")
+        text(2)
+        writer.key("last_order_at")
+        text(3)
+        writer.key("last_interaction_at")
+        text(4)
         writer.key("open_tickets")
         writer.int(int(5) ?? 0)
         writer.key("nps_last")
@@ -92,10 +97,14 @@ public struct CustomerRenderer: Sendable {
         // A company's rollup over itself and its contacts; a person has none.
         if let index = at[14], row.withUTF8(at: index, { $0.elementsEqual("company".utf8) }) == true {
             writer.beginObject()
-            for (offset, name) in zip(15...18, ["contacts", "order_count", "total_spent", "open_tickets"]) {
-                writer.key(name)
-                writer.int(int(offset) ?? 0)
-            }
+            writer.key("contacts")
+            writer.int(int(15) ?? 0)
+            writer.key("order_count")
+            writer.int(int(16) ?? 0)
+            writer.key("total_spent")
+            writer.int(int(17) ?? 0)
+            writer.key("open_tickets")
+            writer.int(int(18) ?? 0)
             writer.endObject()
         } else {
             writer.null()

@@ -76,9 +76,7 @@ public struct CustomerService: Sendable {
         key: JSONValue, id: Int64
     )? {
         let renderer = self.renderer
-        var output = writer
-        defer { writer = output }
-        return try CustomerStore.renderList(connection, request) { row in renderer.write(row, into: &output) }
+        return try CustomerStore.renderList(connection, request) { row in renderer.write(row, into: &writer) }
     }
 
     /// Writes a page of the live customers matching `rules` (and `request`'s filters and sort)
@@ -207,37 +205,33 @@ public struct CustomerService: Sendable {
         }
     }
 
-    /// One keyset page of an export (`request.limit` customers after `request.after`), and the
-    /// position of the next page, nil at the end.
-    public func exportPage(_ connection: StoreConnection, _ request: ListRequest) throws -> (
-        customers: [ExportedCustomer], next: (key: JSONValue, id: Int64)?
-    ) {
-        let page = try CustomerStore.list(connection, request)
-        return (page.items.map { ExportedCustomer(row: $0) }, page.next)
+    /// One keyset page of an export: `body` gets each customer's row in turn; the position of the
+    /// next page, nil at the end. On SQLite the rows are read in place inside the read (no row is
+    /// copied); PostgreSQL's rows are copies anyway, and are handed out after it, so a pool
+    /// connection is held for the query only (32 slow exports at once otherwise kept a `GET`
+    /// waiting over a second for one, `SlowExportTests`).
+    public func forEachExported(_ database: Database, _ request: ListRequest, _ body: (StoreRow) -> Void) throws -> (
+        key: JSONValue, id: Int64
+    )? {
+        if database.readsCopies {
+            let page = try database.read { try CustomerStore.list($0, request) }
+            for row in page.items { body(.copy(row)) }
+            return page.next
+        }
+        return try database.read { connection in
+            try CustomerStore.renderList(connection, request) { body($0) }
+        }
     }
 
-    /// One keyset page of an NDJSON export, read and written into `writer`: each customer its API
-    /// object on a line of its own; the position of the next page, nil at the end. On SQLite the
-    /// rows are rendered in place inside the read (no row is copied); PostgreSQL's rows are copies
-    /// anyway, and are rendered after it, so a pool connection is held for the query only (32 slow
-    /// exports at once otherwise kept a `GET` waiting over a second for one, `SlowExportTests`).
+    /// One keyset page of an NDJSON export written into `writer`: each customer its API object on
+    /// a line of its own (``forEachExported(_:_:_:)``).
     public func renderExportLines(_ database: Database, _ request: ListRequest, into writer: inout JSONWriter) throws -> (
         key: JSONValue, id: Int64
     )? {
         let renderer = self.renderer
-        var output = writer
-        defer { writer = output }
-        func writeLine<R: ColumnReader>(_ row: R) {
-            renderer.write(row, into: &output)
-            output.bytes.append(UInt8(ascii: "\n"))
-        }
-        if database.readsCopies {
-            let page = try database.read { try CustomerStore.list($0, request) }
-            page.items.forEach(writeLine)
-            return page.next
-        }
-        return try database.read { connection in
-            try CustomerStore.renderList(connection, request) { writeLine($0) }
+        return try forEachExported(database, request) { row in
+            renderer.write(row, into: &writer)
+            writer.newline()
         }
     }
 

@@ -1,13 +1,12 @@
 import SQLite
 
-/// One customer of a CSV export: flat column values under ``columns`` (an NDJSON export renders
-/// the API's object from the row in place, ``CustomerService/renderExportLines(_:_:into:)``).
+/// The cells of a customer in a CSV export: flat column values under ``columns``, read in place
+/// from the row (an NDJSON export renders the API's object from the row in place,
+/// ``CustomerService/renderExportLines(_:_:into:)``).
 ///
 /// Columns: `id`, the writable fields in schema order, then the read-only ``readOnlyColumns``.
 /// `tags` and `attributes` values are JSON text (`["vip","重点客户"]`); an unset field is empty.
-public struct ExportedCustomer: Sendable {
-    let row: Row
-
+public enum ExportedCustomer {
     /// `deleted_at` and `merged_into` last: empty but for the tombstones an export with
     /// `include_deleted=true` also holds, which a reader (or an import) must tell apart.
     public static let readOnlyColumns = [
@@ -31,28 +30,45 @@ public struct ExportedCustomer: Sendable {
             }
         } + readOnlyColumns.map { _ in .plain }
 
-    /// The values of ``columns``, in order. An export writes a million of these, so each value
-    /// is read by position and turned into text directly: `tags` and `attributes` are stored as
-    /// the JSON this server wrote, and are copied, not parsed and written again.
-    public var cells: [String] {
-        let positions = row.positions(of: Self.cellColumns, key: "customers.export")
-        var cells: [String] = []
-        cells.reserveCapacity(positions.count)
-        for (position, kind) in zip(positions, Self.cellKinds) {
-            cells.append(Self.cell(position.map { row[$0] } ?? .null, kind))
+    /// Calls `body` with the UTF-8 text of each of ``columns`` in order. An export writes a
+    /// million customers, so each value is read by position and handed out as the bytes SQLite
+    /// holds, no `String` made: `tags` and `attributes` are stored as the JSON this server wrote,
+    /// and are copied, not parsed and written again.
+    public static func forEachCell(_ row: StoreRow, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+        let positions = row.positions(of: cellColumns, key: "customers.export")
+        cellKinds.withUnsafeBufferPointer { kinds in
+            for offset in kinds.indices {
+                cell(row, at: positions[offset], kinds[offset], body)
+            }
         }
-        return cells
     }
 
-    private static func cell(_ value: SQLValue, _ kind: CellKind) -> String {
-        switch (kind, value) {
-        case (.jsonArray, .null): "[]"
-        case (.jsonObject, .null): "{}"
-        case (_, .null), (_, .blob): ""
-        case (.boolean, .integer(let number)): number != 0 ? "true" : "false"
-        case (_, .integer(let number)): String(number)
-        case (_, .real(let number)): String(number)
-        case (_, .text(let text)): text
+    private static func cell<R: ColumnReader>(_ row: R, at position: Int?, _ kind: CellKind, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+        guard let index = position else { return missing(kind, body) }
+        if row.withUTF8(at: index, body) != nil { return }
+        if let number = row.int64(at: index) {
+            if kind == .boolean { return ascii(number != 0 ? "true" : "false", body) }
+            var text = String(number)
+            return text.withUTF8(body)
         }
+        if let number = row.double(at: index) {
+            var text = String(number)
+            return text.withUTF8(body)
+        }
+        if row.isNull(at: index) { return missing(kind, body) }
+        body(UnsafeBufferPointer(start: nil, count: 0))
+    }
+
+    /// A NULL: `[]` or `{}` for the JSON columns, empty otherwise.
+    private static func missing(_ kind: CellKind, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+        switch kind {
+        case .jsonArray: ascii("[]", body)
+        case .jsonObject: ascii("{}", body)
+        default: body(UnsafeBufferPointer(start: nil, count: 0))
+        }
+    }
+
+    private static func ascii(_ text: StaticString, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+        body(UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
     }
 }

@@ -8,29 +8,32 @@ public enum RecordRenderer {
     /// statement's current row in place (``RowView``: no per-column allocation).
     public static func writeFields<R: ColumnReader>(_ schema: RecordSchema, _ row: R, into writer: inout JSONWriter) {
         let positions = row.positions(of: schema.columns, key: schema.table)
-        // Element by element in place: a `for field in` loop copies each definition (three
-        // reference-counted members) for every field of every record rendered.
-        schema.fields.withUnsafeBufferPointer { fields in
-            for offset in fields.indices {
-                writer.key(encoded: fields[offset].encodedKey)
-                writeField(fields[offset].kind, at: positions[offset], row, into: &writer)
+        schema.rendering.keys.withUnsafeBufferPointer { keys in
+            schema.rendering.steps.withUnsafeBufferPointer { steps in
+                for offset in steps.indices {
+                    let step = steps[offset]
+                    writer.key(encoded: UnsafeBufferPointer(rebasing: keys[Int(step.keyStart)..<Int(step.keyStart + step.keyCount)]))
+                    writeField(step.style, at: positions[offset], row, into: &writer)
+                }
             }
         }
     }
 
-    static func writeField<R: ColumnReader>(_ kind: FieldKind, at position: Int?, _ row: R, into writer: inout JSONWriter) {
-        guard let index = position, !row.isNull(at: index) else {
-            switch kind {
-            case .tags, .lineItems: writer.rawJSON("[]".utf8)
-            case .attributes: writer.rawJSON("{}".utf8)
-            default: writer.null()
-            }
-            return
-        }
-        switch kind {
+    /// One column's value as its field's JSON. Each branch reads the column once: SQLite's
+    /// `sqlite3_column_*` calls each look the column up again, so NULL is learnt from the read
+    /// failing, not asked first.
+    static func writeField<R: ColumnReader>(_ style: FieldRendering.Style, at position: Int?, _ row: R, into writer: inout JSONWriter) {
+        guard let index = position else { return writeMissing(style, into: &writer) }
+        switch style {
         case .boolean:
-            writer.bool((row.int64(at: index) ?? 0) != 0)
-        case .integer, .reference:
+            if let number = row.int64(at: index) {
+                writer.bool(number != 0)
+            } else if row.isNull(at: index) {
+                writer.null()
+            } else {
+                writer.bool(false)
+            }
+        case .number:
             if let number = row.int64(at: index) {
                 writer.int(number)
             } else if let number = row.double(at: index) {
@@ -38,14 +41,34 @@ public enum RecordRenderer {
             } else {
                 writer.null()
             }
-        case .tags, .attributes, .lineItems, .ruleTree, .document:
+        case .jsonArray, .jsonObject, .json:
             // Stored as JSON text this server wrote: copied as it is, not parsed and re-encoded.
-            if row.withUTF8(at: index, { writer.rawJSON(buffer: $0) }) == nil { writer.null() }
-        default:
+            if row.withUTF8(at: index, { writer.rawJSON(buffer: $0) }) == nil {
+                if row.isNull(at: index) { writeMissing(style, into: &writer) } else { writer.null() }
+            }
+        case .text:
             if row.withUTF8(at: index, { writer.string(utf8: $0) }) == nil {
                 if let number = row.int64(at: index) { writer.int(number) } else { writer.null() }
             }
         }
+    }
+
+    /// A field whose column is NULL or not in the row.
+    private static func writeMissing(_ style: FieldRendering.Style, into writer: inout JSONWriter) {
+        switch style {
+        case .jsonArray: writer.rawJSON(buffer: emptyArray)
+        case .jsonObject: writer.rawJSON(buffer: emptyObject)
+        default: writer.null()
+        }
+    }
+
+    private static let emptyArrayLiteral: StaticString = "[]"
+    private static let emptyObjectLiteral: StaticString = "{}"
+    private static var emptyArray: UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(start: emptyArrayLiteral.utf8Start, count: emptyArrayLiteral.utf8CodeUnitCount)
+    }
+    private static var emptyObject: UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(start: emptyObjectLiteral.utf8Start, count: emptyObjectLiteral.utf8CodeUnitCount)
     }
 
     /// A whole record: `id`, the schema's fields, then the shared tail.

@@ -12,6 +12,9 @@ public struct RecordSchema: Sendable {
     /// The fields' columns, in field order (for rendering by position).
     public let columns: [String]
 
+    /// The fields as the renderer writes them.
+    let rendering: FieldRendering
+
     /// Whether its changes go to the change feed (business data, every role reads it) or only
     /// to the audit log (administrative records such as webhooks).
     public let inFeed: Bool
@@ -27,6 +30,7 @@ public struct RecordSchema: Sendable {
         self.table = table
         self.fields = fields
         self.columns = fields.map(\.column)
+        self.rendering = FieldRendering(fields)
     }
 
     public func field(_ name: String) -> FieldDefinition? {
