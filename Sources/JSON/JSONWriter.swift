@@ -325,7 +325,7 @@ public struct JSONWriter: ~Copyable, @unchecked Sendable {
     }
 
     /// Writes the comma before the innermost container's next element, unless it is its first.
-    @inlinable
+    @inlinable @inline(__always)
     mutating func separate() {
         guard depth > 0 else { return }
         let level = depth - 1

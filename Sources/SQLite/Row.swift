@@ -123,7 +123,10 @@ final class RowColumns: Sendable {
     private let memo = Mutex<[(key: String, positions: [Int?])]>([])
 
     func positions(of wanted: [String], key: String) -> [Int?] {
-        let known = memo.withLock { memo in memo.first { $0.key == key }?.positions }
+        // Lengths first: names of different lengths differ, and comparing two long names that
+        // differ took Swift's slow string comparison, three times for every row rendered.
+        let length = key.utf8.count
+        let known = memo.withLock { memo in memo.first { $0.key.utf8.count == length && $0.key == key }?.positions }
         if let known { return known }
         let computed = wanted.map { index(of: $0) }
         memo.withLock { memo in

@@ -8,22 +8,27 @@ import CSQLite
 ///         renderer.write(row, into: &writer)
 ///     }
 public struct RowView: ColumnReader {
-    let statement: Statement
+    @usableFromInline let statement: Statement
 
     public func columnIndex(_ name: String) -> Int? { statement.columnIndex(name) }
 
     public func positions(of names: [String], key: String) -> [Int?] { statement.layout().positions(of: names, key: key) }
 
+    // Inlinable (the column reads below): a renderer in another module reads a few dozen columns
+    // per row through them, and `withUTF8` unspecialised went through generic value witnesses.
+    @inlinable
     public func isNull(at index: Int) -> Bool {
         sqlite3_column_type(statement.sqliteStatement, Int32(index)) == SQLITE_NULL
     }
 
+    @inlinable
     public func int64(at index: Int) -> Int64? {
         let value = statement.columnValue(index)
         guard sqlite3_value_type(value) == SQLITE_INTEGER else { return nil }
         return sqlite3_value_int64(value)
     }
 
+    @inlinable
     public func double(at index: Int) -> Double? {
         let value = statement.columnValue(index)
         switch sqlite3_value_type(value) {
@@ -32,6 +37,7 @@ public struct RowView: ColumnReader {
         }
     }
 
+    @inlinable
     public func withUTF8<T>(at index: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> T) rethrows -> T? {
         let value = statement.columnValue(index)
         guard sqlite3_value_type(value) == SQLITE_TEXT else { return nil }

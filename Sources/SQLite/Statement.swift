@@ -13,7 +13,7 @@ import CSQLite
 /// A statement belongs to its connection's owner and never crosses threads.
 public final class Statement {
     /// The compiled statement. Invariant: non-nil and valid until deinit.
-    let sqliteStatement: OpaquePointer
+    @usableFromInline let sqliteStatement: OpaquePointer
     let database: DatabaseHandle
     /// The SQL this statement was compiled from.
     public let sql: String
@@ -273,6 +273,7 @@ public final class Statement {
     /// one only by the connection's mutex; connections here are opened without one
     /// (`SQLITE_OPEN_NOMUTEX`) and used by one thread at a time, so `sqlite3_value_*` reads it
     /// as the `sqlite3_column_*` functions would. Valid until the statement steps or resets.
+    @inlinable
     func columnValue(_ index: Int) -> OpaquePointer? {
         sqlite3_column_value(sqliteStatement, Int32(index))
     }
