@@ -61,12 +61,6 @@ public struct JSONWriter: ~Copyable, @unchecked Sendable {
     @inlinable
     public var count: Int { length }
 
-    /// Lends the JSON written so far, without copying it.
-    @inlinable
-    public func withBytes<T>(_ body: (UnsafeBufferPointer<UInt8>) throws -> T) rethrows -> T {
-        try body(UnsafeBufferPointer(start: base, count: length))
-    }
-
     /// Forgets the bytes written so far, keeping the buffer and the open containers: a streamed
     /// document sends what it has and goes on writing.
     @inlinable
