@@ -79,8 +79,12 @@ final class RecordListPlanTests: TemporaryDatabaseTestCase {
     /// "My open tasks by due date" is served in order by `tasks_by_assignee`, so it is not walked;
     /// open orders by newest update are sorted by the planner's plan, so they are.
     func testOnlyAPlanThatSortsIsWalkedFirst() throws {
-        func sorts(_ fields: [ListField], _ table: String, _ filters: [(String, JSONValue)], sort: String) throws -> Bool {
+        func sorts(
+            _ fields: [ListField], _ table: String, _ filters: [(String, JSONValue)], sort: String,
+            after: (key: JSONValue, id: Int64)? = nil
+        ) throws -> Bool {
             var request = ListRequest(sortField: try XCTUnwrap(fields.first { $0.name == sort }))
+            request.after = after
             request.filters = try filters.map { name, value in
                 ListFilter(field: try XCTUnwrap(fields.first { $0.name == name }), op: .eq, values: [value])
             }
@@ -90,5 +94,10 @@ final class RecordListPlanTests: TemporaryDatabaseTestCase {
         }
         XCTAssertFalse(try sorts(TaskSchema.listFields, "tasks", [("assignee", "alice"), ("status", "open")], sort: "due_at"))
         XCTAssertTrue(try sorts(OrderSchema.listFields, "orders", [("status", "paid")], sort: "updated_at"))
+        // After a cursor the rows sharing its key are read in id order; the rest are what sorts.
+        let cursor = (key: JSONValue.string("2026-06-01T00:00:00.000Z"), id: Int64(7))
+        XCTAssertTrue(try sorts(OrderSchema.listFields, "orders", [("status", "paid")], sort: "updated_at", after: cursor))
+        XCTAssertFalse(
+            try sorts(TaskSchema.listFields, "tasks", [("assignee", "alice"), ("status", "open")], sort: "due_at", after: cursor))
     }
 }

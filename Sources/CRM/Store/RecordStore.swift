@@ -121,18 +121,22 @@ public struct RecordStore: Sendable {
         return try query.page(connection)
     }
 
-    /// Whether SQLite's plan for `query`'s first statement sorts what it reads (a temporary
-    /// b-tree for the `ORDER BY`), asked of SQLite once per statement and remembered: an index
+    /// Whether SQLite's plan for one of `query`'s statements sorts what it reads (a temporary
+    /// b-tree for the `ORDER BY`), asked of SQLite once per page shape and remembered: an index
     /// that serves the filter and the sort together (`tasks_by_assignee` for "my open tasks by due
     /// date") reads the page in order, and a walk of the sort's index could only be slower.
     static func plannerSorts(_ connection: StoreConnection, _ query: ListQuery) throws -> Bool {
-        guard connection.sqlite?.isReadOnly == true, let part = query.parts.first else { return false }
-        if let known = sortingPlans.withLock({ $0[part.sql] }) { return known }
-        let sorts = try connection.query("EXPLAIN QUERY PLAN " + part.sql, part.bindings + [.integer(Int64(query.limit + 1))])
-            .contains { $0.string("detail")?.contains("TEMP B-TREE FOR") == true }
+        guard connection.sqlite?.isReadOnly == true, let shape = query.parts.first?.sql else { return false }
+        if let known = sortingPlans.withLock({ $0[shape] }) { return known }
+        // Every statement of the page: after a cursor, the rows sharing its key are read in id
+        // order (no sort) and the rest in the sort's order, which is where a plan sorts.
+        let sorts = try query.parts.contains { part in
+            try connection.query("EXPLAIN QUERY PLAN " + part.sql, part.bindings + [.integer(Int64(query.limit + 1))])
+                .contains { $0.string("detail")?.contains("TEMP B-TREE FOR") == true }
+        }
         sortingPlans.withLock { plans in
             if plans.count >= 512 { plans.removeAll(keepingCapacity: true) }
-            plans[part.sql] = sorts
+            plans[shape] = sorts
         }
         return sorts
     }
