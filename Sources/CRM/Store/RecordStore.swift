@@ -1,5 +1,4 @@
 import SQLite
-import Synchronization
 
 /// The SQL every simple resource shares: a table with `id`, the schema's columns,
 /// `created_at`, `updated_at`, `deleted_at` and `version`. Column names come only from the
@@ -136,23 +135,14 @@ public struct RecordStore: Sendable {
     /// that serves the filter and the sort together (`tasks_by_assignee` for "my open tasks by due
     /// date") reads the page in order, and a walk of the sort's index could only be slower.
     static func plannerSorts(_ connection: StoreConnection, _ query: ListQuery) throws -> Bool {
-        guard connection.sqlite?.isReadOnly == true, let shape = query.parts.first?.sql else { return false }
-        if let known = sortingPlans.withLock({ $0[shape] }) { return known }
-        // Every statement of the page: after a cursor, the rows sharing its key are read in id
-        // order (no sort) and the rest in the sort's order, which is where a plan sorts.
-        let sorts = try query.parts.contains { part in
-            try connection.query("EXPLAIN QUERY PLAN " + part.sql, part.bindings + [.integer(Int64(query.limit + 1))])
-                .contains { $0.string("detail")?.contains("TEMP B-TREE FOR") == true }
-        }
-        sortingPlans.withLock { plans in
-            if plans.count >= 512 { plans.removeAll(keepingCapacity: true) }
-            plans[shape] = sorts
-        }
-        return sorts
+        try sortingPlans.answer(connection, query)
     }
 
-    /// ``plannerSorts(_:_:)``'s answers, by statement (the values are bound, so one per shape).
-    private static let sortingPlans = Mutex<[String: Bool]>([:])
+    /// Every statement of the page is asked: after a cursor, the rows sharing its key are read in
+    /// id order (no sort) and the rest in the sort's order, which is where a plan sorts.
+    private static let sortingPlans = QueryPlanMemo { plans in
+        plans.contains { $0.contains { $0.contains("TEMP B-TREE FOR") } }
+    }
 
     /// Filters that name one record or a customer's few: the planner's plan, through their index,
     /// serves them at once, and a walk would only spend its budget.
