@@ -81,7 +81,7 @@ final class RuleWalkTests: TemporaryDatabaseTestCase {
             var request = try request(limit: 7)
             for after in [nil, (key: JSONValue.int(150), id: Int64(150))] as [(key: JSONValue, id: Int64)?] {
                 request.after = after
-                let walk = try database.read { try CustomerStore.ruleWalk($0, request, rules: rules) }
+                let walk = try database.read { CustomerStore.ruleWalk($0, request, rules: rules) }
                 let plan = try plan(walk)
                 XCTAssertTrue(plan.contains("COVERING INDEX customers_rule_walk"), plan)
                 XCTAssertFalse(plan.contains("TEMP B-TREE"), plan)
@@ -98,7 +98,7 @@ final class RuleWalkTests: TemporaryDatabaseTestCase {
             #"{"all":[{"field":"attributes.plan","op":"eq","value":"pro"},{"field":"metrics.total_spent","op":"gte","value":1}]}"#,
         ] {
             let rules = try rules(json)
-            let walk = try database.read { try CustomerStore.ruleWalk($0, try request(limit: 7), rules: rules) }
+            let walk = try database.read { CustomerStore.ruleWalk($0, try request(limit: 7), rules: rules) }
             XCTAssertTrue(walk.parts[0].sql.contains("customers c NOT INDEXED"), walk.parts[0].sql)
             let (walked, planned) = try pages(rules, limit: 7)
             XCTAssertFalse(planned.isEmpty)
