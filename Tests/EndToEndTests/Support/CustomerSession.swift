@@ -13,11 +13,16 @@ final class APISession {
     init(_ server: TestServer, key: String? = nil) throws {
         self.server = server
         self.key = key ?? server.adminKey
-        client = try server.client()
+        client = try server.client(timeout: Self.receiveTimeout)
     }
 
+    /// How long a reply may take before the request fails: a hang detector, not a speed check.
+    /// A 1,000-record batch takes under a second in a debug build, and over 8 s on a machine
+    /// busy with other builds, where the 5 s a bare client waits failed two tests.
+    static let receiveTimeout: TimeInterval = 60
+
     /// A new connection (after a response that closes the old one).
-    func reconnect() throws { client = try server.client() }
+    func reconnect() throws { client = try server.client(timeout: Self.receiveTimeout) }
 
     var auth: [(String, String)] { [("Authorization", "Bearer \(key)")] }
 
