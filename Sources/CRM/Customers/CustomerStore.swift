@@ -332,29 +332,28 @@ enum CustomerStore {
     /// time (``SQLite/Connection/withinBudget(cpuTime:_:)`` says why not instructions: the first
     /// plan's 50,000 were 11 ms, as each seeks a row).
     ///
-    /// The plan that served the same tree last time goes first (``RulePlanMemo``): a tree asked
-    /// again, page after page, does not pay the first plan's budget each time to learn again
-    /// that the second one serves it.
+    /// The plan that served the same tree last time goes first (``RulePlanMemo``, which also says
+    /// when the planner's plan is tried again first): a tree asked again, page after page, does
+    /// not pay the first plan's budget each time to learn again that the second one serves it.
     private static func boundedPage(_ connection: StoreConnection, _ request: ListRequest, rules: ListCondition) throws -> [Int64]? {
         guard let sqlite = connection.sqlite, sqlite.isReadOnly, request.search == nil, request.sortField.sortExpression == "c.id" else {
             return nil
         }
-        let plans = [
-            (query: ruleQuery("customers c", request, rules), budget: plannedBudget),
-            (query: ruleWalk(connection, request, rules: rules), budget: idOrderBudget),
-        ]
+        let planned = ruleQuery("customers c", request, rules)
+        let plans = [RulePlanMemo.planner: planned, RulePlanMemo.walk: ruleWalk(connection, request, rules: rules)]
         // The tree's values, not the page's position: every page of one tree shares its plan.
-        let key = RulePlanMemo.Key(sql: plans[0].query.parts[0].sql, bindings: rules.bindings)
-        var order = Array(plans.indices)
-        if let winner = planMemo.winner(key), winner != order[0] { order.swapAt(0, winner) }
-        for index in order {
-            let (query, budget) = plans[index]
-            if let ids = try sqlite.withinBudget(
-                cpuTime: budget, { try query.rows(connection).compactMap { $0.int64(0) } })
-            {
-                planMemo.remember(key, plan: index)
+        let key = RulePlanMemo.Key(sql: planned.parts[0].sql, bindings: rules.bindings)
+        let known = planMemo.entry(key)
+        var plannerFailedWithin: Duration?
+        for (plan, budget) in RulePlanMemo.schedule(known, planned: plannedBudget, walked: idOrderBudget) {
+            guard let query = plans[plan] else { continue }
+            let started = Connection.threadCPUNanoseconds()
+            if let ids = try sqlite.withinBudget(cpuTime: budget, { try query.rows(connection).compactMap { $0.int64(0) } }) {
+                let cost = Duration.nanoseconds(Int64(clamping: Connection.threadCPUNanoseconds() &- started))
+                planMemo.remember(key, RulePlanMemo.served(by: plan, cost: cost, plannerFailedWithin: plannerFailedWithin, previous: known))
                 return ids
             }
+            if plan == RulePlanMemo.planner { plannerFailedWithin = budget }
         }
         planMemo.forget(key)
         return nil
@@ -401,7 +400,7 @@ enum CustomerStore {
         }
     }
 
-    /// The bounded plan each rule tree was last served by.
+    /// The bounded plan each rule tree was last served by, and what the plans cost.
     static let planMemo = RulePlanMemo()
 
     /// Renders the customers `ids` (a page and, past `request.limit`, the first of the next, in
