@@ -340,13 +340,13 @@ enum CustomerStore {
             return nil
         }
         let planned = ruleQuery("customers c", request, rules)
-        let plans = [planned, ruleWalk(connection, request, rules: rules)]  // RulePlanMemo.planner, .walk
         // The tree's values, not the page's position: every page of one tree shares its plan.
         let key = RulePlanMemo.Key(sql: planned.parts[0].sql, bindings: rules.bindings)
         let known = planMemo.entry(key)
         var plannerFailedWithin: Duration?
         for (plan, budget) in RulePlanMemo.schedule(known, planned: plannedBudget, walked: idOrderBudget) {
-            let query = plans[plan]
+            // The walk is built only when it runs: a new shape asks SQLite about its plan first.
+            let query = plan == RulePlanMemo.planner ? planned : ruleWalk(connection, request, rules: rules)
             let started = Connection.threadCPUNanoseconds()
             if let ids = try sqlite.withinBudget(cpuTime: budget, { try query.rows(connection).compactMap { $0.int64(0) } }) {
                 let cost = Duration.nanoseconds(Int64(clamping: Connection.threadCPUNanoseconds() &- started))
