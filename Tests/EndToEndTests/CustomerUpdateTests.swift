@@ -262,6 +262,23 @@ final class CustomerUpdateTests: CustomerTestCase {
         XCTAssertEqual(try api.list().ids, [id])
     }
 
+    func testPutByExternalIDWithIfMatchStarUpdatesAndNeverCreates() throws {
+        // `If-Match: *` is "only if it exists" (RFC 9110 §13.1.1): an update-only sync.
+        let absent = try api.send(
+            "PUT", "/v1/customers/by-external-id/star-1", json: ["type": "person", "name": "Never"], headers: [("If-Match", "*")])
+        XCTAssertEqual(absent.status, 412, absent.text)
+        XCTAssertEqual(try api.storedCustomerCount(), 0)
+        let feedHead = try api.send("GET", "/v1/changes?after=0").json()["data"] as? [Any]
+        XCTAssertEqual(feedHead?.count, 0, "a refused upsert leaves no change")
+        let created = try api.send("PUT", "/v1/customers/by-external-id/star-1", json: ["type": "person", "name": "Made"])
+        XCTAssertEqual(created.status, 201, created.text)
+        let updated = try api.send(
+            "PUT", "/v1/customers/by-external-id/star-1", json: ["title": "Star"], headers: [("If-Match", "*")])
+        XCTAssertEqual(updated.status, 200, updated.text)
+        XCTAssertEqual(try updated.json()["title"] as? String, "Star")
+        XCTAssertEqual(updated.header("ETag"), "\"2\"")
+    }
+
     func testPutByExternalIDWithAMismatchingBodyExternalIDIs422() throws {
         let reply = try api.send("PUT", "/v1/customers/by-external-id/abc", json: ["type": "person", "name": "M", "external_id": "xyz"])
         XCTAssertEqual(reply.status, 422, reply.text)

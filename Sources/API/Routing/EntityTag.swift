@@ -46,14 +46,15 @@ enum EntityTag {
         }
     }
 
-    /// The versions `If-Match` admits: nil when absent or `*` (any current record will do). The
+    /// The versions `If-Match` admits: nil when absent, ``VersionCondition/any`` for `*` (any
+    /// current record will do, but there must be one). The
     /// header is a list of strong tags and matches when any of them does (RFC 9110 §13.1.1); a
     /// weak tag (`W/"3"`) or one that is no version number admits nothing, so a list of only
     /// those matches no record. Repeated lines are one list, as if joined by commas.
     static func requiredVersion(_ request: Request) -> VersionCondition? {
         guard let header = request.headers.combined("If-Match") else { return nil }
         let tags = header.split(separator: ",").map { String($0).trimmingSpaces() }
-        if tags.contains("*") { return nil }
+        if tags.contains("*") { return .any }
         let versions = tags.compactMap { tag -> Int64? in
             guard tag.hasPrefix("\""), tag.hasSuffix("\""), tag.count >= 3 else { return nil }
             return Int64(tag.dropFirst().dropLast())
