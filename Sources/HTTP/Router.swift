@@ -102,12 +102,15 @@ public struct Router: Sendable {
 
     public init() {}
 
-    /// Registers `handler` for `method` on `template`; `{name}` segments capture one path segment.
+    /// Registers `handler` for `method` on `template`; `{name}` segments capture one path segment,
+    /// and `{id}` only a record id (``isRecordID(_:)``): any other spelling names nothing, so it is a
+    /// `404` under every method, never a `405` that would say the path exists.
     public mutating func add(_ method: HTTPMethod, _ template: String, _ handler: @escaping Handler) {
         add(method, template, Endpoint(handler: handler))
     }
 
-    /// Registers `endpoint` for `method` on `template`; `{name}` segments capture one path segment.
+    /// Registers `endpoint` for `method` on `template`; `{name}` segments capture one path segment
+    /// (`{id}` only a record id).
     public mutating func add(_ method: HTTPMethod, _ template: String, _ endpoint: Endpoint) {
         let builder = Builder(root)
         var node = builder
@@ -239,7 +242,7 @@ public struct Router: Sendable {
         if let literal = node.literal(segment), let found = find(literal, bytes, rest, &names, &values) {
             return found
         }
-        if let (name, child) = node.parameter, !segment.isEmpty {
+        if let (name, child) = node.parameter, !segment.isEmpty, name != "id" || isRecordID(segment) {
             if let found = find(child, bytes, rest, &names, &values) {
                 names.append(name)
                 values.append(String(decoding: segment, as: UTF8.self))
@@ -247,5 +250,22 @@ public struct Router: Sendable {
             }
         }
         return nil
+    }
+
+    /// A positive decimal integer within `Int64`, written without sign or leading zeros: the one
+    /// spelling of a record id (`01`, `+1`, `1.0` and `abc` name nothing).
+    static func isRecordID(_ segment: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let first = segment.first, first >= UInt8(ascii: "1"), first <= UInt8(ascii: "9"), segment.count <= 19 else {
+            return false
+        }
+        var value: Int64 = 0
+        for byte in segment {
+            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return false }
+            let (shifted, overflowA) = value.multipliedReportingOverflow(by: 10)
+            let (sum, overflowB) = shifted.addingReportingOverflow(Int64(byte - UInt8(ascii: "0")))
+            guard !overflowA, !overflowB else { return false }
+            value = sum
+        }
+        return true
     }
 }

@@ -114,6 +114,22 @@ final class ConnectionTests: XCTestCase {
         XCTAssertEqual(try client.request("OPTIONS", "/v1/customers").status, 204, "a preflight carries no key")
     }
 
+    /// `01`, `+1` or `abc` where an id goes names nothing: a `404` under every method (a `405`
+    /// with `Allow` would say the path exists), and to a preflight without a key too.
+    func testAnIDSpelledOtherwiseIs404UnderEveryMethod() throws {
+        let client = try server.client()
+        let auth = [("Authorization", "Bearer \(server.adminKey)")]
+        for path in ["/v1/webhooks/01", "/v1/customers/+1", "/v1/customers/abc", "/v1/webhooks/abc/deliveries"] {
+            for method in ["GET", "PUT", "POST", "PATCH", "DELETE"] {
+                XCTAssertEqual(try client.request(method, path, headers: auth).status, 404, "\(method) \(path)")
+            }
+            let preflight = try client.request("OPTIONS", path)
+            XCTAssertEqual(preflight.status, 404, "OPTIONS \(path)")
+            XCTAssertNil(preflight.header("Allow"), "OPTIONS \(path)")
+        }
+        XCTAssertEqual(try client.request("PUT", "/v1/webhooks/1", headers: auth).status, 405, "a real id's path exists")
+    }
+
     func testWrongMethodIs405WithAllow() throws {
         let client = try server.client()
         let reply = try client.request("DELETE", "/healthz")

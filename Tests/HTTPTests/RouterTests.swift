@@ -19,6 +19,11 @@ final class RouterTests: XCTestCase {
         router.add(.get, "/v1/customers/export/{format}/files", handler)
         router.add(.get, "/v1/customers/by-external-id/{external_id}", handler)
         router.add(.get, "/v1/webhooks/{id}/deliveries", handler)
+        // A parameter that is not an id captures any segment.
+        router.add(.get, "/v1/tags/export", handler)
+        router.add(.get, "/v1/tags/{name}", handler)
+        router.add(.get, "/v1/tags/{name}/timeline", handler)
+        router.add(.get, "/v1/tags/export/{format}/files", handler)
         return router
     }()
 
@@ -53,14 +58,14 @@ final class RouterTests: XCTestCase {
     }
 
     func testLiteralWinsAndBacktracksToTheParameter() {
-        XCTAssertEqual(match("/v1/customers/export")?.template, "/v1/customers/export")
-        // `export` is a literal, but `/v1/customers/export/timeline` exists only through {id}.
-        let backtracked = match("/v1/customers/export/timeline")
-        XCTAssertEqual(backtracked?.template, "/v1/customers/{id}/timeline")
-        XCTAssertEqual(backtracked?.parameters["id"], "export")
-        XCTAssertEqual(match("/v1/customers/export/csv/files")?.parameters["format"], "csv")
+        XCTAssertEqual(match("/v1/tags/export")?.template, "/v1/tags/export")
+        // `export` is a literal, but `/v1/tags/export/timeline` exists only through {name}.
+        let backtracked = match("/v1/tags/export/timeline")
+        XCTAssertEqual(backtracked?.template, "/v1/tags/{name}/timeline")
+        XCTAssertEqual(backtracked?.parameters["name"], "export")
+        XCTAssertEqual(match("/v1/tags/export/csv/files")?.parameters["format"], "csv")
         // Same length as a literal, different bytes: the parameter.
-        XCTAssertEqual(match("/v1/customers/exporT")?.parameters["id"], "exporT")
+        XCTAssertEqual(match("/v1/tags/exporT")?.parameters["name"], "exporT")
     }
 
     func testQueryIsIgnored() {
@@ -70,17 +75,17 @@ final class RouterTests: XCTestCase {
     }
 
     func testSegmentsArePercentDecodedBeforeMatching() {
-        XCTAssertEqual(match("/v1/customers/a%2Fb")?.parameters["id"], "a/b")
-        XCTAssertEqual(match("/v1/customers/%E5%BC%A0%E4%B8%89")?.parameters["id"], "张三")
+        XCTAssertEqual(match("/v1/tags/a%2Fb")?.parameters["name"], "a/b")
+        XCTAssertEqual(match("/v1/tags/%E5%BC%A0%E4%B8%89")?.parameters["name"], "张三")
         XCTAssertEqual(match("/v1/%63ustomers")?.template, "/v1/customers")
-        XCTAssertEqual(match("/v1/customers/%65xport")?.template, "/v1/customers/export")
-        XCTAssertEqual(match("/v1/customers/%2F/timeline")?.parameters["id"], "/")
+        XCTAssertEqual(match("/v1/tags/%65xport")?.template, "/v1/tags/export")
+        XCTAssertEqual(match("/v1/tags/%2F/timeline")?.parameters["name"], "/")
         // An encoded slash never splits: this is one segment, not `export/timeline`.
-        XCTAssertEqual(match("/v1/customers/export%2Ftimeline")?.parameters["id"], "export/timeline")
+        XCTAssertEqual(match("/v1/tags/export%2Ftimeline")?.parameters["name"], "export/timeline")
         // `+` is a plus in a path (only queries read it as a space).
-        XCTAssertEqual(match("/v1/customers/a+b")?.parameters["id"], "a+b")
+        XCTAssertEqual(match("/v1/tags/a+b")?.parameters["name"], "a+b")
         // Not UTF-8 once decoded (only a hand-built request can hold it): kept as sent.
-        XCTAssertEqual(match("/v1/customers/%FF")?.parameters["id"], "%FF")
+        XCTAssertEqual(match("/v1/tags/%FF")?.parameters["name"], "%FF")
     }
 
     func testOnlyTheCanonicalPathMatches() {
@@ -102,6 +107,17 @@ final class RouterTests: XCTestCase {
         XCTAssertEqual(miss("/healthzz"), .notFound)
         XCTAssertEqual(miss("/HEALTHZ"), .notFound, "paths are case-sensitive")
         XCTAssertEqual(miss("/a/b/c/d/e/f/g/h/i/j/k/l"), .notFound, "deeper than any template")
+    }
+
+    func testAnIDSegmentNamesNothingUnlessItIsARecordID() {
+        // Under every method: a 405 would tell the client that `/v1/customers/01` exists.
+        for method in [HTTPMethod.get, .post, .put, .patch, .delete, .options] {
+            for spelling in ["01", "+1", "-1", "0", "1.0", "abc", "1e3", "9223372036854775808", "12345678901234567890"] {
+                XCTAssertEqual(miss("/v1/customers/\(spelling)", method), .notFound, "\(method.name) \(spelling)")
+            }
+        }
+        XCTAssertEqual(match("/v1/customers/9223372036854775807")?.template, "/v1/customers/{id}")
+        XCTAssertEqual(miss("/v1/customers/9223372036854775807", .post), .methodNotAllowed(allowed: [.delete, .get, .head, .patch]))
     }
 
     func testKnownPathWithAnotherMethodIsMethodNotAllowedWithTheAllowList() {
