@@ -53,6 +53,11 @@ final class FieldTests: SalesTestCase {
         XCTAssertEqual(
             refused(try sales.send("POST", "/v1/fields", json: ["key": "tier3", "label": "x", "type": "string", "options": ["a"]])),
             ["options"])
+        for options: [Any] in [[1], [""], ["a", String(repeating: "b", count: 101)]] {
+            let reply = try sales.send("POST", "/v1/fields", json: ["key": "tier6", "label": "x", "type": "enum", "options": options])
+            XCTAssertEqual(reply.status, 422, reply.text)
+            XCTAssertEqual(reply.problemEntry("options")?["code"] as? String, "invalid_option", "\(options): \(reply.text)")
+        }
         XCTAssertEqual(refused(try sales.send("POST", "/v1/fields", json: ["key": "tier4", "label": "x", "type": "money"])), ["type"])
         XCTAssertEqual(refused(try sales.send("POST", "/v1/fields", json: ["key": "tier5", "type": "string"])), ["label"])
         XCTAssertEqual(

@@ -7,6 +7,17 @@ public enum FieldValue {
     public static let maximumTagLength = 100
     public static let maximumAttributes = 100
 
+    /// What a bad entry of a ``FieldKind/tags`` list is called, by the field that holds it: a
+    /// customer's or ticket's `tags`, a webhook's `events` (an entry that is not a string can be
+    /// no event type, so it is the `unknown_event` an unknown name is) or an enum field's `options`.
+    static func listItem(_ field: String) -> (code: String, noun: String) {
+        switch field {
+        case "events": ("unknown_event", "event")
+        case "options": ("invalid_option", "option")
+        default: ("invalid_tag", "tag")
+        }
+    }
+
     public static func convert(_ value: JSONValue, kind: FieldKind, field: String) -> Result<SQLValue, FieldIssue> {
         func invalid(_ code: String, _ message: String) -> Result<SQLValue, FieldIssue> {
             .failure(FieldIssue(field, code, message))
@@ -79,19 +90,20 @@ public enum FieldValue {
             guard let array = value.arrayValue else { return invalid("invalid_type", "must be an array of strings") }
             // Linear, and stops at the first tag past the limit: a body of 100,000 tags costs no
             // more than one of 101 distinct ones.
+            let (code, noun) = listItem(field)
             var tags: [String] = []
             var seen: Set<String> = []
             for element in array {
                 guard let text = element.stringValue?.trimmingWhitespace(), !text.isEmpty else {
-                    return invalid("invalid_tag", "tags are non-empty strings")
+                    return invalid(code, "\(noun)s are non-empty strings")
                 }
                 guard text.utf8.count <= maximumTagLength || text.count <= maximumTagLength else {
-                    return invalid("invalid_tag", "a tag has at most \(maximumTagLength) characters")
+                    return invalid(code, "each \(noun) has at most \(maximumTagLength) characters")
                 }
-                if let problem = TextRules.problem(in: text) { return invalid("invalid_tag", "a tag \(problem)") }
+                if let problem = TextRules.problem(in: text) { return invalid(code, "each \(noun) \(problem)") }
                 guard seen.insert(text).inserted else { continue }
                 tags.append(text)
-                guard tags.count <= maximumTags else { return invalid("too_many", "at most \(maximumTags) tags") }
+                guard tags.count <= maximumTags else { return invalid("too_many", "at most \(maximumTags) \(noun)s") }
             }
             return .success(.text(JSONValue.array(tags.map(JSONValue.string)).jsonString))
         case .lineItems:

@@ -255,6 +255,27 @@ final class ChangeFeedTests: CustomerTestCase {
         XCTAssertEqual(try api.feed([("types", "pipeline"), ("after", String(start))]).entries.count, 1)
     }
 
+    /// A stage change is the opportunity's `opportunity.updated` entry and, right after it, an
+    /// `opportunity.stage_changed` one with the same record; other changes, and the creation,
+    /// have none.
+    func testAStageChangeFollowsItsOpportunityUpdate() throws {
+        let customer = try api.createPerson("Deal maker")
+        let deal = try api.created("/v1/opportunities", ["customer_id": customer, "name": "Deal"])
+        let id = try XCTUnwrap(deal["id"] as? Int)
+        let start = try api.wholeFeed().count
+        let moved = try api.expecting(200, "PATCH", "/v1/opportunities/\(id)", json: ["stage": "lost", "lost_reason": "price"])
+        try api.expecting(200, "PATCH", "/v1/opportunities/\(id)", json: ["amount": 5000])
+        let entries = Array(try api.wholeFeed().dropFirst(start))
+        let opportunityEntries = entries.compactMap { entry -> String? in
+            guard let type = entry["type"] as? String, type.hasPrefix("opportunity.") else { return nil }
+            return type
+        }
+        XCTAssertEqual(opportunityEntries, ["opportunity.updated", "opportunity.stage_changed", "opportunity.updated"])
+        let updated = try XCTUnwrap(entries.firstIndex { $0["type"] as? String == "opportunity.updated" })
+        XCTAssertEqual(entries[updated + 1]["type"] as? String, "opportunity.stage_changed", "right after it")
+        XCTAssertEqual(canonicalJSON(entries[updated + 1]["data"]), canonicalJSON(moved))
+    }
+
     func testNoOpPatchesAndIdempotentReplaysAddNothingToTheFeedOrTheAuditLog() throws {
         let body: [String: Any] = ["type": "person", "name": "Once only", "tags": ["vip"]]
         let first = try api.send("POST", "/v1/customers", json: body, headers: [("Idempotency-Key", "create-once-1")])

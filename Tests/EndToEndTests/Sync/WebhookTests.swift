@@ -100,6 +100,14 @@ final class WebhookTests: CustomerTestCase {
             XCTAssertEqual(reply.status, 422, "\(events): \(reply.text)")
             XCTAssertEqual(reply.problemFields.first, "events", "\(events): \(reply.text)")
         }
+        // What is not an event type is `unknown_event`, whatever it is; too many is `too_many`.
+        for events: [Any] in [[42], [""], ["customer.created", NSNull()], ["nope"]] {
+            let reply = try api.send("POST", "/v1/webhooks", json: ["url": publicURL, "events": events])
+            XCTAssertEqual(reply.problemEntry("events")?["code"] as? String, "unknown_event", "\(events): \(reply.text)")
+        }
+        let many = try api.send("POST", "/v1/webhooks", json: ["url": publicURL, "events": (0...100).map { "e\($0)" }])
+        XCTAssertEqual(many.problemEntry("events")?["code"] as? String, "too_many", many.text)
+        XCTAssertEqual(many.problemEntry("events")?["message"] as? String, "at most 100 events", many.text)
         // Every field at once.
         let both = try api.send("POST", "/v1/webhooks", json: ["url": "http://10.1.2.3/", "events": ["nope"]])
         XCTAssertEqual(Set(both.problemFields), ["url", "events"], both.text)
