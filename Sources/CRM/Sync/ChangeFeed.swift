@@ -67,8 +67,23 @@ public enum ChangeFeed {
     }
 
     /// The entries after `query.after`, oldest first, at most `query.limit`.
+    ///
+    /// An `after` past the newest seq is refused (`400` naming `after`): this feed never gave it,
+    /// since seqs only grow and none is ever removed, so it comes from another database or from
+    /// before a restore of this one. Kept as the position, it would make the consumer skip every
+    /// change up to it without a word.
     public static func page(_ connection: StoreConnection, _ query: Query) throws -> Page {
         var entries = try ChangeLogStore.entries(connection, after: query.after, types: query.types, limit: query.limit + 1)
+        if entries.isEmpty, query.after > 0 {
+            let last = try ChangeLogStore.lastSeq(connection)
+            if query.after > last {
+                throw CRMError.invalidParameter(
+                    name: "after",
+                    message:
+                        "after is past the newest change (seq \(last)): this feed never gave that position, so it belongs to "
+                        + "another database or to one restored from an older backup; read again from 0, or from a full export")
+            }
+        }
         let hasMore = entries.count > query.limit
         if hasMore { entries.removeLast(entries.count - query.limit) }
         return Page(entries: entries, hasMore: hasMore, nextAfter: entries.last?.seq ?? query.after)

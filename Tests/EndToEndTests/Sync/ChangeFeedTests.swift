@@ -132,14 +132,17 @@ final class ChangeFeedTests: CustomerTestCase {
         XCTAssertEqual(first.seqs, Array(seqs.prefix(50)))
         XCTAssertEqual(first.hasMore, seqs.count > 50)
 
-        // Starting in the middle continues right after it; past the end is an empty page that
-        // keeps the position.
+        // Starting in the middle continues right after it; past the end is a position this feed
+        // never gave (another database's, or one from before a restore): a 400 naming `after`,
+        // not an empty page that would keep it and skip every change up to it.
         let middle = seqs[seqs.count / 2]
         XCTAssertEqual(try api.wholeFeed(after: middle).compactMap { $0["seq"] as? Int }, Array(seqs.drop { $0 <= middle }))
-        let end = try api.feed([("after", String(seqs.last! + 100))])
-        XCTAssertTrue(end.entries.isEmpty)
-        XCTAssertEqual(end.nextAfter, seqs.last! + 100)
-        XCTAssertFalse(end.hasMore)
+        for past in [seqs.last! + 1, seqs.last! + 100] {
+            let end = try api.send("GET", "/v1/changes" + queryString([("after", String(past)), ("types", "ticket")]))
+            XCTAssertEqual(end.status, 400, end.text)
+            XCTAssertEqual(end.problemEntry("after")?["code"] as? String, "invalid_value", end.text)
+            XCTAssertEqual(try api.send("GET", "/v1/changes" + queryString([("after", String(past)), ("wait", "5")])).status, 400)
+        }
         let last = try api.feed([("after", String(seqs.last!))])
         XCTAssertTrue(last.entries.isEmpty)
         XCTAssertEqual(last.nextAfter, seqs.last!)
