@@ -191,9 +191,11 @@ def _state_dependent(case, response):
         return False
     if status == 400:
         # `cursor` is only valid as the server issued it (tamper-evident, bound to sort and
-        # filters); `to` must not be before `from`; a CSV header names each column once.
+        # filters); `to` must not be before `from`; a CSV header names each column once; the
+        # change feed's `after` must not be past its newest seq.
         return all(
             (field == "cursor" and code == "invalid")
+            or (field == "after" and code == "invalid_value" and case.path == "/v1/changes")
             or (field == "to" and code == "invalid")
             or code == "duplicate_column"
             or _integral_float(case, field)
