@@ -362,6 +362,35 @@ final class CustomerMergeTests: SalesTestCase {
         XCTAssertEqual(try snapshot([survivor, other], orders: [order]), before)
     }
 
+    /// United tags or attributes past a customer's 100 are a 422 naming them, and nothing moves:
+    /// the survivor could not otherwise be sent back as it is (found by a black-box audit).
+    func testAUnionPastACustomersLimitsIs422AndChangesNothing() throws {
+        let survivor = try person("Tagged", ["tags": (0..<60).map { "a\($0)" }])
+        let other = try person("Tagged too", ["tags": (0..<60).map { "b\($0)" }])
+        let order = try sales.order(other, amount: 100, at: SalesTime.ago(days: 1)).supportID
+        let before = try snapshot([survivor, other], orders: [order])
+        let tags = try merge(survivor, ["from": [other]])
+        XCTAssertEqual(tags.status, 422, tags.text)
+        XCTAssertEqual(tags.problemEntry("tags")?["code"] as? String, "too_many", tags.text)
+        XCTAssertEqual(try snapshot([survivor, other], orders: [order]), before)
+
+        var attributes: [String: Any] = [:]
+        for index in 0..<60 { attributes["x\(index)"] = index }
+        let rich = try person("Rich", ["attributes": attributes])
+        attributes = [:]
+        for index in 0..<60 { attributes["y\(index)"] = index }
+        let richer = try person("Richer", ["attributes": attributes])
+        let reply = try merge(rich, ["from": [richer]])
+        XCTAssertEqual(reply.status, 422, reply.text)
+        XCTAssertEqual(reply.problemFields, ["attributes"], reply.text)
+        XCTAssertNotNil(try sales.customerJSON(richer)["id"], "not merged")
+        // Shared keys count once: 60 + 40 new is exactly the limit.
+        attributes = [:]
+        for index in 20..<80 { attributes["x\(index)"] = index }
+        let overlapping = try person("Overlapping", ["attributes": attributes])
+        XCTAssertEqual(((try merged(rich, from: [overlapping]))["attributes"] as? [String: Any])?.count, 80)
+    }
+
     /// A merge writes the survivor: `If-Match` holds as on its `PATCH` (it was ignored; found by a
     /// black-box audit). A stale tag is a 412 that moves nothing; the current one merges.
     func testIfMatchNamesTheSurvivorsVersion() throws {

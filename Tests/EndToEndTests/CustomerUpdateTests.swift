@@ -91,6 +91,25 @@ final class CustomerUpdateTests: CustomerTestCase {
         XCTAssertEqual(canonicalJSON(try fetch(id)["attributes"]), canonicalJSON(["plan": "gold", "seats": 8, "region_code": "EU"]))
     }
 
+    /// The 100-attribute limit holds for what a PATCH would store once merged, not only for what
+    /// it sends (found by a black-box audit); removing keys in the same PATCH counts.
+    func testPatchThatWouldLeaveMoreThan100AttributesIs422AndChangesNothing() throws {
+        var full: [String: Any] = [:]
+        for index in 0..<100 { full["a\(index)"] = index }
+        let id = try api.createPerson("Full", ["attributes": full])
+        let refused = try api.send("PATCH", "/v1/customers/\(id)", json: ["attributes": ["new": 1]])
+        XCTAssertEqual(refused.status, 422, refused.text)
+        XCTAssertEqual(refused.problemEntry("attributes")?["code"] as? String, "too_many", refused.text)
+        XCTAssertEqual(try fetch(id)["version"] as? Int, 1)
+        let swapped = try api.send("PATCH", "/v1/customers/\(id)", json: ["attributes": ["new": 1, "a0": NSNull()]])
+        XCTAssertEqual(swapped.status, 200, swapped.text)
+        XCTAssertEqual((try swapped.json()["attributes"] as? [String: Any])?.count, 100)
+        let upsert = try api.send("PUT", "/v1/customers/by-external-id/full-1", json: ["type": "person", "name": "U", "attributes": full])
+        XCTAssertEqual(upsert.status, 201, upsert.text)
+        let more = try api.send("PUT", "/v1/customers/by-external-id/full-1", json: ["attributes": ["extra": true]])
+        XCTAssertEqual(more.status, 422, more.text)
+    }
+
     func testPatchOfAnUnknownOrDeletedCustomerIs404() throws {
         XCTAssertEqual(try api.send("PATCH", "/v1/customers/4242", json: ["title": "x"]).status, 404)
         let id = try api.createPerson("Gone")

@@ -40,6 +40,10 @@ extension CustomerService {
             if let refused = CustomerErasure.refusal(row, field: "from") { throw refused }
             merged.append(row)
         }
+        // The union of tags and attributes keeps a customer's limits, or nothing moves: the
+        // survivor could not otherwise be sent back as it is (a PATCH of its own tags a 422).
+        let limits = Self.unionLimitIssues(Self.filled(survivor, from: merged))
+        if !limits.isEmpty { throw CRMError.validation(limits) }
 
         for service in related {
             var changes = try service.parse(["customer_id": .int(id)], mode: .patch)
@@ -143,6 +147,26 @@ extension CustomerService {
             }
         }
         return values
+    }
+
+    /// The `too_many` issues of tags and attributes a merge would fill in (``filled(_:from:)``).
+    static func unionLimitIssues(_ values: [String: SQLValue]) -> [FieldIssue] {
+        var issues: [FieldIssue] = []
+        if case .text(let json)? = values["tags"], case let count = Self.strings(json).count, count > FieldValue.maximumTags {
+            issues.append(
+                FieldIssue(
+                    "tags", "too_many",
+                    "merged, the customer would have \(count) tags, and a customer has at most \(FieldValue.maximumTags): remove some first"
+                ))
+        }
+        if case .text(let json)? = values["attributes"], case let count = Self.object(json).count, count > FieldValue.maximumAttributes {
+            issues.append(
+                FieldIssue(
+                    "attributes", "too_many",
+                    "merged, the customer would have \(count) attributes, and a customer has at most \(FieldValue.maximumAttributes): "
+                        + "remove some first"))
+        }
+        return issues
     }
 
     private static func strings(_ json: String?) -> [String] {

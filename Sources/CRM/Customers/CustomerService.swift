@@ -321,6 +321,17 @@ public struct CustomerService: Sendable {
                 issues += found
             }
         }
+        // A PATCH merges attributes key by key: the limit holds for what it would store, not only
+        // for what it sends.
+        if before != nil, case .text(let json)? = values["attributes"],
+            let count = (try? JSONParser.parse(json))?.objectValue?.count, count > FieldValue.maximumAttributes
+        {
+            issues.append(
+                FieldIssue(
+                    "attributes", "too_many",
+                    "with these, the customer would have \(count) attributes, and a customer has at most \(FieldValue.maximumAttributes)"
+                        + " (null removes one)"))
+        }
         // The custom fields are checked on create and on a write that sends attributes (as
         // merged): a write of other fields does not answer for attributes it leaves alone.
         if before == nil || values["attributes"] != nil {
