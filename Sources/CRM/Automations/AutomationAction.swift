@@ -31,9 +31,12 @@ public enum AutomationAction: Sendable {
 
     /// - Parameter record: what the trigger acts on; nil when the trigger is itself invalid, and
     ///   then a `set_field` is checked only for a field name (its field and value depend on it).
-    static func parse(_ value: JSONValue, path: String, record: AutomationRecord?, webhookExists: (Int64) throws -> Bool) -> Result<
-        AutomationAction, Issues
-    > {
+    ///   `customFields`: the definitions a customer's `set_field` of `attributes` must fit (each
+    ///   key it sets that has one), as a `PATCH` of the same value would.
+    static func parse(
+        _ value: JSONValue, path: String, record: AutomationRecord?, webhookExists: (Int64) throws -> Bool,
+        customFields: [CustomField] = []
+    ) -> Result<AutomationAction, Issues> {
         guard let object = value.objectValue else {
             return .failure(Issues(issues: [FieldIssue(path, "invalid_type", "an action is an object")]))
         }
@@ -96,6 +99,12 @@ public enum AutomationAction: Sendable {
                         do {
                             _ = try RecordInput.parse([name: member], schema: record.schema, mode: .patch)
                             action = .setField(name: name, value: member)
+                            if record == .customer, name == "attributes", let object = member.objectValue {
+                                for field in customFields {
+                                    guard let set = object[field.key], !set.isNull, let problem = field.problem(with: set) else { continue }
+                                    issues.append(FieldIssue("\(path).value", "invalid_type", "attributes.\(field.key): \(problem)"))
+                                }
+                            }
                         } catch {
                             if case .validation(let found) = error {
                                 issues += found.map { FieldIssue("\(path).value", $0.code, $0.message) }

@@ -49,17 +49,20 @@ public struct AutomationDefinition: Sendable {
     public static let maximumActions = 20
     public static let maximumDays: Int64 = 3650
 
-    /// - Parameter webhookExists: whether a live webhook has this id (`webhook` actions).
+    /// - Parameters:
+    ///   - webhookExists: whether a live webhook has this id (`webhook` actions).
+    ///   - customFields: the live custom field definitions a customer's `set_field` of
+    ///     `attributes` is checked against when the automation is written (none: not checked).
     public static func parse(
         trigger triggerValue: JSONValue?, schedule: JSONValue?, conditions conditionsValue: JSONValue?, actions actionsValue: JSONValue?,
-        webhookExists: (Int64) throws -> Bool, customerCatalog: RuleCatalog = .customers
+        webhookExists: (Int64) throws -> Bool, customerCatalog: RuleCatalog = .customers, customFields: [CustomField] = []
     ) throws -> AutomationDefinition {
         var issues: [FieldIssue] = []
         guard let text = triggerValue?.stringValue, let trigger = Trigger(rawValue: text) else {
             // What the conditions and a set_field may name depends on the trigger; everything
             // else of the actions is still checked, so one 422 names all it can.
             issues.append(FieldIssue("trigger", "invalid_enum", "one of \(Trigger.allCases.map(\.rawValue).joined(separator: ", "))"))
-            issues += actionIssues(actionsValue, record: nil, webhookExists: webhookExists).issues
+            issues += actionIssues(actionsValue, record: nil, webhookExists: webhookExists, customFields: customFields).issues
             throw CRMError.validation(issues)
         }
         var selection: Selection?
@@ -103,7 +106,7 @@ public struct AutomationDefinition: Sendable {
                 if case .validation(let found) = error { issues += found } else { throw error }
             }
         }
-        let (actions, found) = actionIssues(actionsValue, record: record, webhookExists: webhookExists)
+        let (actions, found) = actionIssues(actionsValue, record: record, webhookExists: webhookExists, customFields: customFields)
         issues += found
         if !issues.isEmpty { throw CRMError.validation(issues) }
         return AutomationDefinition(trigger: trigger, selection: selection, days: days, conditions: conditions, actions: actions)
@@ -111,16 +114,18 @@ public struct AutomationDefinition: Sendable {
 
     /// The actions that parse, and the issues of those that do not (`record` nil: the trigger
     /// is unknown, see ``AutomationAction/parse(_:path:record:webhookExists:)``).
-    private static func actionIssues(_ value: JSONValue?, record: AutomationRecord?, webhookExists: (Int64) throws -> Bool) -> (
-        actions: [AutomationAction], issues: [FieldIssue]
-    ) {
+    private static func actionIssues(
+        _ value: JSONValue?, record: AutomationRecord?, webhookExists: (Int64) throws -> Bool, customFields: [CustomField]
+    ) -> (actions: [AutomationAction], issues: [FieldIssue]) {
         guard let array = value?.arrayValue, (1...maximumActions).contains(array.count) else {
             return ([], [FieldIssue("actions", "invalid_type", "an array of 1 to \(maximumActions) actions")])
         }
         var actions: [AutomationAction] = []
         var issues: [FieldIssue] = []
         for (index, element) in array.enumerated() {
-            switch AutomationAction.parse(element, path: "actions[\(index)]", record: record, webhookExists: webhookExists) {
+            switch AutomationAction.parse(
+                element, path: "actions[\(index)]", record: record, webhookExists: webhookExists, customFields: customFields)
+            {
             case .success(let action): actions.append(action)
             case .failure(let found): issues += found.issues
             }

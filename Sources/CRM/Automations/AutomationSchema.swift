@@ -43,7 +43,8 @@ public enum AutomationSchema {
                         actions: stored("actions"),
                         webhookExists: { id in
                             try !writesActions || RecordStore.exists(connection, table: WebhookSchema.schema.table, id: id)
-                        }, customerCatalog: try .customers(connection))
+                        }, customerCatalog: try .customers(connection),
+                        customFields: writesActions ? try CustomFieldStore.live(connection) : [])
                 }))
     }
 

@@ -77,6 +77,25 @@ final class AutomationValidationTests: SalesTestCase {
         XCTAssertEqual(try sales.walk("/v1/automations", limit: 50).entries.count, 0, "nothing was stored")
     }
 
+    /// A customer's `set_field` of `attributes` is checked against the custom field definitions
+    /// when the automation is written, as a PATCH of the same value is, not only by every run
+    /// (found by a black-box audit); keys without a definition and `null`s pass.
+    func testASetFieldOfAttributesIsCheckedAgainstTheFieldDefinitions() throws {
+        try sales.expect(201, "POST", "/v1/fields", json: ["key": "score", "label": "Score", "type": "number"])
+        try sales.expect(201, "POST", "/v1/fields", json: ["key": "lvl", "label": "Level", "type": "enum", "options": ["gold", "silver"]])
+        func body(_ value: [String: Any]) -> [String: Any] {
+            ["name": "f", "trigger": "customer.created", "actions": [["type": "set_field", "field": "attributes", "value": value]]]
+        }
+        let reply = try sales.send("POST", "/v1/automations", json: body(["score": "high", "lvl": "bronze"]))
+        XCTAssertEqual(reply.status, 422, reply.text)
+        let errors = (try reply.json()["errors"] as? [[String: Any]]) ?? []
+        XCTAssertEqual(errors.compactMap { $0["field"] as? String }, ["actions[0].value", "actions[0].value"], reply.text)
+        XCTAssertEqual(Set(errors.compactMap { $0["code"] as? String }), ["invalid_type"])
+        XCTAssertEqual((try sales.expect(200, "GET", "/v1/automations")["data"] as? [Any])?.count, 0, "nothing stored")
+        try sales.expect(201, "POST", "/v1/automations", json: body(["score": 3, "lvl": "gold", "other": "x", "lvl2": NSNull()]))
+        try sales.expect(201, "POST", "/v1/automations", json: body(["score": NSNull()]))
+    }
+
     func testAPatchIsCheckedAgainstTheWholeDefinition() throws {
         let automation = try sales.automation("order.created", actions: [["type": "set_field", "field": "channel", "value": "web"]])
         // A customer has no `channel`: the stored action no longer fits the new trigger.
