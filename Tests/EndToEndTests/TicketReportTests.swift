@@ -56,14 +56,14 @@ final class TicketReportTests: SalesTestCase {
         XCTAssertEqual(all["backlog_by_status"] as? [String: Int], ["new": 0, "open": 2, "pending": 0, "on_hold": 0])
         XCTAssertEqual(all["backlog_by_priority"] as? [String: Int], ["urgent": 1, "high": 0, "normal": 1, "low": 0])
         XCTAssertEqual(try XCTUnwrap(all["sla_compliance"] as? Double), 100.0 / 3, accuracy: 1e-9)
-        XCTAssertEqual(try XCTUnwrap(all["median_first_response_minutes"] as? Double), 315, accuracy: 1e-6)
-        XCTAssertEqual(try XCTUnwrap(all["median_resolution_minutes"] as? Double), 750, accuracy: 1e-6)
+        XCTAssertEqual(try XCTUnwrap(all["median_first_response_minutes"] as? Double), 315, "exact to the millisecond")
+        XCTAssertEqual(try XCTUnwrap(all["median_resolution_minutes"] as? Double), 750, "exact to the millisecond")
 
         // 2 May only: the first ticket fell due then (met); the second was created then.
         let day = try sales.expect(200, "GET", "/v1/analytics/tickets?from=2026-05-02&to=2026-05-02")
         XCTAssertEqual(day["sla_compliance"] as? Double, 100)
-        XCTAssertEqual(try XCTUnwrap(day["median_first_response_minutes"] as? Double), 600, accuracy: 1e-6)
-        XCTAssertEqual(try XCTUnwrap(day["median_resolution_minutes"] as? Double), 1380, accuracy: 1e-6)
+        XCTAssertEqual(try XCTUnwrap(day["median_first_response_minutes"] as? Double), 600, "exact to the millisecond")
+        XCTAssertEqual(try XCTUnwrap(day["median_resolution_minutes"] as? Double), 1380, "exact to the millisecond")
         let quiet = try sales.expect(200, "GET", "/v1/analytics/tickets?from=2025-01-01&to=2025-01-31")
         XCTAssertTrue(quiet["sla_compliance"] is NSNull && quiet["median_first_response_minutes"] is NSNull)
 

@@ -55,6 +55,12 @@ enum TicketReportStore {
         return (row?.int64(0) ?? 0, row?.int64(1) ?? 0)
     }
 
+    /// Minutes rounded to the millisecond the timestamps have: `julianday` differences carry
+    /// floating-point noise (311 minutes came out as 311.0000002384186).
+    static func wholeMilliseconds(_ minutes: Double) -> Double {
+        (minutes * 60_000).rounded() / 60_000
+    }
+
     /// A median's measure: the minutes expression (as the index on it spells it), the column
     /// that must be set, the index and the `ticket_created_rollup` column counting the values.
     enum Measure {
@@ -94,7 +100,7 @@ enum TicketReportStore {
             ORDER BY \(measure.minutes) LIMIT ? OFFSET ?
             """,
             [.text(createdFrom.rfc3339), .text(createdBefore.rfc3339), .integer(count % 2 == 1 ? 1 : 2), .integer((count - 1) / 2)]
-        ).compactMap { $0.double(0) }
+        ).compactMap { $0.double(0).map(Self.wholeMilliseconds) }
         guard let first = middle.first else { return nil }
         return middle.count == 2 ? (first + middle[1]) / 2 : first
     }
