@@ -80,6 +80,19 @@ final class CustomerUpdateTests: CustomerTestCase {
         XCTAssertEqual(reply.status, 422, reply.text)
         XCTAssertEqual(Set(reply.problemFields), ["email", "country", "id", "version", "metrics", "lifecycle_stage", "bogus"])
         XCTAssertEqual(try fetch(id)["version"] as? Int, 1)
+        // Every member of a customer's JSON the server writes is read_only, whether or not it is
+        // a field (metrics, merged_into and the erasure marks are not); only `bogus` is unknown.
+        let owned = try api.send(
+            "PATCH", "/v1/customers/\(id)",
+            json: [
+                "metrics": ["order_count": 1], "merged_into": 1, "erased_at": NSNull(), "erase_reason": "x", "tier": "vip",
+                "loyalty_points": 5, "bogus": 1,
+            ])
+        XCTAssertEqual(owned.status, 422, owned.text)
+        for field in ["metrics", "merged_into", "erased_at", "erase_reason", "tier", "loyalty_points"] {
+            XCTAssertEqual(owned.problemEntry(field)?["code"] as? String, "read_only", "\(field): \(owned.text)")
+        }
+        XCTAssertEqual(owned.problemEntry("bogus")?["code"] as? String, "unknown_field", owned.text)
     }
 
     func testPatchMergesAttributesKeyByKeyAndNullRemovesAKey() throws {

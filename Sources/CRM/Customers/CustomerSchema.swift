@@ -35,8 +35,8 @@ public enum CustomerSchema {
             FieldDefinition("tier", .enumeration(tiers), writable: false),
             FieldDefinition("tier_override", .enumeration(tiers)),
             FieldDefinition("loyalty_points", .integer(minimum: 0, maximum: .max), writable: false),
-        ])
-
-    /// Read-only fields a client may not send: the schema's plus the computed ones.
-    public static let computedNames: Set<String> = ["metrics", "merged_into"]
+        ],
+        // Members of a customer's JSON that are no field: sent, they are `read_only` like
+        // `lifecycle_stage`, not `unknown_field` (conventions.md).
+        alsoServerOwned: ["metrics", "merged_into", "erased_at", "erase_reason"])
 }
