@@ -179,6 +179,45 @@ final class SalesPipelineTests: SalesTestCase {
         XCTAssertEqual(try sales.send("PATCH", "/v1/pipelines/\(pipeline)", json: ["stages": twoStages]).status, 200)
     }
 
+    /// A stage turned closed (or open, or won) changes the opportunities standing in it where they
+    /// stand: each is written as a record (version, `closed_at`, feed and audit entries, after the
+    /// pipeline's own entry) and its customer's lifecycle follows in the same transaction (a deal
+    /// closed this way had left its customer a `prospect`; found by a black-box audit).
+    func testRedefiningAStageClosedOrOpenRewritesItsOpportunitiesAndTheirCustomers() throws {
+        func stages(bClosed: Bool, bWon: Bool = false) -> [[String: Any]] {
+            [["key": "a", "name": "A", "probability": 10], ["key": "b", "name": "B", "probability": 60, "closed": bClosed, "won": bWon]]
+                + twoStages
+        }
+        let pipeline = try XCTUnwrap(
+            try sales.expect(201, "POST", "/v1/pipelines", json: ["name": "Flags", "stages": stages(bClosed: false)])["id"] as? Int)
+        let customer = try sales.customer("Standing in B")
+        let opportunity = try XCTUnwrap(
+            try sales.opportunity(customer, name: "In B", ["pipeline_id": pipeline, "stage": "b"])["id"] as? Int)
+        XCTAssertEqual(try sales.customerJSON(customer)["lifecycle_stage"] as? String, "prospect")
+        let head = try sales.changes(after: 0).next
+
+        try sales.expect(200, "PATCH", "/v1/pipelines/\(pipeline)", json: ["stages": stages(bClosed: true)])
+        let closed = try sales.expect(200, "GET", "/v1/opportunities/\(opportunity)")
+        XCTAssertEqual(closed["stage"] as? String, "b", "it stays where it stands")
+        XCTAssertNotNil(closed["closed_at"] as? String, "\(closed)")
+        XCTAssertEqual(closed["version"] as? Int, 2)
+        XCTAssertNotEqual(try sales.customerJSON(customer)["lifecycle_stage"] as? String, "prospect", "no open opportunity is left")
+        let entries = try sales.changes(after: head).entries.map { "\($0["type"] as? String ?? "") \($0["id"] as? Int ?? 0)" }
+        XCTAssertEqual(Array(entries.prefix(2)), ["pipeline.updated \(pipeline)", "opportunity.updated \(opportunity)"])
+        XCTAssertTrue(entries.contains("customer.updated \(customer)"), "\(entries)")
+        XCTAssertEqual(
+            try sales.send("PATCH", "/v1/opportunities/\(opportunity)", json: ["stage": "a"]).status, 409, "closed: only with reopen")
+        XCTAssertEqual(
+            (try sales.expect(200, "GET", "/v1/opportunities/\(opportunity)/history")["data"] as? [Any])?.count, 1, "no move")
+
+        try sales.expect(200, "PATCH", "/v1/pipelines/\(pipeline)", json: ["stages": stages(bClosed: false)])
+        let reopened = try sales.expect(200, "GET", "/v1/opportunities/\(opportunity)")
+        XCTAssertTrue(reopened["closed_at"] is NSNull, "\(reopened)")
+        XCTAssertEqual(reopened["version"] as? Int, 3)
+        XCTAssertEqual(try sales.customerJSON(customer)["lifecycle_stage"] as? String, "prospect")
+        try sales.expect(200, "PATCH", "/v1/opportunities/\(opportunity)", json: ["stage": "a"])
+    }
+
     /// Making a pipeline the default takes the flag from the old default, and that is a write of the
     /// old default too: its version and `ETag` move (no stale `304`), its `updated_at` is the
     /// write's, and the feed and the audit log show it — on PATCH and on a create with the flag.

@@ -50,6 +50,7 @@ struct SalesRoutes {
         let database = self.database
         let cursors = self.cursors
         let pipelines = PipelineService()
+        let opportunities = OpportunityService.make(settings: settings, customers: customers)
         let fields = RecordStore.listFields(PipelineService.schema)
         router.add(
             .get, "/v1/pipelines",
@@ -92,7 +93,9 @@ struct SalesRoutes {
                 let actor = request.key?.id
                 return { connection, now in
                     RecordResponse.make(
-                        try pipelines.update(connection, id: id, changes, stages: stages, ifMatch: ifMatch, actor: actor, now: now))
+                        try pipelines.update(
+                            connection, id: id, changes, stages: stages, ifMatch: ifMatch, opportunities: opportunities, actor: actor,
+                            now: now))
                 }
             })
     }

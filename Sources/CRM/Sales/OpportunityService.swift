@@ -33,6 +33,9 @@ public enum OpportunitySchema {
 
     /// Internal key carrying `reopen: true` from the request to the rules.
     public static let reopenKey = "__reopen"
+    /// Internal key of a pipeline change that turned the opportunity's stage closed, open, won
+    /// or not won: its flags and `closed_at` follow the stage it stands in (``PipelineService``).
+    static let restageKey = "__restage"
 }
 
 public enum OpportunityService {
@@ -113,6 +116,7 @@ public enum OpportunityService {
         pipelines: PipelineService, now: Timestamp
     ) throws {
         let reopen = values.removeValue(forKey: OpportunitySchema.reopenKey) == .integer(1)
+        let restage = values.removeValue(forKey: OpportunitySchema.restageKey) == .integer(1)
         var pipelineID: Int64
         if case .integer(let id)? = values["pipeline_id"] {
             pipelineID = id
@@ -168,6 +172,15 @@ public enum OpportunityService {
             extra["is_won"] = .integer(stage.won ? 1 : 0)
             extra["closed_at"] = stage.closed ? .text(now.rfc3339) : .null
             if values["probability"] == nil || values["probability"] == .null { values["probability"] = .integer(stage.probability) }
+        } else if restage, let before {
+            // The stage it stands in was redefined: it is closed, reopened or won where it stands,
+            // without a move (no history entry, no stage_entered_at, no lost_reason asked for).
+            if before.bool("is_closed") != stage.closed || before.bool("is_won") != stage.won {
+                extra["is_closed"] = .integer(stage.closed ? 1 : 0)
+                extra["is_won"] = .integer(stage.won ? 1 : 0)
+            }
+            if before.bool("is_closed") != stage.closed { extra["closed_at"] = stage.closed ? .text(now.rfc3339) : .null }
+            return
         }
         if before == nil && (values["currency"] == nil || values["currency"] == .null) { values["currency"] = .text(settings.baseCurrency) }
         if values["currency"] == .null { values["currency"] = .text(before?.string("currency") ?? settings.baseCurrency) }

@@ -197,10 +197,12 @@ public struct PipelineService: Sendable {
         }
     }
 
+    /// - Parameter opportunities: the opportunities' service: a stage turned closed, open, won or
+    ///   not won changes the opportunities standing in it, each written as a record (version,
+    ///   `closed_at`, change-feed and audit entries) and its customer's lifecycle with it.
     public func update(
         _ connection: StoreConnection, id: Int64, _ changes: RecordChanges, stages: [PipelineStage]?, ifMatch: VersionCondition?,
-        actor: Int64?,
-        now: Timestamp
+        opportunities: RecordService, actor: Int64?, now: Timestamp
     ) throws -> StoredRecord {
         let before = try flow.current(connection, id: id, ifMatch: ifMatch)
         return try flow.update(connection, before: before, actor: actor, now: now) {
@@ -234,13 +236,23 @@ public struct PipelineService: Sendable {
                         ])
                 }
                 extra["stages"] = stagesJSON
-                // Open/closed follows the stage definition.
-                for stage in stages { try PipelineStore.applyStageFlags(connection, pipelineID: id, stage: stage) }
             }
             try store.update(connection, id: id, values: values, extra: extra, now: now)
-            // The funnel's "went on to a later stage" and "won" follow the stages' order and flags.
-            if stages != nil { try FunnelRollupStore.rebuild(connection, pipelineID: id) }
             return true
+        } derive: { _, _ in
+            guard let stages else { return }
+            // Open/closed follows the stage definition, now stored: the live opportunities as
+            // records (after the pipeline's own change in the feed), then the deleted ones.
+            var restage = try opportunities.parse([:], mode: .patch)
+            restage.flags[OpportunitySchema.restageKey] = .integer(1)
+            for stage in stages {
+                for opportunity in try PipelineStore.opportunitiesToRestage(connection, pipelineID: id, stage: stage) {
+                    _ = try opportunities.updateRecord(connection, id: opportunity, restage, ifMatch: nil, actor: actor, now: now)
+                }
+                try PipelineStore.applyStageFlags(connection, pipelineID: id, stage: stage)
+            }
+            // The funnel's "went on to a later stage" and "won" follow the stages' order and flags.
+            try FunnelRollupStore.rebuild(connection, pipelineID: id)
         }
     }
 }

@@ -21,8 +21,22 @@ enum PipelineStore {
         ).compactMap { $0.string(0) }
     }
 
+    /// The live opportunities of the pipeline in `stage` whose open/closed/won flags differ from
+    /// its definition, in id order.
+    static func opportunitiesToRestage(_ connection: StoreConnection, pipelineID: Int64, stage: PipelineStage) throws -> [Int64] {
+        let closed: SQLValue = .integer(stage.closed ? 1 : 0)
+        let won: SQLValue = .integer(stage.won ? 1 : 0)
+        return try connection.query(
+            """
+            SELECT id FROM opportunities
+            WHERE pipeline_id = ? AND stage = ? AND deleted_at IS NULL AND (is_closed != ? OR is_won != ?) ORDER BY id
+            """,
+            [.integer(pipelineID), .text(stage.key), closed, won]
+        ).compactMap { $0.int64(0) }
+    }
+
     /// Makes the open/closed/won flags of the pipeline's opportunities in `stage` follow its
-    /// definition.
+    /// definition: what is left for the deleted ones once the live ones were written as records.
     static func applyStageFlags(_ connection: StoreConnection, pipelineID: Int64, stage: PipelineStage) throws {
         let closed: SQLValue = .integer(stage.closed ? 1 : 0)
         let won: SQLValue = .integer(stage.won ? 1 : 0)
