@@ -76,11 +76,13 @@ public struct AutomationDefinition: Sendable {
                 if let name = object["select"]?.stringValue, let found = Selection(rawValue: name) {
                     selection = found
                     if found.takesDays {
-                        if let number = object["days"]?.intValue, (1...maximumDays).contains(number) {
+                        let given = object["days"].flatMap { $0 == .null ? nil : $0 }
+                        if let number = given?.intValue, (1...maximumDays).contains(number) {
                             days = number
                         } else {
-                            issues.append(
-                                FieldIssue("schedule.days", "out_of_range", "\(found.rawValue) takes days from 1 to \(maximumDays)"))
+                            // Missing, not a whole number (`"10"`, `10.5`), or out of range: each named as such.
+                            let code = given == nil ? "required" : given?.intValue == nil ? "invalid_type" : "out_of_range"
+                            issues.append(FieldIssue("schedule.days", code, "\(found.rawValue) takes days from 1 to \(maximumDays)"))
                         }
                     } else if let extra = object["days"], extra != .null {
                         issues.append(FieldIssue("schedule.days", "invalid", "\(found.rawValue) takes no days"))
@@ -90,8 +92,10 @@ public struct AutomationDefinition: Sendable {
                         FieldIssue(
                             "schedule.select", "invalid_enum", "one of \(Selection.allCases.map(\.rawValue).joined(separator: ", "))"))
                 }
-            } else {
+            } else if schedule == nil {
                 issues.append(FieldIssue("schedule", "required", "schedule.daily needs a schedule {\"select\", \"days\"}"))
+            } else {
+                issues.append(FieldIssue("schedule", "invalid_type", "a schedule is an object {\"select\", \"days\"}"))
             }
         } else if schedule != nil {
             issues.append(FieldIssue("schedule", "invalid", "only schedule.daily takes a schedule"))

@@ -96,6 +96,25 @@ final class AutomationValidationTests: SalesTestCase {
         try sales.expect(201, "POST", "/v1/automations", json: body(["score": NSNull()]))
     }
 
+    /// A schedule's faults carry the code of what is wrong: missing is `required`, the wrong type
+    /// `invalid_type`, a whole number out of bounds `out_of_range`.
+    func testScheduleFaultsAreNamedByKind() throws {
+        func code(_ schedule: Any?) throws -> [String] {
+            var body: [String: Any] = ["name": "x", "trigger": "schedule.daily", "actions": [task]]
+            if let schedule { body["schedule"] = schedule }
+            let reply = try sales.send("POST", "/v1/automations", json: body)
+            XCTAssertEqual(reply.status, 422, reply.text)
+            return ((try? reply.json()["errors"] as? [[String: Any]]) ?? []).map { "\($0["field"] ?? ""):\($0["code"] ?? "")" }
+        }
+        XCTAssertEqual(try code(nil), ["schedule:required"])
+        XCTAssertEqual(try code([Any]()), ["schedule:invalid_type"])
+        for days: Any in ["10", 10.5, true] {
+            XCTAssertEqual(try code(["select": "no_order_for_days", "days": days]), ["schedule.days:invalid_type"], "\(days)")
+        }
+        XCTAssertEqual(try code(["select": "no_order_for_days"]), ["schedule.days:required"])
+        XCTAssertEqual(try code(["select": "no_order_for_days", "days": 3651]), ["schedule.days:out_of_range"])
+    }
+
     func testAPatchIsCheckedAgainstTheWholeDefinition() throws {
         let automation = try sales.automation("order.created", actions: [["type": "set_field", "field": "channel", "value": "web"]])
         // A customer has no `channel`: the stored action no longer fits the new trigger.
