@@ -102,14 +102,18 @@ final class RuleTreeTests: XCTestCase {
     }
 
     func testALeafNeedsAFieldAndAnOperatorAndTakesNothingElse() {
-        XCTAssertEqual(issues("{}"), ["rules.field required"])
+        XCTAssertEqual(Set(issues("{}")), ["rules.field required", "rules.op required"])
         XCTAssertEqual(issues("{\"op\":\"eq\",\"value\":1}"), ["rules.field required"])
+        // Both parts wrong: both named (an unknown field once hid a bad operator).
+        XCTAssertEqual(
+            Set(issues("{\"field\":\"nope\",\"op\":\"zz\",\"value\":1}")), ["rules.field unknown_field", "rules.op unknown_operator"])
         XCTAssertEqual(issues("{\"field\":\"industry\",\"value\":\"retail\"}"), ["rules.op required"])
         XCTAssertEqual(
             issues("{\"field\":\"industry\",\"op\":\"eq\",\"value\":\"retail\",\"note\":1}"), ["rules.note unknown_field"])
         // Two combinators in one object are not a combinator: it is read as a leaf.
         XCTAssertEqual(
-            Set(issues("{\"all\":[],\"any\":[]}")), ["rules.all unknown_field", "rules.any unknown_field", "rules.field required"])
+            Set(issues("{\"all\":[],\"any\":[]}")),
+            ["rules.all unknown_field", "rules.any unknown_field", "rules.field required", "rules.op required"])
     }
 
     func testUnknownFieldsAreNamedByTheirPath() {

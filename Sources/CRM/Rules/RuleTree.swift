@@ -75,6 +75,12 @@ public indirect enum RuleTree: Sendable {
             for key in object.keys where !["field", "op", "value"].contains(key) {
                 issues.append(FieldIssue("\(path).\(key)", "unknown_field", "a leaf has field, op and value"))
             }
+            // The operator is named whatever the field: a leaf with both wrong has both named.
+            let op = object["op"]?.stringValue.flatMap(RuleOperator.init(rawValue:))
+            if op == nil {
+                let allowed = RuleOperator.allCases.map(\.rawValue).joined(separator: ", ")
+                issues.append(FieldIssue("\(path).op", object["op"] == nil ? "required" : "unknown_operator", "one of \(allowed)"))
+            }
             guard let name = object["field"]?.stringValue else {
                 issues.append(FieldIssue("\(path).field", "required", "name the field the rule tests"))
                 return nil
@@ -83,11 +89,7 @@ public indirect enum RuleTree: Sendable {
                 issues.append(FieldIssue("\(path).field", "unknown_field", "'\(name)' is not a field rules can test"))
                 return nil
             }
-            guard let opName = object["op"]?.stringValue, let op = RuleOperator(rawValue: opName) else {
-                let allowed = RuleOperator.allCases.map(\.rawValue).joined(separator: ", ")
-                issues.append(FieldIssue("\(path).op", object["op"] == nil ? "required" : "unknown_operator", "one of \(allowed)"))
-                return nil
-            }
+            guard let op else { return nil }
             guard field.kind.allows(op) else {
                 issues.append(FieldIssue("\(path).op", "unsupported_operator", "'\(op.rawValue)' does not apply to \(name)"))
                 return nil
