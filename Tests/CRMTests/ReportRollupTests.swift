@@ -251,7 +251,7 @@ final class ReportRollupTests: TemporaryDatabaseTestCase {
                             .text((from?.startTimestamp ?? .earliest).rfc3339),
                             .text((to?.adding(days: 1).startTimestamp ?? .latest).rfc3339),
                         ]
-                    ).compactMap { $0.double(0) }
+                    ).compactMap { $0.double(0).map(TicketReportStore.wholeMilliseconds) }
                     XCTAssertEqual(
                         try TicketReportStore.median(connection, measure, from: from, to: to), Self.median(values),
                         "\(measure) \(String(describing: from))…\(String(describing: to))")
