@@ -197,6 +197,10 @@ public struct PipelineService: Sendable {
         }
     }
 
+    /// The most live opportunities one pipeline write may close, reopen or make won or not won:
+    /// each is a record write (about 0.4 ms), all in the writer's one transaction.
+    public static let maximumRestaged = 10_000
+
     /// - Parameter opportunities: the opportunities' service: a stage turned closed, open, won or
     ///   not won changes the opportunities standing in it, each written as a record (version,
     ///   `closed_at`, change-feed and audit entries) and its customer's lifecycle with it.
@@ -205,6 +209,7 @@ public struct PipelineService: Sendable {
         opportunities: RecordService, actor: Int64?, now: Timestamp
     ) throws -> StoredRecord {
         let before = try flow.current(connection, id: id, ifMatch: ifMatch)
+        var restaged: [Int64] = []
         return try flow.update(connection, before: before, actor: actor, now: now) {
             var values = RecordService.values(changes)
             let stagesJSON = stages.map { SQLValue.text(JSONValue.array($0.map(\.json)).jsonString) }
@@ -236,6 +241,17 @@ public struct PipelineService: Sendable {
                         ])
                 }
                 extra["stages"] = stagesJSON
+                restaged = try stages.flatMap { try PipelineStore.opportunitiesToRestage(connection, pipelineID: id, stage: $0) }
+                if restaged.count > Self.maximumRestaged {
+                    throw CRMError.conflict(
+                        "\(restaged.count) live opportunities stand in the stages this change closes, opens or makes won or not won",
+                        [
+                            FieldIssue(
+                                "stages", "too_many_opportunities",
+                                "at most \(Self.maximumRestaged) opportunities change with one pipeline write: move some to another stage first"
+                            )
+                        ])
+                }
             }
             try store.update(connection, id: id, values: values, extra: extra, now: now)
             return true
@@ -245,12 +261,10 @@ public struct PipelineService: Sendable {
             // records (after the pipeline's own change in the feed), then the deleted ones.
             var restage = try opportunities.parse([:], mode: .patch)
             restage.flags[OpportunitySchema.restageKey] = .integer(1)
-            for stage in stages {
-                for opportunity in try PipelineStore.opportunitiesToRestage(connection, pipelineID: id, stage: stage) {
-                    _ = try opportunities.updateRecord(connection, id: opportunity, restage, ifMatch: nil, actor: actor, now: now)
-                }
-                try PipelineStore.applyStageFlags(connection, pipelineID: id, stage: stage)
+            for opportunity in restaged {
+                _ = try opportunities.updateRecord(connection, id: opportunity, restage, ifMatch: nil, actor: actor, now: now)
             }
+            for stage in stages { try PipelineStore.applyStageFlags(connection, pipelineID: id, stage: stage) }
             // The funnel's "went on to a later stage" and "won" follow the stages' order and flags.
             try FunnelRollupStore.rebuild(connection, pipelineID: id)
         }
