@@ -34,6 +34,11 @@ final class DataSubjectEraseTests: DataSubjectTestCase {
         let id = try XCTUnwrap(try created.json()["id"] as? Int)
         // A patch, so the audit log and the feed hold a value as before and after.
         try sales.expect(200, "PATCH", "/v1/customers/\(id)", json: ["title": title])
+        // A search kept for replay: a page of customers, this one among them.
+        let search = try sales.send(
+            "POST", "/v1/customers/search", json: ["rules": ["field": "tags", "op": "contains", "value": tag]],
+            headers: [("Idempotency-Key", marker())])
+        XCTAssertEqual(search.status, 200, search.text)
         try sales.order(id, amount: 12_345, at: SalesTime.ago(days: 3))
         let interaction = try sales.send(
             "POST", "/v1/interactions",
@@ -131,12 +136,35 @@ final class DataSubjectEraseTests: DataSubjectTestCase {
 
         let replay = try sales.send("POST", "/v1/customers", json: fields, headers: key)
         XCTAssertEqual(replay.status, 201, replay.text)
-        XCTAssertEqual(replay.header("Idempotent-Replayed"), "true")
+        XCTAssertEqual(replay.header("Idempotent-Replayed"), "true", replay.text)
         let body = try replay.json()
         XCTAssertEqual(body["id"] as? Int, id)
         XCTAssertEqual(body["name"] as? String, "erased")
         XCTAssertTrue(body["email"] is NSNull)
         XCTAssertEqual(try sales.api.storedCustomerCount(), count)
+    }
+
+    /// A search's kept answer holds a page of customers, linked to none of them: the erase finds
+    /// the pages that show the customer and rewrites its element, the others' are untouched
+    /// (they had kept the erased values in clear; found by a black-box audit).
+    func testAReplayedSearchShowsTheCustomerErased() throws {
+        let someone = try person(tag: "replayed-search")
+        let other = try sales.api.createPerson("Stays as is", ["tags": ["replayed-search"], "email": "stays@example.com"])
+        let key = [("Idempotency-Key", marker())]
+        // One text sent twice: a replay must repeat the request byte for byte.
+        let body = #"{"rules":{"field":"tags","op":"contains","value":"replayed-search"},"sort":"id"}"#
+        let first = try sales.send("POST", "/v1/customers/search", json: body, headers: key)
+        XCTAssertEqual((try first.json()["data"] as? [[String: Any]])?.compactMap { $0["id"] as? Int }, [someone.id, other])
+        try sales.expect(200, "POST", "/v1/customers/\(someone.id)/erase", json: ["reason": "request"])
+        let replay = try sales.send("POST", "/v1/customers/search", json: body, headers: key)
+        XCTAssertEqual(replay.header("Idempotent-Replayed"), "true", replay.text)
+        let page = try XCTUnwrap(try replay.json()["data"] as? [[String: Any]])
+        XCTAssertEqual(page.compactMap { $0["id"] as? Int }, [someone.id, other], "the page a replay repeats")
+        XCTAssertEqual(page[0]["name"] as? String, "erased")
+        XCTAssertTrue(page[0]["email"] is NSNull && page[0]["phone"] is NSNull && page[0]["external_id"] is NSNull)
+        XCTAssertEqual((page[0]["attributes"] as? [String: Any])?.count, 0)
+        XCTAssertEqual(page[1]["email"] as? String, "stays@example.com")
+        XCTAssertEqual(try markersFound(someone.markers), [])
     }
 
     func testEraseReachesTheCustomersMergedIntoIt() throws {

@@ -58,6 +58,7 @@ public struct CustomerErasure: Sendable {
             try CustomerErasureStore.rewriteHistory(connection, customerID: customer)
             try CustomerErasureStore.rewriteOutbox(connection, customerID: customer)
             try CustomerErasureStore.rewriteAnswers(connection, customerID: customer)
+            try CustomerErasureStore.rewriteListAnswers(connection, customerID: customer)
             try CustomerErasureStore.eraseRelated(connection, customerID: customer, now: now)
             try CustomerErasureStore.eraseCustomer(connection, id: customer, reason: reason, now: now)
         }

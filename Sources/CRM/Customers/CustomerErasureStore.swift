@@ -122,6 +122,39 @@ enum CustomerErasureStore {
         }
     }
 
+    /// Rewrites the stored answers of searches (`POST /v1/customers/search`: a page of customers,
+    /// linked to no one customer) that show the customer: its element of `data` takes the erased
+    /// form. Found by the opening every rendered customer has, `{"id":<id>,"type":`, then parsed.
+    static func rewriteListAnswers(_ connection: StoreConnection, customerID: Int64) throws {
+        let opening = Array("{\"id\":\(customerID),\"type\":".utf8)
+        let rows = try connection.query(
+            """
+            SELECT key_id, idempotency_key, body FROM idempotency_keys
+            WHERE customer_id IS NULL AND \(connection.dialect.blobContains("body"))
+            """, [.blob(opening)])
+        for row in rows {
+            guard let body = row.blob("body"), case .object(var answer)? = try? JSONParser.parse(body),
+                case .array(var page)? = answer["data"]
+            else { continue }
+            var changed = false
+            for (index, element) in page.enumerated() {
+                guard case .object(var customer) = element, customer["id"]?.intValue == customerID,
+                    ErasedForm.kind(of: customer) == .customer
+                else { continue }
+                for (name, value) in ErasedForm.customer.fields where customer[name] != nil {
+                    customer[name] = value.json
+                }
+                page[index] = .object(customer)
+                changed = true
+            }
+            guard changed else { continue }
+            answer["data"] = .array(page)
+            try connection.run(
+                "UPDATE idempotency_keys SET body = ? WHERE key_id = ? AND idempotency_key = ?",
+                [.blob(Array(JSONValue.object(answer).jsonString.utf8)), row["key_id"], row["idempotency_key"]])
+        }
+    }
+
     /// While the search index may still hold terms of an erased customer, `pending_rebuilds`
     /// (migration 0016) names it `customers_fts:<id>`: set by the erase, removed by the purge that
     /// read it before merging and has truncated the log (so a crash in between purges it again).

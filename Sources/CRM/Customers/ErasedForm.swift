@@ -15,6 +15,15 @@ enum ErasedForm: String, CaseIterable, Sendable {
 
     enum Value: Sendable, Equatable {
         case null, placeholder, emptyObject
+
+        /// The value in a JSON document rewritten in Swift rather than in SQL.
+        var json: JSONValue {
+            switch self {
+            case .null: .null
+            case .placeholder: .string(ErasedForm.placeholder)
+            case .emptyObject: .object(JSONObject())
+            }
+        }
     }
 
     /// The cleared fields (their API names, which are also their columns) and their erased values.

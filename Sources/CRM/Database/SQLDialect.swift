@@ -124,6 +124,14 @@ public enum SQLDialect: Sendable, Hashable {
         }
     }
 
+    /// Whether a blob column holds the bytes of the one `?` parameter (a blob) anywhere.
+    func blobContains(_ column: String) -> String {
+        switch self {
+        case .sqlite: "instr(\(column), ?) > 0"
+        case .postgres: "position(? in \(column)) > 0"
+        }
+    }
+
     /// The smaller of two values: SQLite's `min` with two arguments is scalar, PostgreSQL's is
     /// an aggregate only.
     func least(_ first: String, _ second: String) -> String {
