@@ -247,6 +247,17 @@ final class FieldTests: SalesTestCase {
         let search = try sales.expect(
             200, "POST", "/v1/customers/search", json: ["rules": ["all": [["field": "attributes.score", "op": "gt", "value": 3]]]])
         XCTAssertEqual((search["data"] as? [[String: Any]])?.compactMap { $0["id"] as? Int }, [high])
+        // A defined bool compares with JSON's true and false (it had been read as 1 and 0, so `eq`
+        // matched no one and `ne` everyone; found by a black-box audit).
+        func searched(_ op: String, _ value: Bool) throws -> [Int] {
+            let tree: [String: Any] = ["field": "attributes.vegetarian", "op": op, "value": value]
+            let page = try sales.expect(200, "POST", "/v1/customers/search", json: ["rules": tree, "sort": "id"])
+            return (page["data"] as? [[String: Any]])?.compactMap { $0["id"] as? Int } ?? []
+        }
+        XCTAssertEqual(try searched("eq", true), [high])
+        XCTAssertEqual(try searched("eq", false), [low])
+        XCTAssertEqual(try searched("ne", true), [low, none])
+        XCTAssertEqual(try searched("ne", false), [high, none])
         for (value, op) in [("high", "gt"), ("silver", "eq")] as [(Any, String)] {
             let field = op == "gt" ? "attributes.score" : "attributes.vip_level"
             let tree: [String: Any] = ["all": [["field": field, "op": op, "value": value]]]

@@ -231,8 +231,10 @@ enum RuleFieldKind: Sendable {
             guard let text = value.stringValue, let date = CalendarDate(text) else { return .failure("expected a date YYYY-MM-DD") }
             return .success(.text(date.description))
         case .boolean:
+            // A boolean stays one: a column binds it as 1 or 0, an attribute (a custom field of type
+            // `bool`) compares it with JSON's true or false, never with the numbers 1 and 0.
             guard let flag = value.boolValue else { return .failure("expected true or false") }
-            return .success(.integer(flag ? 1 : 0))
+            return .success(.boolean(flag))
         case .attribute:
             switch value {
             case .string(let text) where text.count <= 1000: return .success(.text(text))
