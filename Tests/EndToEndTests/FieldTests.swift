@@ -274,6 +274,33 @@ final class FieldTests: SalesTestCase {
             200, "POST", "/v1/customers/search", json: ["rules": ["all": [["field": "attributes.other", "op": "eq", "value": 1]]]])
     }
 
+    /// A range filter compares only values of the field's type: after a type change, values kept
+    /// under the old type match no range (a string above every number in SQLite's order, a number
+    /// below every date as text), as in search and segments (found by a black-box audit).
+    func testRangeFiltersSkipValuesOfAnotherTypeAfterATypeChange() throws {
+        try define(["key": "rank", "label": "Rank", "type": "string"])
+        try define(["key": "renewal", "label": "Renewal", "type": "number"])
+        func person(_ name: String, _ attributes: [String: Any]) throws -> Int {
+            try XCTUnwrap(
+                try sales.expect(201, "POST", "/v1/customers", json: ["type": "person", "name": name, "attributes": attributes])["id"]
+                    as? Int)
+        }
+        _ = try person("Letters", ["rank": "x", "renewal": 5])
+        _ = try person("Digits", ["rank": "10"])
+        try sales.expect(200, "PATCH", "/v1/fields/rank", json: ["type": "integer"])
+        try sales.expect(200, "PATCH", "/v1/fields/renewal", json: ["type": "date"])
+        let three = try person("Three", ["rank": 3, "renewal": "2025-06-01"])
+        func ids(_ query: [(String, String)]) throws -> [Int] {
+            try sales.walk("/v1/customers", query, limit: 50).entries.compactMap { $0["id"] as? Int }.sorted()
+        }
+        XCTAssertEqual(try ids([("attributes.rank[gt]", "1000000")]), [])
+        XCTAssertEqual(try ids([("attributes.rank[gte]", "3")]), [three])
+        XCTAssertEqual(try ids([("attributes.rank[lte]", "3")]), [three])
+        XCTAssertEqual(try ids([("attributes.renewal[lt]", "2026-01-01")]), [three])
+        XCTAssertEqual(try ids([("attributes.renewal[gt]", "2000-01-01")]), [three])
+        XCTAssertEqual(try ids([("attributes.rank", "3")]), [three])
+    }
+
     func testEveryRoleReadsOnlyAdminsWrite() throws {
         try define(["key": "vip_level", "label": "VIP level", "type": "enum", "options": ["gold"]])
         for role in ["sales", "support", "marketing", "viewer"] {

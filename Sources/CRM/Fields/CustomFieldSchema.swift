@@ -112,8 +112,18 @@ extension CustomFieldSchema {
         if field.type == .number || field.type == .integer, let number = connection.dialect.jsonNumber("c.attributes", path: "'$.\(key)'") {
             expression = number
         }
+        // A range compares only values of the field's JSON type: a definition may change its
+        // type over values stored under the old one (a string "x" is above every number in
+        // SQLite's order, a number 5 below every date on PostgreSQL's text).
+        let types: String? =
+            switch field.type {
+            case .number, .integer: "'integer', 'real'"
+            case .string, .date, .enumeration: "'text'"
+            case .bool: nil
+            }
+        let rangeGuard = types.map { "json_type(c.attributes, '$.\(key)') IN (\($0))" }
         return ListField(
-            name, kind: .text(maxLength: 1000), filter: .indexedForEquality(expression),
+            name, kind: .text(maxLength: 1000), filter: .indexedForEquality(expression, rangeGuard: rangeGuard),
             parseValue: { text in
                 let value: JSONValue? =
                     switch field.type {

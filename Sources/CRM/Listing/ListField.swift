@@ -10,8 +10,10 @@ public struct ListField: Sendable {
         /// Like `expression`, for an expression with an index of its own that pays only where it
         /// yields rows in the page's order: equality and any-of, in id order. Other comparisons
         /// and orders read `+expression`, which no index serves, so the list is planned as
-        /// without it (a custom field's attribute: ``AttributeIndexUse``).
-        case indexedForEquality(String)
+        /// without it (a custom field's attribute: ``AttributeIndexUse``). `rangeGuard`, when
+        /// given, must hold too for `gt`, `gte`, `lt` and `lte` (an attribute's JSON type: a range
+        /// compares like with like, where SQLite orders every number below every string).
+        case indexedForEquality(String, rangeGuard: String? = nil)
         /// Equality (any-of) through a membership sub-query: `template` holds `%@` where the
         /// `?, ?, …` list goes, e.g. tags in a side table.
         case membership(String)

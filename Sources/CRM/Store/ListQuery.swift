@@ -146,7 +146,9 @@ public struct ListQuery {
         let placeholders = Array(repeating: "?", count: filter.values.count).joined(separator: ", ")
         let values = filter.values.map(\.sqlValue)
         switch filter.field.filtering {
-        case .expression(let expression), .indexedForEquality(let expression):
+        case .expression(let expression), .indexedForEquality(let expression, _):
+            var rangeGuard = ""
+            if case .indexedForEquality(_, let check?) = filter.field.filtering { rangeGuard = "\(check) AND " }
             let expression: String =
                 if walkingSort {
                     dialect.unindexed(expression)
@@ -162,10 +164,10 @@ public struct ListQuery {
             case .ne:
                 // "not equal" keeps rows where the field is unset: NULL is not the value asked about.
                 return ("(\(expression) IS NULL OR \(expression) NOT IN (\(placeholders)))", values)
-            case .gt: return ("\(expression) > ?", values)
-            case .gte: return ("\(expression) >= ?", values)
-            case .lt: return ("\(expression) < ?", values)
-            case .lte: return ("\(expression) <= ?", values)
+            case .gt: return ("(\(rangeGuard)\(expression) > ?)", values)
+            case .gte: return ("(\(rangeGuard)\(expression) >= ?)", values)
+            case .lt: return ("(\(rangeGuard)\(expression) < ?)", values)
+            case .lte: return ("(\(rangeGuard)\(expression) <= ?)", values)
             }
         case .membership(let template):
             let subquery = template.replacingPlaceholder(with: placeholders).replacingUnindexed(dialect)
