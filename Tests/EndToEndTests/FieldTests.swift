@@ -277,6 +277,18 @@ final class FieldTests: SalesTestCase {
     /// A range filter compares only values of the field's type: after a type change, values kept
     /// under the old type match no range (a string above every number in SQLite's order, a number
     /// below every date as text), as in search and segments (found by a black-box audit).
+    /// A string that becomes a date counts as a violation unless it names a day: `2026-02-30` has
+    /// a date's shape and is refused by every write, so it is counted too (found by a black-box
+    /// audit: SQLite's `date` gives it back as written).
+    func testImpossibleDatesAreViolations() throws {
+        try define(["key": "due", "label": "Due", "type": "string"])
+        for value in ["2026-02-30", "2026-04-31", "2026-13-01", "soon", "2024-02-29", "2026-12-31"] {
+            try sales.expect(201, "POST", "/v1/customers", json: ["type": "person", "name": value, "attributes": ["due": value]])
+        }
+        try sales.expect(200, "PATCH", "/v1/fields/due", json: ["type": "date"])
+        XCTAssertEqual(try sales.expect(200, "GET", "/v1/fields/due")["violations"] as? Int, 4)
+    }
+
     func testRangeFiltersSkipValuesOfAnotherTypeAfterATypeChange() throws {
         try define(["key": "rank", "label": "Rank", "type": "string"])
         try define(["key": "renewal", "label": "Renewal", "type": "number"])

@@ -42,6 +42,16 @@ public enum SQLDialect: Sendable, Hashable {
         }
     }
 
+    /// The day a `YYYY-MM-DD` text names, which differs from the text (or is NULL) when it names no
+    /// day: SQLite's `date` gives `2026-02-30` back as written unless a modifier makes it
+    /// compute (then `2026-03-02`); PostgreSQL's `sqlite_date` answers NULL for it.
+    func checkedDate(_ expression: String) -> String {
+        switch self {
+        case .sqlite: "date(\(expression), '+0 days')"
+        case .postgres: "sqlite_date(\(expression))"
+        }
+    }
+
     /// SQLite's `INDEXED BY` hint, for a plan its planner would not pick without statistics;
     /// nothing on PostgreSQL, whose planner has them.
     func indexedBy(_ index: String) -> String {

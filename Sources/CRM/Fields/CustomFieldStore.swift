@@ -54,7 +54,7 @@ enum CustomFieldStore {
         case .bool: wrongType = "\(type) NOT IN ('true', 'false', 'null')"
         case .date:
             wrongType =
-                "(\(type) NOT IN ('text', 'null') OR (\(type) = 'text' AND coalesce(\(connection.dialect.date("json_extract(attributes, ?1)")) = json_extract(attributes, ?1), FALSE) = FALSE))"
+                "(\(type) NOT IN ('text', 'null') OR (\(type) = 'text' AND coalesce(\(connection.dialect.checkedDate("json_extract(attributes, ?1)")) = json_extract(attributes, ?1), FALSE) = FALSE))"
         case .enumeration:
             wrongType =
                 "(\(type) NOT IN ('text', 'null') OR (\(type) = 'text' AND json_extract(attributes, ?1) NOT IN (SELECT value FROM json_each(?2))))"
