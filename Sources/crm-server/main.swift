@@ -31,6 +31,10 @@ if configuration.databaseEngine == .postgres {
     }
 } else if case .copyDatabase = command {
     fail("copy-db copies into PostgreSQL: give the target as --db postgres://… (or CRM_DB)", code: 2)
+} else if case .backup = command, !FileManager.default.fileExists(atPath: configuration.db) {
+    // Opening would create (and migrate) an empty database there and back that up: a mistyped
+    // --db must not pass for a backup.
+    fail("no database at \(configuration.db): nothing to back up (give the live database's file as --db or CRM_DB)")
 }
 
 switch command {

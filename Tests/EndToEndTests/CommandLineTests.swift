@@ -68,6 +68,13 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(backup.status, 0, backup.err)
         let check = try run(["keys", "list", "--db", copy])
         XCTAssertEqual(check.status, 0, check.err)
+        // A mistyped --db is an error, not an empty database made and backed up.
+        let missing = directory.appendingPathComponent("typo.sqlite").path
+        let refused = try run(["backup", directory.appendingPathComponent("copy2.sqlite").path, "--db", missing])
+        XCTAssertEqual(refused.status, 1, refused.out)
+        XCTAssertTrue(refused.err.contains("no database at"), refused.err)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: missing), "nothing created")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: directory.appendingPathComponent("copy2.sqlite").path))
     }
 
     func testHelpAndBadOptions() throws {
