@@ -239,6 +239,16 @@ final class AccountTests: SalesTestCase {
         let joined = try sales.send("PATCH", "/v1/customers/\(third)", json: ["account_id": acme])
         XCTAssertEqual(joined.status, 422, joined.text)
         XCTAssertEqual(joined.problemEntry("account_id")?["code"] as? String, "total_too_large")
+        // A merge whose moves would carry the company's rollup past it names `from`, the merge's
+        // own field, not the `amount` of an order it moves (found by a black-box audit).
+        try sales.api.sql("UPDATE customers SET total_spent = 9223372036854775000 WHERE id = \(lei)")
+        try sales.api.sql("UPDATE customers SET total_spent = 0 WHERE id = \(fang)")
+        let buyer = try sales.customer("Buyer")
+        try sales.order(buyer, amount: 1_000_000_000_000, at: SalesTime.ago(days: 1))
+        let merged = try sales.send("POST", "/v1/customers/\(fang)/merge", json: ["from": [buyer]])
+        XCTAssertEqual(merged.status, 422, merged.text)
+        XCTAssertEqual(merged.problemFields, ["from"], merged.text)
+        XCTAssertEqual(merged.problemEntry("from")?["code"] as? String, "total_too_large")
         XCTAssertEqual(try sales.expect(200, "GET", "/healthz")["status"] as? String, "ok")
     }
 

@@ -45,77 +45,91 @@ extension CustomerService {
         let limits = Self.unionLimitIssues(Self.filled(survivor, from: merged))
         if !limits.isEmpty { throw CRMError.validation(limits) }
 
-        for service in related {
-            var changes = try service.parse(["customer_id": .int(id)], mode: .patch)
-            changes.flags[Self.mergeFlag] = .integer(1)
-            for record in try service.store.liveIDs(connection, customerIDs: sources) {
-                _ = try service.updateRecord(connection, id: record, changes, ifMatch: nil, actor: actor, now: now)
-            }
-            try service.store.moveDeleted(connection, customerIDs: sources, to: id)
-        }
-        // A merged company's contacts move to the survivor when it is a company, else to no
-        // account (API.md §2); the merged customers themselves are about to go.
-        let survivorIsCompany = try CustomerStore.find(connection, id: id)?.string("type") == "company"
-        for row in merged where row.string("type") == "company" {
-            guard let company = row.int64("id") else { continue }
-            try CustomerAccounts.repoint(
-                connection, contactsOf: company, to: survivorIsCompany ? id : nil, skipping: Set(sources), flow: flow, actor: actor,
-                now: now)
-        }
-        // The merged customers go first, so their unique email or external id can pass to the survivor.
-        // Their points move, not copy: each one's ledger ends on a transfer to the survivor and a
-        // balance of 0, so no sum over tombstones and survivor counts them twice.
-        for (source, row) in zip(sources, merged) {
-            try flow.delete(connection, id: source, ifMatch: nil, actor: actor, now: now) {
-                if let points = row.int64("loyalty_points"), points != 0 {
-                    try CustomerStore.addLoyaltyPoints(connection, id: source, delta: -points)
-                    _ = try LoyaltyLedgerStore.insert(
-                        connection, customerID: source, delta: -points, reason: "merged into customer \(id)", balanceAfter: 0, actor: actor,
-                        now: now)
+        // A total the moves would push past the largest kept (an account's, a survivor's) is the
+        // merge's fault, named on `from`, not on the `amount` of the record that moved.
+        return try Self.namingFrom {
+            for service in related {
+                var changes = try service.parse(["customer_id": .int(id)], mode: .patch)
+                changes.flags[Self.mergeFlag] = .integer(1)
+                for record in try service.store.liveIDs(connection, customerIDs: sources) {
+                    _ = try service.updateRecord(connection, id: record, changes, ifMatch: nil, actor: actor, now: now)
                 }
-                try CustomerStore.softDelete(connection, id: source, now: now, mergedInto: id)
+                try service.store.moveDeleted(connection, customerIDs: sources, to: id)
             }
-        }
+            // A merged company's contacts move to the survivor when it is a company, else to no
+            // account (API.md §2); the merged customers themselves are about to go.
+            let survivorIsCompany = try CustomerStore.find(connection, id: id)?.string("type") == "company"
+            for row in merged where row.string("type") == "company" {
+                guard let company = row.int64("id") else { continue }
+                try CustomerAccounts.repoint(
+                    connection, contactsOf: company, to: survivorIsCompany ? id : nil, skipping: Set(sources), flow: flow, actor: actor,
+                    now: now)
+            }
+            // The merged customers go first, so their unique email or external id can pass to the survivor.
+            // Their points move, not copy: each one's ledger ends on a transfer to the survivor and a
+            // balance of 0, so no sum over tombstones and survivor counts them twice.
+            for (source, row) in zip(sources, merged) {
+                try flow.delete(connection, id: source, ifMatch: nil, actor: actor, now: now) {
+                    if let points = row.int64("loyalty_points"), points != 0 {
+                        try CustomerStore.addLoyaltyPoints(connection, id: source, delta: -points)
+                        _ = try LoyaltyLedgerStore.insert(
+                            connection, customerID: source, delta: -points, reason: "merged into customer \(id)", balanceAfter: 0,
+                            actor: actor,
+                            now: now)
+                    }
+                    try CustomerStore.softDelete(connection, id: source, now: now, mergedInto: id)
+                }
+            }
 
-        let before = try flow.current(connection, id: id, ifMatch: nil)
-        var values = Self.filled(before, from: merged)
-        if case .integer(let account)? = values["account_id"], survivorIsCompany || sources.contains(account) || account == id {
-            // An account passes only to a person, and never one that this merge removes.
-            values["account_id"] = nil
-        }
-        if case .text(let override)? = values["tier_override"] {
-            // A manual tier that passes to the survivor shows at once, as on PATCH.
-            values["__tier"] = .text(CustomerScoring.tier(score: before.int64("rfm_score"), override: override))
-        }
-        let points = merged.reduce(Int64(0)) { $0 + ($1.int64("loyalty_points") ?? 0) }
-        _ = try flow.update(connection, before: before, actor: actor, now: now) {
-            guard !values.isEmpty || points != 0 else { return false }
-            try checkUnique(connection, values, except: id)
-            // Always through update, which bumps version and updated_at: a balance that changes
-            // alone changes the representation (and so the ETag) too.
-            try CustomerStore.update(connection, id: id, values: values, now: now)
-            if points != 0 {
-                try CustomerStore.addLoyaltyPoints(connection, id: id, delta: points)
-                // The ledger says where the points came from, so the balance stays its sum.
-                var balance = before.int64("loyalty_points") ?? 0
-                for row in merged {
-                    guard let delta = row.int64("loyalty_points"), delta != 0, let source = row.int64("id") else { continue }
-                    balance += delta
-                    _ = try LoyaltyLedgerStore.insert(
-                        connection, customerID: id, delta: delta, reason: "merged from customer \(source)", balanceAfter: balance,
-                        actor: actor, now: now)
-                }
+            let before = try flow.current(connection, id: id, ifMatch: nil)
+            var values = Self.filled(before, from: merged)
+            if case .integer(let account)? = values["account_id"], survivorIsCompany || sources.contains(account) || account == id {
+                // An account passes only to a person, and never one that this merge removes.
+                values["account_id"] = nil
             }
-            return true
+            if case .text(let override)? = values["tier_override"] {
+                // A manual tier that passes to the survivor shows at once, as on PATCH.
+                values["__tier"] = .text(CustomerScoring.tier(score: before.int64("rfm_score"), override: override))
+            }
+            let points = merged.reduce(Int64(0)) { $0 + ($1.int64("loyalty_points") ?? 0) }
+            _ = try flow.update(connection, before: before, actor: actor, now: now) {
+                guard !values.isEmpty || points != 0 else { return false }
+                try checkUnique(connection, values, except: id)
+                // Always through update, which bumps version and updated_at: a balance that changes
+                // alone changes the representation (and so the ETag) too.
+                try CustomerStore.update(connection, id: id, values: values, now: now)
+                if points != 0 {
+                    try CustomerStore.addLoyaltyPoints(connection, id: id, delta: points)
+                    // The ledger says where the points came from, so the balance stays its sum.
+                    var balance = before.int64("loyalty_points") ?? 0
+                    for row in merged {
+                        guard let delta = row.int64("loyalty_points"), delta != 0, let source = row.int64("id") else { continue }
+                        balance += delta
+                        _ = try LoyaltyLedgerStore.insert(
+                            connection, customerID: id, delta: delta, reason: "merged from customer \(source)", balanceAfter: balance,
+                            actor: actor, now: now)
+                    }
+                }
+                return true
+            }
+            // The accounts the merged customers left, and the one the survivor may have joined.
+            let after = try CustomerStore.find(connection, id: id)
+            for company in Set(merged.compactMap { $0.int64("account_id") } + [after?.int64("account_id")].compactMap { $0 }).sorted() {
+                try CustomerAccounts.refresh(connection, companyID: company, renderer: renderer, now: now)
+            }
+            try CustomerMetrics.refresh(connection, customerID: id, settings: settings, service: self, now: now)
+            guard let record = try record(connection, id: id) else { throw CRMError.notFound("no customer \(id)") }
+            return record
         }
-        // The accounts the merged customers left, and the one the survivor may have joined.
-        let after = try CustomerStore.find(connection, id: id)
-        for company in Set(merged.compactMap { $0.int64("account_id") } + [after?.int64("account_id")].compactMap { $0 }).sorted() {
-            try CustomerAccounts.refresh(connection, companyID: company, renderer: renderer, now: now)
+    }
+
+    /// Runs the moves of a merge; a `total_too_large` they meet names `from`, what the client sent.
+    private static func namingFrom<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch CRMError.validation(let issues) where issues.contains(where: { $0.code == "total_too_large" }) {
+            throw CRMError.validation(issues.map { $0.code == "total_too_large" ? FieldIssue("from", $0.code, $0.message) : $0 })
         }
-        try CustomerMetrics.refresh(connection, customerID: id, settings: settings, service: self, now: now)
-        guard let record = try record(connection, id: id) else { throw CRMError.notFound("no customer \(id)") }
-        return record
     }
 
     /// What the survivor takes from the merged customers: each empty writable field from the
