@@ -128,8 +128,12 @@ struct ConnectionStateMachine {
     private(set) var drain = Drain.off
     private var draining: Bool { drain != .off }
 
+    /// The largest body the parser lets through (`--max-body-bytes`): no charge goes past it.
+    private let maxBodyBytes: Int
+
     init(limits: ParserLimits, timeouts: Timeouts, now: Int64) {
         parser = RequestParser(limits: limits, announcesHeads: true)
+        maxBodyBytes = limits.maxBodyBytes
         self.timeouts = timeouts
         lastActivity = now
     }
@@ -204,6 +208,9 @@ struct ConnectionStateMachine {
         case .continueExpected:
             return .sendContinue
         case .error(let error):
+            // The skipped body of a refused request: that request has its answer, and a second one
+            // would be read as the answer to the client's next request. Close, answering nothing.
+            if case .skippedBody = reading { return closeQuietly(unsent: unsent, now: now) }
             state = .closing
             return .sendError(status: error.status, detail: error.reason)
         case .request(let request):
@@ -225,7 +232,9 @@ struct ConnectionStateMachine {
             if drain == .closingIdle && unsent == 0 { return closeNow() }
         case .body:
             let held = parser.bodyByteCount
-            if held > bodyCharge { return .chargeBody(max(held - bodyCharge, Self.bodyChargeStep)) }
+            // A step ahead of what is held, but never past the largest body there can be (a
+            // small --max-body-bytes must not make every chunked body cost the whole step).
+            if held > bodyCharge { return .chargeBody(max(held - bodyCharge, min(Self.bodyChargeStep, maxBodyBytes - bodyCharge))) }
         }
         if inputEnded { state = .closing }
         return .wait
@@ -375,6 +384,7 @@ struct ConnectionStateMachine {
                 return .sendError(status: 408, detail: "the request head did not arrive within \(timeouts.header)")
             }
             if let since = reading.bodySince, parser.state == .body, now - since >= timeouts.body.wholeMilliseconds {
+                if case .skippedBody = reading { return closeQuietly(unsent: unsent, now: now) }  // see parseNext
                 state = .closing
                 return .sendError(status: 408, detail: "the request body did not arrive within \(timeouts.body)")
             }
@@ -407,6 +417,17 @@ struct ConnectionStateMachine {
     mutating func connectionLost() -> Action {
         if case .closed = state { return .wait }
         return closeNow()
+    }
+
+    /// Closes once what is queued is written, answering nothing more (the write side is shut
+    /// now when nothing is queued, as after a last answer).
+    private mutating func closeQuietly(unsent: Int, now: Int64) -> Action {
+        guard unsent == 0 else {
+            state = .closing
+            return .wait
+        }
+        state = .lingering(since: now)
+        return .shutdownWrite
     }
 
     private mutating func closeNow() -> Action {

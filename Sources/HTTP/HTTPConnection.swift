@@ -317,6 +317,12 @@ final class HTTPConnection: EventSource {
         let requestID = requestID(for: head)
         switch match(head) {
         case .found(let template, let parameters, let endpoint):
+            // No route of these methods takes a body: one sent is refused at once and skipped, never
+            // held in the body budget (anyone could otherwise fill it through `GET /healthz`).
+            if Self.methodsWithoutBody.contains(head.method), bodyLength != 0 {
+                let refusal = core.errorResponse(400, "\(head.method.name) takes no request body", requestID)
+                return .refused(HeadRefusal(requestID: requestID, route: template, answer: .response(refusal)))
+            }
             let context = RequestContext(requestID: requestID, route: template, parameters: parameters)
             if let refusal = endpoint.screen?(head, context) {
                 return .refused(HeadRefusal(requestID: requestID, route: template, answer: .response(refusal)))
@@ -331,6 +337,9 @@ final class HTTPConnection: EventSource {
         }
     }
 
+    /// The methods whose routes read no body.
+    static let methodsWithoutBody: [HTTPMethod] = [.get, .head, .delete]
+
     private func answer(_ head: Request, _ refusal: HeadRefusal, serial: UInt64) {
         let startedAt = begin(head.method, requestID: refusal.requestID, route: refusal.route)
         switch refusal.answer {
@@ -344,7 +353,8 @@ final class HTTPConnection: EventSource {
 
     private func bodyBudgetRefusal(_ requestID: String) -> Response {
         var response = core.errorResponse(503, "the server holds too many request bodies at once; retry", requestID)
-        response.headers.append(("Retry-After", "1"))
+        // Once: a 503 may come with its Retry-After already (RFC 9110 allows one).
+        if !response.headers.contains(where: { $0.name.lowercased() == "retry-after" }) { response.headers.append(("Retry-After", "1")) }
         return response
     }
 

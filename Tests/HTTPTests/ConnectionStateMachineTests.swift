@@ -253,7 +253,17 @@ final class ConnectionStateMachineTests: XCTestCase {
         _ = m.receive("POST /v1/api-keys HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
         _ = m.headScreened(.refused(Self.refusal), unsent: 0, now: 0)
         _ = m.responseReady(Response(status: 401), serial: 1, now: 0)
-        XCTAssertTrue(describe(m.receive("zz\r\nhello\r\n")).contains("400"), "bad chunk size")
+        // A bad chunk size ends the connection, but with no second answer: the request had its
+        // 401, and a 400 after it would be read as the answer to the client's next request.
+        XCTAssertEqual(describe(m.receive("zz\r\nhello\r\n")), "shut write side", "bad chunk size")
+    }
+
+    func testASkippedBodyThatStallsClosesWithoutA408() {
+        var m = machine()
+        _ = m.receive("POST /v1/api-keys HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n{")
+        _ = m.headScreened(.refused(Self.refusal), unsent: 0, now: 0)
+        _ = m.responseReady(Response(status: 401), serial: 1, now: 0)
+        XCTAssertEqual(describe(m.timerFired(now: 60_000, unsent: 0)), "shut write side", "the body timeout passed")
     }
 
     func testChunkedBodyIsChargedAheadOfWhatIsHeldAndRefusedWhenTheBudgetIsSpent() {
@@ -269,6 +279,17 @@ final class ConnectionStateMachineTests: XCTestCase {
         XCTAssertEqual(
             describe(m.responseReady(Response(status: 503), serial: 1, now: 0)),
             "write 503, length 0, body, connection close, release 65536")
+    }
+
+    /// The step ahead never passes `--max-body-bytes`: with a 1,000-byte limit a chunked body is
+    /// charged 1,000 at most, not 64 KiB (which made every such body cost the step; found by a
+    /// black-box audit).
+    func testAChunkedBodysChargeStopsAtTheLargestBodyThereCanBe() {
+        var m = Machine(
+            limits: ParserLimits(maxBodyBytes: 1000), timeouts: .init(header: .seconds(10), body: .seconds(30), idle: .seconds(60)), now: 0)
+        _ = m.receive("POST /v1/api-keys HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
+        _ = m.headScreened(.accepted(charged: 0), unsent: 0, now: 0)
+        XCTAssertEqual(describe(m.receive("5\r\nhello\r\n")), "charge 1000")
     }
 
     // MARK: Streaming
