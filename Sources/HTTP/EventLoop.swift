@@ -135,6 +135,22 @@ final class EventLoop: @unchecked Sendable {
         _ = epoll_ctl(epoll, EPOLL_CTL_MOD, descriptor, &event)
     }
 
+    /// Takes `descriptor` out of epoll's interest but keeps its source (and its sweeps) on the
+    /// loop, until ``resumeEvents(_:events:exclusive:)``.
+    func pauseEvents(_ descriptor: Int32) {
+        _ = epoll_ctl(epoll, EPOLL_CTL_DEL, descriptor, nil)
+    }
+
+    /// Gives a paused descriptor back to epoll (an `ADD`: `EPOLLEXCLUSIVE` cannot be modified).
+    func resumeEvents(_ descriptor: Int32, events: UInt32, exclusive: Bool = false) throws {
+        var event = epoll_event()
+        event.events = events | (exclusive ? EPOLLEXCLUSIVE.rawValue : 0)
+        event.data.fd = descriptor
+        guard epoll_ctl(epoll, EPOLL_CTL_ADD, descriptor, &event) == 0 else {
+            throw SocketError("epoll_ctl(ADD)", errno: errno)
+        }
+    }
+
     func deregister(_ descriptor: Int32) {
         _ = epoll_ctl(epoll, EPOLL_CTL_DEL, descriptor, nil)
         let slot = Int(descriptor)

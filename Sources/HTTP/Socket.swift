@@ -56,7 +56,15 @@ struct Socket: Sendable, Hashable {
     }
 
     /// Accepts one pending connection as a non-blocking socket with `TCP_NODELAY`, or `nil` when none is pending.
-    func accept() throws -> Socket? {
+    /// What `accept` found: a connection, none waiting (or one that gave up), or no descriptor
+    /// (or kernel memory) to take one with, which retrying at once cannot change.
+    enum Accepted {
+        case connection(Socket)
+        case none
+        case exhausted
+    }
+
+    func accept() throws -> Accepted {
         while true {
             // accept4 is hidden behind _GNU_SOURCE in Glibc's module; fcntl costs one more call per connection.
             let fd = Glibc.accept(descriptor, nil, nil)
@@ -66,15 +74,16 @@ struct Socket: Sendable, Hashable {
                 let client = Socket(descriptor: fd)
                 // Without TCP_NODELAY a keep-alive server shows the 40 ms Nagle/delayed-ACK stall.
                 try? client.setOption(Int32(IPPROTO_TCP), TCP_NODELAY, 1)
-                return client
+                return .connection(client)
             }
             let error = errno
             switch error {
             case EINTR: continue
-            case EAGAIN, EWOULDBLOCK: return nil
-            // The peer gave up before we accepted it, or we are out of descriptors for now:
-            // neither is fatal for the listener.
-            case ECONNABORTED, EPROTO, EMFILE, ENFILE, ENOBUFS, ENOMEM: return nil
+            // Nothing waiting, or the peer gave up before we accepted it.
+            case EAGAIN, EWOULDBLOCK, ECONNABORTED, EPROTO: return .none
+            // Out of descriptors or memory for now: not fatal for the listener, but the connection
+            // stays queued and the socket readable, so asking again at once only spins.
+            case EMFILE, ENFILE, ENOBUFS, ENOMEM: return .exhausted
             default: throw SocketError("accept", errno: error)
             }
         }
