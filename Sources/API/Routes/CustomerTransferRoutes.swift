@@ -97,6 +97,7 @@ struct CustomerTransferRoutes {
             .post, "/v1/customers/import",
             endpoints.sync(.write(.customers), .worker) { request in
                 _ = try QueryParameters(request.http, allowed: [])
+                try MediaType.refuseRepeated(request.http.headers.singleField("Content-Type"))
                 let declared = request.http.headers["Content-Type"]
                 guard declared.map(MediaType.essence(of:)) == "text/csv" else {
                     throw APIError.unsupportedMediaType("send the file as text/csv")

@@ -48,10 +48,18 @@ struct APIRequest: Sendable {
 
 /// Content-Type checks (API.md §1: request bodies are `application/json` unless stated).
 enum MediaType {
+    /// Two `Content-Type` fields are a `400` (RFC 9110 §5.3: it takes one value), as two `Host`
+    /// or `Authorization` fields are: which one the body is in cannot be told.
+    static func refuseRepeated(_ field: HTTPHeaders.SingleField) throws {
+        if case .repeated = field { throw APIError.badRequest("Content-Type is given more than once", field: "Content-Type") }
+    }
+
     static func requireJSON(_ request: Request) throws {
         // What nearly every client sends, recognised on the bytes: the general check below
         // splits, trims and lowercases Strings, a measurable part of a create on the event loop.
-        if case .present(let value) = request.headers.singleField("Content-Type"), isPlainJSON(value) { return }
+        let declared = request.headers.singleField("Content-Type")
+        if case .present(let value) = declared, isPlainJSON(value) { return }
+        try refuseRepeated(declared)
         guard let type = request.headers["Content-Type"] else {
             throw APIError.unsupportedMediaType("send the body as application/json")
         }
