@@ -133,6 +133,13 @@ public struct Request: Sendable, Equatable {
     /// are kept; `a` alone gives `("a", "")`; empty pieces (`a&&b`) are skipped. A piece that
     /// does not decode (possible only in hand-built requests) is kept raw.
     public var query: [(name: String, value: String)] {
+        queryPairs.map { ($0.name, $0.value) }
+    }
+
+    /// ``query`` with each value also as sent, still percent-encoded: for a value that is a
+    /// comma-separated list, where an encoded comma (`%2C`) belongs to an item instead of ending
+    /// it (RFC 3986 §2.2: a percent-encoded delimiter is data).
+    public var queryPairs: [(name: String, value: String, encoded: Substring)] {
         guard let raw = rawQuery else { return [] }
         return raw.split(separator: "&", omittingEmptySubsequences: true).map { piece in
             let name: Substring
@@ -146,7 +153,7 @@ public struct Request: Sendable, Equatable {
             }
             return (
                 PercentDecoding.decode(name, plusAsSpace: true) ?? String(name),
-                PercentDecoding.decode(value, plusAsSpace: true) ?? String(value)
+                PercentDecoding.decode(value, plusAsSpace: true) ?? String(value), value
             )
         }
     }

@@ -96,6 +96,33 @@ final class CustomerListTests: XCTestCase {
         XCTAssertEqual(try ids([("limit", "200")]), seeded)
     }
 
+    /// A comma sent as `%2C` belongs to its value; a bare one separates any-of values (a company
+    /// named "Acme, Inc" could not be found by name; found by a black-box audit). Cursors tell
+    /// the two apart.
+    func testAnEncodedCommaIsPartOfAValueAndABareOneSeparatesValues() throws {
+        let comma = try api.createPerson("Acme, Inc")
+        let plain = try api.createPerson("Acme")
+        let inc = try api.createPerson("Inc")
+        func found(_ query: String) throws -> [Int] {
+            let reply = try api.send("GET", "/v1/customers?\(query)")
+            XCTAssertEqual(reply.status, 200, reply.text)
+            let body = try reply.json()
+            return ((body["data"] as? [[String: Any]]) ?? []).compactMap { $0["id"] as? Int }.sorted()
+        }
+        XCTAssertEqual(try found("name=Acme%2C%20Inc"), [comma])
+        XCTAssertEqual(try found("name=Acme%2c+Inc"), [comma], "either case of hex, + as a space")
+        XCTAssertEqual(try found("name=Acme,Inc"), [plain, inc].sorted(), "a bare comma still separates")
+        XCTAssertEqual(try found("name=Acme%2C%20Inc,Acme"), [comma, plain].sorted())
+        XCTAssertEqual(try found("name[ne]=Acme%2C%20Inc").contains(comma), false)
+        // Paging one at a time: the cursor of one spelling does not serve the other.
+        let first = try api.send("GET", "/v1/customers?name=Acme%2C%20Inc,Acme&limit=1").json()
+        let cursor = try XCTUnwrap(first["next_cursor"] as? String)
+        let encodedCursor = cursor.addingPercentEncoding(withAllowedCharacters: CharacterSet.alphanumerics) ?? cursor
+        XCTAssertEqual(try found("name=Acme%2C%20Inc,Acme&limit=1&cursor=\(encodedCursor)").count, 1)
+        // The same text once decoded, but three values: not the list the cursor was made for.
+        XCTAssertEqual(try api.send("GET", "/v1/customers?name=Acme,%20Inc,Acme&limit=1&cursor=\(encodedCursor)").status, 400)
+    }
+
     func testLimitOutside1To200Is400() throws {
         for value in ["0", "201", "-1", "abc", "", "1.5"] {
             let reply = try status([("limit", value)])

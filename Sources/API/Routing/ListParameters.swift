@@ -23,7 +23,7 @@ struct ListParameters {
         var seen: Set<String> = []
         var scopeParts: [String] = []
         var cursor: String?
-        for (name, value) in http.query {
+        for (name, value, encoded) in http.queryPairs {
             guard seen.insert(name).inserted else {
                 throw APIError.badRequest("query parameter '\(name)' is given more than once", field: name, code: "duplicate_parameter")
             }
@@ -60,7 +60,13 @@ struct ListParameters {
             case _ where extra.contains(name):
                 break
             default:
-                request.filters.append(try Self.filter(name: name, value: value, fields: fields, dynamicField: dynamicField))
+                let filter = try Self.filter(name: name, value: value, encoded: encoded, fields: fields, dynamicField: dynamicField)
+                request.filters.append(filter.filter)
+                // An item holding a comma (sent as %2C) is told from two items in the cursor's scope.
+                if filter.items.contains(where: { $0.contains(",") }) {
+                    scopeParts.append("\(name)=\(JSONValue.array(filter.items.map(JSONValue.string)).jsonString)")
+                    continue
+                }
             }
             scopeParts.append("\(name)=\(value)")
         }
@@ -93,9 +99,11 @@ struct ListParameters {
         return cursors.encode(.array([next.key, .int(next.id)]), scope: scope)
     }
 
-    private static func filter(name: String, value: String, fields: [ListField], dynamicField: (String) throws -> ListField?) throws
-        -> ListFilter
-    {
+    /// - Parameters: value, encoded: the parameter's value decoded, and as sent; `eq` and `ne`
+    ///   split the one as sent on its commas, then decode each item (`%2C` stays in its item).
+    private static func filter(
+        name: String, value: String, encoded: Substring, fields: [ListField], dynamicField: (String) throws -> ListField?
+    ) throws -> (filter: ListFilter, items: [String]) {
         var fieldName = name
         var op = ListFilter.Operator.eq
         if name.hasSuffix("]"), let open = name.firstIndex(of: "[") {
@@ -113,9 +121,13 @@ struct ListParameters {
         if case .none = field.filtering {
             throw APIError.badRequest("'\(fieldName)' cannot be filtered", field: name, code: "unknown_parameter")
         }
-        let texts = (op == .eq || op == .ne) ? value.split(separator: ",", omittingEmptySubsequences: false).map(String.init) : [value]
+        let texts =
+            (op == .eq || op == .ne)
+            ? encoded.split(separator: ",", omittingEmptySubsequences: false).map {
+                PercentDecoding.decode($0, plusAsSpace: true) ?? String($0)
+            } : [value]
         let values = try texts.map { try filterValue($0, field: field, parameter: name) }
-        return ListFilter(field: field, op: op, values: values)
+        return (ListFilter(field: field, op: op, values: values), texts)
     }
 
     private static func filterValue(_ raw: String, field: ListField, parameter: String) throws -> JSONValue {
