@@ -116,12 +116,7 @@ final class EventLoop: @unchecked Sendable {
     // MARK: Registration (loop thread only)
 
     func register(_ descriptor: Int32, events: UInt32, source: EventSource, exclusive: Bool = false) throws {
-        var event = epoll_event()
-        event.events = events | (exclusive ? EPOLLEXCLUSIVE.rawValue : 0)
-        event.data.fd = descriptor
-        guard epoll_ctl(epoll, EPOLL_CTL_ADD, descriptor, &event) == 0 else {
-            throw SocketError("epoll_ctl(ADD)", errno: errno)
-        }
+        try resumeEvents(descriptor, events: events, exclusive: exclusive)
         let slot = Int(descriptor)
         if slot >= sources.count { sources.append(contentsOf: repeatElement(nil, count: slot - sources.count + 64)) }
         if sources[slot] == nil { sourceCount += 1 }
