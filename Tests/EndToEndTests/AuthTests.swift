@@ -1,5 +1,6 @@
 import API
 import CRM
+import Foundation
 import XCTest
 
 /// API keys and roles over a real socket (API.md §1 "Auth", "Roles").
@@ -176,6 +177,34 @@ final class AuthTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(Int(refused.header("Retry-After") ?? "") ?? 0, 1)
         let count = try limited.application.database.read { try APIKeyService().count($0) }
         XCTAssertEqual(count, 1)
+    }
+
+    func testARateLimitedKeyGets429BeforeItsBodyNotContinue() throws {
+        let limited = try TestServer { $0.rateLimit = .init(requests: 2, window: .seconds(60)) }
+        defer { limited.stop() }
+        let client = try limited.client()
+        // A request with a body is counted once, though its head is screened before the body.
+        let body = "{\"type\":\"person\",\"name\":\"Counted\"}"
+        let created = try client.request("POST", "/v1/customers", headers: bearer(limited.adminKey), body: body)
+        XCTAssertEqual(created.status, 201)
+        XCTAssertEqual(created.header("RateLimit-Remaining"), "1")
+        XCTAssertEqual(try client.request("GET", "/v1/api-keys", headers: bearer(limited.adminKey)).status, 200)
+
+        let waiting = try limited.client()
+        try waiting.send(
+            "POST /v1/customers HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(limited.adminKey)\r\n"
+                + "Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\nExpect: 100-continue\r\n\r\n")
+        // Peeked, so that a `100 Continue` first would show (`readResponse` passes over it).
+        var first = [UInt8](repeating: 0, count: 12)
+        let count = first.withUnsafeMutableBytes {
+            recv(waiting.descriptor, $0.baseAddress, $0.count, Int32(MSG_PEEK | MSG_WAITALL))
+        }
+        XCTAssertEqual(String(decoding: first[0..<max(0, count)], as: UTF8.self), "HTTP/1.1 429")
+        let refused = try waiting.readResponse()
+        XCTAssertEqual(refused.header("RateLimit-Remaining"), "0")
+        XCTAssertGreaterThanOrEqual(Int(refused.header("Retry-After") ?? "") ?? 0, 1)
+        // A client told to wait may never send the body, so nothing on this connection can follow.
+        XCTAssertEqual(refused.header("Connection"), "close")
     }
 
     func testCORSPreflightAndActualResponses() throws {

@@ -37,14 +37,20 @@ final class RateLimiter: Sendable {
     }
 
     /// Takes one token for `keyID` if there is one. A refused request takes nothing.
-    func take(_ keyID: Int64) -> Decision {
+    func take(_ keyID: Int64) -> Decision { decide(keyID, taking: true) }
+
+    /// What ``take(_:)`` would decide now, taking nothing: a head screen asks before the body
+    /// is read, and the handler takes the token when it runs, so a request counts once.
+    func peek(_ keyID: Int64) -> Decision { decide(keyID, taking: false) }
+
+    private func decide(_ keyID: Int64, taking: Bool) -> Decision {
         let now = clock()
         return buckets.withLock { buckets in
             var bucket = buckets[keyID] ?? Bucket(tokens: Double(capacity), updatedAt: now)
             bucket.tokens = min(Double(capacity), bucket.tokens + (now - bucket.updatedAt) * refillPerSecond)
             bucket.updatedAt = now
             let allowed = bucket.tokens >= 1
-            if allowed { bucket.tokens -= 1 }
+            if allowed, taking { bucket.tokens -= 1 }
             buckets[keyID] = bucket
             let missing = Double(capacity) - bucket.tokens
             return Decision(

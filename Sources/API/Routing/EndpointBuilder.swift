@@ -181,12 +181,14 @@ struct EndpointBuilder: Sendable {
         return headers
     }
 
-    /// The head check of an endpoint that needs a key: the same `401` and `403` the handler
-    /// would answer, decided before the body is read (a client that may not call the endpoint
-    /// cannot make the server receive and hold its body). The rate limit of an admitted request
-    /// is left to the handler, so a request is counted once; one refused here never gets there,
-    /// so it is counted here, and answered as ``admit(_:_:_:_:_:)`` would: `429` over the limit,
-    /// else `403`, with the `RateLimit-*` headers every authenticated answer carries.
+    /// The head check of an endpoint that needs a key: the same `401`, `403` and `429` the
+    /// handler would answer, decided before the body is read (a client that may not call the
+    /// endpoint, or not now, cannot make the server receive and hold its body, nor get a
+    /// `100 Continue` for a body that will be refused). An admitted key's token is only looked
+    /// at here and taken by the handler, so a request is counted once; one refused here never
+    /// gets there, so it is counted here, and answered as ``admit(_:_:_:_:_:)`` would: `429`
+    /// over the limit, else `403`, with the `RateLimit-*` headers every authenticated answer
+    /// carries.
     private func screen(_ access: Access) -> Router.Screen? {
         if case .open = access { return nil }
         let builder = self
@@ -194,7 +196,13 @@ struct EndpointBuilder: Sendable {
             var headers = builder.sharedHeaders(head, context)
             do {
                 try builder.authenticator.authenticate(head) { key in
-                    if access.permits(key.role) { return }
+                    if access.permits(key.role) {
+                        guard let limiter = builder.rateLimiter else { return }
+                        let decision = limiter.peek(key.id)
+                        if decision.allowed { return }
+                        headers += decision.headers
+                        throw APIError.tooManyRequests(retryAfter: decision.retryAfter, headers: [])
+                    }
                     if let limiter = builder.rateLimiter {
                         let decision = limiter.take(key.id)
                         headers += decision.headers
