@@ -60,10 +60,10 @@ public enum ParseState: Sendable, Hashable {
 /// - Method: a token (RFC 9110 §9.1) or `400`; a token that is not an ``HTTPMethod`` is `501`.
 /// - Version (RFC 9112 §2.3): `HTTP/` DIGIT `.` DIGIT exactly, else `400`; 1.0 and 1.1 are
 ///   served, 1.2–1.9 are served as 1.1, any other major version (and 0.9) is `505`.
-/// - Target (RFC 9112 §3.2): origin-form, or asterisk-form with `OPTIONS` only. Absolute-form
-///   is refused with `400`: this server is an origin server reached directly, never through a
-///   proxy, so RFC 9112 §3.2.2's allowance is not needed and refusing it keeps one way to
-///   name a resource. Also `400`: a byte < 0x21, 0x7F or ≥ 0x80, a `#` (no fragment in a
+/// - Target (RFC 9112 §3.2): origin-form, or asterisk-form with `OPTIONS` only, or
+///   absolute-form (`http://host/path`, which an origin server must accept, §3.2.2): its path
+///   and query are served as origin-form, its authority must be a valid `host[:port]` and is
+///   otherwise ignored, like `Host`. Also `400`: a byte < 0x21, 0x7F or ≥ 0x80, a `#` (no fragment in a
 ///   request-target), `%` not followed by two hex digits, a path whose decoding is not UTF-8
 ///   or holds a control character (NUL included), a query whose decoding is not UTF-8
 ///   (control characters are allowed in decoded query values, e.g. `%0A` in a search).
@@ -457,8 +457,45 @@ extension RequestParser {
             throw .notImplemented("unknown method")
         }
         let targetBytes = UnsafeBufferPointer(rebasing: buf[targetRange])
+        if let pathStart = try absoluteFormPathStart(targetBytes) {
+            let rest = UnsafeBufferPointer(rebasing: targetBytes[pathStart...])
+            if rest.isEmpty { return (method, method == .options ? "*" : "/", version) }
+            if rest[0] == UInt8(ascii: "?") {
+                let target = [UInt8(ascii: "/")] + rest
+                try target.withUnsafeBufferPointer { bytes throws(HTTPParseError) in try validateTarget(bytes, method: method) }
+                return (method, String(decoding: target, as: UTF8.self), version)
+            }
+            try validateTarget(rest, method: method)
+            return (method, String(decoding: rest, as: UTF8.self), version)
+        }
         try validateTarget(targetBytes, method: method)
         return (method, String(decoding: targetBytes, as: UTF8.self), version)
+    }
+
+    /// Where the path of an absolute-form target (`http://host[:port]/path?query`, RFC 9112
+    /// §3.2.2) begins, or `nil` for any other form. An origin server must accept this form; it
+    /// serves the path and query as if they came in origin-form (the authority, like `Host`,
+    /// names this server whatever it says). An authority that is no `host[:port]` — userinfo
+    /// included, which RFC 9110 §4.2.4 says to treat as an error — is `400`.
+    static func absoluteFormPathStart(_ target: UnsafeBufferPointer<UInt8>) throws(HTTPParseError) -> Int? {
+        guard let first = target.first, first != UInt8(ascii: "/"), first != UInt8(ascii: "*") else { return nil }
+        var schemeEnd = 0
+        for scheme in ["http://", "https://"] where target.count >= scheme.utf8.count {
+            let matches = zip(scheme.utf8, target).allSatisfy { expected, byte in byte.asciiLowercased == expected }
+            if matches {
+                schemeEnd = scheme.utf8.count
+                break
+            }
+        }
+        guard schemeEnd > 0 else { throw .badRequest("request-target must be origin-form or absolute-form") }
+        var pathStart = schemeEnd
+        while pathStart < target.count, target[pathStart] != UInt8(ascii: "/"), target[pathStart] != UInt8(ascii: "?") {
+            pathStart += 1
+        }
+        guard isPlausibleHost(UnsafeBufferPointer(rebasing: target[schemeEnd..<pathStart])) else {
+            throw .badRequest("invalid authority in request-target")
+        }
+        return pathStart
     }
 
     /// `HTTP-version = "HTTP" "/" DIGIT "." DIGIT` (RFC 9112 §2.3), case-sensitive.

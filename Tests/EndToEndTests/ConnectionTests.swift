@@ -130,6 +130,20 @@ final class ConnectionTests: XCTestCase {
         XCTAssertEqual(try client.request("PUT", "/v1/webhooks/1", headers: auth).status, 405, "a real id's path exists")
     }
 
+    func testAbsoluteFormTargetsAreServedAndOptionsAsteriskAnswersForTheServer() throws {
+        let client = try server.client()
+        let auth = [("Authorization", "Bearer \(server.adminKey)")]
+        XCTAssertEqual(try client.request("GET", "http://crm.example/healthz").text, "{\"status\":\"ok\"}")
+        let keys = try client.request("GET", "HTTP://127.0.0.1:\(server.port)/v1/api-keys?limit=1", headers: auth)
+        XCTAssertEqual(keys.status, 200)
+        XCTAssertEqual(try client.request("GET", "http://crm.example/v1/api-keys").status, 401)
+        let options = try client.request("OPTIONS", "*")
+        XCTAssertEqual(options.status, 204)
+        XCTAssertEqual(options.header("Allow"), "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS")
+        XCTAssertEqual(try client.request("OPTIONS", "http://crm.example").status, 204)
+        XCTAssertEqual(try client.request("GET", "http://a@crm.example/healthz").status, 400)
+    }
+
     func testWrongMethodIs405WithAllow() throws {
         let client = try server.client()
         let reply = try client.request("DELETE", "/healthz")

@@ -72,7 +72,12 @@ final class RequestParserRejectionTests: XCTestCase {
 
     func testTargetForms() {
         assertRejected("GET * HTTP/1.1\r\n\(host)\r\n", 400)
-        assertRejected("GET http://a/x HTTP/1.1\r\n\(host)\r\n", 400)
+        assertRejected("GET ftp://a/x HTTP/1.1\r\n\(host)\r\n", 400)
+        assertRejected("GET http://user@a/x HTTP/1.1\r\n\(host)\r\n", 400)
+        assertRejected("GET http:///x HTTP/1.1\r\n\(host)\r\n", 400)
+        assertRejected("GET http://a:123456/x HTTP/1.1\r\n\(host)\r\n", 400)
+        assertRejected("GET http://a/x#frag HTTP/1.1\r\n\(host)\r\n", 400)
+        assertRejected("GET http://a/x%zz HTTP/1.1\r\n\(host)\r\n", 400)
         assertRejected("GET a/x HTTP/1.1\r\n\(host)\r\n", 400)
         assertRejected("OPTIONS *x HTTP/1.1\r\n\(host)\r\n", 400)
         assertRejected("GET /x#frag HTTP/1.1\r\n\(host)\r\n", 400)

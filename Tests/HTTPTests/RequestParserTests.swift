@@ -32,6 +32,16 @@ final class RequestParserTests: XCTestCase {
         XCTAssertEqual(parseOne("OPTIONS /v1/x HTTP/1.1\r\nHost: a\r\n\r\n")?.method, .options)
     }
 
+    func testAbsoluteFormIsServedAsItsPathAndQuery() throws {
+        let full = try XCTUnwrap(parseOne("GET http://crm.example:8080/v1/customers?q=a%2Cb HTTP/1.1\r\nHost: other\r\n\r\n"))
+        XCTAssertEqual(full.target, "/v1/customers?q=a%2Cb")
+        XCTAssertEqual(full.pathSegments, ["v1", "customers"])
+        XCTAssertEqual(parseOne("GET HTTPS://[::1]/x HTTP/1.1\r\nHost: a\r\n\r\n")?.target, "/x")
+        XCTAssertEqual(parseOne("GET http://a HTTP/1.1\r\nHost: a\r\n\r\n")?.target, "/")
+        XCTAssertEqual(parseOne("GET http://a?x=1 HTTP/1.1\r\nHost: a\r\n\r\n")?.target, "/?x=1")
+        XCTAssertEqual(parseOne("OPTIONS http://a HTTP/1.1\r\nHost: a\r\n\r\n")?.target, "*")
+    }
+
     func testAllMethods() {
         for method in [HTTPMethod.get, .head, .post, .put, .patch, .delete, .options] {
             XCTAssertEqual(parseOne("\(method.name) / HTTP/1.1\r\nHost: a\r\n\r\n")?.method, method)

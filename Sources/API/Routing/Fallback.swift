@@ -25,8 +25,14 @@ enum Fallback {
         }
     }
 
+    private static let serverMethods = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"
+
     private static func answer(_ request: Request, _ context: RequestContext, _ miss: Router.RouteMiss, cors: CORSPolicy) -> Response {
         switch miss {
+        case .notFound where request.method == .options && request.target == "*":
+            // `OPTIONS *` asks about the server as a whole (RFC 9110 §9.3.7): the methods some
+            // path takes.
+            return Response(status: 204, headers: [("Allow", serverMethods)])
         case .notFound:
             return ProblemRenderer.response(.notFound("no route for \(request.path)"), requestID: context.requestID)
         case .methodNotAllowed(let allowed):
