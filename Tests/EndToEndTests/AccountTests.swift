@@ -147,6 +147,21 @@ final class AccountTests: SalesTestCase {
         XCTAssertEqual(try account(acme)["contacts"], 2)
     }
 
+    /// An erased company keeps the contacts it had, takes no new ones (joining writes its
+    /// rollup), and a contact of it may still be written.
+    func testAnErasedCompanyTakesNoNewContacts() throws {
+        let acme = try company("Acme")
+        let lei = try contact("Li Lei", of: acme)
+        try sales.expect(200, "POST", "/v1/customers/\(acme)/erase", json: ["reason": "request"])
+        let joining = try sales.send("POST", "/v1/customers", json: ["type": "person", "name": "x", "account_id": acme])
+        XCTAssertEqual(refused(joining), ["account_id"])
+        XCTAssertTrue(joining.text.contains("\"code\":\"erased\""), joining.text)
+        let fang = try sales.customer("Wang Fang")
+        XCTAssertEqual(refused(try sales.send("PATCH", "/v1/customers/\(fang)", json: ["account_id": acme])), ["account_id"])
+        try sales.expect(200, "PATCH", "/v1/customers/\(lei)", json: ["account_id": acme, "title": "CTO"])
+        XCTAssertEqual(try account(acme)["contacts"], 1)
+    }
+
     /// An erased contact's link is its company's to keep: deleting or merging the company
     /// repoints it as any contact (it was a `409` naming the contact, for good).
     func testACompanyWithAnErasedContactCanBeDeletedAndMerged() throws {

@@ -8,6 +8,11 @@ enum AccountStore {
         try connection.queryOne("SELECT type FROM customers WHERE id = ? AND deleted_at IS NULL", [.integer(id)])?.string(0)
     }
 
+    /// Whether the customer `id` has been erased.
+    static func isErased(_ connection: StoreConnection, id: Int64) throws -> Bool {
+        try connection.queryOne("SELECT 1 FROM customers WHERE id = ? AND erased_at IS NOT NULL", [.integer(id)]) != nil
+    }
+
     static func hasContacts(_ connection: StoreConnection, companyID: Int64) throws -> Bool {
         try connection.queryOne(
             "SELECT 1 FROM customers WHERE account_id = ? AND deleted_at IS NULL LIMIT 1", [.integer(companyID)]) != nil

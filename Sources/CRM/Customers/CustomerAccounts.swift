@@ -25,7 +25,12 @@ enum CustomerAccounts {
             } else {
                 switch try AccountStore.liveType(connection, id: account) {
                 case nil: issues.append(FieldIssue("account_id", "not_found", "no live customer \(account)"))
-                case "company": break
+                case "company":
+                    // Joining changes the company's rollup, a write to it; an erased customer takes
+                    // none. A contact that joined before the erasure stays.
+                    if account != before?.int64("account_id"), try AccountStore.isErased(connection, id: account) {
+                        issues.append(FieldIssue("account_id", "erased", "customer \(account) is erased and takes no new contacts"))
+                    }
                 default: issues.append(FieldIssue("account_id", "not_a_company", "customer \(account) is a person, not a company"))
                 }
             }
