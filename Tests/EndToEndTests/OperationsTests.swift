@@ -16,6 +16,20 @@ final class OperationsTests: XCTestCase {
         XCTAssertEqual(try ready.json()["status"] as? String, "ready")
     }
 
+    /// A second server on one SQLite file would sleep through the first one's commits (long-polls,
+    /// caches): it refuses to start, and starts once the first has stopped.
+    func testASecondServerOnTheSameSQLiteDatabaseRefusesToStart() throws {
+        try TestDatabase.requireSQLite("several nodes share one PostgreSQL database by design")
+        XCTAssertThrowsError(try TestServer(joining: server)) { error in
+            XCTAssertTrue("\(error)".contains("another crm-server is already serving"), "\(error)")
+        }
+        XCTAssertEqual(try server.client().request("GET", "/readyz").status, 200)
+        server.application.shutdown()
+        let next = try TestServer(joining: server)
+        defer { next.stop() }
+        XCTAssertEqual(try next.client().request("GET", "/readyz").status, 200)
+    }
+
     func testMetricsCountRequestsByRouteAndStatus() throws {
         let client = try server.client()
         _ = try client.request("GET", "/healthz")

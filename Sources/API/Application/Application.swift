@@ -31,6 +31,9 @@ public final class Application: Sendable {
     private let workers: WorkerPool
     private let feedWaiters: ChangeFeedWaiters
     private let webhookDispatcher: WebhookDispatcher
+    /// The SQLite database's lock against a second `serve` on it; nil on PostgreSQL, where many
+    /// nodes share one database by design.
+    private let servingLock: ServingLock?
 
     /// The port the API listens on (useful with port 0).
     public var port: Int { server.port }
@@ -50,7 +53,10 @@ public final class Application: Sendable {
             maximumReaders: onPostgres ? workerThreads + configuration.workers + 2 : max(4, configuration.workers * 2 + 2),
             maximumWriteBatch: batch)
         self.database = database
+        var lock: ServingLock?
         do {
+            lock = onPostgres ? nil : try ServingLock(databasePath: configuration.db)
+            servingLock = lock
             let keys = APIKeyService()
             bootstrapKey = try database.writeAndWait { connection -> IssuedAPIKey? in
                 try keys.count(connection) == 0 ? try keys.create(connection, name: "bootstrap admin", role: .admin, now: clock.now()) : nil
@@ -202,6 +208,7 @@ public final class Application: Sendable {
             }
         } catch {
             database.close()
+            lock?.release()
             throw error
         }
     }
@@ -300,6 +307,7 @@ public final class Application: Sendable {
         metricsServer?.shutdown()
         workers.shutdown()
         database.close()
+        servingLock?.release()
     }
 }
 
