@@ -37,10 +37,12 @@ extension ConnectionStateMachine {
         /// ``bodyCharged(_:granted:)``.
         case chargeBody(Int)
         /// Answer exchange `serial` with `503` and `Retry-After`: the budget for bodies is spent.
-        case refuseBodyOverBudget(serial: UInt64)
+        /// `requestID`: the client's `X-Request-Id`, if it sent one, for the answer to echo.
+        case refuseBodyOverBudget(serial: UInt64, requestID: String?)
         /// Queue an error response with `Connection: close` for a request the parser or a timer
-        /// refused (it never reached a handler); the connection closes after it.
-        case sendError(status: Int, detail: String)
+        /// refused (it never reached a handler); the connection closes after it. `requestID` as
+        /// above, when the head was read.
+        case sendError(status: Int, detail: String, requestID: String?)
         /// Queue `response` framed as `head` says. The exchange is over: log it and return
         /// `releasing` bytes to the body budget.
         case writeResponse(Response, ResponseHead, releasing: Int)

@@ -116,6 +116,9 @@ struct ConnectionStateMachine {
     private(set) var parser: RequestParser
     /// The head being screened, while `screening`.
     private var screenedHead: Request?
+    /// The accepted head whose body is arriving, while `reading(.body)`: an answer that ends the
+    /// body early (timeout, bad framing, budget) echoes its `X-Request-Id`.
+    private var bodyHead: Request?
     let timeouts: Timeouts
     /// What this connection has charged to the server's body budget (a ``Quota``) for the current body;
     /// handed back in the action that ends the exchange or closes the connection.
@@ -212,7 +215,8 @@ struct ConnectionStateMachine {
             // would be read as the answer to the client's next request. Close, answering nothing.
             if case .skippedBody = reading { return closeQuietly(unsent: unsent, now: now) }
             state = .closing
-            return .sendError(status: error.status, detail: error.reason)
+            let requestID = error.requestID ?? bodyHead.take()?.headers["X-Request-Id"]
+            return .sendError(status: error.status, detail: error.reason, requestID: requestID)
         case .request(let request):
             // A body that was arriving when shutdown began belongs to a request taken before it.
             let admitted: Bool
@@ -241,6 +245,7 @@ struct ConnectionStateMachine {
     }
 
     private mutating func begin(_ request: consuming Request, keepAlive: Bool, refused: Bool) -> Action {
+        bodyHead = nil
         serial &+= 1
         state = .handling(
             Exchange(
@@ -255,6 +260,7 @@ struct ConnectionStateMachine {
         switch verdict {
         case .accepted(let charged):
             bodyCharge += charged
+            bodyHead = head
             state = .reading(.body(since: now))
             return parseNext(unsent: unsent, now: now)
         case .refused(let refusal):
@@ -286,7 +292,7 @@ struct ConnectionStateMachine {
         }
         serial &+= 1
         state = .handling(Exchange(serial: serial, method: .post, version: .http11, keepAlive: false, skippedBodySince: nil))
-        return .refuseBodyOverBudget(serial: serial)
+        return .refuseBodyOverBudget(serial: serial, requestID: bodyHead.take()?.headers["X-Request-Id"])
     }
 
     // MARK: Output
@@ -381,12 +387,14 @@ struct ConnectionStateMachine {
         case .reading(let reading):
             if case .head(let since) = reading, now - since >= timeouts.header.wholeMilliseconds {
                 state = .closing
-                return .sendError(status: 408, detail: "the request head did not arrive within \(timeouts.header)")
+                return .sendError(status: 408, detail: "the request head did not arrive within \(timeouts.header)", requestID: nil)
             }
             if let since = reading.bodySince, parser.state == .body, now - since >= timeouts.body.wholeMilliseconds {
                 if case .skippedBody = reading { return closeQuietly(unsent: unsent, now: now) }  // see parseNext
                 state = .closing
-                return .sendError(status: 408, detail: "the request body did not arrive within \(timeouts.body)")
+                return .sendError(
+                    status: 408, detail: "the request body did not arrive within \(timeouts.body)",
+                    requestID: bodyHead.take()?.headers["X-Request-Id"])
             }
             return now - lastActivity >= timeouts.idle.wholeMilliseconds ? closeNow() : .wait
         case .lingering(let since):
@@ -433,6 +441,7 @@ struct ConnectionStateMachine {
     private mutating func closeNow() -> Action {
         state = .closed
         screenedHead = nil
+        bodyHead = nil
         return .close(releasing: takeCharge(), failedStatus: nil)
     }
 

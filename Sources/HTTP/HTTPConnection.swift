@@ -170,13 +170,13 @@ final class HTTPConnection: EventSource {
                 action = .wait
             case .chargeBody(let bytes):
                 action = machine.bodyCharged(bytes, granted: core.bodyBudget.reserve(bytes))
-            case .refuseBodyOverBudget(let serial):
-                let requestID = loop.requestIDs.next()
+            case .refuseBodyOverBudget(let serial, let supplied):
+                let requestID = requestID(supplied)
                 begin(.post, requestID: requestID, route: nil)
                 complete(bodyBudgetRefusal(requestID), serial: serial)
                 action = .wait
-            case .sendError(let status, let detail):
-                sendError(status: status, detail: detail)
+            case .sendError(let status, let detail, let requestID):
+                sendError(status: status, detail: detail, requestID: requestID)
                 action = .wait
             case .writeResponse(let response, let head, let releasing):
                 append(response, head)
@@ -283,8 +283,12 @@ final class HTTPConnection: EventSource {
 
     /// The client's `X-Request-Id` when it is sane, else a fresh one.
     private func requestID(for request: Request) -> String {
-        let supplied = request.headers["X-Request-Id"]
-        return supplied.flatMap { RequestIDGenerator.isAcceptable($0) ? $0 : nil } ?? loop.requestIDs.next()
+        requestID(request.headers["X-Request-Id"])
+    }
+
+    /// The client's own request id when it is acceptable, else a new one.
+    private func requestID(_ supplied: String?) -> String {
+        supplied.flatMap { RequestIDGenerator.isAcceptable($0) ? $0 : nil } ?? loop.requestIDs.next()
     }
 
     /// Records the exchange the machine just began, for its response and log line; returns when it began.
@@ -444,8 +448,8 @@ final class HTTPConnection: EventSource {
     }
 
     /// Queues the error response for a request the parser or a timer refused.
-    private func sendError(status: Int, detail: String) {
-        let requestID = loop.requestIDs.next()
+    private func sendError(status: Int, detail: String, requestID supplied: String?) {
+        let requestID = requestID(supplied)
         let response = core.errorResponse(status, detail, requestID)
         guard case .bytes(let body) = response.body else { return }
         ResponseEncoder.appendHead(

@@ -411,9 +411,16 @@ public struct RequestParser {
     ) throws(HTTPParseError) -> (Request, Framing, expectsContinue: Bool) {
         let (method, target, version) = try Self.parseRequestLine(buf, lines[0])
         let headers = try HTTPHeaders(parsingLines: lines[1...], in: buf)
-        try Self.checkHost(headers, version: version)
-        let framing = try Self.framing(of: headers, version: version)
-        if case .length(let length) = framing, length > limits.maxBodyBytes { throw .payloadTooLarge }
+        let framing: Framing
+        do throws(HTTPParseError) {
+            try Self.checkHost(headers, version: version)
+            framing = try Self.framing(of: headers, version: version)
+            if case .length(let length) = framing, length > limits.maxBodyBytes { throw HTTPParseError.payloadTooLarge }
+        } catch {
+            var refused = error
+            refused.requestID = headers["X-Request-Id"]
+            throw refused
+        }
         let expectsContinue =
             framing != .none && version == .http11
             && headers.containsToken("100-continue", inField: "expect")

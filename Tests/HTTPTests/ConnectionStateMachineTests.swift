@@ -455,8 +455,8 @@ private func describe(_ action: ConnectionStateMachine.Action) -> String {
     case .refuseShuttingDown(let request, let serial): return "503 shutting down \(request.method) \(request.target) #\(serial)"
     case .answerRefusedHead(let head, _, let serial): return "answer refused \(head.method) \(head.target) #\(serial)"
     case .chargeBody(let bytes): return "charge \(bytes)"
-    case .refuseBodyOverBudget(let serial): return "503 over budget #\(serial)"
-    case .sendError(let status, let detail): return "error \(status) \(detail)"
+    case .refuseBodyOverBudget(let serial, _): return "503 over budget #\(serial)"
+    case .sendError(let status, let detail, _): return "error \(status) \(detail)"
     case .writeResponse(let response, let head, let releasing):
         return "write \(response.status), \(describe(head)), release \(releasing)"
     case .startStream(let response, let head, _, let serial):

@@ -177,7 +177,7 @@ final class HostileBodyTests: XCTestCase {
     func testTrickledBodyIsAnswered408WhenTheBodyTimeoutPasses() throws {
         let client = try server.client()
         try client.send(
-            "POST /v1/customers HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(server.adminKey)\r\n"
+            "POST /v1/customers HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(server.adminKey)\r\nX-Request-Id: slow-1\r\n"
                 + "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{")
         let started = Date()
         for _ in 0..<3 {
@@ -186,6 +186,7 @@ final class HostileBodyTests: XCTestCase {
         }
         let reply = try client.readResponse()
         XCTAssertEqual(reply.status, 408)
+        XCTAssertEqual(reply.header("X-Request-Id"), "slow-1")
         XCTAssertEqual(reply.header("Connection"), "close")
         XCTAssertLessThan(Date().timeIntervalSince(started), 2)
         XCTAssertTrue(client.isClosedByPeer())
