@@ -41,13 +41,14 @@ final class DataSubjectExportTests: DataSubjectTestCase {
         XCTAssertEqual(
             Set(document.keys),
             [
-                "exported_at", "customer", "orders", "interactions", "opportunities", "tickets", "ticket_comments", "feedback", "tasks",
-                "points", "audit_log",
+                "exported_at", "customer", "merged_customers", "orders", "interactions", "opportunities", "tickets", "ticket_comments",
+                "feedback", "tasks", "points", "audit_log",
             ])
         let customer = try XCTUnwrap(document["customer"] as? [String: Any])
         XCTAssertEqual(customer["id"] as? Int, id)
         XCTAssertEqual(customer["email"] as? String, "li.na@example.com")
         XCTAssertEqual(customer["title"] as? String, "Buyer")
+        XCTAssertEqual(ids(document, "merged_customers"), [])
         XCTAssertEqual(ids(document, "orders"), [order, deletedOrder], "deleted records are data held about them too")
         XCTAssertEqual(ids(document, "interactions"), [interaction])
         XCTAssertEqual((document["interactions"] as? [[String: Any]])?.first?["body"] as? String, "Asked about prices")
@@ -72,6 +73,33 @@ final class DataSubjectExportTests: DataSubjectTestCase {
             ])
         let auditIDs = audit.compactMap { $0["id"] as? Int }
         XCTAssertEqual(auditIDs, auditIDs.sorted())
+    }
+
+    /// The customers merged into this one were the same person: their deleted rows, their
+    /// loyalty entries and audit entries are in the export (an erase erases them with it).
+    func testExportHoldsTheCustomersMergedIntoIt() throws {
+        let survivor = try sales.api.createPerson("Li Na", ["email": "li.na@example.com"])
+        let first = try sales.api.createPerson("Li Na (old)", ["email": "old@example.com"])
+        let second = try sales.api.createPerson("Na Li", ["email": "na.li@example.com"])
+        try sales.expect(201, "POST", "/v1/customers/\(second)/points", json: ["delta": 7, "reason": "old points"])
+        try sales.expect(200, "POST", "/v1/customers/\(first)/merge", json: ["from": [second]])
+        try sales.expect(200, "POST", "/v1/customers/\(survivor)/merge", json: ["from": [first]])
+        let unrelated = try sales.customer("Someone else")
+
+        let document = try export(survivor).document
+        XCTAssertEqual(ids(document, "merged_customers"), [first, second], "directly and through another")
+        let merged = document["merged_customers"] as? [[String: Any]] ?? []
+        XCTAssertEqual(merged.map { $0["email"] as? String }, ["old@example.com", "na.li@example.com"])
+        XCTAssertEqual(merged.map { $0["merged_into"] as? Int }, [survivor, first])
+        let reasons = (document["points"] as? [[String: Any]] ?? []).compactMap { $0["reason"] as? String }
+        XCTAssertTrue(reasons.contains("old points"), "\(reasons)")
+        let audited = Set(
+            (document["audit_log"] as? [[String: Any]] ?? []).filter { $0["record_type"] as? String == "customer" }
+                .compactMap { $0["record_id"] as? Int })
+        XCTAssertEqual(audited, [survivor, first, second])
+        XCTAssertFalse(audited.contains(unrelated))
+        // Each merged customer's own export is its own.
+        XCTAssertEqual(ids(try export(second).document, "merged_customers"), [])
     }
 
     func testExportOfAnErasedCustomerHoldsOnlyWhatTheEraseLeft() throws {

@@ -5,15 +5,20 @@ import SQLite
 /// document with the customer and every record about them, written a page at a time so a large
 /// one streams:
 ///
-///     {"exported_at":…,"customer":{…},"orders":[…],"interactions":[…],"opportunities":[…],
+///     {"exported_at":…,"customer":{…},"merged_customers":[…],"orders":[…],"interactions":[…],"opportunities":[…],
 ///      "tickets":[…],"ticket_comments":[…],"feedback":[…],"tasks":[…],"points":[…],"audit_log":[…]}
 ///
 /// Every entry is rendered as its own endpoint renders it (a comment names its `ticket_id`);
 /// deleted records are included (with their `deleted_at`), since the business still holds them. `audit_log` holds the entries of the customer
-/// and of each of those records, oldest first.
+/// (and of the customers merged into it) and of each of those records, oldest first; `points`
+/// the ledgers of both.
 public struct CustomerDataExport: Sendable {
     /// One array of the document, in document order.
     public enum Section: String, CaseIterable, Sendable {
+        /// The customers merged into this one, directly or through others (deleted, with
+        /// `merged_into`): the same person, whose rows the business still holds, as an erase
+        /// knows (it erases them with it).
+        case mergedCustomers = "merged_customers"
         case orders, interactions, opportunities, tickets
         case ticketComments = "ticket_comments"
         case feedback, tasks, points
@@ -50,6 +55,12 @@ public struct CustomerDataExport: Sendable {
     ) throws -> Int64? {
         var last: Int64?
         switch section {
+        case .mergedCustomers:
+            for id in try CustomerDataExportStore.merged(connection, customerID: customerID, after: after, limit: limit) {
+                guard let customer = try customers.recordIncludingDeleted(connection, id: id) else { continue }
+                writer.rawJSON(customer.json)
+                last = id
+            }
         case .ticketComments:
             for row in try CustomerDataExportStore.comments(connection, customerID: customerID, after: after, limit: limit) {
                 TicketComments.render(row, into: &writer)
