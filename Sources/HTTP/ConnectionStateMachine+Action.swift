@@ -42,7 +42,9 @@ extension ConnectionStateMachine {
         /// Queue an error response with `Connection: close` for a request the parser or a timer
         /// refused (it never reached a handler); the connection closes after it. `requestID` as
         /// above, when the head was read.
-        case sendError(status: Int, detail: String, requestID: String?)
+        ///
+        /// Boxed, as ``answerRefusedHead(_:_:serial:)`` is: a cold path's payload.
+        indirect case sendError(status: Int, detail: String, requestID: String?)
         /// Queue `response` framed as `head` says. The exchange is over: log it and return
         /// `releasing` bytes to the body budget.
         case writeResponse(Response, ResponseHead, releasing: Int)

@@ -214,15 +214,22 @@ struct ConnectionStateMachine {
             // The skipped body of a refused request: that request has its answer, and a second one
             // would be read as the answer to the client's next request. Close, answering nothing.
             if case .skippedBody = reading { return closeQuietly(unsent: unsent, now: now) }
-            state = .closing
-            let requestID = error.requestID ?? bodyHead.take()?.headers["X-Request-Id"]
-            return .sendError(status: error.status, detail: error.reason, requestID: requestID)
+            return refuse(error)
         case .request(let request):
             // A body that was arriving when shutdown began belongs to a request taken before it.
             let admitted: Bool
             if case .body = reading { admitted = true } else { admitted = false }
             return begin(request, keepAlive: request.keepAlive && !draining, refused: draining && !admitted)
         }
+    }
+
+    /// The parser refused the request: answer it and close. Out of line: ``parseNext(unsent:now:)``
+    /// runs for every request, this for almost none.
+    @inline(never)
+    private mutating func refuse(_ error: HTTPParseError) -> Action {
+        state = .closing
+        let requestID = parser.refusedRequestID ?? bodyHead.take()?.headers["X-Request-Id"]
+        return .sendError(status: error.status, detail: error.reason, requestID: requestID)
     }
 
     /// The buffered bytes end inside a request, or there are none: start the timer that applies,

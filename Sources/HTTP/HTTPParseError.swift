@@ -11,9 +11,6 @@ public struct HTTPParseError: Error, Sendable, Equatable, CustomStringConvertibl
     public let status: Int
     /// Short human text saying which rule was broken, e.g. `"obs-fold in header"`.
     public let reason: String
-    /// The `X-Request-Id` of a head refused after its fields were read (`413` by
-    /// `Content-Length`, a bad `Host`, bad framing), for the answer to echo; not part of equality.
-    public var requestID: String?
 
     public init(status: Int, reason: String) {
         self.status = status
@@ -21,10 +18,6 @@ public struct HTTPParseError: Error, Sendable, Equatable, CustomStringConvertibl
     }
 
     public var description: String { "\(status) \(reason)" }
-
-    public static func == (lhs: HTTPParseError, rhs: HTTPParseError) -> Bool {
-        lhs.status == rhs.status && lhs.reason == rhs.reason
-    }
 
     /// `400 Bad Request`: the bytes are not a well-formed request (RFC 9112 §2.2, §3, §5, §6, §7).
     public static func badRequest(_ reason: String) -> HTTPParseError {

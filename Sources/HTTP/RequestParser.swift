@@ -229,6 +229,10 @@ public struct RequestParser {
         body = []
     }
 
+    /// The `X-Request-Id` of a head refused after its fields were read (`413` by `Content-Length`,
+    /// a bad `Host`, bad framing), for the answer to echo.
+    public private(set) var refusedRequestID: String?
+
     /// Whether the head just reported asked for `100 Continue` (RFC 9110 §10.1.1).
     public var expectsContinue: Bool { continuePending }
 
@@ -406,7 +410,7 @@ public struct RequestParser {
     }
 
     /// Parses the request line and header fields found by ``scanHead(_:)`` and decides framing.
-    private func finishHead(
+    private mutating func finishHead(
         _ buf: UnsafeBufferPointer<UInt8>
     ) throws(HTTPParseError) -> (Request, Framing, expectsContinue: Bool) {
         let (method, target, version) = try Self.parseRequestLine(buf, lines[0])
@@ -417,9 +421,8 @@ public struct RequestParser {
             framing = try Self.framing(of: headers, version: version)
             if case .length(let length) = framing, length > limits.maxBodyBytes { throw HTTPParseError.payloadTooLarge }
         } catch {
-            var refused = error
-            refused.requestID = headers["X-Request-Id"]
-            throw refused
+            refusedRequestID = Self.requestID(of: headers)
+            throw error
         }
         let expectsContinue =
             framing != .none && version == .http11
@@ -478,6 +481,10 @@ extension RequestParser {
         try validateTarget(targetBytes, method: method)
         return (method, String(decoding: targetBytes, as: UTF8.self), version)
     }
+
+    /// The `X-Request-Id` of a head being refused; out of line, so the hot path stays small.
+    @inline(never)
+    static func requestID(of headers: HTTPHeaders) -> String? { headers["X-Request-Id"] }
 
     /// Where the path of an absolute-form target (`http://host[:port]/path?query`, RFC 9112
     /// §3.2.2) begins, or `nil` for any other form. An origin server must accept this form; it
