@@ -220,23 +220,22 @@ final class ConnectionTests: XCTestCase {
 
     /// Answers given before a handler runs still echo the client's `X-Request-Id`.
     func testEarlyRefusalsEchoTheClientsRequestID() throws {
-        let tooLarge = try server.client()
-        try tooLarge.send("POST /v1/api-keys HTTP/1.1\r\nHost: x\r\nX-Request-Id: big-1\r\nContent-Length: 4096\r\n\r\n")
-        let refused = try tooLarge.readResponse()
-        XCTAssertEqual(refused.status, 413)
-        XCTAssertEqual(refused.header("X-Request-Id"), "big-1")
-
-        let badChunk = try server.client()
-        try badChunk.send(
-            "POST /v1/customers HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(server.adminKey)\r\nX-Request-Id: chunk-2\r\n"
-                + "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n")
-        let malformed = try badChunk.readResponse()
-        XCTAssertEqual(malformed.status, 400)
-        XCTAssertEqual(malformed.header("X-Request-Id"), "chunk-2")
-
-        let noHost = try server.client()
-        try noHost.send("GET /healthz HTTP/1.1\r\nX-Request-Id: host-3\r\n\r\n")
-        XCTAssertEqual(try noHost.readResponse().header("X-Request-Id"), "host-3")
+        let cases = [
+            (413, "big-1", "POST /v1/api-keys HTTP/1.1\r\nHost: x\r\nX-Request-Id: big-1\r\nContent-Length: 4096\r\n\r\n"),
+            (
+                400, "chunk-2",
+                "POST /v1/customers HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(server.adminKey)\r\nX-Request-Id: chunk-2\r\n"
+                    + "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"
+            ),
+            (400, "host-3", "GET /healthz HTTP/1.1\r\nX-Request-Id: host-3\r\n\r\n"),
+        ]
+        for (status, id, raw) in cases {
+            let client = try server.client()
+            try client.send(raw)
+            let reply = try client.readResponse()
+            XCTAssertEqual(reply.status, status, id)
+            XCTAssertEqual(reply.header("X-Request-Id"), id)
+        }
     }
 
     func testAmbiguousFramingIs400AndCloses() throws {
