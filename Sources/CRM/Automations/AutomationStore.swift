@@ -159,6 +159,8 @@ enum AutomationStore {
             sql += " AND c.id = ?"
             bindings.append(.integer(onlyID))
         }
-        return try connection.query(sql, bindings).compactMap { $0.int64(0) }
+        // In id order on both engines, so runs, their ids and the feed entries they write come out
+        // the same whichever engine chose the plan (the selection's index is not in id order).
+        return try connection.query(sql, bindings).compactMap { $0.int64(0) }.sorted()
     }
 }

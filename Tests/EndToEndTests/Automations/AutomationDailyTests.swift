@@ -148,6 +148,24 @@ final class AutomationDailyTests: SalesTestCase {
         XCTAssertEqual(try sales.runDaily(), 0, "a breached ticket is chased once")
     }
 
+    /// A daily run acts on its records in id order, on either engine (their plans differ).
+    func testADailyRunActsInIDOrder() throws {
+        let automation = try sales.automation(
+            "schedule.daily", schedule: ["select": "ticket_sla_breached"],
+            actions: [["type": "set_field", "field": "assignee", "value": "escalations"]])
+        let customer = try sales.person("Waiting")
+        var tickets: [Int] = []
+        for (subject, priority) in [("a", "low"), ("b", "urgent"), ("c", "normal"), ("d", "high"), ("e", "urgent")] {
+            let ticket = try sales.expect(
+                201, "POST", "/v1/tickets", json: ["customer_id": customer, "subject": subject, "priority": priority])
+            tickets.append(try XCTUnwrap(ticket["id"] as? Int))
+        }
+        clock.advance(milliseconds: 30 * SalesTime.day)
+        XCTAssertEqual(try sales.runDaily(), tickets.count)
+        let acted = try sales.runs(automation).reversed().compactMap { $0["record_id"] as? Int }
+        XCTAssertEqual(acted, tickets)
+    }
+
     func testActedOnAtMostOnceADayAcrossARestart() throws {
         try sales.automation(
             "schedule.daily", schedule: ["select": "birthday_today"], actions: [["type": "add_tag", "tag": "birthday"]])
