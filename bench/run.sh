@@ -257,7 +257,12 @@ scenario "crm GET /v1/api-keys" "$NGINX_HEALTHZ" "$CRM/v1/api-keys" -H "Authoriz
 export KEY CUSTOMERS=$SEED_CUSTOMERS
 NGINX_CUSTOMER="nginx customer 415 B (ceiling)"
 scenario "$NGINX_CUSTOMER" - "$NGINX/v1/customers/1"
-scenario "crm GET /v1/customers/{id}" "$NGINX_CUSTOMER" "$CRM" -s "$ROOT/bench/lua/customer_by_id.lua"
+# The same fixed body, asked for by the very requests crm-server gets (random ids, made by the
+# Lua script, with the key): wrk spends more of its core making those than repeating one URL, so
+# this is the ceiling the by-id bar is measured against; the plain row is shown beside it.
+NGINX_CUSTOMER_SAME="nginx customer, same requests"
+scenario "$NGINX_CUSTOMER_SAME" - "$NGINX" -s "$ROOT/bench/lua/customer_by_id.lua"
+scenario "crm GET /v1/customers/{id}" "$NGINX_CUSTOMER_SAME" "$CRM" -s "$ROOT/bench/lua/customer_by_id.lua"
 AUTH=(-H "Authorization: Bearer $KEY")
 run_wrk "crm list industry+country" "$NGINX_CUSTOMER" 64 "$CRM/v1/customers?industry=technology&country=CN&limit=20" "${AUTH[@]}"
 run_wrk "crm list tag, newest first" "$NGINX_CUSTOMER" 64 "$CRM/v1/customers?tag=vip&sort=-created_at&limit=20" "${AUTH[@]}"
@@ -430,7 +435,8 @@ report() {
     printf 'seeded data:        %s (%s on disk), seeded in %s s\n' "$SEED_ROWS" "$DB_SIZE" "$SEED_SECONDS"
     printf '\nbars (bench/README.md):\n'
     bar_line "/healthz at 64 connections" "crm /healthz" "$NGINX_HEALTHZ" 64 80
-    bar_line "customer by id at 64" "crm GET /v1/customers/{id}" "$NGINX_CUSTOMER" 64 50
+    bar_line "customer by id at 64" "crm GET /v1/customers/{id}" "$NGINX_CUSTOMER_SAME" 64 50
+    bar_line "  (against one fixed URL)" "crm GET /v1/customers/{id}" "$NGINX_CUSTOMER" 64 50
     local p99 
     p99=$(for row in "${ROWS[@]}"; do IFS='|' read -r n c _ _ q _ _ <<<"$row"; if [[ $n == "crm GET /v1/customers/{id}" && $c == 64 ]]; then echo "$q"; fi; done)
     [[ -n $p99 ]] && awk -v q="$p99" 'BEGIN { printf "  %-28s %.2f ms (bar <= 2 ms): %s\n", "customer by id p99 at 64", q / 1000, (q <= 2000 ? "met" : "NOT met") }'
