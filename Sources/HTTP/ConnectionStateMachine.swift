@@ -223,12 +223,15 @@ struct ConnectionStateMachine {
         }
     }
 
+    /// The `X-Request-Id` of the head whose body was arriving, for an answer that ends it early.
+    private mutating func takeBodyRequestID() -> String? { bodyHead.take()?.headers["X-Request-Id"] }
+
     /// The parser refused the request: answer it and close. Out of line: ``parseNext(unsent:now:)``
     /// runs for every request, this for almost none.
     @inline(never)
     private mutating func refuse(_ error: HTTPParseError) -> Action {
         state = .closing
-        let requestID = parser.refusedRequestID ?? bodyHead.take()?.headers["X-Request-Id"]
+        let requestID = parser.refusedRequestID ?? takeBodyRequestID()
         return .sendError(status: error.status, detail: error.reason, requestID: requestID)
     }
 
@@ -299,7 +302,7 @@ struct ConnectionStateMachine {
         }
         serial &+= 1
         state = .handling(Exchange(serial: serial, method: .post, version: .http11, keepAlive: false, skippedBodySince: nil))
-        return .refuseBodyOverBudget(serial: serial, requestID: bodyHead.take()?.headers["X-Request-Id"])
+        return .refuseBodyOverBudget(serial: serial, requestID: takeBodyRequestID())
     }
 
     // MARK: Output
@@ -401,7 +404,7 @@ struct ConnectionStateMachine {
                 state = .closing
                 return .sendError(
                     status: 408, detail: "the request body did not arrive within \(timeouts.body)",
-                    requestID: bodyHead.take()?.headers["X-Request-Id"])
+                    requestID: takeBodyRequestID())
             }
             return now - lastActivity >= timeouts.idle.wholeMilliseconds ? closeNow() : .wait
         case .lingering(let since):

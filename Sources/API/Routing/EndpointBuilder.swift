@@ -196,19 +196,13 @@ struct EndpointBuilder: Sendable {
             var headers = builder.sharedHeaders(head, context)
             do {
                 try builder.authenticator.authenticate(head) { key in
-                    if access.permits(key.role) {
-                        guard let limiter = builder.rateLimiter else { return }
-                        let decision = limiter.peek(key.id)
-                        if decision.allowed { return }
-                        headers += decision.headers
-                        throw APIError.tooManyRequests(retryAfter: decision.retryAfter, headers: [])
-                    }
+                    let permitted = access.permits(key.role)
                     if let limiter = builder.rateLimiter {
-                        let decision = limiter.take(key.id)
+                        let decision = permitted ? limiter.peek(key.id) : limiter.take(key.id)
                         headers += decision.headers
                         if !decision.allowed { throw APIError.tooManyRequests(retryAfter: decision.retryAfter, headers: []) }
                     }
-                    throw APIError.forbidden("a \(key.role.rawValue) key may not do this")
+                    if !permitted { throw APIError.forbidden("a \(key.role.rawValue) key may not do this") }
                 }
                 return nil
             } catch {
