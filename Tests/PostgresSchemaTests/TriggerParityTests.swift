@@ -178,6 +178,61 @@ final class TriggerParityTests: SchemaTestCase {
         }
     }
 
+    // MARK: - Orders and feedback: customer_activity_totals
+
+    func testTheActivityTotalsFollowEveryOrderAndFeedbackWrite() throws {
+        let engines = try bothEngines()
+        for id in [1, 2] as [Int64] {
+            try engines.run(
+                "INSERT INTO customers (id, type, name, created_at, updated_at) VALUES (?, 'person', 'Li', ?, ?)",
+                [.integer(id), .text(day), .text(day)])
+        }
+        func check(_ step: String, file: StaticString = #filePath, line: UInt = #line) throws {
+            try engines.assertSameRows("SELECT * FROM customer_activity_totals ORDER BY 1", [], step, file: file, line: line)
+        }
+        for (id, customer, amount, status, deletedAt) in [
+            (1, 1, 1_000, "paid", Value.null), (2, 1, 2_500, "paid", .null), (3, 2, 700, "refunded", .null),
+            (4, 2, 900, "paid", .text(day)),
+        ] as [(Int64, Int64, Int64, String, Value)] {
+            try engines.run(
+                """
+                INSERT INTO orders (id, customer_id, amount, currency, status, ordered_at, created_at, updated_at, deleted_at)
+                VALUES (?, ?, ?, 'CNY', ?, ?, ?, ?, ?)
+                """, [.integer(id), .integer(customer), .integer(amount), .text(status), .text(day), .text(day), .text(day), deletedAt])
+            try check("after inserting order \(id)")
+        }
+        for (id, customer, kind, score) in [(1, 1, "csat", Value.integer(4)), (2, 1, "csat", .null), (3, 2, "nps", .integer(9))]
+            as [(Int64, Int64, String, Value)]
+        {
+            try engines.run(
+                "INSERT INTO feedback (id, customer_id, kind, score, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+                [.integer(id), .integer(customer), .text(kind), score, .text(day), .text(day)])
+            try check("after inserting feedback \(id)")
+        }
+        for sql in [
+            "UPDATE orders SET amount = 4000 WHERE id = 1",
+            "UPDATE orders SET status = 'refunded' WHERE id = 2",
+            "UPDATE orders SET status = 'paid' WHERE id = 3",
+            "UPDATE orders SET deleted_at = NULL WHERE id = 4",
+            "UPDATE orders SET customer_id = 2 WHERE id = 1",
+            "UPDATE orders SET deleted_at = 'gone' WHERE id = 3",
+            "UPDATE orders SET channel = 'web', amount = amount, status = status",
+            "UPDATE feedback SET score = 2 WHERE id = 2",
+            "UPDATE feedback SET kind = 'csat', score = 5 WHERE id = 3",
+            "UPDATE feedback SET customer_id = 2 WHERE id = 1",
+            "UPDATE feedback SET deleted_at = 'gone' WHERE id = 2",
+            "UPDATE feedback SET score = NULL WHERE id = 3",
+            "UPDATE feedback SET comment = 'no effect', score = score",
+            "DELETE FROM orders WHERE id = 4",
+            "DELETE FROM feedback WHERE id = 1",
+            "DELETE FROM orders",
+            "DELETE FROM feedback",
+        ] {
+            try engines.run(sql)
+            try check(sql)
+        }
+    }
+
     // MARK: - Tickets: ticket_counts, ticket_due_rollup, ticket_created_rollup
 
     func testTheTicketReportTablesFollowEveryTicketWrite() throws {

@@ -10,6 +10,8 @@ import SQLite
 /// means strictly more than N × 24 h before now.
 public enum CustomerMetrics {
     static let day: Int64 = 86_400_000
+    /// Paid orders in the last 365 days that make a customer `loyal`.
+    static let loyalOrders: Int64 = 5
 
     public static func refresh(
         _ connection: StoreConnection, customerID: Int64, settings: CRMSettings, service: CustomerService, now: Timestamp
@@ -19,7 +21,7 @@ public enum CustomerMetrics {
         guard let before = try CustomerStore.find(connection, id: customerID, includeDeleted: true) else { return }
         let facts = try CustomerMetricsStore.facts(connection, customerID: customerID, yearAgo: now.adding(milliseconds: -365 * day))
         let stage = lifecycleStage(
-            paidOrders: facts.orderCount, paidInLastYear: facts.paidInLastYear,
+            paidOrders: facts.orderCount, paidInLastYear: facts.recentPaidOrders,
             lastPaidOrder: facts.lastOrderAt.text.flatMap(Timestamp.init(rfc3339:)), hasOpenOpportunity: facts.hasOpenOpportunity,
             settings: settings, now: now)
         var values: [(column: String, value: SQLValue)] = [
@@ -51,7 +53,7 @@ public enum CustomerMetrics {
             let age = now.millisecondsSinceEpoch - last.millisecondsSinceEpoch
             if age > Int64(settings.churnDays) * day { return "churned" }
             if age > Int64(settings.atRiskDays) * day { return "at_risk" }
-            if paidInLastYear >= 5 { return "loyal" }
+            if paidInLastYear >= loyalOrders { return "loyal" }
             if paidOrders >= 2 { return "repeat" }
             return "customer"
         }

@@ -8,7 +8,9 @@ enum CustomerMetricsStore {
         var totalSpent: Int64
         var firstOrderAt: SQLValue
         var lastOrderAt: SQLValue
-        var paidInLastYear: Int64
+        /// Paid orders after a year ago, counted up to ``CustomerMetrics/loyalOrders`` (all the
+        /// lifecycle rule asks).
+        var recentPaidOrders: Int64
         var lastInteractionAt: SQLValue
         var hasOpenOpportunity: Bool
         var openTickets: Int64
@@ -16,39 +18,56 @@ enum CustomerMetricsStore {
         var csatAverage: SQLValue
     }
 
+    /// The statuses of a ticket still open, for an index seek each (`NOT IN` the others read
+    /// every ticket the customer ever had).
+    private static let openTicketStatuses = TicketSchema.statuses.filter { $0 != "solved" && $0 != "closed" }
+        .map { "'\($0)'" }.joined(separator: ", ")
+
     /// Paid, live orders (and those since `yearAgo`), the last interaction, an open opportunity,
-    /// open tickets, the latest NPS score and the CSAT average.
+    /// open tickets, the latest NPS score and the CSAT average. Every read costs the same however
+    /// much activity the customer has: the counts and sums come from `customer_activity_totals`
+    /// (kept by triggers, migration 0035), the rest are seeks on `customer_id` indexes that stop at
+    /// the first live row or at a few.
     static func facts(_ connection: StoreConnection, customerID: Int64, yearAgo: Timestamp) throws -> Facts {
         let id = SQLValue.integer(customerID)
-        let orders = try connection.queryOne(
-            """
-            SELECT count(*), coalesce(sum(amount), 0), min(ordered_at), max(ordered_at),
-                   coalesce(sum(CASE WHEN ordered_at > ? THEN 1 ELSE 0 END), 0)
-            FROM orders WHERE customer_id = ? AND status = 'paid' AND deleted_at IS NULL
-            """, [.text(yearAgo.rfc3339), id])
+        let totals = try connection.queryOne(
+            "SELECT paid_orders, paid_amount, csat_answers, csat_sum FROM customer_activity_totals WHERE customer_id = ?", [id])
+        let orderCount = totals?.int64(0) ?? 0
+        var firstOrderAt = SQLValue.null
+        var lastOrderAt = SQLValue.null
+        var recentPaidOrders: Int64 = 0
+        if orderCount > 0 {
+            let paid = "FROM orders WHERE customer_id = ? AND status = 'paid' AND deleted_at IS NULL"
+            firstOrderAt = try connection.queryOne("SELECT ordered_at \(paid) ORDER BY ordered_at LIMIT 1", [id])?[0] ?? .null
+            lastOrderAt = try connection.queryOne("SELECT ordered_at \(paid) ORDER BY ordered_at DESC LIMIT 1", [id])?[0] ?? .null
+            recentPaidOrders =
+                try connection.queryOne(
+                    """
+                    SELECT count(*) FROM (SELECT 1 FROM orders
+                        WHERE customer_id = ? AND status = 'paid' AND ordered_at > ? AND deleted_at IS NULL LIMIT \(CustomerMetrics.loyalOrders)
+                    ) AS recent
+                    """, [id, .text(yearAgo.rfc3339)])?.int64(0) ?? 0
+        }
         let lastInteraction = try connection.queryOne(
-            "SELECT max(occurred_at) FROM interactions WHERE customer_id = ? AND deleted_at IS NULL", [id])?[0]
+            "SELECT occurred_at FROM interactions WHERE customer_id = ? AND deleted_at IS NULL ORDER BY occurred_at DESC LIMIT 1", [id])?[0]
         let openOpportunity =
             try connection.queryOne(
                 "SELECT 1 FROM opportunities WHERE customer_id = ? AND is_closed = 0 AND deleted_at IS NULL LIMIT 1", [id]) != nil
         let openTickets =
             try connection.queryOne(
-                "SELECT count(*) FROM tickets WHERE customer_id = ? AND status NOT IN ('solved', 'closed') AND deleted_at IS NULL",
-                [id])?.int64(0) ?? 0
+                "SELECT count(*) FROM tickets WHERE customer_id = ? AND status IN (\(openTicketStatuses)) AND deleted_at IS NULL", [id])?
+            .int64(0) ?? 0
         let nps =
             try connection.queryOne(
                 "SELECT score FROM feedback WHERE customer_id = ? AND kind = 'nps' AND deleted_at IS NULL ORDER BY created_at DESC, id DESC LIMIT 1",
                 [id])?[0] ?? .null
-        // A real, as the column keeps it: PostgreSQL's avg is a numeric, which reads as an integer
-        // when whole, and 4 against the stored 4.0 was a change (a new version and feed entry for
-        // every feedback write of a customer whose average was whole).
-        var csat =
-            try connection.queryOne(
-                "SELECT avg(score) FROM feedback WHERE customer_id = ? AND kind = 'csat' AND deleted_at IS NULL", [id])?[0] ?? .null
-        if case .integer(let whole) = csat { csat = .real(Double(whole)) }
+        // A real, as the column keeps it, computed here on both engines (4 against a stored 4.0
+        // would be a change: a new version and feed entry).
+        let csatAnswers = totals?.int64(2) ?? 0
+        let csat = csatAnswers > 0 ? SQLValue.real(Double(totals?.int64(3) ?? 0) / Double(csatAnswers)) : .null
         return Facts(
-            orderCount: orders?.int64(0) ?? 0, totalSpent: orders?.int64(1) ?? 0, firstOrderAt: orders?[2] ?? .null,
-            lastOrderAt: orders?[3] ?? .null, paidInLastYear: orders?.int64(4) ?? 0, lastInteractionAt: lastInteraction ?? .null,
-            hasOpenOpportunity: openOpportunity, openTickets: openTickets, npsLast: nps, csatAverage: csat)
+            orderCount: orderCount, totalSpent: totals?.int64(1) ?? 0, firstOrderAt: firstOrderAt, lastOrderAt: lastOrderAt,
+            recentPaidOrders: recentPaidOrders, lastInteractionAt: lastInteraction ?? .null, hasOpenOpportunity: openOpportunity,
+            openTickets: openTickets, npsLast: nps, csatAverage: csat)
     }
 }
