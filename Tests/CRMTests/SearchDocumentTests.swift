@@ -259,4 +259,39 @@ final class SearchDocumentTests: TemporaryDatabaseTestCase {
         XCTAssertEqual(search("0199"), [Self.sarah])
         XCTAssertEqual(search("138-0013-9999"), [])
     }
+
+    // MARK: Folding
+
+    func testLettersTheTokenizerKeepsAreFoldedInDocumentsAndQueries() {
+        XCTAssertEqual(SearchDocument.segment("Søren Łukasz Đorđe Þór Æsa Œuvre Straße"), "Soren Lukasz Dorde THór AEsa OEuvre Strasse")
+        XCTAssertEqual(SearchDocument.segment("Ｔｏｋｙｏ Ｓｈｏｐ ２４"), "Tokyo Shop 24")
+        XCTAssertEqual(SearchDocument.segment("Ελλάδα ΆΝΝΑ Ёлка ﬁnance"), "ελλαδα αννα елка finance")
+        XCTAssertEqual(
+            SearchDocument.segment("ÉLODIE Über"), "éLODIE über", "capitals outside ASCII are lowered (both engines lower ASCII)")
+        XCTAssertEqual(SearchDocument.segment("张伟ø"), " 张  伟 o", "folding and segmenting together")
+        XCTAssertEqual(SearchDocument.segment("Müller José Nguyễn"), "Müller José Nguyễn", "what the tokenizer folds itself is left to it")
+        XCTAssertEqual(SearchDocument.query("søren"), "\"soren\"*")
+        XCTAssertEqual(SearchDocument.tsquery("Łódź"), "'Lódź':*")
+    }
+
+    func testAFoldedNameIsFoundWithOrWithoutItsMarks() throws {
+        try index([
+            1: Document(name: "Søren Kierkegaard", company: "Ørsted"),
+            2: Document(name: "Łukasz Żółć", email: "lukasz@example.pl"),
+            3: Document(name: "Ｔｏｋｙｏ Ｄｅｓｉｇｎ"),
+            4: Document(name: "Αθηνά Παπαδοπούλου"),
+            5: Document(name: "Đặng Thị Hà"),
+        ])
+        XCTAssertEqual(search("soren"), [1])
+        XCTAssertEqual(search("Søren"), [1])
+        XCTAssertEqual(search("SØREN"), [1])
+        XCTAssertEqual(search("orsted"), [1])
+        XCTAssertEqual(search("lukasz zolc"), [2])
+        XCTAssertEqual(search("Łukasz"), [2])
+        XCTAssertEqual(search("tokyo"), [3])
+        XCTAssertEqual(search("ＴＯＫＹＯ"), [3])
+        XCTAssertEqual(search("αθηνα"), [4])
+        XCTAssertEqual(search("παπαδοπουλου"), [4])
+        XCTAssertEqual(search("dang thi ha"), [5])
+    }
 }

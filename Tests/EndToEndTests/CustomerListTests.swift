@@ -301,6 +301,21 @@ final class CustomerListTests: XCTestCase {
         XCTAssertEqual(try walk([("id[gt]", String(expected[2]))]), Array(expected[3...]))
     }
 
+    /// Letters with no decomposition (ø, ł, đ), full-width Latin and accented Greek are found
+    /// without their marks, as the tokenizer's own folding finds é (both engines alike).
+    func testSearchFindsANameTypedWithoutItsMarks() throws {
+        let soren = try api.createPerson("Søren Ørsted", ["company": "Łódź Straße"])
+        let tokyo = try api.createPerson("Ｔｏｋｙｏ Ｄｅｓｉｇｎ")
+        let athina = try api.createPerson("Αθηνά Παπαδοπούλου")
+        _ = try api.createPerson("Soren Someone Else")
+        XCTAssertEqual(try ids([("q", "soren orsted")]), [soren])
+        XCTAssertEqual(try ids([("q", "Søren Ørsted")]), [soren])
+        XCTAssertEqual(try ids([("q", "lodz strasse")]), [soren])
+        XCTAssertEqual(try ids([("q", "tokyo")]), [tokyo])
+        XCTAssertEqual(try ids([("q", "ＴＯＫＹＯ")]), [tokyo])
+        XCTAssertEqual(try ids([("q", "αθηνα")]), [athina])
+    }
+
     func testSearchOfOnlyPunctuationIsAnEmptyList() throws {
         _ = try seedFive()
         for query in ["!!!", "\"", "*", "()", "-", "\"*\"", "@.", "：。", "... ,,, ;"] {

@@ -71,4 +71,27 @@ final class SchemaMigrationTests: PostgresTestCase {
             XCTAssertEqual(error as? MigrationError, .databaseIsNewer(applied: latest + 1, latestKnown: latest))
         }
     }
+
+    /// Migration 0036 on PostgreSQL: a document indexed before the folding, whose capitals outside
+    /// ASCII a database with LC_CTYPE C does not lower, is folded at the first open after it.
+    func testTheFirstOpenAfter0036FoldsTheDocumentsIndexedBefore() throws {
+        let connection = try connect()
+        _ = try Migrator(migrations: try Schema.postgresMigrations().filter { $0.version < 36 }).migrate(connection)
+        try connection.execute("INSERT INTO customers_fts (rowid, document) VALUES (1, 'Αθηνά Søren'), (2, 'Acme Ltd')")
+        func found(_ q: String) throws -> [Int] {
+            try connection.query(
+                "SELECT rowid FROM customers_fts WHERE terms @@ to_tsquery('crm_search', $1) ORDER BY rowid",
+                [.text(SearchDocument.tsquery(q)!)]
+            ).compactMap { $0.int(0) }
+        }
+        XCTAssertEqual(try found("αθηνα"), [], "not lowered under LC_CTYPE C")
+        let database = try Database.open(postgres: configuration.connectionString, maximumConnections: 2)
+        database.close()
+        XCTAssertEqual(
+            try connection.query("SELECT document FROM customers_fts ORDER BY rowid").compactMap { $0.string(0) },
+            ["αθηνα Soren", "Acme Ltd"])
+        XCTAssertEqual(try found("αθηνα"), [1])
+        XCTAssertEqual(try found("soren"), [1])
+        XCTAssertEqual(try connection.query("SELECT name FROM pending_rebuilds WHERE name = 'search_folding'").count, 0)
+    }
 }

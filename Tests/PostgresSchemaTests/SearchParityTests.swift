@@ -17,13 +17,16 @@ final class SearchParityTests: SchemaTestCase {
         ("O'Brien", "ob@x.io", nil, "foo_bar & sons", []),
         ("山田太郎", nil, nil, "トヨタ", []),
         ("김민수", nil, nil, "삼성", []),
+        ("Søren Ørsted", "soren@example.dk", nil, "Łódź Straße", ["ｖｉｐ"]),
+        ("Αθηνά Ёлкина", nil, nil, "Ｔｏｋｙｏ ﬁnance", []),
     ]
 
     private let queries = [
         "张", "张伟", "伟", "张 伟", "三丰", "腾讯", "讯科", "李娜 vip", "acme", "ac", "ACME", "a", "acme ltd", "jane@acme",
         "jane@acme.cn", "acme.cn", "555", "0109999", "15550109999", "5550109999", "138", "jose", "José", "muller", "Müller",
         "cafe", "zürich", "o'brien", "brien", "foo", "foo_bar", "sons", "widgets", "acme-widgets", "山田", "トヨタ", "민수",
-        "vip", "tennis vip", "nobody", "zhang.wei", "example",
+        "vip", "tennis vip", "nobody", "zhang.wei", "example", "soren", "Søren", "SØREN", "orsted", "lodz", "łódź", "strasse",
+        "straße", "tokyo", "ＴＯＫＹＯ", "finance", "αθηνα", "Αθηνά", "елкина", "ёлкина",
     ]
 
     func testEveryQueryFindsTheSameCustomersOnBothEngines() throws {

@@ -491,6 +491,11 @@ enum CustomerStore {
         return (tagList, document)
     }
 
+    /// Stages a customer's search document, to be indexed at the end of the batch.
+    static func stageSearchDocument(_ connection: StoreConnection, id: Int64, document: String) throws {
+        try connection.run(stageDocumentSQL, [.integer(id), .text(document)])
+    }
+
     /// Inserts the tag rows of a customer that has none yet, and stages its search document.
     private static func writeSideTables(_ connection: StoreConnection, id: Int64, tags: [String], document: String) throws {
         for tag in tags { try connection.run(insertTagSQL, [.integer(id), .text(tag)]) }

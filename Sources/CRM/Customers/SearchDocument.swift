@@ -5,6 +5,8 @@
 /// `张伟`. Both the document and the query therefore put a space around every CJK character:
 /// `张伟` is indexed as the tokens `张` `伟`, and the query `张伟` becomes the phrase `"张 伟"`,
 /// which matches those tokens in a row. Latin words match by prefix (`acme` finds `Acme Ltd`).
+/// Both also fold the letters the tokenizer keeps but PostgreSQL's `unaccent` folds
+/// (``SearchFolding``: `ø` is `o`, `Ｔｏｋｙｏ` is `Tokyo`).
 public enum SearchDocument {
     public static func make(name: String?, email: String?, phone: String?, company: String?, tags: [String]) -> String {
         var out: [UInt8] = []
@@ -76,9 +78,12 @@ public enum SearchDocument {
         String(decoding: segmentedUTF8(text), as: UTF8.self)
     }
 
-    /// `text`'s UTF-8 with a space around every CJK character, decoded byte by byte (documents
-    /// are made for every customer a bulk load writes).
-    static func segmentedUTF8(_ text: String) -> [UInt8] {
+    /// `text`'s UTF-8 with a space around every CJK character and the letters ``SearchFolding``
+    /// folds replaced, decoded byte by byte (documents are made for every customer a bulk load
+    /// writes).
+    /// Without `spacingCJK` it folds only: a document made before the folding, made again
+    /// (``SearchDocumentRefold``).
+    static func segmentedUTF8(_ text: String, spacingCJK: Bool = true) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(text.utf8.count + 16)
         var text = text
@@ -88,11 +93,23 @@ public enum SearchDocument {
                 let lead = bytes[index]
                 let length = lead < 0xE0 ? (lead < 0x80 ? 1 : 2) : (lead < 0xF0 ? 3 : 4)
                 let end = min(index + length, bytes.count)
+                guard length >= 2, end - index == length else {
+                    out.append(contentsOf: bytes[index..<end])
+                    index = end
+                    continue
+                }
+                let value = scalarValue(bytes, at: index, length: length)
                 // CJK ranges start at U+3040: three- and four-byte sequences only.
-                if length >= 3, end - index == length, isCJK(scalarValue(bytes, at: index, length: length)) {
+                if spacingCJK, length >= 3, isCJK(value) {
                     out.append(UInt8(ascii: " "))
                     out.append(contentsOf: bytes[index..<end])
                     out.append(UInt8(ascii: " "))
+                } else if let replacement = SearchFolding.replacement(for: value) {
+                    replacement.withUTF8Buffer { out.append(contentsOf: $0) }
+                } else if let ascii = SearchFolding.fullWidthASCII(value) {
+                    out.append(ascii)
+                } else if let lowered = SearchFolding.lowercased(value) {
+                    out.append(contentsOf: lowered.utf8)
                 } else {
                     out.append(contentsOf: bytes[index..<end])
                 }
@@ -104,7 +121,7 @@ public enum SearchDocument {
 
     private static func scalarValue(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int, length: Int) -> UInt32 {
         let lead = UInt32(bytes[index])
-        var value = length == 3 ? lead & 0x0F : lead & 0x07
+        var value = length == 2 ? lead & 0x1F : length == 3 ? lead & 0x0F : lead & 0x07
         for offset in 1..<length { value = value << 6 | UInt32(bytes[index + offset] & 0x3F) }
         return value
     }

@@ -22,6 +22,7 @@ extension Database {
                 try FunnelRollupStore.rebuildPending(connection)
                 try AttributeIndexStore.rebuildPending(connection)
                 try CustomerStore.flushSearchDocuments(connection)
+                try SearchDocumentRefold.rebuildPending(connection)
             }
         } catch {
             engine.close()
