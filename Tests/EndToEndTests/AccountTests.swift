@@ -212,11 +212,77 @@ final class AccountTests: SalesTestCase {
         XCTAssertEqual(metrics["total_spent"] as? Int, 100)
     }
 
+    /// The rollup is moved by each write rather than recounted; after every write of a long mix
+    /// (orders on contacts and on the companies, refunds, deletions, tickets opened and solved,
+    /// contacts moving between accounts) each company's `metrics.account` equals its contacts'
+    /// metrics summed with its own.
+    func testRollupEqualsItsRecountAfterEveryWrite() throws {
+        let companies = [try company("Acme"), try company("Globex")]
+        var members: [Int] = []
+        for index in 0..<4 { members.append(try contact("Contact \(index)", of: companies[index % 2])) }
+        var state: UInt64 = 42
+        func next(_ bound: Int) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int((state >> 33) % UInt64(bound))
+        }
+        var orders: [Int] = []
+        var tickets: [Int] = []
+        for step in 0..<40 {
+            switch next(6) {
+            case 0, 1:
+                let buyer = next(3) == 0 ? companies[next(2)] : members[next(members.count)]
+                let order = try sales.order(buyer, amount: 100 * (1 + next(50)), at: SalesTime.ago(days: Double(1 + next(30))))
+                orders.append(try XCTUnwrap(order["id"] as? Int))
+            case 2 where !orders.isEmpty:
+                let order = orders.remove(at: next(orders.count))
+                if next(2) == 0 {
+                    try sales.expect(200, "PATCH", "/v1/orders/\(order)", json: ["status": "refunded"])
+                } else {
+                    try sales.expect(204, "DELETE", "/v1/orders/\(order)")
+                }
+            case 3:
+                let ticket = try support.ticket(next(4) == 0 ? companies[next(2)] : members[next(members.count)])
+                tickets.append(try XCTUnwrap(ticket["id"] as? Int))
+            case 4 where !tickets.isEmpty:
+                try support.patchTicket(tickets.remove(at: next(tickets.count)), ["status": "solved"])
+            default:
+                let member = members[next(members.count)]
+                try sales.expect(200, "PATCH", "/v1/customers/\(member)", json: ["account_id": companies[next(2)]])
+            }
+            for company in companies {
+                var expected = ["contacts": 0, "order_count": 0, "total_spent": 0, "open_tickets": 0]
+                for customer in [company] + members {
+                    let json = try sales.customerJSON(customer)
+                    guard customer == company || json["account_id"] as? Int == company else { continue }
+                    let metrics = try XCTUnwrap(json["metrics"] as? [String: Any])
+                    if customer != company { expected["contacts", default: 0] += 1 }
+                    for key in ["order_count", "total_spent", "open_tickets"] { expected[key, default: 0] += metrics[key] as? Int ?? 0 }
+                }
+                XCTAssertEqual(try account(company), expected, "company \(company) after step \(step)")
+            }
+        }
+    }
+
+    /// Sets the contacts' `total_spent` by SQL, and their company's rollup to the sum the
+    /// server would keep (its own total plus its contacts'), so a test can stand where thousands of
+    /// orders would have brought them.
+    private func setTotalSpent(_ total: Int64, of contacts: [Int], in company: Int) throws {
+        let ids = contacts.map(String.init).joined(separator: ", ")
+        try sales.api.sql("UPDATE customers SET total_spent = \(total) WHERE id IN (\(ids))")
+        try sales.api.sql(
+            """
+            UPDATE customers SET account_total_spent = total_spent
+                + (SELECT sum(k.total_spent) FROM customers k WHERE k.account_id = customers.id AND k.deleted_at IS NULL)
+            WHERE id = \(company)
+            """)
+    }
+
     func testARollupPastTheLargestTotalIsA422AndTheServerLivesOn() throws {
         let acme = try company("Acme")
         let lei = try contact("Li Lei", of: acme)
-        // What 9,223 orders at the largest amount add up to, without sending them.
-        try sales.api.sql("UPDATE customers SET total_spent = 9223000000000000000 WHERE id = \(lei)")
+        // What 9,223 orders at the largest amount add up to, without sending them (the company's
+        // rollup moved with it, as the server keeps it).
+        try setTotalSpent(9_223_000_000_000_000_000, of: [lei], in: acme)
         let order: [String: Any] = [
             "customer_id": acme, "amount": 1_000_000_000_000_000, "currency": "CNY", "ordered_at": SalesTime.ago(days: 1),
         ]
@@ -226,10 +292,11 @@ final class AccountTests: SalesTestCase {
         XCTAssertEqual(try sales.list("/v1/orders").count, 0, "nothing written")
 
         // A contact joining brings a total that fits alone but not with the company's own.
-        try sales.api.sql("UPDATE customers SET total_spent = 0 WHERE id = \(lei)")
+        try setTotalSpent(0, of: [lei], in: acme)
         try sales.order(acme, amount: 100, at: SalesTime.ago(days: 1))
-        let rich = try contact("Han Meimei", of: try company("Globex"))
-        try sales.api.sql("UPDATE customers SET total_spent = 9223372036854775800 WHERE id = \(rich)")
+        let globex = try company("Globex")
+        let rich = try contact("Han Meimei", of: globex)
+        try setTotalSpent(9_223_372_036_854_775_800, of: [rich], in: globex)
         let moved = try sales.send("PATCH", "/v1/customers/\(rich)", json: ["account_id": acme])
         XCTAssertEqual(moved.status, 422, moved.text)
         XCTAssertEqual(moved.problemEntry("account_id")?["code"] as? String, "total_too_large")
@@ -237,27 +304,30 @@ final class AccountTests: SalesTestCase {
     }
 
     func testContactsWhoseTotalsTogetherPassTheLargestAreA422NamingTheWrite() throws {
-        // Each contact's total fits; their sum does not. Summed by SQL, SQLite failed the
-        // statement (a 500); now it is the write that would carry the rollup past the largest.
+        // The contacts' totals fit, and their sum just does; a write that adds to it does not.
+        // Summed by SQL, SQLite failed the statement (a 500); it is the write that would carry the
+        // rollup past the largest that is refused.
         let acme = try company("Acme")
         let lei = try contact("Li Lei", of: acme)
         let fang = try contact("Wang Fang", of: acme)
-        try sales.api.sql("UPDATE customers SET total_spent = 5000000000000000000 WHERE id IN (\(lei), \(fang))")
+        try setTotalSpent(5_000_000_000_000_000_000, of: [lei], in: acme)
+        try setTotalSpent(4_223_372_036_854_775_000, of: [fang], in: acme)
 
-        let order: [String: Any] = ["customer_id": acme, "amount": 100, "currency": "CNY", "ordered_at": SalesTime.ago(days: 1)]
+        let order: [String: Any] = ["customer_id": acme, "amount": 1_000, "currency": "CNY", "ordered_at": SalesTime.ago(days: 1)]
         let refused = try sales.send("POST", "/v1/orders", json: order)
         XCTAssertEqual(refused.status, 422, refused.text)
         XCTAssertEqual(refused.problemEntry("amount")?["code"] as? String, "total_too_large")
         XCTAssertEqual(try sales.list("/v1/orders").count, 0, "nothing written")
 
         let third = try sales.customer("Han Meimei")
+        try sales.api.sql("UPDATE customers SET total_spent = 1000 WHERE id = \(third)")
         let joined = try sales.send("PATCH", "/v1/customers/\(third)", json: ["account_id": acme])
         XCTAssertEqual(joined.status, 422, joined.text)
         XCTAssertEqual(joined.problemEntry("account_id")?["code"] as? String, "total_too_large")
         // A merge whose moves would carry the company's rollup past it names `from`, the merge's
         // own field, not the `amount` of an order it moves (found by a black-box audit).
-        try sales.api.sql("UPDATE customers SET total_spent = 9223372036854775000 WHERE id = \(lei)")
-        try sales.api.sql("UPDATE customers SET total_spent = 0 WHERE id = \(fang)")
+        try setTotalSpent(0, of: [fang], in: acme)
+        try setTotalSpent(9_223_372_036_854_775_000, of: [lei], in: acme)
         let buyer = try sales.customer("Buyer")
         try sales.order(buyer, amount: 1_000_000_000_000, at: SalesTime.ago(days: 1))
         let merged = try sales.send("POST", "/v1/customers/\(fang)/merge", json: ["from": [buyer]])

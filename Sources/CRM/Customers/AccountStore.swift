@@ -89,6 +89,21 @@ struct AccountTotals: Equatable {
             openTickets: try sum(openTickets, tickets))
     }
 
+    /// The rollup a company's row keeps, or nil when a column is missing (not a company).
+    init?(stored company: Row) {
+        guard let contacts = company.int64("account_contacts"), let orderCount = company.int64("account_order_count"),
+            let totalSpent = company.int64("account_total_spent"), let openTickets = company.int64("account_open_tickets")
+        else { return nil }
+        self.init(contacts: contacts, orderCount: orderCount, totalSpent: totalSpent, openTickets: openTickets)
+    }
+
+    init(contacts: Int64, orderCount: Int64, totalSpent: Int64, openTickets: Int64) {
+        self.contacts = contacts
+        self.orderCount = orderCount
+        self.totalSpent = totalSpent
+        self.openTickets = openTickets
+    }
+
     /// As the columns that store it.
     var columns: [(column: String, value: SQLValue)] {
         [

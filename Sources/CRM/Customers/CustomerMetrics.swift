@@ -13,8 +13,12 @@ public enum CustomerMetrics {
     /// Paid orders in the last 365 days that make a customer `loyal`.
     static let loyalOrders: Int64 = 5
 
+    /// A company's `metrics.account` is its stored rollup moved by its own metrics' change; with
+    /// `recountingContacts` (a merge, which has just moved contacts to it) its contacts are counted
+    /// afresh.
     public static func refresh(
-        _ connection: StoreConnection, customerID: Int64, settings: CRMSettings, service: CustomerService, now: Timestamp
+        _ connection: StoreConnection, customerID: Int64, settings: CRMSettings, service: CustomerService, now: Timestamp,
+        recountingContacts: Bool = false
     )
         throws
     {
@@ -30,18 +34,34 @@ public enum CustomerMetrics {
             ("last_interaction_at", facts.lastInteractionAt), ("open_tickets", .integer(facts.openTickets)),
             ("nps_last", facts.npsLast), ("csat_avg", facts.csatAverage), ("lifecycle_stage", .text(stage)),
         ]
+        // What the customer adds to an account moved by these.
+        let orderCount = facts.orderCount - (before.int64("order_count") ?? 0)
+        let totalSpent = facts.totalSpent - (before.int64("total_spent") ?? 0)
+        let openTickets = facts.openTickets - (before.int64("open_tickets") ?? 0)
         if before.string("type") == "company" {
-            // A company's `metrics.account` includes its own metrics: one write for both.
-            values += try AccountStore.contactTotals(connection, companyID: customerID, field: "amount").including(
-                orderCount: facts.orderCount, totalSpent: facts.totalSpent, openTickets: facts.openTickets, field: "amount"
-            ).columns
+            // A company's `metrics.account` includes its own metrics: one write for both. Its
+            // contacts' share is what it kept less its own old metrics (recounted if it kept none).
+            let stored = recountingContacts ? nil : AccountTotals(stored: before)
+            let contacts =
+                try stored.map {
+                    AccountTotals(
+                        contacts: $0.contacts, orderCount: $0.orderCount - (before.int64("order_count") ?? 0),
+                        totalSpent: $0.totalSpent - (before.int64("total_spent") ?? 0),
+                        openTickets: $0.openTickets - (before.int64("open_tickets") ?? 0))
+                } ?? AccountStore.contactTotals(connection, companyID: customerID, field: "amount")
+            values +=
+                try contacts.including(
+                    orderCount: facts.orderCount, totalSpent: facts.totalSpent, openTickets: facts.openTickets, field: "amount"
+                ).columns
         }
         _ = try CustomerStore.updateDerived(connection, before: before, values, renderer: service.renderer, now: now)
-        let summed = ["order_count", "total_spent", "open_tickets"]
-        if let account = before.int64("account_id"), values.contains(where: { summed.contains($0.column) && before[$0.column] != $0.value })
+        if let account = before.int64("account_id"), before.string("deleted_at") == nil,
+            orderCount != 0 || totalSpent != 0 || openTickets != 0
         {
             // What the contact adds to its account moved: the company's `metrics.account` follows.
-            try CustomerAccounts.refresh(connection, companyID: account, field: "amount", renderer: service.renderer, now: now)
+            try CustomerAccounts.shift(
+                connection, companyID: account, orderCount: orderCount, totalSpent: totalSpent, openTickets: openTickets, field: "amount",
+                renderer: service.renderer, now: now)
         }
     }
 

@@ -117,7 +117,8 @@ extension CustomerService {
             for company in Set(merged.compactMap { $0.int64("account_id") } + [after?.int64("account_id")].compactMap { $0 }).sorted() {
                 try CustomerAccounts.refresh(connection, companyID: company, renderer: renderer, now: now)
             }
-            try CustomerMetrics.refresh(connection, customerID: id, settings: settings, service: self, now: now)
+            try CustomerMetrics.refresh(
+                connection, customerID: id, settings: settings, service: self, now: now, recountingContacts: survivorIsCompany)
             guard let record = try record(connection, id: id) else { throw CRMError.notFound("no customer \(id)") }
             return record
         }
