@@ -49,6 +49,17 @@ final class SlowExportTests: XCTestCase {
         return worst
     }
 
+    /// An export whose client reads with a small receive buffer (it stalls the producer early).
+    private func slowExport(key: String) throws -> RawClient {
+        let client = try server.client()
+        var small: Int32 = 4096
+        setsockopt(client.descriptor, SOL_SOCKET, SO_RCVBUF, &small, socklen_t(MemoryLayout<Int32>.size))
+        try client.send("GET /v1/customers/export?format=ndjson HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(key)\r\n\r\n")
+        // Its answer has begun, so it holds its slot.
+        XCTAssertTrue(try client.line().hasPrefix("HTTP/1.1 200"), "an export streams")
+        return client
+    }
+
     func testThirtyTwoExportsReadAByteAMillisecondDoNotSlowOtherRequests() throws {
         let key = server.adminKey
         let first = try server.client().request(
@@ -60,14 +71,20 @@ final class SlowExportTests: XCTestCase {
         let probe = try server.client()
         let baseline = try worstLatency(probe, key: key, rounds: 10)
 
+        // Four keys, eight exports each: as many as one key may run at once.
+        let exportKeys = try (0..<4).map { _ in try server.key(role: "viewer") }
         var exporters: [RawClient] = []
-        for _ in 0..<32 {
-            let client = try server.client()
-            var small: Int32 = 4096
-            setsockopt(client.descriptor, SOL_SOCKET, SO_RCVBUF, &small, socklen_t(MemoryLayout<Int32>.size))
-            try client.send("GET /v1/customers/export?format=ndjson HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(key)\r\n\r\n")
-            exporters.append(client)
+        for index in 0..<32 {
+            exporters.append(try slowExport(key: exportKeys[index % 4]))
         }
+        // A ninth from one of them is refused before anything streams; another key still exports
+        // (slowExport checks that it streams).
+        let ninth = try server.client().request(
+            "GET", "/v1/customers/export?format=ndjson", headers: [("Authorization", "Bearer \(exportKeys[0])")])
+        XCTAssertEqual(ninth.status, 503, ninth.text)
+        XCTAssertEqual(ninth.header("Retry-After"), "1")
+        XCTAssertTrue(ninth.text.contains("as many as one key may"), ninth.text)
+        try slowExport(key: key).closeNow()
         // One byte from each exporter per millisecond, while the probe measures.
         let reading = ReadFlag()
         let descriptors = exporters.map(\.descriptor)

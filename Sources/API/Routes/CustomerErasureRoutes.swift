@@ -34,11 +34,8 @@ struct CustomerErasureRoutes {
                     JSONResponse.contentType, ("Content-Disposition", "attachment; filename=\"customer-\(id)-data-export.json\""),
                 ]
                 // A HEAD answers the headers only: no stream runs, so it takes no slot.
-                var slot: StreamSlots.Slot?
-                if request.http.method != .head {
-                    slot = CustomerTransferRoutes.streams.take()
-                    if slot == nil { throw APIError.unavailable("\(CustomerTransferRoutes.streams.limit) exports are running; retry") }
-                }
+                let slot =
+                    request.http.method == .head ? nil : try CustomerTransferRoutes.streams.slot(forKey: request.key?.id ?? 0)
                 let exportedAt = clock.now()
                 let stream = StreamingBody { [slot] body in
                     defer { withExtendedLifetime(slot) {} }

@@ -48,7 +48,7 @@ struct CustomerTransferRoutes {
     }
 
     /// Exports that may stream at once (each holds a thread while its client reads).
-    static let streams = StreamSlots(limit: 64)
+    static let streams = StreamSlots(limit: 64, perKey: 8)
 
     /// Rows per writer transaction during an import, so a large file never holds the writer long.
     static let importChunk = 500
@@ -77,11 +77,7 @@ struct CustomerTransferRoutes {
                     dynamicField: { name in try database.read { try CustomFieldSchema.listField($0, name: name) } }, cursors: cursors)
                 let contentType = format == "csv" ? "text/csv; charset=utf-8" : "application/x-ndjson"
                 // A HEAD answers the headers only: no stream runs, so it takes no slot.
-                var slot: StreamSlots.Slot?
-                if request.http.method != .head {
-                    slot = Self.streams.take()
-                    if slot == nil { throw APIError.unavailable("\(Self.streams.limit) exports are running; retry") }
-                }
+                let slot = request.http.method == .head ? nil : try Self.streams.slot(forKey: request.key?.id ?? 0)
                 let request = list.request
                 let stream = StreamingBody { [slot] body in
                     defer { withExtendedLifetime(slot) {} }

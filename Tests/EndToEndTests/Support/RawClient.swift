@@ -123,7 +123,8 @@ final class RawClient {
         buffer += chunk[0..<count]
     }
 
-    private func line() throws -> String {
+    /// One line of the answer, without its CRLF.
+    func line() throws -> String {
         while true {
             if let index = buffer.firstIndex(of: 10) {
                 var bytes = Array(buffer[..<index])
