@@ -26,6 +26,28 @@ final class QueryPlanTests: XCTestCase {
         try database.read { try $0.query("EXPLAIN QUERY PLAN " + sql).compactMap { $0.string("detail") } }.joined(separator: "; ")
     }
 
+    /// A customer's metrics refresh, run on every write to its activity, seeks: no read walks
+    /// the customer's rows (an index keyed by the customer alone, a `NOT IN`, a `max()` over a
+    /// filtered range) or sorts them.
+    func testAMetricsRefreshSeeksAndSortsNothing() throws {
+        typealias Read = CustomerMetricsStore.Read
+        let expected: [(String, String)] = [
+            (Read.totals, "customer_activity_totals USING INTEGER PRIMARY KEY (rowid=?)"),
+            (Read.firstOrder, "orders_by_customer (customer_id=? AND status=?)"),
+            (Read.lastOrder, "orders_by_customer (customer_id=? AND status=?)"),
+            (Read.recentPaidOrders, "orders_by_customer (customer_id=? AND status=? AND ordered_at>?)"),
+            (Read.lastInteraction, "interactions_by_customer (customer_id=?)"),
+            (Read.openOpportunity, "opportunities_by_customer (customer_id=? AND is_closed=?)"),
+            (Read.openTickets, "tickets_by_customer (customer_id=? AND status=?)"),
+            (Read.latestNPS, "feedback_by_customer (customer_id=? AND kind=?)"),
+        ]
+        for (sql, index) in expected {
+            let plan = try plan(sql.replacingOccurrences(of: "?", with: "1"))
+            XCTAssertTrue(plan.contains(index), "\(sql): \(plan)")
+            XCTAssertFalse(plan.contains("TEMP B-TREE"), "\(sql): \(plan)")
+        }
+    }
+
     func testTicketsOfAStatusAreReadInIdOrder() throws {
         let breached = TicketService.breachedCondition(true, now: .now()).sql.replacingOccurrences(of: "?", with: "''")
         let plan = try plan(
