@@ -48,6 +48,25 @@ final class QueryPlanTests: XCTestCase {
         }
     }
 
+    /// A customer's own timeline reads each kind through its `(customer_id, time, id)` index, newest
+    /// first, from the cursor on: only the page's candidates are sorted, never the customer's records.
+    func testATimelinePageSeeksEachKindInItsIndexOrder() throws {
+        for after in [nil, "order", "ticket"] as [String?] {
+            let union = TimelineStore.ownUnion(dialect: .sqlite, afterKind: after, limit: 21)
+            let sql = "SELECT * FROM (\(union)) ORDER BY occurred_at DESC, kind DESC, entry DESC LIMIT 21"
+            let plan = try plan(
+                sql.replacingOccurrences(of: "?1", with: "1").replacingOccurrences(of: "?2", with: "'2026-05-01'")
+                    .replacingOccurrences(of: "?3", with: "7"))
+            for index in [
+                "orders_by_customer_time", "interactions_by_customer", "opportunity_stage_history_by_customer", "tickets_by_customer_time",
+                "feedback_by_customer_time", "tasks_by_customer_time",
+            ] {
+                XCTAssertTrue(plan.contains(index), "\(index) after \(after ?? "nothing"): \(plan)")
+            }
+            XCTAssertEqual(plan.components(separatedBy: "TEMP B-TREE").count - 1, 1, "only the page is sorted: \(plan)")
+        }
+    }
+
     func testTicketsOfAStatusAreReadInIdOrder() throws {
         let breached = TicketService.breachedCondition(true, now: .now()).sql.replacingOccurrences(of: "?", with: "''")
         let plan = try plan(
