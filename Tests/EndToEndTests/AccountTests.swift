@@ -214,8 +214,8 @@ final class AccountTests: SalesTestCase {
 
     /// The rollup is moved by each write rather than recounted; after every write of a long mix
     /// (orders on contacts and on the companies, refunds, deletions, tickets opened and solved,
-    /// contacts moving between accounts) each company's `metrics.account` equals its contacts'
-    /// metrics summed with its own.
+    /// contacts joining and moving between accounts with their numbers) each company's
+    /// `metrics.account` equals its contacts' metrics summed with its own.
     func testRollupEqualsItsRecountAfterEveryWrite() throws {
         let companies = [try company("Acme"), try company("Globex")]
         var members: [Int] = []
@@ -228,7 +228,7 @@ final class AccountTests: SalesTestCase {
         var orders: [Int] = []
         var tickets: [Int] = []
         for step in 0..<40 {
-            switch next(6) {
+            switch next(7) {
             case 0, 1:
                 let buyer = next(3) == 0 ? companies[next(2)] : members[next(members.count)]
                 let order = try sales.order(buyer, amount: 100 * (1 + next(50)), at: SalesTime.ago(days: Double(1 + next(30))))
@@ -245,6 +245,8 @@ final class AccountTests: SalesTestCase {
                 tickets.append(try XCTUnwrap(ticket["id"] as? Int))
             case 4 where !tickets.isEmpty:
                 try support.patchTicket(tickets.remove(at: next(tickets.count)), ["status": "solved"])
+            case 5:
+                members.append(try contact("Contact \(members.count)", of: companies[next(2)]))
             default:
                 let member = members[next(members.count)]
                 try sales.expect(200, "PATCH", "/v1/customers/\(member)", json: ["account_id": companies[next(2)]])

@@ -104,6 +104,11 @@ struct AccountTotals: Equatable {
         self.openTickets = openTickets
     }
 
+    /// The same amounts taken away instead of added.
+    var negated: AccountTotals {
+        AccountTotals(contacts: -contacts, orderCount: -orderCount, totalSpent: -totalSpent, openTickets: -openTickets)
+    }
+
     /// As the columns that store it.
     var columns: [(column: String, value: SQLValue)] {
         [

@@ -43,15 +43,6 @@ enum CustomerAccounts {
         if !issues.isEmpty { throw CRMError.validation(issues) }
     }
 
-    /// The companies whose rollup a customer's write changes: the account it left and the one
-    /// it joined (a deleted customer leaves its account).
-    static func touched(before: Row?, after: Row?) -> Set<Int64> {
-        let old = before.flatMap { $0.string("deleted_at") == nil ? $0.int64("account_id") : nil }
-        let new = after.flatMap { $0.string("deleted_at") == nil ? $0.int64("account_id") : nil }
-        guard old != new else { return [] }
-        return Set([old, new].compactMap { $0 })
-    }
-
     /// The company's rollup recounted: its contacts' totals plus its own stored metrics. A total
     /// past the largest kept is a `422` naming `field`, the field of the write that moved it.
     static func rollup(_ connection: StoreConnection, company: Row, field: String) throws -> [(column: String, value: SQLValue)] {
@@ -72,13 +63,14 @@ enum CustomerAccounts {
             connection, before: company, try rollup(connection, company: company, field: field), renderer: renderer, now: now)
     }
 
-    /// Moves the company's rollup by what one member's metrics moved (`order_count`,
-    /// `total_spent`, `open_tickets` after less before), instead of recounting every contact:
-    /// a write to one contact's activity costs the same for a company of five contacts as for one
-    /// of fifty thousand. Joins, leaves, merges and type changes recount (``refresh``).
+    /// Moves the company's rollup by `change` (a contact joining or leaving with its metrics, or a
+    /// member's metrics moving: what they became less what they were), instead of recounting
+    /// every contact: a write to one contact costs the same for a company of five contacts as for
+    /// one of fifty thousand. Merges recount (``refresh``). A total past the largest kept is a
+    /// `422` naming `field`.
     static func shift(
-        _ connection: StoreConnection, companyID: Int64, orderCount: Int64, totalSpent: Int64, openTickets: Int64, field: String,
-        renderer: CustomerRenderer, now: Timestamp
+        _ connection: StoreConnection, companyID: Int64, by change: AccountTotals, field: String, renderer: CustomerRenderer,
+        now: Timestamp
     ) throws {
         guard let company = try CustomerStore.find(connection, id: companyID), company.string("type") == "company" else { return }
         guard let stored = AccountTotals(stored: company) else {
@@ -88,9 +80,22 @@ enum CustomerAccounts {
             try MoneyTotal.adding(amount, to: total, field: field, what: "the account's total")
         }
         let shifted = AccountTotals(
-            contacts: stored.contacts, orderCount: try moved(stored.orderCount, by: orderCount),
-            totalSpent: try moved(stored.totalSpent, by: totalSpent), openTickets: try moved(stored.openTickets, by: openTickets))
+            contacts: stored.contacts + change.contacts, orderCount: try moved(stored.orderCount, by: change.orderCount),
+            totalSpent: try moved(stored.totalSpent, by: change.totalSpent),
+            openTickets: try moved(stored.openTickets, by: change.openTickets))
         _ = try CustomerStore.updateDerived(connection, before: company, shifted.columns, renderer: renderer, now: now)
+    }
+
+    /// The company a customer's row counts in, and what it adds there: a live person with an
+    /// account adds itself and its metrics.
+    static func membership(_ row: Row?) -> (company: Int64, share: AccountTotals)? {
+        guard let row, row.string("deleted_at") == nil, let company = row.int64("account_id") else { return nil }
+        return (
+            company,
+            AccountTotals(
+                contacts: 1, orderCount: row.int64("order_count") ?? 0, totalSpent: row.int64("total_spent") ?? 0,
+                openTickets: row.int64("open_tickets") ?? 0)
+        )
     }
 
     /// Points every live contact of `companyID` at `target` (nil: no account), each as an update

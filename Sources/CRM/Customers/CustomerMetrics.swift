@@ -60,7 +60,8 @@ public enum CustomerMetrics {
         {
             // What the contact adds to its account moved: the company's `metrics.account` follows.
             try CustomerAccounts.shift(
-                connection, companyID: account, orderCount: orderCount, totalSpent: totalSpent, openTickets: openTickets, field: "amount",
+                connection, companyID: account,
+                by: AccountTotals(contacts: 0, orderCount: orderCount, totalSpent: totalSpent, openTickets: openTickets), field: "amount",
                 renderer: service.renderer, now: now)
         }
     }

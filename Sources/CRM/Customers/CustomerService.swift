@@ -171,10 +171,17 @@ public struct CustomerService: Sendable {
             derive: { before, after in try refreshAccounts(connection, touchedBy: before, after, now: now) })
     }
 
-    /// Recounts the rollups of the accounts a customer's write moved it out of or into.
+    /// Moves the rollups of the accounts a customer's write moved it out of or into: the one it
+    /// left loses it and its metrics, the one it joined gains them (in id order).
     func refreshAccounts(_ connection: StoreConnection, touchedBy before: Row?, _ after: Row?, now: Timestamp) throws {
-        for company in CustomerAccounts.touched(before: before, after: after).sorted() {
-            try CustomerAccounts.refresh(connection, companyID: company, renderer: renderer, now: now)
+        let left = CustomerAccounts.membership(before)
+        let joined = CustomerAccounts.membership(after)
+        guard left?.company != joined?.company else { return }
+        var changes = [(company: Int64, change: AccountTotals)]()
+        if let left { changes.append((left.company, left.share.negated)) }
+        if let joined { changes.append((joined.company, joined.share)) }
+        for (company, change) in changes.sorted(by: { $0.company < $1.company }) {
+            try CustomerAccounts.shift(connection, companyID: company, by: change, field: "account_id", renderer: renderer, now: now)
         }
     }
 
