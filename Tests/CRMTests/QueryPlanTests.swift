@@ -38,7 +38,6 @@ final class QueryPlanTests: XCTestCase {
             (Read.recentPaidOrders, "orders_by_customer (customer_id=? AND status=? AND ordered_at>?)"),
             (Read.lastInteraction, "interactions_by_customer (customer_id=?)"),
             (Read.openOpportunity, "opportunities_by_customer (customer_id=? AND is_closed=?)"),
-            (Read.openTickets, "tickets_by_customer (customer_id=? AND status=?)"),
             (Read.latestNPS, "feedback_by_customer (customer_id=? AND kind=?)"),
         ]
         for (sql, index) in expected {

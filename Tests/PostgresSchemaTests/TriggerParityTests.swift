@@ -180,7 +180,7 @@ final class TriggerParityTests: SchemaTestCase {
 
     // MARK: - Orders and feedback: customer_activity_totals
 
-    func testTheActivityTotalsFollowEveryOrderAndFeedbackWrite() throws {
+    func testTheActivityTotalsFollowEveryOrderFeedbackAndTicketWrite() throws {
         let engines = try bothEngines()
         for id in [1, 2] as [Int64] {
             try engines.run(
@@ -227,6 +227,27 @@ final class TriggerParityTests: SchemaTestCase {
             "DELETE FROM feedback WHERE id = 1",
             "DELETE FROM orders",
             "DELETE FROM feedback",
+        ] {
+            try engines.run(sql)
+            try check(sql)
+        }
+        for (id, customer, status) in [(1, 1, "new"), (2, 1, "solved"), (3, 2, "pending")] as [(Int64, Int64, String)] {
+            try engines.run(
+                """
+                INSERT INTO tickets (id, customer_id, subject, status, first_response_due_at, resolution_due_at, created_at, updated_at)
+                VALUES (?, ?, 'T', ?, ?, ?, ?, ?)
+                """, [.integer(id), .integer(customer), .text(status), .text(day), .text(day), .text(day), .text(day)])
+            try check("after inserting ticket \(id)")
+        }
+        for sql in [
+            "UPDATE tickets SET status = 'open' WHERE id = 2",
+            "UPDATE tickets SET status = 'closed' WHERE id = 1",
+            "UPDATE tickets SET customer_id = 1 WHERE id = 3",
+            "UPDATE tickets SET deleted_at = 'gone' WHERE id = 2",
+            "UPDATE tickets SET deleted_at = NULL, priority = 'high'",
+            "UPDATE tickets SET subject = 'no effect', status = status",
+            "DELETE FROM tickets WHERE id = 3",
+            "DELETE FROM tickets",
         ] {
             try engines.run(sql)
             try check(sql)
