@@ -82,7 +82,7 @@ public enum SearchDocument {
     /// folds replaced, decoded byte by byte (documents are made for every customer a bulk load
     /// writes).
     /// Without `spacingCJK` it folds only: a document made before the folding, made again
-    /// (``SearchDocumentRefold``).
+    /// (``SearchDocumentRefoldStore``).
     static func segmentedUTF8(_ text: String, spacingCJK: Bool = true) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(text.utf8.count + 16)

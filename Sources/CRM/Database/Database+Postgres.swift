@@ -22,7 +22,7 @@ extension Database {
                 try FunnelRollupStore.rebuildPending(connection)
                 try AttributeIndexStore.rebuildPending(connection)
                 try CustomerStore.flushSearchDocuments(connection)
-                try SearchDocumentRefold.rebuildPending(connection)
+                try SearchDocumentRefoldStore.rebuildPending(connection)
             }
         } catch {
             engine.close()

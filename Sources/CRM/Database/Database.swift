@@ -93,7 +93,7 @@ public final class Database: Sendable {
                 try FunnelRollupStore.rebuildPending(connection)
                 // Documents staged by writes outside a batch (none should be) reach the index.
                 try connection.transaction { try CustomerStore.flushSearchDocuments(connection) }
-                try SearchDocumentRefold.rebuildPending(connection)
+                try SearchDocumentRefoldStore.rebuildPending(connection)
                 try Database.purgePendingAtOpen(sqlite)
                 try AttributeIndexStore.rebuildPending(connection)
             }

@@ -7,7 +7,7 @@ import SQLite
 /// A document is its customer's fields segmented; folding commutes with segmenting (it neither
 /// makes nor removes a CJK character), so the new document is the stored one folded, with no need
 /// to read the customers. Only documents the fold changes are indexed again.
-enum SearchDocumentRefold {
+enum SearchDocumentRefoldStore {
     static let pendingName = "search_folding"
     /// Documents read per query: PostgreSQL's rows arrive as copies, a page at a time.
     static let pageSize = 1_000
