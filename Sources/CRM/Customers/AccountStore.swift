@@ -97,6 +97,13 @@ struct AccountTotals: Equatable {
         self.init(contacts: contacts, orderCount: orderCount, totalSpent: totalSpent, openTickets: openTickets)
     }
 
+    /// What a customer's own metrics add to an account, counting it as `contacts` contacts.
+    init(metricsOf customer: Row, contacts: Int64) {
+        self.init(
+            contacts: contacts, orderCount: customer.int64("order_count") ?? 0, totalSpent: customer.int64("total_spent") ?? 0,
+            openTickets: customer.int64("open_tickets") ?? 0)
+    }
+
     init(contacts: Int64, orderCount: Int64, totalSpent: Int64, openTickets: Int64) {
         self.contacts = contacts
         self.orderCount = orderCount

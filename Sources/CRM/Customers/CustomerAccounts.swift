@@ -90,12 +90,7 @@ enum CustomerAccounts {
     /// account adds itself and its metrics.
     static func membership(_ row: Row?) -> (company: Int64, share: AccountTotals)? {
         guard let row, row.string("deleted_at") == nil, let company = row.int64("account_id") else { return nil }
-        return (
-            company,
-            AccountTotals(
-                contacts: 1, orderCount: row.int64("order_count") ?? 0, totalSpent: row.int64("total_spent") ?? 0,
-                openTickets: row.int64("open_tickets") ?? 0)
-        )
+        return (company, AccountTotals(metricsOf: row, contacts: 1))
     }
 
     /// Points every live contact of `companyID` at `target` (nil: no account), each as an update

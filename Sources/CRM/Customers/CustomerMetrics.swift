@@ -34,21 +34,19 @@ public enum CustomerMetrics {
             ("last_interaction_at", facts.lastInteractionAt), ("open_tickets", .integer(facts.openTickets)),
             ("nps_last", facts.npsLast), ("csat_avg", facts.csatAverage), ("lifecycle_stage", .text(stage)),
         ]
-        // What the customer adds to an account moved by these.
-        let orderCount = facts.orderCount - (before.int64("order_count") ?? 0)
-        let totalSpent = facts.totalSpent - (before.int64("total_spent") ?? 0)
-        let openTickets = facts.openTickets - (before.int64("open_tickets") ?? 0)
+        // What the customer added to an account before this refresh, and what it adds after.
+        let old = AccountTotals(metricsOf: before, contacts: 0)
+        let moved = AccountTotals(
+            contacts: 0, orderCount: facts.orderCount - old.orderCount, totalSpent: facts.totalSpent - old.totalSpent,
+            openTickets: facts.openTickets - old.openTickets)
         if before.string("type") == "company" {
             // A company's `metrics.account` includes its own metrics: one write for both. Its
             // contacts' share is what it kept less its own old metrics (recounted if it kept none).
             let stored = recountingContacts ? nil : AccountTotals(stored: before)
             let contacts =
-                try stored.map {
-                    AccountTotals(
-                        contacts: $0.contacts, orderCount: $0.orderCount - (before.int64("order_count") ?? 0),
-                        totalSpent: $0.totalSpent - (before.int64("total_spent") ?? 0),
-                        openTickets: $0.openTickets - (before.int64("open_tickets") ?? 0))
-                } ?? AccountStore.contactTotals(connection, companyID: customerID, field: "amount")
+                try stored?.including(
+                    orderCount: -old.orderCount, totalSpent: -old.totalSpent, openTickets: -old.openTickets, field: "amount")
+                ?? AccountStore.contactTotals(connection, companyID: customerID, field: "amount")
             values +=
                 try contacts.including(
                     orderCount: facts.orderCount, totalSpent: facts.totalSpent, openTickets: facts.openTickets, field: "amount"
@@ -56,13 +54,10 @@ public enum CustomerMetrics {
         }
         _ = try CustomerStore.updateDerived(connection, before: before, values, renderer: service.renderer, now: now)
         if let account = before.int64("account_id"), before.string("deleted_at") == nil,
-            orderCount != 0 || totalSpent != 0 || openTickets != 0
+            moved != AccountTotals(contacts: 0, orderCount: 0, totalSpent: 0, openTickets: 0)
         {
             // What the contact adds to its account moved: the company's `metrics.account` follows.
-            try CustomerAccounts.shift(
-                connection, companyID: account,
-                by: AccountTotals(contacts: 0, orderCount: orderCount, totalSpent: totalSpent, openTickets: openTickets), field: "amount",
-                renderer: service.renderer, now: now)
+            try CustomerAccounts.shift(connection, companyID: account, by: moved, field: "amount", renderer: service.renderer, now: now)
         }
     }
 
