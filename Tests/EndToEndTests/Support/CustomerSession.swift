@@ -100,9 +100,12 @@ final class APISession {
     }
 }
 
-/// Compact JSON text for a request body.
+/// Compact JSON text for a request body, its keys sorted: without that, Foundation writes one
+/// dictionary's keys in an order that changes with where its copy lands in memory, so sending the
+/// same dictionary twice could send two different bodies (an idempotent replay was refused as
+/// `reused` now and then for that reason alone).
 func jsonText(_ value: Any) -> String {
-    let data = try! JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed])
+    let data = try! JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed, .sortedKeys])
     return String(decoding: data, as: UTF8.self)
 }
 
