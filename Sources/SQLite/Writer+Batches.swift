@@ -28,10 +28,15 @@ extension Writer {
             $0.phase = .open
         }
 
+        // Held while the writer waits for work, never while it writes (ReadMarkPin says why).
+        let pin = ReadMarkPin(path: path, configuration: configuration)
+        pin.hold()
         while let work = state.withLock(
             waitingUntil: { !$0.queue.isEmpty || $0.phase != .open },
             { $0.queue.takeWork(limit: maximumBatchSize) })
         {
+            pin.release()
+            defer { pin.hold() }
             switch work {
             case .exclusive(let run, _):
                 run(connection)
@@ -40,6 +45,7 @@ extension Writer {
                 runBatch(jobs, on: connection, file: file, state: state, maximumBatchSize: maximumBatchSize)
             }
         }
+        pin.close()
         connection.close()
         state.withLock(broadcast: true) {
             $0.writerThread = nil
