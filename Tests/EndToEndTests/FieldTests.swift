@@ -313,6 +313,33 @@ final class FieldTests: SalesTestCase {
         XCTAssertEqual(try ids([("attributes.rank", "3")]), [three])
     }
 
+    /// Every definition costs every customer write (an index entry to decide on, a check), so at
+    /// most 500 are live at once; a deleted one makes room.
+    func testAtMostFiveHundredFieldsAreDefinedAtOnce() throws {
+        try define(["key": "first", "label": "First", "type": "string"])
+        // 498 more straight into the table, copies of the first (their indexes change nothing here).
+        try sales.api.sql(
+            """
+            WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 498)
+            INSERT INTO custom_fields (key, label, type, options, required, description, created_at, updated_at)
+            SELECT 'bulk_' || n.i, f.label, f.type, f.options, f.required, f.description, f.created_at, f.updated_at
+            FROM n, custom_fields f WHERE f.key = 'first'
+            """)
+        try define(["key": "five_hundredth", "label": "500th", "type": "integer"])
+        let refusedOne = try sales.send("POST", "/v1/fields", json: ["key": "one_more", "label": "501st", "type": "string"])
+        XCTAssertEqual(refused(refusedOne), ["key"])
+        XCTAssertEqual(refusedOne.problemEntry("key")?["code"] as? String, "too_many", refusedOne.text)
+        XCTAssertEqual(try sales.send("GET", "/v1/fields/one_more").status, 404, "nothing was defined")
+        try sales.expect(204, "DELETE", "/v1/fields/bulk_7")
+        try define(["key": "one_more", "label": "501st", "type": "string"])
+        // Customers are still written against all of them.
+        try sales.expect(201, "POST", "/v1/customers", json: ["type": "person", "name": "Ada", "attributes": ["five_hundredth": 5]])
+        XCTAssertEqual(
+            refused(
+                try sales.send("POST", "/v1/customers", json: ["type": "person", "name": "Bob", "attributes": ["five_hundredth": "x"]])),
+            ["attributes.five_hundredth"])
+    }
+
     func testEveryRoleReadsOnlyAdminsWrite() throws {
         try define(["key": "vip_level", "label": "VIP level", "type": "enum", "options": ["gold"]])
         for role in ["sales", "support", "marketing", "viewer"] {

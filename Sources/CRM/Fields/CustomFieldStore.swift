@@ -9,6 +9,11 @@ enum CustomFieldStore {
             field)
     }
 
+    /// How many definitions are live.
+    static func liveCount(_ connection: StoreConnection) throws -> Int64 {
+        try connection.queryOne("SELECT count(*) FROM custom_fields WHERE deleted_at IS NULL")?.int64(0) ?? 0
+    }
+
     /// The live definition of `key`.
     static func live(_ connection: StoreConnection, key: String) throws -> CustomField? {
         try connection.queryOne(
