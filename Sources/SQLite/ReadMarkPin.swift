@@ -11,29 +11,38 @@
 /// 8 % of the server's time for `GET /v1/customers/{id}` (perf) and 15-20 % of its throughput
 /// once removed (docs/architecture.md, "Hot read path").
 ///
-/// It is released before every batch and exclusive job and taken again after, never held while
-/// the writer writes or checkpoints: held on mark 0 (the log wholly copied into the file) it
-/// would block a checkpoint's copy, and held on any other mark it would keep the log from
-/// starting over at its beginning, which needs no reader on those marks, so the log would only
-/// grow. Between batches nothing writes here, and a checkpoint by another process (an operator's
-/// `sqlite3`, which `crm-server` never needs) waits for the writer's next batch as it would for
-/// any reader. Writes by another process (`crm-server keys`) move the end of the log past the
-/// pinned mark: readers then pay for their locks again until this writer's next batch.
+/// It is released before every batch and closed before every exclusive job, and taken again
+/// after, never held while the writer writes or checkpoints: held on mark 0 (the log wholly
+/// copied into the file) it would block a checkpoint's copy, and held on any other mark it would
+/// keep the log from starting over at its beginning, which needs no reader on those marks, so the
+/// log would only grow. Closed, its connection does not keep an exclusive job (the seed's switch
+/// out of WAL mode) from having the file to itself. Between batches nothing writes here, and a
+/// checkpoint by another process (an operator's `sqlite3`, which `crm-server` never needs) waits
+/// for the writer's next batch as it would for any reader. Writes by another process
+/// (`crm-server keys`) move the end of the log past the pinned mark: readers then pay for their
+/// locks again until this writer's next batch.
 ///
 ///     let pin = ReadMarkPin(path: path, configuration: configuration)
 ///     pin.release(); runBatch(); pin.hold()
 final class ReadMarkPin {
-    /// nil for an in-memory database, or when the file would not open for reading: then there is
-    /// nothing to hold and readers lock as they would without it.
-    private let connection: Connection?
+    private let path: String
+    private let configuration: ConnectionConfiguration
+    /// Open from the first ``hold()`` to the next ``close()``.
+    private var connection: Connection?
 
     init(path: String, configuration: ConnectionConfiguration) {
-        connection = DatabaseFile(path: path) == nil ? nil : try? Connection(path: path, readOnly: true, configuration: configuration)
+        self.path = path
+        self.configuration = configuration
     }
 
     /// Starts a read transaction on the newest snapshot (a deferred `BEGIN` takes no lock until
-    /// the first read). A failure leaves it released: it only saves readers work.
+    /// the first read), opening the connection if it is closed. Nothing for an in-memory database;
+    /// a failure leaves it released: it only saves readers work.
     func hold() {
+        if connection == nil {
+            guard DatabaseFile(path: path) != nil else { return }
+            connection = try? Connection(path: path, readOnly: true, configuration: configuration)
+        }
         guard let connection, !connection.isInTransaction else { return }
         do {
             try connection.execute("BEGIN")
@@ -49,8 +58,10 @@ final class ReadMarkPin {
         connection.rollbackIfNeeded()
     }
 
+    /// Ends the read transaction and closes the connection.
     func close() {
         release()
         connection?.close()
+        connection = nil
     }
 }

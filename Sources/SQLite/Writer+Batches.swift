@@ -35,13 +35,16 @@ extension Writer {
             waitingUntil: { !$0.queue.isEmpty || $0.phase != .open },
             { $0.queue.takeWork(limit: maximumBatchSize) })
         {
-            pin.release()
             defer { pin.hold() }
             switch work {
             case .exclusive(let run, _):
+                // Closed, not only released: an exclusive job may need the file to itself (the
+                // seed leaves WAL mode for its bulk load only while no other connection has it open).
+                pin.close()
                 run(connection)
                 connection.rollbackIfNeeded()
             case .batch(let jobs):
+                pin.release()
                 runBatch(jobs, on: connection, file: file, state: state, maximumBatchSize: maximumBatchSize)
             }
         }

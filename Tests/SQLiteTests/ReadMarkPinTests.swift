@@ -70,6 +70,20 @@ final class ReadMarkPinTests: XCTestCase {
         XCTAssertLessThan(logSize, 1_500 * pageAndHeader, "the log was reused after each checkpoint (\(logSize) bytes)")
     }
 
+    /// The seed leaves WAL mode for its bulk load, which SQLite allows only while no other
+    /// connection has the file open: an exclusive job runs with the pin's connection closed.
+    func testAnExclusiveJobHasTheFileToItself() throws {
+        try insert(bytes: 100)
+        let modes = try writer.exclusive { connection in
+            let off = try connection.queryOne("PRAGMA journal_mode = OFF")?.string(0)
+            let wal = try connection.queryOne("PRAGMA journal_mode = WAL")?.string(0)
+            return [off, wal]
+        }
+        XCTAssertEqual(modes, ["off", "wal"])
+        try insert(bytes: 100)
+        XCTAssertTrue(try truncationIsBlocked(), "held again after it")
+    }
+
     func testReadersSeeEveryCommitAtOnce() throws {
         let readers = try ReaderPool(path: directory.path(), maximumCount: 2)
         defer { readers.close() }
