@@ -31,10 +31,17 @@ extension Writer {
         // Held while the writer waits for work, never while it writes (ReadMarkPin says why).
         let pin = ReadMarkPin(path: path, configuration: configuration)
         pin.hold()
-        while let work = state.withLock(
-            waitingUntil: { !$0.queue.isEmpty || $0.phase != .open },
-            { $0.queue.takeWork(limit: maximumBatchSize) })
-        {
+        while true {
+            // nil: idle for a refresh interval; .some(nil): closed and drained.
+            let next = state.withLock(
+                waitingUntil: { !$0.queue.isEmpty || $0.phase != .open },
+                deadline: .now + ReadMarkPin.refreshInterval,
+                { $0.queue.takeWork(limit: maximumBatchSize) })
+            guard let next else {
+                pin.refresh()
+                continue
+            }
+            guard let work = next else { break }
             defer { pin.hold() }
             switch work {
             case .exclusive(let run, _):

@@ -84,6 +84,27 @@ final class ReadMarkPinTests: XCTestCase {
         XCTAssertTrue(try truncationIsBlocked(), "held again after it")
     }
 
+    /// Another process's writes while this writer idles: the pin lets go at its next refresh, so
+    /// that process's checkpoint copies the whole log and starts it over, as without the pin.
+    func testAnIdleWriterLetsGoOfThePinWhenAnotherConnectionWrites() throws {
+        try insert(bytes: 100)
+        let other = try Connection(path: directory.path(), configuration: ConnectionConfiguration(busyTimeoutMilliseconds: 0))
+        defer { other.close() }
+        // Writes every tenth of an interval for two and a half intervals: every refresh meanwhile
+        // sees one, and the first lets go of the pin.
+        let interval = ReadMarkPin.refreshInterval / .seconds(1)
+        for _ in 0..<25 {
+            try other.run("INSERT INTO t(payload) VALUES (zeroblob(100))")
+            Thread.sleep(forTimeInterval: interval / 10)
+        }
+        let row = try XCTUnwrap(try other.queryOne("PRAGMA wal_checkpoint(TRUNCATE)"))
+        XCTAssertEqual(row.int("busy"), 0, "no reader held the log")
+        XCTAssertEqual(logSize, 0)
+        // Held again by the writer's next batch.
+        try insert(bytes: 100)
+        XCTAssertTrue(try truncationIsBlocked())
+    }
+
     func testReadersSeeEveryCommitAtOnce() throws {
         let readers = try ReaderPool(path: directory.path(), maximumCount: 2)
         defer { readers.close() }
