@@ -27,13 +27,14 @@
 /// moves to the newest snapshot; when something did, it stays released for an interval, and those
 /// writers checkpoint and start the log over as they would without it.
 ///
-///     let pin = ReadMarkPin(path: path, configuration: configuration)
+///     let pin = ReadMarkPin(file: DatabaseFile(path: path), configuration: configuration)
 ///     pin.release(); runBatch(); pin.hold()
 final class ReadMarkPin {
     /// How long the writer waits for work before it refreshes the pin.
     static let refreshInterval = Duration.seconds(1)
 
-    private let path: String
+    /// The writer's file; nil for an in-memory database, where there is nothing to hold.
+    private let file: DatabaseFile?
     private let configuration: ConnectionConfiguration
     /// Open from the first ``hold()`` to the next ``close()``.
     private var connection: Connection?
@@ -41,23 +42,21 @@ final class ReadMarkPin {
     /// commit of another connection (this writer's included, hence read only while it idles).
     private var dataVersion: Int64?
 
-    init(path: String, configuration: ConnectionConfiguration) {
-        self.path = path
+    init(file: DatabaseFile?, configuration: ConnectionConfiguration) {
+        self.file = file
         self.configuration = configuration
     }
 
-    /// Starts a read transaction on the newest snapshot (a deferred `BEGIN` takes no lock until
-    /// the first read), opening the connection if it is closed. Nothing for an in-memory database;
-    /// a failure leaves it released: it only saves readers work.
+    /// Starts a read transaction on the newest snapshot, opening the connection if it is closed.
+    /// A deferred `BEGIN` takes no lock until the first read, which is the `data_version` the
+    /// refresh compares with. A failure leaves it released: it only saves readers work.
     func hold() {
-        if connection == nil {
-            guard DatabaseFile(path: path) != nil else { return }
-            connection = try? Connection(path: path, readOnly: true, configuration: configuration)
+        if connection == nil, let file {
+            connection = try? Connection(path: file.path, readOnly: true, configuration: configuration)
         }
         guard let connection, !connection.isInTransaction else { return }
         do {
             try connection.execute("BEGIN")
-            _ = try connection.withFirstRow("SELECT 1 FROM sqlite_schema LIMIT 1") { _ in () }
             dataVersion = try connection.withFirstRow("PRAGMA data_version") { $0.int64(at: 0) } ?? nil
         } catch {
             connection.rollbackIfNeeded()

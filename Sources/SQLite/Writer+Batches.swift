@@ -29,7 +29,7 @@ extension Writer {
         }
 
         // Held while the writer waits for work, never while it writes (ReadMarkPin says why).
-        let pin = ReadMarkPin(path: path, configuration: configuration)
+        let pin = ReadMarkPin(file: file, configuration: configuration)
         pin.hold()
         while true {
             // nil: idle for a refresh interval; .some(nil): closed and drained.
